@@ -1,0 +1,298 @@
+// Counting n-grams of orders 1..N in memory.
+//
+// An n-gram of order n >= 2 is identified by (index of its first n-1 words
+// among the order n-1 entries, last word), so every order is a hash table of
+// fixed 8-byte keys whatever N is. Text is processed in batches of about 64K
+// tokens, one order at a time, so the hash probes of a batch are independent
+// and can be prefetched ahead. Finish() renumbers the vocabulary canonically
+// and sorts each order by (parent, word) with a counting sort on the parent.
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "grams/counts.h"
+#include "io/file.h"
+#include "io/line_reader.h"
+#include "tokenize/tokenizer.h"
+
+namespace grams {
+namespace {
+
+constexpr size_t kBatchTokens = 1 << 16;
+constexpr size_t kPrefetchDistance = 12;
+
+struct CountEntry {
+  uint32_t parent;
+  uint32_t word;
+  uint32_t count;
+};
+
+inline uint64_t KeyHash(uint32_t parent, uint32_t word) {
+  uint64_t k = (static_cast<uint64_t>(parent) << 32) | word;
+  k *= 0x9E3779B97F4A7C15ULL;
+  return k ^ (k >> 29);
+}
+
+// Hash table from (parent, word) to a stable entry index, for one order.
+class OrderTable {
+ public:
+  OrderTable() { Resize(1 << 12); }
+
+  size_t size() const { return entries_.size(); }
+  std::vector<CountEntry>& entries() { return entries_; }
+
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+
+  // Adds one occurrence; returns the entry index. Sets *overflow on a count
+  // that would exceed 2^32-1.
+  uint32_t Increment(uint32_t parent, uint32_t word, uint64_t hash, bool* overflow) {
+    for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+      uint32_t s = slots_[i];
+      if (s == 0) {
+        uint32_t index = static_cast<uint32_t>(entries_.size());
+        entries_.push_back({parent, word, 1});
+        slots_[i] = index + 1;
+        if (entries_.size() * 10 > (mask_ + 1) * 7) Resize((mask_ + 1) * 2);
+        return index;
+      }
+      CountEntry& e = entries_[s - 1];
+      if (e.parent == parent && e.word == word) {
+        if (++e.count == 0) {
+          e.count = UINT32_MAX;
+          *overflow = true;
+        }
+        return s - 1;
+      }
+    }
+  }
+
+  void Release() {
+    std::vector<uint32_t>().swap(slots_);
+    std::vector<CountEntry>().swap(entries_);
+  }
+  void ReleaseSlots() { std::vector<uint32_t>().swap(slots_); }
+
+ private:
+  void Resize(uint64_t new_size) {
+    std::vector<uint32_t> slots(new_size, 0);
+    uint64_t mask = new_size - 1;
+    for (uint32_t idx = 0; idx < entries_.size(); ++idx) {
+      const CountEntry& e = entries_[idx];
+      uint64_t i = KeyHash(e.parent, e.word) & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = idx + 1;
+    }
+    slots_.swap(slots);
+    mask_ = mask;
+  }
+
+  std::vector<uint32_t> slots_;
+  std::vector<CountEntry> entries_;
+  uint64_t mask_ = 0;
+};
+
+}  // namespace
+
+class Counter::Impl {
+ public:
+  explicit Impl(const CountOptions& options) : options_(options) {
+    tables_.resize(options.order > 1 ? options.order - 1 : 0);
+    unigram_counts_.assign(kNumReservedWords, 0);
+    batch_.reserve(kBatchTokens + 1024);
+    limits_.reserve(kBatchTokens + 1024);
+  }
+
+  Status AddLine(std::string_view line, const std::string& where_file, uint64_t line_no,
+                 uint64_t line_offset) {
+    size_t start = batch_.size();
+    batch_.push_back(kBosId);
+    Status bad;
+    SplitWords(line, [&](std::string_view tok) {
+      if (!bad.ok()) return;
+      WordId id = vocab_.FindOrInsert(tok);
+      if (id == kBosId || id == kEosId) {
+        uint64_t offset = line_offset + static_cast<uint64_t>(tok.data() - line.data());
+        bad = InvalidArgument(where_file + ":" + std::to_string(line_no) + ": byte offset " +
+                              std::to_string(offset) + ": the reserved token " +
+                              std::string(tok) + " appears in the text");
+        return;
+      }
+      batch_.push_back(id);
+    });
+    if (!bad.ok()) {
+      batch_.resize(start);
+      return bad;
+    }
+    batch_.push_back(kEosId);
+    size_t end = batch_.size();
+    limits_.resize(end, static_cast<uint32_t>(end));
+    ++sentences_;
+    tokens_ += end - start - 1;
+    if (batch_.size() >= kBatchTokens) return ProcessBatch();
+    return Status::OK();
+  }
+
+  Status AddFile(const std::string& path) {
+    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+    io::LineReader reader(in.get());
+    std::string_view line;
+    while (reader.Next(&line)) {
+      GRAMS_RETURN_IF_ERROR(AddLine(line, reader.name(), reader.line_number(), reader.line_offset()));
+    }
+    if (!reader.status().ok()) return reader.status();
+    return Status::OK();
+  }
+
+  Status ProcessBatch() {
+    const size_t n_tokens = batch_.size();
+    if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
+    for (size_t i = 0; i < n_tokens; ++i) ++unigram_counts_[batch_[i]];
+    // prev[i]: index of the (n-1)-gram starting at i; for n = 2 the word id.
+    prev_.assign(batch_.begin(), batch_.end());
+    active_.clear();
+    for (uint32_t i = 0; i < n_tokens; ++i)
+      if (i + 2 <= limits_[i]) active_.push_back(i);
+    bool overflow = false;
+    for (int n = 2; n <= options_.order && !active_.empty(); ++n) {
+      OrderTable& table = tables_[n - 2];
+      const size_t m = active_.size();
+      hashes_.resize(m);
+      for (size_t j = 0; j < m; ++j) {
+        uint32_t i = active_[j];
+        hashes_[j] = KeyHash(prev_[i], batch_[i + n - 1]);
+      }
+      for (size_t j = 0; j < m; ++j) {
+        if (j + kPrefetchDistance < m) table.Prefetch(hashes_[j + kPrefetchDistance]);
+        uint32_t i = active_[j];
+        prev_[i] = table.Increment(prev_[i], batch_[i + n - 1], hashes_[j], &overflow);
+      }
+      // Keep the positions that still have room for an (n+1)-gram.
+      size_t k = 0;
+      for (size_t j = 0; j < m; ++j) {
+        uint32_t i = active_[j];
+        if (i + n + 1 <= limits_[i]) active_[k++] = i;
+      }
+      active_.resize(k);
+    }
+    batch_.clear();
+    limits_.clear();
+    if (overflow) return ResourceExhausted("an n-gram count exceeds 2^32-1 in one run");
+    return Status::OK();
+  }
+
+  StatusOr<NgramCounts> Finish() {
+    GRAMS_RETURN_IF_ERROR(ProcessBatch());
+    const size_t V = vocab_.size();
+    unigram_counts_.resize(V, 0);
+
+    // Canonical ids: reserved words, then descending count, then bytes.
+    std::vector<WordId> by_rank(V);
+    std::iota(by_rank.begin(), by_rank.end(), 0);
+    std::sort(by_rank.begin() + kNumReservedWords, by_rank.end(), [&](WordId a, WordId b) {
+      if (unigram_counts_[a] != unigram_counts_[b]) return unigram_counts_[a] > unigram_counts_[b];
+      return vocab_.Word(a) < vocab_.Word(b);
+    });
+    std::vector<WordId> new_id(V);
+    for (WordId r = 0; r < V; ++r) new_id[by_rank[r]] = r;
+
+    NgramCounts out;
+    out.settings = options_.tokenizer;
+    out.sentences = sentences_;
+    out.tokens = tokens_;
+    {
+      std::vector<std::string_view> words(V);
+      for (WordId r = 0; r < V; ++r) words[r] = vocab_.Word(by_rank[r]);
+      if (!Vocabulary::FromWords(words, &out.vocab)) return InternalError("vocabulary remap failed");
+    }
+    out.trie.levels.resize(options_.order);
+    out.counts.resize(options_.order);
+    TrieLevel& uni = out.trie.levels[0];
+    uni.words.resize(V);
+    std::iota(uni.words.begin(), uni.words.end(), 0);
+    out.counts[0].resize(V);
+    for (WordId r = 0; r < V; ++r) out.counts[0][r] = unigram_counts_[by_rank[r]];
+    std::vector<Count>().swap(unigram_counts_);
+
+    // perm[old index] = new index, for the order below the one being sorted.
+    const std::vector<uint32_t> word_map = new_id;
+    std::vector<uint32_t> perm = std::move(new_id);
+    for (int n = 2; n <= options_.order; ++n) {
+      OrderTable& table = tables_[n - 2];
+      table.ReleaseSlots();
+      std::vector<CountEntry>& entries = table.entries();
+      const size_t parents = out.trie.levels[n - 2].size();
+      const size_t m = entries.size();
+      std::vector<uint32_t> offsets(parents + 1, 0);
+      for (CountEntry& e : entries) {
+        e.parent = perm[e.parent];
+        ++offsets[e.parent + 1];
+      }
+      std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
+      // Scatter old indices by new parent, then sort each group by new word.
+      std::vector<uint32_t> order(m);
+      {
+        std::vector<uint32_t> fill(offsets.begin(), offsets.end() - 1);
+        for (uint32_t idx = 0; idx < m; ++idx) order[fill[entries[idx].parent]++] = idx;
+      }
+      const std::vector<uint32_t>& vmap = word_map;
+      for (size_t p = 0; p < parents; ++p) {
+        auto b = order.begin() + offsets[p], e = order.begin() + offsets[p + 1];
+        if (e - b > 1) {
+          std::sort(b, e, [&](uint32_t x, uint32_t y) {
+            return vmap[entries[x].word] < vmap[entries[y].word];
+          });
+        }
+      }
+      TrieLevel& level = out.trie.levels[n - 1];
+      level.words.resize(m);
+      level.parents.resize(m);
+      std::vector<Count>& counts = out.counts[n - 1];
+      counts.resize(m);
+      std::vector<uint32_t> next_perm(m);
+      for (uint32_t k = 0; k < m; ++k) {
+        const CountEntry& e = entries[order[k]];
+        level.words[k] = vmap[e.word];
+        level.parents[k] = e.parent;
+        counts[k] = e.count;
+        next_perm[order[k]] = k;
+      }
+      table.Release();
+      perm.swap(next_perm);
+    }
+    return out;
+  }
+
+ private:
+  CountOptions options_;
+  Vocabulary vocab_;
+  std::vector<Count> unigram_counts_;
+  std::vector<OrderTable> tables_;
+  std::vector<WordId> batch_;
+  std::vector<uint32_t> limits_;  // per batch position: end of its sentence
+  std::vector<uint32_t> prev_, active_;
+  std::vector<uint64_t> hashes_;
+  uint64_t sentences_ = 0, tokens_ = 0;
+};
+
+Counter::Counter(const CountOptions& options) : impl_(new Impl(options)) {}
+Counter::~Counter() = default;
+
+Status Counter::AddFile(const std::string& path) { return impl_->AddFile(path); }
+
+Status Counter::AddLine(std::string_view line, const std::string& where) {
+  return impl_->AddLine(line, where, 0, 0);
+}
+
+StatusOr<NgramCounts> Counter::Finish() { return impl_->Finish(); }
+
+StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,
+                                 const CountOptions& options) {
+  if (options.order < 1 || options.order > kMaxOrder) {
+    return InvalidArgument("order must be between 1 and " + std::to_string(kMaxOrder));
+  }
+  Counter counter(options);
+  for (const auto& path : inputs) GRAMS_RETURN_IF_ERROR(counter.AddFile(path));
+  return counter.Finish();
+}
+
+}  // namespace grams

@@ -1,0 +1,71 @@
+// ARPA output. Each order's n-grams are written in trie order: grouped by
+// context, contexts in the order of the section below, so the file is what
+// every reader, IRSTLM's included, expects.
+#include <charconv>
+#include <limits>
+
+#include "grams/model.h"
+#include "io/file.h"
+
+namespace grams {
+
+void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, EntryIndex index,
+                     std::string* out);
+
+namespace {
+// Shortest text that reads back as the same float; log10(0) is ARPA's -99.
+void AppendFloat(std::string* out, float f) {
+  if (f == -std::numeric_limits<float>::infinity()) {
+    out->append("-99");
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), f);
+  out->append(buf, r.ptr);
+}
+}  // namespace
+
+Status WriteArpa(const Model& model, const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
+  const int N = model.order();
+  std::string line = "\\data\\\n";
+  for (int n = 1; n <= N; ++n) {
+    line += "ngram " + std::to_string(n) + "=" + std::to_string(model.trie.levels[n - 1].size()) + "\n";
+  }
+  out->Write(line);
+  std::string prefix;
+  for (int n = 1; n <= N && !out->broken_pipe(); ++n) {
+    out->Write("\n\\" + std::to_string(n) + "-grams:\n");
+    const TrieLevel& level = model.trie.levels[n - 1];
+    const std::vector<float>& lp = model.log_prob[n - 1];
+    const std::vector<float>* lbo = n < N ? &model.log_backoff[n - 1] : nullptr;
+    EntryIndex last_parent = UINT32_MAX;
+    for (EntryIndex i = 0; i < level.size(); ++i) {
+      line.clear();
+      AppendFloat(&line, lp[i]);
+      line.push_back('\t');
+      if (n > 1) {
+        if (level.parents[i] != last_parent) {
+          last_parent = level.parents[i];
+          prefix.clear();
+          AppendNgramText(model.trie, model.vocab, n - 1, last_parent, &prefix);
+          prefix.push_back(' ');
+        }
+        line += prefix;
+      }
+      line.append(model.vocab.Word(level.words[i]));
+      if (lbo) {
+        line.push_back('\t');
+        AppendFloat(&line, (*lbo)[i]);
+      }
+      line.push_back('\n');
+      out->Write(line);
+    }
+  }
+  out->Write("\n\\end\\\n");
+  Status s = out->Commit();
+  if (out->broken_pipe()) return Status::OK();
+  return s;
+}
+
+}  // namespace grams

@@ -1,0 +1,83 @@
+// Counting: text -> tokens -> vocabulary ids -> n-gram counts of orders 1..N,
+// and the counts file that carries them between tools (docs/FORMAT.md).
+#ifndef GRAMS_COUNTS_H_
+#define GRAMS_COUNTS_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grams/export.h"
+#include "grams/settings.h"
+#include "grams/status.h"
+#include "grams/trie.h"
+#include "grams/types.h"
+#include "grams/vocabulary.h"
+
+namespace grams {
+
+// Raw n-gram counts over a corpus. Vocabulary ids are canonical: the reserved
+// words first, then by descending unigram count, ties by byte order; so the
+// same text always gives the same ids and the same files.
+struct GRAMS_EXPORT NgramCounts {
+  TokenizerSettings settings;
+  Vocabulary vocab;
+  NgramTrie trie;
+  // counts[n-1][i]: occurrences of entry i of order n. <unk> has count 0
+  // unless the text had unknown words mapped to it.
+  std::vector<std::vector<Count>> counts;
+  // Number of sentences (lines) counted, and of tokens (words + </s>).
+  uint64_t sentences = 0;
+  uint64_t tokens = 0;
+
+  int order() const { return trie.order(); }
+};
+
+struct GRAMS_EXPORT CountOptions {
+  int order = 3;                 // 1..kMaxOrder
+  TokenizerSettings tokenizer;   // how lines become units
+};
+
+// Counts every n-gram of orders 1..order in the text, each line a sentence
+// wrapped in <s> ... </s>. Feed text with Add*(), then call Finish() once.
+class GRAMS_EXPORT Counter {
+ public:
+  explicit Counter(const CountOptions& options);
+  ~Counter();
+  Counter(const Counter&) = delete;
+  Counter& operator=(const Counter&) = delete;
+
+  // Counts all lines of `path` ("-" = standard input). Errors name the file,
+  // line and byte offset.
+  Status AddFile(const std::string& path);
+  // Counts one line (no trailing newline needed). `where` names it in errors.
+  Status AddLine(std::string_view line, const std::string& where = "<line>");
+
+  // Sorts and returns the counts. The Counter is spent afterwards.
+  StatusOr<NgramCounts> Finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convenience: counts all `inputs` ("-" = stdin) in order.
+GRAMS_EXPORT StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,
+                                               const CountOptions& options);
+
+// Writes the binary counts file to `path` ("-" = stdout) through a temporary
+// file renamed on success.
+GRAMS_EXPORT Status WriteCountsFile(const NgramCounts& counts, const std::string& path);
+// Reads a counts file ("-" = stdin; pipes work).
+GRAMS_EXPORT StatusOr<NgramCounts> ReadCountsFile(const std::string& path);
+
+// Text form: one "w1 w2 ... wn<TAB>count" line per n-gram, orders ascending,
+// each order in trie order. `min_count` drops n-grams below it.
+GRAMS_EXPORT Status WriteCountsText(const NgramCounts& counts, const std::string& path,
+                                    Count min_count = 0);
+
+}  // namespace grams
+
+#endif  // GRAMS_COUNTS_H_

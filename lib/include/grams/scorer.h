@@ -1,0 +1,115 @@
+// Querying a model: LanguageModel is the lookup structure built from a Model
+// (one open-addressing hash table per order, keyed by a 64-bit hash of the
+// word ids), with KenLM's State-style API for decoders and whole-sentence
+// scoring for tools. Queries are const and thread-safe.
+#ifndef GRAMS_SCORER_H_
+#define GRAMS_SCORER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grams/export.h"
+#include "grams/model.h"
+#include "grams/settings.h"
+#include "grams/status.h"
+#include "grams/vocabulary.h"
+
+namespace grams {
+
+// The longest State context the State API carries; whole-sentence scoring
+// has no such limit.
+inline constexpr int kMaxStateWords = 15;
+
+// What a decoder carries between words: the last words (most recent first)
+// that can still matter, and their backoffs.
+struct GRAMS_EXPORT State {
+  WordId words[kMaxStateWords];
+  float backoff[kMaxStateWords];
+  uint8_t length = 0;
+};
+
+class GRAMS_EXPORT LanguageModel {
+ public:
+  // Builds the lookup structure. Fails on models whose order exceeds what it
+  // supports or whose n-grams collide in the 64-bit hash (never seen).
+  static StatusOr<std::unique_ptr<LanguageModel>> Create(const Model& model);
+  // Loads a model file or an ARPA file (told apart by content).
+  static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path);
+  ~LanguageModel();
+
+  int order() const;
+  const TokenizerSettings& settings() const;
+  const Vocabulary& vocab() const;
+  // The id of `word`, or kUnkId when it is not in the vocabulary.
+  WordId Index(std::string_view word) const;
+
+  // The state at the start of a sentence (after <s>), and an empty one.
+  State BeginSentenceState() const;
+  State NullContextState() const;
+  // log10 p(word | in), and the state after it. REQUIRES: order() <= kMaxStateWords + 1.
+  float Score(const State& in, WordId word, State* out) const;
+
+  // Scores a whole sentence: ids[0..n) are the words after <s> (append
+  // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
+  // Works for any order; faster than the State API (prefetches ahead).
+  void ScoreSentence(const WordId* ids, size_t n, float* out) const;
+
+ private:
+  LanguageModel();
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Totals for a text, with KenLM's and SRILM's perplexity definitions
+// (docs/ESTIMATION.md): every word and </s> is a token; an OOV is scored
+// with p(<unk>).
+struct GRAMS_EXPORT PerplexityStats {
+  uint64_t sentences = 0;
+  uint64_t words = 0;        // not counting </s>
+  uint64_t oovs = 0;
+  double log10_prob = 0;     // total over all tokens, OOVs included
+  double oov_log10_prob = 0; // the part of log10_prob from OOVs
+
+  uint64_t tokens() const { return words + sentences; }
+  // KenLM query: 10^(-log10_prob / tokens).
+  double Perplexity() const;
+  // KenLM query, OOVs excluded: 10^(-(log10_prob - oov_log10_prob) / (tokens - oovs)).
+  double PerplexityExcludingOovs() const;
+  // SRILM ppl: 10^(-(log10_prob - oov_log10_prob) / (words - oovs + sentences)).
+  double SrilmPpl() const;
+  // SRILM ppl1: 10^(-(log10_prob - oov_log10_prob) / (words - oovs)).
+  double SrilmPpl1() const;
+  void Add(const PerplexityStats& other);
+};
+
+// Scores text line by line with the model's own tokenization.
+class GRAMS_EXPORT TextScorer {
+ public:
+  explicit TextScorer(const LanguageModel* model);
+
+  struct LineScore {
+    double log10_prob = 0;
+    uint64_t tokens = 0;  // words + </s>
+    uint64_t oovs = 0;
+    std::vector<std::string_view> words;  // valid until the next call
+    std::vector<float> token_log10;       // per token, </s> last
+    std::vector<bool> token_oov;
+  };
+  // Scores one line (without its newline).
+  void ScoreLine(std::string_view line, LineScore* out);
+
+ private:
+  const LanguageModel* model_;
+  std::vector<WordId> ids_;
+};
+
+// Perplexity of a whole file ("-" = stdin), one sentence per line.
+GRAMS_EXPORT StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model,
+                                                         const std::string& path);
+
+}  // namespace grams
+
+#endif  // GRAMS_SCORER_H_

@@ -1,0 +1,64 @@
+// Vocabulary: a bijection between unit strings and dense WordIds.
+// Ids 0, 1, 2 are always <unk>, <s>, </s>. Not thread-safe for writes;
+// concurrent Find() calls on an unchanging Vocabulary are safe.
+#ifndef GRAMS_VOCABULARY_H_
+#define GRAMS_VOCABULARY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grams/export.h"
+#include "grams/types.h"
+
+namespace grams {
+
+class GRAMS_EXPORT Vocabulary {
+ public:
+  static constexpr WordId kNotFound = UINT32_MAX;
+
+  // A vocabulary holding only <unk>, <s>, </s>.
+  Vocabulary();
+
+  // Number of words, reserved ones included.
+  size_t size() const { return offsets_.size() - 1; }
+
+  // The id of `word`, or kNotFound.
+  WordId Find(std::string_view word) const { return Find(word, Hash(word)); }
+  WordId Find(std::string_view word, uint64_t hash) const;
+
+  // The id of `word`, adding it with the next free id if new.
+  WordId FindOrInsert(std::string_view word) { return FindOrInsert(word, Hash(word)); }
+  WordId FindOrInsert(std::string_view word, uint64_t hash);
+
+  // The word with id `id`. REQUIRES: id < size().
+  std::string_view Word(WordId id) const {
+    return std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
+  }
+
+  // Total bytes of all words (for sizing buffers).
+  size_t arena_bytes() const { return arena_.size(); }
+
+  static uint64_t Hash(std::string_view word);
+
+  // A vocabulary whose id i is words[i]. REQUIRES: words[0..2] are the
+  // reserved words and all words are distinct (returns false otherwise).
+  static bool FromWords(const std::vector<std::string_view>& words, Vocabulary* out);
+
+  void Reserve(size_t words, size_t bytes);
+
+ private:
+  void Grow();
+
+  std::vector<char> arena_;
+  std::vector<uint64_t> offsets_;   // size()+1 entries
+  std::vector<uint32_t> slots_;     // id+1, 0 = empty; open addressing
+  std::vector<uint32_t> slot_tags_; // high 32 bits of the hash, per slot
+  uint64_t mask_ = 0;
+};
+
+}  // namespace grams
+
+#endif  // GRAMS_VOCABULARY_H_

@@ -1,0 +1,361 @@
+#include "io/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/iostreams/device/array.hpp>
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filter/lzma.hpp>
+#include <boost/iostreams/filter/zstd.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+namespace grams::io {
+namespace {
+
+std::string ErrnoText(int err) { return std::string(strerror(err)); }
+
+// Reads from a file descriptor, first replaying `prefix` bytes already read.
+class FdInput final : public InputStream {
+ public:
+  FdInput(int fd, bool owned, std::string name, std::string prefix)
+      : fd_(fd), owned_(owned), prefix_(std::move(prefix)) {
+    name_ = std::move(name);
+  }
+  ~FdInput() override {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  size_t Read(char* buf, size_t n) override {
+    if (!status_.ok() || n == 0) return 0;
+    if (prefix_pos_ < prefix_.size()) {
+      size_t k = std::min(n, prefix_.size() - prefix_pos_);
+      memcpy(buf, prefix_.data() + prefix_pos_, k);
+      prefix_pos_ += k;
+      return k;
+    }
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r >= 0) return static_cast<size_t>(r);
+      if (errno == EINTR) continue;
+      status_ = IOError(name_ + ": read failed: " + ErrnoText(errno));
+      return 0;
+    }
+  }
+  void set_size_hint(int64_t s) { size_hint_ = s; }
+
+ private:
+  int fd_;
+  bool owned_;
+  std::string prefix_;
+  size_t prefix_pos_ = 0;
+};
+
+// Boost.Iostreams source over another InputStream.
+class StreamSource {
+ public:
+  typedef char char_type;
+  typedef boost::iostreams::source_tag category;
+  explicit StreamSource(InputStream* in) : in_(in) {}
+  std::streamsize read(char* s, std::streamsize n) {
+    size_t r = in_->Read(s, static_cast<size_t>(n));
+    if (r == 0) return -1;
+    return static_cast<std::streamsize>(r);
+  }
+
+ private:
+  InputStream* in_;
+};
+
+class FilteredInput final : public InputStream {
+ public:
+  FilteredInput(std::unique_ptr<InputStream> raw, const char* format)
+      : raw_(std::move(raw)), format_(format) {
+    name_ = raw_->name();
+  }
+  void Push(std::unique_ptr<boost::iostreams::filtering_istream> s) { stream_ = std::move(s); }
+  size_t Read(char* buf, size_t n) override {
+    if (!status_.ok() || done_) return 0;
+    try {
+      stream_->read(buf, static_cast<std::streamsize>(n));
+      std::streamsize got = stream_->gcount();
+      if (got == 0) {
+        done_ = true;
+        if (!raw_->status().ok()) status_ = raw_->status();
+      }
+      return static_cast<size_t>(got);
+    } catch (const std::exception& e) {
+      status_ = raw_->status().ok()
+                    ? CorruptionError(name_ + ": corrupt " + format_ + " data: " + e.what())
+                    : raw_->status();
+      return 0;
+    }
+  }
+
+ private:
+  std::unique_ptr<InputStream> raw_;
+  const char* format_;
+  std::unique_ptr<boost::iostreams::filtering_istream> stream_;
+  bool done_ = false;
+};
+
+// Pending temporary files, removed by the signal handler.
+constexpr int kMaxPending = 64;
+std::atomic<const char*> g_pending[kMaxPending];
+std::mutex g_pending_mu;
+
+void RegisterPending(const char* path) {
+  std::lock_guard<std::mutex> lock(g_pending_mu);
+  for (auto& slot : g_pending) {
+    const char* expected = nullptr;
+    if (slot.compare_exchange_strong(expected, path)) return;
+  }
+}
+
+void UnregisterPending(const char* path) {
+  std::lock_guard<std::mutex> lock(g_pending_mu);
+  for (auto& slot : g_pending) {
+    const char* expected = path;
+    if (slot.compare_exchange_strong(expected, nullptr)) return;
+  }
+}
+
+void CleanupSignalHandler(int sig) {
+  for (auto& slot : g_pending) {
+    const char* p = slot.load();
+    if (p) ::unlink(p);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+}  // namespace
+
+Status InputStream::ReadExactly(char* buf, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    size_t r = Read(buf + done, n - done);
+    if (r == 0) {
+      if (!status_.ok()) return status_;
+      return CorruptionError(name_ + ": unexpected end of file (truncated?)");
+    }
+    done += r;
+  }
+  return Status::OK();
+}
+
+StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path, bool raw) {
+  int fd;
+  bool owned;
+  std::string name;
+  int64_t size = -1;
+  if (path == "-") {
+    fd = 0;
+    owned = false;
+    name = "<stdin>";
+  } else {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENOENT) return NotFoundError(path + ": no such file");
+      return IOError(path + ": cannot open: " + ErrnoText(err));
+    }
+    owned = true;
+    name = path;
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+      if (S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return InvalidArgument(path + ": is a directory");
+      }
+      if (S_ISREG(st.st_mode)) {
+        size = st.st_size;
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+      }
+    }
+  }
+  // Peek at the magic bytes.
+  std::string prefix;
+  if (!raw) {
+    char magic[6];
+    size_t got = 0;
+    while (got < sizeof(magic)) {
+      ssize_t r = ::read(fd, magic + got, sizeof(magic) - got);
+      if (r == 0) break;
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        if (owned) ::close(fd);
+        return IOError(name + ": read failed: " + ErrnoText(err));
+      }
+      got += static_cast<size_t>(r);
+    }
+    prefix.assign(magic, got);
+  }
+  auto plain = std::make_unique<FdInput>(fd, owned, name, prefix);
+  plain->set_size_hint(size);
+  if (raw) return std::unique_ptr<InputStream>(std::move(plain));
+
+  const unsigned char* m = reinterpret_cast<const unsigned char*>(prefix.data());
+  size_t k = prefix.size();
+  namespace bio = boost::iostreams;
+  auto stream = std::make_unique<bio::filtering_istream>();
+  const char* format = nullptr;
+  if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+    stream->push(bio::gzip_decompressor());
+    format = "gzip";
+  } else if (k >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') {
+    stream->push(bio::bzip2_decompressor());
+    format = "bzip2";
+  } else if (k >= 6 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' &&
+             m[5] == 0) {
+    stream->push(bio::lzma_decompressor());
+    format = "xz";
+  } else if (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+    stream->push(bio::zstd_decompressor());
+    format = "zstd";
+  }
+  if (!format) return std::unique_ptr<InputStream>(std::move(plain));
+  InputStream* raw_ptr = plain.get();
+  auto filtered = std::make_unique<FilteredInput>(std::move(plain), format);
+  stream->push(StreamSource(raw_ptr));
+  filtered->Push(std::move(stream));
+  return std::unique_ptr<InputStream>(std::move(filtered));
+}
+
+StatusOr<std::string> ReadAll(InputStream* in) {
+  std::string out;
+  if (in->size_hint() > 0) out.reserve(static_cast<size_t>(in->size_hint()));
+  size_t chunk = 1 << 20;
+  for (;;) {
+    size_t old = out.size();
+    out.resize(old + chunk);
+    size_t r = in->Read(out.data() + old, chunk);
+    out.resize(old + r);
+    if (r == 0) break;
+  }
+  if (!in->status().ok()) return in->status();
+  return out;
+}
+
+StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) {
+  std::unique_ptr<OutputFile> f(new OutputFile());
+  if (path == "-") {
+    f->fd_ = 1;
+    f->name_ = "<stdout>";
+  } else {
+    f->name_ = path;
+    std::string templ = path + ".tmp-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    int fd = mkstemp(buf.data());
+    if (fd < 0) {
+      int err = errno;
+      return IOError(path + ": cannot create output: " + ErrnoText(err));
+    }
+    fchmod(fd, 0644 & ~[] { mode_t m = umask(0); umask(m); return m; }());
+    f->fd_ = fd;
+    f->temp_path_.assign(buf.data());
+    RegisterPending(f->temp_path_.c_str());
+  }
+  f->buffer_.reserve(1 << 20);
+  return f;
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ > 1) ::close(fd_);
+  if (!temp_path_.empty() && !committed_) {
+    UnregisterPending(temp_path_.c_str());
+    ::unlink(temp_path_.c_str());
+  }
+}
+
+void OutputFile::Write(const void* data, size_t n) {
+  if (!status_.ok()) return;
+  if (buffer_.size() + n > (1 << 20)) {
+    Flush();
+    if (n >= (1 << 20)) {
+      const char* p = static_cast<const char*>(data);
+      while (n > 0 && status_.ok()) {
+        ssize_t w = ::write(fd_, p, n);
+        if (w < 0) {
+          if (errno == EINTR) continue;
+          status_ = IOError(name_ + ": write failed: " + ErrnoText(errno));
+          if (errno == EPIPE) broken_pipe_ = true;
+          return;
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+      }
+      return;
+    }
+  }
+  buffer_.append(static_cast<const char*>(data), n);
+}
+
+void OutputFile::Flush() {
+  const char* p = buffer_.data();
+  size_t n = buffer_.size();
+  while (n > 0 && status_.ok()) {
+    ssize_t w = ::write(fd_, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) broken_pipe_ = true;
+      status_ = IOError(name_ + ": write failed: " + ErrnoText(errno));
+      break;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  buffer_.clear();
+}
+
+Status OutputFile::FlushNow() {
+  Flush();
+  return status_;
+}
+
+Status OutputFile::Commit() {
+  if (committed_) return status_;
+  Flush();
+  if (status_.ok() && !temp_path_.empty()) {
+    if (::fsync(fd_) != 0 && errno != EINVAL) {
+      status_ = IOError(name_ + ": fsync failed: " + ErrnoText(errno));
+    }
+    if (::close(fd_) != 0 && status_.ok()) {
+      status_ = IOError(name_ + ": close failed: " + ErrnoText(errno));
+    }
+    fd_ = -1;
+    if (status_.ok() && ::rename(temp_path_.c_str(), name_.c_str()) != 0) {
+      status_ = IOError(name_ + ": cannot rename temporary file into place: " + ErrnoText(errno));
+    }
+    if (status_.ok()) {
+      UnregisterPending(temp_path_.c_str());
+      committed_ = true;
+    }
+  } else if (status_.ok()) {
+    committed_ = true;
+  }
+  return status_;
+}
+
+bool StdoutIsTerminal() { return isatty(1) == 1; }
+
+void InstallCleanupHandlers() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = CleanupSignalHandler;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  // Broken pipes are reported as write errors (EPIPE) and handled by the tools.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace grams::io

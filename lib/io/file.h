@@ -1,0 +1,89 @@
+// File access for every stage: "-" means standard input/output, compressed
+// input (gzip, bzip2, xz, zstd) is recognised by its magic bytes, and outputs
+// go to a temporary file that is renamed over the target only on Commit().
+// This is the only place Boost.Iostreams appears.
+#ifndef GRAMS_IO_FILE_H_
+#define GRAMS_IO_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "grams/status.h"
+
+namespace grams::io {
+
+// A sequential byte source. Not thread-safe.
+class InputStream {
+ public:
+  // Opens `path` ("-" = stdin). Compressed data is decompressed transparently
+  // unless `raw` is set.
+  static StatusOr<std::unique_ptr<InputStream>> Open(const std::string& path, bool raw = false);
+  virtual ~InputStream() = default;
+
+  // Reads up to n bytes into buf; returns the number read, 0 at end of input.
+  // On failure returns 0 and status() is not OK.
+  virtual size_t Read(char* buf, size_t n) = 0;
+  // Reads exactly n bytes or fails (status says truncated / I/O error).
+  Status ReadExactly(char* buf, size_t n);
+
+  const Status& status() const { return status_; }
+  // The name used in messages: the path, or "<stdin>".
+  const std::string& name() const { return name_; }
+  // Total size in bytes if known (regular uncompressed file), else -1.
+  int64_t size_hint() const { return size_hint_; }
+
+ protected:
+  Status status_;
+  std::string name_;
+  int64_t size_hint_ = -1;
+};
+
+// Output to a file through "<path>.tmp-XXXXXX" renamed on Commit(), or to
+// stdout for "-". If the object is destroyed (or the process is interrupted by
+// SIGINT/SIGTERM/SIGHUP) before Commit(), the temporary file is removed and
+// the target is left untouched.
+class OutputFile {
+ public:
+  static StatusOr<std::unique_ptr<OutputFile>> Open(const std::string& path);
+  ~OutputFile();
+
+  // Buffered write. Errors are sticky and reported by Commit().
+  void Write(const void* data, size_t n);
+  void Write(std::string_view s) { Write(s.data(), s.size()); }
+  // Flushes, fsyncs and renames into place. Returns the first error seen.
+  Status Commit();
+  // Writes buffered bytes now (for interactive streams). Returns the status.
+  Status FlushNow();
+  // True once a write failed because the reader closed the pipe (EPIPE).
+  bool broken_pipe() const { return broken_pipe_; }
+
+  const std::string& name() const { return name_; }
+  bool is_stdout() const { return fd_ == 1; }
+
+ private:
+  OutputFile() = default;
+  void Flush();
+
+  int fd_ = -1;
+  std::string name_;       // target path or "<stdout>"
+  std::string temp_path_;  // empty for stdout
+  std::string buffer_;
+  Status status_;
+  bool committed_ = false;
+  bool broken_pipe_ = false;
+};
+
+// True if `path` names a terminal ("-" = stdout for outputs).
+bool StdoutIsTerminal();
+// Installs SIGINT/SIGTERM/SIGHUP handlers that remove pending temporary files
+// and then re-raise. Also ignores nothing else; safe to call more than once.
+void InstallCleanupHandlers();
+// Reads the whole stream into memory.
+StatusOr<std::string> ReadAll(InputStream* in);
+
+}  // namespace grams::io
+
+#endif  // GRAMS_IO_FILE_H_

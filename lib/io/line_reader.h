@@ -1,0 +1,43 @@
+// LineReader: splits an InputStream into lines without copying them, keeping
+// the line number and byte offset of each line for error messages.
+#ifndef GRAMS_IO_LINE_READER_H_
+#define GRAMS_IO_LINE_READER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/file.h"
+
+namespace grams::io {
+
+class LineReader {
+ public:
+  explicit LineReader(InputStream* in, size_t buffer_size = 1 << 20);
+
+  // Sets *line to the next line without its '\n'. The view stays valid until
+  // the next call. Returns false at end of input or on error (see status()).
+  bool Next(std::string_view* line);
+
+  // 1-based number and 0-based byte offset of the line last returned.
+  uint64_t line_number() const { return line_number_; }
+  uint64_t line_offset() const { return line_offset_; }
+  // "file:line" of the line last returned.
+  std::string Where() const;
+  const Status& status() const { return in_->status(); }
+  const std::string& name() const { return in_->name(); }
+
+ private:
+  InputStream* in_;
+  std::vector<char> buf_;
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t line_number_ = 0;
+  uint64_t line_offset_ = 0;
+  uint64_t consumed_ = 0;  // bytes of input before buf_[begin_]
+};
+
+}  // namespace grams::io
+
+#endif  // GRAMS_IO_LINE_READER_H_

@@ -1,0 +1,91 @@
+#include "grams/vocabulary.h"
+
+#include <cstring>
+#include <functional>
+
+namespace grams {
+
+uint64_t Vocabulary::Hash(std::string_view word) {
+  uint64_t h = std::hash<std::string_view>()(word);
+  // std::hash may be weak in the high bits; finish with a 64-bit mix.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+Vocabulary::Vocabulary() {
+  offsets_.push_back(0);
+  slots_.assign(64, 0);
+  slot_tags_.assign(64, 0);
+  mask_ = 63;
+  FindOrInsert(kUnkWord);
+  FindOrInsert(kBosWord);
+  FindOrInsert(kEosWord);
+}
+
+void Vocabulary::Reserve(size_t words, size_t bytes) {
+  arena_.reserve(bytes);
+  offsets_.reserve(words + 1);
+  while ((mask_ + 1) < words * 2) Grow();
+}
+
+WordId Vocabulary::Find(std::string_view word, uint64_t hash) const {
+  uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+    uint32_t s = slots_[i];
+    if (s == 0) return kNotFound;
+    if (slot_tags_[i] == tag && Word(s - 1) == word) return s - 1;
+  }
+}
+
+WordId Vocabulary::FindOrInsert(std::string_view word, uint64_t hash) {
+  uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  uint64_t i = hash & mask_;
+  for (;; i = (i + 1) & mask_) {
+    uint32_t s = slots_[i];
+    if (s == 0) break;
+    if (slot_tags_[i] == tag && Word(s - 1) == word) return s - 1;
+  }
+  WordId id = static_cast<WordId>(size());
+  arena_.insert(arena_.end(), word.begin(), word.end());
+  offsets_.push_back(arena_.size());
+  slots_[i] = id + 1;
+  slot_tags_[i] = tag;
+  if (size() * 2 > mask_ + 1) Grow();
+  return id;
+}
+
+void Vocabulary::Grow() {
+  uint64_t new_size = (mask_ + 1) * 2;
+  std::vector<uint32_t> slots(new_size, 0), tags(new_size, 0);
+  uint64_t mask = new_size - 1;
+  for (WordId id = 0; id < size(); ++id) {
+    uint64_t h = Hash(Word(id));
+    uint64_t i = h & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = id + 1;
+    tags[i] = static_cast<uint32_t>(h >> 32);
+  }
+  slots_.swap(slots);
+  slot_tags_.swap(tags);
+  mask_ = mask;
+}
+
+bool Vocabulary::FromWords(const std::vector<std::string_view>& words, Vocabulary* out) {
+  Vocabulary v;
+  if (words.size() < kNumReservedWords || words[kUnkId] != kUnkWord ||
+      words[kBosId] != kBosWord || words[kEosId] != kEosWord) {
+    return false;
+  }
+  size_t bytes = 0;
+  for (auto w : words) bytes += w.size();
+  v.Reserve(words.size(), bytes);
+  for (size_t i = kNumReservedWords; i < words.size(); ++i) {
+    if (v.FindOrInsert(words[i]) != i) return false;
+  }
+  *out = std::move(v);
+  return true;
+}
+
+}  // namespace grams
