@@ -80,7 +80,12 @@ class FilteredInput final : public InputStream {
       : raw_(std::move(raw)), format_(format) {
     name_ = raw_->name();
   }
-  void Push(std::unique_ptr<boost::iostreams::filtering_istream> s) { stream_ = std::move(s); }
+  void Push(std::unique_ptr<boost::iostreams::filtering_istream> s) {
+    stream_ = std::move(s);
+    // Without this, std::istream swallows the decompressor's exception and
+    // merely sets badbit, so corrupt or truncated input read as a short file.
+    stream_->exceptions(std::ios::badbit);
+  }
   size_t Read(char* buf, size_t n) override {
     if (!status_.ok() || done_) return 0;
     try {
