@@ -21,40 +21,62 @@
 namespace grams {
 namespace {
 
+Status NotSuffixClosed(int n) {
+  return InvalidArgument("the counts are not suffix-closed: a " + std::to_string(n) +
+                         "-gram's last " + std::to_string(n - 1) + " words are missing from order " +
+                         std::to_string(n - 1));
+}
+
 // suffix[i] for entries of order n (n >= 2): the index of w2..wn in order n-1.
+// The suffix of (parent, w) is the child w of suffix(parent) one order down,
+// so sort the wanted (suffix(parent), w) pairs and merge them with order n-1,
+// whose (parent, word) pairs are already ascending. `lower_suffix` holds the
+// suffixes of order n-1.
 Status SuffixLinks(const NgramTrie& trie, int n, const std::vector<EntryIndex>& lower_suffix,
                    std::vector<EntryIndex>* suffix) {
   const TrieLevel& level = trie.levels[n - 1];
-  suffix->resize(level.size());
+  const size_t m = level.size();
+  suffix->resize(m);
   if (n == 2) {
-    for (size_t i = 0; i < level.size(); ++i) (*suffix)[i] = level.words[i];
+    std::copy(level.words.begin(), level.words.end(), suffix->begin());
     return Status::OK();
   }
-  // The suffix of (parent, w) is the child w of suffix(parent) one order
-  // down. Sort the wanted (suffix(parent), w) keys and merge them with the
-  // order below, whose (parent, word) keys are already in ascending order.
-  std::vector<KeyValue> want(level.size());
-  for (size_t i = 0; i < level.size(); ++i) {
+  const TrieLevel& lower = trie.levels[n - 2];
+  const int pbits = BitsFor(trie.levels[n - 3].size());
+  const int wbits = BitsFor(trie.levels[0].size());
+  const int ibits = BitsFor(m);
+  auto find = [&](uint64_t sp, uint64_t w, size_t* j) -> bool {
+    for (; *j < lower.size(); ++*j) {
+      uint64_t lp = lower.parents[*j], lw = lower.words[*j];
+      if (lp == sp && lw == w) return true;
+      if (lp > sp || (lp == sp && lw > w)) return false;
+    }
+    return false;
+  };
+  size_t j = 0;
+  if (pbits + wbits + ibits <= 64) {
+    // Pack (suffix(parent), word, index) into one word: half the memory.
+    std::vector<uint64_t> want(m);
+    for (size_t i = 0; i < m; ++i) {
+      uint64_t sp = lower_suffix[level.parents[i]];
+      want[i] = (((sp << wbits) | level.words[i]) << ibits) | i;
+    }
+    SortInPlace64(&want);
+    const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
+    for (uint64_t v : want) {
+      if (!find(v >> (wbits + ibits), (v >> ibits) & wmask, &j)) return NotSuffixClosed(n);
+      (*suffix)[v & imask] = static_cast<EntryIndex>(j);
+    }
+    return Status::OK();
+  }
+  std::vector<KeyValue> want(m);
+  for (size_t i = 0; i < m; ++i) {
     uint64_t sp = lower_suffix[level.parents[i]];
     want[i] = {(sp << 32) | level.words[i], static_cast<uint32_t>(i)};
   }
   RadixSortByKey(&want);
-  const TrieLevel& lower = trie.levels[n - 2];
-  size_t j = 0;
   for (const KeyValue& kv : want) {
-    for (;;) {
-      if (j >= lower.size()) {
-        return InvalidArgument("counts are not suffix-closed: an " + std::to_string(n) +
-                               "-gram's suffix is missing from order " + std::to_string(n - 1));
-      }
-      uint64_t k = (static_cast<uint64_t>(lower.parents[j]) << 32) | lower.words[j];
-      if (k == kv.key) break;
-      if (k > kv.key) {
-        return InvalidArgument("counts are not suffix-closed: an " + std::to_string(n) +
-                               "-gram's suffix is missing from order " + std::to_string(n - 1));
-      }
-      ++j;
-    }
+    if (!find(kv.key >> 32, kv.key & 0xffffffffu, &j)) return NotSuffixClosed(n);
     (*suffix)[kv.value] = static_cast<EntryIndex>(j);
   }
   return Status::OK();
@@ -66,142 +88,139 @@ std::string FormatDiscounts(const std::array<double, 3>& d) {
   return buf;
 }
 
+
+// Discounts of one order from its adjusted counts, or the fallback ones.
+std::array<double, 3> EstimateDiscounts(int n, const std::vector<uint64_t>& a,
+                                        const BuildOptions& options) {
+  uint64_t t[5] = {0, 0, 0, 0, 0};
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (n == 1 && i == kBosId) continue;
+    if (a[i] >= 1 && a[i] <= 4) ++t[a[i]];
+  }
+  bool ok = t[1] > 0 && t[2] > 0 && t[3] > 0 && t[4] > 0;
+  std::array<double, 3> d{};
+  if (ok) {
+    double y = static_cast<double>(t[1]) / (static_cast<double>(t[1]) + 2.0 * t[2]);
+    for (int k = 1; k <= 3; ++k) {
+      d[k - 1] = k - (k + 1) * y * static_cast<double>(t[k + 1]) / static_cast<double>(t[k]);
+      if (!(d[k - 1] >= 0.0 && d[k - 1] <= k)) ok = false;
+    }
+  }
+  if (ok) return d;
+  if (options.warn) {
+    options.warn("cannot estimate the modified Kneser-Ney discounts of order " + std::to_string(n) +
+                 " from its count-of-counts (t1..t4 = " + std::to_string(t[1]) + ", " +
+                 std::to_string(t[2]) + ", " + std::to_string(t[3]) + ", " + std::to_string(t[4]) +
+                 "); using the fallback discounts " + FormatDiscounts(kFallbackDiscounts));
+  }
+  return kFallbackDiscounts;
+}
+
 }  // namespace
 
 StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOptions& options) {
+  NgramCounts copy = counts;
+  return BuildModel(std::move(copy), options);
+}
+
+// Works one order at a time, ascending, releasing each order's raw counts,
+// adjusted counts and suffix links as soon as they are used, so peak memory is
+// the trie plus about two orders' worth of working arrays.
+StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options) {
   const int N = counts.order();
   if (N < 1) return InvalidArgument("the counts hold no n-grams");
-  const NgramTrie& trie = counts.trie;
   const size_t V = counts.vocab.size();
+  Model model;
+  model.settings = counts.settings;
+  model.vocab = std::move(counts.vocab);
+  model.trie = std::move(counts.trie);
+  const NgramTrie& trie = model.trie;
+  model.log_prob.resize(N);
+  model.log_backoff.resize(N);
 
-  // Suffix links and the <s>-initial range of every order. Children of a
-  // contiguous range of parents are contiguous, so the n-grams that start
-  // with <s> form one range [bos_begin, bos_end) at each order.
-  std::vector<std::vector<EntryIndex>> suffix(N);
+  // The n-grams that start with <s> form one range [bos_begin, bos_end) at
+  // each order: children of a contiguous range of parents are contiguous.
   std::vector<size_t> bos_begin(N), bos_end(N);
   bos_begin[0] = kBosId;
   bos_end[0] = kBosId + 1;
   for (int n = 2; n <= N; ++n) {
-    GRAMS_RETURN_IF_ERROR(SuffixLinks(trie, n, suffix[n - 2], &suffix[n - 1]));
-    const TrieLevel& level = trie.levels[n - 1];
-    auto lo = std::lower_bound(level.parents.begin(), level.parents.end(),
-                               static_cast<EntryIndex>(bos_begin[n - 2]));
-    auto hi = std::lower_bound(level.parents.begin(), level.parents.end(),
-                               static_cast<EntryIndex>(bos_end[n - 2]));
-    bos_begin[n - 1] = lo - level.parents.begin();
-    bos_end[n - 1] = hi - level.parents.begin();
+    const auto& parents = trie.levels[n - 1].parents;
+    bos_begin[n - 1] = std::lower_bound(parents.begin(), parents.end(),
+                                        static_cast<EntryIndex>(bos_begin[n - 2])) - parents.begin();
+    bos_end[n - 1] = std::lower_bound(parents.begin(), parents.end(),
+                                      static_cast<EntryIndex>(bos_end[n - 2])) - parents.begin();
   }
 
-  // Adjusted counts.
-  std::vector<std::vector<uint64_t>> adjusted(N);
+  std::vector<std::array<double, 3>> discounts(N);
+  std::vector<EntryIndex> suffix, next_suffix;  // suffix links of orders n and n+1
+  std::vector<uint64_t> a;                      // adjusted counts of order n
+  std::vector<double> prob, lower_prob;         // p of orders n and n-1
   for (int n = 1; n <= N; ++n) {
-    std::vector<uint64_t>& a = adjusted[n - 1];
-    const std::vector<Count>& raw = counts.counts[n - 1];
+    const TrieLevel& level = trie.levels[n - 1];
+    const size_t m = level.size();
+    std::vector<Count>& raw = counts.counts[n - 1];
+    // Adjusted counts: raw at the top order and for <s>-initial n-grams,
+    // otherwise the number of distinct left extensions, i.e. how many
+    // (n+1)-grams have this n-gram as their suffix.
     if (n == N) {
-      a.assign(raw.begin(), raw.end());
+      a.swap(raw);
     } else {
-      a.assign(trie.levels[n - 1].size(), 0);
-      for (EntryIndex s : suffix[n]) ++a[s];
+      GRAMS_RETURN_IF_ERROR(SuffixLinks(trie, n + 1, suffix, &next_suffix));
+      a.assign(m, 0);
+      for (EntryIndex s : next_suffix) ++a[s];
       for (size_t i = bos_begin[n - 1]; i < bos_end[n - 1]; ++i) a[i] = raw[i];
     }
-  }
-
-  // Discounts from the count-of-counts of each order.
-  std::vector<std::array<double, 3>> discounts(N);
-  for (int n = 1; n <= N; ++n) {
-    uint64_t t[5] = {0, 0, 0, 0, 0};
-    const std::vector<uint64_t>& a = adjusted[n - 1];
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (n == 1 && i == kBosId) continue;
-      if (a[i] >= 1 && a[i] <= 4) ++t[a[i]];
-    }
-    bool ok = t[1] > 0 && t[2] > 0 && t[3] > 0 && t[4] > 0;
-    std::array<double, 3> d{};
-    if (ok) {
-      double y = static_cast<double>(t[1]) / (static_cast<double>(t[1]) + 2.0 * t[2]);
-      for (int k = 1; k <= 3; ++k) {
-        d[k - 1] = k - (k + 1) * y * static_cast<double>(t[k + 1]) / static_cast<double>(t[k]);
-        if (!(d[k - 1] >= 0.0 && d[k - 1] <= k)) ok = false;
-      }
-    }
-    if (!ok) {
-      d = kFallbackDiscounts;
-      if (options.warn) {
-        options.warn("cannot estimate the modified Kneser-Ney discounts of order " +
-                     std::to_string(n) + " from its count-of-counts (t1..t4 = " +
-                     std::to_string(t[1]) + ", " + std::to_string(t[2]) + ", " +
-                     std::to_string(t[3]) + ", " + std::to_string(t[4]) +
-                     "); using the fallback discounts " + FormatDiscounts(d));
-      }
-    }
+    std::vector<Count>().swap(raw);
+    const std::array<double, 3> d = EstimateDiscounts(n, a, options);
     discounts[n - 1] = d;
-  }
-  auto discount = [&](int n, uint64_t a) {
-    return a == 0 ? 0.0 : discounts[n - 1][a >= 3 ? 2 : a - 1];
-  };
+    auto discount = [&d](uint64_t c) { return c == 0 ? 0.0 : d[c >= 3 ? 2 : c - 1]; };
 
-  Model model;
-  model.settings = counts.settings;
-  model.vocab = counts.vocab;
-  model.trie = counts.trie;
-  model.log_prob.resize(N);
-  model.log_backoff.resize(N);
-
-  // Unigrams: interpolated with the uniform distribution over the vocabulary
-  // without <s> (with <unk>).
-  std::vector<double> prob(V), lower_prob;
-  {
-    const std::vector<uint64_t>& a = adjusted[0];
-    double S = 0;
-    uint64_t nk[3] = {0, 0, 0};
-    for (size_t w = 0; w < V; ++w) {
-      if (w == kBosId || a[w] == 0) continue;
-      S += static_cast<double>(a[w]);
-      ++nk[a[w] >= 3 ? 2 : a[w] - 1];
-    }
-    if (S <= 0) return InvalidArgument("the counts hold no words");
-    const auto& d = discounts[0];
-    double gamma = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / S;
-    double uniform = gamma / static_cast<double>(V - 1);
-    std::vector<float>& lp = model.log_prob[0];
-    lp.resize(V);
-    for (size_t w = 0; w < V; ++w) {
-      prob[w] = (w == kBosId) ? 0.0 : (a[w] - discount(1, a[w])) / S + uniform;
-      lp[w] = w == kBosId ? 0.0f : static_cast<float>(std::log10(prob[w]));
-    }
-  }
-
-  // Orders 2..N: each context's totals, its backoff, then p = u + b p(lower).
-  for (int n = 2; n <= N; ++n) {
-    const TrieLevel& level = trie.levels[n - 1];
-    const std::vector<uint64_t>& a = adjusted[n - 1];
-    const auto& d = discounts[n - 1];
-    const size_t parents = trie.levels[n - 2].size();
-    std::vector<float>& lbo = model.log_backoff[n - 2];
-    lbo.assign(parents, 0.0f);
-    lower_prob.swap(prob);
-    prob.assign(level.size(), 0.0);
     std::vector<float>& lp = model.log_prob[n - 1];
-    lp.resize(level.size());
-    size_t i = 0;
-    while (i < level.size()) {
-      const EntryIndex parent = level.parents[i];
-      size_t j = i;
+    lp.resize(m);
+    lower_prob.swap(prob);
+    prob.assign(m, 0.0);
+    if (n == 1) {
+      // Unigrams: interpolated with the uniform distribution over the
+      // vocabulary without <s> (with <unk>); sums leave out <s>.
       double S = 0;
       uint64_t nk[3] = {0, 0, 0};
-      for (; j < level.size() && level.parents[j] == parent; ++j) {
-        S += static_cast<double>(a[j]);
-        ++nk[a[j] >= 3 ? 2 : a[j] - 1];
+      for (size_t w = 0; w < V; ++w) {
+        if (w == kBosId || a[w] == 0) continue;
+        S += static_cast<double>(a[w]);
+        ++nk[a[w] >= 3 ? 2 : a[w] - 1];
       }
-      double gamma = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / S;
-      lbo[parent] = static_cast<float>(std::log10(gamma));
-      for (size_t k = i; k < j; ++k) {
-        double p = (a[k] - discount(n, a[k])) / S + gamma * lower_prob[suffix[n - 1][k]];
-        prob[k] = p;
-        lp[k] = static_cast<float>(std::log10(p));
+      if (S <= 0) return InvalidArgument("the counts hold no words: nothing to estimate from");
+      const double gamma = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / S;
+      const double uniform = gamma / static_cast<double>(V - 1);
+      for (size_t w = 0; w < V; ++w) {
+        prob[w] = w == kBosId ? 0.0 : (a[w] - discount(a[w])) / S + uniform;
+        lp[w] = w == kBosId ? 0.0f : static_cast<float>(std::log10(prob[w]));
       }
-      i = j;
+    } else {
+      // Each context's totals and backoff, then p = u + b p(lower).
+      std::vector<float>& lbo = model.log_backoff[n - 2];
+      lbo.assign(trie.levels[n - 2].size(), 0.0f);
+      size_t i = 0;
+      while (i < m) {
+        const EntryIndex parent = level.parents[i];
+        size_t j = i;
+        double S = 0;
+        uint64_t nk[3] = {0, 0, 0};
+        for (; j < m && level.parents[j] == parent; ++j) {
+          S += static_cast<double>(a[j]);
+          ++nk[a[j] >= 3 ? 2 : a[j] - 1];
+        }
+        const double gamma = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / S;
+        lbo[parent] = static_cast<float>(std::log10(gamma));
+        for (size_t k = i; k < j; ++k) {
+          prob[k] = (a[k] - discount(a[k])) / S + gamma * lower_prob[suffix[k]];
+          lp[k] = static_cast<float>(std::log10(prob[k]));
+        }
+        i = j;
+      }
     }
+    suffix.swap(next_suffix);
+    std::vector<EntryIndex>().swap(next_suffix);
   }
 
   model.info.emplace_back("smoothing", "mkn");

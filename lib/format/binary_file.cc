@@ -3,18 +3,18 @@
 #include <zstd.h>
 
 #include <cstring>
-#include <thread>
 
 #include "grams/version.h"
-#include "io/file.h"
 #include "util/coding.h"
 
 namespace grams {
 namespace {
 
-const char* KindName(FileKind kind) {
-  return kind == FileKind::kCounts ? "counts" : "model";
-}
+constexpr size_t kPreludeSize = 20;       // magic, version, kind, header length
+constexpr size_t kSectionHeaderSize = 20; // id, raw size, compressed size
+constexpr uint64_t kMaxSectionSize = 1ull << 40;
+
+const char* KindName(FileKind kind) { return kind == FileKind::kCounts ? "counts" : "model"; }
 
 std::string EncodeHeader(const FileHeader& h) {
   std::string out;
@@ -23,15 +23,12 @@ std::string EncodeHeader(const FileHeader& h) {
   for (uint64_t c : h.ngram_counts) PutVarint64(&out, c);
   PutVarint64(&out, h.sentences);
   PutVarint64(&out, h.tokens);
-  PutVarint64(&out, h.settings.size());
-  for (const auto& [k, v] : h.settings) {
-    PutLengthPrefixed(&out, k);
-    PutLengthPrefixed(&out, v);
-  }
-  PutVarint64(&out, h.info.size());
-  for (const auto& [k, v] : h.info) {
-    PutLengthPrefixed(&out, k);
-    PutLengthPrefixed(&out, v);
+  for (const auto* kv : {&h.settings, &h.info}) {
+    PutVarint64(&out, kv->size());
+    for (const auto& [k, v] : *kv) {
+      PutLengthPrefixed(&out, k);
+      PutLengthPrefixed(&out, v);
+    }
   }
   return out;
 }
@@ -39,7 +36,7 @@ std::string EncodeHeader(const FileHeader& h) {
 bool DecodeKeyValues(const char** p, const char* end,
                      std::vector<std::pair<std::string, std::string>>* kv) {
   uint64_t n;
-  if (!GetVarint64(p, end, &n) || n > 1u << 20) return false;
+  if (!GetVarint64(p, end, &n) || n > (1u << 20)) return false;
   for (uint64_t i = 0; i < n; ++i) {
     std::string_view k, v;
     if (!GetLengthPrefixed(p, end, &k) || !GetLengthPrefixed(p, end, &v)) return false;
@@ -48,7 +45,7 @@ bool DecodeKeyValues(const char** p, const char* end,
   return true;
 }
 
-bool DecodeHeader(const std::string& data, FileHeader* h) {
+bool DecodeHeader(std::string_view data, FileHeader* h) {
   const char* p = data.data();
   const char* end = p + data.size();
   uint64_t order;
@@ -63,41 +60,26 @@ bool DecodeHeader(const std::string& data, FileHeader* h) {
   return p == end;
 }
 
-// Compresses `in` into one zstd frame with a content checksum.
-Status Compress(const std::string& in, int level, std::string* out) {
+// One section as stored: its 20-byte header, then one zstd frame.
+StatusOr<std::string> CompressSection(uint32_t id, const std::string& raw, int level) {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  out->resize(ZSTD_compressBound(in.size()));
-  size_t r = ZSTD_compress2(cctx, out->data(), out->size(), in.data(), in.size());
+  std::string out;
+  PutFixed32(&out, id);
+  PutFixed64(&out, raw.size());
+  PutFixed64(&out, 0);  // compressed size, patched below
+  out.resize(kSectionHeaderSize + ZSTD_compressBound(raw.size()));
+  size_t r = ZSTD_compress2(cctx, out.data() + kSectionHeaderSize, out.size() - kSectionHeaderSize,
+                            raw.data(), raw.size());
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(r)) return InternalError(std::string("zstd: ") + ZSTD_getErrorName(r));
-  out->resize(r);
-  out->shrink_to_fit();
-  return Status::OK();
-}
-
-// Runs fn(i) for i in [0, n) on up to `threads` threads.
-template <typename F>
-void ParallelFor(size_t n, unsigned threads, F fn) {
-  if (threads <= 1 || n <= 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
-    });
-  }
-  for (auto& th : pool) th.join();
-}
-
-unsigned Cores() {
-  unsigned c = std::thread::hardware_concurrency();
-  return c == 0 ? 1 : c;
+  out.resize(kSectionHeaderSize + r);
+  std::string size;
+  PutFixed64(&size, r);
+  memcpy(out.data() + 12, size.data(), 8);
+  return out;
 }
 
 }  // namespace
@@ -107,16 +89,14 @@ bool HasBinaryMagic(const std::string& prefix) {
          memcmp(prefix.data(), kFileMagic, sizeof(kFileMagic)) == 0;
 }
 
-Status WriteBinaryFile(const std::string& path, const FileHeader& header,
-                       const std::vector<Section>& sections, int zstd_level) {
-  // Compress from the largest section down, so two threads finish together.
-  std::vector<std::string> compressed(sections.size());
-  std::vector<Status> errors(sections.size());
-  ParallelFor(sections.size(), Cores(), [&](size_t i) {
-    errors[i] = Compress(sections[i].data, zstd_level, &compressed[i]);
-  });
-  for (const auto& s : errors) GRAMS_RETURN_IF_ERROR(s);
+// ---------------------------------------------------------------- writer
 
+StatusOr<std::unique_ptr<BinaryFileWriter>> BinaryFileWriter::Open(const std::string& path,
+                                                                   const FileHeader& header,
+                                                                   int zstd_level) {
+  std::unique_ptr<BinaryFileWriter> w(new BinaryFileWriter());
+  GRAMS_ASSIGN_OR_RETURN(w->out_, io::OutputFile::Open(path));
+  w->level_ = zstd_level;
   std::string head(kFileMagic, sizeof(kFileMagic));
   PutFixed32(&head, GRAMS_FORMAT_VERSION);
   PutFixed32(&head, static_cast<uint32_t>(header.kind));
@@ -124,59 +104,79 @@ Status WriteBinaryFile(const std::string& path, const FileHeader& header,
   PutFixed32(&head, static_cast<uint32_t>(body.size()));
   head += body;
   PutFixed32(&head, Crc32(head.data(), head.size()));
-
-  GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
-  out->Write(head);
-  for (size_t i = 0; i < sections.size(); ++i) {
-    std::string sh;
-    PutFixed32(&sh, sections[i].id);
-    PutFixed64(&sh, sections[i].data.size());
-    PutFixed64(&sh, compressed[i].size());
-    out->Write(sh);
-    out->Write(compressed[i]);
-  }
-  std::string end;
-  PutFixed32(&end, 0);  // end marker
-  PutFixed64(&end, sections.size());
-  PutFixed64(&end, 0);
-  out->Write(end);
-  return out->Commit();
+  w->out_->Write(head);
+  return w;
 }
 
-Status ReadBinaryFile(const std::string& path, FileKind expected, FileHeader* header,
-                      std::vector<Section>* sections) {
-  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
-  const std::string& name = in->name();
-  char prelude[20];
-  {
-    size_t got = 0;
-    while (got < sizeof(prelude)) {
-      size_t r = in->Read(prelude + got, sizeof(prelude) - got);
-      if (r == 0) break;
-      got += r;
-    }
-    if (!in->status().ok()) return in->status();
-    if (got < sizeof(kFileMagic) || memcmp(prelude, kFileMagic, sizeof(kFileMagic)) != 0) {
-      if (got == 0) return CorruptionError(name + ": empty file, expected a grams " +
-                                           KindName(expected) + " file");
-      return CorruptionError(name + ": not a grams " + std::string(KindName(expected)) +
-                             " file (bad magic bytes)");
-    }
-    if (got < sizeof(prelude)) return CorruptionError(name + ": truncated header");
+BinaryFileWriter::~BinaryFileWriter() {
+  if (pending_.valid()) pending_.wait();
+}
+
+void BinaryFileWriter::Drain() {
+  if (!pending_.valid()) return;
+  StatusOr<std::string> done = pending_.get();
+  if (!done.ok()) {
+    if (status_.ok()) status_ = done.status();
+    return;
   }
+  out_->Write(done.value());
+}
+
+void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
+  Drain();
+  ++sections_;
+  int level = level_;
+  pending_ = std::async(std::launch::async, [id, level, raw = std::move(raw)]() {
+    return CompressSection(id, raw, level);
+  });
+}
+
+Status BinaryFileWriter::Finish() {
+  Drain();
+  GRAMS_RETURN_IF_ERROR(status_);
+  std::string end;
+  PutFixed32(&end, 0);  // end marker: id 0, section count, 0
+  PutFixed64(&end, sections_);
+  PutFixed64(&end, 0);
+  out_->Write(end);
+  return out_->Commit();
+}
+
+// ---------------------------------------------------------------- reader
+
+StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(const std::string& path,
+                                                                   FileKind expected) {
+  std::unique_ptr<BinaryFileReader> r(new BinaryFileReader());
+  GRAMS_ASSIGN_OR_RETURN(r->in_, io::InputStream::Open(path, /*raw=*/true));
+  io::InputStream* in = r->in_.get();
+  const std::string& name = in->name();
+  r->name_ = name;
+  char prelude[kPreludeSize];
+  size_t got = 0;
+  while (got < sizeof(prelude)) {
+    size_t n = in->Read(prelude + got, sizeof(prelude) - got);
+    if (n == 0) break;
+    got += n;
+  }
+  if (!in->status().ok()) return in->status();
+  const std::string what = std::string("grams ") + KindName(expected) + " file";
+  if (got == 0) return CorruptionError(name + ": empty file, expected a " + what);
+  if (got < sizeof(kFileMagic) || memcmp(prelude, kFileMagic, sizeof(kFileMagic)) != 0) {
+    return CorruptionError(name + ": not a " + what + " (bad magic bytes)");
+  }
+  if (got < sizeof(prelude)) return CorruptionError(name + ": truncated header");
   uint32_t version = DecodeFixed32(prelude + 8);
   uint32_t kind = DecodeFixed32(prelude + 12);
   uint32_t header_len = DecodeFixed32(prelude + 16);
   if (version != GRAMS_FORMAT_VERSION) {
     return UnsupportedVersion(name + ": file format version " + std::to_string(version) +
-                              ", this grams reads version " +
+                              ", but this grams reads version " +
                               std::to_string(GRAMS_FORMAT_VERSION) +
-                              "; rebuild the file with this grams (or use the grams that wrote it)");
+                              "; rebuild the file with this grams or use the grams that wrote it");
   }
   if (kind != static_cast<uint32_t>(expected)) {
     std::string got_kind = kind == 1 ? "counts" : kind == 2 ? "model" : "unknown";
-    return InvalidArgument(name + ": this is a grams " + got_kind + " file, expected a " +
-                           KindName(expected) + " file");
+    return InvalidArgument(name + ": this is a grams " + got_kind + " file, expected a " + what);
   }
   if (header_len > (64u << 20)) return CorruptionError(name + ": corrupt header length");
   std::string head(prelude, sizeof(prelude));
@@ -184,63 +184,94 @@ Status ReadBinaryFile(const std::string& path, FileKind expected, FileHeader* he
   GRAMS_RETURN_IF_ERROR(in->ReadExactly(head.data() + sizeof(prelude), header_len + 4));
   uint32_t crc = DecodeFixed32(head.data() + sizeof(prelude) + header_len);
   if (crc != Crc32(head.data(), sizeof(prelude) + header_len)) {
-    return CorruptionError(name + ": header checksum mismatch (file is corrupted)");
+    return CorruptionError(name + ": header checksum mismatch (the file is corrupted)");
   }
-  header->kind = expected;
-  if (!DecodeHeader(head.substr(sizeof(prelude), header_len), header)) {
+  r->header_.kind = expected;
+  if (!DecodeHeader(std::string_view(head).substr(sizeof(prelude), header_len), &r->header_)) {
     return CorruptionError(name + ": malformed header");
   }
+  r->StartFetch();
+  return r;
+}
 
-  // Read every compressed section, then decompress them in parallel.
-  std::vector<std::string> compressed;
-  sections->clear();
-  for (;;) {
-    char sh[20];
-    uint64_t offset = 0;
-    GRAMS_RETURN_IF_ERROR(in->ReadExactly(sh, sizeof(sh)).WithContext("reading section table"));
-    uint32_t id = DecodeFixed32(sh);
-    uint64_t raw_size = DecodeFixed64(sh + 4);
-    uint64_t comp_size = DecodeFixed64(sh + 12);
-    (void)offset;
-    if (id == 0) {
-      if (raw_size != compressed.size() || comp_size != 0) {
-        return CorruptionError(name + ": corrupt end marker");
-      }
-      break;
+BinaryFileReader::~BinaryFileReader() {
+  if (next_.valid()) next_.wait();
+}
+
+BinaryFileReader::Fetched BinaryFileReader::Fetch() {
+  Fetched f;
+  char sh[kSectionHeaderSize];
+  f.status = in_->ReadExactly(sh, sizeof(sh));
+  if (!f.status.ok()) return f;
+  f.id = DecodeFixed32(sh);
+  uint64_t raw_size = DecodeFixed64(sh + 4);
+  uint64_t comp_size = DecodeFixed64(sh + 12);
+  if (f.id == 0) {
+    f.end = true;
+    if (raw_size != sections_read_ || comp_size != 0) {
+      f.status = CorruptionError(name_ + ": corrupt end marker");
+      return f;
     }
-    if (comp_size > (1ull << 40) || raw_size > (1ull << 40)) {
-      return CorruptionError(name + ": corrupt section size");
+    char extra;
+    if (in_->Read(&extra, 1) != 0) {
+      f.status = CorruptionError(name_ + ": trailing bytes after the end marker");
+    } else if (!in_->status().ok()) {
+      f.status = in_->status();
     }
-    Section s;
-    s.id = id;
-    s.data.resize(raw_size);
-    sections->push_back(std::move(s));
-    compressed.emplace_back();
-    compressed.back().resize(comp_size);
-    GRAMS_RETURN_IF_ERROR(in->ReadExactly(compressed.back().data(), comp_size));
+    return f;
   }
-  char extra;
-  if (in->Read(&extra, 1) != 0) return CorruptionError(name + ": trailing bytes after the end marker");
-  if (!in->status().ok()) return in->status();
+  if (comp_size > kMaxSectionSize || raw_size > kMaxSectionSize) {
+    f.status = CorruptionError(name_ + ": corrupt section size");
+    return f;
+  }
+  std::string comp(comp_size, '\0');
+  f.status = in_->ReadExactly(comp.data(), comp.size());
+  if (!f.status.ok()) return f;
+  const std::string where = name_ + ": section " + std::to_string(sections_read_ + 1);
+  if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != raw_size) {
+    f.status = CorruptionError(where + " is corrupted (bad frame header)");
+    return f;
+  }
+  f.raw.resize(raw_size);
+  size_t r = ZSTD_decompress(f.raw.data(), f.raw.size(), comp.data(), comp.size());
+  if (ZSTD_isError(r) || r != raw_size) {
+    f.status = CorruptionError(where + " is corrupted (" +
+                               (ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size mismatch") + ")");
+    return f;
+  }
+  ++sections_read_;
+  return f;
+}
 
-  std::vector<Status> errors(sections->size());
-  ParallelFor(sections->size(), Cores(), [&](size_t i) {
-    std::string& raw = (*sections)[i].data;
-    const std::string& comp = compressed[i];
-    unsigned long long content = ZSTD_getFrameContentSize(comp.data(), comp.size());
-    if (content != raw.size()) {
-      errors[i] = CorruptionError(name + ": section " + std::to_string(i) + " is corrupted");
-      return;
-    }
-    size_t r = ZSTD_decompress(raw.data(), raw.size(), comp.data(), comp.size());
-    if (ZSTD_isError(r) || r != raw.size()) {
-      errors[i] = CorruptionError(name + ": section " + std::to_string(i) +
-                                  " is corrupted (" +
-                                  (ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size mismatch") + ")");
-    }
-    std::string().swap(const_cast<std::string&>(comp));
-  });
-  for (const auto& s : errors) GRAMS_RETURN_IF_ERROR(s);
+void BinaryFileReader::StartFetch() {
+  next_ = std::async(std::launch::async, [this] { return Fetch(); });
+}
+
+Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {
+  if (ended_ || !next_.valid()) return CorruptionError(name_ + ": missing sections");
+  Fetched f = next_.get();
+  GRAMS_RETURN_IF_ERROR(f.status);
+  if (f.end) {
+    ended_ = true;
+    return CorruptionError(name_ + ": missing sections (file ends early)");
+  }
+  if (f.id != expected_id) {
+    return CorruptionError(name_ + ": unexpected section " + std::to_string(f.id >> 16) + "." +
+                           std::to_string(f.id & 0xffff) + " where section " +
+                           std::to_string(expected_id >> 16) + "." +
+                           std::to_string(expected_id & 0xffff) + " belongs");
+  }
+  *raw = std::move(f.raw);
+  StartFetch();
+  return Status::OK();
+}
+
+Status BinaryFileReader::Finish() {
+  if (ended_ || !next_.valid()) return Status::OK();
+  Fetched f = next_.get();
+  GRAMS_RETURN_IF_ERROR(f.status);
+  if (!f.end) return CorruptionError(name_ + ": unexpected extra sections");
+  ended_ = true;
   return Status::OK();
 }
 

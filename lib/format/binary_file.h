@@ -1,17 +1,24 @@
 // The container shared by counts and model files (docs/FORMAT.md):
-// a fixed prelude, a CRC-protected header, then zstd-compressed sections read
-// strictly in sequence, so a file streams through a pipe. Only this file and
-// binary_file.cc know the container's byte layout; count_file.cc and
-// model_file.cc know what goes in the sections.
+// a fixed prelude, a CRC-protected header, then zstd-compressed sections in a
+// fixed order, each one frame with a content checksum, then an end marker.
+// Writer and reader stream: neither seeks, so files go through pipes, and
+// only one or two sections are in memory at a time. Compression (writing)
+// and reading plus decompression (reading) run on a background thread,
+// overlapping with the caller's encoding or decoding of the neighbouring
+// section. Only this file and binary_file.cc know the container's layout;
+// count_file.cc and model_file.cc know what goes in the sections.
 #ifndef GRAMS_FORMAT_BINARY_FILE_H_
 #define GRAMS_FORMAT_BINARY_FILE_H_
 
 #include <cstdint>
+#include <future>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "grams/status.h"
+#include "io/file.h"
 
 namespace grams {
 
@@ -44,19 +51,64 @@ inline uint32_t SectionId(SectionType type, uint32_t order) {
   return (static_cast<uint32_t>(type) << 16) | order;
 }
 
-struct Section {
-  uint32_t id = 0;
-  std::string data;  // uncompressed bytes
+// Writes a file: Open() writes the prelude and header, AddSection() queues a
+// section for compression, Finish() writes the end marker and renames the
+// temporary file into place. Without Finish() nothing is left behind.
+class BinaryFileWriter {
+ public:
+  static StatusOr<std::unique_ptr<BinaryFileWriter>> Open(const std::string& path,
+                                                          const FileHeader& header,
+                                                          int zstd_level);
+  ~BinaryFileWriter();
+
+  // Takes `raw` and compresses it while the caller prepares the next one.
+  void AddSection(uint32_t id, std::string raw);
+  Status Finish();
+
+ private:
+  BinaryFileWriter() = default;
+  void Drain();
+
+  std::unique_ptr<io::OutputFile> out_;
+  int level_ = 3;
+  uint64_t sections_ = 0;
+  std::future<StatusOr<std::string>> pending_;
+  Status status_;
 };
 
-// Compresses the sections (in parallel) and writes the file atomically.
-Status WriteBinaryFile(const std::string& path, const FileHeader& header,
-                       const std::vector<Section>& sections, int zstd_level);
+// Reads a file: Open() checks magic, version, kind and header CRC; Next()
+// returns the sections in file order, each decompressed and checksummed;
+// Finish() checks the end marker and that nothing follows it.
+class BinaryFileReader {
+ public:
+  static StatusOr<std::unique_ptr<BinaryFileReader>> Open(const std::string& path,
+                                                          FileKind expected);
+  ~BinaryFileReader();
 
-// Reads a whole file of the expected kind, checking magic, version, CRC and
-// every frame's checksum. Sections come back decompressed, in file order.
-Status ReadBinaryFile(const std::string& path, FileKind expected, FileHeader* header,
-                      std::vector<Section>* sections);
+  const FileHeader& header() const { return header_; }
+  const std::string& name() const { return name_; }
+  // The next section, which must have id `expected_id`.
+  Status Next(uint32_t expected_id, std::string* raw);
+  Status Finish();
+
+ private:
+  struct Fetched {
+    Status status;
+    bool end = false;
+    uint32_t id = 0;
+    std::string raw;
+  };
+  BinaryFileReader() = default;
+  Fetched Fetch();
+  void StartFetch();
+
+  std::unique_ptr<io::InputStream> in_;
+  std::string name_;
+  FileHeader header_;
+  uint64_t sections_read_ = 0;
+  std::future<Fetched> next_;
+  bool ended_ = false;
+};
 
 // True if `prefix` (the first bytes of a file) starts with kFileMagic.
 bool HasBinaryMagic(const std::string& prefix);

@@ -22,7 +22,7 @@ void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, Entr
   }
 }
 
-Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
+FileHeader CountsHeader(const NgramCounts& counts) {
   FileHeader header;
   header.kind = FileKind::kCounts;
   header.order = counts.order();
@@ -31,37 +31,41 @@ Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
   header.sentences = counts.sentences;
   header.tokens = counts.tokens;
   header.settings = counts.settings.ToKeyValues();
-  std::vector<Section> sections;
-  EncodeVocabAndTrie(counts.vocab, counts.trie, &sections);
-  for (int n = 1; n <= counts.order(); ++n) {
-    Section s;
-    s.id = SectionId(SectionType::kCounts, n);
-    EncodeVarints(counts.counts[n - 1].data(), counts.counts[n - 1].size(), &s.data);
-    sections.push_back(std::move(s));
-  }
-  return WriteBinaryFile(path, header, sections, kCountsZstdLevel);
+  return header;
+}
+
+// Sections: vocabulary, counts of order 1, then for each order n >= 2 its
+// child counts, words and counts.
+Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(auto writer,
+                         BinaryFileWriter::Open(path, CountsHeader(counts), kCountsZstdLevel));
+  WriteVocabAndTrie(writer.get(), counts.vocab, counts.trie, [&](int n) {
+    const std::vector<Count>& c = counts.counts[n - 1];
+    writer->AddSection(SectionId(SectionType::kCounts, n), EncodeVarints(c.data(), c.size()));
+  });
+  return writer->Finish();
 }
 
 StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
-  FileHeader header;
-  std::vector<Section> sections;
-  GRAMS_RETURN_IF_ERROR(ReadBinaryFile(path, FileKind::kCounts, &header, &sections));
-  const std::string name = path == "-" ? "<stdin>" : path;
+  GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kCounts));
+  const FileHeader& header = reader->header();
+  const std::string& name = reader->name();
   NgramCounts counts;
-  GRAMS_RETURN_IF_ERROR(DecodeVocabAndTrie(name, header, sections, &counts.vocab, &counts.trie));
   auto settings = TokenizerSettings::FromKeyValues(header.settings);
   if (!settings.ok()) return settings.status().WithContext(name);
   counts.settings = settings.value();
   counts.sentences = header.sentences;
   counts.tokens = header.tokens;
   counts.counts.resize(header.order);
-  for (uint32_t n = 1; n <= header.order; ++n) {
-    const Section* s = FindSection(sections, SectionId(SectionType::kCounts, n));
-    if (!s || !DecodeVarints(s->data, header.ngram_counts[n - 1], &counts.counts[n - 1])) {
+  std::string raw;
+  GRAMS_RETURN_IF_ERROR(ReadVocabAndTrie(reader.get(), &counts.vocab, &counts.trie, [&](int n) {
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, n), &raw));
+    if (!DecodeVarints(raw, header.ngram_counts[n - 1], &counts.counts[n - 1])) {
       return CorruptionError(name + ": malformed counts of order " + std::to_string(n) +
-                             " (file is corrupted)");
+                             " (the file is corrupted)");
     }
-  }
+    return Status::OK();
+  }));
   return counts;
 }
 

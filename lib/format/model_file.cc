@@ -4,15 +4,19 @@
 #include <cstring>
 
 #include "format/binary_file.h"
+#include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "grams/model.h"
 #include "io/file.h"
 
 namespace grams {
 namespace {
-constexpr int kModelZstdLevel = 9;
+constexpr int kModelZstdLevel = 3;
 }
 
+// Sections: vocabulary, order 1's probabilities and backoffs, then for each
+// order n >= 2 its child counts, words, probabilities and (below the top
+// order) backoffs.
 Status WriteModelFile(const Model& model, const std::string& path) {
   FileHeader header;
   header.kind = FileKind::kModel;
@@ -21,52 +25,51 @@ Status WriteModelFile(const Model& model, const std::string& path) {
   for (const auto& level : model.trie.levels) header.ngram_counts.push_back(level.size());
   header.settings = model.settings.ToKeyValues();
   header.info = model.info;
-  std::vector<Section> sections;
-  EncodeVocabAndTrie(model.vocab, model.trie, &sections);
-  for (int n = 1; n <= model.order(); ++n) {
-    Section p;
-    p.id = SectionId(SectionType::kLogProb, n);
-    EncodeFloatPlanes(model.log_prob[n - 1], &p.data);
-    sections.push_back(std::move(p));
+  GRAMS_ASSIGN_OR_RETURN(auto writer, BinaryFileWriter::Open(path, header, kModelZstdLevel));
+  WriteVocabAndTrie(writer.get(), model.vocab, model.trie, [&](int n) {
+    writer->AddSection(SectionId(SectionType::kLogProb, n), EncodeFloatPlanes(model.log_prob[n - 1]));
     if (n < model.order()) {
-      Section b;
-      b.id = SectionId(SectionType::kLogBackoff, n);
-      EncodeFloatPlanes(model.log_backoff[n - 1], &b.data);
-      sections.push_back(std::move(b));
+      writer->AddSection(SectionId(SectionType::kLogBackoff, n),
+                         EncodeFloatPlanes(model.log_backoff[n - 1]));
     }
-  }
-  return WriteBinaryFile(path, header, sections, kModelZstdLevel);
+  });
+  return writer->Finish();
+}
+
+Status ReadModelFile(const std::string& path,
+                     const std::function<Status(Model* model, int n)>& per_order, Model* model) {
+  GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kModel));
+  const FileHeader& header = reader->header();
+  const std::string& name = reader->name();
+  auto settings = TokenizerSettings::FromKeyValues(header.settings);
+  if (!settings.ok()) return settings.status().WithContext(name);
+  model->settings = settings.value();
+  model->info = header.info;
+  const int N = static_cast<int>(header.order);
+  model->log_prob.assign(N, {});
+  model->log_backoff.assign(N, {});
+  std::string raw;
+  return ReadVocabAndTrie(reader.get(), &model->vocab, &model->trie, [&](int n) {
+    const size_t m = header.ngram_counts[n - 1];
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kLogProb, n), &raw));
+    if (!DecodeFloatPlanes(raw, m, &model->log_prob[n - 1])) {
+      return CorruptionError(name + ": malformed probabilities of order " + std::to_string(n) +
+                             " (the file is corrupted)");
+    }
+    if (n < N) {
+      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kLogBackoff, n), &raw));
+      if (!DecodeFloatPlanes(raw, m, &model->log_backoff[n - 1])) {
+        return CorruptionError(name + ": malformed backoffs of order " + std::to_string(n) +
+                               " (the file is corrupted)");
+      }
+    }
+    return per_order ? per_order(model, n) : Status::OK();
+  });
 }
 
 StatusOr<Model> ReadModelFile(const std::string& path) {
-  FileHeader header;
-  std::vector<Section> sections;
-  GRAMS_RETURN_IF_ERROR(ReadBinaryFile(path, FileKind::kModel, &header, &sections));
-  const std::string name = path == "-" ? "<stdin>" : path;
   Model model;
-  GRAMS_RETURN_IF_ERROR(DecodeVocabAndTrie(name, header, sections, &model.vocab, &model.trie));
-  auto settings = TokenizerSettings::FromKeyValues(header.settings);
-  if (!settings.ok()) return settings.status().WithContext(name);
-  model.settings = settings.value();
-  model.info = header.info;
-  const uint32_t N = header.order;
-  model.log_prob.resize(N);
-  model.log_backoff.resize(N);
-  for (uint32_t n = 1; n <= N; ++n) {
-    const size_t m = header.ngram_counts[n - 1];
-    const Section* p = FindSection(sections, SectionId(SectionType::kLogProb, n));
-    if (!p || !DecodeFloatPlanes(p->data, m, &model.log_prob[n - 1])) {
-      return CorruptionError(name + ": malformed probabilities of order " + std::to_string(n) +
-                             " (file is corrupted)");
-    }
-    if (n < N) {
-      const Section* b = FindSection(sections, SectionId(SectionType::kLogBackoff, n));
-      if (!b || !DecodeFloatPlanes(b->data, m, &model.log_backoff[n - 1])) {
-        return CorruptionError(name + ": malformed backoffs of order " + std::to_string(n) +
-                               " (file is corrupted)");
-      }
-    }
-  }
+  GRAMS_RETURN_IF_ERROR(ReadModelFile(path, nullptr, &model));
   return model;
 }
 

@@ -4,32 +4,33 @@
 
 namespace grams {
 
-void EncodeVarints(const uint64_t* values, size_t n, std::string* out) {
-  out->resize(n * 10);
-  char* p = out->data();
+std::string EncodeVarints(const uint64_t* values, size_t n) {
+  std::string out(n * 10, '\0');
+  char* p = out.data();
   for (size_t i = 0; i < n; ++i) p = EncodeVarint64(p, values[i]);
-  out->resize(p - out->data());
+  out.resize(p - out.data());
+  return out;
 }
 
 bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out) {
   out->resize(n);
   const char* p = in.data();
   const char* end = p + in.size();
+  uint64_t* dst = out->data();
   for (size_t i = 0; i < n; ++i) {
-    // Fast path for one-byte values.
-    if (p < end && static_cast<unsigned char>(*p) < 0x80) {
-      (*out)[i] = static_cast<unsigned char>(*p++);
+    if (p < end && static_cast<unsigned char>(*p) < 0x80) {  // one-byte fast path
+      dst[i] = static_cast<unsigned char>(*p++);
       continue;
     }
-    if (!GetVarint64(&p, end, &(*out)[i])) return false;
+    if (!GetVarint64(&p, end, &dst[i])) return false;
   }
   return p == end;
 }
 
-void EncodeFloatPlanes(const std::vector<float>& values, std::string* out) {
+std::string EncodeFloatPlanes(const std::vector<float>& values) {
   const size_t n = values.size();
-  out->resize(n * 4);
-  char* base = out->data();
+  std::string out(n * 4, '\0');
+  char* base = out.data();
   for (size_t i = 0; i < n; ++i) {
     uint32_t u = FloatBits(values[i]);
     base[i] = static_cast<char>(u & 0xff);
@@ -37,6 +38,7 @@ void EncodeFloatPlanes(const std::vector<float>& values, std::string* out) {
     base[2 * n + i] = static_cast<char>((u >> 16) & 0xff);
     base[3 * n + i] = static_cast<char>(u >> 24);
   }
+  return out;
 }
 
 bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out) {
@@ -52,100 +54,115 @@ bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out)
   return true;
 }
 
-void EncodeVocabAndTrie(const Vocabulary& vocab, const NgramTrie& trie,
-                        std::vector<Section>* sections) {
-  Section v;
-  v.id = SectionId(SectionType::kVocab, 0);
-  v.data.reserve(vocab.arena_bytes() + vocab.size() * 2);
-  for (WordId id = 0; id < vocab.size(); ++id) PutLengthPrefixed(&v.data, vocab.Word(id));
-  sections->push_back(std::move(v));
-
-  std::vector<uint64_t> values;
-  for (int n = 2; n <= trie.order(); ++n) {
-    const TrieLevel& level = trie.levels[n - 1];
-    const size_t parents = trie.levels[n - 2].size();
-    values.assign(parents, 0);
-    for (EntryIndex p : level.parents) ++values[p];
-    Section cc;
-    cc.id = SectionId(SectionType::kChildCounts, n);
-    EncodeVarints(values.data(), values.size(), &cc.data);
-    sections->push_back(std::move(cc));
-
-    values.resize(level.size());
-    for (size_t i = 0; i < level.size(); ++i) {
-      bool first = i == 0 || level.parents[i] != level.parents[i - 1];
-      values[i] = first ? level.words[i] : level.words[i] - level.words[i - 1] - 1;
-    }
-    Section w;
-    w.id = SectionId(SectionType::kWords, n);
-    EncodeVarints(values.data(), values.size(), &w.data);
-    sections->push_back(std::move(w));
-  }
+std::string EncodeVocab(const Vocabulary& vocab) {
+  std::string out;
+  out.reserve(vocab.arena_bytes() + vocab.size() * 2);
+  for (WordId id = 0; id < vocab.size(); ++id) PutLengthPrefixed(&out, vocab.Word(id));
+  return out;
 }
 
-const Section* FindSection(const std::vector<Section>& sections, uint32_t id) {
-  for (const auto& s : sections)
-    if (s.id == id) return &s;
-  return nullptr;
-}
-
-Status DecodeVocabAndTrie(const std::string& name, const FileHeader& header,
-                          const std::vector<Section>& sections, Vocabulary* vocab,
-                          NgramTrie* trie) {
+Status DecodeVocab(const std::string& name, const FileHeader& header, const std::string& raw,
+                   Vocabulary* vocab) {
   auto corrupt = [&](const std::string& what) {
-    return CorruptionError(name + ": " + what + " (file is corrupted)");
+    return CorruptionError(name + ": " + what + " (the file is corrupted)");
   };
-  const Section* vs = FindSection(sections, SectionId(SectionType::kVocab, 0));
-  if (!vs) return corrupt("missing vocabulary section");
   if (header.vocab_size > (1ull << 32) - 2 || header.ngram_counts.empty() ||
       header.ngram_counts[0] != header.vocab_size) {
     return corrupt("inconsistent vocabulary size");
   }
   std::vector<std::string_view> words;
   words.reserve(header.vocab_size);
-  const char* p = vs->data.data();
-  const char* end = p + vs->data.size();
+  const char* p = raw.data();
+  const char* end = p + raw.size();
   for (uint64_t i = 0; i < header.vocab_size; ++i) {
     std::string_view w;
     if (!GetLengthPrefixed(&p, end, &w)) return corrupt("malformed vocabulary");
     words.push_back(w);
   }
   if (p != end) return corrupt("malformed vocabulary");
-  if (!Vocabulary::FromWords(words, vocab)) return corrupt("invalid vocabulary (duplicate or missing reserved words)");
-
-  const size_t V = vocab->size();
-  trie->levels.assign(header.order, TrieLevel());
-  trie->levels[0].words.resize(V);
-  for (WordId i = 0; i < V; ++i) trie->levels[0].words[i] = i;
-  std::vector<uint64_t> cc, deltas;
-  for (uint32_t n = 2; n <= header.order; ++n) {
-    const std::string order_name = "order " + std::to_string(n);
-    const Section* cs = FindSection(sections, SectionId(SectionType::kChildCounts, n));
-    const Section* ws = FindSection(sections, SectionId(SectionType::kWords, n));
-    if (!cs || !ws) return corrupt("missing " + order_name + " sections");
-    const size_t parents = trie->levels[n - 2].size();
-    const uint64_t m = header.ngram_counts[n - 1];
-    if (m > UINT32_MAX) return corrupt(order_name + " is too large");
-    if (!DecodeVarints(cs->data, parents, &cc)) return corrupt("malformed " + order_name + " structure");
-    if (!DecodeVarints(ws->data, m, &deltas)) return corrupt("malformed " + order_name + " words");
-    TrieLevel& level = trie->levels[n - 1];
-    level.words.resize(m);
-    level.parents.resize(m);
-    uint64_t k = 0;
-    for (size_t par = 0; par < parents; ++par) {
-      uint64_t c = cc[par];
-      if (c > m - k) return corrupt(order_name + " child counts exceed its n-gram count");
-      uint64_t w = 0;
-      for (uint64_t j = 0; j < c; ++j, ++k) {
-        w = j == 0 ? deltas[k] : w + deltas[k] + 1;
-        if (w >= V) return corrupt(order_name + " has a word id outside the vocabulary");
-        level.words[k] = static_cast<WordId>(w);
-        level.parents[k] = static_cast<EntryIndex>(par);
-      }
-    }
-    if (k != m) return corrupt(order_name + " child counts do not add up to its n-gram count");
+  if (!Vocabulary::FromWords(words, vocab)) {
+    return corrupt("invalid vocabulary (duplicate or missing reserved words)");
   }
   return Status::OK();
+}
+
+void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words) {
+  const TrieLevel& level = trie.levels[n - 1];
+  std::vector<uint64_t> values(trie.levels[n - 2].size(), 0);
+  for (EntryIndex p : level.parents) ++values[p];
+  *child_counts = EncodeVarints(values.data(), values.size());
+  values.resize(level.size());
+  for (size_t i = 0; i < level.size(); ++i) {
+    bool first = i == 0 || level.parents[i] != level.parents[i - 1];
+    values[i] = first ? level.words[i] : level.words[i] - level.words[i - 1] - 1;
+  }
+  *words = EncodeVarints(values.data(), values.size());
+}
+
+Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
+                       const std::string& child_counts, const std::string& words,
+                       NgramTrie* trie) {
+  auto corrupt = [&](const std::string& what) {
+    return CorruptionError(name + ": order " + std::to_string(n) + " " + what +
+                           " (the file is corrupted)");
+  };
+  // Sizes come from the header, so a reader may free lower orders as it goes.
+  const size_t V = header.vocab_size;
+  const size_t parents = header.ngram_counts[n - 2];
+  const uint64_t m = header.ngram_counts[n - 1];
+  if (m > UINT32_MAX) return corrupt("is too large");
+  std::vector<uint64_t> cc, deltas;
+  if (!DecodeVarints(child_counts, parents, &cc)) return corrupt("has a malformed structure");
+  if (!DecodeVarints(words, m, &deltas)) return corrupt("has malformed words");
+  TrieLevel& level = trie->levels[n - 1];
+  level.words.resize(m);
+  level.parents.resize(m);
+  uint64_t k = 0;
+  for (size_t par = 0; par < parents; ++par) {
+    const uint64_t c = cc[par];
+    if (c > m - k) return corrupt("child counts exceed its n-gram count");
+    uint64_t w = 0;
+    for (uint64_t j = 0; j < c; ++j, ++k) {
+      w = j == 0 ? deltas[k] : w + deltas[k] + 1;
+      if (w >= V) return corrupt("has a word id outside the vocabulary");
+      level.words[k] = static_cast<WordId>(w);
+      level.parents[k] = static_cast<EntryIndex>(par);
+    }
+  }
+  if (k != m) return corrupt("child counts do not add up to its n-gram count");
+  return Status::OK();
+}
+
+Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* trie,
+                        const std::function<Status(int n)>& per_order) {
+  const FileHeader& h = reader->header();
+  std::string raw, raw2;
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
+  GRAMS_RETURN_IF_ERROR(DecodeVocab(reader->name(), h, raw, vocab));
+  trie->levels.assign(h.order, TrieLevel());
+  trie->levels[0].words.resize(vocab->size());
+  for (WordId i = 0; i < vocab->size(); ++i) trie->levels[0].words[i] = i;
+  GRAMS_RETURN_IF_ERROR(per_order(1));
+  for (int n = 2; n <= static_cast<int>(h.order); ++n) {
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, n), &raw));
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kWords, n), &raw2));
+    GRAMS_RETURN_IF_ERROR(DecodeTrieLevel(reader->name(), h, n, raw, raw2, trie));
+    GRAMS_RETURN_IF_ERROR(per_order(n));
+  }
+  return reader->Finish();
+}
+
+void WriteVocabAndTrie(BinaryFileWriter* writer, const Vocabulary& vocab, const NgramTrie& trie,
+                       const std::function<void(int n)>& per_order) {
+  writer->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(vocab));
+  per_order(1);
+  for (int n = 2; n <= trie.order(); ++n) {
+    std::string cc, words;
+    EncodeTrieLevel(trie, n, &cc, &words);
+    writer->AddSection(SectionId(SectionType::kChildCounts, n), std::move(cc));
+    writer->AddSection(SectionId(SectionType::kWords, n), std::move(words));
+    per_order(n);
+  }
 }
 
 }  // namespace grams

@@ -1,8 +1,10 @@
-// Encoding of the shared parts of counts and model files: the vocabulary and
-// the trie structure of each order (docs/FORMAT.md, "Sections").
+// Encoding of the parts shared by counts and model files: the vocabulary, the
+// trie structure of each order, varint arrays and float byte planes
+// (docs/FORMAT.md, "Sections").
 #ifndef GRAMS_FORMAT_TRIE_CODEC_H_
 #define GRAMS_FORMAT_TRIE_CODEC_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,28 +15,35 @@
 
 namespace grams {
 
-// Appends the vocabulary section and, for every order n >= 2, the child-count
-// and word sections.
-void EncodeVocabAndTrie(const Vocabulary& vocab, const NgramTrie& trie,
-                        std::vector<Section>* sections);
-
-// Finds the section `id` in `sections` (nullptr if absent).
-const Section* FindSection(const std::vector<Section>& sections, uint32_t id);
-
-// Inverse of EncodeVocabAndTrie, validating everything against `header`.
+std::string EncodeVocab(const Vocabulary& vocab);
 // `name` prefixes error messages.
-Status DecodeVocabAndTrie(const std::string& name, const FileHeader& header,
-                          const std::vector<Section>& sections, Vocabulary* vocab,
-                          NgramTrie* trie);
+Status DecodeVocab(const std::string& name, const FileHeader& header, const std::string& raw,
+                   Vocabulary* vocab);
+
+// The child-count and word sections of order n >= 2.
+void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words);
+// Decodes order n >= 2 into trie->levels[n-1]; levels below must be decoded.
+Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
+                       const std::string& child_counts, const std::string& words,
+                       NgramTrie* trie);
+
+// Reads the vocabulary and the trie structure of every order from `reader`,
+// calling per_order(n) after order n's structure is decoded so the caller can
+// read that order's own sections in between (the file interleaves them).
+Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* trie,
+                        const std::function<Status(int n)>& per_order);
+// Mirror image for writing.
+void WriteVocabAndTrie(BinaryFileWriter* writer, const Vocabulary& vocab, const NgramTrie& trie,
+                       const std::function<void(int n)>& per_order);
 
 // Varint arrays.
-void EncodeVarints(const uint64_t* values, size_t n, std::string* out);
+std::string EncodeVarints(const uint64_t* values, size_t n);
 // Decodes exactly n varints; false on malformed data or leftover bytes.
 bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out);
 
 // float32 arrays as four byte planes (all low bytes, then the next...), which
 // zstd compresses far better than interleaved floats.
-void EncodeFloatPlanes(const std::vector<float>& values, std::string* out);
+std::string EncodeFloatPlanes(const std::vector<float>& values);
 bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out);
 
 }  // namespace grams

@@ -12,7 +12,11 @@
 #include <thread>
 
 #include "grams/scorer.h"
+#include "format/binary_file.h"
+#include "format/model_file.h"
+#include "io/file.h"
 #include "query/ngram_hash.h"
+#include "util/huge_array.h"
 
 namespace grams {
 
@@ -28,11 +32,11 @@ struct Slot {
 };
 
 struct Table {
-  std::vector<Slot> slots;
+  HugeArray<Slot> slots;
   uint64_t size = 0;
 
   const Slot* Find(uint64_t key) const {
-    for (uint64_t i = Reduce(MixKey(key), size);; ) {
+    for (uint64_t i = Reduce(MixKey(key), size);;) {
       const Slot& s = slots[i];
       if (s.key == key) return &s;
       if (s.key == 0) return nullptr;
@@ -40,6 +44,32 @@ struct Table {
     }
   }
   void Prefetch(uint64_t key) const { __builtin_prefetch(&slots[Reduce(MixKey(key), size)]); }
+
+  // Fills the table with keys[i] -> (lp[i], lbo[i]). False if two keys are
+  // equal (a 64-bit collision between distinct n-grams).
+  bool Fill(const std::vector<uint64_t>& keys, const std::vector<float>& lp,
+            const std::vector<float>* lbo) {
+    size = std::max<uint64_t>(4, static_cast<uint64_t>(keys.size() / kLoadFactor) + 1);
+    slots.Reset(size);
+    constexpr size_t kAhead = 16;
+    const size_t m = keys.size();
+    for (size_t i = 0; i < m; ++i) {
+      if (i + kAhead < m) Prefetch(keys[i + kAhead]);
+      const uint64_t key = keys[i];
+      for (uint64_t j = Reduce(MixKey(key), size);;) {
+        Slot& s = slots[j];
+        if (s.key == 0) {
+          s = Slot{key, lp[i], lbo ? (*lbo)[i] : 0.0f};
+          break;
+        }
+        if (s.key == key) return false;
+        if (++j == size) j = 0;
+      }
+    }
+    return true;
+  }
+
+  static constexpr double kLoadFactor = 0.75;
 };
 
 inline uint64_t NonZero(uint64_t k) { return k ? k : 1; }
@@ -53,68 +83,55 @@ class LanguageModel::Impl {
   int order = 0;
   TokenizerSettings settings;
   Vocabulary vocab;
+  uint64_t seed = 0;
   std::vector<uint64_t> word_rand;  // R(w)
   std::vector<uint64_t> powers;     // P^k
   std::vector<float> uni_prob, uni_backoff;
   std::vector<Table> tables;        // tables[n] for n >= 2
 
-  uint64_t seed = 0;
+  void Init(int n, size_t vocab_size) {
+    order = n;
+    word_rand.resize(vocab_size);
+    for (size_t w = 0; w < vocab_size; ++w) {
+      word_rand[w] = query::SplitMix64(w ^ (seed * 0x632BE59BD9B4E019ULL));
+    }
+    powers.resize(order + 1);
+    powers[0] = 1;
+    for (int k = 1; k <= order; ++k) powers[k] = powers[k - 1] * query::kPolyBase;
+    tables.clear();
+    tables.resize(order + 1);
+  }
 
-  // Fills the tables; false on a 64-bit key collision (then retry with
-  // another seed).
+  void SetUnigrams(std::vector<float> prob, std::vector<float> backoff) {
+    uni_prob = std::move(prob);
+    uni_backoff = order > 1 ? std::move(backoff) : std::vector<float>(uni_prob.size(), 0.0f);
+  }
+
+  // Keys of order n from the keys of order n-1 and the trie level.
+  static void Keys(const std::vector<uint64_t>& up, const TrieLevel& level,
+                   const std::vector<uint64_t>& word_rand, std::vector<uint64_t>* keys) {
+    keys->resize(level.size());
+    for (size_t i = 0; i < level.size(); ++i) {
+      (*keys)[i] = NonZero(up[level.parents[i]] * query::kPolyBase + word_rand[level.words[i]]);
+    }
+  }
+
+  // Builds every table from a whole Model; false on a key collision.
   bool Build(const Model& model) {
-    const size_t V = model.vocab.size();
-    word_rand.resize(V);
-    for (size_t w = 0; w < V; ++w) word_rand[w] = query::SplitMix64(w ^ (seed * 0x632BE59BD9B4E019ULL));
-    tables.assign(order + 1, Table());
+    Init(model.order(), model.vocab.size());
     std::vector<std::vector<uint64_t>> keys(order + 1);
     keys[1] = word_rand;
-    for (int n = 2; n <= order; ++n) {
-      const TrieLevel& level = model.trie.levels[n - 1];
-      keys[n].resize(level.size());
-      const std::vector<uint64_t>& up = keys[n - 1];
-      for (size_t i = 0; i < level.size(); ++i) {
-        keys[n][i] = NonZero(up[level.parents[i]] * query::kPolyBase + word_rand[level.words[i]]);
-      }
-    }
+    for (int n = 2; n <= order; ++n) Keys(keys[n - 1], model.trie.levels[n - 1], word_rand, &keys[n]);
     std::vector<char> ok(order + 1, 1);
     auto fill = [&](int n) {
-      const std::vector<uint64_t>& k = keys[n];
-      const std::vector<float>& lp = model.log_prob[n - 1];
-      const std::vector<float>* lbo = n < order ? &model.log_backoff[n - 1] : nullptr;
-      Table& t = tables[n];
-      t.size = std::max<uint64_t>(4, static_cast<uint64_t>(k.size() / 0.7) + 1);
-      t.slots.assign(t.size, Slot{0, 0.0f, 0.0f});
-      constexpr size_t kAhead = 16;
-      for (size_t i = 0; i < k.size(); ++i) {
-        if (i + kAhead < k.size()) t.Prefetch(k[i + kAhead]);
-        uint64_t j = Reduce(MixKey(k[i]), t.size);
-        for (;;) {
-          Slot& s = t.slots[j];
-          if (s.key == 0) {
-            s.key = k[i];
-            s.prob = lp[i];
-            s.backoff = lbo ? (*lbo)[i] : 0.0f;
-            break;
-          }
-          if (s.key == k[i]) {
-            ok[n] = 0;
-            return;
-          }
-          if (++j == t.size) j = 0;
-        }
-      }
+      ok[n] = tables[n].Fill(keys[n], model.log_prob[n - 1],
+                             n < order ? &model.log_backoff[n - 1] : nullptr);
     };
-    // Orders are independent now: fill them on two threads.
-    if (order >= 3) {
-      std::thread other([&] {
-        for (int n = order; n >= 2; n -= 2) fill(n);
-      });
-      for (int n = order - 1; n >= 2; n -= 2) fill(n);
-      other.join();
-    } else if (order == 2) {
-      fill(2);
-    }
+    std::thread other([&] {
+      for (int n = order; n >= 2; n -= 2) fill(n);
+    });
+    for (int n = order - 1; n >= 2; n -= 2) fill(n);
+    other.join();
     for (int n = 2; n <= order; ++n)
       if (!ok[n]) return false;
     return true;
@@ -125,27 +142,92 @@ LanguageModel::LanguageModel() : impl_(new Impl) {}
 LanguageModel::~LanguageModel() = default;
 
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& model) {
-  const int N = model.order();
-  if (N < 1) return InvalidArgument("the model has no n-grams");
+  if (model.order() < 1) return InvalidArgument("the model has no n-grams");
   std::unique_ptr<LanguageModel> lm(new LanguageModel());
   Impl& m = *lm->impl_;
-  m.order = N;
-  m.settings = model.settings;
-  m.vocab = model.vocab;
-  m.uni_prob = model.log_prob[0];
-  m.uni_backoff = N > 1 ? model.log_backoff[0] : std::vector<float>(model.vocab.size(), 0.0f);
-  m.powers.resize(N + 1);
-  m.powers[0] = 1;
-  for (int k = 1; k <= N; ++k) m.powers[k] = m.powers[k - 1] * query::kPolyBase;
   for (m.seed = 0; m.seed < 8; ++m.seed) {
-    if (m.Build(model)) return lm;
+    if (m.Build(model)) {
+      m.settings = model.settings;
+      m.vocab = model.vocab;
+      m.SetUnigrams(model.log_prob[0],
+                    model.order() > 1 ? model.log_backoff[0] : std::vector<float>());
+      return lm;
+    }
   }
   return InternalError("64-bit n-gram key collisions persist after 8 seeds");
 }
 
+// Loads a model file order by order: while the file reader decompresses the
+// next sections on its own thread, this thread decodes order n and computes
+// its keys, and a third fills order n-1's table. Each order's arrays are
+// released as soon as its table is filled.
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(Model model, LoadModel(path));
-  return Create(model);
+  std::string prefix;
+  {
+    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
+    char buf[8];
+    size_t got = in->Read(buf, sizeof(buf));
+    if (!in->status().ok()) return in->status();
+    prefix.assign(buf, got);
+  }
+  if (!HasBinaryMagic(prefix)) {
+    GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(path));
+    return Create(model);
+  }
+  std::unique_ptr<LanguageModel> lm(new LanguageModel());
+  Impl& m = *lm->impl_;
+  std::vector<uint64_t> keys, up_keys;
+  std::thread filler;
+  bool fill_ok = true;
+  auto join = [&] {
+    if (filler.joinable()) filler.join();
+  };
+  Model model;
+  Status status = ReadModelFile(path, [&](Model* model, int n) -> Status {
+    if (n == 1) {
+      m.Init(model->order(), model->vocab.size());
+      m.vocab = std::move(model->vocab);
+      m.settings = model->settings;
+      m.SetUnigrams(std::move(model->log_prob[0]),
+                    model->order() > 1 ? std::move(model->log_backoff[0]) : std::vector<float>());
+      keys = m.word_rand;
+      return Status::OK();
+    }
+    up_keys.swap(keys);
+    TrieLevel& level = model->trie.levels[n - 1];
+    Impl::Keys(up_keys, level, m.word_rand, &keys);
+    std::vector<WordId>().swap(level.words);
+    std::vector<EntryIndex>().swap(level.parents);
+    join();  // order n-1 is in its table: its arrays can go
+    if (!fill_ok) return InternalError("key collision");
+    if (n > 2) {
+      std::vector<float>().swap(model->log_prob[n - 2]);
+      std::vector<float>().swap(model->log_backoff[n - 2]);
+    }
+    std::vector<uint64_t> fill_keys = keys;  // the next order reads `keys` meanwhile
+    filler = std::thread([&m, &fill_ok, model, n, fill_keys = std::move(fill_keys)] {
+      if (!m.tables[n].Fill(fill_keys, model->log_prob[n - 1],
+                            n < m.order ? &model->log_backoff[n - 1] : nullptr)) {
+        fill_ok = false;
+      }
+    });
+    return Status::OK();
+  }, &model);
+  join();
+  if (!status.ok()) {
+    if (status.code() == StatusCode::kInternal && !fill_ok) {
+      // A 64-bit collision under the default seed (never observed): load the
+      // whole model and let Create() pick another seed.
+      GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
+      return Create(whole);
+    }
+    return status;
+  }
+  if (!fill_ok) {
+    GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
+    return Create(whole);
+  }
+  return lm;
 }
 
 int LanguageModel::order() const { return impl_->order; }

@@ -3,6 +3,8 @@
 #ifndef GRAMS_UTIL_RADIX_SORT_H_
 #define GRAMS_UTIL_RADIX_SORT_H_
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -41,6 +43,43 @@ inline void RadixSortByKey(std::vector<KeyValue>* items) {
   }
   if (src != items) items->swap(*src);
 }
+
+// Sorts plain 64-bit values ascending in place: one most-significant-digit
+// pass that permutes values into 2048 buckets by cycle swaps (American flag
+// sort), then std::sort inside each bucket, which is small and in cache. No
+// scratch array, so sorting a big array costs no extra memory.
+inline void SortInPlace64(std::vector<uint64_t>* items) {
+  const size_t n = items->size();
+  if (n < 2) return;
+  uint64_t max_key = 0;
+  for (uint64_t v : *items) max_key |= v;
+  const int bits = static_cast<int>(std::bit_width(max_key));
+  constexpr int kDigit = 11;
+  constexpr size_t kBuckets = size_t{1} << kDigit;
+  const int shift = bits > kDigit ? bits - kDigit : 0;
+  uint64_t* a = items->data();
+  std::vector<size_t> begin(kBuckets + 1, 0), next(kBuckets);
+  for (size_t i = 0; i < n; ++i) ++begin[(a[i] >> shift) + 1];
+  for (size_t b = 0; b < kBuckets; ++b) begin[b + 1] += begin[b];
+  for (size_t b = 0; b < kBuckets; ++b) next[b] = begin[b];
+  for (size_t b = 0; b < kBuckets; ++b) {
+    while (next[b] < begin[b + 1]) {
+      uint64_t v = a[next[b]];
+      size_t d = v >> shift;
+      while (d != b) {  // carry v to its bucket, picking up what was there
+        std::swap(v, a[next[d]++]);
+        d = v >> shift;
+      }
+      a[next[b]++] = v;
+    }
+  }
+  for (size_t b = 0; b < kBuckets; ++b) {
+    if (begin[b + 1] - begin[b] > 1) std::sort(a + begin[b], a + begin[b + 1]);
+  }
+}
+
+// Number of bits needed to hold every value in [0, n).
+inline int BitsFor(uint64_t n) { return n <= 1 ? 0 : static_cast<int>(std::bit_width(n - 1)); }
 
 }  // namespace grams
 

@@ -49,6 +49,9 @@ inline constexpr std::array<double, 3> kFallbackDiscounts = {0.5, 1.0, 1.5};
 // Estimates interpolated modified Kneser-Ney (Chen & Goodman 1998) from raw
 // counts exactly as KenLM's lmplz does by default. See docs/ESTIMATION.md.
 GRAMS_EXPORT StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOptions& options);
+// The same, consuming the counts: their trie and vocabulary move into the
+// model and each order's counts are released once used (less peak memory).
+GRAMS_EXPORT StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options);
 
 // Binary model file ("-" = stdout / stdin).
 GRAMS_EXPORT Status WriteModelFile(const Model& model, const std::string& path);
@@ -59,6 +62,12 @@ GRAMS_EXPORT StatusOr<Model> ReadModelFile(const std::string& path);
 // IRSTLM included, accepts.
 GRAMS_EXPORT Status WriteArpa(const Model& model, const std::string& path);
 GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path);
+// As above; `warn` (may be empty) receives each warning: <unk> missing from
+// the 1-grams (added with log10 probability -100), context n-grams missing
+// from the file (added with backed-off probabilities), ignored backoffs on
+// the highest order.
+GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path,
+                                      const std::function<void(const std::string&)>& warn);
 
 // Reads a model file or an ARPA file, told apart by content.
 GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path);
