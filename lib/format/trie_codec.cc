@@ -111,24 +111,36 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
   const size_t parents = header.ngram_counts[n - 2];
   const uint64_t m = header.ngram_counts[n - 1];
   if (m > UINT32_MAX) return corrupt("is too large");
-  std::vector<uint64_t> cc, deltas;
-  if (!DecodeVarints(child_counts, parents, &cc)) return corrupt("has a malformed structure");
-  if (!DecodeVarints(words, m, &deltas)) return corrupt("has malformed words");
   TrieLevel& level = trie->levels[n - 1];
   level.words.resize(m);
   level.parents.resize(m);
+  // Both varint streams are decoded in one pass, straight into the level.
+  const char* cp = child_counts.data();
+  const char* cend = cp + child_counts.size();
+  const char* wp = words.data();
+  const char* wend = wp + words.size();
+  WordId* out_words = level.words.data();
+  EntryIndex* out_parents = level.parents.data();
   uint64_t k = 0;
   for (size_t par = 0; par < parents; ++par) {
-    const uint64_t c = cc[par];
+    uint64_t c;
+    if (!GetVarint64(&cp, cend, &c)) return corrupt("has a malformed structure");
     if (c > m - k) return corrupt("child counts exceed its n-gram count");
     uint64_t w = 0;
     for (uint64_t j = 0; j < c; ++j, ++k) {
-      w = j == 0 ? deltas[k] : w + deltas[k] + 1;
+      uint64_t delta;
+      if (wp < wend && static_cast<unsigned char>(*wp) < 0x80) {
+        delta = static_cast<unsigned char>(*wp++);
+      } else if (!GetVarint64(&wp, wend, &delta)) {
+        return corrupt("has malformed words");
+      }
+      w = j == 0 ? delta : w + delta + 1;
       if (w >= V) return corrupt("has a word id outside the vocabulary");
-      level.words[k] = static_cast<WordId>(w);
-      level.parents[k] = static_cast<EntryIndex>(par);
+      out_words[k] = static_cast<WordId>(w);
+      out_parents[k] = static_cast<EntryIndex>(par);
     }
   }
+  if (cp != cend || wp != wend) return corrupt("has trailing bytes in its structure");
   if (k != m) return corrupt("child counts do not add up to its n-gram count");
   return Status::OK();
 }

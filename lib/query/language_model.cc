@@ -176,7 +176,9 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
   }
   std::unique_ptr<LanguageModel> lm(new LanguageModel());
   Impl& m = *lm->impl_;
-  std::vector<uint64_t> keys, up_keys;
+  // keys[n & 1]: keys of order n. While the filler thread reads order n-1's
+  // keys, this thread reads them too, to compute order n's.
+  std::vector<uint64_t> keys[2];
   std::thread filler;
   bool fill_ok = true;
   auto join = [&] {
@@ -190,12 +192,11 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
       m.settings = model->settings;
       m.SetUnigrams(std::move(model->log_prob[0]),
                     model->order() > 1 ? std::move(model->log_backoff[0]) : std::vector<float>());
-      keys = m.word_rand;
+      keys[1] = m.word_rand;
       return Status::OK();
     }
-    up_keys.swap(keys);
     TrieLevel& level = model->trie.levels[n - 1];
-    Impl::Keys(up_keys, level, m.word_rand, &keys);
+    Impl::Keys(keys[(n - 1) & 1], level, m.word_rand, &keys[n & 1]);
     std::vector<WordId>().swap(level.words);
     std::vector<EntryIndex>().swap(level.parents);
     join();  // order n-1 is in its table: its arrays can go
@@ -204,9 +205,8 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
       std::vector<float>().swap(model->log_prob[n - 2]);
       std::vector<float>().swap(model->log_backoff[n - 2]);
     }
-    std::vector<uint64_t> fill_keys = keys;  // the next order reads `keys` meanwhile
-    filler = std::thread([&m, &fill_ok, model, n, fill_keys = std::move(fill_keys)] {
-      if (!m.tables[n].Fill(fill_keys, model->log_prob[n - 1],
+    filler = std::thread([&m, &fill_ok, model, n, &k = keys[n & 1]] {
+      if (!m.tables[n].Fill(k, model->log_prob[n - 1],
                             n < m.order ? &model->log_backoff[n - 1] : nullptr)) {
         fill_ok = false;
       }
