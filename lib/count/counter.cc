@@ -5,7 +5,8 @@
 // fixed 8-byte keys whatever N is. Text is processed in batches of about 64K
 // tokens, one order at a time, so the hash probes of a batch are independent
 // and can be prefetched ahead. Finish() renumbers the vocabulary canonically
-// and sorts each order by (parent, word) with a counting sort on the parent.
+// and sorts each order by (parent, word), packing (parent, word, index) into
+// one 64-bit word where it fits.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -14,12 +15,13 @@
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
+#include "util/radix_sort.h"
 
 namespace grams {
 namespace {
 
 constexpr size_t kBatchTokens = 1 << 16;
-constexpr size_t kPrefetchDistance = 12;
+constexpr size_t kPrefetchDistance = 16;
 
 struct CountEntry {
   uint32_t parent;
@@ -42,6 +44,11 @@ class OrderTable {
   std::vector<CountEntry>& entries() { return entries_; }
 
   void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  // Second stage: the slot is in cache by now; fetch the entry it points to.
+  void PrefetchEntry(uint64_t hash) const {
+    uint32_t s = slots_[hash & mask_];
+    if (s != 0) __builtin_prefetch(&entries_[s - 1]);
+  }
 
   // Adds one occurrence; returns the entry index. Sets *overflow on a count
   // that would exceed 2^32-1.
@@ -182,6 +189,7 @@ class Counter::Impl {
       }
       for (size_t j = 0; j < m; ++j) {
         if (j + kPrefetchDistance < m) table.Prefetch(hashes_[j + kPrefetchDistance]);
+        if (j + kPrefetchDistance / 2 < m) table.PrefetchEntry(hashes_[j + kPrefetchDistance / 2]);
         uint32_t i = active_[j];
         prev_[i] = table.Increment(prev_[i], batch_[i + n - 1], hashes_[j], &overflow);
       }
@@ -242,39 +250,44 @@ class Counter::Impl {
       std::vector<CountEntry>& entries = table.entries();
       const size_t parents = out.trie.levels[n - 2].size();
       const size_t m = entries.size();
-      std::vector<uint32_t> offsets(parents + 1, 0);
-      for (CountEntry& e : entries) {
-        e.parent = perm[e.parent];
-        ++offsets[e.parent + 1];
-      }
-      std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
-      // Scatter old indices by new parent, then sort each group by new word.
-      std::vector<uint32_t> order(m);
-      {
-        std::vector<uint32_t> fill(offsets.begin(), offsets.end() - 1);
-        for (uint32_t idx = 0; idx < m; ++idx) order[fill[entries[idx].parent]++] = idx;
-      }
-      const std::vector<uint32_t>& vmap = word_map;
-      for (size_t p = 0; p < parents; ++p) {
-        auto b = order.begin() + offsets[p], e = order.begin() + offsets[p + 1];
-        if (e - b > 1) {
-          std::sort(b, e, [&](uint32_t x, uint32_t y) {
-            return vmap[entries[x].word] < vmap[entries[y].word];
-          });
-        }
-      }
       TrieLevel& level = out.trie.levels[n - 1];
       level.words.resize(m);
       level.parents.resize(m);
       std::vector<Count>& counts = out.counts[n - 1];
       counts.resize(m);
       std::vector<uint32_t> next_perm(m);
-      for (uint32_t k = 0; k < m; ++k) {
-        const CountEntry& e = entries[order[k]];
-        level.words[k] = vmap[e.word];
-        level.parents[k] = e.parent;
-        counts[k] = e.count;
-        next_perm[order[k]] = k;
+      const int pbits = BitsFor(parents), wbits = BitsFor(V), ibits = BitsFor(m);
+      if (pbits + wbits + ibits <= 64) {
+        // Sort packed (new parent, new word, old index) words in place.
+        std::vector<uint64_t> keys(m);
+        for (uint32_t idx = 0; idx < m; ++idx) {
+          const CountEntry& e = entries[idx];
+          keys[idx] = ((static_cast<uint64_t>(perm[e.parent]) << wbits | word_map[e.word]) << ibits) | idx;
+        }
+        SortInPlace64(&keys);
+        const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
+        for (uint32_t k = 0; k < m; ++k) {
+          const uint64_t v = keys[k];
+          const uint32_t idx = static_cast<uint32_t>(v & imask);
+          level.words[k] = static_cast<WordId>((v >> ibits) & wmask);
+          level.parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
+          counts[k] = entries[idx].count;
+          next_perm[idx] = k;
+        }
+      } else {
+        std::vector<KeyValue> keys(m);
+        for (uint32_t idx = 0; idx < m; ++idx) {
+          const CountEntry& e = entries[idx];
+          keys[idx] = {static_cast<uint64_t>(perm[e.parent]) << 32 | word_map[e.word], idx};
+        }
+        RadixSortByKey(&keys);
+        for (uint32_t k = 0; k < m; ++k) {
+          const uint32_t idx = keys[k].value;
+          level.words[k] = static_cast<WordId>(keys[k].key & 0xffffffffu);
+          level.parents[k] = static_cast<EntryIndex>(keys[k].key >> 32);
+          counts[k] = entries[idx].count;
+          next_perm[idx] = k;
+        }
       }
       table.Release();
       perm.swap(next_perm);
