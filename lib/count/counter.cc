@@ -50,12 +50,19 @@ class OrderTable {
     if (s != 0) __builtin_prefetch(&entries_[s - 1]);
   }
 
+  // Distinct n-grams one order can hold (indices are 32-bit, 0 = empty slot).
+  static constexpr size_t kMaxEntries = UINT32_MAX - 1;
+
   // Adds one occurrence; returns the entry index. Sets *overflow on a count
-  // that would exceed 2^32-1.
+  // that would exceed 2^32-1 or more distinct n-grams than kMaxEntries.
   uint32_t Increment(uint32_t parent, uint32_t word, uint64_t hash, bool* overflow) {
     for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
       uint32_t s = slots_[i];
       if (s == 0) {
+        if (entries_.size() >= kMaxEntries) {
+          *overflow = true;
+          return static_cast<uint32_t>(entries_.size() - 1);
+        }
         uint32_t index = static_cast<uint32_t>(entries_.size());
         entries_.push_back({parent, word, 1});
         slots_[i] = index + 1;
@@ -203,7 +210,10 @@ class Counter::Impl {
     }
     batch_.clear();
     limits_.clear();
-    if (overflow) return ResourceExhausted("an n-gram count exceeds 2^32-1 in one run");
+    if (overflow) {
+      return ResourceExhausted("too much text for one in-memory count: an n-gram count or the "
+                               "number of distinct n-grams of one order exceeds 2^32-1");
+    }
     return Status::OK();
   }
 

@@ -2,7 +2,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "grams/version.h"
 #include "util/coding.h"
@@ -13,6 +15,7 @@ namespace {
 constexpr size_t kPreludeSize = 20;       // magic, version, kind, header length
 constexpr size_t kSectionHeaderSize = 20; // id, raw size, compressed size
 constexpr uint64_t kMaxSectionSize = 1ull << 40;
+constexpr uint64_t kReadStep = 16u << 20;  // bytes read (and allocated) at a time
 
 const char* KindName(FileKind kind) { return kind == FileKind::kCounts ? "counts" : "model"; }
 
@@ -224,15 +227,28 @@ BinaryFileReader::Fetched BinaryFileReader::Fetch() {
     f.status = CorruptionError(name_ + ": corrupt section size");
     return f;
   }
-  std::string comp(comp_size, '\0');
-  f.status = in_->ReadExactly(comp.data(), comp.size());
-  if (!f.status.ok()) return f;
+  // Read the frame in bounded steps: a damaged size must end in "truncated",
+  // not in allocating (and zero-filling) up to 2^40 bytes first.
+  std::string comp;
+  while (comp.size() < comp_size) {
+    const size_t have = comp.size();
+    const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
+    comp.resize(have + step);
+    f.status = in_->ReadExactly(comp.data() + have, step);
+    if (!f.status.ok()) return f;
+  }
   const std::string where = name_ + ": section " + std::to_string(sections_read_ + 1);
   if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != raw_size) {
     f.status = CorruptionError(where + " is corrupted (bad frame header)");
     return f;
   }
-  f.raw.resize(raw_size);
+  try {
+    f.raw.resize(raw_size);
+  } catch (const std::bad_alloc&) {
+    f.status = ResourceExhausted(where + ": out of memory for " + std::to_string(raw_size) +
+                                 " bytes");
+    return f;
+  }
   size_t r = ZSTD_decompress(f.raw.data(), f.raw.size(), comp.data(), comp.size());
   if (ZSTD_isError(r) || r != raw_size) {
     f.status = CorruptionError(where + " is corrupted (" +

@@ -64,6 +64,15 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
       return CorruptionError(name + ": malformed counts of order " + std::to_string(n) +
                              " (the file is corrupted)");
     }
+    if (n >= 2) {
+      // Every stored n-gram occurred: a zero count means a damaged file.
+      for (Count c : counts.counts[n - 1]) {
+        if (c == 0) {
+          return CorruptionError(name + ": an n-gram of order " + std::to_string(n) +
+                                 " has count 0 (the file is corrupted)");
+        }
+      }
+    }
     return Status::OK();
   }));
   return counts;

@@ -134,6 +134,7 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
       } else if (!GetVarint64(&wp, wend, &delta)) {
         return corrupt("has malformed words");
       }
+      if (delta >= V) return corrupt("has a word id outside the vocabulary");
       w = j == 0 ? delta : w + delta + 1;
       if (w >= V) return corrupt("has a word id outside the vocabulary");
       out_words[k] = static_cast<WordId>(w);

@@ -12,11 +12,12 @@
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filter/lzma.hpp>
-#include <boost/iostreams/filter/zstd.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
+
+#include <zstd.h>
 
 namespace grams::io {
 namespace {
@@ -108,6 +109,60 @@ class FilteredInput final : public InputStream {
   std::unique_ptr<InputStream> raw_;
   const char* format_;
   std::unique_ptr<boost::iostreams::filtering_istream> stream_;
+  bool done_ = false;
+};
+
+// zstd through libzstd directly: Boost.Iostreams' zstd filter (1.74) takes a
+// truncated frame for a complete one and returns short data without error.
+// Concatenated and skippable frames are read like zstd -d does.
+class ZstdInput final : public InputStream {
+ public:
+  explicit ZstdInput(std::unique_ptr<InputStream> raw)
+      : raw_(std::move(raw)), dctx_(ZSTD_createDStream()), in_buf_(ZSTD_DStreamInSize()) {
+    name_ = raw_->name();
+    if (!dctx_) status_ = ResourceExhausted(name_ + ": out of memory creating a zstd context");
+  }
+  ~ZstdInput() override { ZSTD_freeDStream(dctx_); }
+
+  size_t Read(char* buf, size_t n) override {
+    if (!status_.ok() || done_ || n == 0) return 0;
+    ZSTD_outBuffer out = {buf, n, 0};
+    for (;;) {
+      // Called even without new input: flushes output held from last time.
+      const size_t consumed_before = in_.pos;
+      size_t ret = ZSTD_decompressStream(dctx_, &out, &in_);
+      if (ZSTD_isError(ret)) {
+        status_ = CorruptionError(name_ + ": corrupt zstd data: " + ZSTD_getErrorName(ret));
+        return 0;
+      }
+      if (ret == 0) {
+        in_frame_ = false;
+      } else if (in_.pos > consumed_before) {
+        in_frame_ = true;
+      }
+      if (out.pos > 0) return out.pos;
+      if (in_.pos < in_.size) continue;
+      size_t r = raw_->Read(in_buf_.data(), in_buf_.size());
+      if (r == 0) {
+        if (!raw_->status().ok()) {
+          status_ = raw_->status();
+        } else if (in_frame_) {
+          status_ = CorruptionError(name_ + ": corrupt zstd data: unexpected end of input (truncated?)");
+        } else {
+          done_ = true;
+        }
+        return 0;
+      }
+      in_ = {in_buf_.data(), r, 0};
+    }
+  }
+
+ private:
+  std::unique_ptr<InputStream> raw_;
+  ZSTD_DStream* dctx_;
+  std::vector<char> in_buf_;
+  ZSTD_inBuffer in_ = {nullptr, 0, 0};
+  bool in_frame_ = false;  // a frame is begun and not yet complete
   bool done_ = false;
 };
 
@@ -224,8 +279,7 @@ StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path
     stream->push(bio::lzma_decompressor());
     format = "xz";
   } else if (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
-    stream->push(bio::zstd_decompressor());
-    format = "zstd";
+    return std::unique_ptr<InputStream>(std::make_unique<ZstdInput>(std::move(plain)));
   }
   if (!format) return std::unique_ptr<InputStream>(std::move(plain));
   InputStream* raw_ptr = plain.get();

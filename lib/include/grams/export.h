@@ -5,7 +5,7 @@
 #if defined(GRAMS_STATIC_DEFINE)
 #define GRAMS_EXPORT
 #elif defined(GRAMS_BUILDING_LIBRARY)
-#define GRAMS_EXPORT __attribute__((visibility("default")))
+#define GRAMS_EXPORT [[gnu::visibility("default")]]
 #else
 #define GRAMS_EXPORT
 #endif
