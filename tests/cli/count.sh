@@ -1,0 +1,128 @@
+# grams-count: options, errors, outputs.
+source "$(dirname "$0")/lib.bash"
+
+check_common_cli grams-count --order --output --text --min-count
+
+write_tiny_corpus corpus.txt
+
+# --order must be 1..255 and a number: usage errors.
+for bad in 0 256 -1 abc 3x; do
+  run grams-count --order "$bad" --text corpus.txt
+  expect_rc 2 "--order $bad"
+  expect_error_line grams-count
+  expect_err "try --help"
+done
+run grams-count --order 255 --text corpus.txt
+expect_rc 0 "--order 255"
+run grams-count --order 1 --text corpus.txt
+expect_rc 0 "--order 1"
+grep -q ' ' out && fail "--order 1 wrote n-grams longer than one word"
+
+# --min-count without --text is a usage error; negative too.
+run grams-count --min-count 2 -o x.counts corpus.txt
+expect_rc 2 "--min-count without --text"
+no_leftovers x.counts
+run grams-count --text --min-count -3 corpus.txt
+expect_rc 2 "--min-count -3"
+
+# Missing input: exit 1, one error line naming the file, no output left.
+run grams-count -o x.counts corpus.txt no-such-file.txt
+expect_rc 1 "missing input"
+expect_error_line grams-count
+expect_err "no-such-file.txt"
+no_leftovers x.counts
+
+# A directory as input.
+mkdir adir
+run grams-count --text adir
+expect_rc 1 "directory input"
+expect_err "adir"
+
+# Text output: "n-gram<TAB>count", unigram counts as expected.
+run grams-count --order 3 --text corpus.txt
+expect_rc 0 "--text"
+expect_no_err "--text"
+grep -qx $'the\t10' out || { show; fail "count of 'the' is not 10"; }
+grep -qx $'the cat\t3' out || { show; fail "count of 'the cat' is not 3"; }
+grep -qx $'the cat sat\t2' out || { show; fail "count of 'the cat sat' is not 2"; }
+grep -qx $'<s>\t6' out || { show; fail "count of '<s>' is not 6"; }
+awk -F'\t' 'NF != 2 || $2 !~ /^[0-9]+$/ { exit 1 }' out || fail "malformed --text line"
+cp out all.txt
+
+# --min-count keeps exactly the n-grams with count >= N.
+run grams-count --order 3 --text --min-count 3 corpus.txt
+expect_rc 0 "--min-count 3"
+awk -F'\t' '$2 >= 3' all.txt > expected.txt
+cmp -s out expected.txt || { diff out expected.txt >&2 || true; fail "--min-count 3 output differs"; }
+
+# stdin: no FILE and '-' give the same as the file; compressed input works.
+grams-count --text < corpus.txt > stdin1.txt
+grams-count --text - < corpus.txt > stdin2.txt
+cmp -s stdin1.txt all.txt || fail "stdin counts differ"
+cmp -s stdin2.txt all.txt || fail "'-' counts differ"
+if command -v zstd >/dev/null; then
+  zstd -q corpus.txt -o corpus.txt.zst
+  grams-count --text corpus.txt.zst > zst.txt
+  cmp -s zst.txt all.txt || fail ".zst input counts differ"
+fi
+if command -v gzip >/dev/null; then
+  gzip -c corpus.txt > corpus.txt.gz
+  grams-count --text corpus.txt.gz > gz.txt
+  cmp -s gz.txt all.txt || fail ".gz input counts differ"
+fi
+
+# Several files count as their concatenation.
+head -3 corpus.txt > part1.txt
+tail -n +4 corpus.txt > part2.txt
+grams-count --text part1.txt part2.txt > parts.txt
+cmp -s parts.txt all.txt || fail "two files do not count as their concatenation"
+
+# Binary output to a file, and -o - to a pipe; both are the same bytes.
+run grams-count -o c.counts corpus.txt
+expect_rc 0 "-o c.counts"
+expect_no_err "-o c.counts"
+[[ -s c.counts ]] || fail "c.counts is empty"
+grams-count corpus.txt | cat > piped.counts
+grams-count -o - corpus.txt | cat > piped2.counts
+cmp -s c.counts piped.counts || fail "stdout counts differ from -o"
+cmp -s c.counts piped2.counts || fail "-o - counts differ from -o"
+if compgen -G "*.tmp-*" >/dev/null; then fail "temporary files left behind"; fi
+
+# Overwriting an existing output replaces it whole.
+echo old > c2.counts
+grams-count -o c2.counts corpus.txt
+cmp -s c.counts c2.counts || fail "existing output not replaced"
+
+# Empty input: a valid counts file.
+: > empty.txt
+run grams-count -o empty.counts empty.txt
+expect_rc 0 "empty input"
+[[ -s empty.counts ]] || fail "empty.counts not written"
+run grams-count --text empty.txt
+expect_rc 0 "empty input --text"
+
+# A binary counts file is never written to a terminal.
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+  set +e
+  script -qec "grams-count corpus.txt" /dev/null > tty.txt 2>&1
+  rc=$?
+  set -e
+  [[ $rc == 2 ]] || { cat tty.txt >&2; fail "binary to a terminal: exit $rc, expected 2"; }
+  grep -q "refusing to write a binary counts file to a terminal" tty.txt ||
+    { cat tty.txt >&2; fail "binary to a terminal: message missing"; }
+  set +e
+  script -qec "grams-count --text corpus.txt" /dev/null > tty.txt 2>&1
+  rc=$?
+  set -e
+  [[ $rc == 0 ]] || { cat tty.txt >&2; fail "--text to a terminal: exit $rc"; }
+else
+  echo "note: 'script' unavailable; terminal checks skipped"
+fi
+
+# Writing into a directory that does not exist: exit 1, names the path.
+run grams-count -o no/such/dir/x.counts corpus.txt
+expect_rc 1 "unwritable output"
+expect_error_line grams-count
+expect_err "no/such/dir/x.counts"
+
+echo "count: all checks passed"

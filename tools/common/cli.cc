@@ -1,0 +1,249 @@
+#include "common/cli.h"
+
+#include <malloc.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <new>
+
+#include "grams/version.h"
+#include "io/file.h"
+
+namespace grams::cli {
+namespace {
+
+std::string g_tool_name = "grams";
+
+}  // namespace
+
+void ReturnFreedMemoryEagerly() {
+  // glibc raises its mmap threshold after big frees, after which large
+  // arrays come from the heap and stay mapped when released. count and build
+  // free whole orders' arrays as they go; a fixed threshold hands that memory
+  // back, which keeps their peak RSS near the live data.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
+}
+
+int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**)) {
+  g_tool_name = tool_name;
+  io::InstallCleanupHandlers();
+  try {
+    return body(argc, argv);
+  } catch (const std::bad_alloc&) {
+    return ReportError("out of memory");
+  } catch (const std::exception& e) {
+    return ReportError(e.what());
+  }
+}
+
+const std::string& ToolName() { return g_tool_name; }
+
+std::string VersionLine() {
+  return g_tool_name + " " + GRAMS_VERSION_STRING + " (file format " +
+         std::to_string(GRAMS_FORMAT_VERSION) + ")";
+}
+
+int ReportError(const Status& status) { return ReportError(status.message()); }
+
+int ReportError(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s: error: %s\n", g_tool_name.c_str(), message.c_str());
+  return kExitFailure;
+}
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "%s: error: %s (try --help)\n", g_tool_name.c_str(), message.c_str());
+  return kExitUsage;
+}
+
+void Warn(const std::string& message) {
+  std::fprintf(stderr, "%s: warning: %s\n", g_tool_name.c_str(), message.c_str());
+}
+
+CommandLine::CommandLine(std::string synopsis, std::string description)
+    : synopsis_(std::move(synopsis)),
+      description_(std::move(description)),
+      visible_("Options", 80, 40) {
+  visible_.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit");
+}
+
+void CommandLine::AddPositional(const std::string& name, int max_count) {
+  hidden_.add_options()(name.c_str(), po::value<std::vector<std::string>>());
+  positional_.add(name.c_str(), max_count);
+}
+
+int CommandLine::Parse(int argc, char** argv) {
+  po::options_description all;
+  all.add(visible_).add(hidden_);
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(all)
+                  .positional(positional_)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm_);
+    if (vm_.count("help")) {
+      PrintHelp();
+      return kExitOk;
+    }
+    if (vm_.count("version")) {
+      std::printf("%s\n", VersionLine().c_str());
+      return kExitOk;
+    }
+    po::notify(vm_);
+  } catch (const po::error& e) {
+    return UsageError(e.what());
+  }
+  return kContinue;
+}
+
+std::vector<std::string> CommandLine::Positional(const std::string& name) const {
+  if (!vm_.count(name)) return {};
+  return vm_[name].as<std::vector<std::string>>();
+}
+
+void CommandLine::PrintHelp() const {
+  std::cout << "Usage: " << g_tool_name << " " << synopsis_ << "\n\n"
+            << description_ << "\n\n"
+            << visible_;
+  if (!epilog_.empty()) std::cout << "\n" << epilog_;
+  std::cout.flush();
+}
+
+StatusOr<uint64_t> ParseSize(std::string_view text) {
+  const std::string original(text);
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr == text.data()) {
+    return InvalidArgument("invalid size '" + original + "' (expected e.g. 4096, 64K, 512M, 2G)");
+  }
+  std::string_view unit = text.substr(static_cast<size_t>(ptr - text.data()));
+  int shift = 0;
+  if (!unit.empty()) {
+    switch (unit[0]) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      case 't': case 'T': shift = 40; break;
+      case 'b': case 'B': shift = 0; break;
+      default: shift = -1;
+    }
+    if (unit[0] != 'b' && unit[0] != 'B') unit.remove_prefix(1);
+    if (shift < 0 || !(unit.empty() || unit == "B" || unit == "b" || unit == "iB")) {
+      return InvalidArgument("invalid size unit in '" + original + "' (use K, M, G or T)");
+    }
+  }
+  if (shift > 0 && value > (UINT64_MAX >> shift)) {
+    return InvalidArgument("size '" + original + "' is too large");
+  }
+  return value << shift;
+}
+
+std::string FormatFloat(float value) {
+  char buf[48];
+  auto r = std::to_chars(buf, buf + sizeof(buf), value);
+  return std::string(buf, r.ptr);
+}
+
+std::string FormatDouble(double value) {
+  char buf[48];
+  auto r = std::to_chars(buf, buf + sizeof(buf), value);
+  return std::string(buf, r.ptr);
+}
+
+std::string FormatFixed(double value, int decimals) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  char buf[400];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
+  return buf;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t len;
+  uint32_t min;
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2, min = 0x80;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3, min = 0x800;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  uint32_t cp = c & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return len;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t len = Utf8SequenceLength(s, i);
+      if (len == 0) {
+        out->append("\\ufffd");
+        ++i;
+      } else {
+        out->append(s.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+void AppendJsonNumber(std::string* out, double value) {
+  if (!std::isfinite(value)) {
+    out->append("null");
+    return;
+  }
+  out->append(FormatDouble(value));
+}
+
+void AppendJsonNumber(std::string* out, float value) {
+  if (!std::isfinite(value)) {
+    out->append("null");
+    return;
+  }
+  out->append(FormatFloat(value));
+}
+
+}  // namespace grams::cli

@@ -1,0 +1,120 @@
+// What the grams-* tools share: the exit codes, the message format
+// ("grams-count: error: <file>[:<line>]: <why>"), option parsing with
+// Boost.program_options (--help, --version, usage errors), size arguments
+// ("64M") and the number/JSON formatting of their outputs.
+//
+// Exit codes: 0 success, 1 runtime failure, 2 usage error. --help prints to
+// stdout and exits 0; a bad option prints one line ending in "(try --help)"
+// to stderr and exits 2. Not thread-safe (a tool's main thread only).
+#ifndef GRAMS_TOOLS_COMMON_CLI_H_
+#define GRAMS_TOOLS_COMMON_CLI_H_
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grams/status.h"
+
+namespace grams::cli {
+
+namespace po = boost::program_options;
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // runtime failure: I/O, bad data
+inline constexpr int kExitUsage = 2;    // bad command line
+// Returned by CommandLine::Parse when the tool should go on and run.
+inline constexpr int kContinue = -1;
+
+// Sets the name used in messages, installs the handlers that remove
+// half-written outputs on SIGINT/SIGTERM/SIGHUP (and ignores SIGPIPE), then
+// runs body(argc, argv). An exception escaping body (out of memory, a
+// Boost error) is reported as a runtime failure rather than a crash.
+// For tools that release large arrays while they run (count, build):
+// return freed memory to the system at once instead of keeping it.
+void ReturnFreedMemoryEagerly();
+
+int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**));
+
+// The tool's name as set by Run(), e.g. "grams-count".
+const std::string& ToolName();
+// "grams-count 0.1.0 (file format 1)".
+std::string VersionLine();
+
+// Prints "<tool>: error: <message>" to stderr and returns kExitFailure.
+// Library statuses already name the file (and line) they concern.
+int ReportError(const Status& status);
+int ReportError(const std::string& message);
+// Prints "<tool>: error: <message> (try --help)" and returns kExitUsage.
+int UsageError(const std::string& message);
+// Prints "<tool>: warning: <message>".
+void Warn(const std::string& message);
+
+// Declares a tool's command line and parses it. --help and --version are
+// added automatically.
+//
+//   CommandLine cl("[options] [FILE...]", "Counts n-grams ...");
+//   cl.options().add_options()("order", po::value<int>()->default_value(3), "...");
+//   cl.AddPositional("input", -1);
+//   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+class CommandLine {
+ public:
+  // `synopsis` follows the tool name in "Usage: <tool> <synopsis>";
+  // `description` is printed under it by --help.
+  CommandLine(std::string synopsis, std::string description);
+
+  // The visible options (shown by --help).
+  po::options_description& options() { return visible_; }
+  // A positional argument: the next `max_count` bare words (-1 = all the
+  // rest) are stored under the hidden option `name` (a vector<string>).
+  void AddPositional(const std::string& name, int max_count);
+  // Text printed at the end of --help (examples).
+  void set_epilog(std::string text) { epilog_ = std::move(text); }
+
+  // Returns kContinue if the tool should run; otherwise the exit code to
+  // return at once: kExitOk after --help/--version, kExitUsage after a usage
+  // error (already reported).
+  int Parse(int argc, char** argv);
+
+  bool Has(const std::string& name) const { return vm_.count(name) > 0 && !vm_[name].defaulted(); }
+  template <typename T>
+  T Get(const std::string& name) const { return vm_[name].as<T>(); }
+  // The values of a positional argument (empty if none were given).
+  std::vector<std::string> Positional(const std::string& name) const;
+
+ private:
+  void PrintHelp() const;
+
+  std::string synopsis_, description_, epilog_;
+  po::options_description visible_;
+  po::options_description hidden_;
+  po::positional_options_description positional_;
+  po::variables_map vm_;
+};
+
+// Parses a size such as "4096", "64K", "512M", "2G", "1T" (binary units;
+// an optional trailing "B" or "iB" is accepted: "64MiB", "64MB").
+StatusOr<uint64_t> ParseSize(std::string_view text);
+
+// Number formatting for outputs.
+// The shortest decimal that reads back as the same float / double
+// ("-1.2345", "-inf", "nan").
+std::string FormatFloat(float value);
+std::string FormatDouble(double value);
+// printf("%.<decimals>f"), with "inf"/"-inf"/"nan" for non-finite values.
+std::string FormatFixed(double value, int decimals);
+
+// JSON: a quoted, escaped string (control characters as \uXXXX; bytes >= 0x80
+// are passed through, so valid UTF-8 stays valid; invalid UTF-8 bytes are
+// replaced by U+FFFD so the output is always valid JSON).
+void AppendJsonString(std::string* out, std::string_view s);
+// A JSON number (shortest round trip), or null when not finite.
+void AppendJsonNumber(std::string* out, double value);
+// The same for a float, written as the shortest decimal that reads back as
+// that float ("-0.2464443", not "-0.24644429981708527").
+void AppendJsonNumber(std::string* out, float value);
+
+}  // namespace grams::cli
+
+#endif  // GRAMS_TOOLS_COMMON_CLI_H_

@@ -1,0 +1,103 @@
+// grams-perplexity: the perplexity of a model on text, with KenLM's and
+// SRILM's definitions (docs/ESTIMATION.md), as text or JSON.
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "grams/scorer.h"
+
+namespace grams {
+namespace {
+
+using namespace cli;
+
+std::string FormatText(const PerplexityStats& t) {
+  std::string out;
+  auto row = [&](const char* label, const std::string& value) {
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "%-30s %s\n", label, value.c_str());
+    out += buf;
+  };
+  row("sentences:", std::to_string(t.sentences));
+  row("words:", std::to_string(t.words));
+  row("OOVs:", std::to_string(t.oovs));
+  row("tokens (words + </s>):", std::to_string(t.tokens()));
+  row("total log10 probability:", FormatFixed(t.log10_prob, 4));
+  row("perplexity including OOVs:", FormatFixed(t.Perplexity(), 4));
+  row("perplexity excluding OOVs:", FormatFixed(t.PerplexityExcludingOovs(), 4));
+  row("SRILM ppl:", FormatFixed(t.SrilmPpl(), 4));
+  row("SRILM ppl1:", FormatFixed(t.SrilmPpl1(), 4));
+  return out;
+}
+
+std::string FormatJson(const PerplexityStats& t) {
+  std::string out = "{\"sentences\":" + std::to_string(t.sentences) +
+                    ",\"words\":" + std::to_string(t.words) +
+                    ",\"oovs\":" + std::to_string(t.oovs) +
+                    ",\"tokens\":" + std::to_string(t.tokens()) + ",\"log10prob\":";
+  AppendJsonNumber(&out, t.log10_prob);
+  out += ",\"oov_log10prob\":";
+  AppendJsonNumber(&out, t.oov_log10_prob);
+  out += ",\"perplexity\":";
+  AppendJsonNumber(&out, t.Perplexity());
+  out += ",\"perplexity_excluding_oovs\":";
+  AppendJsonNumber(&out, t.PerplexityExcludingOovs());
+  out += ",\"srilm_ppl\":";
+  AppendJsonNumber(&out, t.SrilmPpl());
+  out += ",\"srilm_ppl1\":";
+  AppendJsonNumber(&out, t.SrilmPpl1());
+  out += "}\n";
+  return out;
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL [FILE...]",
+                 "Computes the perplexity of MODEL (a grams model file or an ARPA file) on the\n"
+                 "text of FILE... taken together (no FILE, or '-', = standard input), one\n"
+                 "sentence per line, tokenized as the model was trained. Every word and </s>\n"
+                 "is a token; a word not in the model (OOV) is scored as <unk>.\n"
+                 "  perplexity including OOVs  10^(-log10prob / tokens)   (KenLM query)\n"
+                 "  perplexity excluding OOVs  the same without the OOVs  (KenLM query)\n"
+                 "  SRILM ppl                  OOVs excluded, </s> counted\n"
+                 "  SRILM ppl1                 OOVs and </s> excluded");
+  cl.options().add_options()
+      ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
+               "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl, "
+               "srilm_ppl1");
+  cl.AddPositional("model", 1);
+  cl.AddPositional("input", -1);
+  cl.set_epilog(
+      "Examples:\n"
+      "  grams-perplexity corpus.lm test.txt\n"
+      "  grams-perplexity --json corpus.arpa < test.txt\n");
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  std::vector<std::string> model_arg = cl.Positional("model");
+  if (model_arg.empty()) return UsageError("missing MODEL");
+  std::vector<std::string> inputs = cl.Positional("input");
+  if (inputs.empty()) inputs.push_back("-");
+
+  auto model = LanguageModel::Load(model_arg[0]);
+  if (!model.ok()) return ReportError(model.status());
+  PerplexityStats total;
+  for (const std::string& path : inputs) {
+    auto stats = ComputePerplexity(**model, path);
+    if (!stats.ok()) return ReportError(stats.status());
+    total.Add(*stats);
+  }
+  const std::string text = cl.Has("json") ? FormatJson(total) : FormatText(total);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    if (errno == EPIPE) return kExitOk;
+    return ReportError("<stdout>: write failed");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace grams
+
+int main(int argc, char** argv) {
+  return grams::cli::Run("grams-perplexity", argc, argv, grams::Main);
+}

@@ -1,0 +1,129 @@
+// grams-score: scores each line of text with a model, one result line per
+// input line, streaming (stops quietly when the reader of its output goes).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "grams/scorer.h"
+#include "io/file.h"
+#include "io/line_reader.h"
+
+namespace grams {
+namespace {
+
+using namespace cli;
+
+struct Format {
+  bool json = false;
+  bool per_token = false;
+};
+
+// Appends the result line for one scored sentence to *out.
+void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* out) {
+  auto word = [&](size_t i) -> std::string_view {
+    return i < s.words.size() ? s.words[i] : std::string_view(kEosWord);
+  };
+  if (f.json) {
+    out->append("{\"log10prob\":");
+    AppendJsonNumber(out, s.log10_prob);
+    out->append(",\"tokens\":" + std::to_string(s.tokens) + ",\"oovs\":" + std::to_string(s.oovs));
+    if (f.per_token) {
+      out->append(",\"tokens_detail\":[");
+      for (size_t i = 0; i < s.token_log10.size(); ++i) {
+        if (i) out->push_back(',');
+        out->append("{\"token\":");
+        AppendJsonString(out, word(i));
+        out->append(",\"log10prob\":");
+        AppendJsonNumber(out, s.token_log10[i]);
+        out->append(s.token_oov[i] ? ",\"oov\":true}" : ",\"oov\":false}");
+      }
+      out->push_back(']');
+    }
+    out->append("}\n");
+    return;
+  }
+  out->append(FormatFixed(s.log10_prob, 6));
+  out->push_back('\t');
+  out->append(std::to_string(s.tokens));
+  out->push_back('\t');
+  out->append(std::to_string(s.oovs));
+  if (f.per_token) {
+    for (size_t i = 0; i < s.token_log10.size(); ++i) {
+      out->push_back('\t');
+      out->append(word(i));
+      out->append(s.token_oov[i] ? "=<unk>:" : "=");
+      out->append(FormatFloat(s.token_log10[i]));
+    }
+  }
+  out->push_back('\n');
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL [FILE...]",
+                 "Scores each line of FILE... (no FILE, or '-', = standard input) with MODEL, a\n"
+                 "grams model file or an ARPA file, tokenized as the model was trained. Writes\n"
+                 "one line per input line: \"LOG10PROB<TAB>TOKENS<TAB>OOVS\", where LOG10PROB is\n"
+                 "the log10 probability of the sentence including </s>, TOKENS the number of\n"
+                 "words plus one for </s>, and OOVS the number of words not in the model\n"
+                 "(scored as <unk>).");
+  cl.options().add_options()
+      ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
+                    "words are written TOKEN=<unk>:LOG10")
+      ("json", "write one JSON object per line instead: {\"log10prob\":..,\"tokens\":..,"
+               "\"oovs\":..}; with --per-token also \"tokens_detail\", one "
+               "{\"token\":..,\"log10prob\":..,\"oov\":..} per token")
+      ("line-buffered", "flush the output after every line (for use as a coprocess)");
+  cl.AddPositional("model", 1);
+  cl.AddPositional("input", -1);
+  cl.set_epilog(
+      "Examples:\n"
+      "  grams-score corpus.lm < sentences.txt\n"
+      "  grams-score --per-token corpus.lm test.txt | head\n"
+      "  grams-score --json --per-token corpus.arpa test.txt\n");
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  std::vector<std::string> model_arg = cl.Positional("model");
+  if (model_arg.empty()) return UsageError("missing MODEL");
+  std::vector<std::string> inputs = cl.Positional("input");
+  if (inputs.empty()) inputs.push_back("-");
+  const Format format{cl.Has("json"), cl.Has("per-token")};
+
+  auto model = LanguageModel::Load(model_arg[0]);
+  if (!model.ok()) return ReportError(model.status());
+  auto out = io::OutputFile::Open("-");
+  if (!out.ok()) return ReportError(out.status());
+  const bool flush_lines = cl.Has("line-buffered") || io::StdoutIsTerminal();
+
+  TextScorer scorer(model->get());
+  TextScorer::LineScore score;
+  std::string buffer;
+  // On an input error, the lines already scored are written out first.
+  auto fail = [&out](const Status& status) {
+    (void)(*out)->FlushNow();
+    return ReportError(status);
+  };
+  for (const std::string& path : inputs) {
+    auto in = io::InputStream::Open(path);
+    if (!in.ok()) return fail(in.status());
+    io::LineReader reader(in->get());
+    std::string_view line;
+    while (reader.Next(&line)) {
+      scorer.ScoreLine(line, &score);
+      buffer.clear();
+      FormatLine(score, format, &buffer);
+      (*out)->Write(buffer);
+      if (flush_lines) (void)(*out)->FlushNow();
+      if ((*out)->broken_pipe()) return kExitOk;
+    }
+    if (!reader.status().ok()) return fail(reader.status());
+  }
+  Status s = (*out)->Commit();
+  if ((*out)->broken_pipe()) return kExitOk;
+  if (!s.ok()) return ReportError(s);
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace grams
+
+int main(int argc, char** argv) { return grams::cli::Run("grams-score", argc, argv, grams::Main); }
