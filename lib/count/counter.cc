@@ -251,12 +251,13 @@ class Counter::Impl {
     for (WordId r = 0; r < V; ++r) out.counts[0][r] = unigram_counts_[by_rank[r]];
     std::vector<Count>().swap(unigram_counts_);
 
+    // The hash slots are done with: release them all before sorting.
+    for (auto& table : tables_) table.ReleaseSlots();
     // perm[old index] = new index, for the order below the one being sorted.
     const std::vector<uint32_t> word_map = new_id;
     std::vector<uint32_t> perm = std::move(new_id);
     for (int n = 2; n <= options_.order; ++n) {
       OrderTable& table = tables_[n - 2];
-      table.ReleaseSlots();
       std::vector<CountEntry>& entries = table.entries();
       const size_t parents = out.trie.levels[n - 2].size();
       const size_t m = entries.size();

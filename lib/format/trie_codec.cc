@@ -4,14 +4,6 @@
 
 namespace grams {
 
-std::string EncodeVarints(const uint64_t* values, size_t n) {
-  std::string out(n * 10, '\0');
-  char* p = out.data();
-  for (size_t i = 0; i < n; ++i) p = EncodeVarint64(p, values[i]);
-  out.resize(p - out.data());
-  return out;
-}
-
 bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out) {
   out->resize(n);
   const char* p = in.data();
@@ -88,15 +80,14 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, const std:
 
 void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words) {
   const TrieLevel& level = trie.levels[n - 1];
-  std::vector<uint64_t> values(trie.levels[n - 2].size(), 0);
-  for (EntryIndex p : level.parents) ++values[p];
-  *child_counts = EncodeVarints(values.data(), values.size());
-  values.resize(level.size());
-  for (size_t i = 0; i < level.size(); ++i) {
+  std::vector<uint32_t> children(trie.levels[n - 2].size(), 0);
+  for (EntryIndex p : level.parents) ++children[p];
+  *child_counts = EncodeVarintsOf(children.size(), [&](size_t i) { return children[i]; });
+  std::vector<uint32_t>().swap(children);
+  *words = EncodeVarintsOf(level.size(), [&](size_t i) -> uint64_t {
     bool first = i == 0 || level.parents[i] != level.parents[i - 1];
-    values[i] = first ? level.words[i] : level.words[i] - level.words[i - 1] - 1;
-  }
-  *words = EncodeVarints(values.data(), values.size());
+    return first ? level.words[i] : level.words[i] - level.words[i - 1] - 1;
+  });
 }
 
 Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,

@@ -12,6 +12,7 @@
 #include "grams/status.h"
 #include "grams/trie.h"
 #include "grams/vocabulary.h"
+#include "util/coding.h"
 
 namespace grams {
 
@@ -36,8 +37,20 @@ Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* 
 void WriteVocabAndTrie(BinaryFileWriter* writer, const Vocabulary& vocab, const NgramTrie& trie,
                        const std::function<void(int n)>& per_order);
 
-// Varint arrays.
-std::string EncodeVarints(const uint64_t* values, size_t n);
+// Varint arrays: value_at(i) for i in [0, n), sized exactly (two passes, no
+// scratch array).
+template <typename F>
+std::string EncodeVarintsOf(size_t n, F value_at) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; ++i) bytes += VarintLength(value_at(i));
+  std::string out(bytes, '\0');
+  char* p = out.data();
+  for (size_t i = 0; i < n; ++i) p = EncodeVarint64(p, value_at(i));
+  return out;
+}
+inline std::string EncodeVarints(const uint64_t* values, size_t n) {
+  return EncodeVarintsOf(n, [values](size_t i) { return values[i]; });
+}
 // Decodes exactly n varints; false on malformed data or leftover bytes.
 bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out);
 

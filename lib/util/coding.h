@@ -47,6 +47,16 @@ inline void PutVarint64(std::string* dst, uint64_t v) {
   dst->append(b, n);
 }
 
+// Bytes PutVarint64 takes for v.
+inline size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
 // Writes v as a varint at p (room for 10 bytes needed); returns the end.
 inline char* EncodeVarint64(char* p, uint64_t v) {
   while (v >= 0x80) {
