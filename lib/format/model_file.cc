@@ -36,40 +36,66 @@ Status WriteModelFile(const Model& model, const std::string& path) {
   return writer->Finish();
 }
 
-Status ReadModelFile(const std::string& path,
-                     const std::function<Status(Model* model, int n)>& per_order, Model* model) {
+StatusOr<std::unique_ptr<ModelFileReader>> ModelFileReader::Open(const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kModel));
-  const FileHeader& header = reader->header();
-  const std::string& name = reader->name();
-  auto settings = TokenizerSettings::FromKeyValues(header.settings);
-  if (!settings.ok()) return settings.status().WithContext(name);
-  model->settings = settings.value();
-  model->info = header.info;
-  const int N = static_cast<int>(header.order);
-  model->log_prob.assign(N, {});
-  model->log_backoff.assign(N, {});
-  std::string raw;
-  return ReadVocabAndTrie(reader.get(), &model->vocab, &model->trie, [&](int n) {
-    const size_t m = header.ngram_counts[n - 1];
-    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kLogProb, n), &raw));
-    if (!DecodeFloatPlanes(raw, m, &model->log_prob[n - 1])) {
-      return CorruptionError(name + ": malformed probabilities of order " + std::to_string(n) +
+  return std::unique_ptr<ModelFileReader>(new ModelFileReader(std::move(reader)));
+}
+
+Status ModelFileReader::ReadVocab(Vocabulary* vocab, TokenizerSettings* settings,
+                                  std::vector<std::pair<std::string, std::string>>* info) {
+  auto parsed = TokenizerSettings::FromKeyValues(header().settings);
+  if (!parsed.ok()) return parsed.status().WithContext(name());
+  *settings = parsed.value();
+  *info = header().info;
+  GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kVocab, 0), &raw_));
+  return DecodeVocab(name(), header(), raw_, vocab);
+}
+
+Status ModelFileReader::ReadStructure(int n, std::string* child_counts, std::string* words) {
+  GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kChildCounts, n), child_counts));
+  return reader_->Next(SectionId(SectionType::kWords, n), words);
+}
+
+Status ModelFileReader::ReadValues(int n, std::vector<float>* log_prob,
+                                   std::vector<float>* log_backoff) {
+  const size_t m = header().ngram_counts[n - 1];
+  GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kLogProb, n), &raw_));
+  if (!DecodeFloatPlanes(raw_, m, log_prob)) {
+    return CorruptionError(name() + ": malformed probabilities of order " + std::to_string(n) +
+                           " (the file is corrupted)");
+  }
+  log_backoff->clear();
+  if (n < order()) {
+    GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kLogBackoff, n), &raw_));
+    if (!DecodeFloatPlanes(raw_, m, log_backoff)) {
+      return CorruptionError(name() + ": malformed backoffs of order " + std::to_string(n) +
                              " (the file is corrupted)");
     }
-    if (n < N) {
-      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kLogBackoff, n), &raw));
-      if (!DecodeFloatPlanes(raw, m, &model->log_backoff[n - 1])) {
-        return CorruptionError(name + ": malformed backoffs of order " + std::to_string(n) +
-                               " (the file is corrupted)");
-      }
-    }
-    return per_order ? per_order(model, n) : Status::OK();
-  });
+  }
+  return Status::OK();
 }
 
 StatusOr<Model> ReadModelFile(const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(path));
+  const int N = reader->order();
   Model model;
-  GRAMS_RETURN_IF_ERROR(ReadModelFile(path, nullptr, &model));
+  GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&model.vocab, &model.settings, &model.info));
+  model.trie.levels.assign(N, TrieLevel());
+  model.log_prob.assign(N, {});
+  model.log_backoff.assign(N, {});
+  TrieLevel& unigrams = model.trie.levels[0];
+  unigrams.words.resize(model.vocab.size());
+  for (WordId i = 0; i < unigrams.words.size(); ++i) unigrams.words[i] = i;
+  std::string child_counts, words;
+  for (int n = 1; n <= N; ++n) {
+    if (n >= 2) {
+      GRAMS_RETURN_IF_ERROR(reader->ReadStructure(n, &child_counts, &words));
+      GRAMS_RETURN_IF_ERROR(
+          DecodeTrieLevel(reader->name(), reader->header(), n, child_counts, words, &model.trie));
+    }
+    GRAMS_RETURN_IF_ERROR(reader->ReadValues(n, &model.log_prob[n - 1], &model.log_backoff[n - 1]));
+  }
+  GRAMS_RETURN_IF_ERROR(reader->Finish());
   return model;
 }
 

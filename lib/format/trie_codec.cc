@@ -1,5 +1,7 @@
 #include "format/trie_codec.h"
 
+#include <algorithm>
+
 #include "util/coding.h"
 
 namespace grams {
@@ -93,48 +95,17 @@ void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, st
 Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
                        const std::string& child_counts, const std::string& words,
                        NgramTrie* trie) {
-  auto corrupt = [&](const std::string& what) {
-    return CorruptionError(name + ": order " + std::to_string(n) + " " + what +
-                           " (the file is corrupted)");
-  };
-  // Sizes come from the header, so a reader may free lower orders as it goes.
-  const size_t V = header.vocab_size;
-  const size_t parents = header.ngram_counts[n - 2];
-  const uint64_t m = header.ngram_counts[n - 1];
-  if (m > UINT32_MAX) return corrupt("is too large");
   TrieLevel& level = trie->levels[n - 1];
+  const uint64_t m = std::min<uint64_t>(header.ngram_counts[n - 1], UINT32_MAX);
   level.words.resize(m);
   level.parents.resize(m);
-  // Both varint streams are decoded in one pass, straight into the level.
-  const char* cp = child_counts.data();
-  const char* cend = cp + child_counts.size();
-  const char* wp = words.data();
-  const char* wend = wp + words.size();
   WordId* out_words = level.words.data();
   EntryIndex* out_parents = level.parents.data();
-  uint64_t k = 0;
-  for (size_t par = 0; par < parents; ++par) {
-    uint64_t c;
-    if (!GetVarint64(&cp, cend, &c)) return corrupt("has a malformed structure");
-    if (c > m - k) return corrupt("child counts exceed its n-gram count");
-    uint64_t w = 0;
-    for (uint64_t j = 0; j < c; ++j, ++k) {
-      uint64_t delta;
-      if (wp < wend && static_cast<unsigned char>(*wp) < 0x80) {
-        delta = static_cast<unsigned char>(*wp++);
-      } else if (!GetVarint64(&wp, wend, &delta)) {
-        return corrupt("has malformed words");
-      }
-      if (delta >= V) return corrupt("has a word id outside the vocabulary");
-      w = j == 0 ? delta : w + delta + 1;
-      if (w >= V) return corrupt("has a word id outside the vocabulary");
-      out_words[k] = static_cast<WordId>(w);
-      out_parents[k] = static_cast<EntryIndex>(par);
-    }
-  }
-  if (cp != cend || wp != wend) return corrupt("has trailing bytes in its structure");
-  if (k != m) return corrupt("child counts do not add up to its n-gram count");
-  return Status::OK();
+  return VisitTrieLevel(name, header, n, child_counts, words,
+                        [&](EntryIndex k, EntryIndex parent, WordId word) {
+                          out_words[k] = word;
+                          out_parents[k] = parent;
+                        });
 }
 
 Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* trie,

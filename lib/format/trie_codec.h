@@ -23,7 +23,50 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, const std:
 
 // The child-count and word sections of order n >= 2.
 void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words);
-// Decodes order n >= 2 into trie->levels[n-1]; levels below must be decoded.
+// Decodes the structure of order n >= 2, calling visit(k, parent, word) for
+// its entries k = 0, 1, ... in order. Validates everything against the header
+// (sizes come from it, so lower orders need not be kept). `name` prefixes
+// error messages.
+template <typename Visit>
+Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
+                      const std::string& child_counts, const std::string& words, Visit visit) {
+  auto corrupt = [&](const char* what) {
+    return CorruptionError(name + ": order " + std::to_string(n) + " " + what +
+                           " (the file is corrupted)");
+  };
+  const uint64_t V = header.vocab_size;
+  const uint64_t parents = header.ngram_counts[n - 2];
+  const uint64_t m = header.ngram_counts[n - 1];
+  if (m > UINT32_MAX || parents > UINT32_MAX) return corrupt("is too large");
+  const char* cp = child_counts.data();
+  const char* cend = cp + child_counts.size();
+  const char* wp = words.data();
+  const char* wend = wp + words.size();
+  uint64_t k = 0;
+  for (uint64_t par = 0; par < parents; ++par) {
+    uint64_t c;
+    if (!GetVarint64(&cp, cend, &c)) return corrupt("has a malformed structure");
+    if (c > m - k) return corrupt("has child counts exceeding its n-gram count");
+    uint64_t w = 0;
+    for (uint64_t j = 0; j < c; ++j, ++k) {
+      uint64_t delta;
+      if (wp < wend && static_cast<unsigned char>(*wp) < 0x80) {  // one-byte fast path
+        delta = static_cast<unsigned char>(*wp++);
+      } else if (!GetVarint64(&wp, wend, &delta)) {
+        return corrupt("has malformed words");
+      }
+      if (delta >= V) return corrupt("has a word id outside the vocabulary");
+      w = j == 0 ? delta : w + delta + 1;
+      if (w >= V) return corrupt("has a word id outside the vocabulary");
+      visit(static_cast<EntryIndex>(k), static_cast<EntryIndex>(par), static_cast<WordId>(w));
+    }
+  }
+  if (cp != cend || wp != wend) return corrupt("has trailing bytes in its structure");
+  if (k != m) return corrupt("has child counts that do not add up to its n-gram count");
+  return Status::OK();
+}
+
+// Decodes order n >= 2 into trie->levels[n-1].
 Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
                        const std::string& child_counts, const std::string& words,
                        NgramTrie* trie);

@@ -311,7 +311,28 @@ StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) 
     f->name_ = "<stdout>";
   } else {
     f->name_ = path;
-    std::string templ = path + ".tmp-XXXXXX";
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      if (S_ISDIR(st.st_mode)) return InvalidArgument(path + ": is a directory");
+      // A device or FIFO (/dev/null, a named pipe): write to it in place;
+      // renaming a temporary file over it would replace the device.
+      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        int err = errno;
+        return IOError(path + ": cannot open for writing: " + ErrnoText(err));
+      }
+      f->fd_ = fd;
+      f->buffer_.reserve(1 << 20);
+      return f;
+    }
+    // Through a symbolic link, replace the file it points to, not the link.
+    std::string target = path;
+    if (char* real = ::realpath(path.c_str(), nullptr)) {
+      target = real;
+      free(real);
+    }
+    f->rename_to_ = target;
+    std::string templ = target + ".tmp-XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     int fd = mkstemp(buf.data());
@@ -392,7 +413,7 @@ Status OutputFile::Commit() {
       status_ = IOError(name_ + ": close failed: " + ErrnoText(errno));
     }
     fd_ = -1;
-    if (status_.ok() && ::rename(temp_path_.c_str(), name_.c_str()) != 0) {
+    if (status_.ok() && ::rename(temp_path_.c_str(), rename_to_.c_str()) != 0) {
       status_ = IOError(name_ + ": cannot rename temporary file into place: " + ErrnoText(errno));
     }
     if (status_.ok()) {

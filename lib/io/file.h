@@ -42,7 +42,8 @@ class InputStream {
 };
 
 // Output to a file through "<path>.tmp-XXXXXX" renamed on Commit(), or to
-// stdout for "-". If the object is destroyed (or the process is interrupted by
+// stdout for "-". An existing device or FIFO (/dev/null, a named pipe) is
+// written in place, and a symbolic link's target is replaced, not the link. If the object is destroyed (or the process is interrupted by
 // SIGINT/SIGTERM/SIGHUP) before Commit(), the temporary file is removed and
 // the target is left untouched.
 class OutputFile {
@@ -69,7 +70,8 @@ class OutputFile {
 
   int fd_ = -1;
   std::string name_;       // target path or "<stdout>"
-  std::string temp_path_;  // empty for stdout
+  std::string temp_path_;  // empty for stdout and devices
+  std::string rename_to_;  // the real path of the target
   std::string buffer_;
   Status status_;
   bool committed_ = false;

@@ -14,6 +14,7 @@
 #include "grams/scorer.h"
 #include "format/binary_file.h"
 #include "format/model_file.h"
+#include "format/trie_codec.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
 #include "util/huge_array.h"
@@ -31,42 +32,70 @@ struct Slot {
   float backoff;
 };
 
+// Two independent shards, picked by the low bit of the mixed key, each an
+// open-addressing table with linear probing that wraps within the shard. The
+// shards let two threads fill one table at once without locks.
 struct Table {
   HugeArray<Slot> slots;
-  uint64_t size = 0;
+  uint64_t shard_size = 0;
+
+  static uint64_t Home(uint64_t mixed, uint64_t shard_size) {
+    return (mixed & 1) * shard_size + Reduce(mixed, shard_size);
+  }
 
   const Slot* Find(uint64_t key) const {
-    for (uint64_t i = Reduce(MixKey(key), size);;) {
+    const uint64_t mixed = MixKey(key);
+    const uint64_t begin = (mixed & 1) * shard_size, end = begin + shard_size;
+    for (uint64_t i = begin + Reduce(mixed, shard_size);;) {
       const Slot& s = slots[i];
       if (s.key == key) return &s;
       if (s.key == 0) return nullptr;
-      if (++i == size) i = 0;
+      if (++i == end) i = begin;
     }
   }
-  void Prefetch(uint64_t key) const { __builtin_prefetch(&slots[Reduce(MixKey(key), size)]); }
+  void Prefetch(uint64_t key) const {
+    __builtin_prefetch(&slots[Home(MixKey(key), shard_size)]);
+  }
 
-  // Fills the table with keys[i] -> (lp[i], lbo[i]). False if two keys are
+  void Allocate(size_t entries) {
+    shard_size = std::max<uint64_t>(2, static_cast<uint64_t>(entries / kLoadFactor / 2) + 1);
+    slots.Reset(2 * shard_size);
+  }
+
+  // Inserts slots whose keys all fall in `shard`. False if two keys are
   // equal (a 64-bit collision between distinct n-grams).
-  bool Fill(const std::vector<uint64_t>& keys, const std::vector<float>& lp,
-            const std::vector<float>* lbo) {
-    size = std::max<uint64_t>(4, static_cast<uint64_t>(keys.size() / kLoadFactor) + 1);
-    slots.Reset(size);
+  bool FillShard(int shard, const std::vector<Slot>& items) {
+    const uint64_t begin = shard * shard_size, end = begin + shard_size;
+    const size_t m = items.size();
     constexpr size_t kAhead = 16;
-    const size_t m = keys.size();
     for (size_t i = 0; i < m; ++i) {
-      if (i + kAhead < m) Prefetch(keys[i + kAhead]);
-      const uint64_t key = keys[i];
-      for (uint64_t j = Reduce(MixKey(key), size);;) {
+      if (i + kAhead < m) __builtin_prefetch(&slots[Home(MixKey(items[i + kAhead].key), shard_size)]);
+      const Slot& item = items[i];
+      for (uint64_t j = begin + Reduce(MixKey(item.key), shard_size);;) {
         Slot& s = slots[j];
         if (s.key == 0) {
-          s = Slot{key, lp[i], lbo ? (*lbo)[i] : 0.0f};
+          s = item;
           break;
         }
-        if (s.key == key) return false;
-        if (++j == size) j = 0;
+        if (s.key == item.key) return false;
+        if (++j == end) j = begin;
       }
     }
     return true;
+  }
+
+  // Splits keys[i] -> (lp[i], lbo[i]) by shard.
+  static void Split(const std::vector<uint64_t>& keys, const std::vector<float>& lp,
+                    const std::vector<float>& lbo, std::vector<Slot> shards[2]) {
+    const size_t m = keys.size();
+    for (int t = 0; t < 2; ++t) {
+      shards[t].clear();
+      shards[t].reserve(m / 2 + m / 16 + 16);
+    }
+    const bool has_backoff = !lbo.empty();
+    for (size_t i = 0; i < m; ++i) {
+      shards[MixKey(keys[i]) & 1].push_back(Slot{keys[i], lp[i], has_backoff ? lbo[i] : 0.0f});
+    }
   }
 
   static constexpr double kLoadFactor = 0.75;
@@ -122,19 +151,16 @@ class LanguageModel::Impl {
     std::vector<std::vector<uint64_t>> keys(order + 1);
     keys[1] = word_rand;
     for (int n = 2; n <= order; ++n) Keys(keys[n - 1], model.trie.levels[n - 1], word_rand, &keys[n]);
-    std::vector<char> ok(order + 1, 1);
-    auto fill = [&](int n) {
-      ok[n] = tables[n].Fill(keys[n], model.log_prob[n - 1],
-                             n < order ? &model.log_backoff[n - 1] : nullptr);
-    };
-    std::thread other([&] {
-      for (int n = order; n >= 2; n -= 2) fill(n);
-    });
-    for (int n = order - 1; n >= 2; n -= 2) fill(n);
-    other.join();
-    for (int n = 2; n <= order; ++n)
-      if (!ok[n]) return false;
-    return true;
+    bool ok[2] = {true, true};
+    std::vector<Slot> items[2];
+    for (int n = 2; n <= order; ++n) {
+      tables[n].Allocate(keys[n].size());
+      Table::Split(keys[n], model.log_prob[n - 1], model.log_backoff[n - 1], items);
+      std::thread other([&] { ok[1] &= tables[n].FillShard(1, items[1]); });
+      ok[0] &= tables[n].FillShard(0, items[0]);
+      other.join();
+    }
+    return ok[0] && ok[1];
   }
 };
 
@@ -157,10 +183,10 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
   return InternalError("64-bit n-gram key collisions persist after 8 seeds");
 }
 
-// Loads a model file order by order: while the file reader decompresses the
-// next sections on its own thread, this thread decodes order n and computes
-// its keys, and a third fills order n-1's table. Each order's arrays are
-// released as soon as its table is filled.
+// Loads a model file order by order: the file reader reads and decompresses
+// the next sections on its own thread while this thread decodes order n
+// straight into its keys, and two more threads fill order n's table, one
+// shard each, while the next order is decoded.
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path) {
   std::string prefix;
   {
@@ -174,58 +200,64 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
     GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(path));
     return Create(model);
   }
+  GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(path));
   std::unique_ptr<LanguageModel> lm(new LanguageModel());
   Impl& m = *lm->impl_;
-  // keys[n & 1]: keys of order n. While the filler thread reads order n-1's
-  // keys, this thread reads them too, to compute order n's.
-  std::vector<uint64_t> keys[2];
-  std::thread filler;
-  bool fill_ok = true;
-  auto join = [&] {
-    if (filler.joinable()) filler.join();
+  const int N = reader->order();
+  std::vector<std::pair<std::string, std::string>> info;
+  GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&m.vocab, &m.settings, &info));
+  m.Init(N, m.vocab.size());
+  {
+    std::vector<float> lp, lbo;
+    GRAMS_RETURN_IF_ERROR(reader->ReadValues(1, &lp, &lbo));
+    m.SetUnigrams(std::move(lp), std::move(lbo));
+  }
+  // Kept until every filler is done.
+  std::vector<std::vector<Slot>> items(2 * (N + 1));
+  std::vector<std::thread> fillers;
+  std::vector<char> ok(2 * (N + 1), 1);
+  auto join_all = [&] {
+    for (auto& t : fillers) t.join();
+    fillers.clear();
   };
-  Model model;
-  Status status = ReadModelFile(path, [&](Model* model, int n) -> Status {
-    if (n == 1) {
-      m.Init(model->order(), model->vocab.size());
-      m.vocab = std::move(model->vocab);
-      m.settings = model->settings;
-      m.SetUnigrams(std::move(model->log_prob[0]),
-                    model->order() > 1 ? std::move(model->log_backoff[0]) : std::vector<float>());
-      keys[1] = m.word_rand;
-      return Status::OK();
+  std::vector<uint64_t> keys = m.word_rand, up;
+  std::vector<float> lp, lbo;
+  std::string child_counts, words;
+  Status status;
+  for (int n = 2; n <= N && status.ok(); ++n) {
+    status = reader->ReadStructure(n, &child_counts, &words);
+    if (!status.ok()) break;
+    up.swap(keys);
+    keys.resize(reader->header().ngram_counts[n - 1]);
+    uint64_t* out = keys.data();
+    const uint64_t* up_keys = up.data();
+    const uint64_t* rand = m.word_rand.data();
+    status = VisitTrieLevel(reader->name(), reader->header(), n, child_counts, words,
+                            [&](EntryIndex k, EntryIndex parent, WordId word) {
+                              out[k] = NonZero(up_keys[parent] * query::kPolyBase + rand[word]);
+                            });
+    if (!status.ok()) break;
+    status = reader->ReadValues(n, &lp, &lbo);
+    if (!status.ok()) break;
+    m.tables[n].Allocate(keys.size());
+    Table::Split(keys, lp, lbo, &items[2 * n]);
+    for (int shard = 0; shard < 2; ++shard) {
+      fillers.emplace_back([&, n, shard] {
+        ok[2 * n + shard] = m.tables[n].FillShard(shard, items[2 * n + shard]);
+        std::vector<Slot>().swap(items[2 * n + shard]);
+      });
     }
-    TrieLevel& level = model->trie.levels[n - 1];
-    Impl::Keys(keys[(n - 1) & 1], level, m.word_rand, &keys[n & 1]);
-    std::vector<WordId>().swap(level.words);
-    std::vector<EntryIndex>().swap(level.parents);
-    join();  // order n-1 is in its table: its arrays can go
-    if (!fill_ok) return InternalError("key collision");
-    if (n > 2) {
-      std::vector<float>().swap(model->log_prob[n - 2]);
-      std::vector<float>().swap(model->log_backoff[n - 2]);
-    }
-    filler = std::thread([&m, &fill_ok, model, n, &k = keys[n & 1]] {
-      if (!m.tables[n].Fill(k, model->log_prob[n - 1],
-                            n < m.order ? &model->log_backoff[n - 1] : nullptr)) {
-        fill_ok = false;
-      }
-    });
-    return Status::OK();
-  }, &model);
-  join();
-  if (!status.ok()) {
-    if (status.code() == StatusCode::kInternal && !fill_ok) {
+  }
+  join_all();
+  GRAMS_RETURN_IF_ERROR(status);
+  GRAMS_RETURN_IF_ERROR(reader->Finish());
+  for (char o : ok) {
+    if (!o) {
       // A 64-bit collision under the default seed (never observed): load the
       // whole model and let Create() pick another seed.
       GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
       return Create(whole);
     }
-    return status;
-  }
-  if (!fill_ok) {
-    GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
-    return Create(whole);
   }
   return lm;
 }

@@ -1,5 +1,6 @@
 // io/: LineReader, InputStream (plain and compressed) and OutputFile.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -427,3 +428,35 @@ TEST(OutputFileTest, CreatedFileIsReadable) {
 
 }  // namespace
 }  // namespace grams::io
+
+// Regression: renaming a temporary file over /dev/null replaced the device
+// with a regular file. Devices and FIFOs are written in place.
+TEST(OutputFileTest, DeviceIsWrittenInPlace) {
+  struct stat before;
+  ASSERT_EQ(::stat("/dev/null", &before), 0);
+  ASSERT_TRUE(S_ISCHR(before.st_mode));
+  auto out = grams::io::OutputFile::Open("/dev/null");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  (*out)->Write("discarded\n");
+  ASSERT_TRUE((*out)->Commit().ok());
+  struct stat after;
+  ASSERT_EQ(::stat("/dev/null", &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  EXPECT_EQ(before.st_rdev, after.st_rdev);
+}
+
+TEST(OutputFileTest, SymlinkTargetIsReplacedNotTheLink) {
+  grams::test::TempDir dir;
+  const std::string target = dir.path() + "/target.txt";
+  const std::string link = dir.path() + "/link.txt";
+  grams::test::WriteFile(target, "old\n");
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  auto out = grams::io::OutputFile::Open(link);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  (*out)->Write("new\n");
+  ASSERT_TRUE((*out)->Commit().ok());
+  struct stat st;
+  ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(grams::test::ReadFile(target), "new\n");
+}
