@@ -15,6 +15,7 @@
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
+#include "util/prefetch.h"
 #include "util/radix_sort.h"
 
 namespace grams {
@@ -43,11 +44,11 @@ class OrderTable {
   size_t size() const { return entries_.size(); }
   std::vector<CountEntry>& entries() { return entries_; }
 
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  void Prefetch(uint64_t hash) const { ::grams::Prefetch(&slots_[hash & mask_]); }
   // Second stage: the slot is in cache by now; fetch the entry it points to.
   void PrefetchEntry(uint64_t hash) const {
     uint32_t s = slots_[hash & mask_];
-    if (s != 0) __builtin_prefetch(&entries_[s - 1]);
+    if (s != 0) ::grams::Prefetch(&entries_[s - 1]);
   }
 
   // Distinct n-grams one order can hold (indices are 32-bit, 0 = empty slot).

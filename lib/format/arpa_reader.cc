@@ -29,6 +29,7 @@
 #include "grams/model.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "util/prefetch.h"
 #include "util/radix_sort.h"
 
 namespace grams {
@@ -182,7 +183,7 @@ class ContextMap {
     key ^= key >> 29;
     return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
-  void Prefetch(size_t home) const { __builtin_prefetch(&slots_[home]); }
+  void Prefetch(size_t home) const { ::grams::Prefetch(&slots_[home]); }
   uint32_t Find(uint64_t key) const { return FindFrom(Home(key), key); }
   uint32_t FindFrom(size_t i, uint64_t key) const {
     for (;; i = (i + 1) & mask_) {
@@ -308,7 +309,7 @@ class WordIndex {
       }
     }
   }
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  void Prefetch(uint64_t hash) const { ::grams::Prefetch(&slots_[hash & mask_]); }
   // The id of the n bytes at p, or kNotFound. REQUIRES: p[0, n + kPadding)
   // is readable (words are compared eight bytes at a time).
   WordId Find(const char* p, size_t n, uint64_t hash) const {

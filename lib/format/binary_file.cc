@@ -229,7 +229,8 @@ BinaryFileReader::Fetched BinaryFileReader::Fetch() {
   }
   // Read the frame in bounded steps: a damaged size must end in "truncated",
   // not in allocating (and zero-filling) up to 2^40 bytes first.
-  std::string comp;
+  std::string& comp = comp_buffer_;  // reused: fresh pages are slow to fault in
+  comp.clear();
   while (comp.size() < comp_size) {
     const size_t have = comp.size();
     const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
@@ -243,6 +244,7 @@ BinaryFileReader::Fetched BinaryFileReader::Fetch() {
     return f;
   }
   try {
+    f.raw.swap(spare_);  // the buffer the caller handed back last time
     f.raw.resize(raw_size);
   } catch (const std::bad_alloc&) {
     f.status = ResourceExhausted(where + ": out of memory for " + std::to_string(raw_size) +
@@ -277,7 +279,8 @@ Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {
                            std::to_string(expected_id >> 16) + "." +
                            std::to_string(expected_id & 0xffff) + " belongs");
   }
-  *raw = std::move(f.raw);
+  raw->swap(f.raw);
+  spare_ = std::move(f.raw);  // the caller's old buffer: the next fetch reuses it
   StartFetch();
   return Status::OK();
 }

@@ -108,6 +108,9 @@ class BinaryFileReader {
   uint64_t sections_read_ = 0;
   std::future<Fetched> next_;
   bool ended_ = false;
+  // Touched only by the fetch in flight (one at a time, ordered by next_).
+  std::string comp_buffer_;
+  std::string spare_;
 };
 
 // True if `prefix` (the first bytes of a file) starts with kFileMagic.

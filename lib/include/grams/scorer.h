@@ -56,6 +56,9 @@ class GRAMS_EXPORT LanguageModel {
   // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
   // Works for any order; faster than the State API (prefetches ahead).
   void ScoreSentence(const WordId* ids, size_t n, float* out) const;
+  // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
+  // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
+  void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
 
  private:
   LanguageModel();
@@ -85,7 +88,10 @@ struct GRAMS_EXPORT PerplexityStats {
   void Add(const PerplexityStats& other);
 };
 
-// Scores text line by line with the model's own tokenization.
+// Scores text line by line with the model's own tokenization. Lines can be
+// scored one at a time (ScoreLine) or in batches (Add, then Score, then Get),
+// which is faster: the table lookups of the next lines are prefetched while
+// the current ones are scored.
 class GRAMS_EXPORT TextScorer {
  public:
   explicit TextScorer(const LanguageModel* model);
@@ -94,16 +100,30 @@ class GRAMS_EXPORT TextScorer {
     double log10_prob = 0;
     uint64_t tokens = 0;  // words + </s>
     uint64_t oovs = 0;
-    std::vector<std::string_view> words;  // valid until the next call
+    std::vector<std::string_view> words;  // valid until the next Add/ScoreLine/Clear
     std::vector<float> token_log10;       // per token, </s> last
     std::vector<bool> token_oov;
   };
   // Scores one line (without its newline).
   void ScoreLine(std::string_view line, LineScore* out);
 
+  // Batch: Add() copies a line in; Score() scores every line added since the
+  // last Clear(); Get(i) gives line i's result; Clear() empties the batch.
+  void Add(std::string_view line);
+  size_t size() const { return line_token_end_.size(); }
+  // Tokens (words + </s>) added so far: a caller can bound batches by it.
+  size_t pending_tokens() const { return ids_.size(); }
+  void Score();
+  void Get(size_t i, LineScore* out) const;
+  void Clear();
+
  private:
   const LanguageModel* model_;
-  std::vector<WordId> ids_;
+  std::string text_;                         // the lines, back to back
+  std::vector<std::pair<size_t, size_t>> words_;  // (offset, length) in text_
+  std::vector<WordId> ids_;                  // per token, </s> closing each line
+  std::vector<size_t> line_token_end_;       // end of each line in ids_
+  std::vector<float> log10_;                 // per token, after Score()
 };
 
 // Perplexity of a whole file ("-" = stdin), one sentence per line.

@@ -54,8 +54,7 @@ class GRAMS_EXPORT Vocabulary {
 
   std::vector<char> arena_;
   std::vector<uint64_t> offsets_;   // size()+1 entries
-  std::vector<uint32_t> slots_;     // id+1, 0 = empty; open addressing
-  std::vector<uint32_t> slot_tags_; // high 32 bits of the hash, per slot
+  std::vector<uint64_t> slots_;  // hash tag << 32 | id+1, 0 = empty; linear probing
   uint64_t mask_ = 0;
 };
 
