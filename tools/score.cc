@@ -97,8 +97,24 @@ int Main(int argc, char** argv) {
   TextScorer scorer(model->get());
   TextScorer::LineScore score;
   std::string buffer;
+  // Lines are scored in batches (faster), or one by one when each line's
+  // result is wanted at once (--line-buffered, or a terminal).
+  const size_t batch_tokens = flush_lines ? 1 : 4096;
+  auto flush = [&]() -> bool {
+    scorer.Score();
+    buffer.clear();
+    for (size_t i = 0; i < scorer.size(); ++i) {
+      scorer.Get(i, &score);
+      FormatLine(score, format, &buffer);
+    }
+    scorer.Clear();
+    (*out)->Write(buffer);
+    if (flush_lines) (void)(*out)->FlushNow();
+    return !(*out)->broken_pipe();
+  };
   // On an input error, the lines already scored are written out first.
-  auto fail = [&out](const Status& status) {
+  auto fail = [&](const Status& status) {
+    flush();
     (void)(*out)->FlushNow();
     return ReportError(status);
   };
@@ -108,15 +124,12 @@ int Main(int argc, char** argv) {
     io::LineReader reader(in->get());
     std::string_view line;
     while (reader.Next(&line)) {
-      scorer.ScoreLine(line, &score);
-      buffer.clear();
-      FormatLine(score, format, &buffer);
-      (*out)->Write(buffer);
-      if (flush_lines) (void)(*out)->FlushNow();
-      if ((*out)->broken_pipe()) return kExitOk;
+      scorer.Add(line);
+      if (scorer.pending_tokens() >= batch_tokens && !flush()) return kExitOk;
     }
     if (!reader.status().ok()) return fail(reader.status());
   }
+  if (!flush()) return kExitOk;
   Status s = (*out)->Commit();
   if ((*out)->broken_pipe()) return kExitOk;
   if (!s.ok()) return ReportError(s);
