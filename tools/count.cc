@@ -18,25 +18,49 @@ int Main(int argc, char** argv) {
   cli::ReturnFreedMemoryEagerly();
   CommandLine cl("[options] [FILE...]",
                  "Counts every n-gram of orders 1..N in the text of FILE... (one sentence per\n"
-                 "line, words separated by whitespace; gzip/bzip2/xz/zstd input is read\n"
-                 "directly). No FILE, or FILE '-', reads standard input. Writes a binary\n"
-                 "counts file for grams-build, or with --text one \"n-gram<TAB>count\" line\n"
-                 "per n-gram.");
+                 "line; gzip/bzip2/xz/zstd input is read directly). Units are words split at\n"
+                 "whitespace, or bytes, characters, grapheme clusters or ICU word segments\n"
+                 "(--unit). No FILE, or FILE '-', reads standard input. Writes a binary\n"
+                 "counts file for grams-build (it records the tokenization, which the model\n"
+                 "and its scorers then apply by themselves), or with --text one\n"
+                 "\"n-gram<TAB>count\" line per n-gram.");
   cl.options().add_options()
       ("order", po::value<int>()->default_value(3)->value_name("N"),
        "highest n-gram order to count, 1..255")
       ("output,o", po::value<std::string>()->value_name("FILE"),
        "write to FILE ('-' = standard output); by default standard output, "
        "which must not be a terminal unless --text is given")
-      ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file")
+      ("unit", po::value<std::string>()->default_value("word")->value_name("UNIT"),
+       "word (split at ASCII whitespace), byte, char (Unicode code point), grapheme "
+       "(extended grapheme cluster) or segment (ICU word segmentation, for Chinese, "
+       "Japanese, Thai...; whitespace dropped, punctuation kept)")
+      ("normalize", po::value<std::string>()->default_value("none")->value_name("FORM"),
+       "Unicode normalization before segmentation: none, nfc or nfkc")
+      ("case-fold", "fold case (Unicode full case folding) before segmentation")
+      ("boundaries", po::value<std::string>()->default_value("line")->value_name("MODE"),
+       "line: each line is a sentence in <s> ... </s>; none: the input is one stream "
+       "whose windows slide across lines, the newline being a unit of its own")
+      ("invalid", po::value<std::string>()->default_value("error")->value_name("ACTION"),
+       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, or with "
+       "--normalize/--case-fold): error (name file, line and byte offset), replace "
+       "(with U+FFFD) or skip")
+      ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
+               "(units that are whitespace, control characters or not UTF-8 are written "
+               "escaped: <0x0A>, <sp>)")
       ("min-count", po::value<int64_t>()->value_name("N"),
-       "with --text: write only n-grams seen at least N times");
+       "with --text: the key gram list: only n-grams seen at least N times, most "
+       "frequent first in each order")
+      ("top", po::value<int64_t>()->value_name("K"),
+       "with --text: the key gram list: the K most frequent n-grams of each order, "
+       "most frequent first");
   cl.AddPositional("input", -1);
   cl.set_epilog(
       "Examples:\n"
       "  grams-count --order 5 -o corpus.counts corpus.txt\n"
       "  grams-count --order 5 corpus.txt.zst | grams-build -o corpus.lm\n"
-      "  grams-count --order 2 --text --min-count 10 corpus.txt | sort -t$'\\t' -k2nr\n");
+      "  grams-count --order 2 --text --min-count 10 corpus.txt\n"
+      "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
+      "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n");
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
 
   CountOptions options;
@@ -45,12 +69,32 @@ int Main(int argc, char** argv) {
     return UsageError("--order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
                       std::to_string(options.order));
   }
+  {
+    auto unit = ParseUnit(cl.Get<std::string>("unit"));
+    if (!unit.ok()) return UsageError("--unit: " + unit.status().message());
+    options.tokenizer.unit = unit.value();
+    auto normalize = ParseNormalization(cl.Get<std::string>("normalize"));
+    if (!normalize.ok()) return UsageError("--normalize: " + normalize.status().message());
+    options.tokenizer.normalize = normalize.value();
+    options.tokenizer.case_fold = cl.Has("case-fold");
+    auto boundaries = ParseBoundaries(cl.Get<std::string>("boundaries"));
+    if (!boundaries.ok()) return UsageError("--boundaries: " + boundaries.status().message());
+    options.tokenizer.boundaries = boundaries.value();
+    auto invalid = ParseInvalidUtf8(cl.Get<std::string>("invalid"));
+    if (!invalid.ok()) return UsageError("--invalid: " + invalid.status().message());
+    options.tokenizer.invalid = invalid.value();
+  }
   const bool text = cl.Has("text");
-  if (cl.Has("min-count") && !text) {
-    return UsageError("--min-count applies to --text output only (grams-build needs all counts)");
+  for (const char* opt : {"min-count", "top"}) {
+    if (cl.Has(opt) && !text) {
+      return UsageError(std::string("--") + opt +
+                        " applies to --text output only (grams-build needs all counts)");
+    }
   }
   int64_t min_count = cl.Has("min-count") ? cl.Get<int64_t>("min-count") : 0;
   if (min_count < 0) return UsageError("--min-count must not be negative");
+  int64_t top = cl.Has("top") ? cl.Get<int64_t>("top") : 0;
+  if (cl.Has("top") && top < 1) return UsageError("--top must be at least 1");
   const std::string output = cl.Has("output") ? cl.Get<std::string>("output") : "-";
   if (output.empty()) return UsageError("-o needs a file name ('-' for standard output)");
   if (!text && output == "-" && io::StdoutIsTerminal()) {
@@ -62,7 +106,8 @@ int Main(int argc, char** argv) {
 
   auto counts = CountFiles(inputs, options);
   if (!counts.ok()) return ReportError(counts.status());
-  Status s = text ? WriteCountsText(*counts, output, static_cast<Count>(min_count))
+  Status s = text ? WriteCountsText(*counts, output, static_cast<Count>(min_count),
+                                   static_cast<size_t>(top))
                   : WriteCountsFile(*counts, output);
   if (!s.ok()) return ReportError(s);
   return kExitOk;

@@ -13,26 +13,28 @@ namespace {
 
 using namespace cli;
 
-std::string FormatText(const PerplexityStats& t) {
+std::string FormatText(const PerplexityStats& t, const char* unit) {
   std::string out;
   auto row = [&](const char* label, const std::string& value) {
     char buf[160];
     std::snprintf(buf, sizeof(buf), "%-30s %s\n", label, value.c_str());
     out += buf;
   };
+  const std::string units = std::string(unit) + "s";
   row("sentences:", std::to_string(t.sentences));
-  row("words:", std::to_string(t.words));
+  row((units + ":").c_str(), std::to_string(t.words));
   row("OOVs:", std::to_string(t.oovs));
-  row("tokens (words + </s>):", std::to_string(t.tokens()));
+  row(("tokens (" + units + " + </s>):").c_str(), std::to_string(t.tokens()));
   row("total log10 probability:", FormatFixed(t.log10_prob, 4));
   row("perplexity including OOVs:", FormatFixed(t.Perplexity(), 4));
   row("perplexity excluding OOVs:", FormatFixed(t.PerplexityExcludingOovs(), 4));
   row("SRILM ppl:", FormatFixed(t.SrilmPpl(), 4));
   row("SRILM ppl1:", FormatFixed(t.SrilmPpl1(), 4));
+  row(("bits per " + std::string(unit) + ":").c_str(), FormatFixed(t.BitsPerToken(), 4));
   return out;
 }
 
-std::string FormatJson(const PerplexityStats& t) {
+std::string FormatJson(const PerplexityStats& t, const char* unit) {
   std::string out = "{\"sentences\":" + std::to_string(t.sentences) +
                     ",\"words\":" + std::to_string(t.words) +
                     ",\"oovs\":" + std::to_string(t.oovs) +
@@ -48,7 +50,9 @@ std::string FormatJson(const PerplexityStats& t) {
   AppendJsonNumber(&out, t.SrilmPpl());
   out += ",\"srilm_ppl1\":";
   AppendJsonNumber(&out, t.SrilmPpl1());
-  out += "}\n";
+  out += ",\"bits_per_token\":";
+  AppendJsonNumber(&out, t.BitsPerToken());
+  out += ",\"unit\":\"" + std::string(unit) + "\"}\n";
   return out;
 }
 
@@ -61,11 +65,15 @@ int Main(int argc, char** argv) {
                  "  perplexity including OOVs  10^(-log10prob / tokens)   (KenLM query)\n"
                  "  perplexity excluding OOVs  the same without the OOVs  (KenLM query)\n"
                  "  SRILM ppl                  OOVs excluded, </s> counted\n"
-                 "  SRILM ppl1                 OOVs and </s> excluded");
+                 "  SRILM ppl1                 OOVs and </s> excluded\n"
+                 "  bits per unit              -log2 p per token (bits per character for a\n"
+                 "                             char model, per byte for a byte model)\n"
+                 "Units are words, characters, bytes... as the model was built; a model built\n"
+                 "with --boundaries none reads the input as one stream (one </s> at the end).");
   cl.options().add_options()
       ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
                "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl, "
-               "srilm_ppl1");
+               "srilm_ppl1, bits_per_token, unit");
   cl.AddPositional("model", 1);
   cl.AddPositional("input", -1);
   cl.set_epilog(
@@ -86,7 +94,8 @@ int Main(int argc, char** argv) {
     if (!stats.ok()) return ReportError(stats.status());
     total.Add(*stats);
   }
-  const std::string text = cl.Has("json") ? FormatJson(total) : FormatText(total);
+  const char* unit = UnitName((*model)->settings().unit);
+  const std::string text = cl.Has("json") ? FormatJson(total, unit) : FormatText(total, unit);
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     if (errno == EPIPE) return kExitOk;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "grams/escape.h"
 #include "grams/scorer.h"
 #include "io/file.h"
 #include "io/line_reader.h"
@@ -51,7 +52,7 @@ void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* ou
   if (f.per_token) {
     for (size_t i = 0; i < s.token_log10.size(); ++i) {
       out->push_back('\t');
-      out->append(word(i));
+      AppendEscapedUnit(word(i), out);  // units such as "\n" or " " print as <0x0A>, <sp>
       out->append(s.token_oov[i] ? "=<unk>:" : "=");
       out->append(FormatFloat(s.token_log10[i]));
     }
@@ -65,8 +66,11 @@ int Main(int argc, char** argv) {
                  "grams model file or an ARPA file, tokenized as the model was trained. Writes\n"
                  "one line per input line: \"LOG10PROB<TAB>TOKENS<TAB>OOVS\", where LOG10PROB is\n"
                  "the log10 probability of the sentence including </s>, TOKENS the number of\n"
-                 "words plus one for </s>, and OOVS the number of words not in the model\n"
-                 "(scored as <unk>).");
+                 "units (words, or characters, bytes... as the model was built) plus one for\n"
+                 "</s>, and OOVS the number of units not in the model (scored as <unk>).\n"
+                 "A model built with --boundaries none scores the input as one stream: each\n"
+                 "line's units (its newline included) in the context of the lines before, no\n"
+                 "</s>.");
   cl.options().add_options()
       ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
                     "words are written TOKEN=<unk>:LOG10")
@@ -124,7 +128,9 @@ int Main(int argc, char** argv) {
     io::LineReader reader(in->get());
     std::string_view line;
     while (reader.Next(&line)) {
-      scorer.Add(line);
+      if (Status added = scorer.Add(line, reader.newline()); !added.ok()) {
+        return fail(added.WithContext(reader.Where()));
+      }
       if (scorer.pending_tokens() >= batch_tokens && !flush()) return kExitOk;
     }
     if (!reader.status().ok()) return fail(reader.status());

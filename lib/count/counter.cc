@@ -81,6 +81,14 @@ class OrderTable {
     }
   }
 
+  // The index of an entry known to exist.
+  uint32_t Find(uint32_t parent, uint32_t word, uint64_t hash) const {
+    for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const CountEntry& e = entries_[slots_[i] - 1];
+      if (e.parent == parent && e.word == word) return slots_[i] - 1;
+    }
+  }
+
   // Reserves room for n entries. Untouched capacity costs address space, not
   // memory, and saves the copy (and its memory peak) of growing.
   void Reserve(size_t n) {
@@ -126,36 +134,60 @@ class Counter::Impl {
     unigram_counts_.assign(kNumReservedWords, 0);
     batch_.reserve(kBatchTokens + 1024);
     limits_.reserve(kBatchTokens + 1024);
+    std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
   }
 
-  Status AddLine(std::string_view line, const std::string& where_file, uint64_t line_no,
-                 uint64_t line_offset) {
+  Status AddLine(std::string_view line, bool newline, const std::string& where_file,
+                 uint64_t line_no, uint64_t line_offset) {
     GRAMS_RETURN_IF_ERROR(invalid_);
-    size_t start = batch_.size();
-    batch_.push_back(kBosId);
-    Status bad;
-    SplitWords(line, [&](std::string_view tok) {
-      if (!bad.ok()) return;
-      WordId id = vocab_.FindOrInsert(tok);
+    auto where = [&](size_t offset_in_line) {
+      return where_file + ":" + std::to_string(line_no) + ": byte offset " +
+             std::to_string(line_offset + offset_in_line) + ": ";
+    };
+    if (!tokenizer_) {
+      GRAMS_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::Create(options_.tokenizer));
+    }
+    Status s = tokenizer_->Tokenize(line, newline, &tokens_);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kInvalidArgument) return s;
+      return InvalidArgument(where(tokenizer_->bad_offset()) +
+                             "invalid UTF-8 (use --invalid replace or --invalid skip to accept it)");
+    }
+    const bool stream = options_.tokenizer.boundaries == Boundaries::kNone;
+    const size_t start = batch_.size();
+    if (!stream || !stream_open_) {
+      batch_.push_back(kBosId);
+      stream_open_ = stream;
+    }
+    for (std::string_view tok : tokens_) {
+      WordId id;
+      if (tok.size() == 1) {  // bytes and ASCII characters: skip the hash
+        WordId& cached = byte_ids_[static_cast<unsigned char>(tok[0])];
+        if (cached == Vocabulary::kNotFound) cached = vocab_.FindOrInsert(tok);
+        id = cached;
+      } else {
+        id = vocab_.FindOrInsert(tok);
+      }
       if (id == kBosId || id == kEosId) {
-        uint64_t offset = line_offset + static_cast<uint64_t>(tok.data() - line.data());
-        bad = InvalidArgument(where_file + ":" + std::to_string(line_no) + ": byte offset " +
-                              std::to_string(offset) + ": the reserved token " +
-                              std::string(tok) + " appears in the text");
-        return;
+        batch_.resize(start);
+        const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
+        return InvalidArgument(where(in_line ? tok.data() - line.data() : 0) + "the reserved token " +
+                               std::string(tok) + " appears in the text");
       }
       batch_.push_back(id);
-    });
-    if (!bad.ok()) {
-      batch_.resize(start);
-      return bad;
     }
-    batch_.push_back(kEosId);
-    size_t end = batch_.size();
-    limits_.resize(end, static_cast<uint32_t>(end));
-    ++sentences_;
-    tokens_ += end - start - 1;
-    if (batch_.size() >= kBatchTokens) return ProcessBatch();
+    if (stream) {
+      limits_.resize(batch_.size(), kOpen);
+      tokens_counted_ += tokens_.size();
+      sentences_ = 1;
+    } else {
+      batch_.push_back(kEosId);
+      const size_t end = batch_.size();
+      limits_.resize(end, static_cast<uint32_t>(end));
+      ++sentences_;
+      tokens_counted_ += end - start - 1;
+    }
+    if (batch_.size() >= kBatchTokens) return ProcessBatch(/*final=*/false);
     return Status::OK();
   }
 
@@ -163,24 +195,33 @@ class Counter::Impl {
     GRAMS_RETURN_IF_ERROR(invalid_);
     GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
     if (in->size_hint() > 0) {
-      // No order has more distinct n-grams than the text has tokens; a token
-      // takes at least two bytes with its separator.
-      const size_t max_windows = static_cast<size_t>(in->size_hint()) / 2 + 1;
+      // No order has more distinct n-grams than the text has units, and a
+      // unit takes at least one byte.
+      const size_t max_windows = static_cast<size_t>(in->size_hint()) + 2;
       for (auto& table : tables_) table.Reserve(max_windows);
     }
     io::LineReader reader(in.get());
     std::string_view line;
     while (reader.Next(&line)) {
-      GRAMS_RETURN_IF_ERROR(AddLine(line, reader.name(), reader.line_number(), reader.line_offset()));
+      GRAMS_RETURN_IF_ERROR(AddLine(line, reader.newline(), reader.name(), reader.line_number(),
+                                    reader.line_offset()));
     }
     if (!reader.status().ok()) return reader.status();
     return Status::OK();
   }
 
-  Status ProcessBatch() {
+  // Counts every window of the batch that fits in it. A stream's last N-1
+  // positions are carried into the next batch (unless `final`), remembering
+  // in done_ how many orders of windows starting there are already counted.
+  Status ProcessBatch(bool final) {
     const size_t n_tokens = batch_.size();
+    if (n_tokens == 0) return Status::OK();
+    done_.resize(n_tokens, 0);
+    for (auto& l : limits_)
+      if (l == kOpen) l = static_cast<uint32_t>(n_tokens);  // windows must fit in the batch
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
-    for (size_t i = 0; i < n_tokens; ++i) ++unigram_counts_[batch_[i]];
+    for (size_t i = 0; i < n_tokens; ++i)
+      if (done_[i] == 0) ++unigram_counts_[batch_[i]];
     // prev[i]: index of the (n-1)-gram starting at i; for n = 2 the word id.
     prev_.assign(batch_.begin(), batch_.end());
     active_.clear();
@@ -199,7 +240,11 @@ class Counter::Impl {
         if (j + kPrefetchDistance < m) table.Prefetch(hashes_[j + kPrefetchDistance]);
         if (j + kPrefetchDistance / 2 < m) table.PrefetchEntry(hashes_[j + kPrefetchDistance / 2]);
         uint32_t i = active_[j];
-        prev_[i] = table.Increment(prev_[i], batch_[i + n - 1], hashes_[j], &overflow);
+        if (n <= done_[i]) {  // counted in the previous batch: only find it
+          prev_[i] = table.Find(prev_[i], batch_[i + n - 1], hashes_[j]);
+        } else {
+          prev_[i] = table.Increment(prev_[i], batch_[i + n - 1], hashes_[j], &overflow);
+        }
       }
       // Keep the positions that still have room for an (n+1)-gram.
       size_t k = 0;
@@ -209,8 +254,17 @@ class Counter::Impl {
       }
       active_.resize(k);
     }
-    batch_.clear();
-    limits_.clear();
+    // Carry an open stream's tail.
+    size_t keep = 0;
+    if (!final && stream_open_) keep = std::min<size_t>(options_.order - 1, n_tokens);
+    for (size_t k = 0; k < keep; ++k) {
+      const size_t i = n_tokens - keep + k;
+      batch_[k] = batch_[i];
+      done_[k] = static_cast<uint32_t>(n_tokens - i);
+    }
+    batch_.resize(keep);
+    done_.resize(keep);
+    limits_.assign(keep, kOpen);
     if (overflow) {
       return ResourceExhausted("too much text for one in-memory count: an n-gram count or the "
                                "number of distinct n-grams of one order exceeds 2^32-1");
@@ -220,7 +274,13 @@ class Counter::Impl {
 
   StatusOr<NgramCounts> Finish() {
     GRAMS_RETURN_IF_ERROR(invalid_);
-    GRAMS_RETURN_IF_ERROR(ProcessBatch());
+    if (stream_open_) {  // close the stream: </s>, and every window may end there
+      batch_.push_back(kEosId);
+      ++tokens_counted_;
+      limits_.assign(batch_.size(), static_cast<uint32_t>(batch_.size()));
+      stream_open_ = false;
+    }
+    GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
     const size_t V = vocab_.size();
     unigram_counts_.resize(V, 0);
 
@@ -237,7 +297,7 @@ class Counter::Impl {
     NgramCounts out;
     out.settings = options_.tokenizer;
     out.sentences = sentences_;
-    out.tokens = tokens_;
+    out.tokens = tokens_counted_;
     {
       std::vector<std::string_view> words(V);
       for (WordId r = 0; r < V; ++r) words[r] = vocab_.Word(by_rank[r]);
@@ -317,7 +377,13 @@ class Counter::Impl {
   std::vector<uint32_t> limits_;  // per batch position: end of its sentence
   std::vector<uint32_t> prev_, active_;
   std::vector<uint64_t> hashes_;
-  uint64_t sentences_ = 0, tokens_ = 0;
+  uint64_t sentences_ = 0, tokens_counted_ = 0;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::vector<std::string_view> tokens_;
+  bool stream_open_ = false;  // boundaries=none: the stream's <s> is out
+  std::vector<uint32_t> done_;  // per batch position: orders already counted
+  WordId byte_ids_[256];
+  static constexpr uint32_t kOpen = UINT32_MAX;  // limit of a stream position
 };
 
 Counter::Counter(const CountOptions& options) : impl_(new Impl(options)) {}
@@ -326,7 +392,7 @@ Counter::~Counter() = default;
 Status Counter::AddFile(const std::string& path) { return impl_->AddFile(path); }
 
 Status Counter::AddLine(std::string_view line, const std::string& where) {
-  return impl_->AddLine(line, where, 0, 0);
+  return impl_->AddLine(line, /*newline=*/true, where, 1, 0);
 }
 
 StatusOr<NgramCounts> Counter::Finish() { return impl_->Finish(); }

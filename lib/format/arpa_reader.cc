@@ -26,6 +26,7 @@
 #include <numeric>
 #include <string_view>
 
+#include "grams/escape.h"
 #include "grams/model.h"
 #include "io/file.h"
 #include "io/line_reader.h"
@@ -984,7 +985,23 @@ StatusOr<Model> ArpaParser::Finish() {
     }
     in = PendingLevel();
   }
-  model.vocab = std::move(vocab_);
+  // Units written escaped (<0x0A>, <sp>: grams/escape.h) become the units
+  // they stand for; parsing matched the escaped text throughout.
+  bool escaped = false;
+  for (WordId id = 0; id < vocab_.size() && !escaped; ++id) escaped = IsEscapedUnit(vocab_.Word(id));
+  if (escaped) {
+    std::vector<std::string> units(vocab_.size());
+    std::vector<std::string_view> views(vocab_.size());
+    for (WordId id = 0; id < vocab_.size(); ++id) {
+      units[id] = UnescapeUnit(vocab_.Word(id));
+      views[id] = units[id];
+    }
+    if (!Vocabulary::FromWords(views, &model.vocab)) {
+      return InvalidArgument(name_ + ": two 1-grams stand for the same unit once unescaped");
+    }
+  } else {
+    model.vocab = std::move(vocab_);
+  }
   model.info.emplace_back("source", "arpa");
   return model;
 }

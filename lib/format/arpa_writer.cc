@@ -4,6 +4,7 @@
 #include <charconv>
 #include <limits>
 
+#include "grams/escape.h"
 #include "grams/model.h"
 #include "io/file.h"
 
@@ -53,7 +54,7 @@ Status WriteArpa(const Model& model, const std::string& path) {
         }
         line += prefix;
       }
-      line.append(model.vocab.Word(level.words[i]));
+      AppendEscapedUnit(model.vocab.Word(level.words[i]), &line);
       if (lbo) {
         line.push_back('\t');
         AppendFloat(&line, (*lbo)[i]);

@@ -1,9 +1,11 @@
 // The counts file (docs/FORMAT.md) and the text form of counts.
+#include <algorithm>
 #include <charconv>
 
 #include "format/binary_file.h"
 #include "format/trie_codec.h"
 #include "grams/counts.h"
+#include "grams/escape.h"
 #include "io/file.h"
 
 namespace grams {
@@ -18,7 +20,7 @@ void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, Entr
   trie.Ngram(n, index, ids);
   for (int k = 0; k < n; ++k) {
     if (k) out->push_back(' ');
-    out->append(vocab.Word(ids[k]));
+    AppendEscapedUnit(vocab.Word(ids[k]), out);
   }
 }
 
@@ -78,16 +80,32 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
   return counts;
 }
 
-Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count) {
+Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count,
+                       size_t top) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
+  const bool key_grams = min_count > 1 || top > 0;
   std::string line, prefix;
   char num[24];
+  std::vector<EntryIndex> order;
   for (int n = 1; n <= counts.order() && !out->broken_pipe(); ++n) {
     const TrieLevel& level = counts.trie.levels[n - 1];
     const std::vector<Count>& c = counts.counts[n - 1];
-    EntryIndex last_parent = UINT32_MAX;
+    order.clear();
     for (EntryIndex i = 0; i < level.size(); ++i) {
-      if (c[i] < min_count || c[i] == 0) continue;
+      if (c[i] >= std::max<Count>(min_count, 1)) order.push_back(i);
+    }
+    if (key_grams) {
+      // The key gram list: most frequent first, ties in trie order.
+      auto by_count = [&c](EntryIndex a, EntryIndex b) { return c[a] > c[b] || (c[a] == c[b] && a < b); };
+      if (top > 0 && top < order.size()) {
+        std::partial_sort(order.begin(), order.begin() + top, order.end(), by_count);
+        order.resize(top);
+      } else {
+        std::sort(order.begin(), order.end(), by_count);
+      }
+    }
+    EntryIndex last_parent = UINT32_MAX;
+    for (EntryIndex i : order) {
       line.clear();
       if (n > 1) {
         if (level.parents[i] != last_parent) {
@@ -98,7 +116,7 @@ Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count
         }
         line += prefix;
       }
-      line.append(counts.vocab.Word(level.words[i]));
+      AppendEscapedUnit(counts.vocab.Word(level.words[i]), &line);
       line.push_back('\t');
       auto r = std::to_chars(num, num + sizeof(num), c[i]);
       line.append(num, r.ptr);

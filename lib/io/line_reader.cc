@@ -18,6 +18,8 @@ bool LineReader::Next(std::string_view* line) {
       ++line_number_;
       consumed_ += pos + 1 - begin_;
       begin_ = pos + 1;
+      newline_ = true;
+      StripBom(line);
       return true;
     }
     if (eof_) {
@@ -27,6 +29,8 @@ bool LineReader::Next(std::string_view* line) {
       ++line_number_;
       consumed_ += end_ - begin_;
       begin_ = end_;
+      newline_ = false;
+      StripBom(line);
       return true;
     }
     // Move the partial line to the front, growing the buffer if it is full.
@@ -44,6 +48,14 @@ bool LineReader::Next(std::string_view* line) {
       if (!in_->status().ok()) return false;
     }
     end_ += r;
+  }
+}
+
+void LineReader::StripBom(std::string_view* line) {
+  if (line_number_ == 1 && line->size() >= 3 && (*line)[0] == '\xEF' && (*line)[1] == '\xBB' &&
+      (*line)[2] == '\xBF') {
+    line->remove_prefix(3);
+    line_offset_ += 3;
   }
 }
 

@@ -16,19 +16,25 @@ class LineReader {
  public:
   explicit LineReader(InputStream* in, size_t buffer_size = 1 << 20);
 
-  // Sets *line to the next line without its '\n'. The view stays valid until
-  // the next call. Returns false at end of input or on error (see status()).
+  // Sets *line to the next line without its '\n' (and without a UTF-8 byte
+  // order mark at the start of the input). The view stays valid until the
+  // next call. Returns false at end of input or on error (see status()).
   bool Next(std::string_view* line);
 
   // 1-based number and 0-based byte offset of the line last returned.
   uint64_t line_number() const { return line_number_; }
   uint64_t line_offset() const { return line_offset_; }
+  // Whether the line last returned ended with '\n' (only the last line of an
+  // input may not).
+  bool newline() const { return newline_; }
   // "file:line" of the line last returned.
   std::string Where() const;
   const Status& status() const { return in_->status(); }
   const std::string& name() const { return in_->name(); }
 
  private:
+  void StripBom(std::string_view* line);
+
   InputStream* in_;
   std::vector<char> buf_;
   size_t begin_ = 0, end_ = 0;
@@ -36,6 +42,7 @@ class LineReader {
   uint64_t line_number_ = 0;
   uint64_t line_offset_ = 0;
   uint64_t consumed_ = 0;  // bytes of input before buf_[begin_]
+  bool newline_ = false;
 };
 
 }  // namespace grams::io

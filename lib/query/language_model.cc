@@ -348,23 +348,32 @@ void LanguageModel::ScoreSentence(const WordId* ids, size_t n, float* out) const
 
 void LanguageModel::ScoreSentences(const WordId* ids, const size_t* ends, size_t count,
                                    float* out) const {
+  ScoreImpl(ids, ends, count, /*bos=*/true, out);
+}
+
+void LanguageModel::ScoreSpan(const WordId* ids, size_t n, float* out) const {
+  ScoreImpl(ids, &n, 1, /*bos=*/false, out);
+}
+
+void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
+                              float* out) const {
   const Impl& m = *impl_;
   const int N = m.order;
   const size_t total = count ? ends[count - 1] : 0;
-  // ext holds each sentence after its own <s>; token g sits at ext[pos[g]]
-  // with ctx[g] words of history (capped at N-1) before it.
+  // ext holds each sentence after its own <s> (with bos); token g sits at
+  // ext[pos[g]] with ctx[g] words of history (capped at N-1) before it.
   thread_local std::vector<WordId> ext;
   thread_local std::vector<uint32_t> pos;
   thread_local std::vector<uint8_t> ctx;
-  ext.resize(total + count);
+  ext.resize(total + (bos ? count : 0));
   pos.resize(total);
   ctx.resize(total);
   size_t e = 0, g = 0;
   for (size_t s = 0; s < count; ++s) {
-    ext[e++] = kBosId;
+    if (bos) ext[e++] = kBosId;
     for (size_t k = 0; g < ends[s]; ++g, ++k) {
       pos[g] = static_cast<uint32_t>(e);
-      ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, k + 1));
+      ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
       ext[e++] = ids[g];
     }
   }
@@ -387,7 +396,7 @@ void LanguageModel::ScoreSentences(const WordId* ids, const size_t* ends, size_t
     if (t + kPrefetchWords < total) prefetch(t + kPrefetchWords);
     while (t == (s ? ends[s - 1] : 0) && s < count) {  // a new sentence: context <s>
       prev_bo[1] = m.uni_backoff[kBosId];
-      prev_matched = 1;
+      prev_matched = bos ? 1 : 0;
       ++s;
     }
     const size_t p = pos[t];

@@ -29,6 +29,10 @@ double PerplexityStats::SrilmPpl1() const {
   return std::pow(10.0, -(log10_prob - oov_log10_prob) / static_cast<double>(words - oovs));
 }
 
+double PerplexityStats::BitsPerToken() const {
+  return -log10_prob / static_cast<double>(tokens()) * std::log2(10.0);
+}
+
 void PerplexityStats::Add(const PerplexityStats& o) {
   sentences += o.sentences;
   words += o.words;
@@ -37,30 +41,69 @@ void PerplexityStats::Add(const PerplexityStats& o) {
   oov_log10_prob += o.oov_log10_prob;
 }
 
-TextScorer::TextScorer(const LanguageModel* model) : model_(model) {}
+TextScorer::TextScorer(const LanguageModel* model)
+    : model_(model), stream_(model->settings().boundaries == Boundaries::kNone) {
+  auto t = Tokenizer::Create(model->settings());
+  if (t.ok()) {
+    tokenizer_ = std::move(t).value();
+  } else {
+    tokenizer_status_ = t.status();
+  }
+  if (stream_) history_.push_back(kBosId);
+}
 
-void TextScorer::Add(std::string_view line) {
-  SplitWords(line, [&](std::string_view tok) {
-    words_.emplace_back(text_.size(), tok.size());
-    text_.append(tok);
-    ids_.push_back(model_->Index(tok));
-  });
+TextScorer::~TextScorer() = default;
+
+Status TextScorer::Add(std::string_view line, bool newline) {
+  GRAMS_RETURN_IF_ERROR(tokenizer_status_);
+  Status s = tokenizer_->Tokenize(line, newline, &units_);
+  if (!s.ok()) {
+    if (s.code() != StatusCode::kInvalidArgument) return s;
+    return InvalidArgument("byte offset " + std::to_string(tokenizer_->bad_offset()) +
+                           ": invalid UTF-8");
+  }
+  for (std::string_view unit : units_) {
+    words_.emplace_back(text_.size(), unit.size());
+    text_.append(unit);
+    ids_.push_back(model_->Index(unit));
+  }
+  if (!stream_) {
+    ids_.push_back(kEosId);
+    words_.emplace_back(text_.size(), 0);  // keeps words_ parallel to ids_
+  }
+  line_token_end_.push_back(ids_.size());
+  return Status::OK();
+}
+
+void TextScorer::AddEnd() {
   ids_.push_back(kEosId);
-  words_.emplace_back(text_.size(), 0);  // placeholder for </s>, keeps words_ parallel to ids_
+  words_.emplace_back(text_.size(), 0);
   line_token_end_.push_back(ids_.size());
 }
 
 void TextScorer::Score() {
   log10_.resize(ids_.size());
-  model_->ScoreSentences(ids_.data(), line_token_end_.data(), line_token_end_.size(),
-                         log10_.data());
+  if (!stream_) {
+    model_->ScoreSentences(ids_.data(), line_token_end_.data(), line_token_end_.size(),
+                           log10_.data());
+    return;
+  }
+  // One span: the stream's context, then this batch.
+  span_.assign(history_.begin(), history_.end());
+  span_.insert(span_.end(), ids_.begin(), ids_.end());
+  span_out_.resize(span_.size());
+  model_->ScoreSpan(span_.data(), span_.size(), span_out_.data());
+  std::copy(span_out_.begin() + history_.size(), span_out_.end(), log10_.begin());
+  const size_t keep = std::min<size_t>(span_.size(), std::max(0, model_->order() - 1));
+  history_.assign(span_.end() - keep, span_.end());
 }
 
 void TextScorer::Get(size_t i, LineScore* out) const {
   const size_t begin = i ? line_token_end_[i - 1] : 0, end = line_token_end_[i];
   const size_t n = end - begin;
+  out->has_end = n > 0 && ids_[end - 1] == kEosId && words_[end - 1].second == 0;
   out->words.clear();
-  for (size_t k = begin; k + 1 < end; ++k) {
+  for (size_t k = begin; k < end - (out->has_end ? 1 : 0); ++k) {
     out->words.emplace_back(text_.data() + words_[k].first, words_[k].second);
   }
   out->token_log10.assign(log10_.begin() + begin, log10_.begin() + end);
@@ -85,11 +128,12 @@ void TextScorer::Clear() {
   line_token_end_.clear();
 }
 
-void TextScorer::ScoreLine(std::string_view line, LineScore* out) {
+Status TextScorer::ScoreLine(std::string_view line, LineScore* out) {
   Clear();
-  Add(line);
+  GRAMS_RETURN_IF_ERROR(Add(line));
   Score();
   Get(0, out);
+  return Status::OK();
 }
 
 StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const std::string& path) {
@@ -98,12 +142,13 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
   TextScorer scorer(&model);
   TextScorer::LineScore score;
   PerplexityStats stats;
+  const bool stream = model.settings().boundaries == Boundaries::kNone;
   auto flush = [&] {
     scorer.Score();
     for (size_t i = 0; i < scorer.size(); ++i) {
       scorer.Get(i, &score);
-      ++stats.sentences;
-      stats.words += score.tokens - 1;
+      if (score.has_end) ++stats.sentences;
+      stats.words += score.tokens - (score.has_end ? 1 : 0);
       stats.oovs += score.oovs;
       stats.log10_prob += score.log10_prob;
       for (size_t k = 0; score.oovs && k < score.token_log10.size(); ++k) {
@@ -114,11 +159,13 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
   };
   std::string_view line;
   while (reader.Next(&line)) {
-    scorer.Add(line);
+    Status s = scorer.Add(line, reader.newline());
+    if (!s.ok()) return s.WithContext(reader.Where());
     if (scorer.pending_tokens() >= kScoreBatchTokens) flush();
   }
-  flush();
   if (!reader.status().ok()) return reader.status();
+  if (stream) scorer.AddEnd();
+  flush();
   return stats;
 }
 

@@ -1,38 +1,177 @@
 #include "tokenize/tokenizer.h"
 
-#include "grams/settings.h"
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
 
 namespace grams {
+namespace {
 
-const char* UnitName(Unit unit) {
-  switch (unit) {
-    case Unit::kWord:
-      return "word";
+bool IsAscii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+Status IcuError(const char* what, UErrorCode code) {
+  return InternalError(std::string("ICU: ") + what + ": " + u_errorName(code));
+}
+
+}  // namespace
+
+// The ICU objects a Tokenizer needs, created once.
+class Tokenizer::Icu {
+ public:
+  const icu::Normalizer2* normalizer = nullptr;  // owned by ICU
+  std::unique_ptr<icu::BreakIterator> breaker;   // grapheme or word
+  UText text = UTEXT_INITIALIZER;
+  icu::UnicodeString buffer;
+
+  ~Icu() { utext_close(&text); }
+};
+
+Tokenizer::~Tokenizer() = default;
+
+StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Create(const TokenizerSettings& settings) {
+  std::unique_ptr<Tokenizer> t(new Tokenizer());
+  t->settings_ = settings;
+  if (!settings.NeedsUtf8()) return t;
+  t->icu_ = std::make_unique<Icu>();
+  UErrorCode status = U_ZERO_ERROR;
+  if (settings.normalize == Normalization::kNfc) {
+    t->icu_->normalizer = icu::Normalizer2::getNFCInstance(status);
+  } else if (settings.normalize == Normalization::kNfkc) {
+    t->icu_->normalizer = icu::Normalizer2::getNFKCInstance(status);
   }
-  return "?";
+  if (U_FAILURE(status)) return IcuError("cannot load the normalization data", status);
+  if (settings.unit == Unit::kGrapheme) {
+    t->icu_->breaker.reset(icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
+  } else if (settings.unit == Unit::kSegment) {
+    t->icu_->breaker.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+  }
+  if (U_FAILURE(status)) return IcuError("cannot load the break rules", status);
+  return t;
 }
 
-StatusOr<Unit> ParseUnit(const std::string& name) {
-  if (name == "word") return Unit::kWord;
-  return InvalidArgument("unknown unit '" + name + "' (expected: word)");
-}
+Status Tokenizer::Tokenize(std::string_view line, bool newline,
+                           std::vector<std::string_view>* tokens) {
+  tokens->clear();
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const bool stream_newline = newline && settings_.boundaries == Boundaries::kNone;
+  std::string_view text = line;
 
-std::vector<std::pair<std::string, std::string>> TokenizerSettings::ToKeyValues() const {
-  return {{"unit", UnitName(unit)}};
-}
-
-StatusOr<TokenizerSettings> TokenizerSettings::FromKeyValues(
-    const std::vector<std::pair<std::string, std::string>>& kv) {
-  TokenizerSettings s;
-  for (const auto& [key, value] : kv) {
-    if (key == "unit") {
-      GRAMS_ASSIGN_OR_RETURN(s.unit, ParseUnit(value));
-    } else {
-      return UnsupportedVersion("unknown tokenizer setting '" + key +
-                                "' (file written by a newer grams?)");
+  if (settings_.NeedsUtf8() && !IsAscii(text)) {
+    // Validate, repairing per settings_.invalid.
+    const char* s = text.data();
+    const int32_t n = static_cast<int32_t>(text.size());
+    bool clean = true;
+    for (int32_t i = 0; i < n && clean;) {
+      const int32_t start = i;
+      UChar32 c;
+      U8_NEXT(s, i, n, c);
+      if (c >= 0) continue;
+      if (settings_.invalid == InvalidUtf8::kError) {
+        bad_offset_ = static_cast<size_t>(start);
+        return InvalidArgument("invalid UTF-8");
+      }
+      clean = false;
+    }
+    if (!clean) {
+      // Second pass builds the repaired text (rare: only for bad input).
+      repaired_.clear();
+      for (int32_t i = 0; i < n;) {
+        const int32_t start = i;
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c >= 0) {
+          repaired_.append(s + start, i - start);
+        } else if (settings_.invalid == InvalidUtf8::kReplace) {
+          repaired_.append("\xEF\xBF\xBD");
+        }
+      }
+      text = repaired_;
     }
   }
-  return s;
+
+  if (settings_.normalize != Normalization::kNone || settings_.case_fold) {
+    if (IsAscii(text)) {
+      // ASCII is invariant under NFC and NFKC; folding it is lowercasing.
+      if (settings_.case_fold) {
+        normalized_.assign(text);
+        for (char& c : normalized_)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        text = normalized_;
+      }
+    } else {
+      UErrorCode status = U_ZERO_ERROR;
+      icu::UnicodeString us = icu::UnicodeString::fromUTF8(
+          icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+      if (icu_->normalizer) {
+        icu_->buffer.remove();
+        icu_->normalizer->normalize(us, icu_->buffer, status);
+        if (U_FAILURE(status)) return IcuError("normalization failed", status);
+        us = icu_->buffer;
+      }
+      if (settings_.case_fold) us.foldCase();
+      normalized_.clear();
+      us.toUTF8String(normalized_);
+      text = normalized_;
+    }
+  }
+
+  switch (settings_.unit) {
+    case Unit::kWord:
+      SplitWords(text, [tokens](std::string_view t) { tokens->push_back(t); });
+      break;
+    case Unit::kByte:
+      for (size_t i = 0; i < text.size(); ++i) tokens->push_back(text.substr(i, 1));
+      break;
+    case Unit::kChar: {
+      const char* s = text.data();
+      const int32_t n = static_cast<int32_t>(text.size());
+      for (int32_t i = 0; i < n;) {
+        const int32_t start = i;
+        U8_FWD_1(s, i, n);
+        tokens->push_back(std::string_view(s + start, i - start));
+      }
+      break;
+    }
+    case Unit::kGrapheme:
+    case Unit::kSegment: {
+      if (text.empty()) break;
+      UErrorCode status = U_ZERO_ERROR;
+      utext_openUTF8(&icu_->text, text.data(), static_cast<int64_t>(text.size()), &status);
+      if (U_FAILURE(status)) return IcuError("cannot open text", status);
+      icu_->breaker->setText(&icu_->text, status);
+      if (U_FAILURE(status)) return IcuError("cannot segment text", status);
+      int32_t start = icu_->breaker->first();
+      for (int32_t end = icu_->breaker->next(); end != icu::BreakIterator::DONE;
+           start = end, end = icu_->breaker->next()) {
+        std::string_view unit = text.substr(start, end - start);
+        if (settings_.unit == Unit::kSegment) {
+          // Drop whitespace-only segments; keep words and punctuation.
+          bool space = true;
+          const char* s = unit.data();
+          const int32_t n = static_cast<int32_t>(unit.size());
+          for (int32_t i = 0; i < n && space;) {
+            UChar32 c;
+            U8_NEXT(s, i, n, c);
+            space = c >= 0 && u_isUWhiteSpace(c);
+          }
+          if (space) continue;
+        }
+        tokens->push_back(unit);
+      }
+      break;
+    }
+  }
+  if (stream_newline && settings_.unit != Unit::kWord && settings_.unit != Unit::kSegment) {
+    tokens->push_back(kNewlineUnit);
+  }
+  return Status::OK();
 }
 
 }  // namespace grams

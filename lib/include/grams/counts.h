@@ -74,9 +74,12 @@ GRAMS_EXPORT Status WriteCountsFile(const NgramCounts& counts, const std::string
 GRAMS_EXPORT StatusOr<NgramCounts> ReadCountsFile(const std::string& path);
 
 // Text form: one "w1 w2 ... wn<TAB>count" line per n-gram, orders ascending,
-// each order in trie order. `min_count` drops n-grams below it.
+// units escaped as in ARPA files (grams/escape.h). With neither `min_count`
+// (> 1) nor `top`, each order is in trie order. Otherwise each order is the
+// key gram list: the n-grams seen at least `min_count` times, most frequent
+// first (ties in trie order), at most `top` of them when top > 0.
 GRAMS_EXPORT Status WriteCountsText(const NgramCounts& counts, const std::string& path,
-                                    Count min_count = 0);
+                                    Count min_count = 0, size_t top = 0);
 
 }  // namespace grams
 

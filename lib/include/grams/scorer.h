@@ -59,8 +59,13 @@ class GRAMS_EXPORT LanguageModel {
   // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
   // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
   void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
+  // Scores ids[0..n) as one span with no <s> added: ids[0] has no history.
+  // To continue a stream, pass its last order()-1 tokens first and ignore
+  // their scores (the stream's own first token is <s>).
+  void ScoreSpan(const WordId* ids, size_t n, float* out) const;
 
  private:
+  void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out) const;
   LanguageModel();
   class Impl;
   std::unique_ptr<Impl> impl_;
@@ -85,33 +90,48 @@ struct GRAMS_EXPORT PerplexityStats {
   double SrilmPpl() const;
   // SRILM ppl1: 10^(-(log10_prob - oov_log10_prob) / (words - oovs)).
   double SrilmPpl1() const;
+  // -log2 p per token: bits per character (char units), per byte (byte units).
+  double BitsPerToken() const;
   void Add(const PerplexityStats& other);
 };
 
-// Scores text line by line with the model's own tokenization. Lines can be
-// scored one at a time (ScoreLine) or in batches (Add, then Score, then Get),
-// which is faster: the table lookups of the next lines are prefetched while
-// the current ones are scored.
+// Scores text line by line with the model's own tokenization (its units,
+// normalization, case folding and boundaries). Lines can be scored one at a
+// time (ScoreLine) or in batches (Add, then Score, then Get), which is faster:
+// the table lookups of the next lines are prefetched while the current ones
+// are scored.
+//
+// With boundaries=line every line is a sentence: <s> before it, </s> scored
+// after it. With boundaries=none the lines are one stream: each line's units
+// (its newline included, for byte, char and grapheme units) are scored with
+// the previous lines as context, and AddEnd() scores the stream's closing
+// </s>.
 class GRAMS_EXPORT TextScorer {
  public:
   explicit TextScorer(const LanguageModel* model);
+  ~TextScorer();
 
   struct LineScore {
     double log10_prob = 0;
-    uint64_t tokens = 0;  // words + </s>
+    uint64_t tokens = 0;  // units scored: words (or chars, bytes...) + </s>
     uint64_t oovs = 0;
-    std::vector<std::string_view> words;  // valid until the next Add/ScoreLine/Clear
+    std::vector<std::string_view> words;  // the units, valid until the next Add/ScoreLine/Clear
     std::vector<float> token_log10;       // per token, </s> last
     std::vector<bool> token_oov;
+    bool has_end = false;                 // whether the last token is </s>
   };
-  // Scores one line (without its newline).
-  void ScoreLine(std::string_view line, LineScore* out);
+  // Scores one line (without its newline). Fails only on invalid UTF-8 under
+  // the model's settings: InvalidArgument "byte offset N: invalid UTF-8".
+  Status ScoreLine(std::string_view line, LineScore* out);
 
   // Batch: Add() copies a line in; Score() scores every line added since the
-  // last Clear(); Get(i) gives line i's result; Clear() empties the batch.
-  void Add(std::string_view line);
+  // last Clear(); Get(i) gives line i's result; Clear() empties the batch (a
+  // stream's context is kept). `newline`: the line ended with '\n'.
+  Status Add(std::string_view line, bool newline = true);
+  // Stream mode: adds the stream's closing </s> as a line of its own.
+  void AddEnd();
   size_t size() const { return line_token_end_.size(); }
-  // Tokens (words + </s>) added so far: a caller can bound batches by it.
+  // Tokens added so far: a caller can bound batches by it.
   size_t pending_tokens() const { return ids_.size(); }
   void Score();
   void Get(size_t i, LineScore* out) const;
@@ -119,11 +139,18 @@ class GRAMS_EXPORT TextScorer {
 
  private:
   const LanguageModel* model_;
-  std::string text_;                         // the lines, back to back
-  std::vector<std::pair<size_t, size_t>> words_;  // (offset, length) in text_
-  std::vector<WordId> ids_;                  // per token, </s> closing each line
-  std::vector<size_t> line_token_end_;       // end of each line in ids_
-  std::vector<float> log10_;                 // per token, after Score()
+  bool stream_;
+  std::unique_ptr<class Tokenizer> tokenizer_;
+  Status tokenizer_status_;
+  std::vector<std::string_view> units_;
+  std::string text_;                              // the units, back to back
+  std::vector<std::pair<size_t, size_t>> words_;  // (offset, length) in text_, per token
+  std::vector<WordId> ids_;                       // per token
+  std::vector<size_t> line_token_end_;            // end of each line in ids_
+  std::vector<float> log10_;                      // per token, after Score()
+  std::vector<WordId> history_;                   // stream: the last order-1 tokens
+  std::vector<WordId> span_;
+  std::vector<float> span_out_;
 };
 
 // Perplexity of a whole file ("-" = stdin), one sentence per line.
