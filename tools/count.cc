@@ -50,6 +50,8 @@ int Main(int argc, char** argv) {
       ("min-count", po::value<int64_t>()->value_name("N"),
        "with --text: the key gram list: only n-grams seen at least N times, most "
        "frequent first in each order")
+      ("merge", "FILE... are counts files (same order and tokenization) to add together "
+                "into one, as if their texts had been counted at once")
       ("top", po::value<int64_t>()->value_name("K"),
        "with --text: the key gram list: the K most frequent n-grams of each order, "
        "most frequent first");
@@ -60,7 +62,8 @@ int Main(int argc, char** argv) {
       "  grams-count --order 5 corpus.txt.zst | grams-build -o corpus.lm\n"
       "  grams-count --order 2 --text --min-count 10 corpus.txt\n"
       "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
-      "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n");
+      "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
+      "  grams-count --merge part1.counts part2.counts -o all.counts\n");
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
 
   CountOptions options;
@@ -104,7 +107,17 @@ int Main(int argc, char** argv) {
   std::vector<std::string> inputs = cl.Positional("input");
   if (inputs.empty()) inputs.push_back("-");
 
-  auto counts = CountFiles(inputs, options);
+  const bool merge = cl.Has("merge");
+  if (merge) {
+    for (const char* opt : {"order", "unit", "normalize", "case-fold", "boundaries", "invalid"}) {
+      if (cl.Has(opt)) {
+        return UsageError(std::string("--") + opt +
+                          " cannot be given with --merge: the counts files carry their own");
+      }
+    }
+    if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
+  }
+  auto counts = merge ? MergeCountFiles(inputs) : CountFiles(inputs, options);
   if (!counts.ok()) return ReportError(counts.status());
   Status s = text ? WriteCountsText(*counts, output, static_cast<Count>(min_count),
                                    static_cast<size_t>(top))

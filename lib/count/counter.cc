@@ -56,25 +56,29 @@ class OrderTable {
 
   // Adds one occurrence; returns the entry index. Sets *overflow on a count
   // that would exceed 2^32-1 or more distinct n-grams than kMaxEntries.
-  uint32_t Increment(uint32_t parent, uint32_t word, uint64_t hash, bool* overflow) {
+  uint32_t Increment(uint32_t parent, uint32_t word, uint64_t hash, bool* overflow,
+                     uint64_t by = 1) {
     for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
       uint32_t s = slots_[i];
       if (s == 0) {
-        if (entries_.size() >= kMaxEntries) {
+        if (entries_.size() >= kMaxEntries || by > UINT32_MAX) {
           *overflow = true;
-          return static_cast<uint32_t>(entries_.size() - 1);
+          return entries_.empty() ? 0 : static_cast<uint32_t>(entries_.size() - 1);
         }
         uint32_t index = static_cast<uint32_t>(entries_.size());
-        entries_.push_back({parent, word, 1});
+        entries_.push_back({parent, word, static_cast<uint32_t>(by)});
         slots_[i] = index + 1;
         if (entries_.size() * 10 > (mask_ + 1) * 7) Resize((mask_ + 1) * 2);
         return index;
       }
       CountEntry& e = entries_[s - 1];
       if (e.parent == parent && e.word == word) {
-        if (++e.count == 0) {
+        const uint64_t sum = e.count + by;
+        if (sum > UINT32_MAX) {
           e.count = UINT32_MAX;
           *overflow = true;
+        } else {
+          e.count = static_cast<uint32_t>(sum);
         }
         return s - 1;
       }
@@ -207,6 +211,55 @@ class Counter::Impl {
                                     reader.line_offset()));
     }
     if (!reader.status().ok()) return reader.status();
+    return Status::OK();
+  }
+
+  // Adds the counts of another run over text tokenized the same way (the
+  // shards of a corpus): afterwards the result is that of counting all the
+  // text at once.
+  Status AddCounts(const NgramCounts& c, const std::string& name) {
+    GRAMS_RETURN_IF_ERROR(invalid_);
+    if (c.order() != options_.order) {
+      return InvalidArgument(name + ": order " + std::to_string(c.order()) + ", but the counts merged so far have order " +
+                             std::to_string(options_.order));
+    }
+    if (!(c.settings == options_.tokenizer)) {
+      const auto a = options_.tokenizer.ToKeyValues(), b = c.settings.ToKeyValues();
+      for (size_t k = 0; k < a.size(); ++k) {
+        if (a[k] != b[k]) {
+          return InvalidArgument(name + ": counted with " + b[k].first + "=" + b[k].second +
+                                 ", but the counts merged so far have " + a[k].first + "=" + a[k].second);
+        }
+      }
+    }
+    if (c.settings.boundaries == Boundaries::kNone) {
+      return InvalidArgument(name + ": counts made with --boundaries none cannot be merged (the "
+                             "windows that cross from one shard into the next are missing)");
+    }
+    GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/false));
+    std::vector<WordId> word_map(c.vocab.size());
+    for (WordId id = 0; id < c.vocab.size(); ++id) word_map[id] = vocab_.FindOrInsert(c.vocab.Word(id));
+    if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
+    for (WordId id = 0; id < c.vocab.size(); ++id) unigram_counts_[word_map[id]] += c.counts[0][id];
+    bool overflow = false;
+    std::vector<uint32_t> prev, cur;  // the file's order n-1 / n index -> table index
+    for (int n = 2; n <= c.order(); ++n) {
+      const TrieLevel& level = c.trie.levels[n - 1];
+      OrderTable& table = tables_[n - 2];
+      cur.resize(level.size());
+      for (size_t i = 0; i < level.size(); ++i) {
+        const uint32_t parent = n == 2 ? word_map[level.parents[i]] : prev[level.parents[i]];
+        const uint32_t word = word_map[level.words[i]];
+        cur[i] = table.Increment(parent, word, KeyHash(parent, word), &overflow, c.counts[n - 1][i]);
+      }
+      prev.swap(cur);
+    }
+    sentences_ += c.sentences;
+    tokens_counted_ += c.tokens;
+    if (overflow) {
+      return ResourceExhausted("too many counts to merge in memory: an n-gram count or the number "
+                               "of distinct n-grams of one order exceeds 2^32-1");
+    }
     return Status::OK();
   }
 
@@ -396,6 +449,26 @@ Status Counter::AddLine(std::string_view line, const std::string& where) {
 }
 
 StatusOr<NgramCounts> Counter::Finish() { return impl_->Finish(); }
+
+Status Counter::AddCounts(const NgramCounts& counts, const std::string& name) {
+  return impl_->AddCounts(counts, name);
+}
+
+StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths) {
+  if (paths.empty()) return InvalidArgument("no counts files to merge");
+  std::unique_ptr<Counter> counter;
+  for (const auto& path : paths) {
+    GRAMS_ASSIGN_OR_RETURN(NgramCounts c, ReadCountsFile(path));
+    if (!counter) {
+      CountOptions options;
+      options.order = c.order();
+      options.tokenizer = c.settings;
+      counter = std::make_unique<Counter>(options);
+    }
+    GRAMS_RETURN_IF_ERROR(counter->AddCounts(c, path == "-" ? "<stdin>" : path));
+  }
+  return counter->Finish();
+}
 
 StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,
                                  const CountOptions& options) {

@@ -55,6 +55,11 @@ class GRAMS_EXPORT Counter {
   // Counts one line (no trailing newline needed). `where` names it in errors.
   Status AddLine(std::string_view line, const std::string& where = "<line>");
 
+  // Adds counts made by another Counter over other text with the same order
+  // and tokenization (`name` names them in errors); the result is then that
+  // of counting all the text in one Counter.
+  Status AddCounts(const NgramCounts& counts, const std::string& name);
+
   // Sorts and returns the counts. The Counter is spent afterwards.
   StatusOr<NgramCounts> Finish();
 
@@ -66,6 +71,11 @@ class GRAMS_EXPORT Counter {
 // Convenience: counts all `inputs` ("-" = stdin) in order.
 GRAMS_EXPORT StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,
                                                const CountOptions& options);
+
+// Adds counts files together: they must share order and tokenization (the
+// error says which setting differs). Counting shards of a corpus and merging
+// them gives the same counts, and the same file bytes, as counting the whole.
+GRAMS_EXPORT StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths);
 
 // Writes the binary counts file to `path` ("-" = stdout) through a temporary
 // file renamed on success.
