@@ -1,5 +1,6 @@
 // grams-count: counts the n-grams of orders 1..N in text and writes a counts
 // file (binary, docs/FORMAT.md) or its text form.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -119,6 +120,8 @@ int Main(int argc, char** argv) {
   }
   auto counts = merge ? MergeCountFiles(inputs) : CountFiles(inputs, options);
   if (!counts.ok()) return ReportError(counts.status());
+  // --min-count N (even 1) asks for the key gram list, sorted by count.
+  if (cl.Has("min-count")) min_count = std::max<int64_t>(min_count, 1);
   Status s = text ? WriteCountsText(*counts, output, static_cast<Count>(min_count),
                                    static_cast<size_t>(top))
                   : WriteCountsFile(*counts, output);

@@ -88,6 +88,10 @@ int Main(int argc, char** argv) {
 
   auto model = LanguageModel::Load(model_arg[0]);
   if (!model.ok()) return ReportError(model.status());
+  if (!(*model)->IsProbabilistic()) {
+    return ReportError(model_arg[0] + ": a Stupid Backoff model gives scores, not probabilities, "
+                       "so it has no perplexity (grams-score still scores with it)");
+  }
   PerplexityStats total;
   for (const std::string& path : inputs) {
     auto stats = ComputePerplexity(**model, path);

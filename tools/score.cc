@@ -18,6 +18,7 @@ using namespace cli;
 struct Format {
   bool json = false;
   bool per_token = false;
+  bool escape = false;  // units other than words print escaped (grams/escape.h)
 };
 
 // Appends the result line for one scored sentence to *out.
@@ -34,7 +35,9 @@ void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* ou
       for (size_t i = 0; i < s.token_log10.size(); ++i) {
         if (i) out->push_back(',');
         out->append("{\"token\":");
-        AppendJsonString(out, word(i));
+        // JSON strings hold any text; only bytes that are not UTF-8 (byte
+        // models) need the <0xNN> escape to stay distinct.
+        AppendJsonString(out, IsValidUtf8(word(i)) ? std::string(word(i)) : EscapeUnit(word(i)));
         out->append(",\"log10prob\":");
         AppendJsonNumber(out, s.token_log10[i]);
         out->append(s.token_oov[i] ? ",\"oov\":true}" : ",\"oov\":false}");
@@ -52,7 +55,11 @@ void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* ou
   if (f.per_token) {
     for (size_t i = 0; i < s.token_log10.size(); ++i) {
       out->push_back('\t');
-      AppendEscapedUnit(word(i), out);  // units such as "\n" or " " print as <0x0A>, <sp>
+      if (f.escape) {
+        AppendEscapedUnit(word(i), out);  // units such as "\n" or " " print as <0x0A>, <sp>
+      } else {
+        out->append(word(i));
+      }
       out->append(s.token_oov[i] ? "=<unk>:" : "=");
       out->append(FormatFloat(s.token_log10[i]));
     }
@@ -90,10 +97,11 @@ int Main(int argc, char** argv) {
   if (model_arg.empty()) return UsageError("missing MODEL");
   std::vector<std::string> inputs = cl.Positional("input");
   if (inputs.empty()) inputs.push_back("-");
-  const Format format{cl.Has("json"), cl.Has("per-token")};
+  Format format{cl.Has("json"), cl.Has("per-token")};
 
   auto model = LanguageModel::Load(model_arg[0]);
   if (!model.ok()) return ReportError(model.status());
+  format.escape = UnitsNeedEscaping((*model)->settings());
   auto out = io::OutputFile::Open("-");
   if (!out.ok()) return ReportError(out.status());
   const bool flush_lines = cl.Has("line-buffered") || io::StdoutIsTerminal();
@@ -128,7 +136,7 @@ int Main(int argc, char** argv) {
     io::LineReader reader(in->get());
     std::string_view line;
     while (reader.Next(&line)) {
-      if (Status added = scorer.Add(line, reader.newline()); !added.ok()) {
+      if (Status added = scorer.Add(line, reader.newline(), reader.line_offset()); !added.ok()) {
         return fail(added.WithContext(reader.Where()));
       }
       if (scorer.pending_tokens() >= batch_tokens && !flush()) return kExitOk;

@@ -442,6 +442,8 @@ class ArpaParser {
 
   io::LineReader reader_;
   std::string name_;
+  TokenizerSettings settings_;  // from "# grams-tokenizer:" lines, else words
+  bool escaped_units_ = false;   // a "# grams-escaped-units:" line was seen
   int64_t input_size_;  // -1 if unknown
   const std::function<void(const std::string&)>& warn_;
 
@@ -496,9 +498,33 @@ Status ArpaParser::ReadHeader(std::string_view* first_section) {
   std::string_view line;
   bool found = false;
   while (reader_.Next(&line)) {
-    if (Trim(line) == "\\data\\") {
+    const std::string_view t = Trim(line);
+    if (t == "\\data\\") {
       found = true;
       break;
+    }
+    // grams' own comment lines (grams/escape.h): the tokenization of a
+    // non-word model, and the mark that its units are escaped.
+    const std::string_view tok = kArpaTokenizerComment, esc = kArpaEscapeComment;
+    if (t.substr(0, tok.size()) == tok) {
+      std::vector<std::pair<std::string, std::string>> kv;
+      std::string_view rest = t.substr(tok.size());
+      while (!rest.empty()) {
+        rest = Trim(rest);
+        size_t end = 0;
+        while (end < rest.size() && !IsSpace(rest[end])) ++end;
+        const std::string_view item = rest.substr(0, end);
+        rest = rest.substr(end);
+        if (item.empty()) break;
+        const size_t eq = item.find('=');
+        if (eq == std::string_view::npos) return ErrHere("malformed tokenizer setting " + Quote(item));
+        kv.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+      }
+      auto parsed = TokenizerSettings::FromKeyValues(kv);
+      if (!parsed.ok()) return ErrHere(parsed.status().message());
+      settings_ = parsed.value();
+    } else if (t.substr(0, esc.size()) == esc) {
+      escaped_units_ = true;
     }
   }
   if (!found) {
@@ -987,9 +1013,10 @@ StatusOr<Model> ArpaParser::Finish() {
   }
   // Units written escaped (<0x0A>, <sp>: grams/escape.h) become the units
   // they stand for; parsing matched the escaped text throughout.
-  bool escaped = false;
-  for (WordId id = 0; id < vocab_.size() && !escaped; ++id) escaped = IsEscapedUnit(vocab_.Word(id));
-  if (escaped) {
+  // Only files grams marked: a foreign word model may have words such as
+  // <0x0A> (SentencePiece byte fallback) that stand for themselves.
+  model.settings = settings_;
+  if (escaped_units_) {
     std::vector<std::string> units(vocab_.size());
     std::vector<std::string_view> views(vocab_.size());
     for (WordId id = 0; id < vocab_.size(); ++id) {

@@ -11,7 +11,7 @@
 namespace grams {
 
 void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, EntryIndex index,
-                     std::string* out);
+                     bool escape, std::string* out);
 
 namespace {
 // Shortest text that reads back as the same float; log10(0) is ARPA's -99.
@@ -29,7 +29,17 @@ void AppendFloat(std::string* out, float f) {
 Status WriteArpa(const Model& model, const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
   const int N = model.order();
-  std::string line = "\\data\\\n";
+  // A word model is plain ARPA, as KenLM and SRILM write it. Any other
+  // tokenization is recorded in comment lines before \data\ (which
+  // SRILM skips; KenLM wants them removed first: sed '/^#/d'), and its
+  // units are escaped.
+  const bool escape = UnitsNeedEscaping(model.settings);
+  std::string line;
+  if (escape) {
+    line += std::string(kArpaTokenizerComment) + " " + model.settings.ToString() + "\n";
+    line += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n\n";
+  }
+  line += "\\data\\\n";
   for (int n = 1; n <= N; ++n) {
     line += "ngram " + std::to_string(n) + "=" + std::to_string(model.trie.levels[n - 1].size()) + "\n";
   }
@@ -49,12 +59,16 @@ Status WriteArpa(const Model& model, const std::string& path) {
         if (level.parents[i] != last_parent) {
           last_parent = level.parents[i];
           prefix.clear();
-          AppendNgramText(model.trie, model.vocab, n - 1, last_parent, &prefix);
+          AppendNgramText(model.trie, model.vocab, n - 1, last_parent, escape, &prefix);
           prefix.push_back(' ');
         }
         line += prefix;
       }
-      AppendEscapedUnit(model.vocab.Word(level.words[i]), &line);
+      if (escape) {
+        AppendEscapedUnit(model.vocab.Word(level.words[i]), &line);
+      } else {
+        line.append(model.vocab.Word(level.words[i]));
+      }
       if (lbo) {
         line.push_back('\t');
         AppendFloat(&line, (*lbo)[i]);

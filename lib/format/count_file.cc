@@ -14,13 +14,19 @@ constexpr int kCountsZstdLevel = 3;
 }
 
 // Appends the words of entry `index` of order n, separated by spaces.
+// Appends the units of entry `index` of order n, separated by spaces,
+// escaped (grams/escape.h) if `escape`.
 void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, EntryIndex index,
-                     std::string* out) {
+                     bool escape, std::string* out) {
   WordId ids[256];
   trie.Ngram(n, index, ids);
   for (int k = 0; k < n; ++k) {
     if (k) out->push_back(' ');
-    AppendEscapedUnit(vocab.Word(ids[k]), out);
+    if (escape) {
+      AppendEscapedUnit(vocab.Word(ids[k]), out);
+    } else {
+      out->append(vocab.Word(ids[k]));
+    }
   }
 }
 
@@ -83,7 +89,10 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
 Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count,
                        size_t top) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
-  const bool key_grams = min_count > 1 || top > 0;
+  const bool key_grams = min_count > 0 || top > 0;
+  // Word units never hold whitespace and print as they are, as in KenLM's
+  // and SRILM's files; other units (a space, a newline, a byte) are escaped.
+  const bool escape = UnitsNeedEscaping(counts.settings);
   std::string line, prefix;
   char num[24];
   std::vector<EntryIndex> order;
@@ -111,12 +120,16 @@ Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count
         if (level.parents[i] != last_parent) {
           last_parent = level.parents[i];
           prefix.clear();
-          AppendNgramText(counts.trie, counts.vocab, n - 1, last_parent, &prefix);
+          AppendNgramText(counts.trie, counts.vocab, n - 1, last_parent, escape, &prefix);
           prefix.push_back(' ');
         }
         line += prefix;
       }
-      AppendEscapedUnit(counts.vocab.Word(level.words[i]), &line);
+      if (escape) {
+        AppendEscapedUnit(counts.vocab.Word(level.words[i]), &line);
+      } else {
+        line.append(counts.vocab.Word(level.words[i]));
+      }
       line.push_back('\t');
       auto r = std::to_chars(num, num + sizeof(num), c[i]);
       line.append(num, r.ptr);

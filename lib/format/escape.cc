@@ -81,6 +81,10 @@ std::string EscapeUnit(std::string_view unit) {
   return out;
 }
 
+bool IsValidUtf8(std::string_view text) { return !HasInvalidUtf8(text); }
+
+bool UnitsNeedEscaping(const TokenizerSettings& settings) { return settings.unit != Unit::kWord; }
+
 bool IsEscapedUnit(std::string_view text) {
   return text == "<sp>" || text.find("<0x") != std::string_view::npos;
 }

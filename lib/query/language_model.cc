@@ -138,6 +138,7 @@ class LanguageModel::Impl {
   int order = 0;
   TokenizerSettings settings;
   Vocabulary vocab;
+  std::vector<std::pair<std::string, std::string>> info;
   uint64_t seed = 0;
   std::vector<uint64_t> word_rand;  // R(w)
   std::vector<uint64_t> powers;     // P^k
@@ -204,6 +205,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
     if (m.Build(model)) {
       m.settings = model.settings;
       m.vocab = model.vocab;
+      m.info = model.info;
       m.SetUnigrams(model.log_prob[0],
                     model.order() > 1 ? model.log_backoff[0] : std::vector<float>());
       return lm;
@@ -233,8 +235,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
   std::unique_ptr<LanguageModel> lm(new LanguageModel());
   Impl& m = *lm->impl_;
   const int N = reader->order();
-  std::vector<std::pair<std::string, std::string>> info;
-  GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&m.vocab, &m.settings, &info));
+  GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&m.vocab, &m.settings, &m.info));
   m.Init(N, m.vocab.size());
   {
     std::vector<float> lp, lbo;
@@ -298,6 +299,12 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
 int LanguageModel::order() const { return impl_->order; }
 const TokenizerSettings& LanguageModel::settings() const { return impl_->settings; }
 const Vocabulary& LanguageModel::vocab() const { return impl_->vocab; }
+
+std::string LanguageModel::Info(const std::string& key) const {
+  for (const auto& [k, v] : impl_->info)
+    if (k == key) return v;
+  return "";
+}
 
 WordId LanguageModel::Index(std::string_view word) const {
   WordId id = impl_->vocab.Find(word);

@@ -54,12 +54,12 @@ TextScorer::TextScorer(const LanguageModel* model)
 
 TextScorer::~TextScorer() = default;
 
-Status TextScorer::Add(std::string_view line, bool newline) {
+Status TextScorer::Add(std::string_view line, bool newline, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(tokenizer_status_);
   Status s = tokenizer_->Tokenize(line, newline, &units_);
   if (!s.ok()) {
     if (s.code() != StatusCode::kInvalidArgument) return s;
-    return InvalidArgument("byte offset " + std::to_string(tokenizer_->bad_offset()) +
+    return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
                            ": invalid UTF-8");
   }
   for (std::string_view unit : units_) {
@@ -159,7 +159,7 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
   };
   std::string_view line;
   while (reader.Next(&line)) {
-    Status s = scorer.Add(line, reader.newline());
+    Status s = scorer.Add(line, reader.newline(), reader.line_offset());
     if (!s.ok()) return s.WithContext(reader.Where());
     if (scorer.pending_tokens() >= kScoreBatchTokens) flush();
   }

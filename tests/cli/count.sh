@@ -1,7 +1,8 @@
 # grams-count: options, errors, outputs.
 source "$(dirname "$0")/lib.bash"
 
-check_common_cli grams-count --order --output --text --min-count
+check_common_cli grams-count --order --output --text --min-count --top --unit --normalize \
+  --case-fold --boundaries --invalid
 
 write_tiny_corpus corpus.txt
 
@@ -49,11 +50,53 @@ grep -qx $'<s>\t6' out || { show; fail "count of '<s>' is not 6"; }
 awk -F'\t' 'NF != 2 || $2 !~ /^[0-9]+$/ { exit 1 }' out || fail "malformed --text line"
 cp out all.txt
 
-# --min-count keeps exactly the n-grams with count >= N.
+# key_grams MIN TOP < all.txt: the key gram list computed from the full
+# listing: n-grams with count >= MIN, each order sorted by count descending
+# (ties keep the full listing's trie order), at most TOP per order (0 = all).
+key_grams() {
+  awk -F'\t' -v min="$1" '$2 >= min { print split($1, w, " ") "\t" $0 }' |
+    sort -s -t$'\t' -k1,1n -k3,3nr |
+    awk -F'\t' -v top="$2" '{ if ($1 != order) { order = $1; k = 0 } if (top == 0 || k++ < top) print $2 "\t" $3 }'
+}
+
+# --min-count keeps exactly the n-grams with count >= N, most frequent first
+# in each order.
 run grams-count --order 3 --text --min-count 3 corpus.txt
 expect_rc 0 "--min-count 3"
-awk -F'\t' '$2 >= 3' all.txt > expected.txt
+key_grams 3 0 < all.txt > expected.txt
 cmp -s out expected.txt || { diff out expected.txt >&2 || true; fail "--min-count 3 output differs"; }
+sort all.txt > all.sorted
+awk -F'\t' '$2 >= 3' all.txt | sort > min3.sorted
+sort out | cmp -s - min3.sorted || fail "--min-count 3 does not keep exactly the n-grams seen 3 times or more"
+
+# --top K: the K most frequent of each order; with --min-count, of those
+# at or above it.
+run grams-count --order 3 --text --top 4 corpus.txt
+expect_rc 0 "--top 4"
+key_grams 1 4 < all.txt > expected.txt
+cmp -s out expected.txt || { diff out expected.txt >&2 || true; fail "--top 4 output differs"; }
+[[ $(wc -l < out) == 12 ]] || fail "--top 4 at order 3 did not print 12 lines"
+run grams-count --order 3 --text --top 2 --min-count 4 corpus.txt
+expect_rc 0 "--top 2 --min-count 4"
+key_grams 4 2 < all.txt > expected.txt
+cmp -s out expected.txt || { diff out expected.txt >&2 || true; fail "--top 2 --min-count 4 output differs"; }
+for bad in 0 -1 x; do
+  run grams-count --text --top "$bad" corpus.txt
+  expect_rc 2 "--top $bad"
+  expect_error_line grams-count
+done
+run grams-count --top 3 -o x.counts corpus.txt
+expect_rc 2 "--top without --text"
+no_leftovers x.counts
+
+# Bad --unit, --normalize, --boundaries, --invalid values are usage errors
+# naming the accepted ones.
+for opt in "--unit chars" "--normalize NFC" "--boundaries page" "--invalid ignore"; do
+  run grams-count $opt --text corpus.txt
+  expect_rc 2 "$opt"
+  expect_error_line grams-count
+  expect_err "expected"
+done
 
 # stdin: no FILE and '-' give the same as the file; compressed input works.
 grams-count --text < corpus.txt > stdin1.txt

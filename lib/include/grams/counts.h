@@ -85,7 +85,7 @@ GRAMS_EXPORT StatusOr<NgramCounts> ReadCountsFile(const std::string& path);
 
 // Text form: one "w1 w2 ... wn<TAB>count" line per n-gram, orders ascending,
 // units escaped as in ARPA files (grams/escape.h). With neither `min_count`
-// (> 1) nor `top`, each order is in trie order. Otherwise each order is the
+// (> 0) nor `top`, each order is in trie order. Otherwise each order is the
 // key gram list: the n-grams seen at least `min_count` times, most frequent
 // first (ties in trie order), at most `top` of them when top > 0.
 GRAMS_EXPORT Status WriteCountsText(const NgramCounts& counts, const std::string& path,

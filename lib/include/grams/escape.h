@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "grams/export.h"
+#include "grams/settings.h"
 
 namespace grams {
 
@@ -26,6 +27,20 @@ GRAMS_EXPORT std::string EscapeUnit(std::string_view unit);
 GRAMS_EXPORT std::string UnescapeUnit(std::string_view text);
 // True if `text` contains an escape (so UnescapeUnit would change it).
 GRAMS_EXPORT bool IsEscapedUnit(std::string_view text);
+
+// True if `text` is valid UTF-8.
+GRAMS_EXPORT bool IsValidUtf8(std::string_view text);
+
+// Whether ARPA and text output escape the units of a model or counts made
+// with `settings`: every unit but word (words never hold whitespace, and
+// word models stay plain ARPA, byte for byte what KenLM and SRILM write).
+GRAMS_EXPORT bool UnitsNeedEscaping(const TokenizerSettings& settings);
+
+// The comment lines an ARPA file of a non-word model starts with, before
+// \data\: the tokenizer settings ("# grams-tokenizer: unit=char ...") and
+// the mark that its units are escaped. Readers unescape only marked files.
+inline constexpr const char* kArpaTokenizerComment = "# grams-tokenizer:";
+inline constexpr const char* kArpaEscapeComment = "# grams-escaped-units:";
 
 }  // namespace grams
 

@@ -43,6 +43,11 @@ class GRAMS_EXPORT LanguageModel {
   int order() const;
   const TokenizerSettings& settings() const;
   const Vocabulary& vocab() const;
+  // The model's provenance (Model::info): the value of `key`, or "".
+  std::string Info(const std::string& key) const;
+  // False for models whose scores are not probabilities (Stupid Backoff):
+  // perplexity is undefined for them.
+  bool IsProbabilistic() const { return Info("smoothing") != "stupid"; }
   // The id of `word`, or kUnkId when it is not in the vocabulary.
   WordId Index(std::string_view word) const;
 
@@ -127,7 +132,9 @@ class GRAMS_EXPORT TextScorer {
   // Batch: Add() copies a line in; Score() scores every line added since the
   // last Clear(); Get(i) gives line i's result; Clear() empties the batch (a
   // stream's context is kept). `newline`: the line ended with '\n'.
-  Status Add(std::string_view line, bool newline = true);
+  // `line_offset`, the line's byte offset in its file, is added to the
+  // offset an invalid-UTF-8 error reports.
+  Status Add(std::string_view line, bool newline = true, uint64_t line_offset = 0);
   // Stream mode: adds the stream's closing </s> as a line of its own.
   void AddEnd();
   size_t size() const { return line_token_end_.size(); }
