@@ -4,14 +4,13 @@
 #include <charconv>
 #include <limits>
 
+#include "format/ngram_text.h"
 #include "grams/escape.h"
 #include "grams/model.h"
 #include "io/file.h"
 
 namespace grams {
 
-void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, EntryIndex index,
-                     bool escape, std::string* out);
 
 namespace {
 // Shortest text that reads back as the same float; log10(0) is ARPA's -99.
@@ -44,31 +43,17 @@ Status WriteArpa(const Model& model, const std::string& path) {
     line += "ngram " + std::to_string(n) + "=" + std::to_string(model.trie.levels[n - 1].size()) + "\n";
   }
   out->Write(line);
-  std::string prefix;
+  NgramText text(model.trie, model.vocab, escape);
   for (int n = 1; n <= N && !out->broken_pipe(); ++n) {
     out->Write("\n\\" + std::to_string(n) + "-grams:\n");
     const TrieLevel& level = model.trie.levels[n - 1];
     const std::vector<float>& lp = model.log_prob[n - 1];
     const std::vector<float>* lbo = n < N ? &model.log_backoff[n - 1] : nullptr;
-    EntryIndex last_parent = UINT32_MAX;
     for (EntryIndex i = 0; i < level.size(); ++i) {
       line.clear();
       AppendFloat(&line, lp[i]);
       line.push_back('\t');
-      if (n > 1) {
-        if (level.parents[i] != last_parent) {
-          last_parent = level.parents[i];
-          prefix.clear();
-          AppendNgramText(model.trie, model.vocab, n - 1, last_parent, escape, &prefix);
-          prefix.push_back(' ');
-        }
-        line += prefix;
-      }
-      if (escape) {
-        AppendEscapedUnit(model.vocab.Word(level.words[i]), &line);
-      } else {
-        line.append(model.vocab.Word(level.words[i]));
-      }
+      text.Append(n, i, &line);
       if (lbo) {
         line.push_back('\t');
         AppendFloat(&line, (*lbo)[i]);

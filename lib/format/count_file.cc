@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "format/binary_file.h"
+#include "format/ngram_text.h"
 #include "format/trie_codec.h"
 #include "grams/counts.h"
 #include "grams/escape.h"
@@ -14,22 +15,6 @@ constexpr int kCountsZstdLevel = 3;
 }
 
 // Appends the words of entry `index` of order n, separated by spaces.
-// Appends the units of entry `index` of order n, separated by spaces,
-// escaped (grams/escape.h) if `escape`.
-void AppendNgramText(const NgramTrie& trie, const Vocabulary& vocab, int n, EntryIndex index,
-                     bool escape, std::string* out) {
-  WordId ids[256];
-  trie.Ngram(n, index, ids);
-  for (int k = 0; k < n; ++k) {
-    if (k) out->push_back(' ');
-    if (escape) {
-      AppendEscapedUnit(vocab.Word(ids[k]), out);
-    } else {
-      out->append(vocab.Word(ids[k]));
-    }
-  }
-}
-
 FileHeader CountsHeader(const NgramCounts& counts) {
   FileHeader header;
   header.kind = FileKind::kCounts;
@@ -92,8 +77,8 @@ Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count
   const bool key_grams = min_count > 0 || top > 0;
   // Word units never hold whitespace and print as they are, as in KenLM's
   // and SRILM's files; other units (a space, a newline, a byte) are escaped.
-  const bool escape = UnitsNeedEscaping(counts.settings);
-  std::string line, prefix;
+  NgramText text(counts.trie, counts.vocab, UnitsNeedEscaping(counts.settings));
+  std::string line;
   char num[24];
   std::vector<EntryIndex> order;
   for (int n = 1; n <= counts.order() && !out->broken_pipe(); ++n) {
@@ -113,23 +98,9 @@ Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count
         std::sort(order.begin(), order.end(), by_count);
       }
     }
-    EntryIndex last_parent = UINT32_MAX;
     for (EntryIndex i : order) {
       line.clear();
-      if (n > 1) {
-        if (level.parents[i] != last_parent) {
-          last_parent = level.parents[i];
-          prefix.clear();
-          AppendNgramText(counts.trie, counts.vocab, n - 1, last_parent, escape, &prefix);
-          prefix.push_back(' ');
-        }
-        line += prefix;
-      }
-      if (escape) {
-        AppendEscapedUnit(counts.vocab.Word(level.words[i]), &line);
-      } else {
-        line.append(counts.vocab.Word(level.words[i]));
-      }
+      text.Append(n, i, &line);
       line.push_back('\t');
       auto r = std::to_chars(num, num + sizeof(num), c[i]);
       line.append(num, r.ptr);
