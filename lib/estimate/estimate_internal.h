@@ -1,0 +1,141 @@
+// What the estimators in lib/estimate share: suffix links, the <s> ranges,
+// per-context iteration, the Smoother interface every method implements, and
+// the model surgery (compaction after pruning, vocabulary limits) done around
+// estimation. Internal: not installed.
+#ifndef GRAMS_ESTIMATE_ESTIMATE_INTERNAL_H_
+#define GRAMS_ESTIMATE_ESTIMATE_INTERNAL_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "grams/counts.h"
+#include "grams/model.h"
+#include "grams/status.h"
+#include "grams/trie.h"
+
+namespace grams::estimate {
+
+using Info = std::vector<std::pair<std::string, std::string>>;
+
+// suffix[i] for the entries of order n (n >= 2): the index of w2..wn at order
+// n-1. `lower_suffix` holds the suffix links of order n-1 (unused for n = 2).
+// Fails with InvalidArgument when a suffix is missing (counts not suffix-closed).
+Status SuffixLinks(const NgramTrie& trie, int n, const std::vector<EntryIndex>& lower_suffix,
+                   std::vector<EntryIndex>* suffix);
+// The suffix links of every order: links[n] for n = 2..N (links[0], links[1] empty).
+Status AllSuffixLinks(const NgramTrie& trie, std::vector<std::vector<EntryIndex>>* links);
+
+// The n-grams that start with <s> form one range [begin[n-1], end[n-1]) at
+// each order n: children of a contiguous range of parents are contiguous.
+struct BosRanges {
+  std::vector<size_t> begin, end;
+};
+BosRanges FindBosRanges(const NgramTrie& trie);
+
+// Calls f(parent, begin, end) for each run of entries of `level` (order >= 2)
+// that share a parent: the children [begin, end) of context `parent`.
+template <typename F>
+void ForEachContext(const TrieLevel& level, F&& f) {
+  const size_t m = level.size();
+  size_t i = 0;
+  while (i < m) {
+    const EntryIndex parent = level.parents[i];
+    size_t j = i + 1;
+    while (j < m && level.parents[j] == parent) ++j;
+    f(parent, i, j);
+    i = j;
+  }
+}
+
+// "%.17g" numbers separated by single spaces (how info records parameters).
+std::string FormatNumbers(const std::vector<double>& values);
+std::string FormatNumber(double value);
+
+// One smoothing method. The driver (build_model.cc) walks the orders upwards;
+// for each order it calls PrepareOrder once, then Context for every context
+// (for order 1: once, with every word but <s> as the children of the empty
+// context). Context gives each child its own probability mass alpha, and
+// returns the mass left for the lower order (gamma: the interpolation weight,
+// or in backoff form the mass that the backoff weight spreads over the words
+// not seen after the context). The driver then forms the interpolated or
+// backoff probabilities, handles pruned n-grams and the unigram base, and
+// computes backoff weights. docs/ESTIMATION.md has the formulas.
+class Smoother {
+ public:
+  virtual ~Smoother() = default;
+  virtual Smoothing method() const = 0;
+  // Kneser-Ney methods want adjusted (continuation) counts below the top order.
+  virtual bool WantsAdjustedCounts() const { return false; }
+  // katz: n-grams of order n >= 2 with a raw count below this are left out.
+  virtual uint64_t MinCount(int /*n*/) const { return 0; }
+  // stupid: the constant backoff factor (no normalization).
+  virtual std::optional<double> FixedBackoff() const { return std::nullopt; }
+  // Parameters of order n from the counts of all its n-grams (pruned ones
+  // included; at order 1, every word but <s>, in id order).
+  virtual Status PrepareOrder(int n, const std::vector<uint64_t>& counts) = 0;
+  // The children of one context: counts[0..size) -> alpha[0..size); returns gamma.
+  virtual double Context(int n, const uint64_t* counts, size_t size, double* alpha) const = 0;
+  // Parameters for the model header ("discounts.n", ...), in order.
+  virtual void AddInfo(int order, Info* info) const = 0;
+};
+
+// Each in its own file. `vocab_size` is the vocabulary size V (<s> included).
+std::unique_ptr<Smoother> MakeModifiedKneserNey(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeKneserNey(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeWittenBell(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeAbsoluteDiscounting(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeKatz(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeAdditive(const BuildOptions& options, size_t vocab_size);
+std::unique_ptr<Smoother> MakeMaximumLikelihood(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeStupidBackoff(const BuildOptions& options);
+
+// Discounting by count class (1, 2, 3+), shared by mkn, kn and abs:
+// alpha = (c - D(c)) / S(h), gamma = (D1 N1(h) + D2 N2(h) + D3 N3+(h)) / S(h).
+// Zero counts (unseen words at order 1) get alpha = 0 and are left out.
+class ClassDiscounting : public Smoother {
+ public:
+  double Context(int n, const uint64_t* counts, size_t size, double* alpha) const override;
+  // The discounts in use, per order (D1, D2, D3+).
+  const std::vector<std::array<double, 3>>& discounts() const { return d_; }
+
+ protected:
+  // Sets order n's discounts: the options' override if any, else `estimate`.
+  // Checks the range (0 <= Dk <= k for three classes, 0 <= D <= 1 for one).
+  Status SetDiscounts(int n, const std::array<double, 3>& estimate, const BuildOptions& options,
+                      int classes);
+  std::vector<std::array<double, 3>> d_;
+};
+
+// Count-of-counts: t[k] = number of entries with count k, for k = 0..limit.
+std::vector<uint64_t> CountOfCounts(const std::vector<uint64_t>& counts, uint64_t limit);
+
+// Keeps the entries of orders n >= 2 flagged in keep[n] (keep[n] empty: keep
+// all), renumbering parents. REQUIRES: the kept set is prefix-closed.
+void CompactModel(Model* model, const std::vector<std::vector<uint8_t>>& keep);
+
+// Maps the words not flagged in keep_word to <unk>, adds `extra` words (not
+// in the vocabulary) with count 0, merges the n-grams that became equal and
+// renumbers the vocabulary canonically (reserved words, then by descending
+// count, ties by bytes).
+Status LimitVocabulary(NgramCounts* counts, const std::vector<uint8_t>& keep_word,
+                       const std::vector<std::string>& extra);
+
+// Applies BuildOptions' vocabulary limits (--vocab, --max-vocab, and --prune
+// at order 1) to the counts, recording them in `info`.
+Status ApplyVocabularyLimits(NgramCounts* counts, const BuildOptions& options, Info* info);
+
+// Backoff weight of one context in backoff form: the mass `left` for the
+// words not kept after it, over their lower-order mass 1 - `lower_kept`
+// (`kept`: the kept words' own mass). 0 when nothing is left. When no
+// lower-order mass remains to carry `left`, returns 1 and sets *scale to the
+// factor that spreads it over the kept words instead (otherwise *scale = 1).
+double BackoffWeight(double left, double lower_kept, double kept, double* scale);
+
+}  // namespace grams::estimate
+
+#endif  // GRAMS_ESTIMATE_ESTIMATE_INTERNAL_H_
