@@ -17,16 +17,15 @@ double PerplexityStats::Perplexity() const {
 }
 
 double PerplexityStats::PerplexityExcludingOovs() const {
-  return std::pow(10.0, -(log10_prob - oov_log10_prob) / static_cast<double>(tokens() - oovs));
+  return std::pow(10.0, -iv_log10_prob / static_cast<double>(tokens() - oovs));
 }
 
 double PerplexityStats::SrilmPpl() const {
-  return std::pow(10.0, -(log10_prob - oov_log10_prob) /
-                            static_cast<double>(words - oovs + sentences));
+  return std::pow(10.0, -iv_log10_prob / static_cast<double>(words - oovs + sentences));
 }
 
 double PerplexityStats::SrilmPpl1() const {
-  return std::pow(10.0, -(log10_prob - oov_log10_prob) / static_cast<double>(words - oovs));
+  return std::pow(10.0, -iv_log10_prob / static_cast<double>(words - oovs));
 }
 
 double PerplexityStats::BitsPerToken() const {
@@ -39,6 +38,7 @@ void PerplexityStats::Add(const PerplexityStats& o) {
   oovs += o.oovs;
   log10_prob += o.log10_prob;
   oov_log10_prob += o.oov_log10_prob;
+  iv_log10_prob += o.iv_log10_prob;
 }
 
 TextScorer::TextScorer(const LanguageModel* model)
@@ -151,8 +151,8 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
       stats.words += score.tokens - (score.has_end ? 1 : 0);
       stats.oovs += score.oovs;
       stats.log10_prob += score.log10_prob;
-      for (size_t k = 0; score.oovs && k < score.token_log10.size(); ++k) {
-        if (score.token_oov[k]) stats.oov_log10_prob += score.token_log10[k];
+      for (size_t k = 0; k < score.token_log10.size(); ++k) {
+        (score.token_oov[k] ? stats.oov_log10_prob : stats.iv_log10_prob) += score.token_log10[k];
       }
     }
     scorer.Clear();

@@ -85,6 +85,8 @@ struct GRAMS_EXPORT PerplexityStats {
   uint64_t oovs = 0;
   double log10_prob = 0;     // total over all tokens, OOVs included
   double oov_log10_prob = 0; // the part of log10_prob from OOVs
+  double iv_log10_prob = 0;  // the rest: tokens in the vocabulary (kept apart
+                             // so that an OOV scored -inf leaves it finite)
 
   uint64_t tokens() const { return words + sentences; }
   // KenLM query: 10^(-log10_prob / tokens).
