@@ -444,6 +444,7 @@ class ArpaParser {
   std::string name_;
   TokenizerSettings settings_;  // from "# grams-tokenizer:" lines, else words
   bool escaped_units_ = false;   // a "# grams-escaped-units:" line was seen
+  std::vector<std::pair<std::string, std::string>> model_info_;  // "# grams-model:" items
   int64_t input_size_;  // -1 if unknown
   const std::function<void(const std::string&)>& warn_;
 
@@ -525,6 +526,18 @@ Status ArpaParser::ReadHeader(std::string_view* first_section) {
       settings_ = parsed.value();
     } else if (t.substr(0, esc.size()) == esc) {
       escaped_units_ = true;
+    } else if (t.substr(0, std::string_view(kArpaModelComment).size()) == kArpaModelComment) {
+      // Provenance a grams writer kept (e.g. smoothing=stupid): key=value items.
+      std::string_view rest = t.substr(std::string_view(kArpaModelComment).size());
+      while (!(rest = Trim(rest)).empty()) {
+        size_t end = 0;
+        while (end < rest.size() && !IsSpace(rest[end])) ++end;
+        const std::string_view item = rest.substr(0, end);
+        rest = rest.substr(end);
+        const size_t eq = item.find('=');
+        if (eq == std::string_view::npos) return ErrHere("malformed model comment item " + Quote(item));
+        model_info_.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+      }
     }
   }
   if (!found) {
@@ -1029,6 +1042,7 @@ StatusOr<Model> ArpaParser::Finish() {
   } else {
     model.vocab = std::move(vocab_);
   }
+  model.info = std::move(model_info_);
   model.info.emplace_back("source", "arpa");
   return model;
 }

@@ -28,16 +28,23 @@ void AppendFloat(std::string* out, float f) {
 Status WriteArpa(const Model& model, const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
   const int N = model.order();
-  // A word model is plain ARPA, as KenLM and SRILM write it. Any other
-  // tokenization is recorded in comment lines before \data\ (which
-  // SRILM skips; KenLM wants them removed first: sed '/^#/d'), and its
-  // units are escaped.
+  // A word model with the default tokenization is plain ARPA. Anything
+  // else a reader needs is recorded in comment lines before \data\ (a
+  // reader that does not skip them can drop them: sed '/^#/d'): other
+  // tokenizer settings, escaped units (every unit but word), and a Stupid
+  // Backoff model's smoothing (its scores are not probabilities).
   const bool escape = UnitsNeedEscaping(model.settings);
   std::string line;
-  if (escape) {
+  if (!(model.settings == TokenizerSettings())) {
     line += std::string(kArpaTokenizerComment) + " " + model.settings.ToString() + "\n";
-    line += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n\n";
   }
+  if (escape) {
+    line += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n";
+  }
+  if (model.Info("smoothing") == "stupid") {
+    line += std::string(kArpaModelComment) + " smoothing=stupid\n";
+  }
+  if (!line.empty()) line += "\n";
   line += "\\data\\\n";
   for (int n = 1; n <= N; ++n) {
     line += "ngram " + std::to_string(n) + "=" + std::to_string(model.trie.levels[n - 1].size()) + "\n";

@@ -1,8 +1,9 @@
 // LanguageModel: per-order open-addressing hash tables for backoff queries.
 //
 // Unigrams are arrays indexed by word id. Each order n >= 2 is a table of
-// {key, log10 prob, log10 backoff} slots, linear probing, load factor about
-// 0.7, keyed by the polynomial hash of ngram_hash.h. Scoring a word probes
+// {key, log10 prob, log10 backoff} slots (two shards of ordered linear
+// probing, load factor 0.75, below), keyed by the polynomial hash of
+// ngram_hash.h. Scoring a word probes
 // orders 2, 3, ... until the first miss (models are suffix-closed), so the
 // probe addresses of a sentence are known in advance and are prefetched a
 // few words ahead.

@@ -1,6 +1,6 @@
 // HugeArray<T>: a zero-filled array from anonymous mmap, advised to use
-// transparent huge pages. Large random-access tables (query hash tables,
-// counting tables) fault in 512x fewer pages and miss the TLB far less.
+// transparent huge pages. Large random-access tables (the query hash
+// tables) fault in 512x fewer pages and miss the TLB far less.
 #ifndef GRAMS_UTIL_HUGE_ARRAY_H_
 #define GRAMS_UTIL_HUGE_ARRAY_H_
 

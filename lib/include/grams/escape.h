@@ -32,15 +32,18 @@ GRAMS_EXPORT bool IsEscapedUnit(std::string_view text);
 GRAMS_EXPORT bool IsValidUtf8(std::string_view text);
 
 // Whether ARPA and text output escape the units of a model or counts made
-// with `settings`: every unit but word (words never hold whitespace, and
-// word models stay plain ARPA, byte for byte what KenLM and SRILM write).
+// with `settings`: every unit but word (words never hold whitespace, and a
+// word model stays plain ARPA with its words as KenLM and SRILM print them).
 GRAMS_EXPORT bool UnitsNeedEscaping(const TokenizerSettings& settings);
 
-// The comment lines an ARPA file of a non-word model starts with, before
-// \data\: the tokenizer settings ("# grams-tokenizer: unit=char ...") and
-// the mark that its units are escaped. Readers unescape only marked files.
+// The comment lines an ARPA file may start with, before \data\: the
+// tokenizer settings when they are not the defaults ("# grams-tokenizer:
+// unit=char ..."), the mark that its units are escaped (non-word units;
+// readers unescape only marked files), and the smoothing of a model whose
+// scores are not probabilities ("# grams-model: smoothing=stupid").
 inline constexpr const char* kArpaTokenizerComment = "# grams-tokenizer:";
 inline constexpr const char* kArpaEscapeComment = "# grams-escaped-units:";
+inline constexpr const char* kArpaModelComment = "# grams-model:";
 
 }  // namespace grams
 
