@@ -1,15 +1,12 @@
 // ARPA reader: KenLM's test models, round trips through the ARPA writer and
 // the model file, malformed files (every message names file and line),
 // missing contexts, and the brown order-3 reference model.
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -18,49 +15,18 @@
 
 #include "grams/model.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 
 namespace grams {
 namespace {
+
+using grams::test::ReadFile;
+using grams::test::TempDir;
 
 const std::string kKenlmTest = std::string(GRAMS_SHARED_DIR) + "/reference/kenlm-test/test.arpa";
 const std::string kKenlmNoUnk =
     std::string(GRAMS_SHARED_DIR) + "/reference/kenlm-test/test_nounk.arpa";
 const std::string kBrownO3 = std::string(GRAMS_SHARED_DIR) + "/reference/brown.o3.kenlm.arpa.zst";
-
-// A fresh directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "grams_arpa_test_XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    const char* made = mkdtemp(buf.data());
-    EXPECT_NE(made, nullptr);
-    path_ = made ? made : "/tmp";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  // Writes `text` to a new file and returns its path.
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string p = File(name);
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Entry {
   float prob = 0;
@@ -71,15 +37,9 @@ struct Entry {
 // Every n-gram of the model by its text ("w1 w2 ... wn").
 std::map<std::string, Entry> ModelEntries(const Model& m) {
   std::map<std::string, Entry> out;
-  std::vector<WordId> w(m.order());
   for (int n = 1; n <= m.order(); ++n) {
     for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-      m.trie.Ngram(n, i, w.data());
-      std::string text;
-      for (int k = 0; k < n; ++k) {
-        if (k) text += ' ';
-        text += m.vocab.Word(w[k]);
-      }
+      const std::string text = test::NgramString(m, n, i);
       Entry e;
       e.prob = m.log_prob[n - 1][i];
       if (n < m.order()) {
@@ -239,7 +199,7 @@ TEST(ArpaReader, KenlmTestModel) {
 
   // Every line of the file, exactly.
   std::vector<size_t> counts;
-  auto naive = NaiveEntries(ReadText(kKenlmTest), &counts);
+  auto naive = NaiveEntries(ReadFile(kKenlmTest), &counts);
   EXPECT_EQ(counts, Sizes(*m));
   EXPECT_EQ(naive.size(), e.size());
   for (const auto& [text, want] : naive) {
@@ -483,7 +443,7 @@ std::string EditSmall(int line, const std::string& replacement) {
 }
 
 TEST(ArpaReader, TruncatedFile) {
-  const std::string full = ReadText(kKenlmTest);
+  const std::string full = ReadFile(kKenlmTest);
   // Cut after line 100 (inside the 3-grams).
   std::istringstream in(full);
   std::string cut, l;
@@ -533,7 +493,7 @@ TEST(ArpaReader, UnknownWords) {
   ExpectError(EditSmall(18, "-0.4 a zz\n"), 18, "word 'zz' of this 2-gram is not in the 1-grams");
   ExpectError(EditSmall(24, "-0.01 zz c </s>\n"), 24, "'zz'");
   // <unk> absent from the 1-grams is unknown in higher orders.
-  std::string no_unk = ReadText(kKenlmNoUnk);
+  std::string no_unk = ReadFile(kKenlmNoUnk);
   no_unk.replace(no_unk.find("-6\tfoo bar"), 10, "-6\tfoo <unk>");
   ExpectError(no_unk, 92, "'<unk>'");
 }
@@ -674,7 +634,7 @@ TEST(ArpaReader, IgnoresBackoffsOfHighestOrder) {
 
 TEST(ArpaReader, UnsortedInputIsSorted) {
   // The n-grams of each order reversed: same model.
-  const std::string text = ReadText(kKenlmTest);
+  const std::string text = ReadFile(kKenlmTest);
   std::istringstream in(text);
   std::string out, l;
   std::vector<std::string> section;

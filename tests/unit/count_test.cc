@@ -11,6 +11,7 @@
 namespace grams {
 namespace {
 
+using grams::test::CountLines;
 using grams::test::ReadFile;
 using grams::test::SharedPath;
 using grams::test::TempDir;
@@ -21,27 +22,13 @@ using NgramMap = std::map<std::string, Count>;
 // Every n-gram of every order as "w1 w2 ... wn" -> count.
 NgramMap ToMap(const NgramCounts& c) {
   NgramMap m;
-  std::vector<WordId> ids(c.order());
   for (int n = 1; n <= c.order(); ++n) {
     for (EntryIndex i = 0; i < c.trie.levels[n - 1].size(); ++i) {
-      c.trie.Ngram(n, i, ids.data());
-      std::string key;
-      for (int k = 0; k < n; ++k) {
-        if (k) key += ' ';
-        key += c.vocab.Word(ids[k]);
-      }
+      const std::string key = test::NgramString(c.trie, c.vocab, n, i);
       EXPECT_TRUE(m.emplace(key, c.counts[n - 1][i]).second) << "duplicate n-gram " << key;
     }
   }
   return m;
-}
-
-StatusOr<NgramCounts> CountLines(const std::vector<std::string>& lines, int order) {
-  CountOptions options;
-  options.order = order;
-  Counter counter(options);
-  for (const auto& line : lines) GRAMS_RETURN_IF_ERROR(counter.AddLine(line));
-  return counter.Finish();
 }
 
 StatusOr<NgramCounts> CountText(const std::string& text, int order) {

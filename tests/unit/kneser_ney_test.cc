@@ -31,6 +31,7 @@
 namespace grams {
 namespace {
 
+using grams::test::ExpectEveryContextNormalized;
 using grams::test::FileExists;
 using grams::test::SharedPath;
 
@@ -225,25 +226,10 @@ const ExpectedModel kOrder3 = {
 
 StatusOr<Model> Build(const std::vector<std::string>& lines, int order,
                       std::vector<std::string>* warnings = nullptr) {
-  CountOptions options;
-  options.order = order;
-  Counter counter(options);
-  for (const auto& line : lines) GRAMS_RETURN_IF_ERROR(counter.AddLine(line));
-  GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, counter.Finish());
+  GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, test::CountLines(lines, order));
   BuildOptions build;
   if (warnings) build.warn = [warnings](const std::string& w) { warnings->push_back(w); };
   return BuildModel(counts, build);
-}
-
-std::string NgramText(const Model& m, int n, EntryIndex i) {
-  WordId ids[256];
-  m.trie.Ngram(n, i, ids);
-  std::string s;
-  for (int k = 0; k < n; ++k) {
-    if (k) s += ' ';
-    s += m.vocab.Word(ids[k]);
-  }
-  return s;
 }
 
 std::array<double, 3> Discounts(const Model& m, int n) {
@@ -265,23 +251,16 @@ void ExpectModel(const Model& m, const ExpectedModel& want) {
       EXPECT_NEAR(d[k], want.discounts[n - 1][k], 1e-12) << "D(" << n << "," << k + 1 << ")";
     }
   }
-  std::map<std::string, std::pair<double, double>> got;
   for (int n = 1; n <= m.order(); ++n) {
     ASSERT_EQ(m.log_prob[n - 1].size(), m.trie.levels[n - 1].size());
     if (n < m.order()) {
       ASSERT_EQ(m.log_backoff[n - 1].size(), m.trie.levels[n - 1].size());
     }
-    for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-      got[NgramText(m, n, i)] = {m.log_prob[n - 1][i],
-                                 n < m.order() ? m.log_backoff[n - 1][i] : kNoBackoff};
-    }
   }
+  std::map<std::string, std::pair<double, double>> got = test::ProbsByNgram(m, kNoBackoff);
   std::map<std::string, std::pair<double, double>> expected;
   for (const ExpectedNgram& e : want.ngrams) expected[e.ngram] = {e.log_prob, e.log_backoff};
-  std::vector<std::string> got_keys, want_keys;
-  for (const auto& kv : got) got_keys.push_back(kv.first);
-  for (const auto& kv : expected) want_keys.push_back(kv.first);
-  ASSERT_EQ(got_keys, want_keys) << "different n-gram sets";
+  ASSERT_EQ(test::KeysOf(got), test::KeysOf(expected)) << "different n-gram sets";
   for (const auto& [ngram, value] : expected) {
     EXPECT_NEAR(got[ngram].first, value.first, 1e-6) << "log10 p of '" << ngram << "'";
     EXPECT_NEAR(got[ngram].second, value.second, 1e-6) << "log10 backoff of '" << ngram << "'";
@@ -344,73 +323,9 @@ TEST(KneserNeyTest, ConsumingBuildGivesTheSameModel) {
 }
 
 // ------------------------------------------------------------- normalization
-
-// log10 p(w | h) by the backoff rule, from a model's numbers alone:
-// p(w | h) = p(h w) if h w is in the model, else backoff(h) p(w | h minus its
-// first word), where a missing backoff is 1.
-class BackoffQuery {
- public:
-  explicit BackoffQuery(const Model& m) : m_(m) {
-    for (int n = 1; n <= m.order(); ++n) {
-      std::vector<WordId> ids(n);
-      for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-        m.trie.Ngram(n, i, ids.data());
-        entries_[ids] = {n, i};
-      }
-    }
-  }
-
-  double Prob(std::vector<WordId> h, WordId w) const {
-    double backoff_log = 0;
-    for (;;) {
-      std::vector<WordId> hw = h;
-      hw.push_back(w);
-      if (static_cast<int>(hw.size()) <= m_.order()) {
-        auto it = entries_.find(hw);
-        if (it != entries_.end()) {
-          return std::pow(10.0, backoff_log + m_.log_prob[it->second.first - 1][it->second.second]);
-        }
-      }
-      if (h.empty()) return 0;  // unseen and no context left: only <s> (log p = 0 by convention)
-      auto ctx = entries_.find(h);
-      if (ctx != entries_.end() && ctx->second.first < m_.order()) {
-        backoff_log += m_.log_backoff[ctx->second.first - 1][ctx->second.second];
-      }
-      h.erase(h.begin());
-    }
-  }
-
-  // Sum over every word but <s> of p(w | h).
-  double Sum(const std::vector<WordId>& h) const {
-    double sum = 0;
-    for (WordId w = 0; w < m_.vocab.size(); ++w)
-      if (w != kBosId) sum += Prob(h, w);
-    return sum;
-  }
-
- private:
-  const Model& m_;
-  std::map<std::vector<WordId>, std::pair<int, EntryIndex>> entries_;
-};
-
-// Every context of the model (the empty one and every n-gram below the
-// highest order) has a distribution that sums to one.
-void ExpectNormalized(const Model& m, double tolerance) {
-  BackoffQuery q(m);
-  EXPECT_NEAR(q.Sum({}), 1.0, tolerance) << "empty context";
-  size_t contexts = 1;
-  for (int n = 1; n < m.order(); ++n) {
-    std::vector<WordId> h(n);
-    for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-      m.trie.Ngram(n, i, h.data());
-      ++contexts;
-      ASSERT_NEAR(q.Sum(h), 1.0, tolerance) << "context '" << NgramText(m, n, i) << "'";
-    }
-  }
-  size_t want_contexts = 1;
-  for (int n = 1; n < m.order(); ++n) want_contexts += m.trie.levels[n - 1].size();
-  EXPECT_EQ(contexts, want_contexts);
-}
+//
+// ExpectEveryContextNormalized (test_util.h): every context's distribution,
+// by the backoff rule from the model's numbers alone, sums to one.
 
 TEST(KneserNeyTest, FallbackDiscountsAtEveryOrderStillNormalize) {
   // kCorpusU at order 3: t(n,2) = t(n,3) = 0 at orders 1 and 2, t(3,4) = 0 at
@@ -424,7 +339,7 @@ TEST(KneserNeyTest, FallbackDiscountsAtEveryOrderStillNormalize) {
     const std::array<double, 3> d = Discounts(*m, n);
     for (int k = 0; k < 3; ++k) EXPECT_EQ(d[k], kFallbackDiscounts[k]) << "order " << n;
   }
-  ExpectNormalized(*m, 1e-6);
+  ExpectEveryContextNormalized(*m, 1e-6);
 }
 
 TEST(KneserNeyTest, NoWarnCallbackIsFine) {
@@ -436,15 +351,15 @@ TEST(KneserNeyTest, ModelsNormalize) {
   for (int order : {1, 2, 3}) {
     auto k = Build(kCorpusK, order);
     ASSERT_TRUE(k.ok());
-    ExpectNormalized(*k, 1e-6);
+    ExpectEveryContextNormalized(*k, 1e-6);
     auto u = Build(kCorpusU, order);
     ASSERT_TRUE(u.ok());
-    ExpectNormalized(*u, 1e-6);
+    ExpectEveryContextNormalized(*u, 1e-6);
   }
   // Orders beyond the sentence lengths, empty lines, a single word.
   auto odd = Build({"", "x", "x y x y", "", "y"}, 6);
   ASSERT_TRUE(odd.ok()) << odd.status().ToString();
-  ExpectNormalized(*odd, 1e-6);
+  ExpectEveryContextNormalized(*odd, 1e-6);
 }
 
 TEST(KneserNeyTest, BrownSampleNormalizes) {
@@ -458,7 +373,7 @@ TEST(KneserNeyTest, BrownSampleNormalizes) {
   while (lines.size() < 150 && reader.Next(&line)) lines.emplace_back(line);
   auto m = Build(lines, 3);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  ExpectNormalized(*m, 1e-6);
+  ExpectEveryContextNormalized(*m, 1e-6);
 }
 
 TEST(KneserNeyTest, EmptyCountsAreAnError) {
@@ -483,32 +398,6 @@ struct ArpaComparison {
   std::string first_problem;
 };
 
-// Finds the entry of ids[0..n) in the model's trie, or returns false.
-class TrieFinder {
- public:
-  explicit TrieFinder(const Model& m) : m_(m) {
-    offsets_.resize(m.order() + 1);
-    for (int n = 2; n <= m.order(); ++n) offsets_[n] = m.trie.ChildOffsets(n);
-  }
-  bool Find(const WordId* ids, int n, EntryIndex* index) const {
-    if (ids[0] >= m_.vocab.size()) return false;
-    EntryIndex e = ids[0];
-    for (int k = 2; k <= n; ++k) {
-      const auto& words = m_.trie.levels[k - 1].words;
-      auto b = words.begin() + offsets_[k][e], end = words.begin() + offsets_[k][e + 1];
-      auto it = std::lower_bound(b, end, ids[k - 1]);
-      if (it == end || *it != ids[k - 1]) return false;
-      e = static_cast<EntryIndex>(it - words.begin());
-    }
-    *index = e;
-    return true;
-  }
-
- private:
-  const Model& m_;
-  std::vector<std::vector<EntryIndex>> offsets_;
-};
-
 // Parses the ARPA text (zstd-compressed is fine) and compares every n-gram
 // with the model. Written here rather than using grams::ReadArpa so that
 // this test checks the estimator against KenLM and nothing else.
@@ -516,7 +405,7 @@ Status CompareWithArpa(const Model& m, const std::string& path, double tolerance
                        ArpaComparison* out) {
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
   io::LineReader reader(in.get());
-  TrieFinder finder(m);
+  test::ModelWalker walker(m);
   std::string_view line;
   int section = -1;  // 0 = \data\, n = \n-grams:
   std::vector<WordId> ids;
@@ -573,10 +462,10 @@ Status CompareWithArpa(const Model& m, const std::string& path, double tolerance
                              std::to_string(section) + "-gram section");
     }
     ++out->seen[section];
-    EntryIndex e;
     bool known = true;
     for (WordId id : ids) known = known && id != Vocabulary::kNotFound;
-    if (!known || !finder.Find(ids.data(), section, &e)) {
+    const EntryIndex e = known ? walker.Find(ids.data(), section) : UINT32_MAX;
+    if (e == UINT32_MAX) {
       ++out->missing;
       problem(std::string(words) + " is not in the model");
       continue;

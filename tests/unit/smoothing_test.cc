@@ -21,19 +21,13 @@
 namespace grams {
 namespace {
 
+using grams::test::CountLines;
 using grams::test::FileExists;
+using grams::test::ModelWalker;
 using grams::test::SharedPath;
 using grams::test::TempDir;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-StatusOr<NgramCounts> CountLines(const std::vector<std::string>& lines, int order) {
-  CountOptions options;
-  options.order = order;
-  Counter counter(options);
-  for (const auto& line : lines) GRAMS_RETURN_IF_ERROR(counter.AddLine(line));
-  return counter.Finish();
-}
 
 StatusOr<Model> Build(const std::vector<std::string>& lines, int order, BuildOptions options,
                       std::vector<std::string>* warnings = nullptr) {
@@ -59,93 +53,11 @@ std::vector<std::string> BrownLines(size_t count) {
   return lines;
 }
 
-std::string NgramText(const Model& m, int n, EntryIndex i) {
-  WordId ids[256];
-  m.trie.Ngram(n, i, ids);
-  std::string s;
-  for (int k = 0; k < n; ++k) {
-    if (k) s += ' ';
-    s += m.vocab.Word(ids[k]);
-  }
-  return s;
-}
-
-// Lookups in a model's trie, and the backoff rule computed from the model's
-// arrays alone (log_prob, log_backoff): nothing of the estimator or of the
-// query code is used.
-class ModelWalker {
- public:
-  explicit ModelWalker(const Model& m) : m_(m) {
-    offsets_.resize(m.order() + 1);
-    for (int n = 2; n <= m.order(); ++n) offsets_[n] = m.trie.ChildOffsets(n);
-  }
-
-  // The entry of words[0..n) at order n, or UINT32_MAX.
-  EntryIndex Find(const WordId* words, int n) const {
-    if (n == 0) return UINT32_MAX;
-    EntryIndex e = words[0];
-    for (int k = 2; k <= n; ++k) {
-      const auto& w = m_.trie.levels[k - 1].words;
-      auto b = w.begin() + offsets_[k][e], end = w.begin() + offsets_[k][e + 1];
-      auto it = std::lower_bound(b, end, words[k - 1]);
-      if (it == end || *it != words[k - 1]) return UINT32_MAX;
-      e = static_cast<EntryIndex>(it - w.begin());
-    }
-    return e;
-  }
-
-  // log10 p(w | h) by the backoff rule.
-  double LogProb(std::vector<WordId> h, WordId w) const {
-    double bo = 0;
-    if (static_cast<int>(h.size()) >= m_.order()) h.erase(h.begin(), h.end() - (m_.order() - 1));
-    for (;;) {
-      std::vector<WordId> hw = h;
-      hw.push_back(w);
-      EntryIndex e = Find(hw.data(), static_cast<int>(hw.size()));
-      if (e != UINT32_MAX) return bo + m_.log_prob[hw.size() - 1][e];
-      if (h.empty()) return -kInf;
-      EntryIndex c = Find(h.data(), static_cast<int>(h.size()));
-      if (c != UINT32_MAX) bo += m_.log_backoff[h.size() - 1][c];
-      h.erase(h.begin());
-    }
-  }
-
-  // Sum over every word but <s> of p(w | h), h a context of the model (or
-  // empty): the children of h, then of its suffixes, then the unigrams, each
-  // word counted at its longest match, times the backoffs passed.
-  double Sum(const std::vector<WordId>& h) const {
-    const size_t V = m_.vocab.size();
-    std::vector<char> seen(V, 0);
-    seen[kBosId] = 1;
-    double sum = 0, bo = 0;
-    for (size_t j = h.size(); j > 0; --j) {
-      const WordId* ctx = h.data() + (h.size() - j);
-      EntryIndex e = Find(ctx, static_cast<int>(j));
-      EXPECT_NE(e, UINT32_MAX) << "a suffix of a context is missing (not suffix-closed)";
-      if (e == UINT32_MAX) return -1;
-      if (static_cast<int>(j) < m_.order()) {
-        const auto& level = m_.trie.levels[j];
-        for (EntryIndex k = offsets_[j + 1][e]; k < offsets_[j + 1][e + 1]; ++k) {
-          if (seen[level.words[k]]) continue;
-          seen[level.words[k]] = 1;
-          sum += std::pow(10.0, bo + m_.log_prob[j][k]);
-        }
-        bo += m_.log_backoff[j - 1][e];
-      }
-    }
-    for (WordId w = 0; w < V; ++w)
-      if (!seen[w]) sum += std::pow(10.0, bo + m_.log_prob[0][w]);
-    return sum;
-  }
-
- private:
-  const Model& m_;
-  std::vector<std::vector<EntryIndex>> offsets_;
-};
-
-// The empty context and about `per_order` contexts of every order below the
-// highest (evenly spaced through the trie, plus the one with most children)
-// sum to one. Returns the number of contexts checked.
+// The normalization check on a sample (test_util.h's
+// ExpectEveryContextNormalized checks every context): the empty context and
+// about `per_order` contexts of every order below the highest (evenly spaced
+// through the trie, plus the one with most children) sum to one. Returns the
+// number of contexts checked.
 size_t ExpectNormalized(const Model& m, double tolerance, size_t per_order,
                         const std::string& what) {
   ModelWalker walker(m);
@@ -168,7 +80,7 @@ size_t ExpectNormalized(const Model& m, double tolerance, size_t per_order,
       m.trie.Ngram(n, i, h.data());
       ++checked;
       const double sum = walker.Sum(h);
-      EXPECT_NEAR(sum, 1.0, tolerance) << what << ": context '" << NgramText(m, n, i) << "'";
+      EXPECT_NEAR(sum, 1.0, tolerance) << what << ": context '" << test::NgramString(m, n, i) << "'";
       if (std::fabs(sum - 1.0) > tolerance) return checked;  // one message is enough
     }
   }
@@ -234,18 +146,9 @@ void ExpectModel(const Model& m, const ExpectedModel& want, const std::string& n
           << "discount " << k + 1 << " of order " << n;
     }
   }
-  std::map<std::string, std::pair<double, double>> got, expected;
-  for (int n = 1; n <= m.order(); ++n) {
-    for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-      got[NgramText(m, n, i)] = {m.log_prob[n - 1][i],
-                                 n < m.order() ? m.log_backoff[n - 1][i] : kNoBackoff};
-    }
-  }
+  std::map<std::string, std::pair<double, double>> got = test::ProbsByNgram(m, kNoBackoff), expected;
   for (const auto& e : want.ngrams) expected[e.ngram] = {e.log_prob, e.log_backoff};
-  std::vector<std::string> got_keys, want_keys;
-  for (const auto& kv : got) got_keys.push_back(kv.first);
-  for (const auto& kv : expected) want_keys.push_back(kv.first);
-  ASSERT_EQ(got_keys, want_keys) << "different n-gram sets";
+  ASSERT_EQ(test::KeysOf(got), test::KeysOf(expected)) << "different n-gram sets";
   for (const auto& [ngram, value] : expected) {
     ExpectNear(got[ngram].first, value.first, "log10 p of '" + ngram + "'");
     ExpectNear(got[ngram].second, value.second, "log10 backoff of '" + ngram + "'");
@@ -582,7 +485,7 @@ TEST(PruningTest, KatzGtMinKeepsContextsAndSuffixes) {
   for (EntryIndex i = 0; i < m->trie.levels[2].size(); ++i) {
     WordId ids[3];
     m->trie.Ngram(3, i, ids);
-    EXPECT_NE(walker.Find(ids + 1, 2), UINT32_MAX) << "suffix of '" << NgramText(*m, 3, i) << "'";
+    EXPECT_NE(walker.Find(ids + 1, 2), UINT32_MAX) << "suffix of '" << test::NgramString(*m, 3, i) << "'";
   }
   ExpectNormalized(*m, 1e-6, 100, "katz gt-min 1 3 1");
 }
@@ -739,7 +642,7 @@ TEST(EntropyPruningTest, HalfTheTrigramsForAFewPercentOfPerplexity) {
     WordId ids[3];
     for (EntryIndex i = 0; i < pruned->trie.levels[n - 1].size(); i += 97) {
       pruned->trie.Ngram(n, i, ids);
-      ASSERT_NE(walker.Find(ids + 1, n - 1), UINT32_MAX) << NgramText(*pruned, n, i);
+      ASSERT_NE(walker.Find(ids + 1, n - 1), UINT32_MAX) << test::NgramString(*pruned, n, i);
     }
   }
   // A larger threshold prunes more.

@@ -939,59 +939,9 @@ TEST(UnitsTest, StreamPerplexityEqualsScoringOneSpan) {
 
 // ------------------------------------------------------ Kneser-Ney on chars
 
-// log10 p(w | h) by the backoff rule from a model's numbers alone.
-class BackoffQuery {
- public:
-  explicit BackoffQuery(const Model& m) : m_(m) {
-    for (int n = 1; n <= m.order(); ++n) {
-      std::vector<WordId> ids(n);
-      for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-        m.trie.Ngram(n, i, ids.data());
-        entries_[ids] = {n, i};
-      }
-    }
-  }
-  double Prob(std::vector<WordId> h, WordId w) const {
-    double backoff = 0;
-    for (;;) {
-      std::vector<WordId> hw = h;
-      hw.push_back(w);
-      if (static_cast<int>(hw.size()) <= m_.order()) {
-        auto it = entries_.find(hw);
-        if (it != entries_.end()) return std::pow(10.0, backoff + m_.log_prob[it->second.first - 1][it->second.second]);
-      }
-      if (h.empty()) return 0;
-      auto ctx = entries_.find(h);
-      if (ctx != entries_.end() && ctx->second.first < m_.order()) {
-        backoff += m_.log_backoff[ctx->second.first - 1][ctx->second.second];
-      }
-      h.erase(h.begin());
-    }
-  }
-  double Sum(const std::vector<WordId>& h) const {
-    double sum = 0;
-    for (WordId w = 0; w < m_.vocab.size(); ++w)
-      if (w != kBosId) sum += Prob(h, w);
-    return sum;
-  }
-
- private:
-  const Model& m_;
-  std::map<std::vector<WordId>, std::pair<int, EntryIndex>> entries_;
-};
-
-// Every context (or every `step`-th of each order) sums to one.
-void ExpectNormalized(const Model& m, size_t step = 1) {
-  BackoffQuery q(m);
-  EXPECT_NEAR(q.Sum({}), 1.0, 1e-6);
-  for (int n = 1; n < m.order(); ++n) {
-    std::vector<WordId> h(n);
-    for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); i += static_cast<EntryIndex>(step)) {
-      m.trie.Ngram(n, i, h.data());
-      ASSERT_NEAR(q.Sum(h), 1.0, 1e-6) << Show(NgramOf(m.trie, m.vocab, n, i));
-    }
-  }
-}
+// ExpectEveryContextNormalized (test_util.h): every context (or every
+// step-th of each order) sums to one, by the backoff rule from the model's
+// numbers alone.
 
 TEST(UnitsTest, KneserNeyOnFewDistinctCharactersFallsBackAndNormalizes) {
   struct Case {
@@ -1021,7 +971,7 @@ TEST(UnitsTest, KneserNeyOnFewDistinctCharactersFallsBackAndNormalizes) {
       EXPECT_FALSE(warnings.empty());
     }
     for (const auto& w : warnings) EXPECT_NE(w.find("fallback"), std::string::npos) << w;
-    ExpectNormalized(*model);
+    test::ExpectEveryContextNormalized(*model, 1e-6);
   }
 }
 
@@ -1031,12 +981,12 @@ TEST(UnitsTest, CharModelsOfRealTextNormalize) {
   ASSERT_TRUE(counts.ok());
   auto model = Build(*counts);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  ExpectNormalized(*model, 7);  // sampled contexts
+  test::ExpectEveryContextNormalized(*model, 1e-6, 7);  // sampled contexts
   auto stream = CountText(text, Settings(Unit::kByte, Boundaries::kNone), 6);
   ASSERT_TRUE(stream.ok());
   auto smodel = Build(*stream);
   ASSERT_TRUE(smodel.ok()) << smodel.status().ToString();
-  ExpectNormalized(*smodel, 7);
+  test::ExpectEveryContextNormalized(*smodel, 1e-6, 7);
 }
 
 // ------------------------------------------------------------ high orders
