@@ -51,6 +51,8 @@ int Main(int argc, char** argv) {
       ("min-count", po::value<int64_t>()->value_name("N"),
        "with --text: the key gram list: only n-grams seen at least N times, most "
        "frequent first in each order")
+      ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
+       "counting threads (0 = one per core); the output is the same for any N")
       ("merge", "FILE... are counts files (same order and tokenization) to add together "
                 "into one, as if their texts had been counted at once")
       ("top", po::value<int64_t>()->value_name("K"),
@@ -69,6 +71,8 @@ int Main(int argc, char** argv) {
 
   CountOptions options;
   options.order = cl.Get<int>("order");
+  options.threads = cl.Get<int>("threads");
+  if (options.threads < 0 || options.threads > 64) return UsageError("--threads must be between 0 and 64");
   if (options.order < 1 || options.order > kMaxOrder) {
     return UsageError("--order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
                       std::to_string(options.order));

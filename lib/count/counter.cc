@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <thread>
 
 #include "grams/counts.h"
 #include "io/file.h"
@@ -134,7 +135,11 @@ class Counter::Impl {
                                  ", not " + std::to_string(options.order));
       options_.order = 1;
     }
-    tables_.resize(options_.order > 1 ? options_.order - 1 : 0);
+    int threads = options_.threads > 0 ? options_.threads
+                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::min(threads, 64);
+    parts_.assign(threads, std::vector<OrderTable>(options_.order > 1 ? options_.order - 1 : 0));
+    scratch_.resize(threads);
     unigram_counts_.assign(kNumReservedWords, 0);
     batch_.reserve(kBatchTokens + 1024);
     limits_.reserve(kBatchTokens + 1024);
@@ -202,7 +207,8 @@ class Counter::Impl {
       // No order has more distinct n-grams than the text has units, and a
       // unit takes at least one byte.
       const size_t max_windows = static_cast<size_t>(in->size_hint()) + 2;
-      for (auto& table : tables_) table.Reserve(max_windows);
+      for (auto& tables : parts_)
+        for (auto& table : tables) table.Reserve(max_windows / parts_.size() + 1024);
     }
     io::LineReader reader(in.get());
     std::string_view line;
@@ -242,17 +248,24 @@ class Counter::Impl {
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
     for (WordId id = 0; id < c.vocab.size(); ++id) unigram_counts_[word_map[id]] += c.counts[0][id];
     bool overflow = false;
-    std::vector<uint32_t> prev, cur;  // the file's order n-1 / n index -> table index
+    // The file's order n-1 / n entries -> (partition, index in its table).
+    std::vector<uint32_t> prev, cur;
+    std::vector<uint8_t> prev_part, cur_part;
     for (int n = 2; n <= c.order(); ++n) {
       const TrieLevel& level = c.trie.levels[n - 1];
-      OrderTable& table = tables_[n - 2];
       cur.resize(level.size());
+      cur_part.resize(level.size());
       for (size_t i = 0; i < level.size(); ++i) {
-        const uint32_t parent = n == 2 ? word_map[level.parents[i]] : prev[level.parents[i]];
+        const EntryIndex fp = level.parents[i];
+        const int part = n == 2 ? PartOf(word_map[fp]) : prev_part[fp];
+        const uint32_t parent = n == 2 ? word_map[fp] : prev[fp];
         const uint32_t word = word_map[level.words[i]];
-        cur[i] = table.Increment(parent, word, KeyHash(parent, word), &overflow, c.counts[n - 1][i]);
+        cur[i] = parts_[part][n - 2].Increment(parent, word, KeyHash(parent, word), &overflow,
+                                               c.counts[n - 1][i]);
+        cur_part[i] = static_cast<uint8_t>(part);
       }
       prev.swap(cur);
+      prev_part.swap(cur_part);
     }
     sentences_ += c.sentences;
     tokens_counted_ += c.tokens;
@@ -275,37 +288,17 @@ class Counter::Impl {
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
     for (size_t i = 0; i < n_tokens; ++i)
       if (done_[i] == 0) ++unigram_counts_[batch_[i]];
-    // prev[i]: index of the (n-1)-gram starting at i; for n = 2 the word id.
-    prev_.assign(batch_.begin(), batch_.end());
-    active_.clear();
-    for (uint32_t i = 0; i < n_tokens; ++i)
-      if (i + 2 <= limits_[i]) active_.push_back(i);
-    bool overflow = false;
-    for (int n = 2; n <= options_.order && !active_.empty(); ++n) {
-      OrderTable& table = tables_[n - 2];
-      const size_t m = active_.size();
-      hashes_.resize(m);
-      for (size_t j = 0; j < m; ++j) {
-        uint32_t i = active_[j];
-        hashes_[j] = KeyHash(prev_[i], batch_[i + n - 1]);
-      }
-      for (size_t j = 0; j < m; ++j) {
-        if (j + kPrefetchDistance < m) table.Prefetch(hashes_[j + kPrefetchDistance]);
-        if (j + kPrefetchDistance / 2 < m) table.PrefetchEntry(hashes_[j + kPrefetchDistance / 2]);
-        uint32_t i = active_[j];
-        if (n <= done_[i]) {  // counted in the previous batch: only find it
-          prev_[i] = table.Find(prev_[i], batch_[i + n - 1], hashes_[j]);
-        } else {
-          prev_[i] = table.Increment(prev_[i], batch_[i + n - 1], hashes_[j], &overflow);
-        }
-      }
-      // Keep the positions that still have room for an (n+1)-gram.
-      size_t k = 0;
-      for (size_t j = 0; j < m; ++j) {
-        uint32_t i = active_[j];
-        if (i + n + 1 <= limits_[i]) active_[k++] = i;
-      }
-      active_.resize(k);
+    // Every window belongs to the partition of its first word; partitions
+    // count on their own threads, into their own tables.
+    const int parts = static_cast<int>(parts_.size());
+    std::vector<char> overflow(parts, 0);
+    if (parts == 1) {
+      CountPartition(0, &overflow[0]);
+    } else {
+      std::vector<std::thread> workers;
+      for (int p = 1; p < parts; ++p) workers.emplace_back([this, p, &overflow] { CountPartition(p, &overflow[p]); });
+      CountPartition(0, &overflow[0]);
+      for (auto& w : workers) w.join();
     }
     // Carry an open stream's tail.
     size_t keep = 0;
@@ -318,11 +311,66 @@ class Counter::Impl {
     batch_.resize(keep);
     done_.resize(keep);
     limits_.assign(keep, kOpen);
-    if (overflow) {
-      return ResourceExhausted("too much text for one in-memory count: an n-gram count or the "
-                               "number of distinct n-grams of one order exceeds 2^32-1");
+    for (char o : overflow) {
+      if (o) {
+        return ResourceExhausted("too much text for one in-memory count: an n-gram count or the "
+                                 "number of distinct n-grams of one order exceeds 2^32-1");
+      }
     }
     return Status::OK();
+  }
+
+  // The partition of the n-grams whose first word is `w`.
+  int PartOf(WordId w) const {
+    if (parts_.size() == 1) return 0;
+    return static_cast<int>(((static_cast<uint64_t>(w) * 0x9E3779B97F4A7C15ULL) >> 32) % parts_.size());
+  }
+
+  // Counts the batch's windows of orders >= 2 that start in partition p.
+  void CountPartition(int p, char* overflow_out) {
+    Scratch& sc = scratch_[p];
+    std::vector<OrderTable>& tables = parts_[p];
+    const size_t n_tokens = batch_.size();
+    // active[j]: a window start; prev[j]: index of its (n-1)-gram (for n = 2
+    // the word id).
+    sc.active.clear();
+    sc.prev.clear();
+    for (uint32_t i = 0; i < n_tokens; ++i) {
+      if (i + 2 <= limits_[i] && PartOf(batch_[i]) == p) {
+        sc.active.push_back(i);
+        sc.prev.push_back(batch_[i]);
+      }
+    }
+    bool overflow = false;
+    for (int n = 2; n <= options_.order && !sc.active.empty(); ++n) {
+      OrderTable& table = tables[n - 2];
+      const size_t m = sc.active.size();
+      sc.hashes.resize(m);
+      for (size_t j = 0; j < m; ++j) sc.hashes[j] = KeyHash(sc.prev[j], batch_[sc.active[j] + n - 1]);
+      for (size_t j = 0; j < m; ++j) {
+        if (j + kPrefetchDistance < m) table.Prefetch(sc.hashes[j + kPrefetchDistance]);
+        if (j + kPrefetchDistance / 2 < m) table.PrefetchEntry(sc.hashes[j + kPrefetchDistance / 2]);
+        const uint32_t i = sc.active[j];
+        if (n <= done_[i]) {  // counted in the previous batch: only find it
+          sc.prev[j] = table.Find(sc.prev[j], batch_[i + n - 1], sc.hashes[j]);
+        } else {
+          sc.prev[j] = table.Increment(sc.prev[j], batch_[i + n - 1], sc.hashes[j], &overflow);
+        }
+      }
+      // Keep the positions that still have room for an (n+1)-gram.
+      size_t k = 0;
+      for (size_t j = 0; j < m; ++j) {
+        const uint32_t i = sc.active[j];
+        if (i + n + 1 <= limits_[i]) {
+          sc.active[k] = i;
+          sc.prev[k] = sc.prev[j];
+          ++k;
+        }
+      }
+      sc.active.resize(k);
+      sc.prev.resize(k);
+    }
+    *overflow_out = overflow;
   }
 
   StatusOr<NgramCounts> Finish() {
@@ -366,56 +414,76 @@ class Counter::Impl {
     std::vector<Count>().swap(unigram_counts_);
 
     // The hash slots are done with: release them all before sorting.
-    for (auto& table : tables_) table.ReleaseSlots();
-    // perm[old index] = new index, for the order below the one being sorted.
+    for (auto& tables : parts_)
+      for (auto& table : tables) table.ReleaseSlots();
+    // An entry's global index: its partition's offset plus its index there.
+    // perm[global index] = new index, for the order below the one being sorted.
+    const int parts = static_cast<int>(parts_.size());
     const std::vector<uint32_t> word_map = new_id;
     std::vector<uint32_t> perm = std::move(new_id);
+    std::vector<size_t> lower_offset(parts, 0);  // order n-1; unigrams are global already
     for (int n = 2; n <= options_.order; ++n) {
-      OrderTable& table = tables_[n - 2];
-      std::vector<CountEntry>& entries = table.entries();
+      std::vector<size_t> offset(parts + 1, 0);
+      for (int p = 0; p < parts; ++p) offset[p + 1] = offset[p] + parts_[p][n - 2].size();
+      const size_t m = offset[parts];
       const size_t parents = out.trie.levels[n - 2].size();
-      const size_t m = entries.size();
+      if (m > OrderTable::kMaxEntries) {
+        return ResourceExhausted("too many distinct n-grams of order " + std::to_string(n) +
+                                 " for one in-memory count");
+      }
+      // Keys and counts in global order; each partition's entries go as soon
+      // as they are read.
+      const int pbits = BitsFor(parents), wbits = BitsFor(V), ibits = BitsFor(m);
+      const bool packed = pbits + wbits + ibits <= 64;
+      std::vector<uint64_t> keys;
+      std::vector<KeyValue> wide_keys;
+      (packed ? keys.resize(m) : wide_keys.resize(m));
+      std::vector<uint32_t> counts32(m);
+      for (int p = 0; p < parts; ++p) {
+        std::vector<CountEntry>& entries = parts_[p][n - 2].entries();
+        for (size_t idx = 0; idx < entries.size(); ++idx) {
+          const CountEntry& e = entries[idx];
+          const uint64_t g = offset[p] + idx;
+          const uint64_t parent = perm[(n == 2 ? 0 : lower_offset[p]) + e.parent];
+          if (packed) {
+            keys[g] = ((parent << wbits | word_map[e.word]) << ibits) | g;
+          } else {
+            wide_keys[g] = {parent << 32 | word_map[e.word], static_cast<uint32_t>(g)};
+          }
+          counts32[g] = e.count;
+        }
+        parts_[p][n - 2].Release();
+      }
+      std::vector<uint32_t>().swap(perm);
       TrieLevel& level = out.trie.levels[n - 1];
       level.words.resize(m);
       level.parents.resize(m);
       std::vector<Count>& counts = out.counts[n - 1];
       counts.resize(m);
       std::vector<uint32_t> next_perm(m);
-      const int pbits = BitsFor(parents), wbits = BitsFor(V), ibits = BitsFor(m);
-      if (pbits + wbits + ibits <= 64) {
-        // Sort packed (new parent, new word, old index) words in place.
-        std::vector<uint64_t> keys(m);
-        for (uint32_t idx = 0; idx < m; ++idx) {
-          const CountEntry& e = entries[idx];
-          keys[idx] = ((static_cast<uint64_t>(perm[e.parent]) << wbits | word_map[e.word]) << ibits) | idx;
-        }
-        SortInPlace64(&keys);
+      if (packed) {
+        SortInPlace64(&keys, parts);
         const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
         for (uint32_t k = 0; k < m; ++k) {
           const uint64_t v = keys[k];
-          const uint32_t idx = static_cast<uint32_t>(v & imask);
+          const uint32_t g = static_cast<uint32_t>(v & imask);
           level.words[k] = static_cast<WordId>((v >> ibits) & wmask);
           level.parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
-          counts[k] = entries[idx].count;
-          next_perm[idx] = k;
+          counts[k] = counts32[g];
+          next_perm[g] = k;
         }
       } else {
-        std::vector<KeyValue> keys(m);
-        for (uint32_t idx = 0; idx < m; ++idx) {
-          const CountEntry& e = entries[idx];
-          keys[idx] = {static_cast<uint64_t>(perm[e.parent]) << 32 | word_map[e.word], idx};
-        }
-        RadixSortByKey(&keys);
+        RadixSortByKey(&wide_keys);
         for (uint32_t k = 0; k < m; ++k) {
-          const uint32_t idx = keys[k].value;
-          level.words[k] = static_cast<WordId>(keys[k].key & 0xffffffffu);
-          level.parents[k] = static_cast<EntryIndex>(keys[k].key >> 32);
-          counts[k] = entries[idx].count;
-          next_perm[idx] = k;
+          const uint32_t g = wide_keys[k].value;
+          level.words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
+          level.parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
+          counts[k] = counts32[g];
+          next_perm[g] = k;
         }
       }
-      table.Release();
       perm.swap(next_perm);
+      for (int p = 0; p < parts; ++p) lower_offset[p] = offset[p];
     }
     return out;
   }
@@ -425,11 +493,16 @@ class Counter::Impl {
   Status invalid_;  // set when the options are unusable; every call returns it
   Vocabulary vocab_;
   std::vector<Count> unigram_counts_;
-  std::vector<OrderTable> tables_;
+  // parts_[p][n-2]: partition p's table of order n. One partition per
+  // counting thread.
+  std::vector<std::vector<OrderTable>> parts_;
+  struct Scratch {
+    std::vector<uint32_t> active, prev;
+    std::vector<uint64_t> hashes;
+  };
+  std::vector<Scratch> scratch_;
   std::vector<WordId> batch_;
   std::vector<uint32_t> limits_;  // per batch position: end of its sentence
-  std::vector<uint32_t> prev_, active_;
-  std::vector<uint64_t> hashes_;
   uint64_t sentences_ = 0, tokens_counted_ = 0;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<std::string_view> tokens_;

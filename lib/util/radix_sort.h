@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 namespace grams {
@@ -48,7 +49,7 @@ inline void RadixSortByKey(std::vector<KeyValue>* items) {
 // pass that permutes values into 2048 buckets by cycle swaps (American flag
 // sort), then std::sort inside each bucket, which is small and in cache. No
 // scratch array, so sorting a big array costs no extra memory.
-inline void SortInPlace64(std::vector<uint64_t>* items) {
+inline void SortInPlace64(std::vector<uint64_t>* items, int threads = 1) {
   const size_t n = items->size();
   if (n < 2) return;
   uint64_t max_key = 0;
@@ -73,9 +74,31 @@ inline void SortInPlace64(std::vector<uint64_t>* items) {
       a[next[b]++] = v;
     }
   }
-  for (size_t b = 0; b < kBuckets; ++b) {
-    if (begin[b + 1] - begin[b] > 1) std::sort(a + begin[b], a + begin[b + 1]);
+  // The buckets are independent: sort them on `threads` threads, each taking
+  // a contiguous run of buckets holding about its share of the items.
+  auto sort_buckets = [&](size_t from, size_t to) {
+    for (size_t b = from; b < to; ++b) {
+      if (begin[b + 1] - begin[b] > 1) std::sort(a + begin[b], a + begin[b + 1]);
+    }
+  };
+  if (threads <= 1 || n < (size_t{1} << 16)) {
+    sort_buckets(0, kBuckets);
+    return;
   }
+  std::vector<std::thread> workers;
+  size_t from = 0;
+  for (int t = 1; t <= threads; ++t) {
+    size_t to = from;
+    const size_t target = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+    while (to < kBuckets && (t == threads || begin[to] < target)) ++to;
+    if (t == threads) {
+      sort_buckets(from, to);
+    } else {
+      workers.emplace_back(sort_buckets, from, to);
+    }
+    from = to;
+  }
+  for (auto& w : workers) w.join();
 }
 
 // Number of bits needed to hold every value in [0, n).

@@ -38,6 +38,10 @@ struct GRAMS_EXPORT NgramCounts {
 struct GRAMS_EXPORT CountOptions {
   int order = 3;                 // 1..kMaxOrder
   TokenizerSettings tokenizer;   // how lines become units
+  // Counting threads; 0 = one per core. The counts (and files) are the same
+  // whatever the number: n-grams are split among threads by their first
+  // word, and every output is sorted canonically.
+  int threads = 0;
 };
 
 // Counts every n-gram of orders 1..order in the text, each line a sentence
