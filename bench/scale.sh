@@ -23,9 +23,10 @@ SCALE=${SCALE:-${GRAMS_SHARED_DIR:-$here/../shared}/corpora/scale/scale.txt.zst}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 zstd -dcq "$SCALE" > "$work/x1.txt"
-base_lines=$(wc -l < "$work/x1.txt")
+base_tokens=$(awk '{ t += NF + 1 } END { print t }' "$work/x1.txt")
 
-# Seeded synthetic text: sentences of 5-30 words from a 200k-word Zipf vocabulary.
+# Seeded synthetic text: sentences of 5-30 words (17.5 + </s> tokens on
+# average) from a 200k-word Zipf-like vocabulary.
 synth() {  # synth SEED LINES
   awk -v seed="$1" -v lines="$2" 'BEGIN {
     srand(seed); V = 200000; H = 0
@@ -48,7 +49,7 @@ for size in $SIZES; do
   input="$work/x$size.txt"
   if [ "$size" != 1 ]; then
     cp "$work/x1.txt" "$input"
-    synth "$size" $(( base_lines * (size - 1) )) >> "$input"
+    synth "$size" $(( base_tokens * (size - 1) * 2 / 37 )) >> "$input"
   fi
   tokens=$(awk '{ t += NF + 1 } END { print t }' "$input")
   runs=$RUNS
