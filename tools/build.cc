@@ -145,8 +145,10 @@ void AddOptions(CommandLine* cl) {
       ("tune", po::value<std::string>()->value_name("DEV"),
        "mkn, kn (interpolated): choose the discounts that minimize the perplexity of the "
        "text DEV, and report it before and after")
+      ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
       ("verbose,v",
-       "print the method, and per order the number of n-grams and the discounts, to stderr");
+       "print the method, per order the number of n-grams and the discounts, and each "
+       "stage's time and the peak memory, to stderr");
   // clang-format on
   cl->AddPositional("counts", 1);
   cl->set_epilog(
@@ -298,8 +300,11 @@ int Main(int argc, char** argv) {
         "refusing to read a binary counts file from a terminal; give COUNTS or pipe one in");
   }
 
+  ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
+  options.progress = progress.callback();
   Model model;
   if (from_arpa) {
+    progress.Stage("reading " + input);
     auto read = ReadArpa(input);
     if (!read.ok()) return ReportError(read.status());
     model = std::move(read).value();
@@ -322,6 +327,7 @@ int Main(int argc, char** argv) {
       options.limit_vocab = true;
       options.vocab = std::move(words).value();
     }
+    progress.Stage("reading " + (input == "-" ? std::string("<stdin>") : input));
     auto counts = ReadCountsFile(input);
     if (!counts.ok()) return ReportError(counts.status());
     // Warnings are held back until the model is built: after an error
@@ -340,14 +346,18 @@ int Main(int argc, char** argv) {
     model = std::move(built).value();
     if (cl.Has("tune")) model.info.emplace_back("tuned_on_dev", "1");
   }
+  progress.Done();
   if (cl.Has("verbose")) PrintSummary(model);
 
   if (to_model) {
+    progress.Stage("writing " + (model_path == "-" ? std::string("<stdout>") : model_path));
     if (Status s = WriteModelFile(model, model_path); !s.ok()) return ReportError(s);
   }
   if (to_arpa) {
+    progress.Stage("writing " + (arpa_path == "-" ? std::string("<stdout>") : arpa_path));
     if (Status s = WriteArpa(model, arpa_path); !s.ok()) return ReportError(s);
   }
+  progress.Done();
   return kExitOk;
 }
 

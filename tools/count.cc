@@ -51,6 +51,8 @@ int Main(int argc, char** argv) {
       ("min-count", po::value<int64_t>()->value_name("N"),
        "with --text: the key gram list: only n-grams seen at least N times, most "
        "frequent first in each order")
+      ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
+      ("verbose,v", "print each stage's time and the peak memory to stderr")
       ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
        "counting threads (0 = one per core); the output is the same for any N")
       ("merge", "FILE... are counts files (same order and tokenization) to add together "
@@ -122,14 +124,18 @@ int Main(int argc, char** argv) {
     }
     if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
   }
+  ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
+  options.progress = progress.callback();
   auto counts = merge ? MergeCountFiles(inputs) : CountFiles(inputs, options);
   if (!counts.ok()) return ReportError(counts.status());
   // --min-count N (even 1) asks for the key gram list, sorted by count.
   if (cl.Has("min-count")) min_count = std::max<int64_t>(min_count, 1);
+  progress.Stage(std::string("writing ") + (output == "-" ? "<stdout>" : output));
   Status s = text ? WriteCountsText(*counts, output, static_cast<Count>(min_count),
                                    static_cast<size_t>(top))
                   : WriteCountsFile(*counts, output);
   if (!s.ok()) return ReportError(s);
+  progress.Done();
   return kExitOk;
 }
 

@@ -212,9 +212,19 @@ class Counter::Impl {
     }
     io::LineReader reader(in.get());
     std::string_view line;
+    Progress progress{"counting " + in->name(), 0,
+                      in->size_hint() > 0 ? static_cast<uint64_t>(in->size_hint()) : 0, "bytes"};
     while (reader.Next(&line)) {
       GRAMS_RETURN_IF_ERROR(AddLine(line, reader.newline(), reader.name(), reader.line_number(),
                                     reader.line_offset()));
+      if (options_.progress && (reader.line_number() & 0x3fff) == 0) {
+        progress.done = reader.line_offset();
+        options_.progress(progress);
+      }
+    }
+    if (options_.progress) {
+      progress.done = progress.total ? progress.total : reader.line_offset();
+      options_.progress(progress);
     }
     if (!reader.status().ok()) return reader.status();
     return Status::OK();
@@ -423,6 +433,10 @@ class Counter::Impl {
     std::vector<uint32_t> perm = std::move(new_id);
     std::vector<size_t> lower_offset(parts, 0);  // order n-1; unigrams are global already
     for (int n = 2; n <= options_.order; ++n) {
+      if (options_.progress) {
+        options_.progress(Progress{"sorting", static_cast<uint64_t>(n - 2),
+                                   static_cast<uint64_t>(options_.order - 1), "orders"});
+      }
       std::vector<size_t> offset(parts + 1, 0);
       for (int p = 0; p < parts; ++p) offset[p + 1] = offset[p] + parts_[p][n - 2].size();
       const size_t m = offset[parts];

@@ -152,6 +152,7 @@ Status Estimate(NgramCounts&& counts, const BuildOptions& o, Smoother& s, bool i
   std::vector<double> prob, lower_prob;  // p of orders n and n-1
   std::vector<double> alpha;             // per-context scratch
   for (int n = 1; n <= N; ++n) {
+    if (o.progress) o.progress(Progress{"estimating", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(N), "orders"});
     const TrieLevel& level = trie.levels[n - 1];
     const size_t m = level.size();
     if (n >= 2 && links[n].empty())

@@ -1,6 +1,10 @@
 #include "common/cli.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include <charconv>
 #include <cmath>
@@ -18,6 +22,90 @@ namespace {
 std::string g_tool_name = "grams";
 
 }  // namespace
+
+namespace {
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string HumanBytes(double b) {
+  char buf[32];
+  if (b >= 1e9) {
+    std::snprintf(buf, sizeof(buf), "%.2f GB", b / 1e9);
+  } else if (b >= 1e6) {
+    std::snprintf(buf, sizeof(buf), "%.1f MB", b / 1e6);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.0f kB", b / 1e3);
+  }
+  return buf;
+}
+}  // namespace
+
+// The display whose line is on the terminal, which messages clear first.
+static ProgressDisplay* g_progress = nullptr;
+
+ProgressDisplay::ProgressDisplay(bool quiet, bool verbose)
+    : show_(!quiet && isatty(2) == 1), verbose_(verbose) {
+  g_progress = this;
+}
+
+ProgressDisplay::~ProgressDisplay() {
+  Done();
+  if (g_progress == this) g_progress = nullptr;
+}
+
+void ProgressDisplay::ClearLine() {
+  if (drawn_) {
+    std::fputs("\r\033[K", stderr);
+    drawn_ = false;
+  }
+}
+
+void ProgressDisplay::Update(const Progress& p) {
+  const double now = Now();
+  if (p.stage != stage_) {
+    EndStage();
+    stage_ = p.stage;
+    stage_start_ = now;
+    last_draw_ = 0;
+  }
+  if (!show_ || now - last_draw_ < 0.2) return;
+  last_draw_ = now;
+  std::string line = "\r\033[K" + g_tool_name + ": " + p.stage;
+  const double elapsed = now - stage_start_;
+  if (std::string(p.unit) == "orders") {
+    if (p.total) line += ": order " + std::to_string(p.done + 1) + " of " + std::to_string(p.total);
+  } else if (p.done > 0) {
+    line += ": " + HumanBytes(static_cast<double>(p.done));
+    if (p.total) {
+      line += " of " + HumanBytes(static_cast<double>(p.total)) + " (" +
+              std::to_string(p.done * 100 / p.total) + "%)";
+    }
+    if (elapsed > 0.05) {
+      const double rate = static_cast<double>(p.done) / elapsed;
+      line += ", " + HumanBytes(rate) + "/s";
+      if (p.total > p.done && rate > 0) {
+        line += ", ETA " + std::to_string(static_cast<long>((p.total - p.done) / rate + 0.5)) + " s";
+      }
+    }
+  }
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void ProgressDisplay::EndStage() {
+  ClearLine();
+  if (verbose_ && !stage_.empty()) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    std::fprintf(stderr, "%s: %s: %.3f s, peak RSS so far %.1f MB\n", g_tool_name.c_str(),
+                 stage_.c_str(), Now() - stage_start_, static_cast<double>(ru.ru_maxrss) / 1024.0);
+  }
+  stage_.clear();
+}
+
+void ProgressDisplay::Done() { EndStage(); }
 
 void ReturnFreedMemoryEagerly() {
   // glibc raises its mmap threshold after big frees, after which large
@@ -51,16 +139,19 @@ int ReportError(const Status& status) { return ReportError(status.message()); }
 
 int ReportError(const std::string& message) {
   std::fflush(stdout);
+  if (g_progress) g_progress->ClearLine();
   std::fprintf(stderr, "%s: error: %s\n", g_tool_name.c_str(), message.c_str());
   return kExitFailure;
 }
 
 int UsageError(const std::string& message) {
+  if (g_progress) g_progress->ClearLine();
   std::fprintf(stderr, "%s: error: %s (try --help)\n", g_tool_name.c_str(), message.c_str());
   return kExitUsage;
 }
 
 void Warn(const std::string& message) {
+  if (g_progress) g_progress->ClearLine();
   std::fprintf(stderr, "%s: warning: %s\n", g_tool_name.c_str(), message.c_str());
 }
 

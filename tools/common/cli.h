@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "grams/progress.h"
 #include "grams/status.h"
 
 namespace grams::cli {
@@ -34,6 +35,34 @@ inline constexpr int kContinue = -1;
 // For tools that release large arrays while they run (count, build):
 // return freed memory to the system at once instead of keeping it.
 void ReturnFreedMemoryEagerly();
+
+// Shows the library's progress reports on stderr, redrawn on one line a few
+// times a second, when stderr is a terminal and not `quiet`; with `verbose`,
+// prints each stage's wall time and the process's peak memory when the stage
+// ends (whether or not stderr is a terminal).
+class ProgressDisplay {
+ public:
+  ProgressDisplay(bool quiet, bool verbose);
+  ~ProgressDisplay();
+  // Takes the progress line off the terminal (before a message).
+  void ClearLine();
+  // A report from the library (pass callback() to it).
+  void Update(const Progress& p);
+  // A stage the tool runs itself ("reading counts", "writing ...").
+  void Stage(const std::string& name) { Update(Progress{name, 0, 0, "bytes"}); }
+  // Ends the current stage.
+  void Done();
+  ProgressCallback callback() {
+    return [this](const Progress& p) { Update(p); };
+  }
+
+ private:
+  void EndStage();
+  bool show_, verbose_;
+  std::string stage_;
+  double stage_start_ = 0, last_draw_ = 0;
+  bool drawn_ = false;
+};
 
 int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**));
 

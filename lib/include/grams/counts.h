@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "grams/export.h"
+#include "grams/progress.h"
 #include "grams/settings.h"
 #include "grams/status.h"
 #include "grams/trie.h"
@@ -42,6 +43,9 @@ struct GRAMS_EXPORT CountOptions {
   // whatever the number: n-grams are split among threads by their first
   // word, and every output is sorted canonically.
   int threads = 0;
+  // Called as text is read (stage "counting FILE", bytes) and as orders are
+  // sorted (stage "sorting", orders). May be empty.
+  ProgressCallback progress;
 };
 
 // Counts every n-gram of orders 1..order in the text, each line a sentence

@@ -12,6 +12,7 @@
 
 #include "grams/counts.h"
 #include "grams/export.h"
+#include "grams/progress.h"
 #include "grams/settings.h"
 #include "grams/status.h"
 #include "grams/trie.h"
@@ -65,6 +66,9 @@ GRAMS_EXPORT bool HasInterpolatedForm(Smoothing smoothing);
 struct GRAMS_EXPORT BuildOptions {
   // Called with each warning (e.g. fallback discounts). May be empty.
   std::function<void(const std::string&)> warn;
+  // Called as each order is estimated (stage "estimating", orders). May be
+  // empty.
+  ProgressCallback progress;
 
   Smoothing smoothing = Smoothing::kModifiedKneserNey;
   SmoothingForm form = SmoothingForm::kDefault;
