@@ -125,6 +125,20 @@ class OrderTable {
   uint64_t mask_ = 0;
 };
 
+// Runs fn(0) .. fn(n-1), fn(0) on the calling thread and the others on
+// threads of their own.
+template <typename F>
+void RunOnThreads(int n, F&& fn) {
+  if (n <= 1) {
+    fn(0);
+    return;
+  }
+  std::vector<std::thread> workers;
+  for (int t = 1; t < n; ++t) workers.emplace_back([&fn, t] { fn(t); });
+  fn(0);
+  for (auto& w : workers) w.join();
+}
+
 }  // namespace
 
 class Counter::Impl {
@@ -302,14 +316,7 @@ class Counter::Impl {
     // count on their own threads, into their own tables.
     const int parts = static_cast<int>(parts_.size());
     std::vector<char> overflow(parts, 0);
-    if (parts == 1) {
-      CountPartition(0, &overflow[0]);
-    } else {
-      std::vector<std::thread> workers;
-      for (int p = 1; p < parts; ++p) workers.emplace_back([this, p, &overflow] { CountPartition(p, &overflow[p]); });
-      CountPartition(0, &overflow[0]);
-      for (auto& w : workers) w.join();
-    }
+    RunOnThreads(parts, [this, &overflow](int p) { CountPartition(p, &overflow[p]); });
     // Carry an open stream's tail.
     size_t keep = 0;
     if (!final && stream_open_) keep = std::min<size_t>(options_.order - 1, n_tokens);
@@ -453,7 +460,8 @@ class Counter::Impl {
       std::vector<KeyValue> wide_keys;
       (packed ? keys.resize(m) : wide_keys.resize(m));
       std::vector<uint32_t> counts32(m);
-      for (int p = 0; p < parts; ++p) {
+      // Each partition fills its own range of global indices: one thread each.
+      RunOnThreads(parts, [&](int p) {
         std::vector<CountEntry>& entries = parts_[p][n - 2].entries();
         for (size_t idx = 0; idx < entries.size(); ++idx) {
           const CountEntry& e = entries[idx];
@@ -467,7 +475,7 @@ class Counter::Impl {
           counts32[g] = e.count;
         }
         parts_[p][n - 2].Release();
-      }
+      });
       std::vector<uint32_t>().swap(perm);
       TrieLevel& level = out.trie.levels[n - 1];
       level.words.resize(m);
@@ -478,14 +486,19 @@ class Counter::Impl {
       if (packed) {
         SortInPlace64(&keys, parts);
         const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
-        for (uint32_t k = 0; k < m; ++k) {
-          const uint64_t v = keys[k];
-          const uint32_t g = static_cast<uint32_t>(v & imask);
-          level.words[k] = static_cast<WordId>((v >> ibits) & wmask);
-          level.parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
-          counts[k] = counts32[g];
-          next_perm[g] = k;
-        }
+        // Each thread takes a slice of the sorted keys; the g they write to
+        // are distinct.
+        RunOnThreads(parts, [&](int t) {
+          const size_t from = m * t / parts, to = m * (t + 1) / parts;
+          for (size_t k = from; k < to; ++k) {
+            const uint64_t v = keys[k];
+            const uint32_t g = static_cast<uint32_t>(v & imask);
+            level.words[k] = static_cast<WordId>((v >> ibits) & wmask);
+            level.parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
+            counts[k] = counts32[g];
+            next_perm[g] = static_cast<uint32_t>(k);
+          }
+        });
       } else {
         RadixSortByKey(&wide_keys);
         for (uint32_t k = 0; k < m; ++k) {
