@@ -52,6 +52,14 @@ void ForEachContext(const TrieLevel& level, F&& f) {
   }
 }
 
+// alpha[i] = counts[i] / sum of counts: the relative frequencies of one
+// context's words (maximum likelihood, and Stupid Backoff's scores).
+inline void RelativeFrequencies(const uint64_t* counts, size_t size, double* alpha) {
+  double S = 0;
+  for (size_t i = 0; i < size; ++i) S += static_cast<double>(counts[i]);
+  for (size_t i = 0; i < size; ++i) alpha[i] = static_cast<double>(counts[i]) / S;
+}
+
 // "%.17g" numbers separated by single spaces (how info records parameters).
 std::string FormatNumbers(const std::vector<double>& values);
 std::string FormatNumber(double value);

@@ -23,9 +23,7 @@ class StupidBackoff : public Smoother {
   Status PrepareOrder(int, const std::vector<uint64_t>&) override { return Status::OK(); }
 
   double Context(int, const uint64_t* counts, size_t size, double* alpha) const override {
-    double S = 0;
-    for (size_t i = 0; i < size; ++i) S += static_cast<double>(counts[i]);
-    for (size_t i = 0; i < size; ++i) alpha[i] = static_cast<double>(counts[i]) / S;
+    RelativeFrequencies(counts, size, alpha);
     return 0.0;
   }
 
