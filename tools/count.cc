@@ -126,14 +126,18 @@ int Main(int argc, char** argv) {
   }
   ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
   options.progress = progress.callback();
-  auto counts = merge ? MergeCountFiles(inputs) : CountFiles(inputs, options);
-  if (!counts.ok()) return ReportError(counts.status());
-  // --min-count N (even 1) asks for the key gram list, sorted by count.
-  if (cl.Has("min-count")) min_count = std::max<int64_t>(min_count, 1);
-  progress.Stage(std::string("writing ") + (output == "-" ? "<stdout>" : output));
-  Status s = text ? WriteCountsText(*counts, output, static_cast<Count>(min_count),
-                                   static_cast<size_t>(top))
-                  : WriteCountsFile(*counts, output);
+  Status s;
+  if (text) {
+    auto counts = merge ? MergeCountFiles(inputs) : CountFiles(inputs, options);
+    if (!counts.ok()) return ReportError(counts.status());
+    // --min-count N (even 1) asks for the key gram list, sorted by count.
+    if (cl.Has("min-count")) min_count = std::max<int64_t>(min_count, 1);
+    progress.Stage(std::string("writing ") + (output == "-" ? "<stdout>" : output));
+    s = WriteCountsText(*counts, output, static_cast<Count>(min_count), static_cast<size_t>(top));
+  } else {
+    // Each order is written as soon as it is sorted.
+    s = merge ? MergeCountFilesToFile(inputs, output) : CountFilesToFile(inputs, options, output);
+  }
   if (!s.ok()) return ReportError(s);
   progress.Done();
   return kExitOk;

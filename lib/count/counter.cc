@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "grams/counts.h"
+#include "format/count_file.h"
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
@@ -390,7 +391,21 @@ class Counter::Impl {
     *overflow_out = overflow;
   }
 
-  StatusOr<NgramCounts> Finish() {
+  // Called with each finished order n of `out` (1 first: vocabulary and
+  // unigram counts); it may release that order's arrays, which later orders
+  // do not need.
+  using OrderDone = std::function<Status(NgramCounts* out, int n)>;
+
+  // The number of n-grams of each order (valid until Finish() sorts them).
+  std::vector<uint64_t> OrderSizes() const {
+    std::vector<uint64_t> sizes(options_.order, 0);
+    sizes[0] = vocab_.size();
+    for (const auto& tables : parts_)
+      for (size_t k = 0; k < tables.size(); ++k) sizes[k + 1] += tables[k].size();
+    return sizes;
+  }
+
+  StatusOr<NgramCounts> Finish(const OrderDone& done = nullptr) {
     GRAMS_RETURN_IF_ERROR(invalid_);
     if (stream_open_) {  // close the stream: </s>, and every window may end there
       batch_.push_back(kEosId);
@@ -429,6 +444,7 @@ class Counter::Impl {
     out.counts[0].resize(V);
     for (WordId r = 0; r < V; ++r) out.counts[0][r] = unigram_counts_[by_rank[r]];
     std::vector<Count>().swap(unigram_counts_);
+    if (done) GRAMS_RETURN_IF_ERROR(done(&out, 1));
 
     // The hash slots are done with: release them all before sorting.
     for (auto& tables : parts_)
@@ -439,6 +455,7 @@ class Counter::Impl {
     const std::vector<uint32_t> word_map = new_id;
     std::vector<uint32_t> perm = std::move(new_id);
     std::vector<size_t> lower_offset(parts, 0);  // order n-1; unigrams are global already
+    size_t lower_size = V;  // entries of order n-1 (`done` may have released them)
     for (int n = 2; n <= options_.order; ++n) {
       if (options_.progress) {
         options_.progress(Progress{"sorting", static_cast<uint64_t>(n - 2),
@@ -447,7 +464,7 @@ class Counter::Impl {
       std::vector<size_t> offset(parts + 1, 0);
       for (int p = 0; p < parts; ++p) offset[p + 1] = offset[p] + parts_[p][n - 2].size();
       const size_t m = offset[parts];
-      const size_t parents = out.trie.levels[n - 2].size();
+      const size_t parents = lower_size;
       if (m > OrderTable::kMaxEntries) {
         return ResourceExhausted("too many distinct n-grams of order " + std::to_string(n) +
                                  " for one in-memory count");
@@ -511,6 +528,8 @@ class Counter::Impl {
       }
       perm.swap(next_perm);
       for (int p = 0; p < parts; ++p) lower_offset[p] = offset[p];
+      lower_size = m;
+      if (done) GRAMS_RETURN_IF_ERROR(done(&out, n));
     }
     return out;
   }
@@ -554,7 +573,32 @@ Status Counter::AddCounts(const NgramCounts& counts, const std::string& name) {
   return impl_->AddCounts(counts, name);
 }
 
-StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths) {
+Status Counter::FinishToFile(const std::string& path) {
+  std::unique_ptr<CountsFileWriter> writer;
+  std::vector<uint64_t> sizes;
+  Impl* impl = impl_.get();
+  auto written = impl_->Finish([&](NgramCounts* out, int n) -> Status {
+    if (n == 1) {
+      sizes = impl->OrderSizes();
+      GRAMS_ASSIGN_OR_RETURN(writer, CountsFileWriter::Open(path, out->settings, sizes,
+                                                            out->sentences, out->tokens));
+      writer->AddUnigrams(out->vocab, out->counts[0]);
+      return Status::OK();
+    }
+    writer->AddOrder(sizes[n - 2], out->trie.levels[n - 1], out->counts[n - 1]);
+    // Written: the next orders need only its size.
+    out->trie.levels[n - 1] = TrieLevel();
+    std::vector<Count>().swap(out->counts[n - 1]);
+    return Status::OK();
+  });
+  if (!written.ok()) return written.status();
+  if (!writer) return InternalError("counts writer never opened");
+  return writer->Finish();
+}
+
+namespace {
+// Adds the counts files into a new Counter.
+StatusOr<std::unique_ptr<Counter>> MergeInto(const std::vector<std::string>& paths) {
   if (paths.empty()) return InvalidArgument("no counts files to merge");
   std::unique_ptr<Counter> counter;
   for (const auto& path : paths) {
@@ -567,7 +611,28 @@ StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths) {
     }
     GRAMS_RETURN_IF_ERROR(counter->AddCounts(c, path == "-" ? "<stdin>" : path));
   }
+  return counter;
+}
+}  // namespace
+
+StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths) {
+  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths));
   return counter->Finish();
+}
+
+Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out) {
+  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths));
+  return counter->FinishToFile(out);
+}
+
+Status CountFilesToFile(const std::vector<std::string>& inputs, const CountOptions& options,
+                        const std::string& out) {
+  if (options.order < 1 || options.order > kMaxOrder) {
+    return InvalidArgument("order must be between 1 and " + std::to_string(kMaxOrder));
+  }
+  Counter counter(options);
+  for (const auto& path : inputs) GRAMS_RETURN_IF_ERROR(counter.AddFile(path));
+  return counter.FinishToFile(out);
 }
 
 StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,

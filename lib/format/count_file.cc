@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "format/count_file.h"
 #include "format/binary_file.h"
 #include "format/ngram_text.h"
 #include "format/trie_codec.h"
@@ -15,27 +16,46 @@ constexpr int kCountsZstdLevel = 3;
 }
 
 // Appends the words of entry `index` of order n, separated by spaces.
-FileHeader CountsHeader(const NgramCounts& counts) {
+StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
+    const std::string& path, const TokenizerSettings& settings,
+    const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens) {
   FileHeader header;
   header.kind = FileKind::kCounts;
-  header.order = counts.order();
-  header.vocab_size = counts.vocab.size();
-  for (const auto& level : counts.trie.levels) header.ngram_counts.push_back(level.size());
-  header.sentences = counts.sentences;
-  header.tokens = counts.tokens;
-  header.settings = counts.settings.ToKeyValues();
-  return header;
+  header.order = static_cast<uint32_t>(ngram_counts.size());
+  header.vocab_size = ngram_counts.empty() ? 0 : ngram_counts[0];
+  header.ngram_counts = ngram_counts;
+  header.sentences = sentences;
+  header.tokens = tokens;
+  header.settings = settings.ToKeyValues();
+  GRAMS_ASSIGN_OR_RETURN(auto writer, BinaryFileWriter::Open(path, header, kCountsZstdLevel));
+  return std::unique_ptr<CountsFileWriter>(new CountsFileWriter(std::move(writer)));
 }
 
-// Sections: vocabulary, counts of order 1, then for each order n >= 2 its
-// child counts, words and counts.
+void CountsFileWriter::AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts) {
+  writer_->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(vocab));
+  writer_->AddSection(SectionId(SectionType::kCounts, 1), EncodeVarints(counts.data(), counts.size()));
+  next_order_ = 2;
+}
+
+void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
+                                const std::vector<Count>& counts) {
+  const uint32_t n = static_cast<uint32_t>(next_order_++);
+  std::string child_counts, words;
+  EncodeTrieLevel(lower_size, level, &child_counts, &words);
+  writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
+  writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
+  writer_->AddSection(SectionId(SectionType::kCounts, n), EncodeVarints(counts.data(), counts.size()));
+}
+
 Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(auto writer,
-                         BinaryFileWriter::Open(path, CountsHeader(counts), kCountsZstdLevel));
-  WriteVocabAndTrie(writer.get(), counts.vocab, counts.trie, [&](int n) {
-    const std::vector<Count>& c = counts.counts[n - 1];
-    writer->AddSection(SectionId(SectionType::kCounts, n), EncodeVarints(c.data(), c.size()));
-  });
+  std::vector<uint64_t> sizes;
+  for (const auto& level : counts.trie.levels) sizes.push_back(level.size());
+  GRAMS_ASSIGN_OR_RETURN(auto writer, CountsFileWriter::Open(path, counts.settings, sizes,
+                                                             counts.sentences, counts.tokens));
+  writer->AddUnigrams(counts.vocab, counts.counts[0]);
+  for (int n = 2; n <= counts.order(); ++n) {
+    writer->AddOrder(counts.trie.levels[n - 2].size(), counts.trie.levels[n - 1], counts.counts[n - 1]);
+  }
   return writer->Finish();
 }
 

@@ -81,8 +81,12 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, const std:
 }
 
 void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words) {
-  const TrieLevel& level = trie.levels[n - 1];
-  std::vector<uint32_t> children(trie.levels[n - 2].size(), 0);
+  EncodeTrieLevel(trie.levels[n - 2].size(), trie.levels[n - 1], child_counts, words);
+}
+
+void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* child_counts,
+                     std::string* words) {
+  std::vector<uint32_t> children(lower_size, 0);
   for (EntryIndex p : level.parents) ++children[p];
   *child_counts = EncodeVarintsOf(children.size(), [&](size_t i) { return children[i]; });
   std::vector<uint32_t>().swap(children);

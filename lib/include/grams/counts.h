@@ -70,6 +70,10 @@ class GRAMS_EXPORT Counter {
 
   // Sorts and returns the counts. The Counter is spent afterwards.
   StatusOr<NgramCounts> Finish();
+  // Sorts the counts and writes them as a counts file (like WriteCountsFile
+  // of Finish(), byte for byte), each order as soon as it is sorted, so the
+  // sorted counts are never all in memory at once. Spends the Counter.
+  Status FinishToFile(const std::string& path);
 
  private:
   class Impl;
@@ -80,10 +84,17 @@ class GRAMS_EXPORT Counter {
 GRAMS_EXPORT StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,
                                                const CountOptions& options);
 
+// CountFiles, then WriteCountsFile, holding only one sorted order at a time.
+GRAMS_EXPORT Status CountFilesToFile(const std::vector<std::string>& inputs,
+                                     const CountOptions& options, const std::string& path);
+
 // Adds counts files together: they must share order and tokenization (the
 // error says which setting differs). Counting shards of a corpus and merging
 // them gives the same counts, and the same file bytes, as counting the whole.
 GRAMS_EXPORT StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths);
+// The same, written to `path` order by order (see Counter::FinishToFile).
+GRAMS_EXPORT Status MergeCountFilesToFile(const std::vector<std::string>& paths,
+                                          const std::string& path);
 
 // Writes the binary counts file to `path` ("-" = stdout) through a temporary
 // file renamed on success.

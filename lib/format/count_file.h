@@ -1,0 +1,39 @@
+// Internal: writing a counts file order by order, so that a counter can
+// write each order as soon as it is sorted and release it (peak memory: one
+// order, not all). The one place that knows the counts file's section order:
+// vocabulary, order 1's counts, then for each order n >= 2 its child counts,
+// words and counts (docs/FORMAT.md).
+#ifndef GRAMS_FORMAT_COUNT_FILE_H_
+#define GRAMS_FORMAT_COUNT_FILE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "format/binary_file.h"
+#include "grams/counts.h"
+
+namespace grams {
+
+class CountsFileWriter {
+ public:
+  // `ngram_counts[n-1]`: the number of n-grams order n will have.
+  static StatusOr<std::unique_ptr<CountsFileWriter>> Open(
+      const std::string& path, const TokenizerSettings& settings,
+      const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens);
+
+  // First: the vocabulary and the unigram counts (order 1).
+  void AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts);
+  // Then each order n = 2, 3, ... in turn.
+  void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts);
+  Status Finish() { return writer_->Finish(); }
+
+ private:
+  explicit CountsFileWriter(std::unique_ptr<BinaryFileWriter> w) : writer_(std::move(w)) {}
+  std::unique_ptr<BinaryFileWriter> writer_;
+  int next_order_ = 1;
+};
+
+}  // namespace grams
+
+#endif  // GRAMS_FORMAT_COUNT_FILE_H_
