@@ -23,11 +23,15 @@ script -qec "grams-count -q --order 3 corpus.txt -o c.counts" /dev/null > tty.ou
 cmp -s a.counts b.counts && cmp -s a.counts c.counts || fail "progress changed the output"
 
 # --verbose: one line per stage with its time and memory.
+# (A counts file is written order by order while sorting; text is written after.)
 grams-count -v --order 3 corpus.txt -o d.counts 2>err
-for stage in "counting .*corpus.txt" sorting "writing d.counts"; do
+for stage in "counting .*corpus.txt" sorting; do
   grep -Eq "^grams-count: $stage: [0-9.]+ s, peak RSS so far [0-9.]+ MB$" err ||
     { cat err >&2; fail "--verbose: no '$stage' line"; }
 done
+grams-count -v --order 2 --text corpus.txt -o d.txt 2>err
+grep -Eq "^grams-count: writing d.txt: [0-9.]+ s, peak RSS so far [0-9.]+ MB$" err ||
+  { cat err >&2; fail "--verbose --text: no writing line"; }
 grams-build -v d.counts -o d.lm 2>err
 grep -Eq "^grams-build: estimating: [0-9.]+ s, peak RSS so far [0-9.]+ MB$" err || { cat err >&2; fail "grams-build --verbose: no estimating line"; }
 echo "ok: progress on terminals only, --quiet, --verbose"
