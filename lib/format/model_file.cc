@@ -99,20 +99,25 @@ StatusOr<Model> ReadModelFile(const std::string& path) {
   return model;
 }
 
-StatusOr<Model> LoadModel(const std::string& path) {
-  std::string prefix;
-  {
-    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
-    if (path == "-") {
-      return InvalidArgument("a model cannot be read from standard input here; give its path");
-    }
-    char buf[8];
-    size_t got = in->Read(buf, sizeof(buf));
-    if (!in->status().ok()) return in->status();
-    prefix.assign(buf, got);
+StatusOr<bool> IsModelFile(const std::string& path) {
+  if (path == "-") {
+    return InvalidArgument("a model cannot be read from standard input; give its path");
   }
-  if (HasBinaryMagic(prefix)) return ReadModelFile(path);
-  return ReadArpa(path);
+  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
+  char buf[sizeof(kFileMagic)];
+  size_t got = 0;
+  while (got < sizeof(buf)) {
+    const size_t r = in->Read(buf + got, sizeof(buf) - got);
+    if (r == 0) break;
+    got += r;
+  }
+  if (!in->status().ok()) return in->status();
+  return HasBinaryMagic(std::string(buf, got));
+}
+
+StatusOr<Model> LoadModel(const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(bool binary, IsModelFile(path));
+  return binary ? ReadModelFile(path) : ReadArpa(path);
 }
 
 }  // namespace grams

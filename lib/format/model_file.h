@@ -16,6 +16,10 @@
 
 namespace grams {
 
+// Whether `path` starts like a grams model file (otherwise it is taken for
+// ARPA). Standard input is refused: sniffing would consume its first bytes.
+StatusOr<bool> IsModelFile(const std::string& path);
+
 class ModelFileReader {
  public:
   static StatusOr<std::unique_ptr<ModelFileReader>> Open(const std::string& path);

@@ -220,15 +220,8 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
 // straight into its keys, and two more threads fill order n's table, one
 // shard each, while the next order is decoded.
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path) {
-  std::string prefix;
-  {
-    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
-    char buf[8];
-    size_t got = in->Read(buf, sizeof(buf));
-    if (!in->status().ok()) return in->status();
-    prefix.assign(buf, got);
-  }
-  if (!HasBinaryMagic(prefix)) {
+  GRAMS_ASSIGN_OR_RETURN(bool binary, IsModelFile(path));
+  if (!binary) {
     GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(path));
     return Create(model);
   }
