@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -235,6 +236,32 @@ StatusOr<uint64_t> ParseSize(std::string_view text) {
     return InvalidArgument("size '" + original + "' is too large");
   }
   return value << shift;
+}
+
+uint64_t PhysicalMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+StatusOr<uint64_t> ParseMemoryBudget(std::string_view text) {
+  uint64_t bytes = 0;
+  if (!text.empty() && text.back() == '%') {
+    double percent = 0;
+    const std::string number(text.substr(0, text.size() - 1));
+    char* end = nullptr;
+    percent = std::strtod(number.c_str(), &end);
+    if (number.empty() || *end != '\0' || !(percent > 0 && percent <= 100)) {
+      return InvalidArgument("invalid memory size '" + std::string(text) +
+                             "' (a percentage of the physical memory is between 0% and 100%)");
+    }
+    bytes = static_cast<uint64_t>(static_cast<double>(PhysicalMemory()) * percent / 100);
+  } else {
+    GRAMS_ASSIGN_OR_RETURN(bytes, ParseSize(text));
+  }
+  if (bytes < (16u << 20)) {
+    return InvalidArgument("memory size '" + std::string(text) + "' is below the minimum of 16M");
+  }
+  return bytes;
 }
 
 std::string FormatFloat(float value) {
