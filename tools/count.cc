@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <cstdio>
+
 #include "common/cli.h"
+#include "io/temp_file.h"
 #include "grams/counts.h"
 #include "grams/types.h"
 #include "io/file.h"
@@ -55,6 +58,13 @@ int Main(int argc, char** argv) {
       ("verbose,v", "print each stage's time and the peak memory to stderr")
       ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
        "counting threads (0 = one per core); the output is the same for any N")
+      ("memory,S", po::value<std::string>()->default_value("80%")->value_name("SIZE"),
+       "memory budget for counting and sorting, e.g. 200M, 2G or 50% of the physical "
+       "memory; beyond it sorted runs spill to the temporary directory (the output is the "
+       "same)")
+      ("temp-dir,T", po::value<std::string>()->value_name("DIR"),
+       "directory for spilled runs (default: $TMPDIR, else /tmp); they are removed however "
+       "grams-count ends")
       ("merge", "FILE... are counts files (same order and tokenization) to add together "
                 "into one, as if their texts had been counted at once")
       ("top", po::value<int64_t>()->value_name("K"),
@@ -75,6 +85,15 @@ int Main(int argc, char** argv) {
   options.order = cl.Get<int>("order");
   options.threads = cl.Get<int>("threads");
   if (options.threads < 0 || options.threads > 64) return UsageError("--threads must be between 0 and 64");
+  {
+    auto memory = ParseMemoryBudget(cl.Get<std::string>("memory"));
+    if (!memory.ok()) return UsageError("--memory: " + memory.status().message());
+    options.memory = *memory;
+    if (cl.Has("temp-dir")) {
+      options.temp_dir = cl.Get<std::string>("temp-dir");
+      if (options.temp_dir.empty()) return UsageError("--temp-dir needs a directory");
+    }
+  }
   if (options.order < 1 || options.order > kMaxOrder) {
     return UsageError("--order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
                       std::to_string(options.order));
@@ -128,7 +147,7 @@ int Main(int argc, char** argv) {
   options.progress = progress.callback();
   Status s;
   if (text) {
-    auto counts = merge ? MergeCountFiles(inputs) : CountFiles(inputs, options);
+    auto counts = merge ? MergeCountFiles(inputs, options) : CountFiles(inputs, options);
     if (!counts.ok()) return ReportError(counts.status());
     // --min-count N (even 1) asks for the key gram list, sorted by count.
     if (cl.Has("min-count")) min_count = std::max<int64_t>(min_count, 1);
@@ -136,10 +155,15 @@ int Main(int argc, char** argv) {
     s = WriteCountsText(*counts, output, static_cast<Count>(min_count), static_cast<size_t>(top));
   } else {
     // Each order is written as soon as it is sorted.
-    s = merge ? MergeCountFilesToFile(inputs, output) : CountFilesToFile(inputs, options, output);
+    s = merge ? MergeCountFilesToFile(inputs, output, options) : CountFilesToFile(inputs, options, output);
   }
   if (!s.ok()) return ReportError(s);
   progress.Done();
+  if (cl.Has("verbose") && io::TempBytesPeak() > 0) {
+    std::fprintf(stderr, "%s: temporary disk peak %.1f MB in %s\n", ToolName().c_str(),
+                 static_cast<double>(io::TempBytesPeak()) / 1e6,
+                 options.temp_dir.empty() ? io::DefaultTempDir().c_str() : options.temp_dir.c_str());
+  }
   return kExitOk;
 }
 

@@ -1,30 +1,61 @@
-// Counting n-grams of orders 1..N in memory.
+// Counting n-grams of orders 1..N, in memory or, under a memory budget,
+// spilling to disk.
 //
 // An n-gram of order n >= 2 is identified by (index of its first n-1 words
 // among the order n-1 entries, last word), so every order is a hash table of
-// fixed 8-byte keys whatever N is. Text is processed in batches of about 64K
-// tokens, one order at a time, so the hash probes of a batch are independent
-// and can be prefetched ahead. Finish() renumbers the vocabulary canonically
-// and sorts each order by (parent, word), packing (parent, word, index) into
-// one 64-bit word where it fits.
+// fixed 8-byte keys whatever N is. The n-grams are split into kBuckets
+// buckets by their first word, each with its own tables; a counting thread
+// owns every T-th bucket. Text is processed in batches of about 64K tokens,
+// one order at a time, so the hash probes of a batch are independent and can
+// be prefetched ahead. Finish() renumbers the vocabulary canonically and
+// sorts each order by (parent, word), packing (parent, word, index) into one
+// 64-bit word where it fits.
+//
+// With a budget (CountOptions::memory), when the tables outgrow it they are
+// spilled: each bucket's entries, as they are, to one zstd frame of a
+// temporary file (phase 1). Finish() then loads a group of buckets at a time
+// from every spill, adds them up and sorts them canonically (phase 2: a
+// "group run", in blocks by first word), and merges the group runs order by
+// order into the counts file (phase 3). An order's canonical order is by
+// first word, then the rest, and the groups hold disjoint first words, so the
+// merge takes whole blocks in first-word order: no comparisons at all.
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <numeric>
 #include <thread>
 
 #include "grams/counts.h"
 #include "format/count_file.h"
+#include "format/trie_codec.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "io/temp_file.h"
 #include "tokenize/tokenizer.h"
+#include "util/coding.h"
 #include "util/prefetch.h"
 #include "util/radix_sort.h"
+#include "io/zstd_frame.h"
 
 namespace grams {
 namespace {
 
 constexpr size_t kBatchTokens = 1 << 16;
 constexpr size_t kPrefetchDistance = 16;
+// Buckets of n-grams by first word. Fixed, so nothing depends on the thread
+// count; many, so one bucket is a small part of the whole.
+constexpr int kBuckets = 256;
+// Bytes per n-gram of the in-memory sort of one order (keys, counts, the
+// permutations, the sorted level and its counts), on top of the tables.
+constexpr uint64_t kSortBytesPerEntry = 36;
+// Bytes per n-gram (upper bound over the spills) of loading and sorting a
+// group of buckets in phase 2: tables at their fullest plus the sort.
+constexpr uint64_t kGroupBytesPerEntry = 12 + 12 + kSortBytesPerEntry;
+constexpr int kSpillZstdLevel = 1;
+
+inline int BucketOf(uint32_t w) {
+  return static_cast<int>((static_cast<uint64_t>(w) * 0x9E3779B97F4A7C15ULL) >> 56);
+}
 
 struct CountEntry {
   uint32_t parent;
@@ -41,9 +72,11 @@ inline uint64_t KeyHash(uint32_t parent, uint32_t word) {
 // Hash table from (parent, word) to a stable entry index, for one order.
 class OrderTable {
  public:
-  OrderTable() { Resize(1 << 12); }
+  OrderTable() { Resize(1 << 8); }
 
   size_t size() const { return entries_.size(); }
+  // Memory in use (untouched reserved capacity costs none).
+  uint64_t bytes() const { return entries_.size() * sizeof(CountEntry) + slots_.size() * sizeof(uint32_t); }
   std::vector<CountEntry>& entries() { return entries_; }
 
   void Prefetch(uint64_t hash) const { ::grams::Prefetch(&slots_[hash & mask_]); }
@@ -87,14 +120,6 @@ class OrderTable {
     }
   }
 
-  // The index of an entry known to exist.
-  uint32_t Find(uint32_t parent, uint32_t word, uint64_t hash) const {
-    for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const CountEntry& e = entries_[slots_[i] - 1];
-      if (e.parent == parent && e.word == word) return slots_[i] - 1;
-    }
-  }
-
   // Reserves room for n entries. Untouched capacity costs address space, not
   // memory, and saves the copy (and its memory peak) of growing.
   void Reserve(size_t n) {
@@ -126,6 +151,8 @@ class OrderTable {
   uint64_t mask_ = 0;
 };
 
+using BucketTables = std::vector<OrderTable>;  // [n-2]: the bucket's table of order n
+
 // Runs fn(0) .. fn(n-1), fn(0) on the calling thread and the others on
 // threads of their own.
 template <typename F>
@@ -140,6 +167,176 @@ void RunOnThreads(int n, F&& fn) {
   for (auto& w : workers) w.join();
 }
 
+// Sorts the n-grams of `parts` (each a bucket's tables) canonically, one
+// order at a time: `word_map` takes counting ids to canonical ids. Calls
+// emit(n, level, counts) with each sorted order n >= 2, whose parents are
+// indices into the previous sorted order (for n = 2: canonical word ids).
+// Releases each order's tables once read. `threads` threads share the work.
+using EmitOrder = std::function<Status(int n, TrieLevel* level, std::vector<Count>* counts)>;
+
+Status SortTables(const std::vector<BucketTables*>& parts, int order, const std::vector<WordId>& word_map,
+                  int threads, const ProgressCallback& progress, const EmitOrder& emit) {
+  const int P = static_cast<int>(parts.size());
+  const size_t V = word_map.size();
+  threads = std::max(1, std::min(threads, P));
+  // perm[global index] = sorted index, for the order below the one being
+  // sorted; an entry's global index is its bucket's offset plus its index
+  // there. For order 2 the parents are words.
+  std::vector<uint32_t> perm;
+  std::vector<size_t> lower_offset(P, 0);
+  size_t lower_size = V;
+  for (auto* tables : parts)
+    for (auto& table : *tables) table.ReleaseSlots();
+  for (int n = 2; n <= order; ++n) {
+    if (progress) {
+      progress(Progress{"sorting", static_cast<uint64_t>(n - 2), static_cast<uint64_t>(order - 1), "orders"});
+    }
+    std::vector<size_t> offset(P + 1, 0);
+    for (int p = 0; p < P; ++p) offset[p + 1] = offset[p] + (*parts[p])[n - 2].size();
+    const size_t m = offset[P];
+    if (m > OrderTable::kMaxEntries) {
+      return ResourceExhausted("too many distinct n-grams of order " + std::to_string(n) +
+                               " for one in-memory count");
+    }
+    const int pbits = BitsFor(lower_size), wbits = BitsFor(V), ibits = BitsFor(m);
+    const bool packed = pbits + wbits + ibits <= 64;
+    std::vector<uint64_t> keys;
+    std::vector<KeyValue> wide_keys;
+    (packed ? keys.resize(m) : wide_keys.resize(m));
+    std::vector<uint32_t> counts32(m);
+    RunOnThreads(threads, [&](int t) {
+      for (int p = t; p < P; p += threads) {
+        std::vector<CountEntry>& entries = (*parts[p])[n - 2].entries();
+        for (size_t idx = 0; idx < entries.size(); ++idx) {
+          const CountEntry& e = entries[idx];
+          const uint64_t g = offset[p] + idx;
+          const uint64_t parent = n == 2 ? word_map[e.parent] : perm[lower_offset[p] + e.parent];
+          if (packed) {
+            keys[g] = ((parent << wbits | word_map[e.word]) << ibits) | g;
+          } else {
+            wide_keys[g] = {parent << 32 | word_map[e.word], static_cast<uint32_t>(g)};
+          }
+          counts32[g] = e.count;
+        }
+        (*parts[p])[n - 2].Release();
+      }
+    });
+    std::vector<uint32_t>().swap(perm);
+    TrieLevel level;
+    level.words.resize(m);
+    level.parents.resize(m);
+    std::vector<Count> counts(m);
+    std::vector<uint32_t> next_perm(m);
+    if (packed) {
+      SortInPlace64(&keys, threads);
+      const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
+      // Each thread takes a slice of the sorted keys; the g they write to
+      // are distinct.
+      RunOnThreads(threads, [&](int t) {
+        const size_t from = m * t / threads, to = m * (t + 1) / threads;
+        for (size_t k = from; k < to; ++k) {
+          const uint64_t v = keys[k];
+          const uint32_t g = static_cast<uint32_t>(v & imask);
+          level.words[k] = static_cast<WordId>((v >> ibits) & wmask);
+          level.parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
+          counts[k] = counts32[g];
+          next_perm[g] = static_cast<uint32_t>(k);
+        }
+      });
+    } else {
+      RadixSortByKey(&wide_keys);
+      for (uint32_t k = 0; k < m; ++k) {
+        const uint32_t g = wide_keys[k].value;
+        level.words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
+        level.parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
+        counts[k] = counts32[g];
+        next_perm[g] = k;
+      }
+    }
+    std::vector<uint64_t>().swap(keys);
+    std::vector<KeyValue>().swap(wide_keys);
+    std::vector<uint32_t>().swap(counts32);
+    perm.swap(next_perm);
+    for (int p = 0; p < P; ++p) lower_offset[p] = offset[p];
+    lower_size = m;
+    GRAMS_RETURN_IF_ERROR(emit(n, &level, &counts));
+  }
+  return Status::OK();
+}
+
+// Where the finished counts go: a counts file, or an NgramCounts in memory.
+class CountsSink {
+ public:
+  virtual ~CountsSink() = default;
+  // First, once the size of every order is known: `out` holds the settings,
+  // totals, vocabulary and unigram counts (which the sink may take).
+  virtual Status Start(NgramCounts* out, const std::vector<uint64_t>& sizes) = 0;
+  // Then orders 2, 3, ... in turn, either as arrays or already encoded as
+  // the counts file's sections.
+  virtual Status Order(int n, TrieLevel* level, std::vector<Count>* counts) = 0;
+  virtual Status OrderEncoded(int n, std::string child_counts, std::string words,
+                              std::string counts) = 0;
+};
+
+class FileSink : public CountsSink {
+ public:
+  explicit FileSink(const std::string& path) : path_(path) {}
+  Status Start(NgramCounts* out, const std::vector<uint64_t>& sizes) override {
+    sizes_ = sizes;
+    GRAMS_ASSIGN_OR_RETURN(writer_, CountsFileWriter::Open(path_, out->settings, sizes,
+                                                           out->sentences, out->tokens));
+    writer_->AddUnigrams(out->vocab, out->counts[0]);
+    out->vocab = Vocabulary();
+    std::vector<Count>().swap(out->counts[0]);
+    return Status::OK();
+  }
+  Status Order(int n, TrieLevel* level, std::vector<Count>* counts) override {
+    writer_->AddOrder(sizes_[n - 2], *level, *counts);
+    *level = TrieLevel();
+    std::vector<Count>().swap(*counts);
+    return Status::OK();
+  }
+  Status OrderEncoded(int, std::string child_counts, std::string words, std::string counts) override {
+    writer_->AddOrderEncoded(std::move(child_counts), std::move(words), std::move(counts));
+    return Status::OK();
+  }
+  Status Finish() {
+    if (!writer_) return InternalError("counts writer never opened");
+    return writer_->Finish();
+  }
+
+ private:
+  std::string path_;
+  std::vector<uint64_t> sizes_;
+  std::unique_ptr<CountsFileWriter> writer_;
+};
+
+class MemorySink : public CountsSink {
+ public:
+  Status Start(NgramCounts* out, const std::vector<uint64_t>& sizes) override {
+    header_.vocab_size = sizes[0];
+    header_.ngram_counts = sizes;
+    result_ = std::move(*out);
+    return Status::OK();
+  }
+  Status Order(int n, TrieLevel* level, std::vector<Count>* counts) override {
+    result_.trie.levels[n - 1] = std::move(*level);
+    result_.counts[n - 1] = std::move(*counts);
+    return Status::OK();
+  }
+  Status OrderEncoded(int n, std::string child_counts, std::string words, std::string counts) override {
+    GRAMS_RETURN_IF_ERROR(DecodeTrieLevel("merged counts", header_, n, child_counts, words, &result_.trie));
+    if (!DecodeVarints(counts, header_.ngram_counts[n - 1], &result_.counts[n - 1]))
+      return InternalError("merged counts of order " + std::to_string(n) + " do not decode");
+    return Status::OK();
+  }
+  NgramCounts& result() { return result_; }
+
+ private:
+  FileHeader header_;
+  NgramCounts result_;
+};
+
 }  // namespace
 
 class Counter::Impl {
@@ -152,9 +349,9 @@ class Counter::Impl {
     }
     int threads = options_.threads > 0 ? options_.threads
                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads = std::min(threads, 64);
-    parts_.assign(threads, std::vector<OrderTable>(options_.order > 1 ? options_.order - 1 : 0));
-    scratch_.resize(threads);
+    threads_ = std::min(threads, 64);
+    buckets_.assign(kBuckets, BucketTables(options_.order > 1 ? options_.order - 1 : 0));
+    scratch_.resize(threads_);
     unigram_counts_.assign(kNumReservedWords, 0);
     batch_.reserve(kBatchTokens + 1024);
     limits_.reserve(kBatchTokens + 1024);
@@ -220,10 +417,13 @@ class Counter::Impl {
     GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
     if (in->size_hint() > 0) {
       // No order has more distinct n-grams than the text has units, and a
-      // unit takes at least one byte.
-      const size_t max_windows = static_cast<size_t>(in->size_hint()) + 2;
-      for (auto& tables : parts_)
-        for (auto& table : tables) table.Reserve(max_windows / parts_.size() + 1024);
+      // unit takes at least one byte; under a budget, no table holds more
+      // than the budget's worth.
+      uint64_t most = static_cast<uint64_t>(in->size_hint()) / kBuckets + 1024;
+      if (options_.memory > 0) most = std::min<uint64_t>(most, options_.memory / sizeof(CountEntry) / kBuckets * 2);
+      reserve_ = std::max<uint64_t>(reserve_, most);
+      for (auto& tables : buckets_)
+        for (auto& table : tables) table.Reserve(reserve_);
     }
     io::LineReader reader(in.get());
     std::string_view line;
@@ -275,17 +475,17 @@ class Counter::Impl {
     bool overflow = false;
     // The file's order n-1 / n entries -> (partition, index in its table).
     std::vector<uint32_t> prev, cur;
-    std::vector<uint8_t> prev_part, cur_part;
+    std::vector<uint8_t> prev_part, cur_part;  // buckets
     for (int n = 2; n <= c.order(); ++n) {
       const TrieLevel& level = c.trie.levels[n - 1];
       cur.resize(level.size());
       cur_part.resize(level.size());
       for (size_t i = 0; i < level.size(); ++i) {
         const EntryIndex fp = level.parents[i];
-        const int part = n == 2 ? PartOf(word_map[fp]) : prev_part[fp];
+        const int part = n == 2 ? BucketOf(word_map[fp]) : prev_part[fp];
         const uint32_t parent = n == 2 ? word_map[fp] : prev[fp];
         const uint32_t word = word_map[level.words[i]];
-        cur[i] = parts_[part][n - 2].Increment(parent, word, KeyHash(parent, word), &overflow,
+        cur[i] = buckets_[part][n - 2].Increment(parent, word, KeyHash(parent, word), &overflow,
                                                c.counts[n - 1][i]);
         cur_part[i] = static_cast<uint8_t>(part);
       }
@@ -298,7 +498,7 @@ class Counter::Impl {
       return ResourceExhausted("too many counts to merge in memory: an n-gram count or the number "
                                "of distinct n-grams of one order exceeds 2^32-1");
     }
-    return Status::OK();
+    return MaybeSpill();
   }
 
   // Counts every window of the batch that fits in it. A stream's last N-1
@@ -313,11 +513,10 @@ class Counter::Impl {
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
     for (size_t i = 0; i < n_tokens; ++i)
       if (done_[i] == 0) ++unigram_counts_[batch_[i]];
-    // Every window belongs to the partition of its first word; partitions
-    // count on their own threads, into their own tables.
-    const int parts = static_cast<int>(parts_.size());
-    std::vector<char> overflow(parts, 0);
-    RunOnThreads(parts, [this, &overflow](int p) { CountPartition(p, &overflow[p]); });
+    // Every window belongs to the bucket of its first word; each thread
+    // counts the windows of its own buckets.
+    std::vector<char> overflow(threads_, 0);
+    RunOnThreads(threads_, [this, &overflow](int t) { CountPartition(t, &overflow[t]); });
     // Carry an open stream's tail.
     size_t keep = 0;
     if (!final && stream_open_) keep = std::min<size_t>(options_.order - 1, n_tokens);
@@ -335,45 +534,42 @@ class Counter::Impl {
                                  "number of distinct n-grams of one order exceeds 2^32-1");
       }
     }
-    return Status::OK();
+    return final ? Status::OK() : MaybeSpill();
   }
 
-  // The partition of the n-grams whose first word is `w`.
-  int PartOf(WordId w) const {
-    if (parts_.size() == 1) return 0;
-    return static_cast<int>(((static_cast<uint64_t>(w) * 0x9E3779B97F4A7C15ULL) >> 32) % parts_.size());
-  }
-
-  // Counts the batch's windows of orders >= 2 that start in partition p.
-  void CountPartition(int p, char* overflow_out) {
-    Scratch& sc = scratch_[p];
-    std::vector<OrderTable>& tables = parts_[p];
+  // Counts the batch's windows of orders >= 2 whose buckets thread t owns.
+  void CountPartition(int t, char* overflow_out) {
+    Scratch& sc = scratch_[t];
     const size_t n_tokens = batch_.size();
     // active[j]: a window start; prev[j]: index of its (n-1)-gram (for n = 2
-    // the word id).
+    // the word id); bucket[j]: the bucket of its first word.
     sc.active.clear();
     sc.prev.clear();
+    sc.bucket.clear();
     for (uint32_t i = 0; i < n_tokens; ++i) {
-      if (i + 2 <= limits_[i] && PartOf(batch_[i]) == p) {
+      if (i + 2 > limits_[i]) continue;
+      const int b = BucketOf(batch_[i]);
+      if (b % threads_ == t) {
         sc.active.push_back(i);
         sc.prev.push_back(batch_[i]);
+        sc.bucket.push_back(static_cast<uint16_t>(b));
       }
     }
     bool overflow = false;
     for (int n = 2; n <= options_.order && !sc.active.empty(); ++n) {
-      OrderTable& table = tables[n - 2];
+      auto table = [&](size_t j) -> OrderTable& { return buckets_[sc.bucket[j]][n - 2]; };
       const size_t m = sc.active.size();
       sc.hashes.resize(m);
       for (size_t j = 0; j < m; ++j) sc.hashes[j] = KeyHash(sc.prev[j], batch_[sc.active[j] + n - 1]);
       for (size_t j = 0; j < m; ++j) {
-        if (j + kPrefetchDistance < m) table.Prefetch(sc.hashes[j + kPrefetchDistance]);
-        if (j + kPrefetchDistance / 2 < m) table.PrefetchEntry(sc.hashes[j + kPrefetchDistance / 2]);
+        if (j + kPrefetchDistance < m) table(j + kPrefetchDistance).Prefetch(sc.hashes[j + kPrefetchDistance]);
+        if (j + kPrefetchDistance / 2 < m)
+          table(j + kPrefetchDistance / 2).PrefetchEntry(sc.hashes[j + kPrefetchDistance / 2]);
         const uint32_t i = sc.active[j];
-        if (n <= done_[i]) {  // counted in the previous batch: only find it
-          sc.prev[j] = table.Find(sc.prev[j], batch_[i + n - 1], sc.hashes[j]);
-        } else {
-          sc.prev[j] = table.Increment(sc.prev[j], batch_[i + n - 1], sc.hashes[j], &overflow);
-        }
+        // A window counted in the previous batch is only looked up (added
+        // with count 0: after a spill it is no longer in the table).
+        sc.prev[j] = table(j).Increment(sc.prev[j], batch_[i + n - 1], sc.hashes[j], &overflow,
+                                        n <= done_[i] ? 0 : 1);
       }
       // Keep the positions that still have room for an (n+1)-gram.
       size_t k = 0;
@@ -382,30 +578,98 @@ class Counter::Impl {
         if (i + n + 1 <= limits_[i]) {
           sc.active[k] = i;
           sc.prev[k] = sc.prev[j];
+          sc.bucket[k] = sc.bucket[j];
           ++k;
         }
       }
       sc.active.resize(k);
       sc.prev.resize(k);
+      sc.bucket.resize(k);
     }
     *overflow_out = overflow;
   }
 
-  // Called with each finished order n of `out` (1 first: vocabulary and
-  // unigram counts); it may release that order's arrays, which later orders
-  // do not need.
-  using OrderDone = std::function<Status(NgramCounts* out, int n)>;
+  // --- Memory accounting and spilling (phase 1) ---
+
+  uint64_t TableBytes() const {
+    uint64_t bytes = 0;
+    for (const auto& tables : buckets_)
+      for (const auto& table : tables) bytes += table.bytes();
+    return bytes;
+  }
+  // The vocabulary, with its hash table and the ids and counts kept per word.
+  uint64_t VocabBytes() const { return vocab_.arena_bytes() * 2 + vocab_.size() * 48; }
+  // Peak of sorting everything in memory now (the slots go first).
+  uint64_t InMemoryFinishBytes() const {
+    const std::vector<uint64_t> sizes = OrderSizes();
+    uint64_t entries = 0, peak = 0;
+    for (uint64_t m : sizes) entries += m;
+    entries -= sizes[0];
+    for (int n = 2; n <= options_.order; ++n) {
+      peak = std::max(peak, entries * sizeof(CountEntry) + sizes[n - 1] * kSortBytesPerEntry +
+                                sizes[n - 2] * 4);
+      entries -= sizes[n - 1];
+    }
+    return peak + VocabBytes() + vocab_.size() * 12;
+  }
+
+  Status MaybeSpill() {
+    if (options_.memory == 0 || options_.order < 2) return Status::OK();
+    if (TableBytes() + VocabBytes() <= options_.memory) return Status::OK();
+    return Spill();
+  }
+
+  // Writes every bucket's tables, as they are, to one frame each, and
+  // empties them.
+  Status Spill() {
+    if (!spill_file_) {
+      GRAMS_ASSIGN_OR_RETURN(spill_file_, io::TempFile::Create(options_.temp_dir));
+    }
+    spills_.emplace_back(kBuckets);
+    std::vector<Spilled>& spill = spills_.back();
+    std::mutex mu;
+    std::vector<Status> status(threads_);
+    RunOnThreads(threads_, [&](int t) {
+      std::string raw;
+      for (int b = t; b < kBuckets && status[t].ok(); b += threads_) {
+        raw.clear();
+        uint64_t entries = 0;
+        for (OrderTable& table : buckets_[b]) {
+          PutVarint64(&raw, table.size());
+          for (const CountEntry& e : table.entries()) {
+            PutVarint64(&raw, e.parent);
+            PutVarint64(&raw, e.word);
+            PutVarint64(&raw, e.count);
+          }
+          entries += table.size();
+          table = OrderTable();
+          table.Reserve(reserve_);
+        }
+        spill[b].entries = entries;
+        if (entries == 0) continue;
+        std::lock_guard<std::mutex> lock(mu);
+        auto ref = io::AppendFrame(spill_file_.get(), raw, kSpillZstdLevel);
+        if (!ref.ok()) {
+          status[t] = ref.status();
+        } else {
+          spill[b].frame = *ref;
+        }
+      }
+    });
+    for (const Status& s : status) GRAMS_RETURN_IF_ERROR(s);
+    return Status::OK();
+  }
 
   // The number of n-grams of each order (valid until Finish() sorts them).
   std::vector<uint64_t> OrderSizes() const {
     std::vector<uint64_t> sizes(options_.order, 0);
     sizes[0] = vocab_.size();
-    for (const auto& tables : parts_)
+    for (const auto& tables : buckets_)
       for (size_t k = 0; k < tables.size(); ++k) sizes[k + 1] += tables[k].size();
     return sizes;
   }
 
-  StatusOr<NgramCounts> Finish(const OrderDone& done = nullptr) {
+  Status Finish(CountsSink* sink) {
     GRAMS_RETURN_IF_ERROR(invalid_);
     if (stream_open_) {  // close the stream: </s>, and every window may end there
       batch_.push_back(kEosId);
@@ -416,6 +680,11 @@ class Counter::Impl {
     GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
     const size_t V = vocab_.size();
     unigram_counts_.resize(V, 0);
+    // Spill what is left when there are spills already, or when sorting it
+    // in memory would not fit.
+    const bool external = options_.memory > 0 && options_.order >= 2 &&
+                          (!spills_.empty() || InMemoryFinishBytes() > options_.memory);
+    const std::vector<uint64_t> sizes = OrderSizes();
 
     // Canonical ids: reserved words, then descending count, then bytes.
     std::vector<WordId> by_rank(V);
@@ -424,8 +693,8 @@ class Counter::Impl {
       if (unigram_counts_[a] != unigram_counts_[b]) return unigram_counts_[a] > unigram_counts_[b];
       return vocab_.Word(a) < vocab_.Word(b);
     });
-    std::vector<WordId> new_id(V);
-    for (WordId r = 0; r < V; ++r) new_id[by_rank[r]] = r;
+    std::vector<WordId> word_map(V);
+    for (WordId r = 0; r < V; ++r) word_map[by_rank[r]] = r;
 
     NgramCounts out;
     out.settings = options_.tokenizer;
@@ -444,106 +713,264 @@ class Counter::Impl {
     out.counts[0].resize(V);
     for (WordId r = 0; r < V; ++r) out.counts[0][r] = unigram_counts_[by_rank[r]];
     std::vector<Count>().swap(unigram_counts_);
-    if (done) GRAMS_RETURN_IF_ERROR(done(&out, 1));
+    vocab_ = Vocabulary();
 
-    // The hash slots are done with: release them all before sorting.
-    for (auto& tables : parts_)
-      for (auto& table : tables) table.ReleaseSlots();
-    // An entry's global index: its partition's offset plus its index there.
-    // perm[global index] = new index, for the order below the one being sorted.
-    const int parts = static_cast<int>(parts_.size());
-    const std::vector<uint32_t> word_map = new_id;
-    std::vector<uint32_t> perm = std::move(new_id);
-    std::vector<size_t> lower_offset(parts, 0);  // order n-1; unigrams are global already
-    size_t lower_size = V;  // entries of order n-1 (`done` may have released them)
-    for (int n = 2; n <= options_.order; ++n) {
-      if (options_.progress) {
-        options_.progress(Progress{"sorting", static_cast<uint64_t>(n - 2),
-                                   static_cast<uint64_t>(options_.order - 1), "orders"});
-      }
-      std::vector<size_t> offset(parts + 1, 0);
-      for (int p = 0; p < parts; ++p) offset[p + 1] = offset[p] + parts_[p][n - 2].size();
-      const size_t m = offset[parts];
-      const size_t parents = lower_size;
-      if (m > OrderTable::kMaxEntries) {
-        return ResourceExhausted("too many distinct n-grams of order " + std::to_string(n) +
-                                 " for one in-memory count");
-      }
-      // Keys and counts in global order; each partition's entries go as soon
-      // as they are read.
-      const int pbits = BitsFor(parents), wbits = BitsFor(V), ibits = BitsFor(m);
-      const bool packed = pbits + wbits + ibits <= 64;
-      std::vector<uint64_t> keys;
-      std::vector<KeyValue> wide_keys;
-      (packed ? keys.resize(m) : wide_keys.resize(m));
-      std::vector<uint32_t> counts32(m);
-      // Each partition fills its own range of global indices: one thread each.
-      RunOnThreads(parts, [&](int p) {
-        std::vector<CountEntry>& entries = parts_[p][n - 2].entries();
-        for (size_t idx = 0; idx < entries.size(); ++idx) {
-          const CountEntry& e = entries[idx];
-          const uint64_t g = offset[p] + idx;
-          const uint64_t parent = perm[(n == 2 ? 0 : lower_offset[p]) + e.parent];
-          if (packed) {
-            keys[g] = ((parent << wbits | word_map[e.word]) << ibits) | g;
-          } else {
-            wide_keys[g] = {parent << 32 | word_map[e.word], static_cast<uint32_t>(g)};
-          }
-          counts32[g] = e.count;
-        }
-        parts_[p][n - 2].Release();
-      });
-      std::vector<uint32_t>().swap(perm);
-      TrieLevel& level = out.trie.levels[n - 1];
-      level.words.resize(m);
-      level.parents.resize(m);
-      std::vector<Count>& counts = out.counts[n - 1];
-      counts.resize(m);
-      std::vector<uint32_t> next_perm(m);
-      if (packed) {
-        SortInPlace64(&keys, parts);
-        const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
-        // Each thread takes a slice of the sorted keys; the g they write to
-        // are distinct.
-        RunOnThreads(parts, [&](int t) {
-          const size_t from = m * t / parts, to = m * (t + 1) / parts;
-          for (size_t k = from; k < to; ++k) {
-            const uint64_t v = keys[k];
-            const uint32_t g = static_cast<uint32_t>(v & imask);
-            level.words[k] = static_cast<WordId>((v >> ibits) & wmask);
-            level.parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
-            counts[k] = counts32[g];
-            next_perm[g] = static_cast<uint32_t>(k);
-          }
-        });
-      } else {
-        RadixSortByKey(&wide_keys);
-        for (uint32_t k = 0; k < m; ++k) {
-          const uint32_t g = wide_keys[k].value;
-          level.words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
-          level.parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
-          counts[k] = counts32[g];
-          next_perm[g] = k;
-        }
-      }
-      perm.swap(next_perm);
-      for (int p = 0; p < parts; ++p) lower_offset[p] = offset[p];
-      lower_size = m;
-      if (done) GRAMS_RETURN_IF_ERROR(done(&out, n));
+    if (external) {
+      GRAMS_RETURN_IF_ERROR(Spill());
+      return FinishExternal(&out, by_rank, word_map, sink);
     }
-    return out;
+    GRAMS_RETURN_IF_ERROR(sink->Start(&out, sizes));
+    std::vector<BucketTables*> parts;
+    for (auto& tables : buckets_) parts.push_back(&tables);
+    return SortTables(parts, options_.order, word_map, threads_, options_.progress,
+                      [&](int n, TrieLevel* level, std::vector<Count>* counts) {
+                        return sink->Order(n, level, counts);
+                      });
+  }
+
+  // --- Phases 2 and 3: merging the spills ---
+
+  // One bucket's share of a spill.
+  struct Spilled {
+    io::FrameRef frame;
+    uint64_t entries = 0;  // of all orders
+  };
+
+  // Adds a bucket's spilled entries into `tables`.
+  static Status LoadSpilled(const std::string& raw, BucketTables* tables, std::vector<uint32_t>* prev,
+                            std::vector<uint32_t>* cur, const std::string& dir) {
+    const char* p = raw.data();
+    const char* end = p + raw.size();
+    bool overflow = false;
+    for (size_t k = 0; k < tables->size(); ++k) {
+      OrderTable& table = (*tables)[k];
+      uint64_t m;
+      if (!GetVarint64(&p, end, &m)) return CorruptionError("a temporary file in " + dir + " is corrupted");
+      cur->resize(m);
+      for (uint64_t i = 0; i < m; ++i) {
+        uint64_t parent, word, count;
+        if (!GetVarint64(&p, end, &parent) || !GetVarint64(&p, end, &word) ||
+            !GetVarint64(&p, end, &count) || (k > 0 && parent >= prev->size())) {
+          return CorruptionError("a temporary file in " + dir + " is corrupted");
+        }
+        const uint32_t par = k == 0 ? static_cast<uint32_t>(parent) : (*prev)[parent];
+        const uint32_t w = static_cast<uint32_t>(word);
+        (*cur)[i] = table.Increment(par, w, KeyHash(par, w), &overflow, count);
+      }
+      prev->swap(*cur);
+    }
+    if (overflow) {
+      return ResourceExhausted("too many counts: an n-gram count or the number of distinct "
+                               "n-grams of one order exceeds 2^32-1");
+    }
+    return Status::OK();
+  }
+
+  Status FinishExternal(NgramCounts* out, const std::vector<WordId>& by_rank,
+                        const std::vector<WordId>& word_map, CountsSink* sink) {
+    const int N = options_.order;
+    const size_t V = by_rank.size();
+    buckets_.clear();
+    // Groups of consecutive buckets whose spilled entries (an upper bound on
+    // their distinct n-grams) fit the budget once loaded and sorted.
+    std::vector<uint64_t> upper(kBuckets, 0);
+    for (const auto& spill : spills_)
+      for (int b = 0; b < kBuckets; ++b) upper[b] += spill[b].entries;
+    const uint64_t fixed = out->vocab.arena_bytes() * 2 + V * 48;
+    const uint64_t room = options_.memory > fixed + (16u << 20) ? options_.memory - fixed : (16u << 20);
+    std::vector<int> group_start{0};
+    uint64_t in_group = 0;
+    for (int b = 0; b < kBuckets; ++b) {
+      if (b > group_start.back() && (in_group + upper[b]) * kGroupBytesPerEntry > room) {
+        group_start.push_back(b);
+        in_group = 0;
+      }
+      in_group += upper[b];
+    }
+    const int G = static_cast<int>(group_start.size());
+    group_start.push_back(kBuckets);
+    std::vector<uint16_t> group_of_bucket(kBuckets);
+    for (int g = 0; g < G; ++g)
+      for (int b = group_start[g]; b < group_start[g + 1]; ++b) group_of_bucket[b] = static_cast<uint16_t>(g);
+
+    // Phase 2: each group's n-grams, added up and sorted canonically, to a
+    // run per order: blocks by first word, each "first-word delta, size",
+    // then per n-gram "parent delta within the first word's block at order
+    // n-1, word delta within the parent, count".
+    GRAMS_ASSIGN_OR_RETURN(auto runs_file, io::TempFile::Create(options_.temp_dir));
+    std::vector<std::vector<io::FrameRef>> runs(G, std::vector<io::FrameRef>(N + 1));
+    std::vector<uint64_t> sizes(N, 0);
+    sizes[0] = V;
+    for (int g = 0; g < G; ++g) {
+      if (options_.progress) {
+        options_.progress(Progress{"merging spilled counts", static_cast<uint64_t>(g),
+                                   static_cast<uint64_t>(G), "parts"});
+      }
+      const int first = group_start[g], count = group_start[g + 1] - first;
+      std::vector<BucketTables> tables(count, BucketTables(N - 1));
+      std::vector<Status> status(threads_);
+      RunOnThreads(std::min(threads_, count), [&](int t) {
+        std::string raw;
+        std::vector<uint32_t> prev, cur;
+        for (int i = t; i < count && status[t].ok(); i += std::min(threads_, count)) {
+          for (const auto& spill : spills_) {
+            const Spilled& s = spill[first + i];
+            if (s.entries == 0) continue;
+            status[t] = io::ReadFrame(*spill_file_, s.frame, &raw);
+            if (status[t].ok()) status[t] = LoadSpilled(raw, &tables[i], &prev, &cur, spill_file_->dir());
+            if (!status[t].ok()) break;
+          }
+        }
+      });
+      for (const Status& s : status) GRAMS_RETURN_IF_ERROR(s);
+      std::vector<BucketTables*> parts;
+      for (auto& t : tables) parts.push_back(&t);
+      // The blocks of the previous order: (first word, start) in order.
+      std::vector<std::pair<uint32_t, uint32_t>> prev_blocks, blocks;
+      GRAMS_RETURN_IF_ERROR(SortTables(
+          parts, N, word_map, threads_, nullptr,
+          [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
+            std::string raw;
+            std::vector<uint64_t> block;  // the open block's varints
+            uint32_t block_w = 0, last_rel = 0, last_word = 0;
+            blocks.clear();
+            auto close_block = [&] {
+              if (blocks.empty()) return;
+              const uint32_t before = blocks.size() >= 2 ? blocks[blocks.size() - 2].first : 0;
+              PutVarint64(&raw, blocks.size() >= 2 ? block_w - before : block_w);
+              PutVarint64(&raw, block.size() / 3);
+              for (uint64_t v : block) PutVarint64(&raw, v);
+              block.clear();
+            };
+            const size_t m = level->size();
+            size_t pb = 0;  // the block of prev_blocks that holds the parent
+            for (size_t k = 0; k < m; ++k) {
+              const uint32_t parent = level->parents[k];
+              uint32_t w = parent, rel = 0;
+              if (n > 2) {
+                while (pb + 1 < prev_blocks.size() && prev_blocks[pb + 1].second <= parent) ++pb;
+                w = prev_blocks[pb].first;
+                rel = parent - prev_blocks[pb].second;
+              }
+              bool new_parent = rel != last_rel;
+              if (blocks.empty() || w != block_w) {
+                close_block();
+                blocks.emplace_back(w, static_cast<uint32_t>(k));
+                block_w = w;
+                last_rel = 0;
+                new_parent = true;
+              }
+              const uint32_t word = level->words[k];
+              block.push_back(rel - last_rel);
+              block.push_back(new_parent ? word : word - last_word - 1);
+              block.push_back((*counts)[k]);
+              last_rel = rel;
+              last_word = word;
+            }
+            close_block();
+            *level = TrieLevel();
+            std::vector<Count>().swap(*counts);
+            sizes[n - 1] += m;
+            GRAMS_ASSIGN_OR_RETURN(runs[g][n], io::AppendFrame(runs_file.get(), raw, kSpillZstdLevel));
+            prev_blocks.swap(blocks);
+            return Status::OK();
+          }));
+    }
+    // The spills are merged: give their disk space back.
+    spill_file_.reset();
+    spills_.clear();
+
+    // Phase 3: each order of the counts file, taking the blocks of every
+    // first word in canonical order from the group run that has it.
+    GRAMS_RETURN_IF_ERROR(sink->Start(out, sizes));
+    std::vector<uint16_t> group_of_word(V);
+    for (WordId w = 0; w < V; ++w) group_of_word[w] = group_of_bucket[BucketOf(by_rank[w])];
+    std::vector<uint32_t> start_prev(V), start_cur(V);  // a first word's block at n-1 / n
+    std::iota(start_prev.begin(), start_prev.end(), 0);
+    const std::string corrupt = "a temporary file in " + runs_file->dir() + " is corrupted";
+    for (int n = 2; n <= N; ++n) {
+      if (options_.progress) {
+        options_.progress(Progress{"writing", static_cast<uint64_t>(n - 2),
+                                   static_cast<uint64_t>(N - 1), "orders"});
+      }
+      std::vector<std::unique_ptr<io::FrameReader>> readers;
+      std::vector<uint64_t> next_w(G), next_size(G);
+      constexpr uint64_t kNone = UINT64_MAX;
+      auto next_block = [&](int g, bool first) -> Status {
+        uint64_t d;
+        if (!readers[g]->Varint(&d)) {
+          GRAMS_RETURN_IF_ERROR(readers[g]->status());
+          next_w[g] = kNone;
+          return Status::OK();
+        }
+        next_w[g] = first ? d : next_w[g] + d;
+        if (!readers[g]->Varint(&next_size[g]) || next_w[g] >= V) return CorruptionError(corrupt);
+        return Status::OK();
+      };
+      for (int g = 0; g < G; ++g) {
+        readers.push_back(std::make_unique<io::FrameReader>(runs_file.get(), runs[g][n]));
+        GRAMS_RETURN_IF_ERROR(next_block(g, true));
+      }
+      std::string child_counts, words, counts;
+      const uint64_t parents = sizes[n - 2];
+      uint64_t k = 0, cur_parent = kNone, children = 0, next_p = 0;
+      for (WordId w = 0; w < V; ++w) {
+        const int g = group_of_word[w];
+        if (next_w[g] != w) continue;
+        io::FrameReader& r = *readers[g];
+        start_cur[w] = static_cast<uint32_t>(k);
+        uint64_t rel = 0;
+        for (uint64_t i = 0; i < next_size[g]; ++i) {
+          uint64_t drel, dword, count;
+          if (!r.Varint(&drel) || !r.Varint(&dword) || !r.Varint(&count)) {
+            GRAMS_RETURN_IF_ERROR(r.status());
+            return CorruptionError(corrupt);
+          }
+          rel += drel;
+          const uint64_t parent = start_prev[w] + rel;
+          if (parent != cur_parent) {
+            if (cur_parent != kNone) {
+              PutVarint64(&child_counts, children);
+              next_p = cur_parent + 1;
+            }
+            if (parent < next_p || parent >= parents) return CorruptionError(corrupt);
+            for (; next_p < parent; ++next_p) child_counts.push_back('\0');
+            cur_parent = parent;
+            children = 0;
+          }
+          PutVarint64(&words, dword);
+          PutVarint64(&counts, count);
+          ++children;
+          ++k;
+        }
+        GRAMS_RETURN_IF_ERROR(next_block(g, false));
+      }
+      if (cur_parent != kNone) {
+        PutVarint64(&child_counts, children);
+        next_p = cur_parent + 1;
+      }
+      for (; next_p < parents; ++next_p) child_counts.push_back('\0');
+      if (k != sizes[n - 1]) return CorruptionError(corrupt);
+      for (int g = 0; g < G; ++g)
+        if (next_w[g] != kNone || !readers[g]->done()) return CorruptionError(corrupt);
+      GRAMS_RETURN_IF_ERROR(sink->OrderEncoded(n, std::move(child_counts), std::move(words), std::move(counts)));
+      start_prev.swap(start_cur);
+    }
+    return Status::OK();
   }
 
  private:
   CountOptions options_;
   Status invalid_;  // set when the options are unusable; every call returns it
+  int threads_ = 1;
   Vocabulary vocab_;
   std::vector<Count> unigram_counts_;
-  // parts_[p][n-2]: partition p's table of order n. One partition per
-  // counting thread.
-  std::vector<std::vector<OrderTable>> parts_;
+  // buckets_[b][n-2]: bucket b's table of order n. Thread t counts the
+  // buckets b with b % threads_ == t.
+  std::vector<BucketTables> buckets_;
   struct Scratch {
     std::vector<uint32_t> active, prev;
+    std::vector<uint16_t> bucket;
     std::vector<uint64_t> hashes;
   };
   std::vector<Scratch> scratch_;
@@ -556,6 +983,10 @@ class Counter::Impl {
   std::vector<uint32_t> done_;  // per batch position: orders already counted
   WordId byte_ids_[256];
   static constexpr uint32_t kOpen = UINT32_MAX;  // limit of a stream position
+  // Phase 1's spills: spills_[s][b] is bucket b's frame of spill s.
+  std::unique_ptr<io::TempFile> spill_file_;
+  std::vector<std::vector<Spilled>> spills_;
+  uint64_t reserve_ = 0;  // entries reserved per table (address space only)
 };
 
 Counter::Counter(const CountOptions& options) : impl_(new Impl(options)) {}
@@ -567,44 +998,32 @@ Status Counter::AddLine(std::string_view line, const std::string& where) {
   return impl_->AddLine(line, /*newline=*/true, where, 1, 0);
 }
 
-StatusOr<NgramCounts> Counter::Finish() { return impl_->Finish(); }
+StatusOr<NgramCounts> Counter::Finish() {
+  MemorySink sink;
+  GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
+  return std::move(sink.result());
+}
 
 Status Counter::AddCounts(const NgramCounts& counts, const std::string& name) {
   return impl_->AddCounts(counts, name);
 }
 
 Status Counter::FinishToFile(const std::string& path) {
-  std::unique_ptr<CountsFileWriter> writer;
-  std::vector<uint64_t> sizes;
-  Impl* impl = impl_.get();
-  auto written = impl_->Finish([&](NgramCounts* out, int n) -> Status {
-    if (n == 1) {
-      sizes = impl->OrderSizes();
-      GRAMS_ASSIGN_OR_RETURN(writer, CountsFileWriter::Open(path, out->settings, sizes,
-                                                            out->sentences, out->tokens));
-      writer->AddUnigrams(out->vocab, out->counts[0]);
-      return Status::OK();
-    }
-    writer->AddOrder(sizes[n - 2], out->trie.levels[n - 1], out->counts[n - 1]);
-    // Written: the next orders need only its size.
-    out->trie.levels[n - 1] = TrieLevel();
-    std::vector<Count>().swap(out->counts[n - 1]);
-    return Status::OK();
-  });
-  if (!written.ok()) return written.status();
-  if (!writer) return InternalError("counts writer never opened");
-  return writer->Finish();
+  FileSink sink(path);
+  GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
+  return sink.Finish();
 }
 
 namespace {
 // Adds the counts files into a new Counter.
-StatusOr<std::unique_ptr<Counter>> MergeInto(const std::vector<std::string>& paths) {
+StatusOr<std::unique_ptr<Counter>> MergeInto(const std::vector<std::string>& paths,
+                                              const CountOptions& base) {
   if (paths.empty()) return InvalidArgument("no counts files to merge");
   std::unique_ptr<Counter> counter;
   for (const auto& path : paths) {
     GRAMS_ASSIGN_OR_RETURN(NgramCounts c, ReadCountsFile(path));
     if (!counter) {
-      CountOptions options;
+      CountOptions options = base;
       options.order = c.order();
       options.tokenizer = c.settings;
       counter = std::make_unique<Counter>(options);
@@ -615,13 +1034,15 @@ StatusOr<std::unique_ptr<Counter>> MergeInto(const std::vector<std::string>& pat
 }
 }  // namespace
 
-StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths) {
-  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths));
+StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths,
+                                      const CountOptions& options) {
+  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths, options));
   return counter->Finish();
 }
 
-Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out) {
-  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths));
+Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out,
+                             const CountOptions& options) {
+  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths, options));
   return counter->FinishToFile(out);
 }
 

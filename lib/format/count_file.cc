@@ -47,6 +47,14 @@ void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
   writer_->AddSection(SectionId(SectionType::kCounts, n), EncodeVarints(counts.data(), counts.size()));
 }
 
+void CountsFileWriter::AddOrderEncoded(std::string child_counts, std::string words,
+                                       std::string counts) {
+  const uint32_t n = static_cast<uint32_t>(next_order_++);
+  writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
+  writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
+  writer_->AddSection(SectionId(SectionType::kCounts, n), std::move(counts));
+}
+
 Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
   std::vector<uint64_t> sizes;
   for (const auto& level : counts.trie.levels) sizes.push_back(level.size());

@@ -26,6 +26,9 @@ class CountsFileWriter {
   void AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts);
   // Then each order n = 2, 3, ... in turn.
   void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts);
+  // The same with the three sections already encoded (child counts, words,
+  // counts: docs/FORMAT.md).
+  void AddOrderEncoded(std::string child_counts, std::string words, std::string counts);
   Status Finish() { return writer_->Finish(); }
 
  private:

@@ -43,6 +43,16 @@ struct GRAMS_EXPORT CountOptions {
   // whatever the number: n-grams are split among threads by their first
   // word, and every output is sorted canonically.
   int threads = 0;
+  // Memory budget in bytes for the counting tables, the vocabulary and
+  // sorting (0 = no limit). When the tables outgrow it they are spilled to
+  // temporary files as zstd-compressed runs, and Finish() merges them one
+  // group of first words at a time; the result is the same, byte for byte.
+  // On top of the budget come the text batches (a few MB per thread) and,
+  // when writing, one order's encoded sections (about 3-4 bytes per n-gram).
+  uint64_t memory = 0;
+  // Where spilled runs go ("" = $TMPDIR or /tmp). They are unlinked when
+  // created, so they vanish on success, error, Ctrl-C or a kill.
+  std::string temp_dir;
   // Called as text is read (stage "counting FILE", bytes) and as orders are
   // sorted (stage "sorting", orders). May be empty.
   ProgressCallback progress;
@@ -91,10 +101,14 @@ GRAMS_EXPORT Status CountFilesToFile(const std::vector<std::string>& inputs,
 // Adds counts files together: they must share order and tokenization (the
 // error says which setting differs). Counting shards of a corpus and merging
 // them gives the same counts, and the same file bytes, as counting the whole.
-GRAMS_EXPORT StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths);
+// `options` gives the threads, memory budget, temporary directory and
+// progress callback; the order and tokenization come from the files.
+GRAMS_EXPORT StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths,
+                                                   const CountOptions& options = {});
 // The same, written to `path` order by order (see Counter::FinishToFile).
 GRAMS_EXPORT Status MergeCountFilesToFile(const std::vector<std::string>& paths,
-                                          const std::string& path);
+                                          const std::string& path,
+                                          const CountOptions& options = {});
 
 // Writes the binary counts file to `path` ("-" = stdout) through a temporary
 // file renamed on success.

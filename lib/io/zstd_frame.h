@@ -1,0 +1,66 @@
+// zstd frames in scratch files: one-shot compression of a buffer, whole-frame
+// decompression, and a reader that decompresses a large frame a piece at a
+// time and hands out varints (for merging runs without holding them).
+#ifndef GRAMS_IO_ZSTD_FRAME_H_
+#define GRAMS_IO_ZSTD_FRAME_H_
+
+#include <cstdint>
+#include <string>
+
+#include "grams/status.h"
+#include "io/temp_file.h"
+
+typedef struct ZSTD_DCtx_s ZSTD_DCtx;
+
+namespace grams::io {
+
+// Where a frame is: its offset and compressed size in a TempFile, and the
+// size of its content.
+struct FrameRef {
+  uint64_t offset = 0, compressed = 0, raw = 0;
+};
+
+// Compresses `raw` (zstd `level`, with a checksum) and appends it to `file`.
+StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level);
+// Reads and decompresses a whole frame into *raw.
+Status ReadFrame(const TempFile& file, const FrameRef& ref, std::string* raw);
+
+// Streams the content of one frame, a few hundred kilobytes at a time.
+class FrameReader {
+ public:
+  FrameReader(const TempFile* file, const FrameRef& ref);
+  ~FrameReader();
+  FrameReader(const FrameReader&) = delete;
+  FrameReader& operator=(const FrameReader&) = delete;
+
+  // The next varint of the content; false at its end or on an error (then
+  // status() says which).
+  bool Varint(uint64_t* v) {
+    if (end_ - pos_ < 10 && !Refill()) return false;
+    const char* p = out_.data() + pos_;
+    if (!GetVarint(&p, out_.data() + end_, v)) return false;
+    pos_ = static_cast<size_t>(p - out_.data());
+    return true;
+  }
+  // Whether the content is used up (the frame fully read and consumed).
+  bool done() const { return pos_ == end_ && finished_; }
+  const Status& status() const { return status_; }
+
+ private:
+  bool Refill();  // keeps the unread bytes and appends more; false if none
+  bool GetVarint(const char** p, const char* end, uint64_t* v);
+
+  const TempFile* file_;
+  FrameRef ref_;
+  ZSTD_DCtx* dctx_;
+  std::string in_, out_;
+  size_t in_pos_ = 0, in_end_ = 0;  // unread compressed bytes in in_
+  size_t pos_ = 0, end_ = 0;        // unread content in out_
+  uint64_t read_ = 0;               // compressed bytes read from the file
+  bool finished_ = false;           // the frame's end was decoded
+  Status status_;
+};
+
+}  // namespace grams::io
+
+#endif  // GRAMS_IO_ZSTD_FRAME_H_
