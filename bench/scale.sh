@@ -3,19 +3,22 @@
 # ../shared/corpora/scale/scale.txt.zst), and on 2x and 4x as much text made by
 # appending distinct seeded synthetic text (Zipf-distributed words; never the
 # same text repeated). Reports wall time, peak RSS (/usr/bin/time -v) and file
-# sizes; medians of --runs runs for 1x.
+# sizes and the temporary disk peak (grams-count -v); medians of --runs runs
+# for 1x. 1x runs with the default memory budget and with each of --budgets
+# (-S for grams-count and grams-build); 2x and 4x with the default.
 #
-#   bench/scale.sh [--bin build/tools] [--runs 3] [--sizes "1 2 4"] [--threads N]
+#   bench/scale.sh [--bin build/tools] [--runs 3] [--sizes "1 2 4"] [--threads N] [--budgets "200M"]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN="$here/build/tools" RUNS=3 SIZES="1 2 4" THREADS=0
+BIN="$here/build/tools" RUNS=3 SIZES="1 2 4" THREADS=0 BUDGETS="200M"
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) BIN=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
-    *) echo "usage: bench/scale.sh [--bin DIR] [--runs N] [--sizes \"1 2 4\"] [--threads N]" >&2; exit 2 ;;
+    --budgets) BUDGETS=$2; shift 2 ;;
+    *) echo "usage: bench/scale.sh [--bin DIR] [--runs N] [--sizes \"1 2 4\"] [--threads N] [--budgets \"200M\"]" >&2; exit 2 ;;
   esac
 done
 SCALE=${SCALE:-${GRAMS_SHARED_DIR:-$here/../shared}/corpora/scale/scale.txt.zst}
@@ -44,7 +47,7 @@ synth() {  # synth SEED LINES
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf '%-5s %10s %10s %10s %10s %10s %10s %12s %12s\n' size tokens count_s build_s total_s count_MB build_MB counts_MB model_MB
+printf '%-5s %-7s %10s %8s %8s %8s %9s %9s %8s %9s %9s\n' size budget tokens count_s build_s total_s count_MB build_MB temp_MB counts_MB model_MB
 for size in $SIZES; do
   input="$work/x$size.txt"
   if [ "$size" != 1 ]; then
@@ -52,20 +55,28 @@ for size in $SIZES; do
     synth "$size" $(( base_tokens * (size - 1) * 2 / 37 )) >> "$input"
   fi
   tokens=$(awk '{ t += NF + 1 } END { print t }' "$input")
-  runs=$RUNS
+  runs=$RUNS budgets="default"
+  [ "$size" = 1 ] && budgets="default $BUDGETS"
   [ "$size" = 1 ] || runs=1
-  cw=() bw=() cm=() bm=()
-  for _ in $(seq 1 "$runs"); do
-    /usr/bin/time -f '%e %M' -o "$work/t1" "$BIN/grams-count" -j "$THREADS" --order 5 "$input" -o "$work/c" 2>/dev/null
-    /usr/bin/time -f '%e %M' -o "$work/t2" "$BIN/grams-build" "$work/c" -o "$work/m" 2>/dev/null
-    read -r a b < "$work/t1"; cw+=("$a"); cm+=("$b")
-    read -r a b < "$work/t2"; bw+=("$a"); bm+=("$b")
+  for budget in $budgets; do
+    S=()
+    [ "$budget" = default ] || S=(-S "$budget")
+    cw=() bw=() cm=() bm=() tm=()
+    for _ in $(seq 1 "$runs"); do
+      /usr/bin/time -f '%e %M' -o "$work/t1" "$BIN/grams-count" -v -j "$THREADS" "${S[@]}" -T "$work" --order 5 "$input" -o "$work/c" 2>"$work/e1"
+      /usr/bin/time -f '%e %M' -o "$work/t2" "$BIN/grams-build" "${S[@]}" -T "$work" "$work/c" -o "$work/m" 2>/dev/null
+      read -r a b < "$work/t1"; cw+=("$a"); cm+=("$b")
+      read -r a b < "$work/t2"; bw+=("$a"); bm+=("$b")
+      tm+=("$(awk '/temporary disk peak/ { v = $5 } END { print v + 0 }' "$work/e1")")
+    done
+    c=$(printf '%s\n' "${cw[@]}" | median); b=$(printf '%s\n' "${bw[@]}" | median)
+    c_mem=$(printf '%s\n' "${cm[@]}" | median); b_mem=$(printf '%s\n' "${bm[@]}" | median)
+    t_mb=$(printf '%s\n' "${tm[@]}" | median)
+    awk -v s="${size}x" -v S="$budget" -v t="$tokens" -v c="$c" -v b="$b" -v cm="$c_mem" -v bm="$b_mem" -v tmb="$t_mb" \
+        -v cs="$(stat -c %s "$work/c")" -v ms="$(stat -c %s "$work/m")" \
+        'BEGIN { printf "%-5s %-7s %10d %8.2f %8.2f %8.2f %9.0f %9.0f %8.1f %9.1f %9.1f\n", s, S, t, c, b, c + b, cm / 1024, bm / 1024, tmb, cs / 1e6, ms / 1e6 }'
   done
-  c=$(printf '%s\n' "${cw[@]}" | median); b=$(printf '%s\n' "${bw[@]}" | median)
-  c_mem=$(printf '%s\n' "${cm[@]}" | median); b_mem=$(printf '%s\n' "${bm[@]}" | median)
-  awk -v s="${size}x" -v t="$tokens" -v c="$c" -v b="$b" -v cm="$c_mem" -v bm="$b_mem" \
-      -v cs="$(stat -c %s "$work/c")" -v ms="$(stat -c %s "$work/m")" \
-      'BEGIN { printf "%-5s %10d %10.2f %10.2f %10.2f %10.0f %10.0f %12.1f %12.1f\n", s, t, c, b, c + b, cm / 1024, bm / 1024, cs / 1e6, ms / 1e6 }'
   [ "$size" = 1 ] || rm -f "$input"
 done
 echo "anchor (scale.txt, order 5): lmplz -S 500M 17.0 s, 444 MB; -S 200M 20.3 s, 260 MB"
+echo "uncompressed sorted counts (n-gram ids + 8-byte count, as lmplz's runs): sum over orders of m_n * (4n + 8)"

@@ -21,6 +21,7 @@
 // merge takes whole blocks in first-word order: no comparisons at all.
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -467,7 +468,7 @@ class Counter::Impl {
       return InvalidArgument(name + ": counts made with --boundaries none cannot be merged (the "
                              "windows that cross from one shard into the next are missing)");
     }
-    GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/false));
+    GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
     std::vector<WordId> word_map(c.vocab.size());
     for (WordId id = 0; id < c.vocab.size(); ++id) word_map[id] = vocab_.FindOrInsert(c.vocab.Word(id));
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
@@ -504,7 +505,15 @@ class Counter::Impl {
   // Counts every window of the batch that fits in it. A stream's last N-1
   // positions are carried into the next batch (unless `final`), remembering
   // in done_ how many orders of windows starting there are already counted.
+  //
+  // With more than one thread the counting runs in the background while the
+  // caller tokenizes the next batch: ProcessBatch hands the batch over and
+  // returns; the next call (or WaitCounting) waits for it first. The tables
+  // are only touched by the background work or, between batches, by the
+  // caller (spilling, merging), never by both at once.
   Status ProcessBatch(bool final) {
+    GRAMS_RETURN_IF_ERROR(WaitCounting());
+    GRAMS_RETURN_IF_ERROR(MaybeSpill());
     const size_t n_tokens = batch_.size();
     if (n_tokens == 0) return Status::OK();
     done_.resize(n_tokens, 0);
@@ -513,45 +522,61 @@ class Counter::Impl {
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
     for (size_t i = 0; i < n_tokens; ++i)
       if (done_[i] == 0) ++unigram_counts_[batch_[i]];
-    // Every window belongs to the bucket of its first word; each thread
-    // counts the windows of its own buckets.
-    std::vector<char> overflow(threads_, 0);
-    RunOnThreads(threads_, [this, &overflow](int t) { CountPartition(t, &overflow[t]); });
-    // Carry an open stream's tail.
+    counting_batch_.swap(batch_);
+    counting_limits_.swap(limits_);
+    counting_done_.swap(done_);
+    // Carry an open stream's tail into the next batch.
     size_t keep = 0;
     if (!final && stream_open_) keep = std::min<size_t>(options_.order - 1, n_tokens);
-    for (size_t k = 0; k < keep; ++k) {
-      const size_t i = n_tokens - keep + k;
-      batch_[k] = batch_[i];
-      done_[k] = static_cast<uint32_t>(n_tokens - i);
-    }
     batch_.resize(keep);
     done_.resize(keep);
+    for (size_t k = 0; k < keep; ++k) {
+      const size_t i = n_tokens - keep + k;
+      batch_[k] = counting_batch_[i];
+      done_[k] = static_cast<uint32_t>(n_tokens - i);
+    }
     limits_.assign(keep, kOpen);
-    for (char o : overflow) {
+    // Every window belongs to the bucket of its first word; each thread
+    // counts the windows of its own buckets.
+    overflow_.assign(threads_, 0);
+    auto count = [this] {
+      RunOnThreads(threads_, [this](int t) { CountPartition(t, &overflow_[t]); });
+    };
+    if (threads_ == 1 || final) {
+      count();
+    } else {
+      counting_ = std::async(std::launch::async, count);
+    }
+    return final ? WaitCounting() : Status::OK();
+  }
+
+  // Waits for the batch being counted in the background, if any.
+  Status WaitCounting() {
+    if (counting_.valid()) counting_.get();
+    for (char o : overflow_) {
       if (o) {
         return ResourceExhausted("too much text for one in-memory count: an n-gram count or the "
                                  "number of distinct n-grams of one order exceeds 2^32-1");
       }
     }
-    return final ? Status::OK() : MaybeSpill();
+    return Status::OK();
   }
 
   // Counts the batch's windows of orders >= 2 whose buckets thread t owns.
   void CountPartition(int t, char* overflow_out) {
     Scratch& sc = scratch_[t];
-    const size_t n_tokens = batch_.size();
+    const size_t n_tokens = counting_batch_.size();
     // active[j]: a window start; prev[j]: index of its (n-1)-gram (for n = 2
     // the word id); bucket[j]: the bucket of its first word.
     sc.active.clear();
     sc.prev.clear();
     sc.bucket.clear();
     for (uint32_t i = 0; i < n_tokens; ++i) {
-      if (i + 2 > limits_[i]) continue;
-      const int b = BucketOf(batch_[i]);
+      if (i + 2 > counting_limits_[i]) continue;
+      const int b = BucketOf(counting_batch_[i]);
       if (b % threads_ == t) {
         sc.active.push_back(i);
-        sc.prev.push_back(batch_[i]);
+        sc.prev.push_back(counting_batch_[i]);
         sc.bucket.push_back(static_cast<uint16_t>(b));
       }
     }
@@ -560,7 +585,7 @@ class Counter::Impl {
       auto table = [&](size_t j) -> OrderTable& { return buckets_[sc.bucket[j]][n - 2]; };
       const size_t m = sc.active.size();
       sc.hashes.resize(m);
-      for (size_t j = 0; j < m; ++j) sc.hashes[j] = KeyHash(sc.prev[j], batch_[sc.active[j] + n - 1]);
+      for (size_t j = 0; j < m; ++j) sc.hashes[j] = KeyHash(sc.prev[j], counting_batch_[sc.active[j] + n - 1]);
       for (size_t j = 0; j < m; ++j) {
         if (j + kPrefetchDistance < m) table(j + kPrefetchDistance).Prefetch(sc.hashes[j + kPrefetchDistance]);
         if (j + kPrefetchDistance / 2 < m)
@@ -568,14 +593,14 @@ class Counter::Impl {
         const uint32_t i = sc.active[j];
         // A window counted in the previous batch is only looked up (added
         // with count 0: after a spill it is no longer in the table).
-        sc.prev[j] = table(j).Increment(sc.prev[j], batch_[i + n - 1], sc.hashes[j], &overflow,
-                                        n <= done_[i] ? 0 : 1);
+        sc.prev[j] = table(j).Increment(sc.prev[j], counting_batch_[i + n - 1], sc.hashes[j], &overflow,
+                                        n <= counting_done_[i] ? 0 : 1);
       }
       // Keep the positions that still have room for an (n+1)-gram.
       size_t k = 0;
       for (size_t j = 0; j < m; ++j) {
         const uint32_t i = sc.active[j];
-        if (i + n + 1 <= limits_[i]) {
+        if (i + n + 1 <= counting_limits_[i]) {
           sc.active[k] = i;
           sc.prev[k] = sc.prev[j];
           sc.bucket[k] = sc.bucket[j];
@@ -987,6 +1012,11 @@ class Counter::Impl {
   std::unique_ptr<io::TempFile> spill_file_;
   std::vector<std::vector<Spilled>> spills_;
   uint64_t reserve_ = 0;  // entries reserved per table (address space only)
+  // The batch counted in the background (see ProcessBatch), and its result.
+  std::vector<WordId> counting_batch_;
+  std::vector<uint32_t> counting_limits_, counting_done_;
+  std::vector<char> overflow_;
+  std::future<void> counting_;  // last: destroyed (waited for) first
 };
 
 Counter::Counter(const CountOptions& options) : impl_(new Impl(options)) {}
