@@ -710,6 +710,11 @@ class Counter::Impl {
     const bool external = options_.memory > 0 && options_.order >= 2 &&
                           (!spills_.empty() || InMemoryFinishBytes() > options_.memory);
     const std::vector<uint64_t> sizes = OrderSizes();
+    // The hash slots are done with (spilling and sorting read the entries
+    // only): free them before the canonical vocabulary is built beside the
+    // counting one.
+    for (auto& tables : buckets_)
+      for (auto& table : tables) table.ReleaseSlots();
 
     // Canonical ids: reserved words, then descending count, then bytes.
     std::vector<WordId> by_rank(V);
