@@ -53,6 +53,9 @@ constexpr uint64_t kSortBytesPerEntry = 36;
 // group of buckets in phase 2: tables at their fullest plus the sort.
 constexpr uint64_t kGroupBytesPerEntry = 12 + 12 + kSortBytesPerEntry;
 constexpr int kSpillZstdLevel = 1;
+// Smallest table reservation worth making (above glibc's mmap threshold as
+// the tools set it, cli::ReturnFreedMemoryEagerly).
+constexpr uint64_t kMinReserveBytes = 1u << 20;
 
 inline int BucketOf(uint32_t w) {
   return static_cast<int>((static_cast<uint64_t>(w) * 0x9E3779B97F4A7C15ULL) >> 56);
@@ -76,8 +79,14 @@ class OrderTable {
   OrderTable() { Resize(1 << 8); }
 
   size_t size() const { return entries_.size(); }
-  // Memory in use (untouched reserved capacity costs none).
-  uint64_t bytes() const { return entries_.size() * sizeof(CountEntry) + slots_.size() * sizeof(uint32_t); }
+  // Memory in use. Untouched reserved capacity costs none when it was
+  // mapped fresh (large reservations, see kMinReserveBytes); small vectors
+  // come from the heap, where all of their capacity may be resident.
+  uint64_t bytes() const {
+    const uint64_t cap = entries_.capacity() * sizeof(CountEntry);
+    const uint64_t entries = cap < (1u << 20) ? cap : entries_.size() * sizeof(CountEntry);
+    return entries + slots_.size() * sizeof(uint32_t);
+  }
   std::vector<CountEntry>& entries() { return entries_; }
 
   void Prefetch(uint64_t hash) const { ::grams::Prefetch(&slots_[hash & mask_]); }
@@ -422,6 +431,9 @@ class Counter::Impl {
       // than the budget's worth.
       uint64_t most = static_cast<uint64_t>(in->size_hint()) / kBuckets + 1024;
       if (options_.memory > 0) most = std::min<uint64_t>(most, options_.memory / sizeof(CountEntry) / kBuckets * 2);
+      // Only reservations big enough to be mapped fresh by malloc are free
+      // until touched; smaller ones could reuse resident heap memory.
+      if (most * sizeof(CountEntry) < kMinReserveBytes) most = 0;
       reserve_ = std::max<uint64_t>(reserve_, most);
       for (auto& tables : buckets_)
         for (auto& table : tables) table.Reserve(reserve_);
@@ -808,10 +820,17 @@ class Counter::Impl {
       for (int b = 0; b < kBuckets; ++b) upper[b] += spill[b].entries;
     const uint64_t fixed = out->vocab.arena_bytes() * 2 + V * 48;
     const uint64_t room = options_.memory > fixed + (16u << 20) ? options_.memory - fixed : (16u << 20);
+    // Phase 3 reads every group's run at once: the groups' readers must fit
+    // too, so a group is never smaller than its share of that.
+    uint64_t total = 0;
+    for (uint64_t u : upper) total += u;
+    const uint64_t max_groups = std::max<uint64_t>(1, room / 2 / io::kReaderBytes);
+    const uint64_t least = total / max_groups;
     std::vector<int> group_start{0};
     uint64_t in_group = 0;
     for (int b = 0; b < kBuckets; ++b) {
-      if (b > group_start.back() && (in_group + upper[b]) * kGroupBytesPerEntry > room) {
+      if (b > group_start.back() && in_group >= least &&
+          (in_group + upper[b]) * kGroupBytesPerEntry > room) {
         group_start.push_back(b);
         in_group = 0;
       }

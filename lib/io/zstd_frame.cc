@@ -8,8 +8,11 @@
 
 namespace grams::io {
 namespace {
-constexpr size_t kInStep = 128 << 10;
-constexpr size_t kOutStep = 256 << 10;
+// A reader holds about kInStep + kOutStep + 2^kWindowLog bytes (the
+// decompression window), so that many runs can be merged at once.
+constexpr size_t kInStep = 64 << 10;
+constexpr size_t kOutStep = 128 << 10;
+constexpr int kWindowLog = 17;
 }  // namespace
 
 StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level) {
@@ -17,6 +20,7 @@ StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level
   if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, kWindowLog);
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   const size_t r = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());
   ZSTD_freeCCtx(cctx);

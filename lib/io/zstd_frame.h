@@ -14,6 +14,9 @@ typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 
 namespace grams::io {
 
+// The memory one FrameReader takes, buffers and zstd window included.
+inline constexpr uint64_t kReaderBytes = 384 << 10;
+
 // Where a frame is: its offset and compressed size in a TempFile, and the
 // size of its content.
 struct FrameRef {
@@ -25,7 +28,8 @@ StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level
 // Reads and decompresses a whole frame into *raw.
 Status ReadFrame(const TempFile& file, const FrameRef& ref, std::string* raw);
 
-// Streams the content of one frame, a few hundred kilobytes at a time.
+// Streams the content of one frame, a few hundred kilobytes at a time
+// (kReaderBytes of memory).
 class FrameReader {
  public:
   FrameReader(const TempFile* file, const FrameRef& ref);
