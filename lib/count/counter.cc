@@ -57,6 +57,10 @@ constexpr int kSpillZstdLevel = 1;
 // the tools set it, cli::ReturnFreedMemoryEagerly).
 constexpr uint64_t kMinReserveBytes = 1u << 20;
 
+// The memory of a vocabulary, with its hash table and the ids and counts
+// kept per word (an estimate for the budget).
+uint64_t VocabularyBytes(const Vocabulary& v) { return v.arena_bytes() * 2 + v.size() * 48; }
+
 inline int BucketOf(uint32_t w) {
   return static_cast<int>((static_cast<uint64_t>(w) * 0x9E3779B97F4A7C15ULL) >> 56);
 }
@@ -634,8 +638,7 @@ class Counter::Impl {
       for (const auto& table : tables) bytes += table.bytes();
     return bytes;
   }
-  // The vocabulary, with its hash table and the ids and counts kept per word.
-  uint64_t VocabBytes() const { return vocab_.arena_bytes() * 2 + vocab_.size() * 48; }
+  uint64_t VocabBytes() const { return VocabularyBytes(vocab_); }
   // Peak of sorting everything in memory now (the slots go first).
   uint64_t InMemoryFinishBytes() const {
     const std::vector<uint64_t> sizes = OrderSizes();
@@ -818,7 +821,7 @@ class Counter::Impl {
     std::vector<uint64_t> upper(kBuckets, 0);
     for (const auto& spill : spills_)
       for (int b = 0; b < kBuckets; ++b) upper[b] += spill[b].entries;
-    const uint64_t fixed = out->vocab.arena_bytes() * 2 + V * 48;
+    const uint64_t fixed = VocabularyBytes(out->vocab);
     const uint64_t room = options_.memory > fixed + (16u << 20) ? options_.memory - fixed : (16u << 20);
     // Phase 3 reads every group's run at once: the groups' readers must fit
     // too, so a group is never smaller than its share of that.
