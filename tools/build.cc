@@ -16,6 +16,7 @@
 #include "grams/counts.h"
 #include "grams/model.h"
 #include "io/file.h"
+#include "io/temp_file.h"
 
 namespace grams {
 namespace {
@@ -33,7 +34,7 @@ std::string Rounded(const std::string& numbers) {
   return out;
 }
 
-void PrintSummary(const Model& model) {
+void PrintSummary(const ModelSummary& model) {
   const std::string smoothing = model.Info("smoothing");
   if (!smoothing.empty()) {
     std::string line = "smoothing " + smoothing;
@@ -50,7 +51,7 @@ void PrintSummary(const Model& model) {
   for (int n = 1; n <= model.order(); ++n) {
     const std::string suffix = "." + std::to_string(n);
     std::string line = "order " + std::to_string(n) + ": " +
-                       std::to_string(model.trie.levels[n - 1].size()) + " n-grams";
+                       std::to_string(model.ngram_counts[n - 1]) + " n-grams";
     if (!model.Info("counted" + suffix).empty())
       line += " (of " + model.Info("counted" + suffix) + ")";
     if (!model.Info("gt_min" + suffix).empty()) {
@@ -145,6 +146,14 @@ void AddOptions(CommandLine* cl) {
       ("tune", po::value<std::string>()->value_name("DEV"),
        "mkn, kn (interpolated): choose the discounts that minimize the perplexity of the "
        "text DEV, and report it before and after")
+      ("memory,S", po::value<std::string>()->default_value("80%")->value_name("SIZE"),
+       "memory budget for estimating, e.g. 200M, 2G or 50% of the physical memory; beyond "
+       "it the streaming estimator keeps its intermediate arrays in the temporary directory "
+       "(the model is the same). Not with --arpa, --tune, --prune, --prune-entropy, --vocab, "
+       "--max-vocab or katz, which load the counts whole")
+      ("temp-dir,T", po::value<std::string>()->value_name("DIR"),
+       "directory for the temporary files of -S (default: $TMPDIR, else /tmp); they are "
+       "removed however grams-build ends")
       ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
       ("verbose,v",
        "print the method, per order the number of n-grams and the discounts, and each "
@@ -157,7 +166,8 @@ void AddOptions(CommandLine* cl) {
       "  grams-build -o corpus.lm --arpa corpus.arpa corpus.counts\n"
       "  grams-build --smoothing wb --backoff -o wb.lm corpus.counts\n"
       "  grams-build --prune-entropy 1e-8 -o small.lm corpus.counts\n"
-      "  grams-build --from-arpa kenlm.arpa -o kenlm.lm\n");
+      "  grams-build --from-arpa kenlm.arpa -o kenlm.lm\n"
+      "  grams-count --order 5 big.txt | grams-build -S 2G -T /scratch -o big.lm\n");
 }
 
 // The estimation options of the command line into *o. Returns kContinue, or
@@ -259,7 +269,9 @@ int Main(int argc, char** argv) {
                  "The default is interpolated modified Kneser-Ney exactly as KenLM's lmplz\n"
                  "computes it; --smoothing chooses another method. Writes the binary model file\n"
                  "(-o) and/or an ARPA file (--arpa). With --from-arpa, reads an ARPA model\n"
-                 "instead and converts it (optionally entropy-pruned).");
+                 "instead and converts it (optionally entropy-pruned). The counts are streamed\n"
+                 "within the memory budget -S, unless --arpa, --tune, pruning, a vocabulary\n"
+                 "limit or katz needs them in memory.");
   AddOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
 
@@ -300,8 +312,55 @@ int Main(int argc, char** argv) {
         "refusing to read a binary counts file from a terminal; give COUNTS or pipe one in");
   }
 
+  if (int rc = ParseMemoryOptions(cl, &options.memory, &options.temp_dir); rc != kContinue)
+    return rc;
+  // The streaming estimator (BuildModelFile) whenever it applies: it needs
+  // less memory than loading the counts, and writes the same bytes.
+  std::string whole;  // why the counts are loaded whole, if they are
+  if (from_arpa) {
+    whole = "--from-arpa";
+  } else if (to_arpa) {
+    whole = "--arpa";
+  } else if (cl.Has("tune")) {
+    whole = "--tune";
+  } else if (cl.Has("vocab") || !CanBuildModelFile(options)) {
+    whole = options.smoothing == Smoothing::kKatz ? "katz"
+            : !options.prune.empty()              ? "--prune"
+            : options.prune_entropy > 0           ? "--prune-entropy"
+            : cl.Has("vocab")                     ? "--vocab"
+                                                  : "--max-vocab";
+  }
+  if (!whole.empty() && (cl.Has("memory") || cl.Has("temp-dir"))) {
+    Warn("-S and -T do not apply with " + whole + ", which loads the whole model in memory");
+  }
+
+  if (cl.Has("discounts")) {
+    auto d = ReadDiscountsFile(cl.Get<std::string>("discounts"));
+    if (!d.ok()) return ReportError(d.status());
+    options.discounts = std::move(d).value();
+  }
   ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
   options.progress = progress.callback();
+  // Warnings are held back until the model is built: after an error (say,
+  // empty counts) they would only bury it.
+  std::vector<std::string> warnings;
+  if (!from_arpa) {
+    options.warn = [&warnings](const std::string& message) { warnings.push_back(message); };
+  }
+  if (whole.empty()) {
+    auto built = BuildModelFile(input, options, model_path);
+    if (!built.ok()) return ReportError(built.status());
+    progress.Done();
+    for (const std::string& w : warnings) Warn(w);
+    if (cl.Has("verbose")) {
+      PrintSummary(*built);
+      if (io::TempBytesPeak() > 0) {
+        std::fprintf(stderr, "%s: temporary files: peak %.1f MB\n", ToolName().c_str(),
+                     static_cast<double>(io::TempBytesPeak()) / 1e6);
+      }
+    }
+    return kExitOk;
+  }
   Model model;
   if (from_arpa) {
     progress.Stage("reading " + input);
@@ -316,11 +375,6 @@ int Main(int argc, char** argv) {
       }
     }
   } else {
-    if (cl.Has("discounts")) {
-      auto d = ReadDiscountsFile(cl.Get<std::string>("discounts"));
-      if (!d.ok()) return ReportError(d.status());
-      options.discounts = std::move(d).value();
-    }
     if (cl.Has("vocab")) {
       auto words = ReadVocabularyFile(cl.Get<std::string>("vocab"));
       if (!words.ok()) return ReportError(words.status());
@@ -330,10 +384,6 @@ int Main(int argc, char** argv) {
     progress.Stage("reading " + (input == "-" ? std::string("<stdin>") : input));
     auto counts = ReadCountsFile(input);
     if (!counts.ok()) return ReportError(counts.status());
-    // Warnings are held back until the model is built: after an error
-    // (say, empty counts) they would only bury it.
-    std::vector<std::string> warnings;
-    options.warn = [&warnings](const std::string& message) { warnings.push_back(message); };
     if (cl.Has("tune")) {
       if (int rc = Tune(*counts, cl.Get<std::string>("tune"), &options); rc != kExitOk) return rc;
       for (const std::string& w : warnings) Warn(w);
@@ -347,7 +397,7 @@ int Main(int argc, char** argv) {
     if (cl.Has("tune")) model.info.emplace_back("tuned_on_dev", "1");
   }
   progress.Done();
-  if (cl.Has("verbose")) PrintSummary(model);
+  if (cl.Has("verbose")) PrintSummary(Summarize(model));
 
   if (to_model) {
     progress.Stage("writing " + (model_path == "-" ? std::string("<stdout>") : model_path));

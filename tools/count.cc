@@ -85,15 +85,8 @@ int Main(int argc, char** argv) {
   options.order = cl.Get<int>("order");
   options.threads = cl.Get<int>("threads");
   if (options.threads < 0 || options.threads > 64) return UsageError("--threads must be between 0 and 64");
-  {
-    auto memory = ParseMemoryBudget(cl.Get<std::string>("memory"));
-    if (!memory.ok()) return UsageError("--memory: " + memory.status().message());
-    options.memory = *memory;
-    if (cl.Has("temp-dir")) {
-      options.temp_dir = cl.Get<std::string>("temp-dir");
-      if (options.temp_dir.empty()) return UsageError("--temp-dir needs a directory");
-    }
-  }
+  if (int rc = ParseMemoryOptions(cl, &options.memory, &options.temp_dir); rc != kContinue)
+    return rc;
   if (options.order < 1 || options.order > kMaxOrder) {
     return UsageError("--order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
                       std::to_string(options.order));

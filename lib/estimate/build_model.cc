@@ -34,6 +34,8 @@ uint64_t PruneThreshold(const std::vector<uint64_t>& prune, int n) {
   return prune[std::min<size_t>(n, prune.size()) - 1];
 }
 
+}  // namespace
+
 std::unique_ptr<Smoother> MakeSmoother(const BuildOptions& o, size_t vocab_size) {
   switch (o.smoothing) {
     case Smoothing::kModifiedKneserNey:
@@ -60,6 +62,87 @@ bool Interpolated(const BuildOptions& o) {
   if (o.form == SmoothingForm::kDefault) return HasInterpolatedForm(o.smoothing);
   return o.form == SmoothingForm::kInterpolated;
 }
+
+// The arithmetic of one context, exactly as the driver did it inline before
+// the streaming estimator shared it (operations and their order unchanged).
+ContextEstimator::ContextEstimator(const Smoother& s, int n, bool interpolated)
+    : s_(s), n_(n), interpolated_(interpolated), fixed_(s.FixedBackoff()) {}
+
+double ContextEstimator::Estimate(const uint64_t* counts, size_t size, const EntryIndex* suffix,
+                                  const double* lower_prob, const uint8_t* kept, double* prob) {
+  alpha_.resize(size);
+  const double* x = alpha_.data();
+  double left = s_.Context(n_, counts, size, alpha_.data());
+  if (fixed_) {
+    for (size_t k = 0; k < size; ++k) prob[k] = x[k];
+    return *fixed_;
+  }
+  if (kept) {
+    for (size_t k = 0; k < size; ++k)
+      if (!kept[k]) left += x[k];
+  }
+  if (interpolated_) {
+    for (size_t k = 0; k < size; ++k) prob[k] = x[k] + left * lower_prob[suffix[k]];
+    return left;
+  }
+  double own = 0, lower = 0;
+  for (size_t k = 0; k < size; ++k) {
+    if ((kept && !kept[k]) || x[k] <= 0) continue;
+    own += x[k];
+    lower += lower_prob[suffix[k]];
+  }
+  double scale;
+  const double bow = BackoffWeight(left, lower, own, &scale);
+  for (size_t k = 0; k < size; ++k) prob[k] = x[k] > 0 ? x[k] * scale : bow * lower_prob[suffix[k]];
+  return bow;
+}
+
+Status UnigramContextCounts(const uint64_t* a, size_t V, std::vector<uint64_t>* u) {
+  u->clear();
+  u->reserve(V - 1);
+  uint64_t total = 0;
+  for (size_t w = 0; w < V; ++w) {
+    if (w == kBosId) continue;
+    u->push_back(a[w]);
+    total += a[w];
+  }
+  if (total == 0) return InvalidArgument("the counts hold no words: nothing to estimate from");
+  return Status::OK();
+}
+
+void UnigramProbabilities(const Smoother& s, bool interpolated, const std::vector<uint64_t>& u,
+                          double* prob) {
+  const size_t V = u.size() + 1;
+  const std::optional<double> fixed = s.FixedBackoff();
+  std::vector<double> alpha(V - 1);
+  const double left = s.Context(1, u.data(), u.size(), alpha.data());
+  size_t unseen = 0;
+  for (double x : alpha) unseen += x == 0;
+  const bool spread = !fixed && (interpolated || unseen == 0);
+  const double uniform = left / static_cast<double>(V - 1);
+  const double share = unseen > 0 ? left / static_cast<double>(unseen) : 0.0;
+  for (size_t w = 0, k = 0; w < V; ++w) {
+    if (w == kBosId) {
+      prob[w] = 0.0;
+      continue;
+    }
+    const double x = alpha[k++];
+    prob[w] = spread ? x + uniform : (x > 0 || fixed ? x : share);
+  }
+}
+
+void AddMethodInfo(const BuildOptions& options, bool interpolated, const Smoother& smoother,
+                   int order, Info* info) {
+  info->emplace_back("smoothing", SmoothingName(options.smoothing));
+  if (options.smoothing == Smoothing::kModifiedKneserNey && interpolated) {
+    info->emplace_back("interpolate_unigrams", "1");
+  } else if (options.smoothing != Smoothing::kStupidBackoff) {
+    info->emplace_back("form", interpolated ? "interpolated" : "backoff");
+  }
+  smoother.AddInfo(order, info);
+}
+
+namespace {
 
 Status ValidateOptionsImpl(const BuildOptions& o) {
   const std::string name = SmoothingName(o.smoothing);
@@ -150,7 +233,6 @@ Status Estimate(NgramCounts&& counts, const BuildOptions& o, Smoother& s, bool i
   const std::optional<double> fixed = s.FixedBackoff();
   std::vector<uint64_t> a;               // the method's counts of order n
   std::vector<double> prob, lower_prob;  // p of orders n and n-1
-  std::vector<double> alpha;             // per-context scratch
   for (int n = 1; n <= N; ++n) {
     if (o.progress) o.progress(Progress{"estimating", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(N), "orders"});
     const TrieLevel& level = trie.levels[n - 1];
@@ -178,76 +260,23 @@ Status Estimate(NgramCounts&& counts, const BuildOptions& o, Smoother& s, bool i
     lower_prob.swap(prob);
     prob.assign(m, 0.0);
     if (n == 1) {
-      // Every word but <s> is a child of the empty context.
       std::vector<uint64_t> u;
-      u.reserve(V - 1);
-      uint64_t total = 0;
-      for (size_t w = 0; w < V; ++w) {
-        if (w == kBosId) continue;
-        u.push_back(a[w]);
-        total += a[w];
-      }
-      if (total == 0) return InvalidArgument("the counts hold no words: nothing to estimate from");
+      GRAMS_RETURN_IF_ERROR(UnigramContextCounts(a.data(), V, &u));
       GRAMS_RETURN_IF_ERROR(s.PrepareOrder(1, u));
-      alpha.resize(V - 1);
-      const double left = s.Context(1, u.data(), u.size(), alpha.data());
-      size_t unseen = 0;
-      for (double x : alpha) unseen += x == 0;
-      const bool spread = !fixed && (interpolated || unseen == 0);
-      const double uniform = left / static_cast<double>(V - 1);
-      const double share = unseen > 0 ? left / static_cast<double>(unseen) : 0.0;
-      for (size_t w = 0, k = 0; w < V; ++w) {
-        if (w == kBosId) {
-          prob[w] = 0.0;
-          lp[w] = 0.0f;
-          continue;
-        }
-        const double x = alpha[k++];
-        prob[w] = spread ? x + uniform : (x > 0 || fixed ? x : share);
-        lp[w] = static_cast<float>(std::log10(prob[w]));
-      }
+      UnigramProbabilities(s, interpolated, u, prob.data());
+      for (size_t w = 0; w < V; ++w) lp[w] = UnigramLogProb(prob.data(), w);
     } else {
       GRAMS_RETURN_IF_ERROR(s.PrepareOrder(n, a));
       const std::vector<EntryIndex>& suffix = links[n];
-      const std::vector<uint8_t>* kept = keep[n].empty() ? nullptr : &keep[n];
+      const uint8_t* kept = keep[n].empty() ? nullptr : keep[n].data();
       std::vector<float>& lbo = model->log_backoff[n - 2];
       lbo.assign(trie.levels[n - 2].size(), fixed ? static_cast<float>(std::log10(*fixed)) : 0.0f);
+      ContextEstimator context(s, n, interpolated);
       ForEachContext(level, [&](EntryIndex parent, size_t i, size_t j) {
-        alpha.resize(j - i);
-        double left = s.Context(n, &a[i], j - i, alpha.data());
-        auto x = [&](size_t k) { return alpha[k - i]; };  // alpha of entry k in [i, j)
-        if (fixed) {
-          for (size_t k = i; k < j; ++k) {
-            prob[k] = x(k);
-            lp[k] = static_cast<float>(std::log10(prob[k]));
-          }
-          return;
-        }
-        if (kept) {
-          for (size_t k = i; k < j; ++k)
-            if (!(*kept)[k]) left += x(k);
-        }
-        if (interpolated) {
-          lbo[parent] = static_cast<float>(std::log10(left));
-          for (size_t k = i; k < j; ++k) {
-            prob[k] = x(k) + left * lower_prob[suffix[k]];
-            lp[k] = static_cast<float>(std::log10(prob[k]));
-          }
-          return;
-        }
-        double own = 0, lower = 0;
-        for (size_t k = i; k < j; ++k) {
-          if ((kept && !(*kept)[k]) || x(k) <= 0) continue;
-          own += x(k);
-          lower += lower_prob[suffix[k]];
-        }
-        double scale;
-        const double bow = BackoffWeight(left, lower, own, &scale);
-        lbo[parent] = static_cast<float>(std::log10(bow));
-        for (size_t k = i; k < j; ++k) {
-          prob[k] = x(k) > 0 ? x(k) * scale : bow * lower_prob[suffix[k]];
-          lp[k] = static_cast<float>(std::log10(prob[k]));
-        }
+        const double weight = context.Estimate(&a[i], j - i, &suffix[i], lower_prob.data(),
+                                               kept ? kept + i : nullptr, &prob[i]);
+        for (size_t k = i; k < j; ++k) lp[k] = static_cast<float>(std::log10(prob[k]));
+        if (!fixed) lbo[parent] = static_cast<float>(std::log10(weight));
       });
     }
   }
@@ -379,13 +408,7 @@ StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options) {
   // The info: mkn's default keys come first and alone when nothing else was
   // asked for, so default models are byte-identical to earlier versions.
   Info& info = model.info;
-  info.emplace_back("smoothing", SmoothingName(options.smoothing));
-  if (options.smoothing == Smoothing::kModifiedKneserNey && interpolated) {
-    info.emplace_back("interpolate_unigrams", "1");
-  } else if (options.smoothing != Smoothing::kStupidBackoff) {
-    info.emplace_back("form", interpolated ? "interpolated" : "backoff");
-  }
-  smoother->AddInfo(N, &info);
+  AddMethodInfo(options, interpolated, *smoother, N, &info);
   info.insert(info.end(), limits.begin(), limits.end());
   if (!options.prune.empty()) {
     std::string p;

@@ -6,6 +6,7 @@
 #define GRAMS_ESTIMATE_ESTIMATE_INTERNAL_H_
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -72,7 +73,10 @@ std::string FormatNumber(double value);
 // or in backoff form the mass that the backoff weight spreads over the words
 // not seen after the context). The driver then forms the interpolated or
 // backoff probabilities, handles pruned n-grams and the unigram base, and
-// computes backoff weights. docs/ESTIMATION.md has the formulas.
+// computes backoff weights. docs/ESTIMATION.md has the formulas. The
+// streaming driver (build_model_file.cc) calls PrepareOrder for every order,
+// ascending, before the first Context: a method's parameters of order n may
+// depend on the counts of order n only.
 class Smoother {
  public:
   virtual ~Smoother() = default;
@@ -91,6 +95,54 @@ class Smoother {
   // Parameters for the model header ("discounts.n", ...), in order.
   virtual void AddInfo(int order, Info* info) const = 0;
 };
+
+// The driver's pieces that BuildModel (build_model.cc) and the streaming
+// BuildModelFile (build_model_file.cc) share, so that both compute every
+// value with the same operations in the same order.
+
+// The Smoother of options.smoothing; `vocab_size` is V (<s> included).
+std::unique_ptr<Smoother> MakeSmoother(const BuildOptions& options, size_t vocab_size);
+// Whether the model takes the interpolated form (options.form, or the method's default).
+bool Interpolated(const BuildOptions& options);
+// The info keys of the method: "smoothing", "interpolate_unigrams" or
+// "form", then the smoother's parameters (Smoother::AddInfo).
+void AddMethodInfo(const BuildOptions& options, bool interpolated, const Smoother& smoother,
+                   int order, Info* info);
+
+// Order 1: the children of the empty context are every word but <s>. *u gets
+// their counts a[0..V) without <s>, in id order; InvalidArgument if all are 0.
+Status UnigramContextCounts(const uint64_t* a, size_t V, std::vector<uint64_t>* u);
+// Order 1's probabilities prob[0..V) (prob[<s>] = 0) from u, after
+// PrepareOrder(1, u): alpha combined with the uniform distribution.
+void UnigramProbabilities(const Smoother& s, bool interpolated, const std::vector<uint64_t>& u,
+                          double* prob);
+// The stored log10 probability of word w at order 1 (<s> stores 0).
+inline float UnigramLogProb(const double* prob, size_t w) {
+  return w == kBosId ? 0.0f : static_cast<float>(std::log10(prob[w]));
+}
+
+// The children of one context of order n >= 2 (see build_model.cc): their
+// method counts counts[0..size), suffix links suffix[0..size) into order
+// n-1, whose probabilities are lower_prob, and `kept` (nullptr: all kept)
+// flagging those that stay after pruning. Writes prob[0..size) and returns
+// the context's backoff weight (not its log): gamma in the interpolated
+// form, bow in the backoff form, the constant of FixedBackoff() methods.
+class ContextEstimator {
+ public:
+  ContextEstimator(const Smoother& s, int n, bool interpolated);
+  double Estimate(const uint64_t* counts, size_t size, const EntryIndex* suffix,
+                  const double* lower_prob, const uint8_t* kept, double* prob);
+
+ private:
+  const Smoother& s_;
+  const int n_;
+  const bool interpolated_;
+  const std::optional<double> fixed_;
+  std::vector<double> alpha_;  // per-context scratch
+};
+
+// "the counts are not suffix-closed" at order n.
+Status NotSuffixClosed(int n);
 
 // Each in its own file. `vocab_size` is the vocabulary size V (<s> included).
 std::unique_ptr<Smoother> MakeModifiedKneserNey(const BuildOptions& options);

@@ -10,15 +10,12 @@
 #include "util/radix_sort.h"
 
 namespace grams::estimate {
-namespace {
 
 Status NotSuffixClosed(int n) {
   return InvalidArgument("the counts are not suffix-closed: a " + std::to_string(n) +
                          "-gram's last " + std::to_string(n - 1) +
                          " words are missing from order " + std::to_string(n - 1));
 }
-
-}  // namespace
 
 // The suffix of (parent, w) is the child w of suffix(parent) one order down,
 // so sort the wanted (suffix(parent), w) pairs and merge them with order n-1,

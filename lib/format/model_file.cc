@@ -1,6 +1,7 @@
 // The model file (docs/FORMAT.md): the counts file's vocabulary and trie,
 // with float32 log10 probabilities and backoffs in byte planes instead of
 // counts.
+#include <cassert>
 #include <cstring>
 
 #include "format/binary_file.h"
@@ -11,28 +12,88 @@
 
 namespace grams {
 namespace {
+
 constexpr int kModelZstdLevel = 3;
+
+// The section ids of a model file of order N, in file order.
+[[maybe_unused]] uint32_t ModelSectionId(int order, size_t index) {
+  if (index == 0) return SectionId(SectionType::kVocab, 0);
+  if (index == 1) return SectionId(SectionType::kLogProb, 1);
+  if (order > 1 && index == 2) return SectionId(SectionType::kLogBackoff, 1);
+  // Orders n >= 2: 4 sections each (3 at the top order), after the first 3.
+  const size_t i = index - 3;
+  const uint32_t n = static_cast<uint32_t>(2 + i / 4);
+  static constexpr SectionType kTypes[4] = {SectionType::kChildCounts, SectionType::kWords,
+                                            SectionType::kLogProb, SectionType::kLogBackoff};
+  return SectionId(kTypes[i % 4], n);
 }
 
-// Sections: vocabulary, order 1's probabilities and backoffs, then for each
-// order n >= 2 its child counts, words, probabilities and (below the top
-// order) backoffs.
-Status WriteModelFile(const Model& model, const std::string& path) {
+}  // namespace
+
+FileHeader ModelFileHeader(uint64_t vocab_size, const std::vector<uint64_t>& ngram_counts,
+                           const TokenizerSettings& settings,
+                           const std::vector<std::pair<std::string, std::string>>& info) {
   FileHeader header;
   header.kind = FileKind::kModel;
-  header.order = model.order();
-  header.vocab_size = model.vocab.size();
-  for (const auto& level : model.trie.levels) header.ngram_counts.push_back(level.size());
-  header.settings = model.settings.ToKeyValues();
-  header.info = model.info;
+  header.order = static_cast<uint32_t>(ngram_counts.size());
+  header.vocab_size = vocab_size;
+  header.ngram_counts = ngram_counts;
+  header.settings = settings.ToKeyValues();
+  header.info = info;
+  return header;
+}
+
+StatusOr<std::unique_ptr<ModelFileWriter>> ModelFileWriter::Open(const std::string& path,
+                                                                 const FileHeader& header) {
   GRAMS_ASSIGN_OR_RETURN(auto writer, BinaryFileWriter::Open(path, header, kModelZstdLevel));
-  WriteVocabAndTrie(writer.get(), model.vocab, model.trie, [&](int n) {
-    writer->AddSection(SectionId(SectionType::kLogProb, n), EncodeFloatPlanes(model.log_prob[n - 1]));
-    if (n < model.order()) {
-      writer->AddSection(SectionId(SectionType::kLogBackoff, n),
-                         EncodeFloatPlanes(model.log_backoff[n - 1]));
+  return std::unique_ptr<ModelFileWriter>(
+      new ModelFileWriter(std::move(writer), static_cast<int>(header.order)));
+}
+
+void ModelFileWriter::Add(uint32_t id, std::string raw) {
+  assert(id == ModelSectionId(order_, next_));
+  ++next_;
+  writer_->AddSection(id, std::move(raw));
+}
+
+void ModelFileWriter::AddVocab(std::string vocab) {
+  Add(SectionId(SectionType::kVocab, 0), std::move(vocab));
+}
+
+void ModelFileWriter::AddStructure(int n, std::string child_counts, std::string words) {
+  Add(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
+  Add(SectionId(SectionType::kWords, n), std::move(words));
+}
+
+void ModelFileWriter::AddLogProbs(int n, std::string planes) {
+  Add(SectionId(SectionType::kLogProb, n), std::move(planes));
+}
+
+void ModelFileWriter::AddLogBackoffs(int n, std::string planes) {
+  assert(n < order_);
+  Add(SectionId(SectionType::kLogBackoff, n), std::move(planes));
+}
+
+Status ModelFileWriter::Finish() {
+  assert(next_ == static_cast<size_t>(4 * order_ - 2));
+  return writer_->Finish();
+}
+
+Status WriteModelFile(const Model& model, const std::string& path) {
+  std::vector<uint64_t> sizes;
+  for (const auto& level : model.trie.levels) sizes.push_back(level.size());
+  const FileHeader header = ModelFileHeader(model.vocab.size(), sizes, model.settings, model.info);
+  GRAMS_ASSIGN_OR_RETURN(auto writer, ModelFileWriter::Open(path, header));
+  writer->AddVocab(EncodeVocab(model.vocab));
+  for (int n = 1; n <= model.order(); ++n) {
+    if (n >= 2) {
+      std::string cc, words;
+      EncodeTrieLevel(model.trie, n, &cc, &words);
+      writer->AddStructure(n, std::move(cc), std::move(words));
     }
-  });
+    writer->AddLogProbs(n, EncodeFloatPlanes(model.log_prob[n - 1]));
+    if (n < model.order()) writer->AddLogBackoffs(n, EncodeFloatPlanes(model.log_backoff[n - 1]));
+  }
   return writer->Finish();
 }
 

@@ -1,9 +1,10 @@
 // Internal: order-by-order access to model files, for loaders that build
-// their own structures (query/language_model.cc) and for ReadModelFile.
-// This class is the one place that knows the order of a model file's
-// sections: vocabulary; order 1's log probs and (if order > 1) backoffs; then
-// for each order n >= 2 its child counts, words, log probs and, below the
-// highest order, backoffs.
+// their own structures (query/language_model.cc) and for ReadModelFile, and
+// order-by-order writing, for WriteModelFile and the streaming estimator
+// (estimate/build_model_file.cc). These two classes are the one place that
+// knows the order of a model file's sections: vocabulary; order 1's log
+// probs and (if order > 1) backoffs; then for each order n >= 2 its child
+// counts, words, log probs and, below the highest order, backoffs.
 #ifndef GRAMS_FORMAT_MODEL_FILE_H_
 #define GRAMS_FORMAT_MODEL_FILE_H_
 
@@ -19,6 +20,40 @@ namespace grams {
 // Whether `path` starts like a grams model file (otherwise it is taken for
 // ARPA). Standard input is refused: sniffing would consume its first bytes.
 StatusOr<bool> IsModelFile(const std::string& path);
+
+// The header of a model file: sentences and tokens are 0, the settings are
+// written in their canonical form (all keys, in order).
+FileHeader ModelFileHeader(uint64_t vocab_size, const std::vector<uint64_t>& ngram_counts,
+                           const TokenizerSettings& settings,
+                           const std::vector<std::pair<std::string, std::string>>& info);
+
+// Writes a model file whose sections the caller encodes: AddVocab, then
+// AddLogProbs(1) and (order > 1) AddLogBackoffs(1), then for each order
+// n >= 2 AddStructure(n), AddLogProbs(n) and, below the highest order,
+// AddLogBackoffs(n). Calls out of that order are bugs (asserted). As with
+// BinaryFileWriter, errors surface in Finish(), and nothing is left behind
+// without it.
+class ModelFileWriter {
+ public:
+  static StatusOr<std::unique_ptr<ModelFileWriter>> Open(const std::string& path,
+                                                         const FileHeader& header);
+  // EncodeVocab's bytes.
+  void AddVocab(std::string vocab);
+  // EncodeTrieLevel's bytes.
+  void AddStructure(int n, std::string child_counts, std::string words);
+  // Float byte planes (EncodeFloatPlanes, FloatPlanes).
+  void AddLogProbs(int n, std::string planes);
+  void AddLogBackoffs(int n, std::string planes);
+  Status Finish();
+
+ private:
+  ModelFileWriter(std::unique_ptr<BinaryFileWriter> w, int order)
+      : writer_(std::move(w)), order_(order) {}
+  void Add(uint32_t id, std::string raw);
+  std::unique_ptr<BinaryFileWriter> writer_;
+  int order_;
+  size_t next_ = 0;  // index of the next section in file order
+};
 
 class ModelFileReader {
  public:

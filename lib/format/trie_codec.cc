@@ -22,17 +22,9 @@ bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out) 
 }
 
 std::string EncodeFloatPlanes(const std::vector<float>& values) {
-  const size_t n = values.size();
-  std::string out(n * 4, '\0');
-  char* base = out.data();
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t u = FloatBits(values[i]);
-    base[i] = static_cast<char>(u & 0xff);
-    base[n + i] = static_cast<char>((u >> 8) & 0xff);
-    base[2 * n + i] = static_cast<char>((u >> 16) & 0xff);
-    base[3 * n + i] = static_cast<char>(u >> 24);
-  }
-  return out;
+  FloatPlanes planes(values.size());
+  for (size_t i = 0; i < values.size(); ++i) planes.Set(i, values[i]);
+  return planes.Release();
 }
 
 bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out) {

@@ -4,6 +4,7 @@
 #ifndef GRAMS_FORMAT_TRIE_CODEC_H_
 #define GRAMS_FORMAT_TRIE_CODEC_H_
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -103,6 +104,32 @@ bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out);
 // float32 arrays as four byte planes (all low bytes, then the next...), which
 // zstd compresses far better than interleaved floats.
 std::string EncodeFloatPlanes(const std::vector<float>& values);
+// The same layout built one value at a time, without a float array: n
+// values, all `fill` until Set.
+class FloatPlanes {
+ public:
+  explicit FloatPlanes(size_t n, float fill = 0.0f) : n_(n) {
+    const uint32_t u = FloatBits(fill);
+    bytes_.resize(4 * n);  // zeros
+    for (int plane = 0; plane < 4 && u != 0; ++plane) {
+      std::fill_n(bytes_.data() + plane * n, n, static_cast<char>((u >> (8 * plane)) & 0xff));
+    }
+  }
+  void Set(size_t i, float value) {
+    const uint32_t u = FloatBits(value);
+    char* b = bytes_.data();
+    b[i] = static_cast<char>(u & 0xff);
+    b[n_ + i] = static_cast<char>((u >> 8) & 0xff);
+    b[2 * n_ + i] = static_cast<char>((u >> 16) & 0xff);
+    b[3 * n_ + i] = static_cast<char>(u >> 24);
+  }
+  // The planes; the object is empty afterwards.
+  std::string Release() { return std::move(bytes_); }
+
+ private:
+  size_t n_;
+  std::string bytes_;
+};
 bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out);
 
 }  // namespace grams

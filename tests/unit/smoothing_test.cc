@@ -87,16 +87,7 @@ size_t ExpectNormalized(const Model& m, double tolerance, size_t per_order,
   return checked;
 }
 
-struct Method {
-  Smoothing smoothing;
-  SmoothingForm form;
-  std::string Name() const {
-    return std::string(SmoothingName(smoothing)) + (form == SmoothingForm::kInterpolated
-                                                        ? "/interpolated"
-                                                    : form == SmoothingForm::kBackoff ? "/backoff"
-                                                                                      : "");
-  }
-};
+using Method = grams::test::SmoothingMethod;
 
 // Every proper method in each of its forms.
 std::vector<Method> ProperMethods() {

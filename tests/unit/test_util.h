@@ -130,6 +130,18 @@ inline std::string SourcePath(const std::string& rel) { return std::string(GRAMS
 
 // ------------------------------------------------------- counts and models
 
+// A smoothing method in one of its forms, named "mkn/interpolated", "stupid"...
+struct SmoothingMethod {
+  Smoothing smoothing;
+  SmoothingForm form;
+  std::string Name() const {
+    return std::string(SmoothingName(smoothing)) + (form == SmoothingForm::kInterpolated
+                                                        ? "/interpolated"
+                                                    : form == SmoothingForm::kBackoff ? "/backoff"
+                                                                                      : "");
+  }
+};
+
 // Counts `lines` (one sentence each) up to `order` with the default (word)
 // tokenization, as grams-count would count a file of these lines.
 inline StatusOr<NgramCounts> CountLines(const std::vector<std::string>& lines, int order) {

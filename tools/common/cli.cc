@@ -264,6 +264,17 @@ StatusOr<uint64_t> ParseMemoryBudget(std::string_view text) {
   return bytes;
 }
 
+int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* temp_dir) {
+  auto budget = ParseMemoryBudget(cl.Get<std::string>("memory"));
+  if (!budget.ok()) return UsageError("--memory: " + budget.status().message());
+  *memory = *budget;
+  if (cl.Has("temp-dir")) {
+    *temp_dir = cl.Get<std::string>("temp-dir");
+    if (temp_dir->empty()) return UsageError("--temp-dir needs a directory");
+  }
+  return kContinue;
+}
+
 std::string FormatFloat(float value) {
   char buf[48];
   auto r = std::to_chars(buf, buf + sizeof(buf), value);

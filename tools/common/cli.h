@@ -128,6 +128,9 @@ StatusOr<uint64_t> ParseSize(std::string_view text);
 // A memory budget for -S/--memory: a size as ParseSize takes it, or a
 // percentage of the physical memory ("50%"). At least 16M.
 StatusOr<uint64_t> ParseMemoryBudget(std::string_view text);
+// -S/--memory and -T/--temp-dir of a CommandLine into *memory and *temp_dir
+// (left empty when not given). Returns kContinue or a usage error's code.
+int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* temp_dir);
 // The physical memory of the machine in bytes.
 uint64_t PhysicalMemory();
 

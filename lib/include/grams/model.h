@@ -101,6 +101,15 @@ struct GRAMS_EXPORT BuildOptions {
   bool limit_vocab = false;
   std::vector<std::string> vocab;
   size_t max_vocab = 0;
+
+  // BuildModelFile only. The memory budget in bytes (0 = no limit): when
+  // its arrays would not fit, the streaming estimator keeps what waits
+  // between its two passes in temporary files instead of memory, and warns
+  // if even that needs more. `temp_dir` is where those files go ("" =
+  // $TMPDIR or /tmp); when given, it must be a writable directory. The
+  // files are unlinked when created, so nothing is left behind.
+  uint64_t memory = 0;
+  std::string temp_dir;
 };
 
 // Checks the options on their own (forms the method has, parameter ranges,
@@ -160,6 +169,39 @@ GRAMS_EXPORT StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOp
 // The same, consuming the counts: their trie and vocabulary move into the
 // model and each order's counts are released once used (less peak memory).
 GRAMS_EXPORT StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options);
+
+// What BuildModelFile built, for a summary (grams-build -v): the number of
+// n-grams per order and the info the file's header records.
+struct GRAMS_EXPORT ModelSummary {
+  std::vector<uint64_t> ngram_counts;  // element n-1: the n-grams of order n
+  std::vector<std::pair<std::string, std::string>> info;
+
+  int order() const { return static_cast<int>(ngram_counts.size()); }
+  // The value of `key` in info, or "".
+  std::string Info(const std::string& key) const;
+};
+GRAMS_EXPORT ModelSummary Summarize(const Model& model);
+
+// Whether BuildModelFile can build with these options: not with count
+// pruning, katz (its gt_min leaves n-grams out), relative-entropy pruning or
+// vocabulary limits, which need BuildModel's counts in memory.
+GRAMS_EXPORT bool CanBuildModelFile(const BuildOptions& options);
+
+// Estimates the model of the counts file `counts_path` ("-" = stdin) and
+// writes the model file `model_path` ("-" = stdout), both streamed: the
+// bytes are those of WriteModelFile(BuildModel(ReadCountsFile(counts_path),
+// options)), but the counts are never all in memory. A first pass reads the
+// counts order by order, computing the suffix links and the method's counts
+// of each order and the method's parameters (discounts); a second writes
+// the model order by order. What waits in between stays in memory, or with
+// options.memory too small for that, in temporary files in options.temp_dir.
+// A budget below what the estimator needs even then draws a warning
+// (options.warn) with the size needed. Progress: stages "reading <counts>"
+// and "estimating", in orders. REQUIRES: CanBuildModelFile(options)
+// (InvalidArgument otherwise).
+GRAMS_EXPORT StatusOr<ModelSummary> BuildModelFile(const std::string& counts_path,
+                                                   const BuildOptions& options,
+                                                   const std::string& model_path);
 
 // Binary model file ("-" = stdout / stdin).
 GRAMS_EXPORT Status WriteModelFile(const Model& model, const std::string& path);
