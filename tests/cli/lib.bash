@@ -39,6 +39,16 @@ show() {
 expect_rc() {
   if [[ $RC != "$1" ]]; then show; fail "$2: exit code $RC, expected $1"; fi
 }
+# interrupt SIG PID: sends SIG to the background job PID and waits for it;
+# its exit code goes to $RC.
+interrupt() {
+  kill -"$1" "$2" 2>/dev/null || true
+  set +e
+  wait "$2"
+  RC=$?
+  set -e
+}
+
 # expect_err TEXT / expect_out TEXT: the last run's stderr / stdout contains TEXT.
 expect_err() {
   grep -qF -- "$1" err || { show; fail "stderr lacks '$1'"; }

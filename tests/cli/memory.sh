@@ -52,13 +52,9 @@ for _ in $(seq 1 1000); do
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.005
 done
-kill -INT "$pid" 2>/dev/null || true
-set +e
-wait "$pid"
-rc=$?
-set -e
+interrupt INT "$pid"
 [[ $seen == 1 ]] || fail "Ctrl-C: never saw a spilled run open in tmp/ (finished too fast?)"
-[[ $rc -ne 0 ]] || fail "Ctrl-C: grams-count exited 0"
+[[ $RC -ne 0 ]] || fail "Ctrl-C: grams-count exited 0"
 [[ ! -e big.counts ]] || fail "Ctrl-C: an output was written"
 [[ -z $(ls -A tmp) ]] || fail "Ctrl-C: files left in tmp/"
 echo "ok: -S/-T spill and merge to the same bytes and leave nothing behind"

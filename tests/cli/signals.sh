@@ -18,13 +18,9 @@ for sig in INT TERM; do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.01
   done
-  kill -"$sig" "$pid" 2>/dev/null || true
-  set +e
-  wait "$pid"
-  rc=$?
-  set -e
+  interrupt "$sig" "$pid"
   [[ $seen == 1 ]] || fail "SIG$sig: never saw the temporary file (the tool finished too fast?)"
-  [[ $rc -ne 0 ]] || fail "SIG$sig: grams-build exited 0"
+  [[ $RC -ne 0 ]] || fail "SIG$sig: grams-build exited 0"
   if compgen -G "out.arpa.tmp-*" >/dev/null; then fail "SIG$sig: temporary file left behind"; fi
   [[ $(cat out.arpa) == "previous" ]] || fail "SIG$sig: the existing output was changed"
 done
