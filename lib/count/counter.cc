@@ -78,7 +78,7 @@ inline uint64_t KeyHash(uint32_t parent, uint32_t word) {
 }
 
 // Hash table from (parent, word) to a stable entry index, for one order.
-class OrderTable {
+class alignas(64) OrderTable {
  public:
   OrderTable() { Resize(1 << 8); }
 
@@ -553,7 +553,14 @@ class Counter::Impl {
     }
     limits_.assign(keep, kOpen);
     // Every window belongs to the bucket of its first word; each thread
-    // counts the windows of its own buckets.
+    // counts the windows of the buckets it owns.
+    counting_bucket_.resize(n_tokens);
+    for (size_t i = 0; i < n_tokens; ++i) {
+      const int b = BucketOf(counting_batch_[i]);
+      counting_bucket_[i] = static_cast<uint8_t>(b);
+      load_[b] += i + 2 <= counting_limits_[i];
+    }
+    if (threads_ > 1) BalanceBuckets();
     overflow_.assign(threads_, 0);
     auto count = [this] {
       RunOnThreads(threads_, [this](int t) { CountPartition(t, &overflow_[t]); });
@@ -564,6 +571,24 @@ class Counter::Impl {
       counting_ = std::async(std::launch::async, count);
     }
     return final ? WaitCounting() : Status::OK();
+  }
+
+  // Gives the buckets to the threads so that each has about as many windows
+  // to count, by the windows seen so far (longest first, each to the least
+  // loaded thread). Word frequencies are skewed: a fixed split leaves one
+  // thread with far more (the bucket of <s> alone has one window per
+  // sentence and order). Ownership only changes between batches, and which
+  // thread counts a bucket does not change its tables.
+  void BalanceBuckets() {
+    std::vector<int> order(kBuckets);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [this](int a, int b) { return load_[a] > load_[b]; });
+    std::vector<uint64_t> total(threads_, 0);
+    for (int b : order) {
+      const int t = static_cast<int>(std::min_element(total.begin(), total.end()) - total.begin());
+      owner_[b] = static_cast<uint8_t>(t);
+      total[t] += load_[b];
+    }
   }
 
   // Waits for the batch being counted in the background, if any.
@@ -589,8 +614,8 @@ class Counter::Impl {
     sc.bucket.clear();
     for (uint32_t i = 0; i < n_tokens; ++i) {
       if (i + 2 > counting_limits_[i]) continue;
-      const int b = BucketOf(counting_batch_[i]);
-      if (b % threads_ == t) {
+      const int b = counting_bucket_[i];
+      if (owner_[b] == t) {
         sc.active.push_back(i);
         sc.prev.push_back(counting_batch_[i]);
         sc.bucket.push_back(static_cast<uint16_t>(b));
@@ -1042,7 +1067,10 @@ class Counter::Impl {
   // The batch counted in the background (see ProcessBatch), and its result.
   std::vector<WordId> counting_batch_;
   std::vector<uint32_t> counting_limits_, counting_done_;
+  std::vector<uint8_t> counting_bucket_;  // per position: its bucket
   std::vector<char> overflow_;
+  std::vector<uint8_t> owner_ = std::vector<uint8_t>(kBuckets, 0);  // bucket -> counting thread
+  std::vector<uint64_t> load_ = std::vector<uint64_t>(kBuckets, 0);  // windows seen per bucket
   std::future<void> counting_;  // last: destroyed (waited for) first
 };
 

@@ -112,30 +112,30 @@ StatusOr<std::unique_ptr<BinaryFileWriter>> BinaryFileWriter::Open(const std::st
 }
 
 BinaryFileWriter::~BinaryFileWriter() {
-  if (pending_.valid()) pending_.wait();
+  for (auto& p : pending_) p.wait();
 }
 
-void BinaryFileWriter::Drain() {
-  if (!pending_.valid()) return;
-  StatusOr<std::string> done = pending_.get();
+void BinaryFileWriter::DrainOne() {
+  StatusOr<std::string> done = pending_.front().get();
+  pending_.pop_front();
   if (!done.ok()) {
     if (status_.ok()) status_ = done.status();
     return;
   }
-  out_->Write(done.value());
+  if (status_.ok()) out_->Write(done.value());
 }
 
 void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
-  Drain();
+  while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
   int level = level_;
-  pending_ = std::async(std::launch::async, [id, level, raw = std::move(raw)]() {
+  pending_.push_back(std::async(std::launch::async, [id, level, raw = std::move(raw)]() {
     return CompressSection(id, raw, level);
-  });
+  }));
 }
 
 Status BinaryFileWriter::Finish() {
-  Drain();
+  while (!pending_.empty()) DrainOne();
   GRAMS_RETURN_IF_ERROR(status_);
   std::string end;
   PutFixed32(&end, 0);  // end marker: id 0, section count, 0

@@ -2,8 +2,9 @@
 // a fixed prelude, a CRC-protected header, then zstd-compressed sections in a
 // fixed order, each one frame with a content checksum, then an end marker.
 // Writer and reader stream: neither seeks, so files go through pipes, and
-// only one or two sections are in memory at a time. Compression (writing)
-// and reading plus decompression (reading) run on a background thread,
+// only a few sections are in memory at a time. Compression (writing, up to
+// three sections at once) and reading plus decompression (reading) run on
+// background threads,
 // overlapping with the caller's encoding or decoding of the neighbouring
 // section. Only this file and binary_file.cc know the container's layout;
 // count_file.cc and model_file.cc know what goes in the sections.
@@ -11,6 +12,7 @@
 #define GRAMS_FORMAT_BINARY_FILE_H_
 
 #include <cstdint>
+#include <deque>
 #include <future>
 #include <memory>
 #include <string>
@@ -61,18 +63,21 @@ class BinaryFileWriter {
                                                           int zstd_level);
   ~BinaryFileWriter();
 
-  // Takes `raw` and compresses it while the caller prepares the next one.
+  // Takes `raw` and compresses it on a thread of its own while the caller
+  // prepares the next one. Up to kMaxInFlight sections (an order's worth)
+  // compress at once; they are written in the order they were added.
   void AddSection(uint32_t id, std::string raw);
   Status Finish();
 
  private:
+  static constexpr size_t kMaxInFlight = 3;
   BinaryFileWriter() = default;
-  void Drain();
+  void DrainOne();  // waits for the oldest section in flight and writes it
 
   std::unique_ptr<io::OutputFile> out_;
   int level_ = 3;
   uint64_t sections_ = 0;
-  std::future<StatusOr<std::string>> pending_;
+  std::deque<std::future<StatusOr<std::string>>> pending_;
   Status status_;
 };
 
