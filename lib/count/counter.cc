@@ -55,7 +55,7 @@ constexpr uint64_t kGroupBytesPerEntry = 12 + 12 + kSortBytesPerEntry;
 constexpr int kSpillZstdLevel = 1;
 // Smallest table reservation worth making (above glibc's mmap threshold as
 // the tools set it, cli::ReturnFreedMemoryEagerly).
-constexpr uint64_t kMinReserveBytes = 1u << 20;
+constexpr uint64_t kMinReserveBytes = 256u << 10;
 
 // The memory of a vocabulary, with its hash table and the ids and counts
 // kept per word (an estimate for the budget).
@@ -88,7 +88,7 @@ class alignas(64) OrderTable {
   // come from the heap, where all of their capacity may be resident.
   uint64_t bytes() const {
     const uint64_t cap = entries_.capacity() * sizeof(CountEntry);
-    const uint64_t entries = cap < (1u << 20) ? cap : entries_.size() * sizeof(CountEntry);
+    const uint64_t entries = cap < kMinReserveBytes ? cap : entries_.size() * sizeof(CountEntry);
     return entries + slots_.size() * sizeof(uint32_t);
   }
   std::vector<CountEntry>& entries() { return entries_; }
@@ -433,7 +433,7 @@ class Counter::Impl {
       // No order has more distinct n-grams than the text has units, and a
       // unit takes at least one byte; under a budget, no table holds more
       // than the budget's worth.
-      uint64_t most = static_cast<uint64_t>(in->size_hint()) / kBuckets + 1024;
+      uint64_t most = static_cast<uint64_t>(in->size_hint()) / kBuckets * 2 + 1024;
       if (options_.memory > 0) most = std::min<uint64_t>(most, options_.memory / sizeof(CountEntry) / kBuckets * 2);
       // Only reservations big enough to be mapped fresh by malloc are free
       // until touched; smaller ones could reuse resident heap memory.
