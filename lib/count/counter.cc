@@ -258,14 +258,18 @@ Status SortTables(const std::vector<BucketTables*>& parts, int order, const std:
         }
       });
     } else {
+      // (parent, word) does not leave room for the index: sort pairs.
       RadixSortByKey(&wide_keys);
-      for (uint32_t k = 0; k < m; ++k) {
-        const uint32_t g = wide_keys[k].value;
-        level.words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
-        level.parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
-        counts[k] = counts32[g];
-        next_perm[g] = k;
-      }
+      RunOnThreads(threads, [&](int t) {
+        const size_t from = m * t / threads, to = m * (t + 1) / threads;
+        for (size_t k = from; k < to; ++k) {
+          const uint32_t g = wide_keys[k].value;
+          level.words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
+          level.parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
+          counts[k] = counts32[g];
+          next_perm[g] = static_cast<uint32_t>(k);
+        }
+      });
     }
     std::vector<uint64_t>().swap(keys);
     std::vector<KeyValue>().swap(wide_keys);
