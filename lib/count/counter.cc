@@ -639,7 +639,7 @@ class Counter::Impl {
         // A window counted in the previous batch is only looked up (added
         // with count 0: after a spill it is no longer in the table).
         sc.prev[j] = table(j).Increment(sc.prev[j], counting_batch_[i + n - 1], sc.hashes[j], &overflow,
-                                        n <= counting_done_[i] ? 0 : 1);
+                                        static_cast<uint32_t>(n) <= counting_done_[i] ? 0 : 1);
       }
       // Keep the positions that still have room for an (n+1)-gram.
       size_t k = 0;
