@@ -44,6 +44,7 @@
 #include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "io/temp_file.h"
+#include "io/zstd_frame.h"
 #include "util/coding.h"
 #include "util/prefetch.h"
 
@@ -51,19 +52,20 @@ namespace grams {
 namespace estimate {
 namespace {
 
-constexpr size_t kChunkBytes = 1 << 20;  // temporary-file reads and writes
+constexpr size_t kChunkBytes = 1 << 20;  // doubles written to a temporary file at a time
+constexpr int kParkZstdLevel = 1;        // arrays parked in temporary files
 constexpr uint64_t kBlock = 4096;        // n-grams estimated per block
 constexpr uint64_t kPrefetchAhead = 16;  // n-grams ahead whose lower probability is prefetched
 constexpr uint64_t kGroupsAhead = 8;     // parents ahead whose suffix's children are prefetched
 
 // Reads an array in order, `count` elements at a time: straight from memory,
-// or from a temporary file through a buffer of about kChunkBytes.
+// or from a zstd frame of a temporary file, a few hundred kilobytes at a time.
 template <typename T>
 class Cursor {
  public:
   explicit Cursor(const T* memory) : in_memory_(true), mem_(memory) {}
-  Cursor(const io::TempFile* file, uint64_t offset, size_t size)
-      : file_(file), offset_(offset), size_(size) {}
+  Cursor(const io::TempFile* file, const io::FrameRef& frame)
+      : reader_(std::make_unique<io::FrameReader>(file, frame)) {}
 
   // The next `count` elements; nullptr after a read error (status()).
   const T* Next(size_t count) {
@@ -72,36 +74,22 @@ class Cursor {
       pos_ += count;
       return p;
     }
-    if (end_ - begin_ < count && !Refill(count)) return nullptr;
-    const T* p = buf_.data() + begin_;
-    begin_ += count;
-    return p;
+    buf_.resize(count);
+    if (!reader_->Read(buf_.data(), count * sizeof(T))) {
+      status_ = reader_->status();
+      if (status_.ok()) status_ = InternalError("read past a parked array");
+      return nullptr;
+    }
+    return buf_.data();
   }
   const Status& status() const { return status_; }
 
  private:
-  bool Refill(size_t count) {
-    if (!status_.ok()) return false;
-    const size_t have = end_ - begin_;
-    if (have > 0) std::memmove(buf_.data(), buf_.data() + begin_, have * sizeof(T));
-    begin_ = 0;
-    end_ = have;
-    buf_.resize(std::max({buf_.size(), count, kChunkBytes / sizeof(T)}));
-    const size_t n = std::min(buf_.size() - have, size_ - pos_);
-    status_ = file_->ReadAt(offset_ + pos_ * sizeof(T), buf_.data() + have, n * sizeof(T));
-    pos_ += n;
-    end_ += n;
-    if (status_.ok() && end_ < count) status_ = InternalError("read past a parked array");
-    return status_.ok();
-  }
-
   bool in_memory_ = false;
   const T* mem_ = nullptr;
-  const io::TempFile* file_ = nullptr;
-  uint64_t offset_ = 0;
-  size_t size_ = 0, pos_ = 0;  // pos_: elements consumed (memory) or read (file)
+  size_t pos_ = 0;  // elements consumed (memory)
+  std::unique_ptr<io::FrameReader> reader_;  // or the file's frame
   std::vector<T> buf_;
-  size_t begin_ = 0, end_ = 0;
   Status status_;
 };
 
@@ -112,7 +100,7 @@ class Parked {
  public:
   using T = typename C::value_type;
 
-  // Takes `data`; with a file, appends it there and frees it.
+  // Takes `data`; with a file, appends it there (one zstd frame) and frees it.
   Status Park(C&& data, io::TempFile* file) {
     size_ = data.size();
     file_ = file;
@@ -120,9 +108,11 @@ class Parked {
       mem_ = std::move(data);
       return Status::OK();
     }
-    const Status s = file->Append(data.data(), size_ * sizeof(T), &offset_);
+    auto frame = io::AppendFrame(file, data.data(), size_ * sizeof(T), kParkZstdLevel);
     C().swap(data);
-    return s;
+    if (!frame.ok()) return frame.status();
+    frame_ = *frame;
+    return Status::OK();
   }
   // The whole content, once.
   Status Take(C* out) {
@@ -133,18 +123,16 @@ class Parked {
     }
     C().swap(*out);
     out->resize(size_);
-    return file_->ReadAt(offset_, out->data(), size_ * sizeof(T));
+    return io::ReadFrame(*file_, frame_, out->data());
   }
   // Sequential reading; the object must outlive the cursor.
-  Cursor<T> Read() const {
-    return file_ ? Cursor<T>(file_, offset_, size_) : Cursor<T>(mem_.data());
-  }
+  Cursor<T> Read() const { return file_ ? Cursor<T>(file_, frame_) : Cursor<T>(mem_.data()); }
   void Drop() { C().swap(mem_); }
 
  private:
   C mem_;
   io::TempFile* file_ = nullptr;
-  uint64_t offset_ = 0;
+  io::FrameRef frame_;
   size_t size_ = 0;
 };
 
@@ -165,18 +153,32 @@ class DoubleSpill {
   }
   // All of it (after Finish).
   Status ReadAll(std::vector<double>* out) const {
-    out->resize(file_->size() / sizeof(double));
-    return file_->ReadAt(0, out->data(), out->size() * sizeof(double));
+    uint64_t n = 0;
+    for (const io::FrameRef& f : frames_) n += f.raw / sizeof(double);
+    out->resize(n);
+    char* p = reinterpret_cast<char*>(out->data());
+    for (const io::FrameRef& f : frames_) {
+      GRAMS_RETURN_IF_ERROR(io::ReadFrame(*file_, f, p));
+      p += f.raw;
+    }
+    return Status::OK();
   }
 
  private:
   explicit DoubleSpill(std::unique_ptr<io::TempFile> file) : file_(std::move(file)) {}
   void Flush() {
-    if (status_.ok() && !buf_.empty())
-      status_ = file_->Append(buf_.data(), buf_.size() * sizeof(double));
+    if (status_.ok() && !buf_.empty()) {
+      auto frame = io::AppendFrame(file_.get(), buf_.data(), buf_.size() * sizeof(double), kParkZstdLevel);
+      if (frame.ok()) {
+        frames_.push_back(*frame);
+      } else {
+        status_ = frame.status();
+      }
+    }
     buf_.clear();
   }
   std::unique_ptr<io::TempFile> file_;
+  std::vector<io::FrameRef> frames_;  // one per chunk
   std::vector<double> buf_;
   Status status_;
 };

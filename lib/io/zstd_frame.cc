@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/coding.h"
@@ -15,28 +16,42 @@ constexpr size_t kOutStep = 128 << 10;
 constexpr int kWindowLog = 17;
 }  // namespace
 
-StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level) {
+StatusOr<FrameRef> AppendFrame(TempFile* file, const void* raw, size_t size, int level) {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, kWindowLog);
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
-  const size_t r = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());
-  ZSTD_freeCCtx(cctx);
-  if (ZSTD_isError(r)) return InternalError(std::string("zstd: ") + ZSTD_getErrorName(r));
+  ZSTD_CCtx_setPledgedSrcSize(cctx, size);
+  // Streamed out a piece at a time, so compressing a large array costs no
+  // second copy of it.
+  std::string out(kOutStep, '\0');
   FrameRef ref;
-  ref.compressed = r;
-  ref.raw = raw.size();
-  GRAMS_RETURN_IF_ERROR(file->Append(out.data(), r, &ref.offset));
+  ref.offset = file->size();
+  ref.raw = size;
+  ZSTD_inBuffer in{raw, size, 0};
+  Status status;
+  for (;;) {
+    ZSTD_outBuffer o{out.data(), out.size(), 0};
+    const size_t left = ZSTD_compressStream2(cctx, &o, &in, ZSTD_e_end);
+    if (ZSTD_isError(left)) {
+      status = InternalError(std::string("zstd: ") + ZSTD_getErrorName(left));
+      break;
+    }
+    status = file->Append(out.data(), o.pos);
+    if (!status.ok()) break;
+    ref.compressed += o.pos;
+    if (left == 0) break;
+  }
+  ZSTD_freeCCtx(cctx);
+  GRAMS_RETURN_IF_ERROR(status);
   return ref;
 }
 
-Status ReadFrame(const TempFile& file, const FrameRef& ref, std::string* raw) {
+Status ReadFrame(const TempFile& file, const FrameRef& ref, void* out) {
   std::string in(ref.compressed, '\0');
   GRAMS_RETURN_IF_ERROR(file.ReadAt(ref.offset, in.data(), in.size()));
-  raw->resize(ref.raw);
-  const size_t r = ZSTD_decompress(raw->data(), raw->size(), in.data(), in.size());
+  const size_t r = ZSTD_decompress(out, ref.raw, in.data(), in.size());
   if (ZSTD_isError(r) || r != ref.raw) {
     return CorruptionError("a temporary file in " + file.dir() + " is corrupted (" +
                            (ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong size") + ")");
@@ -56,6 +71,22 @@ bool FrameReader::GetVarint(const char** p, const char* end, uint64_t* v) {
   if (grams::GetVarint64(p, end, v)) return true;
   if (status_.ok()) status_ = CorruptionError("a temporary file in " + file_->dir() + " is corrupted");
   return false;
+}
+
+bool FrameReader::Read(void* out, size_t size) {
+  char* dst = static_cast<char*>(out);
+  while (size > 0) {
+    if (pos_ == end_ && !Refill()) {
+      if (status_.ok()) status_ = CorruptionError("a temporary file in " + file_->dir() + " is truncated");
+      return false;
+    }
+    const size_t n = std::min(size, end_ - pos_);
+    std::memcpy(dst, out_.data() + pos_, n);
+    pos_ += n;
+    dst += n;
+    size -= n;
+  }
+  return true;
 }
 
 bool FrameReader::Refill() {

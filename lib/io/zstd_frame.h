@@ -24,9 +24,16 @@ struct FrameRef {
 };
 
 // Compresses `raw` (zstd `level`, with a checksum) and appends it to `file`.
-StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level);
-// Reads and decompresses a whole frame into *raw.
-Status ReadFrame(const TempFile& file, const FrameRef& ref, std::string* raw);
+StatusOr<FrameRef> AppendFrame(TempFile* file, const void* raw, size_t size, int level);
+inline StatusOr<FrameRef> AppendFrame(TempFile* file, const std::string& raw, int level) {
+  return AppendFrame(file, raw.data(), raw.size(), level);
+}
+// Reads and decompresses a whole frame into out[0, ref.raw).
+Status ReadFrame(const TempFile& file, const FrameRef& ref, void* out);
+inline Status ReadFrame(const TempFile& file, const FrameRef& ref, std::string* raw) {
+  raw->resize(ref.raw);
+  return ReadFrame(file, ref, raw->data());
+}
 
 // Streams the content of one frame, a few hundred kilobytes at a time
 // (kReaderBytes of memory).
@@ -46,6 +53,9 @@ class FrameReader {
     pos_ = static_cast<size_t>(p - out_.data());
     return true;
   }
+  // The next `size` bytes of the content into `out`; false if fewer are left
+  // or on an error (status() says which).
+  bool Read(void* out, size_t size);
   // Whether the content is used up (the frame fully read and consumed).
   bool done() const { return pos_ == end_ && finished_; }
   const Status& status() const { return status_; }
