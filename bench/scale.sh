@@ -47,7 +47,7 @@ synth() {  # synth SEED LINES
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf '%-5s %-7s %10s %8s %8s %8s %9s %9s %8s %9s %9s\n' size budget tokens count_s build_s total_s count_MB build_MB temp_MB counts_MB model_MB
+printf '%-5s %-7s %10s %10s %8s %8s %8s %8s %9s %9s %8s %9s %9s\n' size budget tokens ngrams count_s build_s total_s s_per_Mng count_MB build_MB temp_MB counts_MB model_MB
 for size in $SIZES; do
   input="$work/x$size.txt"
   if [ "$size" != 1 ]; then
@@ -64,19 +64,24 @@ for size in $SIZES; do
     cw=() bw=() cm=() bm=() tm=()
     for _ in $(seq 1 "$runs"); do
       /usr/bin/time -f '%e %M' -o "$work/t1" "$BIN/grams-count" -v -j "$THREADS" "${S[@]}" -T "$work" --order 5 "$input" -o "$work/c" 2>"$work/e1"
-      /usr/bin/time -f '%e %M' -o "$work/t2" "$BIN/grams-build" "${S[@]}" -T "$work" "$work/c" -o "$work/m" 2>/dev/null
+      /usr/bin/time -f '%e %M' -o "$work/t2" "$BIN/grams-build" -v "${S[@]}" -T "$work" "$work/c" -o "$work/m" 2>"$work/e2"
       read -r a b < "$work/t1"; cw+=("$a"); cm+=("$b")
       read -r a b < "$work/t2"; bw+=("$a"); bm+=("$b")
-      tm+=("$(awk '/temporary disk peak/ { v = $5 } END { print v + 0 }' "$work/e1")")
+      # The larger of the two tools' temporary disk peaks.
+      tm+=("$(awk '/temporary disk peak/ { c = $5 } /temporary files: peak/ { b = $5 + 0 }
+                  END { print (c + 0 > b + 0) ? c + 0 : b + 0 }' "$work/e1" "$work/e2")")
     done
     c=$(printf '%s\n' "${cw[@]}" | median); b=$(printf '%s\n' "${bw[@]}" | median)
     c_mem=$(printf '%s\n' "${cm[@]}" | median); b_mem=$(printf '%s\n' "${bm[@]}" | median)
     t_mb=$(printf '%s\n' "${tm[@]}" | median)
-    awk -v s="${size}x" -v S="$budget" -v t="$tokens" -v c="$c" -v b="$b" -v cm="$c_mem" -v bm="$b_mem" -v tmb="$t_mb" \
+    ngrams=$(awk '/: order [0-9]+: [0-9]+ n-grams/ { for (i = 1; i <= NF; i++) if ($i ~ /^n-grams/) t += $(i - 1) } END { print t + 0 }' "$work/e2")
+    awk -v s="${size}x" -v S="$budget" -v t="$tokens" -v ng="$ngrams" -v c="$c" -v b="$b" -v cm="$c_mem" -v bm="$b_mem" -v tmb="$t_mb" \
         -v cs="$(stat -c %s "$work/c")" -v ms="$(stat -c %s "$work/m")" \
-        'BEGIN { printf "%-5s %-7s %10d %8.2f %8.2f %8.2f %9.0f %9.0f %8.1f %9.1f %9.1f\n", s, S, t, c, b, c + b, cm / 1024, bm / 1024, tmb, cs / 1e6, ms / 1e6 }'
+        'BEGIN { printf "%-5s %-7s %10d %10d %8.2f %8.2f %8.2f %8.3f %9.0f %9.0f %8.1f %9.1f %9.1f\n", s, S, t, ng, c, b, c + b, (c + b) / (ng / 1e6), cm / 1024, bm / 1024, tmb, cs / 1e6, ms / 1e6 }'
   done
   [ "$size" = 1 ] || rm -f "$input"
 done
 echo "anchor (scale.txt, order 5): lmplz -S 500M 17.0 s, 444 MB; -S 200M 20.3 s, 260 MB"
+echo "temp_MB: the larger temporary disk peak of grams-count and grams-build (-v);"
 echo "uncompressed sorted counts (n-gram ids + 8-byte count, as lmplz's runs): sum over orders of m_n * (4n + 8)"
+echo "s_per_Mng: total seconds per million n-grams (the synthetic text has more n-grams per token)"
