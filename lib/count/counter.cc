@@ -259,7 +259,7 @@ Status SortTables(const std::vector<BucketTables*>& parts, int order, const std:
       });
     } else {
       // (parent, word) does not leave room for the index: sort pairs.
-      RadixSortByKey(&wide_keys);
+      RadixSortByKey(&wide_keys, threads);
       RunOnThreads(threads, [&](int t) {
         const size_t from = m * t / threads, to = m * (t + 1) / threads;
         for (size_t k = from; k < to; ++k) {

@@ -1,6 +1,7 @@
 // The counts file (docs/FORMAT.md) and the text form of counts.
 #include <algorithm>
 #include <charconv>
+#include <future>
 
 #include "format/count_file.h"
 #include "format/binary_file.h"
@@ -40,11 +41,15 @@ void CountsFileWriter::AddUnigrams(const Vocabulary& vocab, const std::vector<Co
 void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
                                 const std::vector<Count>& counts) {
   const uint32_t n = static_cast<uint32_t>(next_order_++);
+  // The counts encode on a thread of their own meanwhile.
+  auto encoded_counts = std::async(std::launch::async, [&counts] {
+    return EncodeVarints(counts.data(), counts.size());
+  });
   std::string child_counts, words;
   EncodeTrieLevel(lower_size, level, &child_counts, &words);
   writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
   writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
-  writer_->AddSection(SectionId(SectionType::kCounts, n), EncodeVarints(counts.data(), counts.size()));
+  writer_->AddSection(SectionId(SectionType::kCounts, n), encoded_counts.get());
 }
 
 void CountsFileWriter::AddOrderEncoded(std::string child_counts, std::string words,

@@ -16,8 +16,11 @@ struct KeyValue {
   uint32_t value;
 };
 
-// Sorts `items` by key ascending (stable). Uses a scratch buffer of equal size.
-inline void RadixSortByKey(std::vector<KeyValue>* items) {
+// Sorts `items` by key ascending (stable). Uses a scratch buffer of equal
+// size. With threads > 1 each pass is split among them: every thread counts
+// the digits of its own slice, then moves its slice to the places those
+// counts give it, so the result is the same as with one thread.
+inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
   const size_t n = items->size();
   if (n < 2) return;
   uint64_t max_key = 0;
@@ -26,20 +29,41 @@ inline void RadixSortByKey(std::vector<KeyValue>* items) {
   while (bits < 64 && (max_key >> bits) != 0) ++bits;
   constexpr int kDigit = 11;
   constexpr size_t kBuckets = size_t{1} << kDigit;
+  if (n < (size_t{1} << 16)) threads = 1;
+  const size_t T = static_cast<size_t>(std::max(1, threads));
   std::vector<KeyValue> scratch(n);
-  std::vector<size_t> count(kBuckets);
+  std::vector<size_t> count(T * kBuckets);  // count[t * kBuckets + digit]
   std::vector<KeyValue>* src = items;
   std::vector<KeyValue>* dst = &scratch;
+  auto on_threads = [T](auto&& fn) {
+    std::vector<std::thread> workers;
+    for (size_t t = 1; t < T; ++t) workers.emplace_back(fn, t);
+    fn(size_t{0});
+    for (auto& w : workers) w.join();
+  };
   for (int shift = 0; shift < bits; shift += kDigit) {
     std::fill(count.begin(), count.end(), 0);
-    for (const auto& kv : *src) ++count[(kv.key >> shift) & (kBuckets - 1)];
+    on_threads([&](size_t t) {
+      size_t* c = count.data() + t * kBuckets;
+      for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) ++c[((*src)[i].key >> shift) & (kBuckets - 1)];
+    });
+    // Digit-major, then slice: slice t's items of digit d follow those of
+    // the slices before it.
     size_t sum = 0;
-    for (auto& c : count) {
-      size_t t = c;
-      c = sum;
-      sum += t;
+    for (size_t d = 0; d < kBuckets; ++d) {
+      for (size_t t = 0; t < T; ++t) {
+        const size_t c = count[t * kBuckets + d];
+        count[t * kBuckets + d] = sum;
+        sum += c;
+      }
     }
-    for (const auto& kv : *src) (*dst)[count[(kv.key >> shift) & (kBuckets - 1)]++] = kv;
+    on_threads([&](size_t t) {
+      size_t* c = count.data() + t * kBuckets;
+      for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) {
+        const KeyValue& kv = (*src)[i];
+        (*dst)[c[(kv.key >> shift) & (kBuckets - 1)]++] = kv;
+      }
+    });
     std::swap(src, dst);
   }
   if (src != items) items->swap(*src);
