@@ -41,7 +41,12 @@
 namespace grams {
 namespace {
 
-constexpr size_t kBatchTokens = 1 << 16;
+// Tokens per batch: large batches keep the threads busy longer between
+// hand-overs, small ones keep the buffers (about 40 bytes per token) small;
+// a file gets a 48th of its size in bytes (an eighth of its words or
+// so), within these bounds.
+constexpr size_t kMinBatchTokens = 1 << 16;
+constexpr size_t kMaxBatchTokens = 1 << 19;
 constexpr size_t kPrefetchDistance = 16;
 // Buckets of n-grams by first word. Fixed, so nothing depends on the thread
 // count; many, so one bucket is a small part of the whole.
@@ -71,10 +76,12 @@ struct CountEntry {
   uint32_t count;
 };
 
-inline uint64_t KeyHash(uint32_t parent, uint32_t word) {
+// 32 bits: a table of one bucket and order never has 2^32 slots, and the
+// batch keeps one hash per window.
+inline uint32_t KeyHash(uint32_t parent, uint32_t word) {
   uint64_t k = (static_cast<uint64_t>(parent) << 32) | word;
   k *= 0x9E3779B97F4A7C15ULL;
-  return k ^ (k >> 29);
+  return static_cast<uint32_t>(k >> 32);
 }
 
 // Hash table from (parent, word) to a stable entry index, for one order.
@@ -93,9 +100,9 @@ class alignas(64) OrderTable {
   }
   std::vector<CountEntry>& entries() { return entries_; }
 
-  void Prefetch(uint64_t hash) const { ::grams::Prefetch(&slots_[hash & mask_]); }
+  void Prefetch(uint32_t hash) const { ::grams::Prefetch(&slots_[hash & mask_]); }
   // Second stage: the slot is in cache by now; fetch the entry it points to.
-  void PrefetchEntry(uint64_t hash) const {
+  void PrefetchEntry(uint32_t hash) const {
     uint32_t s = slots_[hash & mask_];
     if (s != 0) ::grams::Prefetch(&entries_[s - 1]);
   }
@@ -105,7 +112,7 @@ class alignas(64) OrderTable {
 
   // Adds one occurrence; returns the entry index. Sets *overflow on a count
   // that would exceed 2^32-1 or more distinct n-grams than kMaxEntries.
-  uint32_t Increment(uint32_t parent, uint32_t word, uint64_t hash, bool* overflow,
+  uint32_t Increment(uint32_t parent, uint32_t word, uint32_t hash, bool* overflow,
                      uint64_t by = 1) {
     for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
       uint32_t s = slots_[i];
@@ -371,8 +378,6 @@ class Counter::Impl {
     buckets_.assign(kBuckets, BucketTables(options_.order > 1 ? options_.order - 1 : 0));
     scratch_.resize(threads_);
     unigram_counts_.assign(kNumReservedWords, 0);
-    batch_.reserve(kBatchTokens + 1024);
-    limits_.reserve(kBatchTokens + 1024);
     std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
   }
 
@@ -426,7 +431,7 @@ class Counter::Impl {
       ++sentences_;
       tokens_counted_ += end - start - 1;
     }
-    if (batch_.size() >= kBatchTokens) return ProcessBatch(/*final=*/false);
+    if (batch_.size() >= batch_tokens_) return ProcessBatch(/*final=*/false);
     return Status::OK();
   }
 
@@ -446,6 +451,9 @@ class Counter::Impl {
       for (auto& tables : buckets_)
         for (auto& table : tables) table.Reserve(reserve_);
     }
+    batch_tokens_ = in->size_hint() > 0
+                        ? std::clamp<size_t>(static_cast<size_t>(in->size_hint()) / 48, kMinBatchTokens, kMaxBatchTokens)
+                        : kMaxBatchTokens;
     io::LineReader reader(in.get());
     std::string_view line;
     Progress progress{"counting " + in->name(), 0,
@@ -622,7 +630,7 @@ class Counter::Impl {
       if (owner_[b] == t) {
         sc.active.push_back(i);
         sc.prev.push_back(counting_batch_[i]);
-        sc.bucket.push_back(static_cast<uint16_t>(b));
+        sc.bucket.push_back(static_cast<uint8_t>(b));
       }
     }
     bool overflow = false;
@@ -1051,12 +1059,13 @@ class Counter::Impl {
   std::vector<BucketTables> buckets_;
   struct Scratch {
     std::vector<uint32_t> active, prev;
-    std::vector<uint16_t> bucket;
-    std::vector<uint64_t> hashes;
+    std::vector<uint8_t> bucket;
+    std::vector<uint32_t> hashes;
   };
   std::vector<Scratch> scratch_;
   std::vector<WordId> batch_;
   std::vector<uint32_t> limits_;  // per batch position: end of its sentence
+  size_t batch_tokens_ = kMinBatchTokens;  // a batch is counted once this long
   uint64_t sentences_ = 0, tokens_counted_ = 0;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<std::string_view> tokens_;
