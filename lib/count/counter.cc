@@ -294,8 +294,10 @@ class CountsSink {
  public:
   virtual ~CountsSink() = default;
   // First, once the size of every order is known: `out` holds the settings,
-  // totals, vocabulary and unigram counts (which the sink may take).
-  virtual Status Start(NgramCounts* out, const std::vector<uint64_t>& sizes) = 0;
+  // totals and unigram counts (which the sink may take), `words` the
+  // vocabulary in canonical order.
+  virtual Status Start(NgramCounts* out, const std::vector<std::string_view>& words,
+                       const std::vector<uint64_t>& sizes) = 0;
   // Then orders 2, 3, ... in turn, either as arrays or already encoded as
   // the counts file's sections.
   virtual Status Order(int n, TrieLevel* level, std::vector<Count>* counts) = 0;
@@ -306,12 +308,12 @@ class CountsSink {
 class FileSink : public CountsSink {
  public:
   explicit FileSink(const std::string& path) : path_(path) {}
-  Status Start(NgramCounts* out, const std::vector<uint64_t>& sizes) override {
+  Status Start(NgramCounts* out, const std::vector<std::string_view>& words,
+               const std::vector<uint64_t>& sizes) override {
     sizes_ = sizes;
     GRAMS_ASSIGN_OR_RETURN(writer_, CountsFileWriter::Open(path_, out->settings, sizes,
                                                            out->sentences, out->tokens));
-    writer_->AddUnigrams(out->vocab, out->counts[0]);
-    out->vocab = Vocabulary();
+    writer_->AddUnigrams(words, out->counts[0]);
     std::vector<Count>().swap(out->counts[0]);
     return Status::OK();
   }
@@ -338,7 +340,9 @@ class FileSink : public CountsSink {
 
 class MemorySink : public CountsSink {
  public:
-  Status Start(NgramCounts* out, const std::vector<uint64_t>& sizes) override {
+  Status Start(NgramCounts* out, const std::vector<std::string_view>& words,
+               const std::vector<uint64_t>& sizes) override {
+    if (!Vocabulary::FromWords(words, &out->vocab)) return InternalError("vocabulary remap failed");
     header_.vocab_size = sizes[0];
     header_.ngram_counts = sizes;
     result_ = std::move(*out);
@@ -768,13 +772,7 @@ class Counter::Impl {
     for (auto& tables : buckets_)
       for (auto& table : tables) table.ReleaseSlots();
 
-    // Canonical ids: reserved words, then descending count, then bytes.
-    std::vector<WordId> by_rank(V);
-    std::iota(by_rank.begin(), by_rank.end(), 0);
-    std::sort(by_rank.begin() + kNumReservedWords, by_rank.end(), [&](WordId a, WordId b) {
-      if (unigram_counts_[a] != unigram_counts_[b]) return unigram_counts_[a] > unigram_counts_[b];
-      return vocab_.Word(a) < vocab_.Word(b);
-    });
+    const std::vector<WordId> by_rank = CanonicalOrder();
     std::vector<WordId> word_map(V);
     for (WordId r = 0; r < V; ++r) word_map[by_rank[r]] = r;
 
@@ -782,11 +780,6 @@ class Counter::Impl {
     out.settings = options_.tokenizer;
     out.sentences = sentences_;
     out.tokens = tokens_counted_;
-    {
-      std::vector<std::string_view> words(V);
-      for (WordId r = 0; r < V; ++r) words[r] = vocab_.Word(by_rank[r]);
-      if (!Vocabulary::FromWords(words, &out.vocab)) return InternalError("vocabulary remap failed");
-    }
     out.trie.levels.resize(options_.order);
     out.counts.resize(options_.order);
     TrieLevel& uni = out.trie.levels[0];
@@ -795,19 +788,67 @@ class Counter::Impl {
     out.counts[0].resize(V);
     for (WordId r = 0; r < V; ++r) out.counts[0][r] = unigram_counts_[by_rank[r]];
     std::vector<Count>().swap(unigram_counts_);
-    vocab_ = Vocabulary();
 
     if (external) {
       GRAMS_RETURN_IF_ERROR(Spill());
       return FinishExternal(&out, by_rank, word_map, sink);
     }
-    GRAMS_RETURN_IF_ERROR(sink->Start(&out, sizes));
+    GRAMS_RETURN_IF_ERROR(StartSink(sink, &out, by_rank, sizes));
     std::vector<BucketTables*> parts;
     for (auto& tables : buckets_) parts.push_back(&tables);
     return SortTables(parts, options_.order, word_map, threads_, options_.progress,
                       [&](int n, TrieLevel* level, std::vector<Count>* counts) {
                         return sink->Order(n, level, counts);
                       });
+  }
+
+  // Starts the sink with the vocabulary in canonical order, then frees the
+  // counting vocabulary.
+  Status StartSink(CountsSink* sink, NgramCounts* out, const std::vector<WordId>& by_rank,
+                   const std::vector<uint64_t>& sizes) {
+    std::vector<std::string_view> words(by_rank.size());
+    for (size_t r = 0; r < by_rank.size(); ++r) words[r] = vocab_.Word(by_rank[r]);
+    GRAMS_RETURN_IF_ERROR(sink->Start(out, words, sizes));
+    vocab_ = Vocabulary();
+    return Status::OK();
+  }
+
+  // The canonical order of the vocabulary: the reserved words, then by
+  // descending count, ties by bytes. Half the words of a corpus or so occur
+  // once, so most comparisons are of bytes: each word carries its first 8
+  // bytes as a number, and the threads sort slices that are then merged.
+  std::vector<WordId> CanonicalOrder() const {
+    const size_t V = vocab_.size();
+    struct Rank {
+      uint64_t count, prefix;
+      WordId id;
+    };
+    std::vector<Rank> ranks(V - kNumReservedWords);
+    for (size_t i = 0; i < ranks.size(); ++i) {
+      const WordId id = static_cast<WordId>(i + kNumReservedWords);
+      const std::string_view w = vocab_.Word(id);
+      uint64_t prefix = 0;
+      for (size_t k = 0; k < 8; ++k) {
+        prefix = prefix << 8 | (k < w.size() ? static_cast<unsigned char>(w[k]) : 0);
+      }
+      ranks[i] = {unigram_counts_[id], prefix, id};
+    }
+    auto less = [this](const Rank& a, const Rank& b) {
+      if (a.count != b.count) return a.count > b.count;
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      return vocab_.Word(a.id) < vocab_.Word(b.id);
+    };
+    const int T = ranks.size() < (1u << 16) ? 1 : threads_;
+    std::vector<size_t> cut(T + 1);
+    for (int t = 0; t <= T; ++t) cut[t] = ranks.size() * t / T;
+    RunOnThreads(T, [&](int t) { std::sort(ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less); });
+    for (int t = 1; t < T; ++t) {
+      std::inplace_merge(ranks.begin(), ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less);
+    }
+    std::vector<WordId> by_rank(V);
+    std::iota(by_rank.begin(), by_rank.begin() + kNumReservedWords, 0);
+    for (size_t i = 0; i < ranks.size(); ++i) by_rank[i + kNumReservedWords] = ranks[i].id;
+    return by_rank;
   }
 
   // --- Phases 2 and 3: merging the spills ---
@@ -858,7 +899,7 @@ class Counter::Impl {
     std::vector<uint64_t> upper(kBuckets, 0);
     for (const auto& spill : spills_)
       for (int b = 0; b < kBuckets; ++b) upper[b] += spill[b].entries;
-    const uint64_t fixed = VocabularyBytes(out->vocab);
+    const uint64_t fixed = VocabBytes();
     const uint64_t room = options_.memory > fixed + (16u << 20) ? options_.memory - fixed : (16u << 20);
     // Phase 3 reads every group's run at once: the groups' readers must fit
     // too, so a group is never smaller than its share of that.
@@ -971,7 +1012,7 @@ class Counter::Impl {
 
     // Phase 3: each order of the counts file, taking the blocks of every
     // first word in canonical order from the group run that has it.
-    GRAMS_RETURN_IF_ERROR(sink->Start(out, sizes));
+    GRAMS_RETURN_IF_ERROR(StartSink(sink, out, by_rank, sizes));
     std::vector<uint16_t> group_of_word(V);
     for (WordId w = 0; w < V; ++w) group_of_word[w] = group_of_bucket[BucketOf(by_rank[w])];
     std::vector<uint32_t> start_prev(V), start_cur(V);  // a first word's block at n-1 / n

@@ -33,7 +33,14 @@ StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
 }
 
 void CountsFileWriter::AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts) {
-  writer_->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(vocab));
+  std::vector<std::string_view> words(vocab.size());
+  for (WordId id = 0; id < vocab.size(); ++id) words[id] = vocab.Word(id);
+  AddUnigrams(words, counts);
+}
+
+void CountsFileWriter::AddUnigrams(const std::vector<std::string_view>& words,
+                                   const std::vector<Count>& counts) {
+  writer_->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
   writer_->AddSection(SectionId(SectionType::kCounts, 1), EncodeVarints(counts.data(), counts.size()));
   next_order_ = 2;
 }

@@ -24,6 +24,8 @@ class CountsFileWriter {
 
   // First: the vocabulary and the unigram counts (order 1).
   void AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts);
+  // The same with the words in id order.
+  void AddUnigrams(const std::vector<std::string_view>& words, const std::vector<Count>& counts);
   // Then each order n = 2, 3, ... in turn.
   void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts);
   // The same with the three sections already encoded (child counts, words,

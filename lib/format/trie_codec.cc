@@ -41,9 +41,17 @@ bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out)
 }
 
 std::string EncodeVocab(const Vocabulary& vocab) {
+  std::vector<std::string_view> words(vocab.size());
+  for (WordId id = 0; id < vocab.size(); ++id) words[id] = vocab.Word(id);
+  return EncodeVocab(words);
+}
+
+std::string EncodeVocab(const std::vector<std::string_view>& words) {
+  size_t bytes = 0;
+  for (std::string_view w : words) bytes += w.size() + 2;
   std::string out;
-  out.reserve(vocab.arena_bytes() + vocab.size() * 2);
-  for (WordId id = 0; id < vocab.size(); ++id) PutLengthPrefixed(&out, vocab.Word(id));
+  out.reserve(bytes);
+  for (std::string_view w : words) PutLengthPrefixed(&out, w);
   return out;
 }
 

@@ -18,6 +18,8 @@
 namespace grams {
 
 std::string EncodeVocab(const Vocabulary& vocab);
+// The same from the words in id order.
+std::string EncodeVocab(const std::vector<std::string_view>& words);
 // `name` prefixes error messages.
 Status DecodeVocab(const std::string& name, const FileHeader& header, const std::string& raw,
                    Vocabulary* vocab);
