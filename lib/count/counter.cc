@@ -307,7 +307,7 @@ class CountsSink {
 
 class FileSink : public CountsSink {
  public:
-  explicit FileSink(const std::string& path) : path_(path) {}
+  FileSink(const std::string& path, int threads) : path_(path), threads_(threads) {}
   Status Start(NgramCounts* out, const std::vector<std::string_view>& words,
                const std::vector<uint64_t>& sizes) override {
     sizes_ = sizes;
@@ -318,7 +318,7 @@ class FileSink : public CountsSink {
     return Status::OK();
   }
   Status Order(int n, TrieLevel* level, std::vector<Count>* counts) override {
-    writer_->AddOrder(sizes_[n - 2], *level, *counts);
+    writer_->AddOrder(sizes_[n - 2], *level, *counts, threads_);
     *level = TrieLevel();
     std::vector<Count>().swap(*counts);
     return Status::OK();
@@ -334,6 +334,7 @@ class FileSink : public CountsSink {
 
  private:
   std::string path_;
+  int threads_;
   std::vector<uint64_t> sizes_;
   std::unique_ptr<CountsFileWriter> writer_;
 };
@@ -670,6 +671,8 @@ class Counter::Impl {
     }
     *overflow_out = overflow;
   }
+
+  int threads() const { return threads_; }
 
   // --- Memory accounting and spilling (phase 1) ---
 
@@ -1148,7 +1151,7 @@ Status Counter::AddCounts(const NgramCounts& counts, const std::string& name) {
 }
 
 Status Counter::FinishToFile(const std::string& path) {
-  FileSink sink(path);
+  FileSink sink(path, impl_->threads());
   GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
   return sink.Finish();
 }

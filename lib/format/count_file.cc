@@ -46,14 +46,14 @@ void CountsFileWriter::AddUnigrams(const std::vector<std::string_view>& words,
 }
 
 void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
-                                const std::vector<Count>& counts) {
+                                const std::vector<Count>& counts, int threads) {
   const uint32_t n = static_cast<uint32_t>(next_order_++);
   // The counts encode on a thread of their own meanwhile.
   auto encoded_counts = std::async(std::launch::async, [&counts] {
     return EncodeVarints(counts.data(), counts.size());
   });
   std::string child_counts, words;
-  EncodeTrieLevel(lower_size, level, &child_counts, &words);
+  EncodeTrieLevel(lower_size, level, &child_counts, &words, threads);
   writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
   writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
   writer_->AddSection(SectionId(SectionType::kCounts, n), encoded_counts.get());

@@ -27,7 +27,9 @@ class CountsFileWriter {
   // The same with the words in id order.
   void AddUnigrams(const std::vector<std::string_view>& words, const std::vector<Count>& counts);
   // Then each order n = 2, 3, ... in turn.
-  void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts);
+  // `threads` encode it.
+  void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts,
+                int threads = 1);
   // The same with the three sections already encoded (child counts, words,
   // counts: docs/FORMAT.md).
   void AddOrderEncoded(std::string child_counts, std::string words, std::string counts);

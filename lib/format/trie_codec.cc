@@ -1,6 +1,7 @@
 #include "format/trie_codec.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "util/coding.h"
 
@@ -85,15 +86,51 @@ void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, st
 }
 
 void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* child_counts,
-                     std::string* words) {
-  std::vector<uint32_t> children(lower_size, 0);
-  for (EntryIndex p : level.parents) ++children[p];
-  *child_counts = EncodeVarintsOf(children.size(), [&](size_t i) { return children[i]; });
-  std::vector<uint32_t>().swap(children);
-  *words = EncodeVarintsOf(level.size(), [&](size_t i) -> uint64_t {
-    bool first = i == 0 || level.parents[i] != level.parents[i - 1];
-    return first ? level.words[i] : level.words[i] - level.words[i - 1] - 1;
-  });
+                     std::string* words, int threads) {
+  const size_t m = level.size();
+  const EntryIndex* parents = level.parents.data();
+  const size_t T = m < (size_t{1} << 16) ? 1 : static_cast<size_t>(std::max(1, threads));
+  // Slice t: parents [p0, p1) and so their children [k0, k1), parents being
+  // sorted; a word is a delta unless it is its parent's first.
+  std::vector<std::string> cc(T), ww(T);
+  auto encode = [&](size_t t) {
+    const size_t p0 = lower_size * t / T, p1 = lower_size * (t + 1) / T;
+    const size_t k0 = std::lower_bound(parents, parents + m, p0) - parents;
+    const size_t k1 = std::lower_bound(parents + k0, parents + m, p1) - parents;
+    std::string& c = cc[t];
+    c.reserve(p1 - p0);
+    for (size_t p = p0, k = k0; p < p1; ++p) {
+      const size_t first = k;
+      while (k < k1 && parents[k] == p) ++k;
+      PutVarint64(&c, k - first);
+    }
+    std::string& w = ww[t];
+    w.reserve((k1 - k0) * 2);
+    for (size_t k = k0; k < k1; ++k) {
+      const bool first = k == k0 || parents[k] != parents[k - 1];
+      PutVarint64(&w, first ? level.words[k] : level.words[k] - level.words[k - 1] - 1);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < T; ++t) workers.emplace_back(encode, t);
+  encode(0);
+  for (auto& w : workers) w.join();
+  auto join = [](std::vector<std::string>& parts, std::string* out) {
+    if (parts.size() == 1) {
+      out->swap(parts[0]);
+      return;
+    }
+    size_t bytes = 0;
+    for (const auto& s : parts) bytes += s.size();
+    out->clear();
+    out->reserve(bytes);
+    for (auto& s : parts) {
+      out->append(s);
+      std::string().swap(s);
+    }
+  };
+  join(cc, child_counts);
+  join(ww, words);
 }
 
 Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,

@@ -26,9 +26,10 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, const std:
 
 // The child-count and word sections of order n >= 2.
 void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words);
-// The same for a level on its own: `lower_size` entries at order n-1.
+// The same for a level on its own: `lower_size` entries at order n-1,
+// encoded in slices on `threads` threads (the same bytes).
 void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* child_counts,
-                     std::string* words);
+                     std::string* words, int threads = 1);
 // Decodes the structure of order n >= 2, calling visit(k, parent, word) for
 // its entries k = 0, 1, ... in order. Validates everything against the header
 // (sizes come from it, so lower orders need not be kept). `name` prefixes
