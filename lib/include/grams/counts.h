@@ -47,7 +47,8 @@ struct GRAMS_EXPORT CountOptions {
   // sorting (0 = no limit). When the tables outgrow it they are spilled to
   // temporary files as zstd-compressed runs, and Finish() merges them one
   // group of first words at a time; the result is the same, byte for byte.
-  // On top of the budget come the text batches (a few MB per thread) and,
+  // On top of the budget come the text batches (up to 512K tokens, about
+  // 20 MB per thread) and,
   // when writing, one order's encoded sections (about 3-4 bytes per n-gram).
   uint64_t memory = 0;
   // Where spilled runs go ("" = $TMPDIR or /tmp). They are unlinked when
