@@ -85,6 +85,8 @@ inline uint32_t KeyHash(uint32_t parent, uint32_t word) {
 }
 
 // Hash table from (parent, word) to a stable entry index, for one order.
+// Aligned to a cache line: neighbouring tables may belong to buckets counted
+// on different threads, and each insert writes the table's own fields.
 class alignas(64) OrderTable {
  public:
   OrderTable() { Resize(1 << 8); }
