@@ -97,19 +97,30 @@ void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* chi
     const size_t p0 = lower_size * t / T, p1 = lower_size * (t + 1) / T;
     const size_t k0 = std::lower_bound(parents, parents + m, p0) - parents;
     const size_t k1 = std::lower_bound(parents + k0, parents + m, p1) - parents;
-    std::string& c = cc[t];
-    c.reserve(p1 - p0);
-    for (size_t p = p0, k = k0; p < p1; ++p) {
-      const size_t first = k;
-      while (k < k1 && parents[k] == p) ++k;
-      PutVarint64(&c, k - first);
-    }
-    std::string& w = ww[t];
-    w.reserve((k1 - k0) * 2);
-    for (size_t k = k0; k < k1; ++k) {
-      const bool first = k == k0 || parents[k] != parents[k - 1];
-      PutVarint64(&w, first ? level.words[k] : level.words[k] - level.words[k - 1] - 1);
-    }
+    // Child counts: parents with children are runs in `parents`; the others
+    // have none. Sized exactly first (two passes, as EncodeVarintsOf).
+    auto each_child_count = [&](auto&& put) {
+      for (size_t p = p0, k = k0; p < p1; ++p) {
+        const size_t first = k;
+        while (k < k1 && parents[k] == p) ++k;
+        put(k - first);
+      }
+    };
+    auto each_word = [&](auto&& put) {
+      for (size_t k = k0; k < k1; ++k) {
+        const bool first = k == k0 || parents[k] != parents[k - 1];
+        put(first ? level.words[k] : level.words[k] - level.words[k - 1] - 1);
+      }
+    };
+    auto encode_into = [](std::string* out, auto&& each) {
+      size_t bytes = 0;
+      each([&bytes](uint64_t v) { bytes += VarintLength(v); });
+      out->resize(bytes);
+      char* q = out->data();
+      each([&q](uint64_t v) { q = EncodeVarint64(q, v); });
+    };
+    encode_into(&cc[t], each_child_count);
+    encode_into(&ww[t], each_word);
   };
   std::vector<std::thread> workers;
   for (size_t t = 1; t < T; ++t) workers.emplace_back(encode, t);
