@@ -36,6 +36,7 @@
 #include "util/coding.h"
 #include "util/prefetch.h"
 #include "util/radix_sort.h"
+#include "util/threads.h"
 #include "io/zstd_frame.h"
 
 namespace grams {
@@ -176,19 +177,6 @@ class alignas(64) OrderTable {
 
 using BucketTables = std::vector<OrderTable>;  // [n-2]: the bucket's table of order n
 
-// Runs fn(0) .. fn(n-1), fn(0) on the calling thread and the others on
-// threads of their own.
-template <typename F>
-void RunOnThreads(int n, F&& fn) {
-  if (n <= 1) {
-    fn(0);
-    return;
-  }
-  std::vector<std::thread> workers;
-  for (int t = 1; t < n; ++t) workers.emplace_back([&fn, t] { fn(t); });
-  fn(0);
-  for (auto& w : workers) w.join();
-}
 
 // Sorts the n-grams of `parts` (each a bucket's tables) canonically, one
 // order at a time: `word_map` takes counting ids to canonical ids. Calls

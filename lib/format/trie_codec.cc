@@ -1,9 +1,9 @@
 #include "format/trie_codec.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "util/coding.h"
+#include "util/threads.h"
 
 namespace grams {
 
@@ -122,10 +122,7 @@ void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* chi
     encode_into(&cc[t], each_child_count);
     encode_into(&ww[t], each_word);
   };
-  std::vector<std::thread> workers;
-  for (size_t t = 1; t < T; ++t) workers.emplace_back(encode, t);
-  encode(0);
-  for (auto& w : workers) w.join();
+  RunOnThreads(static_cast<int>(T), [&encode](int t) { encode(static_cast<size_t>(t)); });
   auto join = [](std::vector<std::string>& parts, std::string* out) {
     if (parts.size() == 1) {
       out->swap(parts[0]);

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "util/threads.h"
+
 namespace grams {
 
 struct KeyValue {
@@ -36,10 +38,7 @@ inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
   std::vector<KeyValue>* src = items;
   std::vector<KeyValue>* dst = &scratch;
   auto on_threads = [T](auto&& fn) {
-    std::vector<std::thread> workers;
-    for (size_t t = 1; t < T; ++t) workers.emplace_back(fn, t);
-    fn(size_t{0});
-    for (auto& w : workers) w.join();
+    RunOnThreads(static_cast<int>(T), [&fn](int t) { fn(static_cast<size_t>(t)); });
   };
   for (int shift = 0; shift < bits; shift += kDigit) {
     std::fill(count.begin(), count.end(), 0);
