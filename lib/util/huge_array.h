@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "util/alloc_guard.h"
+
 namespace grams {
 
 template <typename T>
@@ -35,7 +37,7 @@ class HugeArray {
   HugeArray(const HugeArray&) = delete;
   HugeArray& operator=(const HugeArray&) = delete;
 
-  // Replaces the contents with n zero-filled elements. Throws std::bad_alloc.
+  // Replaces the contents with n zero-filled elements. Throws AllocationFailure (a std::bad_alloc).
   void Reset(size_t n) {
     Release();
     if (n == 0) return;
@@ -47,7 +49,7 @@ class HugeArray {
     // 2 MiB boundary and every page of it can be huge.
     size_t mapped = huge ? bytes + kHuge : bytes;
     void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (p == MAP_FAILED) throw AllocationFailure(mapped);
     char* start = static_cast<char*>(p);
     if (huge) {
       uintptr_t addr = reinterpret_cast<uintptr_t>(p);
