@@ -6,9 +6,8 @@
 
 #include "common/cli.h"
 #include "grams/escape.h"
+#include "grams/files.h"
 #include "grams/scorer.h"
-#include "io/file.h"
-#include "io/line_reader.h"
 
 namespace grams {
 namespace {
@@ -102,50 +101,30 @@ int Main(int argc, char** argv) {
   auto model = LanguageModel::Load(model_arg[0]);
   if (!model.ok()) return ReportError(model.status());
   format.escape = UnitsNeedEscaping((*model)->settings());
-  auto out = io::OutputFile::Open("-");
+  auto out = FileWriter::Open("-");
   if (!out.ok()) return ReportError(out.status());
-  const bool flush_lines = cl.Has("line-buffered") || io::StdoutIsTerminal();
-
-  TextScorer scorer(model->get());
-  TextScorer::LineScore score;
-  std::string buffer;
+  FileWriter& writer = **out;
+  const bool flush_lines = cl.Has("line-buffered") || StdoutIsTerminal();
   // Lines are scored in batches (faster), or one by one when each line's
   // result is wanted at once (--line-buffered, or a terminal).
-  const size_t batch_tokens = flush_lines ? 1 : 4096;
-  auto flush = [&]() -> bool {
-    scorer.Score();
-    buffer.clear();
-    for (size_t i = 0; i < scorer.size(); ++i) {
-      scorer.Get(i, &score);
-      FormatLine(score, format, &buffer);
-    }
-    scorer.Clear();
-    (*out)->Write(buffer);
-    if (flush_lines) (void)(*out)->FlushNow();
-    return !(*out)->broken_pipe();
+  ScoreTextOptions options;
+  options.batch_tokens = flush_lines ? 1 : 4096;
+  std::string line;
+  auto write = [&](const TextScorer::LineScore& score) {
+    line.clear();
+    FormatLine(score, format, &line);
+    writer.Write(line);
+    if (flush_lines) (void)writer.Flush();
+    return !writer.broken_pipe();
   };
-  // On an input error, the lines already scored are written out first.
-  auto fail = [&](const Status& status) {
-    flush();
-    (void)(*out)->FlushNow();
-    return ReportError(status);
-  };
-  for (const std::string& path : inputs) {
-    auto in = io::InputStream::Open(path);
-    if (!in.ok()) return fail(in.status());
-    io::LineReader reader(in->get());
-    std::string_view line;
-    while (reader.Next(&line)) {
-      if (Status added = scorer.Add(line, reader.newline(), reader.line_offset()); !added.ok()) {
-        return fail(added.WithContext(reader.Where()));
-      }
-      if (scorer.pending_tokens() >= batch_tokens && !flush()) return kExitOk;
-    }
-    if (!reader.status().ok()) return fail(reader.status());
+  Status scored = ScoreText(**model, inputs, options, write);
+  if (!scored.ok()) {
+    (void)writer.Flush();  // the lines scored before the error
+    return ReportError(scored);
   }
-  if (!flush()) return kExitOk;
-  Status s = (*out)->Commit();
-  if ((*out)->broken_pipe()) return kExitOk;
+  if (writer.broken_pipe()) return kExitOk;
+  Status s = writer.Commit();
+  if (writer.broken_pipe()) return kExitOk;
   if (!s.ok()) return ReportError(s);
   return kExitOk;
 }
