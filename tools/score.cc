@@ -66,6 +66,24 @@ void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* ou
   out->push_back('\n');
 }
 
+// The options, the MODEL and FILE arguments, and the examples.
+void AddScoreOptions(CommandLine* cl) {
+  cl->options().add_options()
+      ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
+                    "words are written TOKEN=<unk>:LOG10")
+      ("json", "write one JSON object per line instead: {\"log10prob\":..,\"tokens\":..,"
+               "\"oovs\":..}; with --per-token also \"tokens_detail\", one "
+               "{\"token\":..,\"log10prob\":..,\"oov\":..} per token")
+      ("line-buffered", "flush the output after every line (for use as a coprocess)");
+  cl->AddPositional("model", 1);
+  cl->AddPositional("input", -1);
+  cl->set_epilog(
+      "Examples:\n"
+      "  grams-score corpus.lm < sentences.txt\n"
+      "  grams-score --per-token corpus.lm test.txt | head\n"
+      "  grams-score --json --per-token corpus.arpa test.txt\n");
+}
+
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL [FILE...]",
                  "Scores each line of FILE... (no FILE, or '-', = standard input) with MODEL, a\n"
@@ -77,20 +95,7 @@ int Main(int argc, char** argv) {
                  "A model built with --boundaries none scores the input as one stream: each\n"
                  "line's units (its newline included) in the context of the lines before, no\n"
                  "</s>.");
-  cl.options().add_options()
-      ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
-                    "words are written TOKEN=<unk>:LOG10")
-      ("json", "write one JSON object per line instead: {\"log10prob\":..,\"tokens\":..,"
-               "\"oovs\":..}; with --per-token also \"tokens_detail\", one "
-               "{\"token\":..,\"log10prob\":..,\"oov\":..} per token")
-      ("line-buffered", "flush the output after every line (for use as a coprocess)");
-  cl.AddPositional("model", 1);
-  cl.AddPositional("input", -1);
-  cl.set_epilog(
-      "Examples:\n"
-      "  grams-score corpus.lm < sentences.txt\n"
-      "  grams-score --per-token corpus.lm test.txt | head\n"
-      "  grams-score --json --per-token corpus.arpa test.txt\n");
+  AddScoreOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   std::vector<std::string> model_arg = cl.Positional("model");
   if (model_arg.empty()) return UsageError("missing MODEL");
@@ -108,7 +113,7 @@ int Main(int argc, char** argv) {
   // Lines are scored in batches (faster), or one by one when each line's
   // result is wanted at once (--line-buffered, or a terminal).
   ScoreTextOptions options;
-  options.batch_tokens = flush_lines ? 1 : 4096;
+  if (flush_lines) options.batch_tokens = 1;
   std::string line;
   auto write = [&](const TextScorer::LineScore& score) {
     line.clear();
