@@ -1,22 +1,32 @@
 // grams-count: counts the n-grams of orders 1..N in text and writes a counts
 // file (binary, docs/FORMAT.md) or its text form.
-#include <algorithm>
-#include <cstdint>
-#include <string>
-#include <vector>
-
 #include <cstdio>
+#include <string>
 
 #include "common/cli.h"
-#include "io/temp_file.h"
+#include "common/count_options.h"
 #include "grams/counts.h"
-#include "grams/types.h"
-#include "io/file.h"
+#include "grams/files.h"
 
 namespace grams {
 namespace {
 
 using namespace cli;
+
+// The counts of job.inputs (or their merge) written as job asks.
+Status CountAndWrite(const CountJob& job, ProgressDisplay* progress) {
+  if (!job.text) {
+    // Each order is written as soon as it is sorted.
+    return job.merge ? MergeCountFilesToFile(job.inputs, job.output, job.options)
+                     : CountFilesToFile(job.inputs, job.options, job.output);
+  }
+  auto counts =
+      job.merge ? MergeCountFiles(job.inputs, job.options) : CountFiles(job.inputs, job.options);
+  if (!counts.ok()) return counts.status();
+  progress->Stage("writing " + OutputName(job.output));
+  return WriteCountsText(*counts, job.output, static_cast<Count>(job.min_count),
+                         static_cast<size_t>(job.top));
+}
 
 int Main(int argc, char** argv) {
   cli::ReturnFreedMemoryEagerly();
@@ -28,134 +38,20 @@ int Main(int argc, char** argv) {
                  "counts file for grams-build (it records the tokenization, which the model\n"
                  "and its scorers then apply by themselves), or with --text one\n"
                  "\"n-gram<TAB>count\" line per n-gram.");
-  cl.options().add_options()
-      ("order", po::value<int>()->default_value(3)->value_name("N"),
-       "highest n-gram order to count, 1..255")
-      ("output,o", po::value<std::string>()->value_name("FILE"),
-       "write to FILE ('-' = standard output); by default standard output, "
-       "which must not be a terminal unless --text is given")
-      ("unit", po::value<std::string>()->default_value("word")->value_name("UNIT"),
-       "word (split at ASCII whitespace), byte, char (Unicode code point), grapheme "
-       "(extended grapheme cluster) or segment (ICU word segmentation, for Chinese, "
-       "Japanese, Thai...; whitespace dropped, punctuation kept)")
-      ("normalize", po::value<std::string>()->default_value("none")->value_name("FORM"),
-       "Unicode normalization before segmentation: none, nfc or nfkc")
-      ("case-fold", "fold case (Unicode full case folding) before segmentation")
-      ("boundaries", po::value<std::string>()->default_value("line")->value_name("MODE"),
-       "line: each line is a sentence in <s> ... </s>; none: the input is one stream "
-       "whose windows slide across lines, the newline being a unit of its own")
-      ("invalid", po::value<std::string>()->default_value("error")->value_name("ACTION"),
-       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, or with "
-       "--normalize/--case-fold): error (name file, line and byte offset), replace "
-       "(with U+FFFD) or skip")
-      ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
-               "(units that are whitespace, control characters or not UTF-8 are written "
-               "escaped: <0x0A>, <sp>)")
-      ("min-count", po::value<int64_t>()->value_name("N"),
-       "with --text: the key gram list: only n-grams seen at least N times, most "
-       "frequent first in each order")
-      ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
-      ("verbose,v", "print each stage's time and the peak memory to stderr")
-      ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
-       "counting threads (0 = one per core); the output is the same for any N")
-      ("memory,S", po::value<std::string>()->default_value("80%")->value_name("SIZE"),
-       "memory budget for counting and sorting, e.g. 200M, 2G or 50% of the physical "
-       "memory; beyond it sorted runs spill to the temporary directory (the output is the "
-       "same)")
-      ("temp-dir,T", po::value<std::string>()->value_name("DIR"),
-       "directory for spilled runs (default: $TMPDIR, else /tmp); they are removed however "
-       "grams-count ends")
-      ("merge", "FILE... are counts files (same order and tokenization) to add together "
-                "into one, as if their texts had been counted at once")
-      ("top", po::value<int64_t>()->value_name("K"),
-       "with --text: the key gram list: the K most frequent n-grams of each order, "
-       "most frequent first");
-  cl.AddPositional("input", -1);
-  cl.set_epilog(
-      "Examples:\n"
-      "  grams-count --order 5 -o corpus.counts corpus.txt\n"
-      "  grams-count --order 5 corpus.txt.zst | grams-build -o corpus.lm\n"
-      "  grams-count --order 2 --text --min-count 10 corpus.txt\n"
-      "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
-      "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
-      "  grams-count --merge part1.counts part2.counts -o all.counts\n");
+  AddCountOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  CountJob job;
+  if (int rc = ParseCountOptions(cl, &job); rc != kContinue) return rc;
 
-  CountOptions options;
-  options.order = cl.Get<int>("order");
-  options.threads = cl.Get<int>("threads");
-  if (options.threads < 0 || options.threads > 64) return UsageError("--threads must be between 0 and 64");
-  if (int rc = ParseMemoryOptions(cl, &options.memory, &options.temp_dir); rc != kContinue)
-    return rc;
-  if (options.order < 1 || options.order > kMaxOrder) {
-    return UsageError("--order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
-                      std::to_string(options.order));
-  }
-  {
-    auto unit = ParseUnit(cl.Get<std::string>("unit"));
-    if (!unit.ok()) return UsageError("--unit: " + unit.status().message());
-    options.tokenizer.unit = unit.value();
-    auto normalize = ParseNormalization(cl.Get<std::string>("normalize"));
-    if (!normalize.ok()) return UsageError("--normalize: " + normalize.status().message());
-    options.tokenizer.normalize = normalize.value();
-    options.tokenizer.case_fold = cl.Has("case-fold");
-    auto boundaries = ParseBoundaries(cl.Get<std::string>("boundaries"));
-    if (!boundaries.ok()) return UsageError("--boundaries: " + boundaries.status().message());
-    options.tokenizer.boundaries = boundaries.value();
-    auto invalid = ParseInvalidUtf8(cl.Get<std::string>("invalid"));
-    if (!invalid.ok()) return UsageError("--invalid: " + invalid.status().message());
-    options.tokenizer.invalid = invalid.value();
-  }
-  const bool text = cl.Has("text");
-  for (const char* opt : {"min-count", "top"}) {
-    if (cl.Has(opt) && !text) {
-      return UsageError(std::string("--") + opt +
-                        " applies to --text output only (grams-build needs all counts)");
-    }
-  }
-  int64_t min_count = cl.Has("min-count") ? cl.Get<int64_t>("min-count") : 0;
-  if (min_count < 0) return UsageError("--min-count must not be negative");
-  int64_t top = cl.Has("top") ? cl.Get<int64_t>("top") : 0;
-  if (cl.Has("top") && top < 1) return UsageError("--top must be at least 1");
-  const std::string output = cl.Has("output") ? cl.Get<std::string>("output") : "-";
-  if (output.empty()) return UsageError("-o needs a file name ('-' for standard output)");
-  if (!text && output == "-" && io::StdoutIsTerminal()) {
-    return UsageError(
-        "refusing to write a binary counts file to a terminal; use -o FILE or --text");
-  }
-  std::vector<std::string> inputs = cl.Positional("input");
-  if (inputs.empty()) inputs.push_back("-");
-
-  const bool merge = cl.Has("merge");
-  if (merge) {
-    for (const char* opt : {"order", "unit", "normalize", "case-fold", "boundaries", "invalid"}) {
-      if (cl.Has(opt)) {
-        return UsageError(std::string("--") + opt +
-                          " cannot be given with --merge: the counts files carry their own");
-      }
-    }
-    if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
-  }
   ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
-  options.progress = progress.callback();
-  Status s;
-  if (text) {
-    auto counts = merge ? MergeCountFiles(inputs, options) : CountFiles(inputs, options);
-    if (!counts.ok()) return ReportError(counts.status());
-    // --min-count N (even 1) asks for the key gram list, sorted by count.
-    if (cl.Has("min-count")) min_count = std::max<int64_t>(min_count, 1);
-    progress.Stage(std::string("writing ") + (output == "-" ? "<stdout>" : output));
-    s = WriteCountsText(*counts, output, static_cast<Count>(min_count), static_cast<size_t>(top));
-  } else {
-    // Each order is written as soon as it is sorted.
-    s = merge ? MergeCountFilesToFile(inputs, output, options) : CountFilesToFile(inputs, options, output);
-  }
-  if (!s.ok()) return ReportError(s);
+  job.options.progress = progress.callback();
+  if (Status s = CountAndWrite(job, &progress); !s.ok()) return ReportError(s);
   progress.Done();
-  if (cl.Has("verbose") && io::TempBytesPeak() > 0) {
+  if (cl.Has("verbose") && TempBytesPeak() > 0) {
+    const std::string& dir = job.options.temp_dir;
     std::fprintf(stderr, "%s: temporary disk peak %.1f MB in %s\n", ToolName().c_str(),
-                 static_cast<double>(io::TempBytesPeak()) / 1e6,
-                 options.temp_dir.empty() ? io::DefaultTempDir().c_str() : options.temp_dir.c_str());
+                 static_cast<double>(TempBytesPeak()) / 1e6,
+                 dir.empty() ? DefaultTempDir().c_str() : dir.c_str());
   }
   return kExitOk;
 }

@@ -6,9 +6,8 @@
 
 #include "common/cli.h"
 #include "grams/escape.h"
+#include "grams/files.h"
 #include "grams/scorer.h"
-#include "io/file.h"
-#include "io/line_reader.h"
 
 namespace grams {
 namespace {
@@ -67,6 +66,24 @@ void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* ou
   out->push_back('\n');
 }
 
+// The options, the MODEL and FILE arguments, and the examples.
+void AddScoreOptions(CommandLine* cl) {
+  cl->options().add_options()
+      ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
+                    "words are written TOKEN=<unk>:LOG10")
+      ("json", "write one JSON object per line instead: {\"log10prob\":..,\"tokens\":..,"
+               "\"oovs\":..}; with --per-token also \"tokens_detail\", one "
+               "{\"token\":..,\"log10prob\":..,\"oov\":..} per token")
+      ("line-buffered", "flush the output after every line (for use as a coprocess)");
+  cl->AddPositional("model", 1);
+  cl->AddPositional("input", -1);
+  cl->set_epilog(
+      "Examples:\n"
+      "  grams-score corpus.lm < sentences.txt\n"
+      "  grams-score --per-token corpus.lm test.txt | head\n"
+      "  grams-score --json --per-token corpus.arpa test.txt\n");
+}
+
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL [FILE...]",
                  "Scores each line of FILE... (no FILE, or '-', = standard input) with MODEL, a\n"
@@ -78,20 +95,7 @@ int Main(int argc, char** argv) {
                  "A model built with --boundaries none scores the input as one stream: each\n"
                  "line's units (its newline included) in the context of the lines before, no\n"
                  "</s>.");
-  cl.options().add_options()
-      ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
-                    "words are written TOKEN=<unk>:LOG10")
-      ("json", "write one JSON object per line instead: {\"log10prob\":..,\"tokens\":..,"
-               "\"oovs\":..}; with --per-token also \"tokens_detail\", one "
-               "{\"token\":..,\"log10prob\":..,\"oov\":..} per token")
-      ("line-buffered", "flush the output after every line (for use as a coprocess)");
-  cl.AddPositional("model", 1);
-  cl.AddPositional("input", -1);
-  cl.set_epilog(
-      "Examples:\n"
-      "  grams-score corpus.lm < sentences.txt\n"
-      "  grams-score --per-token corpus.lm test.txt | head\n"
-      "  grams-score --json --per-token corpus.arpa test.txt\n");
+  AddScoreOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   std::vector<std::string> model_arg = cl.Positional("model");
   if (model_arg.empty()) return UsageError("missing MODEL");
@@ -102,50 +106,30 @@ int Main(int argc, char** argv) {
   auto model = LanguageModel::Load(model_arg[0]);
   if (!model.ok()) return ReportError(model.status());
   format.escape = UnitsNeedEscaping((*model)->settings());
-  auto out = io::OutputFile::Open("-");
+  auto out = FileWriter::Open("-");
   if (!out.ok()) return ReportError(out.status());
-  const bool flush_lines = cl.Has("line-buffered") || io::StdoutIsTerminal();
-
-  TextScorer scorer(model->get());
-  TextScorer::LineScore score;
-  std::string buffer;
+  FileWriter& writer = **out;
+  const bool flush_lines = cl.Has("line-buffered") || StdoutIsTerminal();
   // Lines are scored in batches (faster), or one by one when each line's
   // result is wanted at once (--line-buffered, or a terminal).
-  const size_t batch_tokens = flush_lines ? 1 : 4096;
-  auto flush = [&]() -> bool {
-    scorer.Score();
-    buffer.clear();
-    for (size_t i = 0; i < scorer.size(); ++i) {
-      scorer.Get(i, &score);
-      FormatLine(score, format, &buffer);
-    }
-    scorer.Clear();
-    (*out)->Write(buffer);
-    if (flush_lines) (void)(*out)->FlushNow();
-    return !(*out)->broken_pipe();
+  ScoreTextOptions options;
+  if (flush_lines) options.batch_tokens = 1;
+  std::string line;
+  auto write = [&](const TextScorer::LineScore& score) {
+    line.clear();
+    FormatLine(score, format, &line);
+    writer.Write(line);
+    if (flush_lines) (void)writer.Flush();
+    return !writer.broken_pipe();
   };
-  // On an input error, the lines already scored are written out first.
-  auto fail = [&](const Status& status) {
-    flush();
-    (void)(*out)->FlushNow();
-    return ReportError(status);
-  };
-  for (const std::string& path : inputs) {
-    auto in = io::InputStream::Open(path);
-    if (!in.ok()) return fail(in.status());
-    io::LineReader reader(in->get());
-    std::string_view line;
-    while (reader.Next(&line)) {
-      if (Status added = scorer.Add(line, reader.newline(), reader.line_offset()); !added.ok()) {
-        return fail(added.WithContext(reader.Where()));
-      }
-      if (scorer.pending_tokens() >= batch_tokens && !flush()) return kExitOk;
-    }
-    if (!reader.status().ok()) return fail(reader.status());
+  Status scored = ScoreText(**model, inputs, options, write);
+  if (!scored.ok()) {
+    (void)writer.Flush();  // the lines scored before the error
+    return ReportError(scored);
   }
-  if (!flush()) return kExitOk;
-  Status s = (*out)->Commit();
-  if ((*out)->broken_pipe()) return kExitOk;
+  if (writer.broken_pipe()) return kExitOk;
+  Status s = writer.Commit();
+  if (writer.broken_pipe()) return kExitOk;
   if (!s.ok()) return ReportError(s);
   return kExitOk;
 }

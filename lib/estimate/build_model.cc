@@ -369,14 +369,6 @@ Status CheckBuildOptions(const BuildOptions& options) {
   return estimate::ValidateOptionsImpl(options);
 }
 
-bool IsProperDistribution(const std::vector<std::pair<std::string, std::string>>& info) {
-  for (const auto& [k, v] : info)
-    if (k == "smoothing" && v == "stupid") return false;
-  return true;
-}
-
-bool IsProperDistribution(const Model& model) { return IsProperDistribution(model.info); }
-
 StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOptions& options) {
   NgramCounts copy = counts;
   return BuildModel(std::move(copy), options);
@@ -424,12 +416,6 @@ StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options) {
     }
   }
   return model;
-}
-
-std::string Model::Info(const std::string& key) const {
-  for (const auto& [k, v] : info)
-    if (k == key) return v;
-  return "";
 }
 
 StatusOr<std::vector<std::vector<double>>> ReadDiscountsFile(const std::string& path) {

@@ -701,11 +701,7 @@ StatusOr<ModelSummary> StreamingBuild::Write(const std::string& model_path) {
 }  // namespace
 }  // namespace estimate
 
-std::string ModelSummary::Info(const std::string& key) const {
-  for (const auto& [k, v] : info)
-    if (k == key) return v;
-  return "";
-}
+std::string ModelSummary::Info(const std::string& key) const { return InfoValue(info, key); }
 
 ModelSummary Summarize(const Model& model) {
   ModelSummary s;

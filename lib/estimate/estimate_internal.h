@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/model.h"
 #include "grams/status.h"

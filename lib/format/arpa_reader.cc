@@ -28,6 +28,7 @@
 
 #include "grams/escape.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "util/prefetch.h"

@@ -7,6 +7,7 @@
 #include "format/ngram_text.h"
 #include "grams/escape.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "io/file.h"
 
 namespace grams {
@@ -41,7 +42,7 @@ Status WriteArpa(const Model& model, const std::string& path) {
   if (escape) {
     line += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n";
   }
-  if (model.Info("smoothing") == "stupid") {
+  if (!IsProperDistribution(model)) {
     line += std::string(kArpaModelComment) + " smoothing=stupid\n";
   }
   if (!line.empty()) line += "\n";

@@ -8,6 +8,7 @@
 #include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "io/file.h"
 
 namespace grams {

@@ -12,7 +12,8 @@
 #include <cstring>
 #include <thread>
 
-#include "grams/scorer.h"
+#include "grams/language_model.h"
+#include "grams/model_io.h"
 #include "format/binary_file.h"
 #include "format/model_file.h"
 #include "format/trie_codec.h"
@@ -294,11 +295,11 @@ int LanguageModel::order() const { return impl_->order; }
 const TokenizerSettings& LanguageModel::settings() const { return impl_->settings; }
 const Vocabulary& LanguageModel::vocab() const { return impl_->vocab; }
 
+const ModelInfo& LanguageModel::info() const { return impl_->info; }
 std::string LanguageModel::Info(const std::string& key) const {
-  for (const auto& [k, v] : impl_->info)
-    if (k == key) return v;
-  return "";
+  return InfoValue(impl_->info, key);
 }
+bool LanguageModel::IsProbabilistic() const { return IsProperDistribution(impl_->info); }
 
 WordId LanguageModel::Index(std::string_view word) const {
   WordId id = impl_->vocab.Find(word);

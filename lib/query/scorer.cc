@@ -1,16 +1,14 @@
-// Text scoring and perplexity on top of LanguageModel.
+// TextScorer (lines tokenized as the model was trained, scored in batches)
+// and PerplexityStats, on top of LanguageModel.
+#include <algorithm>
 #include <cmath>
+#include <memory>
+#include <utility>
 
 #include "grams/scorer.h"
-#include "io/file.h"
-#include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
 
 namespace grams {
-
-// Tokens scored per batch: enough to keep the prefetcher ahead, small enough
-// to stay in cache.
-constexpr size_t kScoreBatchTokens = 4096;
 
 double PerplexityStats::Perplexity() const {
   return std::pow(10.0, -log10_prob / static_cast<double>(tokens()));
@@ -41,7 +39,33 @@ void PerplexityStats::Add(const PerplexityStats& o) {
   iv_log10_prob += o.iv_log10_prob;
 }
 
-TextScorer::TextScorer(const LanguageModel* model)
+// The batch: every token of the lines added since the last Clear(), with its
+// text and id; after Score(), its log10 probability.
+class TextScorer::Impl {
+ public:
+  explicit Impl(const LanguageModel* model);
+  Status Add(std::string_view line, bool newline, uint64_t line_offset);
+  void AddEnd();
+  void Score();
+  void Get(size_t i, LineScore* out) const;
+  void Clear();
+
+  const LanguageModel* model_;
+  bool stream_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  Status tokenizer_status_;
+  std::vector<std::string_view> units_;
+  std::string text_;                              // the units, back to back
+  std::vector<std::pair<size_t, size_t>> words_;  // (offset, length) in text_, per token
+  std::vector<WordId> ids_;                       // per token
+  std::vector<size_t> line_token_end_;            // end of each line in ids_
+  std::vector<float> log10_;                      // per token, after Score()
+  std::vector<WordId> history_;                   // stream: the last order-1 tokens
+  std::vector<WordId> span_;
+  std::vector<float> span_out_;
+};
+
+TextScorer::Impl::Impl(const LanguageModel* model)
     : model_(model), stream_(model->settings().boundaries == Boundaries::kNone) {
   auto t = Tokenizer::Create(model->settings());
   if (t.ok()) {
@@ -52,9 +76,21 @@ TextScorer::TextScorer(const LanguageModel* model)
   if (stream_) history_.push_back(kBosId);
 }
 
+TextScorer::TextScorer(const LanguageModel* model) : impl_(std::make_unique<Impl>(model)) {}
+
 TextScorer::~TextScorer() = default;
 
 Status TextScorer::Add(std::string_view line, bool newline, uint64_t line_offset) {
+  return impl_->Add(line, newline, line_offset);
+}
+void TextScorer::AddEnd() { impl_->AddEnd(); }
+size_t TextScorer::size() const { return impl_->line_token_end_.size(); }
+size_t TextScorer::pending_tokens() const { return impl_->ids_.size(); }
+void TextScorer::Score() { impl_->Score(); }
+void TextScorer::Get(size_t i, LineScore* out) const { impl_->Get(i, out); }
+void TextScorer::Clear() { impl_->Clear(); }
+
+Status TextScorer::Impl::Add(std::string_view line, bool newline, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(tokenizer_status_);
   Status s = tokenizer_->Tokenize(line, newline, &units_);
   if (!s.ok()) {
@@ -75,13 +111,13 @@ Status TextScorer::Add(std::string_view line, bool newline, uint64_t line_offset
   return Status::OK();
 }
 
-void TextScorer::AddEnd() {
+void TextScorer::Impl::AddEnd() {
   ids_.push_back(kEosId);
   words_.emplace_back(text_.size(), 0);
   line_token_end_.push_back(ids_.size());
 }
 
-void TextScorer::Score() {
+void TextScorer::Impl::Score() {
   log10_.resize(ids_.size());
   if (!stream_) {
     model_->ScoreSentences(ids_.data(), line_token_end_.data(), line_token_end_.size(),
@@ -98,7 +134,7 @@ void TextScorer::Score() {
   history_.assign(span_.end() - keep, span_.end());
 }
 
-void TextScorer::Get(size_t i, LineScore* out) const {
+void TextScorer::Impl::Get(size_t i, LineScore* out) const {
   const size_t begin = i ? line_token_end_[i - 1] : 0, end = line_token_end_[i];
   const size_t n = end - begin;
   out->has_end = n > 0 && ids_[end - 1] == kEosId && words_[end - 1].second == 0;
@@ -121,7 +157,7 @@ void TextScorer::Get(size_t i, LineScore* out) const {
   out->oovs = oovs;
 }
 
-void TextScorer::Clear() {
+void TextScorer::Impl::Clear() {
   text_.clear();
   words_.clear();
   ids_.clear();
@@ -134,39 +170,6 @@ Status TextScorer::ScoreLine(std::string_view line, LineScore* out) {
   Score();
   Get(0, out);
   return Status::OK();
-}
-
-StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-  io::LineReader reader(in.get());
-  TextScorer scorer(&model);
-  TextScorer::LineScore score;
-  PerplexityStats stats;
-  const bool stream = model.settings().boundaries == Boundaries::kNone;
-  auto flush = [&] {
-    scorer.Score();
-    for (size_t i = 0; i < scorer.size(); ++i) {
-      scorer.Get(i, &score);
-      if (score.has_end) ++stats.sentences;
-      stats.words += score.tokens - (score.has_end ? 1 : 0);
-      stats.oovs += score.oovs;
-      stats.log10_prob += score.log10_prob;
-      for (size_t k = 0; k < score.token_log10.size(); ++k) {
-        (score.token_oov[k] ? stats.oov_log10_prob : stats.iv_log10_prob) += score.token_log10[k];
-      }
-    }
-    scorer.Clear();
-  };
-  std::string_view line;
-  while (reader.Next(&line)) {
-    Status s = scorer.Add(line, reader.newline(), reader.line_offset());
-    if (!s.ok()) return s.WithContext(reader.Where());
-    if (scorer.pending_tokens() >= kScoreBatchTokens) flush();
-  }
-  if (!reader.status().ok()) return reader.status();
-  if (stream) scorer.AddEnd();
-  flush();
-  return stats;
 }
 
 }  // namespace grams

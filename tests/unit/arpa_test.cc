@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "format/binary_file.h"
+#include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "test_util.h"

@@ -10,8 +10,10 @@
 #include <limits>
 #include <thread>
 
+#include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "grams/version.h"
 #include "test_util.h"
 #include "util/coding.h"

@@ -22,8 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "test_util.h"

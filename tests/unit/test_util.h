@@ -24,9 +24,11 @@
 #include <utility>
 #include <vector>
 
+#include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/escape.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "grams/status.h"
 
 namespace grams::test {

@@ -14,9 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/escape.h"
 #include "grams/model.h"
+#include "grams/model_io.h"
 #include "grams/scorer.h"
 #include "grams/settings.h"
 #include "tokenize/tokenizer.h"

@@ -15,7 +15,7 @@
 #include <new>
 
 #include "grams/version.h"
-#include "io/file.h"
+#include "grams/files.h"
 
 namespace grams::cli {
 namespace {
@@ -119,7 +119,7 @@ void ReturnFreedMemoryEagerly() {
 
 int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**)) {
   g_tool_name = tool_name;
-  io::InstallCleanupHandlers();
+  InstallCleanupHandlers();
   try {
     return body(argc, argv);
   } catch (const std::bad_alloc&) {

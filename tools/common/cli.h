@@ -28,10 +28,6 @@ inline constexpr int kExitUsage = 2;    // bad command line
 // Returned by CommandLine::Parse when the tool should go on and run.
 inline constexpr int kContinue = -1;
 
-// Sets the name used in messages, installs the handlers that remove
-// half-written outputs on SIGINT/SIGTERM/SIGHUP (and ignores SIGPIPE), then
-// runs body(argc, argv). An exception escaping body (out of memory, a
-// Boost error) is reported as a runtime failure rather than a crash.
 // For tools that release large arrays while they run (count, build):
 // return freed memory to the system at once instead of keeping it.
 void ReturnFreedMemoryEagerly();
@@ -64,6 +60,10 @@ class ProgressDisplay {
   bool drawn_ = false;
 };
 
+// Sets the name used in messages, installs the handlers that remove
+// half-written outputs on SIGINT/SIGTERM/SIGHUP (and ignores SIGPIPE), then
+// runs body(argc, argv). An exception escaping body (out of memory, a
+// Boost error) is reported as a runtime failure rather than a crash.
 int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**));
 
 // The tool's name as set by Run(), e.g. "grams-count".

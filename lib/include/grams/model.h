@@ -1,24 +1,38 @@
 // Model: a backoff n-gram language model in trie form (log10 probabilities and
-// backoffs per n-gram), its estimation from counts, and its file forms:
-// the grams model file (docs/FORMAT.md) and ARPA.
+// backoffs per n-gram) with its provenance (the info key/values every model
+// file records), and ModelSummary, the same without the n-grams. Estimation
+// is in grams/build.h, the file forms in grams/model_io.h, queries in
+// grams/language_model.h. A Model is a plain value: not thread-safe for
+// writes, const access from several threads is safe.
 #ifndef GRAMS_MODEL_H_
 #define GRAMS_MODEL_H_
 
-#include <array>
-#include <functional>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
-#include "grams/counts.h"
 #include "grams/export.h"
-#include "grams/progress.h"
 #include "grams/settings.h"
-#include "grams/status.h"
 #include "grams/trie.h"
 #include "grams/vocabulary.h"
 
 namespace grams {
+
+// Free-form provenance recorded in the file header, in order: "smoothing" ->
+// "mkn", "discounts.3" -> "0.88 1.21 1.43", "source" -> "arpa", ...
+// (docs/FORMAT.md lists the keys).
+using ModelInfo = std::vector<std::pair<std::string, std::string>>;
+
+// The value of the first entry `key` of `info`, or "" if there is none.
+// Every Info() accessor (Model, ModelSummary, LanguageModel) is this.
+GRAMS_EXPORT std::string InfoValue(const ModelInfo& info, std::string_view key);
+
+// False for models whose scores are not probabilities (Stupid Backoff: info
+// "smoothing" = "stupid"); perplexity and entropy pruning are meaningless
+// for them. The one place that tells such models apart.
+GRAMS_EXPORT bool IsProperDistribution(const ModelInfo& info);
 
 struct GRAMS_EXPORT Model {
   TokenizerSettings settings;
@@ -29,198 +43,34 @@ struct GRAMS_EXPORT Model {
   // log_backoff[n-1][i]: log10 backoff weight of entry i of order n, for
   // n < order(); the highest order has none (empty vector).
   std::vector<std::vector<float>> log_backoff;
-  // Free-form provenance recorded in the file header: "smoothing" -> "mkn",
-  // "discounts.3" -> "0.88 1.21 1.43", "source" -> "arpa", ...
-  std::vector<std::pair<std::string, std::string>> info;
+  ModelInfo info;
 
   int order() const { return trie.order(); }
-  // The value of `key` in info, or "".
+  // InfoValue(info, key).
   std::string Info(const std::string& key) const;
 };
 
-// Smoothing methods (docs/ESTIMATION.md gives each one's formulas).
-enum class Smoothing {
-  kModifiedKneserNey,  // "mkn": three discounts per order (Chen & Goodman 1998), the default
-  kKneserNey,          // "kn": one discount per order
-  kWittenBell,         // "wb"
-  kAbsolute,           // "abs": absolute discounting
-  kKatz,               // "katz": Good-Turing discounting with Katz backoff
-  kAdditive,           // "add": additive (Laplace for k = 1)
-  kMaximumLikelihood,  // "mle": unsmoothed relative frequencies
-  kStupidBackoff,      // "stupid": Brants et al. 2007; scores, not probabilities
-};
-
-// How a method combines an order with the one below it.
-enum class SmoothingForm {
-  kDefault,       // the method's usual form: interpolated for mkn, kn, wb, abs; backoff otherwise
-  kInterpolated,  // p(w|h) = alpha(w|h) + gamma(h) p(w|h') for every w (mkn, kn, wb, abs)
-  kBackoff,       // p(w|h) = alpha(w|h) if h w was seen, else bow(h) p(w|h')
-};
-
-// "mkn", "kn", "wb", "abs", "katz", "add", "mle", "stupid".
-GRAMS_EXPORT const char* SmoothingName(Smoothing smoothing);
-GRAMS_EXPORT StatusOr<Smoothing> ParseSmoothing(const std::string& name);
-// Whether the method has an interpolated form (mkn, kn, wb, abs).
-GRAMS_EXPORT bool HasInterpolatedForm(Smoothing smoothing);
-
-struct GRAMS_EXPORT BuildOptions {
-  // Called with each warning (e.g. fallback discounts). May be empty.
-  std::function<void(const std::string&)> warn;
-  // Called as each order is estimated (stage "estimating", orders). May be
-  // empty.
-  ProgressCallback progress;
-
-  Smoothing smoothing = Smoothing::kModifiedKneserNey;
-  SmoothingForm form = SmoothingForm::kDefault;
-
-  // Discounts given by hand instead of estimated, per order: discounts[n-1]
-  // holds D1 D2 D3+ for mkn and one D for kn and abs; an empty entry (or a
-  // vector shorter than the order) leaves that order estimated.
-  std::vector<std::vector<double>> discounts;
-  // katz: Good-Turing count limits per order (element n-1 for order n; the
-  // last value repeats for higher orders). n-grams (n >= 2) seen fewer than
-  // gt_min times are left out, counts up to gt_max are discounted. Empty:
-  // SRILM's defaults, gt_min 1 1 2 2 ... and gt_max 1 7 7 ...
-  std::vector<uint64_t> gt_min;
-  std::vector<uint64_t> gt_max;
-  double add_k = 1.0;         // add: the K added to every count
-  double stupid_alpha = 0.4;  // stupid: the backoff factor
-
-  // Count pruning, as lmplz --prune: n-grams of order n seen at most
-  // prune[n-1] times are dropped (the last value repeats for higher orders;
-  // the values must not decrease). At order 1 the words become <unk>.
-  std::vector<uint64_t> prune;
-  // Relative-entropy pruning (Stolcke 1998, SRILM's -prune): n-grams whose
-  // removal raises the model's perplexity by a relative amount below this
-  // are removed. 0: none.
-  double prune_entropy = 0;
-  // Vocabulary limits; words outside become <unk>. `vocab` (if
-  // `limit_vocab`) is the allowed list: its words not in the counts join the
-  // vocabulary with count 0. `max_vocab` keeps the K most frequent words (0:
-  // no limit). <unk>, <s> and </s> are always kept and not counted in K.
-  bool limit_vocab = false;
-  std::vector<std::string> vocab;
-  size_t max_vocab = 0;
-
-  // BuildModelFile only. The memory budget in bytes (0 = no limit): when
-  // its arrays would not fit, the streaming estimator keeps what waits
-  // between its two passes in temporary files instead of memory, and warns
-  // if even that needs more. `temp_dir` is where those files go ("" =
-  // $TMPDIR or /tmp); when given, it must be a writable directory. The
-  // files are unlinked when created, so nothing is left behind.
-  uint64_t memory = 0;
-  std::string temp_dir;
-};
-
-// Checks the options on their own (forms the method has, parameter ranges,
-// non-decreasing pruning thresholds...): InvalidArgument with the reason.
-// BuildModel checks them too; tools call this to report usage errors early.
-GRAMS_EXPORT Status CheckBuildOptions(const BuildOptions& options);
-
-// Reads a discounts file for BuildOptions::discounts: line n holds the
-// discounts of order n (D1 D2 D3+ for mkn, one D for kn and abs), numbers
-// separated by blanks. Empty lines and '#' comments are ignored; a line "-"
-// leaves that order estimated.
-GRAMS_EXPORT StatusOr<std::vector<std::vector<double>>> ReadDiscountsFile(const std::string& path);
-// Reads a vocabulary list (whitespace-separated words) for BuildOptions::vocab.
-GRAMS_EXPORT StatusOr<std::vector<std::string>> ReadVocabularyFile(const std::string& path);
-
-// False for models whose scores are not probabilities (Stupid Backoff:
-// info "smoothing" = "stupid"); perplexity is meaningless for them.
+// IsProperDistribution(model.info).
 GRAMS_EXPORT bool IsProperDistribution(const Model& model);
-// The same from the info entries of a file header.
-GRAMS_EXPORT bool IsProperDistribution(const std::vector<std::pair<std::string, std::string>>& info);
 
-// Relative-entropy pruning (Stolcke 1998) of a backoff model, as SRILM's
-// ngram -prune THRESHOLD: from the highest order down, removes each n-gram
-// (order >= 2) whose removal alone raises the perplexity by a relative amount
-// below `threshold`, and recomputes the backoff weights of the contexts
-// touched so every distribution still sums to one. n-grams that are contexts
-// or suffixes of kept longer n-grams stay. Records "prune_entropy" in info.
-GRAMS_EXPORT Status PruneByRelativeEntropy(Model* model, double threshold);
-
-// --tune: the interpolated modified Kneser-Ney (or kn) discounts that
-// minimize the perplexity of a development text.
-struct GRAMS_EXPORT TuneResult {
-  std::vector<std::vector<double>> initial_discounts, discounts;  // per order
-  // Perplexity of the development text, OOVs excluded (the quantity tuned),
-  // with the initial and the tuned discounts.
-  double initial_perplexity = 0, perplexity = 0;
-  uint64_t tokens = 0, oovs = 0;  // of the development text
-  int evaluations = 0;
-};
-// Chooses discounts for `options.smoothing` (mkn or kn, interpolated),
-// starting from the estimated ones (or options.discounts), by coordinate
-// descent on the perplexity of the text in `dev_path` (tokenized with the
-// counts' settings). Honors options.prune. Pass the result's discounts in
-// BuildOptions::discounts to build the model.
-GRAMS_EXPORT StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts, const std::string& dev_path,
-                                                const BuildOptions& options);
-
-// The discounts used when they cannot be estimated from the count-of-counts
-// (too little data, or a zero count-of-count): D1, D2, D3+.
-inline constexpr std::array<double, 3> kFallbackDiscounts = {0.5, 1.0, 1.5};
-
-// Estimates a model from raw counts with options.smoothing (default:
-// interpolated modified Kneser-Ney, Chen & Goodman 1998, exactly as KenLM's
-// lmplz does by default), then applies the vocabulary limits and pruning of
-// the options. See docs/ESTIMATION.md.
-GRAMS_EXPORT StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOptions& options);
-// The same, consuming the counts: their trie and vocabulary move into the
-// model and each order's counts are released once used (less peak memory).
-GRAMS_EXPORT StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options);
-
-// What BuildModelFile built, for a summary (grams-build -v): the number of
-// n-grams per order and the info the file's header records.
+// A model's shape without its n-grams: what BuildModelFile returns (it never
+// holds the model) and what grams-build -v and the like describe.
 struct GRAMS_EXPORT ModelSummary {
   std::vector<uint64_t> ngram_counts;  // element n-1: the n-grams of order n
-  std::vector<std::pair<std::string, std::string>> info;
+  ModelInfo info;
 
   int order() const { return static_cast<int>(ngram_counts.size()); }
-  // The value of `key` in info, or "".
+  // InfoValue(info, key).
   std::string Info(const std::string& key) const;
 };
 GRAMS_EXPORT ModelSummary Summarize(const Model& model);
 
-// Whether BuildModelFile can build with these options: not with count
-// pruning, katz (its gt_min leaves n-grams out), relative-entropy pruning or
-// vocabulary limits, which need BuildModel's counts in memory.
-GRAMS_EXPORT bool CanBuildModelFile(const BuildOptions& options);
-
-// Estimates the model of the counts file `counts_path` ("-" = stdin) and
-// writes the model file `model_path` ("-" = stdout), both streamed: the
-// bytes are those of WriteModelFile(BuildModel(ReadCountsFile(counts_path),
-// options)), but the counts are never all in memory. A first pass reads the
-// counts order by order, computing the suffix links and the method's counts
-// of each order and the method's parameters (discounts); a second writes
-// the model order by order. What waits in between stays in memory, or with
-// options.memory too small for that, in temporary files in options.temp_dir.
-// A budget below what the estimator needs even then draws a warning
-// (options.warn) with the size needed. Progress: stages "reading <counts>"
-// and "estimating", in orders. REQUIRES: CanBuildModelFile(options)
-// (InvalidArgument otherwise).
-GRAMS_EXPORT StatusOr<ModelSummary> BuildModelFile(const std::string& counts_path,
-                                                   const BuildOptions& options,
-                                                   const std::string& model_path);
-
-// Binary model file ("-" = stdout / stdin).
-GRAMS_EXPORT Status WriteModelFile(const Model& model, const std::string& path);
-GRAMS_EXPORT StatusOr<Model> ReadModelFile(const std::string& path);
-
-// ARPA text. The writer puts each order's n-grams in trie order (grouped by
-// context, contexts in the order of the lower section), which every toolkit,
-// IRSTLM included, accepts.
-GRAMS_EXPORT Status WriteArpa(const Model& model, const std::string& path);
-GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path);
-// As above; `warn` (may be empty) receives each warning: <unk> missing from
-// the 1-grams (added with log10 probability -100), context n-grams missing
-// from the file (added with backed-off probabilities), ignored backoffs on
-// the highest order.
-GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path,
-                                      const std::function<void(const std::string&)>& warn);
-
-// Reads a model file or an ARPA file, told apart by content.
-GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path);
+// A human-readable description of the model, one line per element, without
+// newlines: first the method and its parameters when the info names one
+// ("smoothing mkn (interpolated)", "smoothing add, k = 0.5, count pruning 0 1"),
+// then per order "order 2: 1234 n-grams (of 2000), discounts D1 D2 D3+ = ...".
+// grams-build -v prints these lines.
+GRAMS_EXPORT std::vector<std::string> DescribeModel(const ModelSummary& summary);
 
 }  // namespace grams
 

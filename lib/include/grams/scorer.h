@@ -1,80 +1,24 @@
-// Querying a model: LanguageModel is the lookup structure built from a Model
-// (one open-addressing hash table per order, keyed by a 64-bit hash of the
-// word ids), with KenLM's State-style API for decoders and whole-sentence
-// scoring for tools. Queries are const and thread-safe.
+// Scoring text with a LanguageModel: TextScorer tokenizes lines as the model
+// was trained (its units, normalization, case folding and boundaries) and
+// scores them; ScoreText streams files through it line by line;
+// PerplexityStats and ComputePerplexity total a text. A TextScorer is not
+// thread-safe (one per thread; they may share the LanguageModel).
 #ifndef GRAMS_SCORER_H_
 #define GRAMS_SCORER_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "grams/export.h"
-#include "grams/model.h"
-#include "grams/settings.h"
+#include "grams/language_model.h"
 #include "grams/status.h"
-#include "grams/vocabulary.h"
 
 namespace grams {
-
-// The longest State context the State API carries; whole-sentence scoring
-// has no such limit.
-inline constexpr int kMaxStateWords = 15;
-
-// What a decoder carries between words: the last words (most recent first)
-// that can still matter, and their backoffs.
-struct GRAMS_EXPORT State {
-  WordId words[kMaxStateWords];
-  float backoff[kMaxStateWords];
-  uint8_t length = 0;
-};
-
-class GRAMS_EXPORT LanguageModel {
- public:
-  // Builds the lookup structure. Fails on models whose order exceeds what it
-  // supports or whose n-grams collide in the 64-bit hash (never seen).
-  static StatusOr<std::unique_ptr<LanguageModel>> Create(const Model& model);
-  // Loads a model file or an ARPA file (told apart by content).
-  static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path);
-  ~LanguageModel();
-
-  int order() const;
-  const TokenizerSettings& settings() const;
-  const Vocabulary& vocab() const;
-  // The model's provenance (Model::info): the value of `key`, or "".
-  std::string Info(const std::string& key) const;
-  // False for models whose scores are not probabilities (Stupid Backoff):
-  // perplexity is undefined for them.
-  bool IsProbabilistic() const { return Info("smoothing") != "stupid"; }
-  // The id of `word`, or kUnkId when it is not in the vocabulary.
-  WordId Index(std::string_view word) const;
-
-  // The state at the start of a sentence (after <s>), and an empty one.
-  State BeginSentenceState() const;
-  State NullContextState() const;
-  // log10 p(word | in), and the state after it. REQUIRES: order() <= kMaxStateWords + 1.
-  float Score(const State& in, WordId word, State* out) const;
-
-  // Scores a whole sentence: ids[0..n) are the words after <s> (append
-  // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
-  // Works for any order; faster than the State API (prefetches ahead).
-  void ScoreSentence(const WordId* ids, size_t n, float* out) const;
-  // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
-  // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
-  void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
-  // Scores ids[0..n) as one span with no <s> added: ids[0] has no history.
-  // To continue a stream, pass its last order()-1 tokens first and ignore
-  // their scores (the stream's own first token is <s>).
-  void ScoreSpan(const WordId* ids, size_t n, float* out) const;
-
- private:
-  void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out) const;
-  LanguageModel();
-  class Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 // Totals for a text, with KenLM's and SRILM's perplexity definitions
 // (docs/ESTIMATION.md): every word and </s> is a token; an OOV is scored
@@ -115,8 +59,11 @@ struct GRAMS_EXPORT PerplexityStats {
 // </s>.
 class GRAMS_EXPORT TextScorer {
  public:
+  // REQUIRES: `model` outlives the scorer.
   explicit TextScorer(const LanguageModel* model);
   ~TextScorer();
+  TextScorer(const TextScorer&) = delete;
+  TextScorer& operator=(const TextScorer&) = delete;
 
   struct LineScore {
     double log10_prob = 0;
@@ -139,30 +86,47 @@ class GRAMS_EXPORT TextScorer {
   Status Add(std::string_view line, bool newline = true, uint64_t line_offset = 0);
   // Stream mode: adds the stream's closing </s> as a line of its own.
   void AddEnd();
-  size_t size() const { return line_token_end_.size(); }
+  // Lines added since the last Clear().
+  size_t size() const;
   // Tokens added so far: a caller can bound batches by it.
-  size_t pending_tokens() const { return ids_.size(); }
+  size_t pending_tokens() const;
   void Score();
   void Get(size_t i, LineScore* out) const;
   void Clear();
 
  private:
-  const LanguageModel* model_;
-  bool stream_;
-  std::unique_ptr<class Tokenizer> tokenizer_;
-  Status tokenizer_status_;
-  std::vector<std::string_view> units_;
-  std::string text_;                              // the units, back to back
-  std::vector<std::pair<size_t, size_t>> words_;  // (offset, length) in text_, per token
-  std::vector<WordId> ids_;                       // per token
-  std::vector<size_t> line_token_end_;            // end of each line in ids_
-  std::vector<float> log10_;                      // per token, after Score()
-  std::vector<WordId> history_;                   // stream: the last order-1 tokens
-  std::vector<WordId> span_;
-  std::vector<float> span_out_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
-// Perplexity of a whole file ("-" = stdin), one sentence per line.
+// How ScoreText reads and batches.
+struct GRAMS_EXPORT ScoreTextOptions {
+  // Lines are scored in batches of about this many tokens (the lookups of a
+  // batch are prefetched together; 4096 keeps them in cache). 1 scores and
+  // reports each line as soon as it is read (interactive use, a coprocess).
+  size_t batch_tokens = 4096;
+  // Models with boundaries=none: after the last line, also score the
+  // stream's closing </s>, reported as a line of its own (no words,
+  // has_end). Perplexity counts it; a per-line report has no line for it.
+  bool end_stream = false;
+};
+
+// Called with each scored line, in input order (the views in `score` are
+// valid during the call only). Returning false stops ScoreText at once.
+using LineScoreCallback = std::function<bool(const TextScorer::LineScore& score)>;
+
+// Scores every line of the files `paths` ("-" = stdin; gzip, bzip2, xz and
+// zstd are decompressed) in order, as one text: with boundaries=none the
+// stream runs on from one file into the next. OK when all lines were scored
+// or `on_line` asked to stop. Errors name the file and line ("FILE:LINE:
+// byte offset N: invalid UTF-8"); the lines read before the error are
+// scored and reported first (their callback's answer is then ignored).
+GRAMS_EXPORT Status ScoreText(const LanguageModel& model, const std::vector<std::string>& paths,
+                              const ScoreTextOptions& options, const LineScoreCallback& on_line);
+
+// Perplexity of a whole file ("-" = stdin), one sentence per line (with
+// boundaries=none: one stream, its closing </s> included). ScoreText with
+// end_stream.
 GRAMS_EXPORT StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model,
                                                          const std::string& path);
 

@@ -1,0 +1,85 @@
+// BuildModelFromCounts and ConvertArpa: a counts file (or an ARPA model) to
+// the model's files, choosing between the streaming estimator and the one
+// that holds the counts in memory.
+#include <utility>
+
+#include "grams/build.h"
+#include "grams/files.h"
+
+namespace grams {
+namespace {
+
+void Stage(const BuildOptions& options, const std::string& name) {
+  if (options.progress) options.progress(Progress{name});
+}
+
+// The in-memory path: read the counts, tune, build, then write.
+StatusOr<ModelSummary> BuildInMemory(const std::string& counts_path, BuildOptions options,
+                                     const ModelOutputs& outputs) {
+  Stage(options, "reading " + InputName(counts_path));
+  GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(counts_path));
+  const bool tune = !options.tune_text.empty();
+  if (tune) {
+    GRAMS_ASSIGN_OR_RETURN(TuneResult tuned, TuneDiscounts(counts, options.tune_text, options));
+    if (options.on_tuned) options.on_tuned(tuned);
+    options.discounts = std::move(tuned.discounts);
+  }
+  auto built = BuildModel(std::move(counts), options);
+  if (!built.ok()) return built.status().WithContext(InputName(counts_path));
+  Model model = std::move(built).value();
+  if (tune) model.info.emplace_back("tuned_on_dev", "1");
+  ModelSummary summary = Summarize(model);
+  if (options.on_built) options.on_built(summary);
+  GRAMS_RETURN_IF_ERROR(WriteModelOutputs(model, outputs, options.progress));
+  return summary;
+}
+
+}  // namespace
+
+WholeCountsReason WhyCountsLoadedWhole(const BuildOptions& options, const ModelOutputs& outputs) {
+  if (!outputs.arpa_path.empty()) return WholeCountsReason::kArpaOutput;
+  if (!options.tune_text.empty()) return WholeCountsReason::kTune;
+  if (options.smoothing == Smoothing::kKatz) return WholeCountsReason::kKatz;
+  if (!options.prune.empty()) return WholeCountsReason::kCountPruning;
+  if (options.prune_entropy > 0) return WholeCountsReason::kEntropyPruning;
+  if (options.limit_vocab) return WholeCountsReason::kVocabularyList;
+  if (options.max_vocab > 0) return WholeCountsReason::kVocabularySize;
+  return WholeCountsReason::kNone;
+}
+
+StatusOr<ModelSummary> BuildModelFromCounts(const std::string& counts_path,
+                                            const BuildOptions& options,
+                                            const ModelOutputs& outputs) {
+  if (outputs.model_path.empty() && outputs.arpa_path.empty()) {
+    return InvalidArgument("no output file to write the model to");
+  }
+  if (WhyCountsLoadedWhole(options, outputs) != WholeCountsReason::kNone) {
+    return BuildInMemory(counts_path, options, outputs);
+  }
+  GRAMS_ASSIGN_OR_RETURN(ModelSummary summary,
+                         BuildModelFile(counts_path, options, outputs.model_path));
+  if (options.on_built) options.on_built(summary);
+  return summary;
+}
+
+StatusOr<ModelSummary> ConvertArpa(const std::string& arpa_path, const BuildOptions& options,
+                                   const ModelOutputs& outputs) {
+  if (outputs.model_path.empty() && outputs.arpa_path.empty()) {
+    return InvalidArgument("no output file to write the model to");
+  }
+  Stage(options, "reading " + arpa_path);
+  GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(arpa_path, options.warn));
+  if (options.prune_entropy > 0) {
+    if (!IsProperDistribution(model)) {
+      return InvalidArgument(arpa_path + ": a Stupid Backoff model cannot be pruned");
+    }
+    Status pruned = PruneByRelativeEntropy(&model, options.prune_entropy);
+    if (!pruned.ok()) return pruned.WithContext(arpa_path);
+  }
+  ModelSummary summary = Summarize(model);
+  if (options.on_built) options.on_built(summary);
+  GRAMS_RETURN_IF_ERROR(WriteModelOutputs(model, outputs, options.progress));
+  return summary;
+}
+
+}  // namespace grams

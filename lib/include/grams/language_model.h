@@ -1,0 +1,85 @@
+// Querying a model: LanguageModel is the lookup structure built from a Model
+// (one open-addressing hash table per order, keyed by a 64-bit hash of the
+// word ids), with KenLM's State-style API for decoders and whole-sentence
+// scoring for tools. Queries are const and thread-safe. Text scoring (the
+// model's tokenization, perplexity) is in grams/scorer.h.
+#ifndef GRAMS_LANGUAGE_MODEL_H_
+#define GRAMS_LANGUAGE_MODEL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "grams/export.h"
+#include "grams/model.h"
+#include "grams/settings.h"
+#include "grams/status.h"
+#include "grams/types.h"
+#include "grams/vocabulary.h"
+
+namespace grams {
+
+// The longest State context the State API carries; whole-sentence scoring
+// has no such limit.
+inline constexpr int kMaxStateWords = 15;
+
+// What a decoder carries between words: the last words (most recent first)
+// that can still matter, and their backoffs.
+struct GRAMS_EXPORT State {
+  WordId words[kMaxStateWords];
+  float backoff[kMaxStateWords];
+  uint8_t length = 0;
+};
+
+class GRAMS_EXPORT LanguageModel {
+ public:
+  // Builds the lookup structure. Fails on models whose order exceeds what it
+  // supports or whose n-grams collide in the 64-bit hash (never seen).
+  static StatusOr<std::unique_ptr<LanguageModel>> Create(const Model& model);
+  // Loads a model file or an ARPA file (told apart by content).
+  static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path);
+  ~LanguageModel();
+
+  int order() const;
+  const TokenizerSettings& settings() const;
+  const Vocabulary& vocab() const;
+  // The model's provenance (Model::info), and the value of `key` in it
+  // (InfoValue: "" when absent).
+  const ModelInfo& info() const;
+  std::string Info(const std::string& key) const;
+  // False for models whose scores are not probabilities (Stupid Backoff):
+  // perplexity is undefined for them. IsProperDistribution(info()).
+  bool IsProbabilistic() const;
+  // The id of `word`, or kUnkId when it is not in the vocabulary.
+  WordId Index(std::string_view word) const;
+
+  // The state at the start of a sentence (after <s>), and an empty one.
+  State BeginSentenceState() const;
+  State NullContextState() const;
+  // log10 p(word | in), and the state after it. REQUIRES: order() <= kMaxStateWords + 1.
+  float Score(const State& in, WordId word, State* out) const;
+
+  // Scores a whole sentence: ids[0..n) are the words after <s> (append
+  // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
+  // Works for any order; faster than the State API (prefetches ahead).
+  void ScoreSentence(const WordId* ids, size_t n, float* out) const;
+  // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
+  // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
+  void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
+  // Scores ids[0..n) as one span with no <s> added: ids[0] has no history.
+  // To continue a stream, pass its last order()-1 tokens first and ignore
+  // their scores (the stream's own first token is <s>).
+  void ScoreSpan(const WordId* ids, size_t n, float* out) const;
+
+ private:
+  void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out) const;
+  LanguageModel();
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace grams
+
+#endif  // GRAMS_LANGUAGE_MODEL_H_

@@ -1,0 +1,141 @@
+// grams-count's options: see count_options.h.
+#include "common/count_options.h"
+
+#include <algorithm>
+
+#include "grams/files.h"
+#include "grams/types.h"
+
+namespace grams::cli {
+namespace {
+
+// --unit, --normalize, --case-fold, --boundaries, --invalid into *t.
+int ParseTokenizerOptions(const CommandLine& cl, TokenizerSettings* t) {
+  auto unit = ParseUnit(cl.Get<std::string>("unit"));
+  if (!unit.ok()) return UsageError("--unit: " + unit.status().message());
+  t->unit = unit.value();
+  auto normalize = ParseNormalization(cl.Get<std::string>("normalize"));
+  if (!normalize.ok()) return UsageError("--normalize: " + normalize.status().message());
+  t->normalize = normalize.value();
+  t->case_fold = cl.Has("case-fold");
+  auto boundaries = ParseBoundaries(cl.Get<std::string>("boundaries"));
+  if (!boundaries.ok()) return UsageError("--boundaries: " + boundaries.status().message());
+  t->boundaries = boundaries.value();
+  auto invalid = ParseInvalidUtf8(cl.Get<std::string>("invalid"));
+  if (!invalid.ok()) return UsageError("--invalid: " + invalid.status().message());
+  t->invalid = invalid.value();
+  return kContinue;
+}
+
+// --text, --min-count, --top, -o and the inputs (--merge checked too).
+int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
+  job->text = cl.Has("text");
+  for (const char* opt : {"min-count", "top"}) {
+    if (cl.Has(opt) && !job->text) {
+      return UsageError(std::string("--") + opt +
+                        " applies to --text output only (grams-build needs all counts)");
+    }
+  }
+  job->min_count = cl.Has("min-count") ? cl.Get<int64_t>("min-count") : 0;
+  if (job->min_count < 0) return UsageError("--min-count must not be negative");
+  job->top = cl.Has("top") ? cl.Get<int64_t>("top") : 0;
+  if (cl.Has("top") && job->top < 1) return UsageError("--top must be at least 1");
+  // --min-count N (even 1) asks for the key gram list, sorted by count.
+  if (cl.Has("min-count")) job->min_count = std::max<int64_t>(job->min_count, 1);
+  job->output = cl.Has("output") ? cl.Get<std::string>("output") : "-";
+  if (job->output.empty()) return UsageError("-o needs a file name ('-' for standard output)");
+  if (!job->text && job->output == "-" && StdoutIsTerminal()) {
+    return UsageError(
+        "refusing to write a binary counts file to a terminal; use -o FILE or --text");
+  }
+  job->inputs = cl.Positional("input");
+  if (job->inputs.empty()) job->inputs.push_back("-");
+  job->merge = cl.Has("merge");
+  if (job->merge) {
+    for (const char* opt : {"order", "unit", "normalize", "case-fold", "boundaries", "invalid"}) {
+      if (cl.Has(opt)) {
+        return UsageError(std::string("--") + opt +
+                          " cannot be given with --merge: the counts files carry their own");
+      }
+    }
+    if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
+  }
+  return kContinue;
+}
+
+}  // namespace
+
+// A table of declarations, hence its length.
+void AddCountOptions(CommandLine* cl) {
+  // clang-format off
+  cl->options().add_options()
+      ("order", po::value<int>()->default_value(3)->value_name("N"),
+       "highest n-gram order to count, 1..255")
+      ("output,o", po::value<std::string>()->value_name("FILE"),
+       "write to FILE ('-' = standard output); by default standard output, "
+       "which must not be a terminal unless --text is given")
+      ("unit", po::value<std::string>()->default_value("word")->value_name("UNIT"),
+       "word (split at ASCII whitespace), byte, char (Unicode code point), grapheme "
+       "(extended grapheme cluster) or segment (ICU word segmentation, for Chinese, "
+       "Japanese, Thai...; whitespace dropped, punctuation kept)")
+      ("normalize", po::value<std::string>()->default_value("none")->value_name("FORM"),
+       "Unicode normalization before segmentation: none, nfc or nfkc")
+      ("case-fold", "fold case (Unicode full case folding) before segmentation")
+      ("boundaries", po::value<std::string>()->default_value("line")->value_name("MODE"),
+       "line: each line is a sentence in <s> ... </s>; none: the input is one stream "
+       "whose windows slide across lines, the newline being a unit of its own")
+      ("invalid", po::value<std::string>()->default_value("error")->value_name("ACTION"),
+       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, or with "
+       "--normalize/--case-fold): error (name file, line and byte offset), replace "
+       "(with U+FFFD) or skip")
+      ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
+               "(units that are whitespace, control characters or not UTF-8 are written "
+               "escaped: <0x0A>, <sp>)")
+      ("min-count", po::value<int64_t>()->value_name("N"),
+       "with --text: the key gram list: only n-grams seen at least N times, most "
+       "frequent first in each order")
+      ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
+      ("verbose,v", "print each stage's time and the peak memory to stderr")
+      ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
+       "counting threads (0 = one per core); the output is the same for any N")
+      ("memory,S", po::value<std::string>()->default_value("80%")->value_name("SIZE"),
+       "memory budget for counting and sorting, e.g. 200M, 2G or 50% of the physical "
+       "memory; beyond it sorted runs spill to the temporary directory (the output is the "
+       "same)")
+      ("temp-dir,T", po::value<std::string>()->value_name("DIR"),
+       "directory for spilled runs (default: $TMPDIR, else /tmp); they are removed however "
+       "grams-count ends")
+      ("merge", "FILE... are counts files (same order and tokenization) to add together "
+                "into one, as if their texts had been counted at once")
+      ("top", po::value<int64_t>()->value_name("K"),
+       "with --text: the key gram list: the K most frequent n-grams of each order, "
+       "most frequent first");
+  // clang-format on
+  cl->AddPositional("input", -1);
+  cl->set_epilog(
+      "Examples:\n"
+      "  grams-count --order 5 -o corpus.counts corpus.txt\n"
+      "  grams-count --order 5 corpus.txt.zst | grams-build -o corpus.lm\n"
+      "  grams-count --order 2 --text --min-count 10 corpus.txt\n"
+      "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
+      "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
+      "  grams-count --merge part1.counts part2.counts -o all.counts\n");
+}
+
+int ParseCountOptions(const CommandLine& cl, CountJob* job) {
+  CountOptions& options = job->options;
+  options.order = cl.Get<int>("order");
+  options.threads = cl.Get<int>("threads");
+  if (options.threads < 0 || options.threads > 64)
+    return UsageError("--threads must be between 0 and 64");
+  if (int rc = ParseMemoryOptions(cl, &options.memory, &options.temp_dir); rc != kContinue)
+    return rc;
+  if (options.order < 1 || options.order > kMaxOrder) {
+    return UsageError("--order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
+                      std::to_string(options.order));
+  }
+  if (int rc = ParseTokenizerOptions(cl, &options.tokenizer); rc != kContinue) return rc;
+  return ParseOutputOptions(cl, job);
+}
+
+}  // namespace grams::cli

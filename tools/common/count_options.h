@@ -1,0 +1,36 @@
+// grams-count's command line: its options (declared for --help) and their
+// parsing into CountOptions and the output choices, with the usage errors of
+// each. CLI-only.
+#ifndef GRAMS_TOOLS_COMMON_COUNT_OPTIONS_H_
+#define GRAMS_TOOLS_COMMON_COUNT_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "grams/counts.h"
+
+namespace grams::cli {
+
+// What grams-count is asked to do, beyond the CountOptions.
+struct CountJob {
+  CountOptions options;
+  std::vector<std::string> inputs;  // text files, or counts files with --merge
+  std::string output = "-";
+  bool merge = false;  // add counts files together instead of counting text
+  bool text = false;   // write the text form
+  int64_t min_count = 0;  // text form: the key gram list, n-grams seen this often
+  int64_t top = 0;        // text form: at most this many per order (0: all)
+};
+
+// Declares grams-count's options and its FILE arguments, with the examples.
+void AddCountOptions(CommandLine* cl);
+
+// The command line into *job. Returns kContinue, or the usage error's exit
+// code.
+int ParseCountOptions(const CommandLine& cl, CountJob* job);
+
+}  // namespace grams::cli
+
+#endif  // GRAMS_TOOLS_COMMON_COUNT_OPTIONS_H_
