@@ -10,6 +10,7 @@
 #include "common/cli.h"
 #include "io/temp_file.h"
 #include "grams/counts.h"
+#include "grams/settings.h"
 #include "grams/types.h"
 #include "io/file.h"
 
@@ -36,8 +37,12 @@ int Main(int argc, char** argv) {
        "which must not be a terminal unless --text is given")
       ("unit", po::value<std::string>()->default_value("word")->value_name("UNIT"),
        "word (split at ASCII whitespace), byte, char (Unicode code point), grapheme "
-       "(extended grapheme cluster) or segment (ICU word segmentation, for Chinese, "
-       "Japanese, Thai...; whitespace dropped, punctuation kept)")
+       "(extended grapheme cluster), segment (ICU word segmentation, for Chinese, "
+       "Japanese, Thai...; whitespace dropped, punctuation kept) or sentencepiece (the "
+       "pieces of the --sp-model model, as spm_encode writes them)")
+      ("sp-model", po::value<std::string>()->value_name("FILE"),
+       "with --unit sentencepiece: the SentencePiece model (spm_train's FILE.model); it is "
+       "recorded in the counts and the model, so scoring needs no other file")
       ("normalize", po::value<std::string>()->default_value("none")->value_name("FORM"),
        "Unicode normalization before segmentation: none, nfc or nfkc")
       ("case-fold", "fold case (Unicode full case folding) before segmentation")
@@ -45,7 +50,7 @@ int Main(int argc, char** argv) {
        "line: each line is a sentence in <s> ... </s>; none: the input is one stream "
        "whose windows slide across lines, the newline being a unit of its own")
       ("invalid", po::value<std::string>()->default_value("error")->value_name("ACTION"),
-       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, or with "
+       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, sentencepiece, or with "
        "--normalize/--case-fold): error (name file, line and byte offset), replace "
        "(with U+FFFD) or skip")
       ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
@@ -128,13 +133,23 @@ int Main(int argc, char** argv) {
 
   const bool merge = cl.Has("merge");
   if (merge) {
-    for (const char* opt : {"order", "unit", "normalize", "case-fold", "boundaries", "invalid"}) {
+    for (const char* opt :
+         {"order", "unit", "normalize", "case-fold", "boundaries", "invalid", "sp-model"}) {
       if (cl.Has(opt)) {
         return UsageError(std::string("--") + opt +
                           " cannot be given with --merge: the counts files carry their own");
       }
     }
     if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
+  }
+  if ((options.tokenizer.unit == Unit::kSentencePiece) != cl.Has("sp-model") && !merge) {
+    return UsageError(cl.Has("sp-model") ? "--sp-model applies to --unit sentencepiece only"
+                                         : "--unit sentencepiece needs --sp-model FILE");
+  }
+  if (cl.Has("sp-model")) {
+    auto sp_model = ReadSentencePieceModel(cl.Get<std::string>("sp-model"));
+    if (!sp_model.ok()) return ReportError(sp_model.status());
+    options.tokenizer.sp_model = std::move(sp_model).value();
   }
   ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
   options.progress = progress.callback();
