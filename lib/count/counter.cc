@@ -479,7 +479,7 @@ class Counter::Impl {
                              std::to_string(options_.order));
     }
     if (!(c.settings == options_.tokenizer)) {
-      const auto a = options_.tokenizer.ToKeyValues(), b = c.settings.ToKeyValues();
+      const auto a = options_.tokenizer.DisplayKeyValues(), b = c.settings.DisplayKeyValues();
       for (size_t k = 0; k < a.size(); ++k) {
         if (a[k] != b[k]) {
           return InvalidArgument(name + ": counted with " + b[k].first + "=" + b[k].second +

@@ -499,11 +499,22 @@ Status ArpaParser::EndOfInput(const std::string& where) const {
 Status ArpaParser::ReadHeader(std::string_view* first_section) {
   std::string_view line;
   bool found = false;
+  // The tokenizer line's items, applied at \data\ with the base64 text of
+  // the "# grams-sp-model:" lines (a SentencePiece model) that follow it.
+  std::vector<std::pair<std::string, std::string>> tokenizer_kv;
+  uint64_t tokenizer_line = 0;
+  std::string sp_model_base64;
+  const std::string_view sp_prefix = kArpaSpModelComment;
   while (reader_.Next(&line)) {
     const std::string_view t = Trim(line);
     if (t == "\\data\\") {
       found = true;
       break;
+    }
+    if (t.substr(0, sp_prefix.size()) == sp_prefix) {
+      sp_model_base64 += t.substr(sp_prefix.size());
+      if (tokenizer_line == 0) tokenizer_line = reader_.line_number();
+      continue;
     }
     // grams' own comment lines (grams/escape.h): the tokenization of a
     // non-word model, and the mark that its units are escaped.
@@ -522,9 +533,8 @@ Status ArpaParser::ReadHeader(std::string_view* first_section) {
         if (eq == std::string_view::npos) return ErrHere("malformed tokenizer setting " + Quote(item));
         kv.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
       }
-      auto parsed = TokenizerSettings::FromKeyValues(kv);
-      if (!parsed.ok()) return ErrHere(parsed.status().message());
-      settings_ = parsed.value();
+      tokenizer_kv = std::move(kv);
+      tokenizer_line = reader_.line_number();
     } else if (t.substr(0, esc.size()) == esc) {
       escaped_units_ = true;
     } else if (t.substr(0, std::string_view(kArpaModelComment).size()) == kArpaModelComment) {
@@ -544,6 +554,11 @@ Status ArpaParser::ReadHeader(std::string_view* first_section) {
   if (!found) {
     if (!reader_.status().ok()) return reader_.status();
     return Err(reader_.line_number(), "no \\data\\ line: not an ARPA file");
+  }
+  if (tokenizer_line != 0) {
+    auto parsed = TokenizerSettings::FromArpaKeyValues(tokenizer_kv, sp_model_base64);
+    if (!parsed.ok()) return Err(tokenizer_line, parsed.status().message());
+    settings_ = std::move(parsed).value();
   }
   const uint64_t data_line = reader_.line_number();
   std::vector<uint64_t> counts, lines;  // by order - 1; lines[i] == 0: not declared

@@ -38,6 +38,7 @@ Status WriteArpa(const Model& model, const std::string& path) {
   std::string line;
   if (!(model.settings == TokenizerSettings())) {
     line += std::string(kArpaTokenizerComment) + " " + model.settings.ToString() + "\n";
+    line += model.settings.SpModelArpaLines();  // a SentencePiece model, in base64
   }
   if (escape) {
     line += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n";

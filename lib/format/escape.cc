@@ -83,7 +83,11 @@ std::string EscapeUnit(std::string_view unit) {
 
 bool IsValidUtf8(std::string_view text) { return !HasInvalidUtf8(text); }
 
-bool UnitsNeedEscaping(const TokenizerSettings& settings) { return settings.unit != Unit::kWord; }
+// SentencePiece pieces hold no whitespace (the tokenizer splits a piece
+// that does), and are written as they are, as spm_encode writes them.
+bool UnitsNeedEscaping(const TokenizerSettings& settings) {
+  return settings.unit != Unit::kWord && settings.unit != Unit::kSentencePiece;
+}
 
 bool IsEscapedUnit(std::string_view text) {
   return text == "<sp>" || text.find("<0x") != std::string_view::npos;

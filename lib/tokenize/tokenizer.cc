@@ -7,6 +7,10 @@
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 
+#include <sentencepiece_processor.h>
+
+#include "io/file.h"
+
 namespace grams {
 namespace {
 
@@ -20,7 +24,35 @@ Status IcuError(const char* what, UErrorCode code) {
   return InternalError(std::string("ICU: ") + what + ": " + u_errorName(code));
 }
 
+// A SentencePiece error for our messages. A model that does not parse gets
+// the source line of the failed check; say it in words instead.
+std::string SpMessage(const sentencepiece::util::Status& s) {
+  const std::string m = s.ToString();
+  if (m.find("ParseFromArray") != std::string::npos) return "it does not parse as a model";
+  return "SentencePiece: " + m;
+}
+
 }  // namespace
+
+// The SentencePiece processor of a sentencepiece unit, and the pieces of the
+// last line (the units are views into them).
+class Tokenizer::Sp {
+ public:
+  sentencepiece::SentencePieceProcessor processor;
+  std::vector<std::string> pieces;
+};
+
+StatusOr<std::string> ReadSentencePieceModel(const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
+  GRAMS_ASSIGN_OR_RETURN(std::string bytes, io::ReadAll(in.get()));
+  if (bytes.empty()) return InvalidArgument(path + ": empty file, expected a SentencePiece model");
+  sentencepiece::SentencePieceProcessor processor;
+  const auto s = processor.LoadFromSerializedProto(bytes);
+  if (!s.ok()) {
+    return InvalidArgument(path + ": not a valid SentencePiece model (" + SpMessage(s) + ")");
+  }
+  return bytes;
+}
 
 // The ICU objects a Tokenizer needs, created once.
 class Tokenizer::Icu {
@@ -38,6 +70,17 @@ Tokenizer::~Tokenizer() = default;
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Create(const TokenizerSettings& settings) {
   std::unique_ptr<Tokenizer> t(new Tokenizer());
   t->settings_ = settings;
+  if (settings.unit == Unit::kSentencePiece) {
+    if (settings.sp_model.empty()) {
+      return InvalidArgument("the sentencepiece unit needs a SentencePiece model");
+    }
+    t->sp_ = std::make_unique<Sp>();
+    const auto s = t->sp_->processor.LoadFromSerializedProto(settings.sp_model);
+    if (!s.ok()) {
+      return CorruptionError("the SentencePiece model in the tokenizer settings is corrupt (" +
+                             SpMessage(s) + ")");
+    }
+  }
   if (!settings.NeedsUtf8()) return t;
   t->icu_ = std::make_unique<Icu>();
   UErrorCode status = U_ZERO_ERROR;
@@ -167,8 +210,21 @@ Status Tokenizer::Tokenize(std::string_view line, bool newline,
       }
       break;
     }
+    case Unit::kSentencePiece: {
+      // The pieces as spm_encode writes them. A piece never holds ASCII
+      // whitespace unless the model keeps spaces as they are (its
+      // normalizer's escape_whitespaces is false); it is then split there,
+      // as a word reader of spm_encode's output would: the units are always
+      // those of `spm_encode | grams-count`.
+      const auto s = sp_->processor.Encode(text, &sp_->pieces);
+      if (!s.ok()) return InternalError(SpMessage(s));
+      for (const std::string& piece : sp_->pieces)
+        SplitWords(piece, [tokens](std::string_view t) { tokens->push_back(t); });
+      break;
+    }
   }
-  if (stream_newline && settings_.unit != Unit::kWord && settings_.unit != Unit::kSegment) {
+  if (stream_newline && settings_.unit != Unit::kWord && settings_.unit != Unit::kSegment &&
+      settings_.unit != Unit::kSentencePiece) {
     tokens->push_back(kNewlineUnit);
   }
   return Status::OK();

@@ -1,7 +1,9 @@
 // Tokenizer: how a line of text becomes a sequence of unit strings, by the
 // TokenizerSettings recorded in counts and model files. The only place ICU
-// appears: UTF-8 validation and repair, NFC/NFKC normalization, case
-// folding, grapheme clusters and word-break segmentation.
+// appears (UTF-8 validation and repair, NFC/NFKC normalization, case
+// folding, grapheme clusters and word-break segmentation), and SentencePiece
+// (the pieces of a sentencepiece unit, after our own validation,
+// normalization and case folding).
 //
 // Not thread-safe: one Tokenizer per thread.
 #ifndef GRAMS_TOKENIZE_TOKENIZER_H_
@@ -56,9 +58,11 @@ class Tokenizer {
  private:
   Tokenizer() = default;
   class Icu;
+  class Sp;
 
   TokenizerSettings settings_;
   std::unique_ptr<Icu> icu_;
+  std::unique_ptr<Sp> sp_;
   std::string repaired_, normalized_;
   size_t bad_offset_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "grams/files.h"
+#include "grams/settings.h"
 #include "grams/types.h"
 
 namespace grams::cli {
@@ -52,13 +53,30 @@ int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
   if (job->inputs.empty()) job->inputs.push_back("-");
   job->merge = cl.Has("merge");
   if (job->merge) {
-    for (const char* opt : {"order", "unit", "normalize", "case-fold", "boundaries", "invalid"}) {
+    for (const char* opt :
+         {"order", "unit", "normalize", "case-fold", "boundaries", "invalid", "sp-model"}) {
       if (cl.Has(opt)) {
         return UsageError(std::string("--") + opt +
                           " cannot be given with --merge: the counts files carry their own");
       }
     }
     if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
+  }
+  return kContinue;
+}
+
+// --sp-model: read the SentencePiece model, which then travels in the files.
+int ParseSentencePieceOption(const CommandLine& cl, CountJob* job) {
+  TokenizerSettings& t = job->options.tokenizer;
+  if (job->merge) return kContinue;  // the counts files carry their own
+  if ((t.unit == Unit::kSentencePiece) != cl.Has("sp-model")) {
+    return UsageError(cl.Has("sp-model") ? "--sp-model applies to --unit sentencepiece only"
+                                         : "--unit sentencepiece needs --sp-model FILE");
+  }
+  if (cl.Has("sp-model")) {
+    auto sp_model = ReadSentencePieceModel(cl.Get<std::string>("sp-model"));
+    if (!sp_model.ok()) return ReportError(sp_model.status());
+    t.sp_model = std::move(sp_model).value();
   }
   return kContinue;
 }
@@ -76,8 +94,12 @@ void AddCountOptions(CommandLine* cl) {
        "which must not be a terminal unless --text is given")
       ("unit", po::value<std::string>()->default_value("word")->value_name("UNIT"),
        "word (split at ASCII whitespace), byte, char (Unicode code point), grapheme "
-       "(extended grapheme cluster) or segment (ICU word segmentation, for Chinese, "
-       "Japanese, Thai...; whitespace dropped, punctuation kept)")
+       "(extended grapheme cluster), segment (ICU word segmentation, for Chinese, "
+       "Japanese, Thai...; whitespace dropped, punctuation kept) or sentencepiece (the "
+       "pieces of the --sp-model model, as spm_encode writes them)")
+      ("sp-model", po::value<std::string>()->value_name("FILE"),
+       "with --unit sentencepiece: the SentencePiece model (spm_train's FILE.model); it is "
+       "recorded in the counts and the model, so scoring needs no other file")
       ("normalize", po::value<std::string>()->default_value("none")->value_name("FORM"),
        "Unicode normalization before segmentation: none, nfc or nfkc")
       ("case-fold", "fold case (Unicode full case folding) before segmentation")
@@ -85,7 +107,7 @@ void AddCountOptions(CommandLine* cl) {
        "line: each line is a sentence in <s> ... </s>; none: the input is one stream "
        "whose windows slide across lines, the newline being a unit of its own")
       ("invalid", po::value<std::string>()->default_value("error")->value_name("ACTION"),
-       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, or with "
+       "invalid UTF-8 with a Unicode unit (char, grapheme, segment, sentencepiece, or with "
        "--normalize/--case-fold): error (name file, line and byte offset), replace "
        "(with U+FFFD) or skip")
       ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
@@ -135,7 +157,8 @@ int ParseCountOptions(const CommandLine& cl, CountJob* job) {
                       std::to_string(options.order));
   }
   if (int rc = ParseTokenizerOptions(cl, &options.tokenizer); rc != kContinue) return rc;
-  return ParseOutputOptions(cl, job);
+  if (int rc = ParseOutputOptions(cl, job); rc != kContinue) return rc;
+  return ParseSentencePieceOption(cl, job);
 }
 
 }  // namespace grams::cli
