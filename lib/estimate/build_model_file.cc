@@ -42,6 +42,7 @@
 #include "estimate/estimate_internal.h"
 #include "format/binary_file.h"
 #include "format/model_file.h"
+#include "format/order_sections.h"
 #include "format/trie_codec.h"
 #include "io/temp_file.h"
 #include "io/zstd_frame.h"
@@ -262,6 +263,9 @@ class StreamingBuild {
   Status Setup();
   Status Scan();
   Status ScanOrder(int n);
+  Status LinkOrder(int n, std::string* cc, std::string* words, std::vector<EntryIndex>* links);
+  Status ScanCounts(int n, const std::string& cc);
+  Status KeepStructure(int n, const std::string& cc, const std::string& words);
   StatusOr<ModelSummary> Write(const std::string& model_path);
   Status WriteOrder(int n, const std::vector<double>& lower, std::vector<double>* prob,
                     DoubleSpill* spill, ModelFileWriter* writer);
@@ -284,10 +288,6 @@ class StreamingBuild {
   Status Park(Parked<C>* slot, C&& data, int n) {
     GRAMS_ASSIGN_OR_RETURN(io::TempFile * file, FileFor(n));
     return slot->Park(std::move(data), file);
-  }
-  Status Corrupt(int n, const std::string& what) const {
-    return CorruptionError(name_ + ": " + what + " of order " + std::to_string(n) +
-                           " (the file is corrupted)");
   }
   Status PrepareUnigrams(const std::vector<uint64_t>& a);
   Status PrepareAndPark(int n, std::vector<uint64_t>&& a);
@@ -402,7 +402,7 @@ Status StreamingBuild::Scan() {
 
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kCounts, 1), &raw));
   std::vector<uint64_t> c1;
-  if (!DecodeVarints(raw, V_, &c1)) return Corrupt(1, "malformed counts");
+  GRAMS_RETURN_IF_ERROR(DecodeCounts(name_, 1, raw, V_, &c1));
   if (!adjusted_ || N_ == 1) {
     GRAMS_RETURN_IF_ERROR(PrepareUnigrams(c1));
   } else {
@@ -422,79 +422,8 @@ Status StreamingBuild::ScanOrder(int n) {
   std::string cc, words;
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kChildCounts, n), &cc));
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kWords, n), &words));
-
-  // The suffix links of order n, and the sizes of the shortest encoding of
-  // the two sections (the check that passing them through gives
-  // EncodeTrieLevel's bytes).
   std::vector<EntryIndex> links(m);
-  bool closed = true;
-  uint64_t cc_bytes = 0, words_bytes = 0, parents = 0, children = 0;
-  EntryIndex current = UINT32_MAX;
-  WordId last = 0;
-  size_t lo = 0, hi = 0;
-  const WordId* lower_words = prev_words_.data();
-  const EntryIndex* lower_offsets = prev_offsets_.data();
-  const EntryIndex* lower_links = prev_links_.data();
-  GRAMS_RETURN_IF_ERROR(
-      VisitTrieLevel(name_, h_, n, cc, words, [&](EntryIndex k, EntryIndex parent, WordId w) {
-        uint64_t delta = w;
-        if (parent != current) {
-          if (children > 0) {
-            cc_bytes += VarintLength(children);
-            ++parents;
-          }
-          current = parent;
-          children = 0;
-          if (n >= 3) {
-            // The children of the suffix of later parents: their offsets
-            // now, their words once the offsets have arrived.
-            if (parent + 2 * kGroupsAhead < mp) {
-              Prefetch(lower_offsets + lower_links[parent + 2 * kGroupsAhead]);
-              Prefetch(lower_words + lower_offsets[lower_links[parent + kGroupsAhead]]);
-            }
-            const EntryIndex s = lower_links[parent];
-            lo = lower_offsets[s];
-            hi = lower_offsets[s + 1];
-          }
-        } else {
-          delta = w - last - 1;
-        }
-        ++children;
-        last = w;
-        words_bytes += VarintLength(delta);
-        if (n == 2) {
-          links[k] = w;
-          return;
-        }
-        lo = Gallop(lower_words, lo, hi, w);
-        if (lo < hi && lower_words[lo] == w) {
-          links[k] = static_cast<EntryIndex>(lo++);
-        } else {
-          closed = false;
-        }
-      }));
-  if (children > 0) {
-    cc_bytes += VarintLength(children);
-    ++parents;
-  }
-  cc_bytes += mp - parents;  // one byte for each 0
-  if (!closed) return NotSuffixClosed(n).WithContext(name_);
-  std::vector<EntryIndex>().swap(prev_offsets_);
-  std::vector<WordId>().swap(prev_words_);
-  if (n >= 3) GRAMS_RETURN_IF_ERROR(Park(&links_[n - 1], std::move(prev_links_), n - 1));
-  if (cc_bytes != cc.size() || words_bytes != words.size()) {
-    // Not the shortest varints (a writer other than grams): encode anew.
-    TrieLevel level;
-    level.words.resize(m);
-    level.parents.resize(m);
-    GRAMS_RETURN_IF_ERROR(
-        VisitTrieLevel(name_, h_, n, cc, words, [&](EntryIndex k, EntryIndex parent, WordId w) {
-          level.words[k] = w;
-          level.parents[k] = parent;
-        }));
-    EncodeTrieLevel(mp, level, &cc, &words);
-  }
-
+  GRAMS_RETURN_IF_ERROR(LinkOrder(n, &cc, &words, &links));
   if (adjusted_) {
     // Order n-1's adjusted counts: its left extensions, raw where it starts with <s>.
     std::vector<uint64_t> a(mp, 0);
@@ -510,71 +439,116 @@ Status StreamingBuild::ScanOrder(int n) {
       GRAMS_RETURN_IF_ERROR(PrepareAndPark(n - 1, std::move(a)));
     }
   }
-
-  // COUNTS(n), checked as ReadCountsFile checks it.
-  std::string raw;
-  GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kCounts, n), &raw));
-  if (adjusted_ && n < N_) {
-    // Only the counts of the <s>-initial n-grams are needed: the children of
-    // order n-1's <s> range.
-    uint64_t begin = 0, end = 0, sum = 0;
-    const char* p = cc.data();
-    const char* stop = p + cc.size();
-    for (uint64_t parent = 0; parent <= bos_end_ && parent <= mp; ++parent) {
-      if (parent == bos_begin_) begin = sum;
-      if (parent == bos_end_) end = sum;
-      uint64_t c = 0;
-      if (parent < mp) GetVarint64(&p, stop, &c);
-      sum += c;
-    }
-    p = raw.data();
-    stop = p + raw.size();
-    bool zero = false;
-    for (uint64_t i = 0; i < m; ++i) {
-      uint64_t c;
-      if (p < stop && static_cast<unsigned char>(*p) < 0x80) {
-        c = static_cast<unsigned char>(*p++);
-      } else if (!GetVarint64(&p, stop, &c)) {
-        return Corrupt(n, "malformed counts");
-      }
-      zero = zero || c == 0;
-      if (i >= begin && i < end) bos_counts_.push_back(c);
-    }
-    if (p != stop) return Corrupt(n, "malformed counts");
-    if (zero) {
-      return CorruptionError(name_ + ": an n-gram of order " + std::to_string(n) +
-                             " has count 0 (the file is corrupted)");
-    }
-    bos_begin_ = begin;
-    bos_end_ = end;
-  } else {
-    std::vector<uint64_t> c;
-    if (!DecodeVarints(raw, m, &c)) return Corrupt(n, "malformed counts");
-    std::string().swap(raw);
-    if (std::find(c.begin(), c.end(), uint64_t{0}) != c.end()) {
-      return CorruptionError(name_ + ": an n-gram of order " + std::to_string(n) +
-                             " has count 0 (the file is corrupted)");
-    }
-    GRAMS_RETURN_IF_ERROR(PrepareAndPark(n, std::move(c)));
-  }
-  std::string().swap(raw);
-
-  if (n < N_) {
-    // Order n's structure, for the suffix links of order n+1.
-    prev_offsets_.assign(mp + 1, 0);
-    prev_words_.resize(m);
-    EntryIndex* offsets = prev_offsets_.data();
-    WordId* out = prev_words_.data();
-    GRAMS_RETURN_IF_ERROR(
-        VisitTrieLevel(name_, h_, n, cc, words, [&](EntryIndex k, EntryIndex parent, WordId w) {
-          out[k] = w;
-          ++offsets[parent + 1];
-        }));
-    for (uint64_t p = 0; p < mp; ++p) offsets[p + 1] += offsets[p];
-  }
+  GRAMS_RETURN_IF_ERROR(ScanCounts(n, cc));
+  if (n < N_) GRAMS_RETURN_IF_ERROR(KeepStructure(n, cc, words));
   GRAMS_RETURN_IF_ERROR(Park(&child_counts_[n], std::move(cc), n));
   GRAMS_RETURN_IF_ERROR(Park(&words_[n], std::move(words), n));
   prev_links_ = std::move(links);
+  return Status::OK();
+}
+
+// The suffix links of order n from its structure sections and order n-1's
+// (prev_*, which it frees; order n-1's links are parked). The sections are
+// re-encoded when they are not EncodeTrieLevel's bytes (a writer other than
+// grams, with longer varints), so that passing them through to the model
+// gives BuildModel's bytes.
+Status StreamingBuild::LinkOrder(int n, std::string* cc, std::string* words,
+                                 std::vector<EntryIndex>* links) {
+  const uint64_t mp = m_[n - 1];
+  bool closed = true;
+  VarintSize cc_size, words_size;
+  TrieLevelEncoder<VarintSize> sizer(&cc_size, &words_size);
+  EntryIndex current = UINT32_MAX;
+  size_t lo = 0, hi = 0;
+  EntryIndex* out = links->data();
+  const WordId* lower_words = prev_words_.data();
+  const EntryIndex* lower_offsets = prev_offsets_.data();
+  const EntryIndex* lower_links = prev_links_.data();
+  GRAMS_RETURN_IF_ERROR(
+      VisitTrieLevel(name_, h_, n, *cc, *words, [&](EntryIndex k, EntryIndex parent, WordId w) {
+        sizer.Add(parent, w);
+        if (parent != current) {
+          current = parent;
+          if (n >= 3) {
+            // The children of the suffix of later parents: their offsets
+            // now, their words once the offsets have arrived.
+            if (parent + 2 * kGroupsAhead < mp) {
+              Prefetch(lower_offsets + lower_links[parent + 2 * kGroupsAhead]);
+              Prefetch(lower_words + lower_offsets[lower_links[parent + kGroupsAhead]]);
+            }
+            const EntryIndex s = lower_links[parent];
+            lo = lower_offsets[s];
+            hi = lower_offsets[s + 1];
+          }
+        }
+        if (n == 2) {
+          out[k] = w;
+          return;
+        }
+        lo = Gallop(lower_words, lo, hi, w);
+        if (lo < hi && lower_words[lo] == w) {
+          out[k] = static_cast<EntryIndex>(lo++);
+        } else {
+          closed = false;
+        }
+      }));
+  sizer.Finish(mp);
+  if (!closed) return NotSuffixClosed(n).WithContext(name_);
+  std::vector<EntryIndex>().swap(prev_offsets_);
+  std::vector<WordId>().swap(prev_words_);
+  if (n >= 3) GRAMS_RETURN_IF_ERROR(Park(&links_[n - 1], std::move(prev_links_), n - 1));
+  if (cc_size.bytes == cc->size() && words_size.bytes == words->size()) return Status::OK();
+  TrieLevel level;
+  GRAMS_RETURN_IF_ERROR(DecodeTrieLevel(name_, h_, n, *cc, *words, &level));
+  EncodeTrieLevel(mp, level, cc, words);
+  return Status::OK();
+}
+
+// COUNTS(n), checked as ReadCountsFile checks it. With adjusted counts below
+// the top order only those of the <s>-initial n-grams are kept (in
+// bos_counts_): the children of order n-1's <s> range, which becomes order
+// n's. Otherwise the counts are the method's, prepared and parked.
+Status StreamingBuild::ScanCounts(int n, const std::string& cc) {
+  const uint64_t m = m_[n], mp = m_[n - 1];
+  std::string raw;
+  GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kCounts, n), &raw));
+  if (!adjusted_ || n == N_) {
+    std::vector<uint64_t> c;
+    GRAMS_RETURN_IF_ERROR(DecodeCounts(name_, n, raw, m, &c));
+    std::string().swap(raw);
+    return PrepareAndPark(n, std::move(c));
+  }
+  uint64_t begin = 0, end = 0, sum = 0;
+  VarintCursor child_counts(cc);  // checked by LinkOrder
+  for (uint64_t parent = 0; parent <= bos_end_ && parent <= mp; ++parent) {
+    if (parent == bos_begin_) begin = sum;
+    if (parent == bos_end_) end = sum;
+    uint64_t c = 0;
+    if (parent < mp) child_counts.Next(&c);
+    sum += c;
+  }
+  GRAMS_RETURN_IF_ERROR(VisitCounts(name_, n, raw, m, [&](uint64_t i, uint64_t c) {
+    if (i >= begin && i < end) bos_counts_.push_back(c);
+  }));
+  bos_begin_ = begin;
+  bos_end_ = end;
+  return Status::OK();
+}
+
+// Order n's structure as the next order's LinkOrder wants it: the children
+// of entry p of order n-1 are prev_words_[prev_offsets_[p] .. prev_offsets_[p+1]).
+Status StreamingBuild::KeepStructure(int n, const std::string& cc, const std::string& words) {
+  const uint64_t mp = m_[n - 1];
+  prev_offsets_.assign(mp + 1, 0);
+  prev_words_.resize(m_[n]);
+  EntryIndex* offsets = prev_offsets_.data();
+  WordId* out = prev_words_.data();
+  GRAMS_RETURN_IF_ERROR(
+      VisitTrieLevel(name_, h_, n, cc, words, [&](EntryIndex k, EntryIndex parent, WordId w) {
+        out[k] = w;
+        ++offsets[parent + 1];
+      }));
+  for (uint64_t p = 0; p < mp; ++p) offsets[p + 1] += offsets[p];
   return Status::OK();
 }
 
@@ -594,8 +568,7 @@ Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
   std::vector<uint64_t> counts;
   std::vector<double> scratch;
   std::vector<std::pair<EntryIndex, uint32_t>> contexts;  // of a block: (parent, children)
-  const char* p = cc.data();
-  const char* stop = p + cc.size();
+  VarintCursor child_counts(cc);
   uint64_t parent = 0, k = 0;
   while (parent < mp) {
     // A block of contexts with about kBlock children in all, so that the
@@ -604,11 +577,7 @@ Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
     uint64_t total = 0;
     for (; parent < mp && total < kBlock; ++parent) {
       uint64_t c = 0;
-      if (p < stop && static_cast<unsigned char>(*p) < 0x80) {
-        c = static_cast<unsigned char>(*p++);
-      } else {
-        GetVarint64(&p, stop, &c);  // checked by the scan
-      }
+      child_counts.Next(&c);  // checked by the scan
       if (c == 0) continue;
       contexts.emplace_back(static_cast<EntryIndex>(parent), static_cast<uint32_t>(c));
       total += c;

@@ -6,6 +6,7 @@
 
 #include "estimate/estimate_internal.h"
 #include "util/radix_sort.h"
+#include "vocab/canonical_order.h"
 
 namespace grams::estimate {
 
@@ -34,9 +35,14 @@ Status LimitVocabulary(NgramCounts* counts, const std::vector<uint8_t>& keep_wor
   for (const std::string& e : extra) {
     if (old_vocab.Find(e) == Vocabulary::kNotFound) words.push_back({e, 0, static_cast<WordId>(V)});
   }
-  std::sort(words.begin(), words.end(), [](const Word& a, const Word& b) {
-    return a.count != b.count ? a.count > b.count : a.text < b.text;
-  });
+  {
+    const std::vector<uint32_t> order = SortCanonically(
+        words.size(), [&words](size_t i) { return words[i].count; },
+        [&words](size_t i) { return words[i].text; });
+    std::vector<Word> sorted(words.size());
+    for (size_t i = 0; i < order.size(); ++i) sorted[i] = words[order[i]];
+    words.swap(sorted);
+  }
   words.erase(std::unique(words.begin(), words.end(),
                           [](const Word& a, const Word& b) { return a.text == b.text; }),
               words.end());

@@ -6,6 +6,7 @@
 #include "format/count_file.h"
 #include "format/binary_file.h"
 #include "format/ngram_text.h"
+#include "format/order_sections.h"
 #include "format/trie_codec.h"
 #include "grams/counts.h"
 #include "grams/escape.h"
@@ -16,7 +17,6 @@ namespace {
 constexpr int kCountsZstdLevel = 3;
 }
 
-// Appends the words of entry `index` of order n, separated by spaces.
 StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
     const std::string& path, const TokenizerSettings& settings,
     const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens) {
@@ -41,7 +41,7 @@ void CountsFileWriter::AddUnigrams(const Vocabulary& vocab, const std::vector<Co
 void CountsFileWriter::AddUnigrams(const std::vector<std::string_view>& words,
                                    const std::vector<Count>& counts) {
   writer_->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
-  writer_->AddSection(SectionId(SectionType::kCounts, 1), EncodeVarints(counts.data(), counts.size()));
+  writer_->AddSection(SectionId(SectionType::kCounts, 1), EncodeCounts(counts.data(), counts.size()));
   next_order_ = 2;
 }
 
@@ -50,7 +50,7 @@ void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
   const uint32_t n = static_cast<uint32_t>(next_order_++);
   // The counts encode on a thread of their own meanwhile.
   auto encoded_counts = std::async(std::launch::async, [&counts] {
-    return EncodeVarints(counts.data(), counts.size());
+    return EncodeCounts(counts.data(), counts.size());
   });
   std::string child_counts, words;
   EncodeTrieLevel(lower_size, level, &child_counts, &words, threads);
@@ -59,12 +59,11 @@ void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
   writer_->AddSection(SectionId(SectionType::kCounts, n), encoded_counts.get());
 }
 
-void CountsFileWriter::AddOrderEncoded(std::string child_counts, std::string words,
-                                       std::string counts) {
+void CountsFileWriter::AddOrderEncoded(OrderSections sections) {
   const uint32_t n = static_cast<uint32_t>(next_order_++);
-  writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
-  writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
-  writer_->AddSection(SectionId(SectionType::kCounts, n), std::move(counts));
+  writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(sections.child_counts));
+  writer_->AddSection(SectionId(SectionType::kWords, n), std::move(sections.words));
+  writer_->AddSection(SectionId(SectionType::kCounts, n), std::move(sections.counts));
 }
 
 Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
@@ -92,21 +91,9 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
   counts.counts.resize(header.order);
   std::string raw;
   GRAMS_RETURN_IF_ERROR(ReadVocabAndTrie(reader.get(), &counts.vocab, &counts.trie, [&](int n) {
-    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, n), &raw));
-    if (!DecodeVarints(raw, header.ngram_counts[n - 1], &counts.counts[n - 1])) {
-      return CorruptionError(name + ": malformed counts of order " + std::to_string(n) +
-                             " (the file is corrupted)");
-    }
-    if (n >= 2) {
-      // Every stored n-gram occurred: a zero count means a damaged file.
-      for (Count c : counts.counts[n - 1]) {
-        if (c == 0) {
-          return CorruptionError(name + ": an n-gram of order " + std::to_string(n) +
-                                 " has count 0 (the file is corrupted)");
-        }
-      }
-    }
-    return Status::OK();
+    if (Status s = reader->Next(SectionId(SectionType::kCounts, n), &raw); !s.ok()) return s;
+    // Every stored n-gram of order >= 2 occurred: DecodeCounts refuses a 0.
+    return DecodeCounts(name, n, raw, header.ngram_counts[n - 1], &counts.counts[n - 1]);
   }));
   return counts;
 }

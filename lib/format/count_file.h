@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "format/binary_file.h"
+#include "format/order_sections.h"
 #include "grams/counts.h"
 
 namespace grams {
@@ -30,9 +31,8 @@ class CountsFileWriter {
   // `threads` encode it.
   void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts,
                 int threads = 1);
-  // The same with the three sections already encoded (child counts, words,
-  // counts: docs/FORMAT.md).
-  void AddOrderEncoded(std::string child_counts, std::string words, std::string counts);
+  // The same with the three sections already encoded (OrderSectionsEncoder).
+  void AddOrderEncoded(OrderSections sections);
   Status Finish() { return writer_->Finish(); }
 
  private:

@@ -39,7 +39,7 @@ class ModelFileWriter {
                                                          const FileHeader& header);
   // EncodeVocab's bytes.
   void AddVocab(std::string vocab);
-  // EncodeTrieLevel's bytes.
+  // EncodeTrieLevel's bytes (format/order_sections.h).
   void AddStructure(int n, std::string child_counts, std::string words);
   // Float byte planes (EncodeFloatPlanes, FloatPlanes).
   void AddLogProbs(int n, std::string planes);
@@ -67,7 +67,8 @@ class ModelFileReader {
   Status ReadVocab(Vocabulary* vocab, TokenizerSettings* settings,
                    std::vector<std::pair<std::string, std::string>>* info);
   // For order n >= 2, before its values: the raw structure sections, to
-  // decode with DecodeTrieLevel or VisitTrieLevel (format/trie_codec.h).
+  // decode with DecodeTrieLevel, VisitTrieLevel or a TrieLevelCursor
+  // (format/order_sections.h).
   Status ReadStructure(int n, std::string* child_counts, std::string* words);
   // Order n's log10 probabilities and, below the highest order, backoffs
   // (left empty at the highest order).

@@ -3,24 +3,8 @@
 #include <algorithm>
 
 #include "util/coding.h"
-#include "util/threads.h"
 
 namespace grams {
-
-bool DecodeVarints(const std::string& in, size_t n, std::vector<uint64_t>* out) {
-  out->resize(n);
-  const char* p = in.data();
-  const char* end = p + in.size();
-  uint64_t* dst = out->data();
-  for (size_t i = 0; i < n; ++i) {
-    if (p < end && static_cast<unsigned char>(*p) < 0x80) {  // one-byte fast path
-      dst[i] = static_cast<unsigned char>(*p++);
-      continue;
-    }
-    if (!GetVarint64(&p, end, &dst[i])) return false;
-  }
-  return p == end;
-}
 
 std::string EncodeFloatPlanes(const std::vector<float>& values) {
   FloatPlanes planes(values.size());
@@ -79,82 +63,6 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, const std:
     return corrupt("invalid vocabulary (duplicate or missing reserved words)");
   }
   return Status::OK();
-}
-
-void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words) {
-  EncodeTrieLevel(trie.levels[n - 2].size(), trie.levels[n - 1], child_counts, words);
-}
-
-void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* child_counts,
-                     std::string* words, int threads) {
-  const size_t m = level.size();
-  const EntryIndex* parents = level.parents.data();
-  const size_t T = m < (size_t{1} << 16) ? 1 : static_cast<size_t>(std::max(1, threads));
-  // Slice t: parents [p0, p1) and so their children [k0, k1), parents being
-  // sorted; a word is a delta unless it is its parent's first.
-  std::vector<std::string> cc(T), ww(T);
-  auto encode = [&](size_t t) {
-    const size_t p0 = lower_size * t / T, p1 = lower_size * (t + 1) / T;
-    const size_t k0 = std::lower_bound(parents, parents + m, p0) - parents;
-    const size_t k1 = std::lower_bound(parents + k0, parents + m, p1) - parents;
-    // Child counts: parents with children are runs in `parents`; the others
-    // have none. Sized exactly first (two passes, as EncodeVarintsOf).
-    auto each_child_count = [&](auto&& put) {
-      for (size_t p = p0, k = k0; p < p1; ++p) {
-        const size_t first = k;
-        while (k < k1 && parents[k] == p) ++k;
-        put(k - first);
-      }
-    };
-    auto each_word = [&](auto&& put) {
-      for (size_t k = k0; k < k1; ++k) {
-        const bool first = k == k0 || parents[k] != parents[k - 1];
-        put(first ? level.words[k] : level.words[k] - level.words[k - 1] - 1);
-      }
-    };
-    auto encode_into = [](std::string* out, auto&& each) {
-      size_t bytes = 0;
-      each([&bytes](uint64_t v) { bytes += VarintLength(v); });
-      out->resize(bytes);
-      char* q = out->data();
-      each([&q](uint64_t v) { q = EncodeVarint64(q, v); });
-    };
-    encode_into(&cc[t], each_child_count);
-    encode_into(&ww[t], each_word);
-  };
-  RunOnThreads(static_cast<int>(T), [&encode](int t) { encode(static_cast<size_t>(t)); });
-  auto join = [](std::vector<std::string>& parts, std::string* out) {
-    if (parts.size() == 1) {
-      out->swap(parts[0]);
-      return;
-    }
-    size_t bytes = 0;
-    for (const auto& s : parts) bytes += s.size();
-    out->clear();
-    out->reserve(bytes);
-    for (auto& s : parts) {
-      out->append(s);
-      std::string().swap(s);
-    }
-  };
-  join(cc, child_counts);
-  join(ww, words);
-}
-
-Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
-                       const std::string& child_counts, const std::string& words,
-                       NgramTrie* trie) {
-  TrieLevel& level = trie->levels[n - 1];
-  const uint64_t m = std::min<uint64_t>(header.ngram_counts[n - 1], UINT32_MAX);
-  level.words.resize(m);
-  level.parents.resize(m);
-  WordId* out_words = level.words.data();
-  EntryIndex* out_parents = level.parents.data();
-  return VisitTrieLevel(name, header, n, child_counts, words,
-                        [&](EntryIndex k, EntryIndex parent, WordId word) {
-                          out_words[k] = word;
-                          out_parents[k] = parent;
-                        });
 }
 
 Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* trie,

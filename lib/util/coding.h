@@ -67,8 +67,8 @@ inline char* EncodeVarint64(char* p, uint64_t v) {
   return p;
 }
 
-// Parses a varint from [*p, end). Advances *p; false if malformed/truncated.
-inline bool GetVarint64(const char** p, const char* end, uint64_t* v) {
+// The general case of GetVarint64: two bytes or more, or malformed.
+inline bool GetVarint64Slow(const char** p, const char* end, uint64_t* v) {
   uint64_t result = 0;
   for (int shift = 0; shift <= 63 && *p < end; shift += 7) {
     uint64_t byte = static_cast<unsigned char>(**p);
@@ -81,6 +81,19 @@ inline bool GetVarint64(const char** p, const char* end, uint64_t* v) {
     }
   }
   return false;
+}
+
+// Parses a varint from [*p, end). Advances *p; false if malformed/truncated.
+// Most varints of the formats are one byte (child counts, word deltas,
+// counts), so that case is tested first, inline; every decoder goes through
+// here.
+inline bool GetVarint64(const char** p, const char* end, uint64_t* v) {
+  if (*p < end && static_cast<unsigned char>(**p) < 0x80) {
+    *v = static_cast<unsigned char>(**p);
+    ++*p;
+    return true;
+  }
+  return GetVarint64Slow(p, end, v);
 }
 
 inline void PutLengthPrefixed(std::string* dst, std::string_view s) {

@@ -360,6 +360,54 @@ TEST(BuildModelFileTest, DamagedCountsFailAsInMemory) {
   ExpectSameError(good, bad, "bad discounts");
 }
 
+// A COUNTS section cut short or with a byte left over, at order 1, at an
+// order read for its <s> range only (2) and at the top (3): the streaming
+// path decodes COUNTS with ReadCountsFile's decoder (format/order_sections.h)
+// and fails with its message.
+TEST(BuildModelFileTest, MalformedCountsSectionsFailAsInMemory) {
+  TempDir dir;
+  auto counts = CountLines(Lines(SourcePath("data/kjv-test.txt"), 200), 3);
+  ASSERT_TRUE(counts.ok());
+  const std::string good = WriteCounts(dir, *counts, "good.counts");
+  for (int bad_order = 1; bad_order <= 3; ++bad_order) {
+    for (bool cut : {true, false}) {
+      auto reader = BinaryFileReader::Open(good, FileKind::kCounts);
+      ASSERT_TRUE(reader.ok());
+      const std::string path = dir.File("bad.counts");
+      auto writer = BinaryFileWriter::Open(path, (*reader)->header(), 3);
+      ASSERT_TRUE(writer.ok());
+      std::string raw;
+      auto copy = [&](SectionType type, int n) {
+        ASSERT_TRUE((*reader)->Next(SectionId(type, n), &raw).ok());
+        if (type == SectionType::kCounts && n == bad_order) {
+          if (cut) {
+            raw.pop_back();
+          } else {
+            raw.push_back('\x01');
+          }
+        }
+        (*writer)->AddSection(SectionId(type, n), raw);
+      };
+      copy(SectionType::kVocab, 0);
+      copy(SectionType::kCounts, 1);
+      for (int n = 2; n <= 3; ++n) {
+        copy(SectionType::kChildCounts, n);
+        copy(SectionType::kWords, n);
+        copy(SectionType::kCounts, n);
+      }
+      ASSERT_TRUE((*reader)->Finish().ok());
+      ASSERT_TRUE((*writer)->Finish().ok());
+      const std::string what =
+          (cut ? "cut COUNTS(" : "padded COUNTS(") + std::to_string(bad_order) + ")";
+      Status s = ReadCountsFile(path).status();
+      EXPECT_EQ(s.message(), path + ": malformed counts of order " + std::to_string(bad_order) +
+                                 " (the file is corrupted)")
+          << what;
+      ExpectSameError(path, BuildOptions(), what);
+    }
+  }
+}
+
 TEST(BuildModelFileTest, OptionsAndDirectories) {
   TempDir dir;
   auto counts = CountLines(Lines(SourcePath("data/kjv-test.txt"), 100), 3);

@@ -1,5 +1,6 @@
 // Counting (count/): every n-gram of orders 1..N of <s>-/</s>-wrapped lines,
 // canonical vocabulary ids, trie invariants, error reporting, determinism.
+#include <algorithm>
 #include <map>
 #include <numeric>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "grams/counts.h"
 #include "test_util.h"
+#include "vocab/canonical_order.h"
 
 namespace grams {
 namespace {
@@ -255,6 +257,14 @@ TEST(CounterTest, InvalidOrders) {
     auto c = CountFiles({dir.File("a.txt")}, options);
     ASSERT_FALSE(c.ok()) << "order " << order;
     EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+    // One check (the Counter's) for every entry point, with no inputs too.
+    const std::string expected = "order must be between 1 and " + std::to_string(kMaxOrder) +
+                                 ", not " + std::to_string(order);
+    EXPECT_EQ(c.status().message(), expected);
+    EXPECT_EQ(CountFiles({}, options).status().message(), expected);
+    EXPECT_EQ(CountFilesToFile({dir.File("a.txt")}, options, dir.File("a.counts")).message(),
+              expected);
+    EXPECT_FALSE(test::FileExists(dir.File("a.counts")));
 
     // The Counter itself refuses too (instead of crashing in Finish()).
     Counter counter(options);
@@ -427,6 +437,54 @@ TEST(CounterTest, BrownTrainOrder5) {
   EXPECT_EQ(total1, c->tokens + c->sentences);
   Count total2 = std::accumulate(c->counts[1].begin(), c->counts[1].end(), Count{0});
   EXPECT_EQ(total2, c->tokens);  // one bigram per word or </s>
+}
+
+// The canonical order (vocab/canonical_order.h): descending count, ties by
+// unsigned bytes with a prefix first, whatever the first 8 bytes settle;
+// the threaded sort of many words agrees with a plain sort.
+TEST(CanonicalOrderTest, CountThenBytes) {
+  const std::string nul("abcdefgh\0", 9);
+  const std::vector<std::string> words = {"b", "a", "ab", "a\xff", "a\x01", "abcdefghij", "abcdefghi",
+                                          "abcdefgh", nul, "z", "\xc3\xa9"};
+  const std::vector<Count> counts = {5, 1, 1, 1, 1, 1, 1, 1, 1, 7, 1};
+  const std::vector<uint32_t> order = SortCanonically(
+      words.size(), [&](size_t i) { return counts[i]; },
+      [&](size_t i) { return std::string_view(words[i]); });
+  std::vector<std::string> sorted;
+  for (uint32_t i : order) sorted.push_back(words[i]);
+  const std::vector<std::string> expected = {"z",         "b",          "a",      "a\x01",
+                                             "ab",        "abcdefgh",   nul,      "abcdefghi",
+                                             "abcdefghij", "a\xff",      "\xc3\xa9"};
+  EXPECT_EQ(sorted, expected);
+
+  std::vector<std::string> many;
+  std::vector<Count> many_counts;
+  for (uint32_t i = 0; i < 150000; ++i) {
+    many.push_back(std::to_string(i * 2654435761u % 1000003));
+    many.back().insert(0, 1, 'w');
+    many_counts.push_back(i % 7 == 0 ? 3 : 1);
+  }
+  std::sort(many.begin(), many.end());
+  many.erase(std::unique(many.begin(), many.end()), many.end());
+  many_counts.resize(many.size());
+  auto count_of = [&](size_t i) { return many_counts[i]; };
+  auto word_of = [&](size_t i) { return std::string_view(many[i]); };
+  const std::vector<uint32_t> threaded = SortCanonically(many.size(), count_of, word_of, 3);
+  std::vector<uint32_t> plain(many.size());
+  std::iota(plain.begin(), plain.end(), 0);
+  std::sort(plain.begin(), plain.end(), [&](uint32_t a, uint32_t b) {
+    return many_counts[a] != many_counts[b] ? many_counts[a] > many_counts[b] : many[a] < many[b];
+  });
+  EXPECT_TRUE(threaded == plain);
+}
+
+// Counted ids follow it: the reserved words, then the canonical order.
+TEST(CanonicalOrderTest, CountedVocabularyIsCanonical) {
+  auto c = CountText("b a c\nc c b\nd\n", 2);
+  ASSERT_TRUE(c.ok());
+  std::vector<std::string> words;
+  for (WordId w = 0; w < c->vocab.size(); ++w) words.emplace_back(c->vocab.Word(w));
+  EXPECT_EQ(words, (std::vector<std::string>{"<unk>", "<s>", "</s>", "c", "b", "a", "d"}));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "grams/model_io.h"
 #include "grams/version.h"
 #include "test_util.h"
+#include "format/order_sections.h"
 #include "util/coding.h"
 
 namespace grams {
@@ -751,6 +752,181 @@ TEST(GoldenFileTest, DamagedV1FilesFailCleanly) {
     EXPECT_NE(s.message().find(b.message_part), std::string::npos) << b.file << ": " << s.ToString();
     EXPECT_NE(s.message().find(path), std::string::npos) << b.file << ": " << s.ToString();
   }
+}
+
+// ------------------------------------------------- varints and order sections
+
+TEST(VarintTest, OneByteFastPathAndLongerValues) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{0x7f}, uint64_t{0x80}, uint64_t{300},
+                     uint64_t{1} << 35, UINT64_MAX}) {
+    std::string enc;
+    PutVarint64(&enc, v);
+    EXPECT_EQ(enc.size(), VarintLength(v)) << v;
+    const char* p = enc.data();
+    uint64_t got = 12345;
+    ASSERT_TRUE(GetVarint64(&p, enc.data() + enc.size(), &got)) << v;
+    EXPECT_EQ(got, v);
+    EXPECT_EQ(p, enc.data() + enc.size());
+    // Every cut is refused, and so is nothing at all.
+    for (size_t cut = 0; cut < enc.size(); ++cut) {
+      p = enc.data();
+      EXPECT_FALSE(GetVarint64(&p, enc.data() + cut, &got)) << v << " cut at " << cut;
+    }
+  }
+  // 11 bytes, or a 10th byte above 1, do not fit 64 bits.
+  const std::string too_long(10, '\x80');
+  const char* p = too_long.data();
+  uint64_t v;
+  EXPECT_FALSE(GetVarint64(&p, too_long.data() + too_long.size(), &v));
+  const std::string overflow = std::string(9, '\xff') + '\x02';
+  p = overflow.data();
+  EXPECT_FALSE(GetVarint64(&p, overflow.data() + overflow.size(), &v));
+}
+
+// The header FORMAT.md's worked example needs for order 2: 5 words, 5 bigrams.
+FileHeader TinyHeader() {
+  FileHeader h;
+  h.order = 2;
+  h.vocab_size = 5;
+  h.ngram_counts = {5, 5};
+  return h;
+}
+
+// FORMAT.md, "Worked example": <unk> <s> </s> b a; the bigrams <s> b, <s> a,
+// b </s>, b a, a b with counts 1 1 2 1 2.
+TEST(OrderSectionsTest, WorkedExampleBytes) {
+  TrieLevel level;
+  level.parents = {1, 1, 3, 3, 4};
+  level.words = {3, 4, 2, 4, 3};
+  const std::vector<Count> counts = {1, 1, 2, 1, 2};
+  const std::string cc_bytes("\x00\x02\x00\x02\x01", 5), words_bytes("\x03\x00\x02\x01\x03", 5),
+      counts_bytes("\x01\x01\x02\x01\x02", 5);
+  std::string cc, words;
+  EncodeTrieLevel(5, level, &cc, &words);
+  EXPECT_EQ(cc, cc_bytes);
+  EXPECT_EQ(words, words_bytes);
+  EXPECT_EQ(EncodeCounts(counts.data(), counts.size()), counts_bytes);
+  OrderSectionsEncoder encoder(5);
+  for (size_t k = 0; k < level.size(); ++k) encoder.Add(level.parents[k], level.words[k], counts[k]);
+  const OrderSections sections = encoder.Finish();
+  EXPECT_EQ(sections.child_counts, cc_bytes);
+  EXPECT_EQ(sections.words, words_bytes);
+  EXPECT_EQ(sections.counts, counts_bytes);
+
+  TrieLevel decoded;
+  ASSERT_TRUE(DecodeTrieLevel("tiny", TinyHeader(), 2, cc, words, &decoded).ok());
+  EXPECT_EQ(decoded.parents, level.parents);
+  EXPECT_EQ(decoded.words, level.words);
+  std::vector<Count> decoded_counts;
+  ASSERT_TRUE(DecodeCounts("tiny", 2, counts_bytes, 5, &decoded_counts).ok());
+  EXPECT_EQ(decoded_counts, counts);
+}
+
+// A large random level: the threaded bulk encoder, the streaming encoder and
+// the cursor agree.
+TEST(OrderSectionsTest, RoundTripOfALargeLevel) {
+  const uint64_t V = 70000, lower = 200000;
+  TrieLevel level;
+  std::vector<Count> counts;
+  uint64_t x = 88172645463325252ull;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (uint64_t p = 0; p < lower; ++p) {
+    if (next() % 3 == 0) continue;  // no children
+    WordId w = static_cast<WordId>(next() % 200);
+    for (uint64_t c = next() % 5; c > 0 && w < V; --c) {
+      level.parents.push_back(static_cast<EntryIndex>(p));
+      level.words.push_back(w);
+      counts.push_back(1 + next() % 100000);
+      w += static_cast<WordId>(1 + next() % (next() % 2 ? 3 : 40000));
+    }
+  }
+  ASSERT_GT(level.size(), 1u << 17);  // big enough for the threaded path
+  std::string cc1, words1, cc4, words4;
+  EncodeTrieLevel(lower, level, &cc1, &words1, 1);
+  EncodeTrieLevel(lower, level, &cc4, &words4, 4);
+  EXPECT_TRUE(cc1 == cc4);
+  EXPECT_TRUE(words1 == words4);
+  OrderSectionsEncoder encoder(lower);
+  for (size_t k = 0; k < level.size(); ++k) encoder.Add(level.parents[k], level.words[k], counts[k]);
+  const OrderSections sections = encoder.Finish();
+  EXPECT_TRUE(sections.child_counts == cc1);
+  EXPECT_TRUE(sections.words == words1);
+  EXPECT_TRUE(sections.counts == EncodeCounts(counts.data(), counts.size()));
+
+  FileHeader h;
+  h.order = 3;
+  h.vocab_size = V;
+  h.ngram_counts = {V, lower, level.size()};
+  TrieLevelCursor cursor("big", h, 3, cc1, words1);
+  size_t k = 0;
+  EntryIndex parent = 0;
+  uint64_t children = 0;
+  while (cursor.NextParent(&parent, &children)) {
+    for (uint64_t j = 0; j < children; ++j, ++k) {
+      WordId w;
+      ASSERT_TRUE(cursor.NextWord(&w)) << cursor.status().ToString();
+      ASSERT_LT(k, level.size());
+      ASSERT_EQ(parent, level.parents[k]);
+      ASSERT_EQ(w, level.words[k]);
+    }
+  }
+  EXPECT_TRUE(cursor.status().ok()) << cursor.status().ToString();
+  EXPECT_EQ(k, level.size());
+  std::vector<Count> decoded;
+  ASSERT_TRUE(DecodeCounts("big", 3, sections.counts, counts.size(), &decoded).ok());
+  EXPECT_EQ(decoded, counts);
+}
+
+// Cut short, or with a byte too many, the sections are Corruption with the
+// file's name and the order, never a crash or a wrong level.
+TEST(OrderSectionsTest, TruncatedOrPaddedSectionsAreCorruption) {
+  const std::string cc("\x00\x02\x00\x02\x01", 5), words("\x03\x00\x02\x01\x03", 5),
+      counts("\x01\x01\x02\x01\x02", 5);
+  auto decode = [](const std::string& c, const std::string& w) {
+    TrieLevel level;
+    return DecodeTrieLevel("x.counts", TinyHeader(), 2, c, w, &level);
+  };
+  auto expect_corrupt = [](const Status& s, const std::string& part) {
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+    EXPECT_NE(s.message().find("x.counts: "), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find(part), std::string::npos) << s.ToString();
+  };
+  for (size_t cut = 0; cut < 5; ++cut) {
+    expect_corrupt(decode(cc.substr(0, cut), words), "order 2");
+    expect_corrupt(decode(cc, words.substr(0, cut)), "order 2 has malformed words");
+    std::vector<Count> out;
+    expect_corrupt(DecodeCounts("x.counts", 2, counts.substr(0, cut), 5, &out),
+                   "malformed counts of order 2");
+  }
+  expect_corrupt(decode(cc + '\0', words), "trailing bytes");
+  expect_corrupt(decode(cc, words + '\0'), "trailing bytes");
+  expect_corrupt(decode(std::string("\x00\x02\x00\x02\x02", 5), words + '\x00'),
+                 "child counts exceeding");
+  expect_corrupt(decode(std::string("\x00\x02\x00\x01\x01", 5), words.substr(0, 4)),
+                 "do not add up");
+  expect_corrupt(decode(cc, std::string("\x03\x00\x02\x05\x03", 5)), "outside the vocabulary");
+  expect_corrupt(decode(cc, std::string("\x03\x01\x02\x01\x03", 5)), "outside the vocabulary");
+  // A varint that never ends, in either section.
+  expect_corrupt(decode(std::string("\x00\x82\x80", 3), words), "malformed structure");
+  std::vector<Count> out;
+  expect_corrupt(DecodeCounts("x.counts", 2, counts + '\x01', 5, &out), "malformed counts");
+  expect_corrupt(DecodeCounts("x.counts", 2, std::string("\x01\x00\x02\x01\x02", 5), 5, &out),
+                 "has count 0");
+  // Order 1 may count 0 (<unk>).
+  EXPECT_TRUE(DecodeCounts("x.counts", 1, std::string("\x00\x02\x02\x03\x02", 5), 5, &out).ok());
+  // Sizes beyond 32 bits are refused before anything is read.
+  FileHeader huge = TinyHeader();
+  huge.ngram_counts[1] = uint64_t{1} << 33;
+  TrieLevelCursor cursor("x.counts", huge, 2, cc, words);
+  EntryIndex parent = 0;
+  uint64_t children = 0;
+  EXPECT_FALSE(cursor.NextParent(&parent, &children));
+  expect_corrupt(cursor.status(), "too large");
 }
 
 }  // namespace

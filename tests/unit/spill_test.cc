@@ -6,8 +6,10 @@
 
 #include <set>
 
+#include "count/group_run.h"
 #include "grams/counts.h"
 #include "io/temp_file.h"
+#include "io/zstd_frame.h"
 #include "test_util.h"
 
 namespace grams {
@@ -124,6 +126,77 @@ TEST(SpillTest, UnusableTempDirIsAClearErrorAndNoOutput) {
   EXPECT_NE(s.message().find(dir.path() + "/missing"), std::string::npos) << s.message();
   EXPECT_FALSE(test::FileExists(out));
   EXPECT_FALSE(test::HasTempFiles(dir.path()));
+}
+
+// The group runs of the external merge (count/group_run.h): what the writer
+// encodes the reader gives back, block by block; a run cut short is
+// Corruption (or, cut at a block's end, a shorter run), never a crash.
+struct RunEntry {
+  WordId first;
+  uint64_t offset;
+  WordId word;
+  Count count;
+  bool operator==(const RunEntry& o) const {
+    return first == o.first && offset == o.offset && word == o.word && count == o.count;
+  }
+};
+
+Status ReadRun(const io::TempFile& file, const io::FrameRef& frame, std::vector<RunEntry>* out) {
+  count::GroupRunReader reader(&file, frame, 5);
+  while (reader.NextBlock()) {
+    for (uint64_t i = 0; i < reader.size(); ++i) {
+      RunEntry e{reader.first_word(), 0, 0, 0};
+      if (!reader.NextEntry(&e.offset, &e.word, &e.count)) return reader.status();
+      out->push_back(e);
+    }
+  }
+  if (reader.status().ok() && !reader.done()) return InternalError("run not used up");
+  return reader.status();
+}
+
+TEST(GroupRunTest, RoundTripAndTruncation) {
+  TempDir dir;
+  auto file = io::TempFile::Create(dir.path());
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  // FORMAT.md's worked example (<unk> <s> </s> b a) and a third order.
+  TrieLevel bigrams, trigrams;
+  bigrams.parents = {1, 1, 3, 3, 4};
+  bigrams.words = {3, 4, 2, 4, 3};
+  trigrams.parents = {0, 1, 3, 4};  // <s> b a, <s> a b, b a b, a b </s>
+  trigrams.words = {4, 3, 3, 2};
+  count::GroupRunWriter writer;
+  const std::string run2 = writer.Encode(2, bigrams, {1, 1, 2, 1, 2});
+  const std::string run3 = writer.Encode(3, trigrams, {1, 1, 1, 2});
+  // Order 2: blocks 1 (2 entries), 3 (+2, 2 entries), 4 (+1, 1 entry).
+  EXPECT_EQ(run2, std::string("\x01\x02\x00\x03\x01\x00\x00\x01"
+                              "\x02\x02\x00\x02\x02\x00\x01\x01"
+                              "\x01\x01\x00\x03\x02",
+                              21));
+  std::vector<RunEntry> got;
+  auto frame = io::AppendFrame(file->get(), run3, 1);
+  ASSERT_TRUE(frame.ok());
+  ASSERT_TRUE(ReadRun(**file, *frame, &got).ok());
+  // Offsets within the first word's block of order 2: <s> b is 0 and <s> a
+  // 1 in <s>'s block, b a is 1 in b's block, a b is 0 in a's.
+  const std::vector<RunEntry> expected = {{1, 0, 4, 1}, {1, 1, 3, 1}, {3, 1, 3, 1}, {4, 0, 2, 2}};
+  EXPECT_TRUE(got == expected);
+  for (size_t cut = 0; cut < run2.size(); ++cut) {
+    auto part = io::AppendFrame(file->get(), run2.substr(0, cut), 1);
+    ASSERT_TRUE(part.ok());
+    got.clear();
+    Status s = ReadRun(**file, *part, &got);
+    if (s.ok()) {
+      EXPECT_TRUE(cut == 0 || cut == 8 || cut == 16) << "cut at " << cut;
+    } else {
+      EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+      EXPECT_NE(s.message().find(dir.path()), std::string::npos) << s.ToString();
+    }
+  }
+  // A word outside the vocabulary.
+  auto bad = io::AppendFrame(file->get(), std::string("\x01\x01\x00\x05\x01", 5), 1);
+  ASSERT_TRUE(bad.ok());
+  got.clear();
+  EXPECT_EQ(ReadRun(**file, *bad, &got).code(), StatusCode::kCorruption);
 }
 
 }  // namespace

@@ -1,3 +1,6 @@
+// NgramTrie (grams/trie.h): the sorted n-grams that counts, models, the file
+// formats and the queries share. It lives in ngram/, beside no pipeline
+// stage, so that format/ and the public types depend on no stage.
 #include "grams/trie.h"
 
 namespace grams {

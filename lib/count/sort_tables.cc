@@ -1,0 +1,170 @@
+#include "count/sort_tables.h"
+
+#include <algorithm>
+#include <string>
+
+#include "util/radix_sort.h"
+#include "util/threads.h"
+
+namespace grams::count {
+namespace {
+
+// Sorts the orders of a set of bucket tables one after the other, keeping
+// between them the permutation of the order below (old index to sorted).
+class TableSorter {
+ public:
+  TableSorter(const std::vector<BucketTables*>& parts, const std::vector<WordId>& word_map,
+              int threads)
+      : parts_(parts),
+        word_map_(word_map),
+        P_(static_cast<int>(parts.size())),
+        threads_(std::max(1, std::min(threads, P_))),
+        lower_offset_(P_, 0),
+        lower_size_(word_map.size()) {}
+
+  // Sorts order n into *level and *counts. REQUIRES: orders 2 .. n-1 were
+  // sorted before, in turn.
+  Status SortOrder(int n, TrieLevel* level, std::vector<Count>* counts) {
+    // An entry's global index is its bucket's offset plus its index there.
+    std::vector<size_t> offset(P_ + 1, 0);
+    for (int p = 0; p < P_; ++p) offset[p + 1] = offset[p] + (*parts_[p])[n - 2].size();
+    const size_t m = offset[P_];
+    if (m > OrderTable::kMaxEntries) {
+      return ResourceExhausted("too many distinct n-grams of order " + std::to_string(n) +
+                               " for one in-memory count");
+    }
+    wbits_ = BitsFor(word_map_.size());
+    ibits_ = BitsFor(m);
+    packed_ = BitsFor(lower_size_) + wbits_ + ibits_ <= 64;
+    Gather(n, offset);
+    level->words.resize(m);
+    level->parents.resize(m);
+    counts->resize(m);
+    std::vector<uint32_t> next_perm(m);
+    if (packed_) {
+      SortInPlace64(&keys_, threads_);
+    } else {
+      RadixSortByKey(&wide_keys_, threads_);
+    }
+    Unpack(m, level, counts, next_perm.data());
+    std::vector<uint64_t>().swap(keys_);
+    std::vector<KeyValue>().swap(wide_keys_);
+    std::vector<uint32_t>().swap(counts32_);
+    perm_.swap(next_perm);
+    std::copy(offset.begin(), offset.begin() + P_, lower_offset_.begin());
+    lower_size_ = m;
+    return Status::OK();
+  }
+
+ private:
+  // The keys of order n, (new parent, new word, global index) packed into
+  // one value when they fit, else (new parent, new word) with the index
+  // beside it; and the counts by global index. Frees the order's tables and
+  // the permutation of the order below.
+  void Gather(int n, const std::vector<size_t>& offset) {
+    const size_t m = offset[P_];
+    (packed_ ? keys_.resize(m) : wide_keys_.resize(m));
+    counts32_.resize(m);
+    uint64_t* keys = keys_.data();
+    KeyValue* wide_keys = wide_keys_.data();
+    uint32_t* counts32 = counts32_.data();
+    const WordId* word_map = word_map_.data();
+    const uint32_t* perm = perm_.data();
+    const int wbits = wbits_, ibits = ibits_;
+    const bool packed = packed_;
+    RunOnThreads(threads_, [&](int t) {
+      for (int p = t; p < P_; p += threads_) {
+        const std::vector<CountEntry>& entries = (*parts_[p])[n - 2].entries();
+        for (size_t idx = 0; idx < entries.size(); ++idx) {
+          const CountEntry& e = entries[idx];
+          const uint64_t g = offset[p] + idx;
+          const uint64_t parent = n == 2 ? word_map[e.parent] : perm[lower_offset_[p] + e.parent];
+          if (packed) {
+            keys[g] = ((parent << wbits | word_map[e.word]) << ibits) | g;
+          } else {
+            wide_keys[g] = {parent << 32 | word_map[e.word], static_cast<uint32_t>(g)};
+          }
+          counts32[g] = e.count;
+        }
+        (*parts_[p])[n - 2].Release();
+      }
+    });
+    std::vector<uint32_t>().swap(perm_);
+  }
+
+  // Splits the sorted keys into the level and the counts, and records where
+  // each entry went. Each thread takes a slice of the sorted keys; the
+  // global indices they write to are distinct.
+  void Unpack(size_t m, TrieLevel* level, std::vector<Count>* counts, uint32_t* next_perm) {
+    WordId* words = level->words.data();
+    EntryIndex* parents = level->parents.data();
+    Count* out_counts = counts->data();
+    const uint32_t* counts32 = counts32_.data();
+    const uint64_t* keys = keys_.data();
+    const KeyValue* wide_keys = wide_keys_.data();
+    const int wbits = wbits_, ibits = ibits_;
+    const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
+    const bool packed = packed_;
+    RunOnThreads(threads_, [&](int t) {
+      const size_t from = m * t / threads_, to = m * (t + 1) / threads_;
+      if (packed) {
+        for (size_t k = from; k < to; ++k) {
+          const uint64_t v = keys[k];
+          const uint32_t g = static_cast<uint32_t>(v & imask);
+          words[k] = static_cast<WordId>((v >> ibits) & wmask);
+          parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
+          out_counts[k] = counts32[g];
+          next_perm[g] = static_cast<uint32_t>(k);
+        }
+      } else {
+        for (size_t k = from; k < to; ++k) {
+          const uint32_t g = wide_keys[k].value;
+          words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
+          parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
+          out_counts[k] = counts32[g];
+          next_perm[g] = static_cast<uint32_t>(k);
+        }
+      }
+    });
+  }
+
+  const std::vector<BucketTables*>& parts_;
+  const std::vector<WordId>& word_map_;
+  const int P_;
+  const int threads_;
+  // perm_[global index] = sorted index, for the order below the one being
+  // sorted, and the bucket offsets and size of that order. For order 2 the
+  // parents are words.
+  std::vector<uint32_t> perm_;
+  std::vector<size_t> lower_offset_;
+  size_t lower_size_;
+  // The order being sorted.
+  int wbits_ = 0, ibits_ = 0;
+  bool packed_ = true;
+  std::vector<uint64_t> keys_;
+  std::vector<KeyValue> wide_keys_;
+  std::vector<uint32_t> counts32_;
+};
+
+}  // namespace
+
+Status SortTables(const std::vector<BucketTables*>& parts, int order,
+                  const std::vector<WordId>& word_map, int threads,
+                  const ProgressCallback& progress, const EmitOrder& emit) {
+  for (auto* tables : parts)
+    for (auto& table : *tables) table.ReleaseSlots();
+  TableSorter sorter(parts, word_map, threads);
+  for (int n = 2; n <= order; ++n) {
+    if (progress) {
+      progress(Progress{"sorting", static_cast<uint64_t>(n - 2), static_cast<uint64_t>(order - 1),
+                        "orders"});
+    }
+    TrieLevel level;
+    std::vector<Count> counts;
+    GRAMS_RETURN_IF_ERROR(sorter.SortOrder(n, &level, &counts));
+    GRAMS_RETURN_IF_ERROR(emit(n, &level, &counts));
+  }
+  return Status::OK();
+}
+
+}  // namespace grams::count

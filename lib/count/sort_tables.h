@@ -1,0 +1,48 @@
+// Sorting counted n-grams into trie order, the last step of every count:
+// of all the tables in memory, or of one group of buckets at a time in the
+// external merge (count/external_merge.h).
+//
+// An order's canonical order is by (parent's sorted index, word's canonical
+// id). For each order n >= 2, (parent, word, index) is packed into one
+// 64-bit value and sorted in place (SortInPlace64), or, when the three do
+// not fit in 64 bits, (key, index) pairs are radix sorted (RadixSortByKey).
+// The permutation of each order (old index to new) becomes the parent map of
+// the next.
+#ifndef GRAMS_COUNT_SORT_TABLES_H_
+#define GRAMS_COUNT_SORT_TABLES_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "count/order_table.h"
+#include "grams/progress.h"
+#include "grams/status.h"
+#include "grams/trie.h"
+#include "grams/types.h"
+
+namespace grams::count {
+
+// Bytes per n-gram of sorting one order in memory (keys, counts, the
+// permutations, the sorted level and its counts), on top of the tables.
+constexpr uint64_t kSortBytesPerEntry = 36;
+
+// Receives sorted order n >= 2: its level, whose parents are indices into
+// sorted order n-1 (for n = 2: canonical word ids), and its counts. It may
+// take both.
+using EmitOrder = std::function<Status(int n, TrieLevel* level, std::vector<Count>* counts)>;
+
+// Sorts the n-grams of `parts` (each a bucket's tables, in bucket order)
+// canonically, one order at a time, calling emit for n = 2 .. order;
+// `word_map` takes counting ids to canonical ids. Frees each order's tables
+// once read (all the hash slots at the start). `threads` threads share the
+// work; `progress` (may be empty) hears of each order.
+// Errors: ResourceExhausted if an order has more than
+// OrderTable::kMaxEntries n-grams; whatever emit returns.
+Status SortTables(const std::vector<BucketTables*>& parts, int order,
+                  const std::vector<WordId>& word_map, int threads,
+                  const ProgressCallback& progress, const EmitOrder& emit);
+
+}  // namespace grams::count
+
+#endif  // GRAMS_COUNT_SORT_TABLES_H_

@@ -1,0 +1,270 @@
+// The sections of one order n >= 2, the one place that knows their bytes
+// (docs/FORMAT.md, "Sections" and "The n-gram trie"). Every value is a
+// varint (util/coding.h):
+//
+//   CHILD_COUNTS(n)  per entry p of order n-1, in entry order: how many
+//                    entries of order n have parent p (0 for most)
+//   WORDS(n)         per entry of order n, in trie order: the word id of a
+//                    parent's first child, word - previous word - 1 for the
+//                    other children (the words under a parent ascend)
+//   COUNTS(n)        counts files only, per entry of order n: its count
+//                    (COUNTS(1) too, per word)
+//
+// The structure sections are shared by counts and model files. Writing goes
+// through TrieLevelEncoder (entry by entry, into any VarintSize, VarintWriter
+// or VarintAppender): EncodeTrieLevel for whole levels, OrderSectionsEncoder
+// for an order streamed with its counts. Reading goes through
+// TrieLevelCursor, which makes every check of FORMAT.md ("How readers
+// validate"), and VarintCursor for CHILD_COUNTS or COUNTS alone
+// (VisitCounts/DecodeCounts check COUNTS).
+//
+// Thread-safety: none of these objects is shared; EncodeTrieLevel runs its
+// own threads.
+#ifndef GRAMS_FORMAT_ORDER_SECTIONS_H_
+#define GRAMS_FORMAT_ORDER_SECTIONS_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/binary_file.h"
+#include "grams/status.h"
+#include "grams/trie.h"
+#include "grams/types.h"
+#include "util/coding.h"
+
+namespace grams {
+
+// Where an encoder's varints go. VarintSize only adds up their bytes, so
+// that a section can be sized exactly before VarintWriter writes it.
+struct VarintSize {
+  uint64_t bytes = 0;
+  void Put(uint64_t v) { bytes += VarintLength(v); }
+  void PutZeros(uint64_t n) { bytes += n; }
+};
+// Writes at p. REQUIRES: room for what a VarintSize counted.
+struct VarintWriter {
+  char* p;
+  void Put(uint64_t v) { p = EncodeVarint64(p, v); }
+  void PutZeros(uint64_t n) {
+    std::memset(p, 0, n);
+    p += n;
+  }
+};
+struct VarintAppender {
+  std::string* s;
+  void Put(uint64_t v) { PutVarint64(s, v); }
+  void PutZeros(uint64_t n) { s->append(n, '\0'); }
+};
+
+// Encodes CHILD_COUNTS and WORDS of order n entry by entry, in trie order.
+// The entries may be a slice of the order: those of the parents
+// [first_parent, end_parent), end_parent given to Finish().
+template <typename Out>
+class TrieLevelEncoder {
+ public:
+  TrieLevelEncoder(Out* child_counts, Out* words, uint64_t first_parent = 0)
+      : child_counts_(child_counts), words_(words), next_parent_(first_parent) {}
+
+  // REQUIRES: (parent, word) strictly ascending over the calls, and parent
+  // >= first_parent.
+  void Add(uint64_t parent, WordId word) {
+    if (children_ == 0 || parent != parent_) {
+      CloseParent();
+      child_counts_->PutZeros(parent - next_parent_);
+      parent_ = parent;
+      words_->Put(word);
+    } else {
+      words_->Put(word - last_word_ - 1);
+    }
+    last_word_ = word;
+    ++children_;
+  }
+  // Ends the slice: every parent up to end_parent (exclusive) without
+  // children gets a child count of 0. REQUIRES: end_parent > every parent.
+  void Finish(uint64_t end_parent) {
+    CloseParent();
+    child_counts_->PutZeros(end_parent - next_parent_);
+    next_parent_ = end_parent;
+  }
+
+ private:
+  void CloseParent() {
+    if (children_ == 0) return;
+    child_counts_->Put(children_);
+    next_parent_ = parent_ + 1;
+    children_ = 0;
+  }
+
+  Out* child_counts_;
+  Out* words_;
+  uint64_t next_parent_;  // the first parent whose child count is not out
+  uint64_t parent_ = 0, children_ = 0;
+  WordId last_word_ = 0;
+};
+
+// The child-count and word sections of order n >= 2 of `trie`.
+void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, std::string* words);
+// The same for a level on its own: `lower_size` entries at order n-1,
+// encoded in slices on `threads` threads (the same bytes).
+void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* child_counts,
+                     std::string* words, int threads = 1);
+
+// COUNTS(n): a varint per count, sized exactly.
+std::string EncodeCounts(const Count* counts, size_t n);
+
+// The three sections of one order of a counts file.
+struct OrderSections {
+  std::string child_counts, words, counts;
+};
+
+// Builds an order's three sections one entry at a time, for a writer that
+// never holds the order's arrays (the counter's external merge).
+class OrderSectionsEncoder {
+ public:
+  // `lower_size`: the entries of order n-1.
+  explicit OrderSectionsEncoder(uint64_t lower_size)
+      : lower_size_(lower_size), structure_(&child_counts_out_, &words_out_) {}
+  OrderSectionsEncoder(const OrderSectionsEncoder&) = delete;
+  OrderSectionsEncoder& operator=(const OrderSectionsEncoder&) = delete;
+
+  // REQUIRES: as TrieLevelEncoder::Add, and parent < lower_size.
+  void Add(uint64_t parent, WordId word, Count count) {
+    structure_.Add(parent, word);
+    counts_out_.Put(count);
+  }
+  // The sections; the encoder is spent.
+  OrderSections Finish() {
+    structure_.Finish(lower_size_);
+    return std::move(sections_);
+  }
+
+ private:
+  OrderSections sections_;
+  uint64_t lower_size_;
+  VarintAppender child_counts_out_{&sections_.child_counts};
+  VarintAppender words_out_{&sections_.words};
+  VarintAppender counts_out_{&sections_.counts};
+  TrieLevelEncoder<VarintAppender> structure_;
+};
+
+// Reads a section of varints (CHILD_COUNTS or COUNTS) in order.
+class VarintCursor {
+ public:
+  explicit VarintCursor(std::string_view in) : p_(in.data()), end_(in.data() + in.size()) {}
+  // The next value; false when none is left or it is malformed.
+  bool Next(uint64_t* v) { return GetVarint64(&p_, end_, v); }
+  bool at_end() const { return p_ == end_; }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+// Reads the structure of order n >= 2 parent by parent, validated against
+// the header (the sizes come from it, so lower orders need not be kept).
+// Errors name the file (`name`) and the order, as FORMAT.md lists them.
+class TrieLevelCursor {
+ public:
+  TrieLevelCursor(const std::string& name, const FileHeader& header, int n,
+                  std::string_view child_counts, std::string_view words);
+
+  // The next parent (an entry of order n-1) that has children, and how
+  // many: NextWord() then gives their words. False at the end of the order,
+  // once everything checked out (status() is OK), or on corruption
+  // (status() says what). REQUIRES: every child of the previous parent read.
+  bool NextParent(EntryIndex* parent, uint64_t* children) {
+    for (;;) {
+      if (done_) return false;
+      if (next_parent_ == lower_size_) return Finish();
+      uint64_t c;
+      if (!child_counts_.Next(&c)) return Fail("has a malformed structure");
+      if (c > size_ - entries_) return Fail("has child counts exceeding its n-gram count");
+      ++next_parent_;
+      if (c == 0) continue;
+      entries_ += c;
+      first_ = true;
+      *parent = static_cast<EntryIndex>(next_parent_ - 1);
+      *children = c;
+      return true;
+    }
+  }
+  // The word of the parent's next child.
+  bool NextWord(WordId* word) {
+    uint64_t delta;
+    if (!words_.Next(&delta)) return Fail("has malformed words");
+    if (delta >= vocab_size_) return Fail("has a word id outside the vocabulary");
+    word_ = first_ ? delta : word_ + delta + 1;
+    first_ = false;
+    if (word_ >= vocab_size_) return Fail("has a word id outside the vocabulary");
+    *word = static_cast<WordId>(word_);
+    return true;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  bool Fail(const char* what);
+  bool Finish();  // the checks at the end of the order
+
+  std::string name_;
+  int n_;
+  uint64_t vocab_size_, lower_size_, size_;
+  VarintCursor child_counts_, words_;
+  uint64_t next_parent_ = 0, entries_ = 0, word_ = 0;
+  bool first_ = false, done_ = false;
+  Status status_;
+};
+
+// Calls visit(k, parent, word) for the entries k = 0, 1, ... of order n >= 2
+// in order, through a TrieLevelCursor; returns its status.
+template <typename Visit>
+Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
+                      std::string_view child_counts, std::string_view words, Visit visit) {
+  TrieLevelCursor cursor(name, header, n, child_counts, words);
+  EntryIndex k = 0, parent = 0;
+  uint64_t children = 0;
+  WordId word = 0;
+  while (cursor.NextParent(&parent, &children)) {
+    for (uint64_t j = 0; j < children; ++j, ++k) {
+      if (!cursor.NextWord(&word)) return cursor.status();
+      visit(k, parent, word);
+    }
+  }
+  return cursor.status();
+}
+
+// Decodes order n >= 2 into *level ...
+Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
+                       std::string_view child_counts, std::string_view words, TrieLevel* level);
+// ... or into trie->levels[n-1].
+Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
+                       std::string_view child_counts, std::string_view words, NgramTrie* trie);
+
+// Reads COUNTS(n) of `size` entries, calling visit(i, count) for each.
+// Errors: "malformed counts of order n" (a value malformed or missing, or
+// bytes left over) and, at orders n >= 2, "an n-gram of order n has count 0".
+Status MalformedCounts(const std::string& name, int n);
+Status ZeroCount(const std::string& name, int n);
+template <typename Visit>
+Status VisitCounts(const std::string& name, int n, std::string_view raw, uint64_t size, Visit visit) {
+  VarintCursor in(raw);
+  bool zero = false;
+  for (uint64_t i = 0; i < size; ++i) {
+    uint64_t c;
+    if (!in.Next(&c)) return MalformedCounts(name, n);
+    zero = zero || c == 0;
+    visit(i, c);
+  }
+  if (!in.at_end()) return MalformedCounts(name, n);
+  if (n >= 2 && zero) return ZeroCount(name, n);
+  return Status::OK();
+}
+// The same into *out.
+Status DecodeCounts(const std::string& name, int n, std::string_view raw, uint64_t size,
+                    std::vector<Count>* out);
+
+}  // namespace grams
+
+#endif  // GRAMS_FORMAT_ORDER_SECTIONS_H_
