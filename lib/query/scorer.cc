@@ -5,6 +5,7 @@
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
 
@@ -56,23 +57,25 @@ TextScorer::~TextScorer() = default;
 
 Status TextScorer::Add(std::string_view line, bool newline, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(tokenizer_status_);
-  Status s = tokenizer_->Tokenize(line, newline, &units_);
-  if (!s.ok()) {
-    if (s.code() != StatusCode::kInvalidArgument) return s;
-    return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
-                           ": invalid UTF-8");
-  }
-  for (std::string_view unit : units_) {
-    words_.emplace_back(text_.size(), unit.size());
-    text_.append(unit);
-    ids_.push_back(model_->Index(unit));
-  }
-  if (!stream_) {
-    ids_.push_back(kEosId);
-    words_.emplace_back(text_.size(), 0);  // keeps words_ parallel to ids_
-  }
-  line_token_end_.push_back(ids_.size());
-  return Status::OK();
+  return GuardAlloc("scoring", MemoryHint::kNone, [&]() -> Status {
+    Status s = tokenizer_->Tokenize(line, newline, &units_);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kInvalidArgument) return s;
+      return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
+                             ": invalid UTF-8");
+    }
+    for (std::string_view unit : units_) {
+      words_.emplace_back(text_.size(), unit.size());
+      text_.append(unit);
+      ids_.push_back(model_->Index(unit));
+    }
+    if (!stream_) {
+      ids_.push_back(kEosId);
+      words_.emplace_back(text_.size(), 0);  // keeps words_ parallel to ids_
+    }
+    line_token_end_.push_back(ids_.size());
+    return Status::OK();
+  });
 }
 
 void TextScorer::AddEnd() {
@@ -129,14 +132,18 @@ void TextScorer::Clear() {
 }
 
 Status TextScorer::ScoreLine(std::string_view line, LineScore* out) {
-  Clear();
-  GRAMS_RETURN_IF_ERROR(Add(line));
-  Score();
-  Get(0, out);
-  return Status::OK();
+  return GuardAlloc("scoring", MemoryHint::kNone, [&]() -> Status {
+    Clear();
+    GRAMS_RETURN_IF_ERROR(Add(line));
+    Score();
+    Get(0, out);
+    return Status::OK();
+  });
 }
 
-StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const std::string& path) {
+namespace {
+
+StatusOr<PerplexityStats> ComputePerplexityImpl(const LanguageModel& model, const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
   io::LineReader reader(in.get());
   TextScorer scorer(&model);
@@ -167,6 +174,13 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
   if (stream) scorer.AddEnd();
   flush();
   return stats;
+}
+
+}  // namespace
+
+StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const std::string& path) {
+  return GuardAlloc("scoring " + (path == "-" ? std::string("<stdin>") : path), MemoryHint::kNone,
+                    [&] { return ComputePerplexityImpl(model, path); });
 }
 
 }  // namespace grams

@@ -16,11 +16,15 @@
 
 #include "grams/version.h"
 #include "io/file.h"
+#include "util/alloc_guard.h"
 
 namespace grams::cli {
 namespace {
 
 std::string g_tool_name = "grams";
+// Whether the tool took a memory budget (-S), which an out-of-memory message
+// then suggests lowering.
+bool g_memory_budget = false;
 
 }  // namespace
 
@@ -120,12 +124,21 @@ void ReturnFreedMemoryEagerly() {
 int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**)) {
   g_tool_name = tool_name;
   io::InstallCleanupHandlers();
+  // The last resort: library calls return a Status, even out of memory
+  // (util/alloc_guard.h), so nothing should get here. If something does,
+  // unwinding to this point has removed the half-written outputs, and the
+  // exit status is still 1, not a crash.
+  auto hint = [] { return g_memory_budget ? MemoryHint::kBudget : MemoryHint::kNone; };
   try {
     return body(argc, argv);
+  } catch (const AllocationFailure& e) {
+    return ReportError(OutOfMemory("", e.bytes(), hint()));
   } catch (const std::bad_alloc&) {
-    return ReportError("out of memory");
+    return ReportError(OutOfMemory("", 0, hint()));
   } catch (const std::exception& e) {
-    return ReportError(e.what());
+    return ReportError(std::string("internal error: ") + e.what());
+  } catch (...) {
+    return ReportError("internal error: unknown exception");
   }
 }
 
@@ -268,6 +281,7 @@ int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* tem
   auto budget = ParseMemoryBudget(cl.Get<std::string>("memory"));
   if (!budget.ok()) return UsageError("--memory: " + budget.status().message());
   *memory = *budget;
+  g_memory_budget = true;
   if (cl.Has("temp-dir")) {
     *temp_dir = cl.Get<std::string>("temp-dir");
     if (temp_dir->empty()) return UsageError("--temp-dir needs a directory");
