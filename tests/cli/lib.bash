@@ -21,6 +21,13 @@ fail() {
   exit 1
 }
 
+# skip WHY: ends the test as skipped: exit status 77, which ctest reports as
+# "Not Run (Skipped)" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+skip() {
+  echo "SKIPPED: $*"
+  exit 77
+}
+
 # run CMD ARGS...: runs the command with stdout in ./out and stderr in ./err,
 # and its exit code in $RC; never stops the script.
 run() {
