@@ -83,9 +83,6 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
 // read that order's own sections in between (the file interleaves them).
 Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* trie,
                         const std::function<Status(int n)>& per_order);
-// Mirror image for writing.
-void WriteVocabAndTrie(BinaryFileWriter* writer, const Vocabulary& vocab, const NgramTrie& trie,
-                       const std::function<void(int n)>& per_order);
 
 // Varint arrays: value_at(i) for i in [0, n), sized exactly (two passes, no
 // scratch array).

@@ -289,21 +289,6 @@ StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path
   return std::unique_ptr<InputStream>(std::move(filtered));
 }
 
-StatusOr<std::string> ReadAll(InputStream* in) {
-  std::string out;
-  if (in->size_hint() > 0) out.reserve(static_cast<size_t>(in->size_hint()));
-  size_t chunk = 1 << 20;
-  for (;;) {
-    size_t old = out.size();
-    out.resize(old + chunk);
-    size_t r = in->Read(out.data() + old, chunk);
-    out.resize(old + r);
-    if (r == 0) break;
-  }
-  if (!in->status().ok()) return in->status();
-  return out;
-}
-
 StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) {
   std::unique_ptr<OutputFile> f(new OutputFile());
   if (path == "-") {

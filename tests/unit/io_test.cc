@@ -20,6 +20,15 @@ using grams::test::RunShell;
 using grams::test::TempDir;
 using grams::test::WriteFile;
 
+// Reads the whole stream.
+StatusOr<std::string> ReadAll(InputStream* in) {
+  std::string out;
+  char buf[4096];
+  for (size_t r; (r = in->Read(buf, sizeof buf)) > 0;) out.append(buf, r);
+  if (!in->status().ok()) return in->status();
+  return out;
+}
+
 struct Line {
   std::string text;
   uint64_t number;
