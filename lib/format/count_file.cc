@@ -17,7 +17,6 @@ namespace {
 constexpr int kCountsZstdLevel = 3;
 }
 
-// Appends the words of entry `index` of order n, separated by spaces.
 StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
     const std::string& path, const TokenizerSettings& settings,
     const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens) {
