@@ -16,6 +16,10 @@ limited() {
   (ulimit -c 0 && ulimit -v "$kb" && exec "$@")
 }
 
+if [[ ${GRAMS_SANITIZE:-OFF} == ON ]]; then
+  skip "AddressSanitizer reserves terabytes of address space: ulimit -v cannot be used"
+fi
+
 # The limit: what the tools need to start (ICU's data alone maps about 30 MB),
 # found by trying, plus 50 MB. Every job below needs well over 100 MB more.
 start=
