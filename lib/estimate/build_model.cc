@@ -24,6 +24,7 @@
 #include "estimate/estimate_internal.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
 namespace estimate {
@@ -369,16 +370,13 @@ Status CheckBuildOptions(const BuildOptions& options) {
   return estimate::ValidateOptionsImpl(options);
 }
 
-StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOptions& options) {
-  NgramCounts copy = counts;
-  return BuildModel(std::move(copy), options);
-}
+namespace {
 
 // Works one order at a time, ascending, releasing each order's raw counts,
 // adjusted counts and suffix links as soon as they are used, so without
 // pruning peak memory is the trie plus about two orders' worth of working
 // arrays (count pruning keeps every order's suffix links).
-StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options) {
+StatusOr<Model> BuildModelImpl(NgramCounts&& counts, const BuildOptions& options) {
   using namespace estimate;
   if (counts.order() < 1) return InvalidArgument("the counts hold no n-grams");
   GRAMS_RETURN_IF_ERROR(CheckBuildOptions(options));
@@ -418,7 +416,23 @@ StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options) {
   return model;
 }
 
-StatusOr<std::vector<std::vector<double>>> ReadDiscountsFile(const std::string& path) {
+}  // namespace
+
+StatusOr<Model> BuildModel(const NgramCounts& counts, const BuildOptions& options) {
+  return GuardAlloc("estimating the model", MemoryHint::kNone, [&] {
+    NgramCounts copy = counts;
+    return BuildModelImpl(std::move(copy), options);
+  });
+}
+
+StatusOr<Model> BuildModel(NgramCounts&& counts, const BuildOptions& options) {
+  return GuardAlloc("estimating the model", MemoryHint::kNone,
+                    [&] { return BuildModelImpl(std::move(counts), options); });
+}
+
+namespace {
+
+StatusOr<std::vector<std::vector<double>>> ReadDiscountsFileImpl(const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
   io::LineReader reader(in.get());
   std::vector<std::vector<double>> out;
@@ -457,7 +471,7 @@ StatusOr<std::vector<std::vector<double>>> ReadDiscountsFile(const std::string& 
   return out;
 }
 
-StatusOr<std::vector<std::string>> ReadVocabularyFile(const std::string& path) {
+StatusOr<std::vector<std::string>> ReadVocabularyFileImpl(const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
   io::LineReader reader(in.get());
   std::vector<std::string> words;
@@ -475,6 +489,16 @@ StatusOr<std::vector<std::string>> ReadVocabularyFile(const std::string& path) {
   }
   GRAMS_RETURN_IF_ERROR(reader.status());
   return words;
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::vector<double>>> ReadDiscountsFile(const std::string& path) {
+  return GuardAlloc("reading " + path, MemoryHint::kNone, [&] { return ReadDiscountsFileImpl(path); });
+}
+
+StatusOr<std::vector<std::string>> ReadVocabularyFile(const std::string& path) {
+  return GuardAlloc("reading " + path, MemoryHint::kNone, [&] { return ReadVocabularyFileImpl(path); });
 }
 
 }  // namespace grams

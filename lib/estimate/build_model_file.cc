@@ -46,6 +46,7 @@
 #include "format/trie_codec.h"
 #include "io/temp_file.h"
 #include "io/zstd_frame.h"
+#include "util/alloc_guard.h"
 #include "util/coding.h"
 #include "util/prefetch.h"
 
@@ -692,9 +693,12 @@ StatusOr<ModelSummary> BuildModelFile(const std::string& counts_path, const Buil
         "count pruning, katz, relative-entropy pruning and vocabulary limits need the counts "
         "in memory (BuildModel), not BuildModelFile");
   }
-  GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(counts_path, FileKind::kCounts));
-  estimate::StreamingBuild build(options, std::move(reader));
-  return build.Run(model_path);
+  const std::string name = counts_path == "-" ? "<stdin>" : counts_path;
+  return GuardAlloc("estimating the model of " + name, [&]() -> StatusOr<ModelSummary> {
+    GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(counts_path, FileKind::kCounts));
+    estimate::StreamingBuild build(options, std::move(reader));
+    return build.Run(model_path);
+  });
 }
 
 }  // namespace grams

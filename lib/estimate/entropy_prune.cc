@@ -23,10 +23,12 @@
 #include <cmath>
 
 #include "estimate/estimate_internal.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
+namespace {
 
-Status PruneByRelativeEntropy(Model* model, double threshold) {
+Status PruneByRelativeEntropyImpl(Model* model, double threshold) {
   using namespace estimate;
   if (!(threshold >= 0) || !std::isfinite(threshold)) {
     return InvalidArgument("the relative-entropy pruning threshold must be a number >= 0");
@@ -114,6 +116,13 @@ Status PruneByRelativeEntropy(Model* model, double threshold) {
   }
   CompactModel(model, keep);
   return Status::OK();
+}
+
+}  // namespace
+
+Status PruneByRelativeEntropy(Model* model, double threshold) {
+  return GuardAlloc("pruning the model", MemoryHint::kNone,
+                    [&] { return PruneByRelativeEntropyImpl(model, threshold); });
 }
 
 }  // namespace grams

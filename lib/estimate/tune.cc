@@ -28,6 +28,7 @@
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
 namespace estimate {
@@ -378,12 +379,8 @@ class Tuner {
   int evaluations_ = 0;
 };
 
-}  // namespace
-}  // namespace estimate
-
-StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts, const std::string& dev_path,
-                                   const BuildOptions& options) {
-  using namespace estimate;
+StatusOr<TuneResult> TuneDiscountsImpl(const NgramCounts& counts, const std::string& dev_path,
+                                       const BuildOptions& options) {
   if (options.smoothing != Smoothing::kModifiedKneserNey &&
       options.smoothing != Smoothing::kKneserNey) {
     return InvalidArgument("--tune chooses the discounts of mkn or kn, not " +
@@ -418,6 +415,15 @@ StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts, const std::string&
   TuneResult result;
   GRAMS_RETURN_IF_ERROR(tuner.Run(&result));
   return result;
+}
+
+}  // namespace
+}  // namespace estimate
+
+StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts, const std::string& dev_path,
+                                   const BuildOptions& options) {
+  return GuardAlloc("tuning the discounts", MemoryHint::kNone,
+                    [&] { return estimate::TuneDiscountsImpl(counts, dev_path, options); });
 }
 
 }  // namespace grams

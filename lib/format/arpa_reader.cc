@@ -31,6 +31,7 @@
 #include "grams/model_io.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "util/alloc_guard.h"
 #include "util/prefetch.h"
 #include "util/radix_sort.h"
 
@@ -224,7 +225,7 @@ class ContextMap {
     const size_t align = bytes >= 2 * kHuge ? kHuge : 64;
     bytes = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, bytes);
-    if (!p) throw std::bad_alloc();
+    if (!p) throw AllocationFailure(bytes);
 #ifdef MADV_HUGEPAGE
     if (align == kHuge) madvise(p, bytes, MADV_HUGEPAGE);
 #endif
@@ -238,8 +239,18 @@ class ContextMap {
   void Grow() {
     Slot* old = slots_;
     const size_t old_cap = old ? mask_ + 1 : 0;
+    const size_t old_size = size_;
     slots_ = nullptr;
-    Allocate(old_cap ? old_cap * 2 : 16);
+    try {
+      Allocate(old_cap ? old_cap * 2 : 16);
+    } catch (...) {  // keep the old table (and free it with the map)
+      slots_ = old;
+      mask_ = old_cap ? old_cap - 1 : 0;
+      shift_ = 64;
+      for (size_t c = old_cap; c > 1; c >>= 1) --shift_;
+      size_ = old_size;
+      throw;
+    }
     for (size_t j = 0; j < old_cap; ++j) {
       if (old[j].key == kEmpty) continue;
       size_t i = Home(old[j].key);
@@ -295,7 +306,7 @@ class WordIndex {
     vocab_ = &vocab;
     size_t cap = 16;
     while (cap < vocab.size() * 5 / 2) cap <<= 1;
-    slots_.assign(cap, Slot{});
+    SizedAllocation(cap * sizeof(Slot), [&] { slots_.assign(cap, Slot{}); });
     mask_ = cap - 1;
     for (WordId id = with_unk ? 0 : 1; id < vocab.size(); ++id) {
       const std::string_view w = vocab.Word(id);
@@ -658,19 +669,23 @@ Status ArpaParser::ReadSection(int n, std::string_view* next_header) {
   const uint64_t reserve =
       std::min(declared, input_size_ >= 0 ? static_cast<uint64_t>(input_size_) / (2 * n + 1) + 1
                                           : kMaxReserveUnknownSize);
+  // About 48 bytes per 1-gram (its text, offset, hash slots and values);
+  // 12 or 16 bytes per n-gram, plus the context map's below the highest order.
   if (n == 1) {
-    vocab_.Reserve(reserve + kNumReservedWords, reserve * 8);
-    prob1_.reserve(reserve + kNumReservedWords);
-    bo1_.reserve(reserve + kNumReservedWords);
-    uni_pos_.reserve(reserve + kNumReservedWords);
+    SizedAllocation(reserve * 48, [&] {
+      vocab_.Reserve(reserve + kNumReservedWords, reserve * 8);
+      prob1_.reserve(reserve + kNumReservedWords);
+      bo1_.reserve(reserve + kNumReservedWords);
+      uni_pos_.reserve(reserve + kNumReservedWords);
+    });
   } else {
-    level.words.reserve(reserve);
-    level.parents.reserve(reserve);
-    level.prob.reserve(reserve);
-    if (n < order_) {
-      level.backoff.reserve(reserve);
-      level.map.Reset(reserve);
-    }
+    SizedAllocation(reserve * (n < order_ ? 16 : 12), [&] {
+      level.words.reserve(reserve);
+      level.parents.reserve(reserve);
+      level.prob.reserve(reserve);
+      if (n < order_) level.backoff.reserve(reserve);
+    });
+    if (n < order_) level.map.Reset(reserve);
   }
   // An error stops reading after the lines batched before it are appended,
   // which may find an earlier error.
@@ -1008,7 +1023,8 @@ StatusOr<Model> ArpaParser::Finish() {
       if (n < N) model.log_backoff[n - 1] = std::move(in.backoff);
       continue;
     }
-    std::vector<KeyValue> items(m);
+    std::vector<KeyValue> items;
+    SizedAllocation(m * sizeof(KeyValue), [&] { items.resize(m); });
     for (size_t i = 0; i < m; ++i) items[i] = KeyValue{key(i), static_cast<uint32_t>(i)};
     RadixSortByKey(&items);
     for (size_t j = 1; j < m; ++j) {
@@ -1023,13 +1039,15 @@ StatusOr<Model> ArpaParser::Finish() {
                        " (first at line " + std::to_string(LineOf(n, items[j - 1].value)) + ")");
       }
     }
-    perm.resize(m);
-    out.words.resize(m);
-    out.parents.resize(m);
     std::vector<float>& prob = model.log_prob[n - 1];
-    prob.resize(m);
     std::vector<float>* backoff = n < N ? &model.log_backoff[n - 1] : nullptr;
-    if (backoff) backoff->resize(m);
+    SizedAllocation(m * (backoff ? 20 : 16), [&] {
+      perm.resize(m);
+      out.words.resize(m);
+      out.parents.resize(m);
+      prob.resize(m);
+      if (backoff) backoff->resize(m);
+    });
     for (size_t j = 0; j < m; ++j) {
       const uint32_t i = items[j].value;
       out.words[j] = in.words[i];
@@ -1105,17 +1123,12 @@ StatusOr<Model> ArpaParser::Run() {
 
 StatusOr<Model> ReadArpa(const std::string& path,
                          const std::function<void(const std::string&)>& warn) {
-  try {
-    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-    auto parser = std::make_unique<ArpaParser>(in.get(), warn);
-    return parser->Run();
-  } catch (const std::bad_alloc&) {
-    return ResourceExhausted((path == "-" ? std::string("<stdin>") : path) +
-                             ": out of memory reading the ARPA file");
-  } catch (const std::exception& e) {
-    return InternalError((path == "-" ? std::string("<stdin>") : path) +
-                         ": reading the ARPA file: " + e.what());
-  }
+  return GuardAlloc("reading the ARPA file " + (path == "-" ? std::string("<stdin>") : path),
+                    MemoryHint::kNone, [&]() -> StatusOr<Model> {
+                      GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+                      auto parser = std::make_unique<ArpaParser>(in.get(), warn);
+                      return parser->Run();
+                    });
 }
 
 StatusOr<Model> ReadArpa(const std::string& path) { return ReadArpa(path, nullptr); }

@@ -9,10 +9,9 @@
 #include "grams/model.h"
 #include "grams/model_io.h"
 #include "io/file.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
-
-
 namespace {
 // Shortest text that reads back as the same float; log10(0) is ARPA's -99.
 void AppendFloat(std::string* out, float f) {
@@ -24,9 +23,8 @@ void AppendFloat(std::string* out, float f) {
   auto r = std::to_chars(buf, buf + sizeof(buf), f);
   out->append(buf, r.ptr);
 }
-}  // namespace
 
-Status WriteArpa(const Model& model, const std::string& path) {
+Status WriteArpaImpl(const Model& model, const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
   const int N = model.order();
   // A word model with the default tokenization is plain ARPA. Anything
@@ -75,6 +73,13 @@ Status WriteArpa(const Model& model, const std::string& path) {
   Status s = out->Commit();
   if (out->broken_pipe()) return Status::OK();
   return s;
+}
+
+}  // namespace
+
+Status WriteArpa(const Model& model, const std::string& path) {
+  return GuardAlloc("writing " + (path == "-" ? std::string("<stdout>") : path), MemoryHint::kNone,
+                    [&] { return WriteArpaImpl(model, path); });
 }
 
 }  // namespace grams

@@ -7,7 +7,9 @@
 #include <new>
 
 #include "grams/version.h"
+#include "util/alloc_guard.h"
 #include "util/coding.h"
+#include "util/threads.h"
 
 namespace grams {
 namespace {
@@ -112,7 +114,7 @@ StatusOr<std::unique_ptr<BinaryFileWriter>> BinaryFileWriter::Open(const std::st
 }
 
 BinaryFileWriter::~BinaryFileWriter() {
-  for (auto& p : pending_) p.wait();
+  for (auto& p : pending_) WaitIfStarted(p);
 }
 
 void BinaryFileWriter::DrainOne() {
@@ -129,7 +131,7 @@ void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
   while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
   int level = level_;
-  pending_.push_back(std::async(std::launch::async, [id, level, raw = std::move(raw)]() {
+  pending_.push_back(StartAsync([id, level, raw = std::move(raw)]() {
     return CompressSection(id, raw, level);
   }));
 }
@@ -197,9 +199,7 @@ StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(const std::st
   return r;
 }
 
-BinaryFileReader::~BinaryFileReader() {
-  if (next_.valid()) next_.wait();
-}
+BinaryFileReader::~BinaryFileReader() { WaitIfStarted(next_); }
 
 BinaryFileReader::Fetched BinaryFileReader::Fetch() {
   Fetched f;
@@ -229,28 +229,22 @@ BinaryFileReader::Fetched BinaryFileReader::Fetch() {
   }
   // Read the frame in bounded steps: a damaged size must end in "truncated",
   // not in allocating (and zero-filling) up to 2^40 bytes first.
+  const std::string where = name_ + ": section " + std::to_string(sections_read_ + 1);
   std::string& comp = comp_buffer_;  // reused: fresh pages are slow to fault in
   comp.clear();
   while (comp.size() < comp_size) {
     const size_t have = comp.size();
     const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
-    comp.resize(have + step);
+    SizedAllocation(have + step, [&] { comp.resize(have + step); });
     f.status = in_->ReadExactly(comp.data() + have, step);
     if (!f.status.ok()) return f;
   }
-  const std::string where = name_ + ": section " + std::to_string(sections_read_ + 1);
   if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != raw_size) {
     f.status = CorruptionError(where + " is corrupted (bad frame header)");
     return f;
   }
-  try {
-    f.raw.swap(spare_);  // the buffer the caller handed back last time
-    f.raw.resize(raw_size);
-  } catch (const std::bad_alloc&) {
-    f.status = ResourceExhausted(where + ": out of memory for " + std::to_string(raw_size) +
-                                 " bytes");
-    return f;
-  }
+  f.raw.swap(spare_);  // the buffer the caller handed back last time
+  SizedAllocation(raw_size, [&] { f.raw.resize(raw_size); });
   size_t r = ZSTD_decompress(f.raw.data(), f.raw.size(), comp.data(), comp.size());
   if (ZSTD_isError(r) || r != raw_size) {
     f.status = CorruptionError(where + " is corrupted (" +
@@ -262,7 +256,7 @@ BinaryFileReader::Fetched BinaryFileReader::Fetch() {
 }
 
 void BinaryFileReader::StartFetch() {
-  next_ = std::async(std::launch::async, [this] { return Fetch(); });
+  next_ = StartAsync([this] { return Fetch(); });
 }
 
 Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {

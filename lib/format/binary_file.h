@@ -4,9 +4,11 @@
 // Writer and reader stream: neither seeks, so files go through pipes, and
 // only a few sections are in memory at a time. Compression (writing, up to
 // three sections at once) and reading plus decompression (reading) run on
-// background threads,
+// background threads (StartAsync: on the caller's when none can be started),
 // overlapping with the caller's encoding or decoding of the neighbouring
-// section. Only this file and binary_file.cc know the container's layout;
+// section. A section that does not fit in memory throws AllocationFailure
+// out of AddSection/Finish or Next (util/alloc_guard.h), for the entry
+// point's GuardAlloc to report. Only this file and binary_file.cc know the container's layout;
 // count_file.cc and model_file.cc know what goes in the sections.
 #ifndef GRAMS_FORMAT_BINARY_FILE_H_
 #define GRAMS_FORMAT_BINARY_FILE_H_

@@ -1,7 +1,6 @@
 // The counts file (docs/FORMAT.md) and the text form of counts.
 #include <algorithm>
 #include <charconv>
-#include <future>
 
 #include "format/count_file.h"
 #include "format/binary_file.h"
@@ -11,6 +10,8 @@
 #include "grams/counts.h"
 #include "grams/escape.h"
 #include "io/file.h"
+#include "util/alloc_guard.h"
+#include "util/threads.h"
 
 namespace grams {
 namespace {
@@ -49,14 +50,17 @@ void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
                                 const std::vector<Count>& counts, int threads) {
   const uint32_t n = static_cast<uint32_t>(next_order_++);
   // The counts encode on a thread of their own meanwhile.
-  auto encoded_counts = std::async(std::launch::async, [&counts] {
-    return EncodeCounts(counts.data(), counts.size());
+  std::string child_counts, words, encoded_counts;
+  RunOnThreads(2, [&](int t) {
+    if (t == 1) {
+      encoded_counts = EncodeCounts(counts.data(), counts.size());
+    } else {
+      EncodeTrieLevel(lower_size, level, &child_counts, &words, threads);
+    }
   });
-  std::string child_counts, words;
-  EncodeTrieLevel(lower_size, level, &child_counts, &words, threads);
   writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
   writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
-  writer_->AddSection(SectionId(SectionType::kCounts, n), encoded_counts.get());
+  writer_->AddSection(SectionId(SectionType::kCounts, n), std::move(encoded_counts));
 }
 
 void CountsFileWriter::AddOrderEncoded(OrderSections sections) {
@@ -66,7 +70,11 @@ void CountsFileWriter::AddOrderEncoded(OrderSections sections) {
   writer_->AddSection(SectionId(SectionType::kCounts, n), std::move(sections.counts));
 }
 
-Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
+namespace {
+
+std::string Named(const std::string& path) { return path == "-" ? "<stdout>" : path; }
+
+Status WriteCountsFileImpl(const NgramCounts& counts, const std::string& path) {
   std::vector<uint64_t> sizes;
   for (const auto& level : counts.trie.levels) sizes.push_back(level.size());
   GRAMS_ASSIGN_OR_RETURN(auto writer, CountsFileWriter::Open(path, counts.settings, sizes,
@@ -78,7 +86,7 @@ Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
   return writer->Finish();
 }
 
-StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
+StatusOr<NgramCounts> ReadCountsFileImpl(const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kCounts));
   const FileHeader& header = reader->header();
   const std::string& name = reader->name();
@@ -98,8 +106,8 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
   return counts;
 }
 
-Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count,
-                       size_t top) {
+Status WriteCountsTextImpl(const NgramCounts& counts, const std::string& path, Count min_count,
+                           size_t top) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
   const bool key_grams = min_count > 0 || top > 0;
   // Word units never hold whitespace and print as they are, as in KenLM's
@@ -138,6 +146,24 @@ Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count
   Status s = out->Commit();
   if (out->broken_pipe()) return Status::OK();
   return s;
+}
+
+}  // namespace
+
+Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
+  return GuardAlloc("writing " + Named(path), MemoryHint::kNone,
+                    [&] { return WriteCountsFileImpl(counts, path); });
+}
+
+StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
+  return GuardAlloc("reading " + (path == "-" ? std::string("<stdin>") : path), MemoryHint::kNone,
+                    [&] { return ReadCountsFileImpl(path); });
+}
+
+Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count,
+                       size_t top) {
+  return GuardAlloc("writing " + Named(path), MemoryHint::kNone,
+                    [&] { return WriteCountsTextImpl(counts, path, min_count, top); });
 }
 
 }  // namespace grams

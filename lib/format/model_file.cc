@@ -10,6 +10,7 @@
 #include "grams/model.h"
 #include "grams/model_io.h"
 #include "io/file.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
 namespace {
@@ -27,6 +28,11 @@ constexpr int kModelZstdLevel = 3;
   static constexpr SectionType kTypes[4] = {SectionType::kChildCounts, SectionType::kWords,
                                             SectionType::kLogProb, SectionType::kLogBackoff};
   return SectionId(kTypes[i % 4], n);
+}
+
+// How messages name a path ("-" is standard input or output).
+std::string Named(const std::string& path, const char* dash) {
+  return path == "-" ? std::string(dash) : path;
 }
 
 }  // namespace
@@ -80,7 +86,9 @@ Status ModelFileWriter::Finish() {
   return writer_->Finish();
 }
 
-Status WriteModelFile(const Model& model, const std::string& path) {
+namespace {
+
+Status WriteModelFileImpl(const Model& model, const std::string& path) {
   std::vector<uint64_t> sizes;
   for (const auto& level : model.trie.levels) sizes.push_back(level.size());
   const FileHeader header = ModelFileHeader(model.vocab.size(), sizes, model.settings, model.info);
@@ -96,6 +104,13 @@ Status WriteModelFile(const Model& model, const std::string& path) {
     if (n < model.order()) writer->AddLogBackoffs(n, EncodeFloatPlanes(model.log_backoff[n - 1]));
   }
   return writer->Finish();
+}
+
+}  // namespace
+
+Status WriteModelFile(const Model& model, const std::string& path) {
+  return GuardAlloc("writing " + Named(path, "<stdout>"), MemoryHint::kNone,
+                    [&] { return WriteModelFileImpl(model, path); });
 }
 
 StatusOr<std::unique_ptr<ModelFileReader>> ModelFileReader::Open(const std::string& path) {
@@ -137,7 +152,9 @@ Status ModelFileReader::ReadValues(int n, std::vector<float>* log_prob,
   return Status::OK();
 }
 
-StatusOr<Model> ReadModelFile(const std::string& path) {
+namespace {
+
+StatusOr<Model> ReadModelFileImpl(const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(path));
   const int N = reader->order();
   Model model;
@@ -161,6 +178,13 @@ StatusOr<Model> ReadModelFile(const std::string& path) {
   return model;
 }
 
+}  // namespace
+
+StatusOr<Model> ReadModelFile(const std::string& path) {
+  return GuardAlloc("reading " + Named(path, "<stdin>"), MemoryHint::kNone,
+                    [&] { return ReadModelFileImpl(path); });
+}
+
 StatusOr<bool> IsModelFile(const std::string& path) {
   if (path == "-") {
     return InvalidArgument("a model cannot be read from standard input; give its path");
@@ -178,8 +202,10 @@ StatusOr<bool> IsModelFile(const std::string& path) {
 }
 
 StatusOr<Model> LoadModel(const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(bool binary, IsModelFile(path));
-  return binary ? ReadModelFile(path) : ReadArpa(path);
+  return GuardAlloc("loading " + path, MemoryHint::kNone, [&]() -> StatusOr<Model> {
+    GRAMS_ASSIGN_OR_RETURN(bool binary, IsModelFile(path));
+    return binary ? ReadModelFile(path) : ReadArpa(path);
+  });
 }
 
 }  // namespace grams

@@ -84,17 +84,4 @@ Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* 
   return reader->Finish();
 }
 
-void WriteVocabAndTrie(BinaryFileWriter* writer, const Vocabulary& vocab, const NgramTrie& trie,
-                       const std::function<void(int n)>& per_order) {
-  writer->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(vocab));
-  per_order(1);
-  for (int n = 2; n <= trie.order(); ++n) {
-    std::string cc, words;
-    EncodeTrieLevel(trie, n, &cc, &words);
-    writer->AddSection(SectionId(SectionType::kChildCounts, n), std::move(cc));
-    writer->AddSection(SectionId(SectionType::kWords, n), std::move(words));
-    per_order(n);
-  }
-}
-
 }  // namespace grams

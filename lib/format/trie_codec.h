@@ -31,9 +31,6 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, const std:
 // read that order's own sections in between (the file interleaves them).
 Status ReadVocabAndTrie(BinaryFileReader* reader, Vocabulary* vocab, NgramTrie* trie,
                         const std::function<Status(int n)>& per_order);
-// Mirror image for writing.
-void WriteVocabAndTrie(BinaryFileWriter* writer, const Vocabulary& vocab, const NgramTrie& trie,
-                       const std::function<void(int n)>& per_order);
 
 // float32 arrays as four byte planes (all low bytes, then the next...), which
 // zstd compresses far better than interleaved floats.

@@ -291,12 +291,11 @@ StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path
 
 StatusOr<std::string> ReadAll(InputStream* in) {
   std::string out;
-  if (in->size_hint() > 0) out.reserve(static_cast<size_t>(in->size_hint()));
-  size_t chunk = 1 << 20;
+  constexpr size_t kChunk = 1 << 20;
   for (;;) {
-    size_t old = out.size();
-    out.resize(old + chunk);
-    size_t r = in->Read(out.data() + old, chunk);
+    const size_t old = out.size();
+    out.resize(old + kChunk);
+    const size_t r = in->Read(out.data() + old, kChunk);
     out.resize(old + r);
     if (r == 0) break;
   }

@@ -62,7 +62,6 @@ class OutputFile {
   bool broken_pipe() const { return broken_pipe_; }
 
   const std::string& name() const { return name_; }
-  bool is_stdout() const { return fd_ == 1; }
 
  private:
   OutputFile() = default;
@@ -81,9 +80,10 @@ class OutputFile {
 // True if `path` names a terminal ("-" = stdout for outputs).
 bool StdoutIsTerminal();
 // Installs SIGINT/SIGTERM/SIGHUP handlers that remove pending temporary files
-// and then re-raise. Also ignores nothing else; safe to call more than once.
+// and then re-raise, and ignores SIGPIPE (a write to a closed pipe fails
+// with EPIPE instead: broken_pipe()). Safe to call more than once.
 void InstallCleanupHandlers();
-// Reads the whole stream into memory.
+// Reads the whole stream into memory (small files: a SentencePiece model).
 StatusOr<std::string> ReadAll(InputStream* in);
 
 }  // namespace grams::io

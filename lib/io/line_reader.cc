@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "util/alloc_guard.h"
+
 namespace grams::io {
 
 LineReader::LineReader(InputStream* in, size_t buffer_size) : in_(in), buf_(buffer_size) {}
@@ -40,7 +42,9 @@ bool LineReader::Next(std::string_view* line) {
       begin_ = 0;
       end_ = partial;
     }
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    if (end_ == buf_.size()) {
+      SizedAllocation(buf_.size() * 2, [this] { buf_.resize(buf_.size() * 2); });
+    }
     scan_from = end_;
     size_t r = in_->Read(buf_.data() + end_, buf_.size() - end_);
     if (r == 0) {

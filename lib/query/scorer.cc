@@ -7,6 +7,7 @@
 
 #include "grams/scorer.h"
 #include "tokenize/tokenizer.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
 
@@ -92,23 +93,25 @@ void TextScorer::Clear() { impl_->Clear(); }
 
 Status TextScorer::Impl::Add(std::string_view line, bool newline, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(tokenizer_status_);
-  Status s = tokenizer_->Tokenize(line, newline, &units_);
-  if (!s.ok()) {
-    if (s.code() != StatusCode::kInvalidArgument) return s;
-    return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
-                           ": invalid UTF-8");
-  }
-  for (std::string_view unit : units_) {
-    words_.emplace_back(text_.size(), unit.size());
-    text_.append(unit);
-    ids_.push_back(model_->Index(unit));
-  }
-  if (!stream_) {
-    ids_.push_back(kEosId);
-    words_.emplace_back(text_.size(), 0);  // keeps words_ parallel to ids_
-  }
-  line_token_end_.push_back(ids_.size());
-  return Status::OK();
+  return GuardAlloc("scoring", MemoryHint::kNone, [&]() -> Status {
+    Status s = tokenizer_->Tokenize(line, newline, &units_);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kInvalidArgument) return s;
+      return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
+                             ": invalid UTF-8");
+    }
+    for (std::string_view unit : units_) {
+      words_.emplace_back(text_.size(), unit.size());
+      text_.append(unit);
+      ids_.push_back(model_->Index(unit));
+    }
+    if (!stream_) {
+      ids_.push_back(kEosId);
+      words_.emplace_back(text_.size(), 0);  // keeps words_ parallel to ids_
+    }
+    line_token_end_.push_back(ids_.size());
+    return Status::OK();
+  });
 }
 
 void TextScorer::Impl::AddEnd() {
@@ -165,11 +168,13 @@ void TextScorer::Impl::Clear() {
 }
 
 Status TextScorer::ScoreLine(std::string_view line, LineScore* out) {
-  Clear();
-  GRAMS_RETURN_IF_ERROR(Add(line));
-  Score();
-  Get(0, out);
-  return Status::OK();
+  return GuardAlloc("scoring", MemoryHint::kNone, [&]() -> Status {
+    Clear();
+    GRAMS_RETURN_IF_ERROR(Add(line));
+    Score();
+    Get(0, out);
+    return Status::OK();
+  });
 }
 
 }  // namespace grams

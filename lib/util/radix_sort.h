@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <thread>
 #include <vector>
 
+#include "util/alloc_guard.h"
 #include "util/threads.h"
 
 namespace grams {
@@ -33,7 +33,8 @@ inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
   constexpr size_t kBuckets = size_t{1} << kDigit;
   if (n < (size_t{1} << 16)) threads = 1;
   const size_t T = static_cast<size_t>(std::max(1, threads));
-  std::vector<KeyValue> scratch(n);
+  std::vector<KeyValue> scratch;
+  SizedAllocation(n * sizeof(KeyValue), [&] { scratch.resize(n); });
   std::vector<size_t> count(T * kBuckets);  // count[t * kBuckets + digit]
   std::vector<KeyValue>* src = items;
   std::vector<KeyValue>* dst = &scratch;
@@ -108,20 +109,16 @@ inline void SortInPlace64(std::vector<uint64_t>* items, int threads = 1) {
     sort_buckets(0, kBuckets);
     return;
   }
-  std::vector<std::thread> workers;
-  size_t from = 0;
-  for (int t = 1; t <= threads; ++t) {
-    size_t to = from;
+  // cut[t] .. cut[t + 1]: the buckets of thread t.
+  std::vector<size_t> cut(static_cast<size_t>(threads) + 1, kBuckets);
+  cut[0] = 0;
+  for (int t = 1; t < threads; ++t) {
+    size_t to = cut[t - 1];
     const size_t target = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
-    while (to < kBuckets && (t == threads || begin[to] < target)) ++to;
-    if (t == threads) {
-      sort_buckets(from, to);
-    } else {
-      workers.emplace_back(sort_buckets, from, to);
-    }
-    from = to;
+    while (to < kBuckets && begin[to] < target) ++to;
+    cut[t] = to;
   }
-  for (auto& w : workers) w.join();
+  RunOnThreads(threads, [&](int t) { sort_buckets(cut[t], cut[t + 1]); });
 }
 
 // Number of bits needed to hold every value in [0, n).

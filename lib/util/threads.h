@@ -3,12 +3,20 @@
 // thrown (by any fn(t)) is carried to the caller and rethrown there once
 // every thread has joined, so a std::bad_alloc on a worker reaches the
 // caller's GuardAlloc (util/alloc_guard.h) instead of std::terminate.
+// StartAsync: the one way to start background work whose result is awaited
+// later (the binary files' compression and read-ahead pipelines).
+// Neither raw std::thread nor std::async appears elsewhere in lib/.
 #ifndef GRAMS_UTIL_THREADS_H_
 #define GRAMS_UTIL_THREADS_H_
 
+#include <chrono>
 #include <exception>
+#include <future>
+#include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace grams {
@@ -47,6 +55,31 @@ void RunOnThreads(int n, F&& fn) {
   for (int t : inline_shares) guarded(t);
   for (auto& w : workers) w.join();
   if (first) std::rethrow_exception(first);
+}
+
+// Starts fn() on a thread of its own and returns the future of its result,
+// as std::async(std::launch::async, fn) does; get() rethrows what fn threw.
+// When no thread can be started (too many, or no address space left for its
+// stack), fn runs on the caller's thread when get() or wait() is called,
+// instead of std::async's std::system_error.
+template <typename F>
+auto StartAsync(F&& fn) -> std::future<std::invoke_result_t<std::decay_t<F>&>> {
+  // Shared, so that a failed start leaves fn (and what it owns) intact.
+  auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(fn));
+  auto call = [shared] { return (*shared)(); };
+  try {
+    return std::async(std::launch::async, call);
+  } catch (const std::system_error&) {
+    return std::async(std::launch::deferred, call);
+  }
+}
+
+// Waits for the work of a StartAsync future if it is running (as the owner
+// of what it touches must, before going away); work that never started
+// (deferred) is dropped, not run.
+template <typename T>
+void WaitIfStarted(std::future<T>& f) {
+  if (f.valid() && f.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) f.wait();
 }
 
 }  // namespace grams

@@ -8,8 +8,7 @@ source "$(dirname "$0")/lib.bash"
 shared=${GRAMS_SHARED_DIR:-}
 brown=$shared/corpora/brown
 if [[ -z $shared || ! -f $brown/train.txt || ! -f $brown/test.txt ]]; then
-  echo "note: $brown not found; KenLM parity skipped"
-  exit 0
+  skip "$brown not found: no KenLM parity check"
 fi
 
 # check_ppl JSON ORDER: compares a grams-perplexity --json report with KenLM query's.

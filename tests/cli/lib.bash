@@ -5,6 +5,9 @@
 #   GRAMS_BIN         directory holding the built grams-* tools
 #   GRAMS_SOURCE_DIR  the source tree
 #   GRAMS_SHARED_DIR  shared corpora and KenLM reference models (optional)
+#   GRAMS_BUILD_DIR   the build tree; GRAMS_CMAKE, GRAMS_CMAKE_GENERATOR,
+#                     GRAMS_MAKE_PROGRAM, GRAMS_CXX, GRAMS_PKG_CONFIG and
+#                     GRAMS_SANITIZE: how it was configured (install.sh)
 set -euo pipefail
 
 : "${GRAMS_BIN:?set GRAMS_BIN to the directory of the built grams-* tools}"
@@ -19,6 +22,13 @@ cd "$SCRATCH"
 fail() {
   echo "FAIL: $*" >&2
   exit 1
+}
+
+# skip WHY: ends the test as skipped: exit status 77, which ctest reports as
+# "Not Run (Skipped)" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+skip() {
+  echo "SKIPPED: $*"
+  exit 77
 }
 
 # run CMD ARGS...: runs the command with stdout in ./out and stderr in ./err,

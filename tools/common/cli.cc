@@ -21,6 +21,9 @@ namespace grams::cli {
 namespace {
 
 std::string g_tool_name = "grams";
+// Whether the tool took a memory budget (-S), which an out-of-memory message
+// then suggests lowering.
+bool g_memory_budget = false;
 
 }  // namespace
 
@@ -120,12 +123,24 @@ void ReturnFreedMemoryEagerly() {
 int Run(const char* tool_name, int argc, char** argv, int (*body)(int, char**)) {
   g_tool_name = tool_name;
   InstallCleanupHandlers();
+  // The last resort: library calls return a Status, even out of memory (the
+  // library's GuardAlloc gives the size asked for), so nothing should get
+  // here. If something does, unwinding to this point has removed the
+  // half-written outputs, and the exit status is still 1, not a crash.
+  auto out_of_memory = [] {
+    return std::string("out of memory") +
+           (g_memory_budget ? "; give a smaller memory budget (-S) so more goes to temporary "
+                              "files, or free memory"
+                            : "; free memory or use a machine with more");
+  };
   try {
     return body(argc, argv);
   } catch (const std::bad_alloc&) {
-    return ReportError("out of memory");
+    return ReportError(out_of_memory());
   } catch (const std::exception& e) {
-    return ReportError(e.what());
+    return ReportError(std::string("internal error: ") + e.what());
+  } catch (...) {
+    return ReportError("internal error: unknown exception");
   }
 }
 
@@ -268,6 +283,7 @@ int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* tem
   auto budget = ParseMemoryBudget(cl.Get<std::string>("memory"));
   if (!budget.ok()) return UsageError("--memory: " + budget.status().message());
   *memory = *budget;
+  g_memory_budget = true;
   if (cl.Has("temp-dir")) {
     *temp_dir = cl.Get<std::string>("temp-dir");
     if (temp_dir->empty()) return UsageError("--temp-dir needs a directory");
