@@ -30,6 +30,7 @@
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
+#include "util/alloc_guard.h"
 #include "vocab/canonical_order.h"
 
 namespace grams {
@@ -463,26 +464,36 @@ Status Counter::Impl::StartSink(CountsSink* sink, NgramCounts* out,
 Counter::Counter(const CountOptions& options) : impl_(new Impl(options)) {}
 Counter::~Counter() = default;
 
-Status Counter::AddFile(const std::string& path) { return impl_->AddFile(path); }
+// Every entry point runs through GuardAlloc: an allocation that fails, on
+// this thread or a counting thread, becomes ResourceExhausted with the size
+// asked for and the advice to lower -S, never an exception.
+Status Counter::AddFile(const std::string& path) {
+  return GuardAlloc("counting", [&] { return impl_->AddFile(path); });
+}
 
 Status Counter::AddLine(std::string_view line, const std::string& where) {
-  return impl_->AddLine(line, /*newline=*/true, where, 1, 0);
+  return GuardAlloc("counting",
+                    [&] { return impl_->AddLine(line, /*newline=*/true, where, 1, 0); });
 }
 
 StatusOr<NgramCounts> Counter::Finish() {
-  count::MemorySink sink;
-  GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
-  return std::move(sink.result());
+  return GuardAlloc("sorting the counts", [&]() -> StatusOr<NgramCounts> {
+    count::MemorySink sink;
+    GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
+    return std::move(sink.result());
+  });
 }
 
 Status Counter::AddCounts(const NgramCounts& counts, const std::string& name) {
-  return impl_->AddCounts(counts, name);
+  return GuardAlloc("adding counts", [&] { return impl_->AddCounts(counts, name); });
 }
 
 Status Counter::FinishToFile(const std::string& path) {
-  count::FileSink sink(path, impl_->threads());
-  GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
-  return sink.Finish();
+  return GuardAlloc("sorting the counts", [&]() -> Status {
+    count::FileSink sink(path, impl_->threads());
+    GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
+    return sink.Finish();
+  });
 }
 
 namespace {
