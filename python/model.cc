@@ -11,6 +11,7 @@
 
 #include "grams/types.h"
 #include "ngram_lookup.h"
+#include "state.h"
 
 namespace grams::python {
 namespace {
@@ -128,42 +129,18 @@ void PyModel::RequireStateApi() const {
   }
 }
 
+std::vector<WordId>& PyModel::SentenceIds(std::string_view text) {
+  Check(tokens_->Sentence(text, &ids_), ErrorKind::kValue);
+  return ids_;
+}
+
+double PyModel::Score(std::string_view text, bool bos, bool eos) {
+  std::vector<WordId>& ids = SentenceIds(text);
+  if (eos) ids.push_back(kEosId);
+  return ScoreIds(*lm_, ids, bos, &scores_);
+}
+
 namespace {
-
-// ---------------------------------------------------- the Python-side types
-
-// KenLM's FullScoreReturn: log_prob, ngram_length, oov.
-struct PyFullScore {
-  float log_prob = 0;
-  int ngram_length = 0;
-  bool oov = false;
-};
-
-struct PyState {
-  State state;
-
-  bool operator==(const PyState& other) const {
-    return state.length == other.state.length &&
-           std::equal(state.words, state.words + state.length, other.state.words);
-  }
-  // KenLM's order: by length, then by the words, most recent first.
-  int Compare(const PyState& other) const {
-    if (state.length != other.state.length) return state.length < other.state.length ? -1 : 1;
-    for (int k = 0; k < state.length; ++k) {
-      if (state.words[k] != other.state.words[k]) return state.words[k] < other.state.words[k] ? -1 : 1;
-    }
-    return 0;
-  }
-  size_t Hash() const {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ state.length;
-    for (int k = 0; k < state.length; ++k) {
-      h ^= state.words[k];
-      h *= 0xFF51AFD7ED558CCDULL;
-      h ^= h >> 32;
-    }
-    return static_cast<size_t>(h);
-  }
-};
 
 // KenLM's load methods, accepted for compatibility (see docs/PYTHON.md).
 enum LoadMethodValue { kLazy = 0, kPopulateOrLazy = 1, kPopulateOrRead = 2, kRead = 3, kParallelRead = 4 };
@@ -171,19 +148,6 @@ enum LoadMethodValue { kLazy = 0, kPopulateOrLazy = 1, kPopulateOrRead = 2, kRea
 struct PyConfig {
   int load_method = kPopulateOrLazy;
 };
-
-// A State from Python must hold ids of this model's vocabulary: a State made
-// by another model (or unpickled from junk) must not index out of bounds.
-const State& CheckedState(const PyModel& model, const PyState& s, const char* what) {
-  const size_t vocab = model.lm().vocab().size();
-  if (s.state.length > kMaxStateWords) ThrowValueError(std::string(what) + ": not a valid State");
-  for (int k = 0; k < s.state.length; ++k) {
-    if (s.state.words[k] >= vocab) {
-      ThrowValueError(std::string(what) + " holds words this model does not have (a State of another model?)");
-    }
-  }
-  return s.state;
-}
 
 WordId IndexOf(const PyModel& model, py::handle word) {
   py::object holder;
@@ -197,18 +161,8 @@ void RequireProbabilities(const PyModel& model) {
 }
 
 std::vector<WordId>& SentenceIds(PyModel& model, py::handle sentence) {
-  static std::vector<WordId> ids;  // used with the GIL held only
   py::object holder;
-  const std::string_view text = TextOf(sentence, &holder, "sentence");
-  Check(model.tokens().Sentence(text, &ids), ErrorKind::kValue);
-  return ids;
-}
-
-double Score(PyModel& model, py::handle sentence, bool bos, bool eos) {
-  static std::vector<float> scratch;  // used with the GIL held only
-  std::vector<WordId>& ids = SentenceIds(model, sentence);
-  if (eos) ids.push_back(kEosId);
-  return ScoreIds(model.lm(), ids, bos, &scratch);
+  return model.SentenceIds(TextOf(sentence, &holder, "sentence"));
 }
 
 // Model.evaluate: the totals of grams-perplexity over a file or the lines
@@ -359,8 +313,8 @@ double Perplexity(PyModel& model, py::handle arg) {
     // KenLM: 10^(-score / (words + 1)), </s> being the extra token.
     std::vector<WordId>& ids = SentenceIds(model, arg);
     ids.push_back(kEosId);
-    static std::vector<float> scratch;
-    const double total = ScoreIds(model.lm(), ids, /*bos=*/true, &scratch);
+    std::vector<float> scores;
+    const double total = ScoreIds(model.lm(), ids, /*bos=*/true, &scores);
     return std::pow(10.0, -total / static_cast<double>(ids.size()));
   }
   return Evaluate(model, arg).Perplexity();
@@ -441,65 +395,6 @@ std::string Basename(const std::string& path) {
 }  // namespace
 
 void RegisterModel(py::module_& m) {
-  py::class_<PyFullScore>(m, "FullScoreReturn",
-                          "What BaseFullScore returns: log_prob (log10 p), ngram_length (the\n"
-                          "length of the n-gram that matched, the word included) and oov.")
-      .def_readonly("log_prob", &PyFullScore::log_prob)
-      .def_readonly("ngram_length", &PyFullScore::ngram_length)
-      .def_readonly("oov", &PyFullScore::oov)
-      .def("__repr__",
-           [](const PyFullScore& r) {
-             return "FullScoreReturn(" + py::repr(py::float_(r.log_prob)).cast<std::string>() + ", " +
-                    std::to_string(r.ngram_length) + ", " + (r.oov ? "True" : "False") + ")";
-           })
-      .def("__eq__", [](const PyFullScore& a, const PyFullScore& b) {
-             return a.log_prob == b.log_prob && a.ngram_length == b.ngram_length && a.oov == b.oov;
-           }, py::is_operator());
-
-  py::class_<PyState>(m, "State",
-                      "The context a decoder carries between words (KenLM's State): the last\n"
-                      "words that can still matter. States compare equal when they hold the\n"
-                      "same words; they are hashable, ordered, copyable and picklable.")
-      .def(py::init<>())
-      .def("__eq__", [](const PyState& a, const PyState& b) { return a == b; }, py::is_operator())
-      .def("__ne__", [](const PyState& a, const PyState& b) { return !(a == b); }, py::is_operator())
-      .def("__lt__", [](const PyState& a, const PyState& b) { return a.Compare(b) < 0; }, py::is_operator())
-      .def("__le__", [](const PyState& a, const PyState& b) { return a.Compare(b) <= 0; }, py::is_operator())
-      .def("__gt__", [](const PyState& a, const PyState& b) { return a.Compare(b) > 0; }, py::is_operator())
-      .def("__ge__", [](const PyState& a, const PyState& b) { return a.Compare(b) >= 0; }, py::is_operator())
-      .def("__hash__", &PyState::Hash)
-      .def("__copy__", [](const PyState& s) { return PyState(s); })
-      .def("__deepcopy__", [](const PyState& s, py::handle) { return PyState(s); }, py::arg("memo"))
-      .def_property_readonly("length", [](const PyState& s) { return static_cast<int>(s.state.length); },
-                             "The number of context words the State holds.")
-      .def("__repr__", [](const PyState& s) {
-        return "<grams.State of " + std::to_string(s.state.length) + " words>";
-      })
-      .def(py::pickle(
-          [](const PyState& s) {
-            py::list words, backoffs;
-            for (int k = 0; k < s.state.length; ++k) {
-              words.append(s.state.words[k]);
-              backoffs.append(s.state.backoff[k]);
-            }
-            return py::make_tuple(words, backoffs);
-          },
-          [](const py::tuple& t) {
-            if (t.size() != 2) ThrowValueError("not a pickled grams.State");
-            auto words = t[0].cast<std::vector<WordId>>();
-            auto backoffs = t[1].cast<std::vector<float>>();
-            if (words.size() != backoffs.size() || words.size() > static_cast<size_t>(kMaxStateWords)) {
-              ThrowValueError("not a pickled grams.State");
-            }
-            PyState s;
-            for (size_t k = 0; k < words.size(); ++k) {
-              s.state.words[k] = words[k];
-              s.state.backoff[k] = backoffs[k];
-            }
-            s.state.length = static_cast<uint8_t>(words.size());
-            return s;
-          }));
-
   py::object builtins = py::module_::import("builtins");
   py::dict methods;
   methods["LAZY"] = static_cast<int>(kLazy);
@@ -581,9 +476,6 @@ void RegisterModel(py::module_& m) {
            py::arg("key"),
            "The value of an entry of the model's provenance (\"smoothing\", \"discounts.3\"...),\n"
            "or '' when absent.")
-      .def("score", &Score, py::arg("sentence"), py::arg("bos") = true, py::arg("eos") = true,
-           "log10 p(sentence </s> | <s>): the sum of the log10 probabilities of the sentence's\n"
-           "units and of </s> (eos=False leaves it out), after <s> (bos=False: no context).")
       .def("perplexity", &Perplexity, py::arg("text"),
            "With a str or bytes: the perplexity of that sentence, 10^(-score / (units + 1)), as\n"
            "KenLM's. With an os.PathLike or an iterable of lines: the perplexity of that text, as\n"
@@ -600,36 +492,6 @@ void RegisterModel(py::module_& m) {
            "The totals of grams-perplexity over a file (str, bytes or os.PathLike: a path) or\n"
            "an iterable of lines (str or bytes; a trailing newline is ignored): a\n"
            "PerplexityStats.")
-      .def("BeginSentenceWrite",
-           [](const PyModel& self, PyState& state) {
-             self.RequireStateApi();
-             state.state = self.lm().BeginSentenceState();
-           },
-           py::arg("state"), "Sets `state` to the context after <s>.")
-      .def("NullContextWrite",
-           [](const PyModel& self, PyState& state) {
-             self.RequireStateApi();
-             state.state = self.lm().NullContextState();
-           },
-           py::arg("state"), "Sets `state` to the empty context.")
-      .def("BaseScore",
-           [](const PyModel& self, const PyState& in_state, py::handle word, PyState& out_state) {
-             self.RequireStateApi();
-             const State& in = CheckedState(self, in_state, "in_state");
-             return self.lm().Score(in, IndexOf(self, word), &out_state.state);
-           },
-           py::arg("in_state"), py::arg("word"), py::arg("out_state"),
-           "log10 p(word | in_state); writes the context after the word into out_state. The\n"
-           "word is a unit as it is in the vocabulary (no tokenization).")
-      .def("BaseFullScore",
-           [](const PyModel& self, const PyState& in_state, py::handle word, PyState& out_state) {
-             self.RequireStateApi();
-             const State& in = CheckedState(self, in_state, "in_state");
-             const FullScoreResult r = self.lm().FullScore(in, IndexOf(self, word), &out_state.state);
-             return PyFullScore{r.log_prob, r.ngram_length, r.oov};
-           },
-           py::arg("in_state"), py::arg("word"), py::arg("out_state"),
-           "As BaseScore, giving a FullScoreReturn (log_prob, ngram_length, oov).")
       .def("__contains__",
            [](const PyModel& self, py::handle word) { return IndexOf(self, word) != kUnkId; },
            py::arg("word"))
@@ -656,18 +518,20 @@ void RegisterModel(py::module_& m) {
            py::arg("path"), "Writes the model as an ARPA file.")
       .def("__reduce__",
            [](py::handle self) {
-             const PyModel& model = self.cast<const PyModel&>();
-             if (!model.path()) {
+             const PyModel& loaded = self.cast<const PyModel&>();
+             if (!loaded.path()) {
                ThrowTypeError("a Model built in memory cannot be pickled: save() it, and pickle the "
                               "Model loaded from that file");
              }
-             return py::make_tuple(self.get_type(), py::make_tuple(py::bytes(*model.path())));
+             return py::make_tuple(self.get_type(), py::make_tuple(py::bytes(*loaded.path())));
            })
       .def("__repr__", [](const PyModel& self) {
         const std::string where =
             self.path() ? "from '" + Basename(*self.path()) + "'" : std::string("built in memory");
         return "<grams.Model " + where + ", order " + std::to_string(self.lm().order()) + ">";
       });
+
+  RegisterState(m, model);
 
   // KenLM's backwards-compatible name.
   py::dict attrs;

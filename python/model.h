@@ -68,6 +68,14 @@ class PyModel {
   // ValueError unless the State API works for this model (order <= 16).
   void RequireStateApi() const;
 
+  // score(): log10 p of the units of `text` (and of </s> with eos), after
+  // <s> with bos, else with no context. ValueError on text the model's
+  // tokenizer rejects. REQUIRES: the GIL is held (the buffers are shared).
+  double Score(std::string_view text, bool bos, bool eos);
+  // The ids of the units of `text` (see Tokens::Sentence), in a buffer that
+  // the next call reuses. REQUIRES: the GIL is held.
+  std::vector<WordId>& SentenceIds(std::string_view text);
+
  private:
   PyModel() = default;
   void Init();
@@ -76,10 +84,13 @@ class PyModel {
   std::shared_ptr<const Model> data_;
   std::optional<std::string> path_;  // absolute, as given to Load
   std::unique_ptr<Tokens> tokens_;
+  std::vector<WordId> ids_;
+  std::vector<float> scores_;
 };
 
 // Registers Model (and LanguageModel), State, FullScoreReturn, Config,
-// LoadMethod and PerplexityStats.
+// LoadMethod and PerplexityStats (State and the decoder methods through
+// RegisterState, state.h).
 void RegisterModel(py::module_& m);
 
 }  // namespace grams::python

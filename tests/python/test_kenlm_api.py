@@ -147,7 +147,8 @@ def test_base_full_score_fields(model):
     for word, (log_prob, length, oov) in zip(["the", "jury", "said", "zzqqxx"], expected):
         r = model.BaseFullScore(state, word, out)
         assert (r.log_prob, r.ngram_length, r.oov) == (log_prob, length, oov)
-        assert repr(r).startswith("FullScoreReturn(")
+        assert "FullScoreReturn(" in repr(r)
+        assert tuple(r) == (log_prob, length, oov)
         state, out = out, state
     assert expected[-1][2] is True
     # in_state and out_state may be the same object.
