@@ -13,6 +13,7 @@
 #include "grams/model.h"
 #include "grams/types.h"
 #include "model.h"
+#include "self.h"
 
 namespace grams::python {
 namespace {
@@ -145,7 +146,8 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
   py::object options = options_arg.is_none()
                            ? py::module_::import("grams").attr("BuildOptions")()
                            : py::module_::import("copy").attr("copy")(options_arg);
-  if (!py::isinstance<PyBuildOptions>(options)) ThrowTypeError("options must be a grams.BuildOptions");
+  const PyBuildOptions* checked = InstanceOf<PyBuildOptions>(options);
+  if (!checked) ThrowTypeError("options must be a grams.BuildOptions");
   for (const auto& [key, value] : kwargs) {
     const std::string name = py::str(key);
     if (std::find_if(std::begin(kFields), std::end(kFields),
@@ -154,7 +156,7 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
     }
     options.attr(key) = value;
   }
-  Plan plan = MakePlan(options.cast<const PyBuildOptions&>());
+  Plan plan = MakePlan(*checked);
   const std::optional<std::string> model_path =
       output.is_none() ? std::nullopt : std::optional<std::string>(PathOf(output, "output"));
   const std::optional<std::string> arpa_path =
@@ -173,9 +175,8 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
 
   const PyCounts* counts = nullptr;
   std::string counts_path;
-  if (py::isinstance<PyCounts>(counts_arg)) {
-    counts = &counts_arg.cast<const PyCounts&>();
-  } else {
+  counts = InstanceOf<PyCounts>(counts_arg);
+  if (!counts) {
     counts_path = PathOf(counts_arg, "counts");
   }
 
@@ -246,32 +247,41 @@ void RegisterBuilding(py::module_& m) {
              }
              return o.cast<PyBuildOptions>();
            }))
-      .def_readwrite("smoothing", &PyBuildOptions::smoothing)
-      .def_readwrite("form", &PyBuildOptions::form)
-      .def_readwrite("discounts", &PyBuildOptions::discounts)
-      .def_readwrite("discount", &PyBuildOptions::discount)
-      .def_readwrite("gt_min", &PyBuildOptions::gt_min)
-      .def_readwrite("gt_max", &PyBuildOptions::gt_max)
-      .def_readwrite("add_k", &PyBuildOptions::add_k)
-      .def_readwrite("stupid_alpha", &PyBuildOptions::stupid_alpha)
-      .def_readwrite("prune", &PyBuildOptions::prune)
-      .def_readwrite("prune_entropy", &PyBuildOptions::prune_entropy)
-      .def_readwrite("vocab", &PyBuildOptions::vocab)
-      .def_readwrite("max_vocab", &PyBuildOptions::max_vocab)
-      .def_readwrite("tune", &PyBuildOptions::tune)
-      .def_readwrite("memory", &PyBuildOptions::memory)
-      .def_readwrite("temp_dir", &PyBuildOptions::temp_dir)
-      .def("__copy__", [](const PyBuildOptions& o) { return PyBuildOptions(o); })
-      .def("__repr__", [](py::handle self) {
+      .def("__copy__", [](Self<PyBuildOptions> o) { return PyBuildOptions(*o); })
+      .def("__deepcopy__", [](Self<PyBuildOptions> o, py::handle memo) {
+        PyBuildOptions copy = *o;
+        py::object deepcopy = py::module_::import("copy").attr("deepcopy");
+        for (py::object* member : {&copy.discounts, &copy.vocab, &copy.tune, &copy.memory, &copy.temp_dir}) {
+          *member = deepcopy(*member, memo);
+        }
+        return copy;
+      })
+      .def("__repr__", [](Self<PyBuildOptions> self) {
         std::string out = "grams.BuildOptions(";
         bool first = true;
         for (const char* field : kFields) {
           out += (first ? "" : ", ") + std::string(field) + "=" +
-                 py::repr(self.attr(field)).cast<std::string>();
+                 py::repr(self.object.attr(field)).cast<std::string>();
           first = false;
         }
         return out + ")";
       });
+
+  ReadWrite(options, "smoothing", &PyBuildOptions::smoothing);
+  ReadWrite(options, "form", &PyBuildOptions::form);
+  ReadWrite(options, "discounts", &PyBuildOptions::discounts);
+  ReadWrite(options, "discount", &PyBuildOptions::discount);
+  ReadWrite(options, "gt_min", &PyBuildOptions::gt_min);
+  ReadWrite(options, "gt_max", &PyBuildOptions::gt_max);
+  ReadWrite(options, "add_k", &PyBuildOptions::add_k);
+  ReadWrite(options, "stupid_alpha", &PyBuildOptions::stupid_alpha);
+  ReadWrite(options, "prune", &PyBuildOptions::prune);
+  ReadWrite(options, "prune_entropy", &PyBuildOptions::prune_entropy);
+  ReadWrite(options, "vocab", &PyBuildOptions::vocab);
+  ReadWrite(options, "max_vocab", &PyBuildOptions::max_vocab);
+  ReadWrite(options, "tune", &PyBuildOptions::tune);
+  ReadWrite(options, "memory", &PyBuildOptions::memory);
+  ReadWrite(options, "temp_dir", &PyBuildOptions::temp_dir);
 
   m.def("build", &Build, py::arg("counts"), py::arg("options") = py::none(), py::kw_only(),
         py::arg("output") = py::none(), py::arg("arpa") = py::none(), py::arg("load") = true,

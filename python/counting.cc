@@ -8,6 +8,7 @@
 
 #include "grams/types.h"
 #include "ngram_lookup.h"
+#include "self.h"
 
 namespace grams::python {
 namespace {
@@ -126,13 +127,15 @@ class PyCounter {
     Check(status, ErrorKind::kValue);
   }
 
-  void AddCounts(const PyCounts& counts, const std::string& name) {
+  void AddCounts(py::handle counts_arg, const std::string& name) {
+    const PyCounts* counts = InstanceOf<PyCounts>(counts_arg);
+    if (!counts) ThrowTypeError("add_counts takes a grams.Counts");
     Status status;
     {
       py::gil_scoped_release release;
       std::lock_guard<std::mutex> lock(mu_);
       status = Live();
-      if (status.ok()) status = counter_->AddCounts(*counts.counts, name);
+      if (status.ok()) status = counter_->AddCounts(*counts->counts, name);
     }
     Check(status, ErrorKind::kValue);
   }
@@ -200,24 +203,24 @@ void RegisterCounting(py::module_& m) {
                        "The n-gram counts of orders 1..N of a text (grams-count's counts file):\n"
                        "made by count(), count_files(), merge_counts(), load_counts() or a\n"
                        "Counter; grams.build() estimates a model from them.")
-      .def_property_readonly("order", [](const PyCounts& c) { return c.counts->order(); })
-      .def_property_readonly("settings", [](const PyCounts& c) { return SettingsToDict(c.counts->settings); },
+      .def_property_readonly("order", [](Self<PyCounts> c) { return c->counts->order(); })
+      .def_property_readonly("settings", [](Self<PyCounts> c) { return SettingsToDict(c->counts->settings); },
                              "The tokenizer settings the text was counted with (a dict).")
-      .def_property_readonly("sentences", [](const PyCounts& c) { return c.counts->sentences; },
+      .def_property_readonly("sentences", [](Self<PyCounts> c) { return c->counts->sentences; },
                              "Sentences (lines) counted.")
-      .def_property_readonly("tokens", [](const PyCounts& c) { return c.counts->tokens; },
+      .def_property_readonly("tokens", [](Self<PyCounts> c) { return c->counts->tokens; },
                              "Tokens counted: units plus </s>.")
       .def_property_readonly(
           "ngram_counts",
-          [](const PyCounts& c) {
+          [](Self<PyCounts> c) {
             py::list sizes;
-            for (const TrieLevel& level : c.counts->trie.levels) sizes.append(level.size());
+            for (const TrieLevel& level : c->counts->trie.levels) sizes.append(level.size());
             return sizes;
           },
           "The number of distinct n-grams of each order, from order 1.")
       .def("vocab",
-           [](const PyCounts& c) {
-             const Vocabulary& vocab = c.counts->vocab;
+           [](Self<PyCounts> c) {
+             const Vocabulary& vocab = c->counts->vocab;
              py::list words(vocab.size());
              for (size_t i = 0; i < vocab.size(); ++i) {
                PyList_SET_ITEM(words.ptr(), static_cast<Py_ssize_t>(i),
@@ -227,43 +230,43 @@ void RegisterCounting(py::module_& m) {
            },
            "The units, by id: '<unk>', '<s>', '</s>', then by descending count.")
       .def("count",
-           [](const PyCounts& c, py::handle ngram) -> Count {
+           [](Self<PyCounts> c, py::handle ngram) -> Count {
              const std::vector<std::string> units = NgramUnits(ngram);
              const int n = static_cast<int>(units.size());
              if (n == 0) ThrowValueError("count: the n-gram is empty");
-             if (n > c.counts->order()) return 0;
+             if (n > c->counts->order()) return 0;
              std::vector<WordId> ids(n);
              for (int k = 0; k < n; ++k) {
-               ids[k] = c.counts->vocab.Find(units[k]);
+               ids[k] = c->counts->vocab.Find(units[k]);
                if (ids[k] == Vocabulary::kNotFound) return 0;
              }
-             const int64_t entry = FindNgram(c.counts->trie, ids.data(), n);
-             return entry < 0 ? 0 : c.counts->counts[n - 1][entry];
+             const int64_t entry = FindNgram(c->counts->trie, ids.data(), n);
+             return entry < 0 ? 0 : c->counts->counts[n - 1][entry];
            },
            py::arg("ngram"),
            "How many times the n-gram was seen (0 if never). The n-gram is a str or bytes\n"
            "(units separated by whitespace) or a list of units; '<s>' and '</s>' are the\n"
            "sentence boundaries.")
       .def("save",
-           [](const PyCounts& c, py::handle path) {
+           [](Self<PyCounts> c, py::handle path) {
              const std::string file = PathOf(path, "path");
              Status status;
              {
                py::gil_scoped_release release;
-               status = WriteCountsFile(*c.counts, file);
+               status = WriteCountsFile(*c->counts, file);
              }
              Check(status, ErrorKind::kValue);
            },
            py::arg("path"), "Writes the counts file (as grams-count -o).")
       .def("save_text",
-           [](const PyCounts& c, py::handle path, int64_t min_count, int64_t top) {
+           [](Self<PyCounts> c, py::handle path, int64_t min_count, int64_t top) {
              const std::string file = PathOf(path, "path");
              if (min_count < 0) ThrowValueError("min_count must not be negative");
              if (top < 0) ThrowValueError("top must not be negative");
              Status status;
              {
                py::gil_scoped_release release;
-               status = WriteCountsText(*c.counts, file, static_cast<Count>(min_count),
+               status = WriteCountsText(*c->counts, file, static_cast<Count>(min_count),
                                         static_cast<size_t>(top));
              }
              Check(status, ErrorKind::kValue);
@@ -271,10 +274,14 @@ void RegisterCounting(py::module_& m) {
            py::arg("path"), py::arg("min_count") = 0, py::arg("top") = 0,
            "Writes the counts as text, \"w1 ... wn<TAB>count\" lines (as grams-count --text;\n"
            "min_count and top as --min-count and --top, 0 for none).")
-      .def("__repr__", [](const PyCounts& c) {
-        return "<grams.Counts of order " + std::to_string(c.counts->order()) + ", " +
-               std::to_string(c.counts->sentences) + " sentences, " +
-               std::to_string(c.counts->tokens) + " tokens>";
+      // Counts are immutable: a copy is the object itself.
+      .def("__copy__", [](Self<PyCounts> c) { return py::reinterpret_borrow<py::object>(c.object); })
+      .def("__deepcopy__",
+           [](Self<PyCounts> c, py::handle) { return py::reinterpret_borrow<py::object>(c.object); })
+      .def("__repr__", [](Self<PyCounts> c) {
+        return "<grams.Counts of order " + std::to_string(c->counts->order()) + ", " +
+               std::to_string(c->counts->sentences) + " sentences, " +
+               std::to_string(c->counts->tokens) + " tokens>";
       });
 
   py::class_<PyCounter>(m, "Counter",
@@ -290,15 +297,15 @@ void RegisterCounting(py::module_& m) {
            py::arg("normalize") = "none", py::arg("case_fold") = false,
            py::arg("boundaries") = "line", py::arg("invalid") = "error", py::arg("threads") = 0,
            py::arg("memory") = py::none(), py::arg("temp_dir") = py::none())
-      .def("add_lines", &PyCounter::AddLines, py::arg("lines"),
+      .def("add_lines", [](Self<PyCounter> self, py::handle lines) { return self->AddLines(lines); }, py::arg("lines"),
            "Counts the lines of an iterable of str or bytes, as the lines of a file (a trailing\n"
            "newline is ignored).")
-      .def("add_files", &PyCounter::AddFiles, py::arg("paths"),
+      .def("add_files", [](Self<PyCounter> self, py::handle paths) { return self->AddFiles(paths); }, py::arg("paths"),
            "Counts the text files (plain or compressed) of a path or a list of paths.")
-      .def("add_counts", &PyCounter::AddCounts, py::arg("counts"), py::arg("name") = "<counts>",
+      .def("add_counts", [](Self<PyCounter> self, py::handle counts, const std::string& name) { return self->AddCounts(counts, name); }, py::arg("counts"), py::arg("name") = "<counts>",
            "Adds Counts made with the same order and tokenization.")
-      .def("finish", &PyCounter::Finish, "The Counts. The Counter is spent afterwards.")
-      .def("finish_to_file", &PyCounter::FinishToFile, py::arg("path"),
+      .def("finish", [](Self<PyCounter> self) { return self->Finish(); }, "The Counts. The Counter is spent afterwards.")
+      .def("finish_to_file", [](Self<PyCounter> self, py::handle path) { return self->FinishToFile(path); }, py::arg("path"),
            "Writes the counts file, each order as soon as it is sorted. Spends the Counter.");
 
   m.def(

@@ -11,6 +11,7 @@
 
 #include "grams/types.h"
 #include "ngram_lookup.h"
+#include "self.h"
 #include "state.h"
 
 namespace grams::python {
@@ -413,30 +414,34 @@ void RegisterModel(py::module_& m) {
                        "compatibility and does not change how grams loads a model.")
       .def(py::init<>())
       .def_property(
-          "load_method", [](const PyConfig& c) { return c.load_method; },
-          [](PyConfig& c, int method) {
+          "load_method", [](Self<PyConfig> c) { return c->load_method; },
+          [](Self<PyConfig> c, int method) {
             if (method < kLazy || method > kParallelRead) {
               ThrowValueError("load_method must be one of the grams.LoadMethod values");
             }
-            c.load_method = method;
+            c->load_method = method;
           });
 
-  py::class_<PerplexityStats>(m, "PerplexityStats",
-                              "Totals over a text, as grams-perplexity reports them.")
-      .def_readonly("sentences", &PerplexityStats::sentences)
-      .def_readonly("words", &PerplexityStats::words, "Words (units), not counting </s>.")
-      .def_readonly("oovs", &PerplexityStats::oovs)
-      .def_readonly("log10_prob", &PerplexityStats::log10_prob, "Total log10 p, OOVs included.")
-      .def_readonly("oov_log10_prob", &PerplexityStats::oov_log10_prob)
-      .def_readonly("iv_log10_prob", &PerplexityStats::iv_log10_prob)
-      .def_property_readonly("tokens", &PerplexityStats::tokens, "Words plus </s>.")
-      .def_property_readonly("perplexity", &PerplexityStats::Perplexity,
+  py::class_<PerplexityStats> stats(m, "PerplexityStats",
+                                    "Totals over a text, as grams-perplexity reports them.");
+  ReadOnly(stats, "sentences", &PerplexityStats::sentences);
+  ReadOnly(stats, "words", &PerplexityStats::words, "Words (units), not counting </s>.");
+  ReadOnly(stats, "oovs", &PerplexityStats::oovs);
+  ReadOnly(stats, "log10_prob", &PerplexityStats::log10_prob, "Total log10 p, OOVs included.");
+  ReadOnly(stats, "oov_log10_prob", &PerplexityStats::oov_log10_prob);
+  ReadOnly(stats, "iv_log10_prob", &PerplexityStats::iv_log10_prob);
+  stats
+      .def_property_readonly("tokens", [](Self<PerplexityStats> s) { return s->tokens(); },
+                             "Words plus </s>.")
+      .def_property_readonly("perplexity", [](Self<PerplexityStats> s) { return s->Perplexity(); },
                              "KenLM query's perplexity, OOVs included.")
-      .def_property_readonly("perplexity_excluding_oovs", &PerplexityStats::PerplexityExcludingOovs)
-      .def_property_readonly("srilm_ppl", &PerplexityStats::SrilmPpl)
-      .def_property_readonly("srilm_ppl1", &PerplexityStats::SrilmPpl1)
-      .def_property_readonly("bits_per_token", &PerplexityStats::BitsPerToken)
-      .def("__repr__", [](const PerplexityStats& s) {
+      .def_property_readonly("perplexity_excluding_oovs",
+                             [](Self<PerplexityStats> s) { return s->PerplexityExcludingOovs(); })
+      .def_property_readonly("srilm_ppl", [](Self<PerplexityStats> s) { return s->SrilmPpl(); })
+      .def_property_readonly("srilm_ppl1", [](Self<PerplexityStats> s) { return s->SrilmPpl1(); })
+      .def_property_readonly("bits_per_token", [](Self<PerplexityStats> s) { return s->BitsPerToken(); })
+      .def("__repr__", [](Self<PerplexityStats> self) {
+        const PerplexityStats& s = *self;
         return "<grams.PerplexityStats: " + std::to_string(s.sentences) + " sentences, " +
                std::to_string(s.tokens()) + " tokens, " + std::to_string(s.oovs) +
                " OOVs, perplexity " + py::repr(py::float_(s.Perplexity())).cast<std::string>() + ">";
@@ -456,48 +461,58 @@ void RegisterModel(py::module_& m) {
              return PyModel::Load(path);
            }),
            py::arg("path"), py::arg("config") = py::none())
-      .def_property_readonly("order", [](const PyModel& self) { return self.lm().order(); })
+      .def_property_readonly("order", [](Self<PyModel> self) { return self->lm().order(); })
       .def_property_readonly(
           "path",
-          [](const PyModel& self) -> py::object {
-            if (!self.path()) return py::none();
-            return py::bytes(*self.path());
+          [](Self<PyModel> self) -> py::object {
+            if (!self->path()) return py::none();
+            return py::bytes(*self->path());
           },
           "The absolute path the model was loaded from, as bytes (as KenLM's); None for a\n"
           "model built in memory.")
       .def_property_readonly(
-          "settings", [](const PyModel& self) { return SettingsToDict(self.lm().settings()); },
+          "settings", [](Self<PyModel> self) { return SettingsToDict(self->lm().settings()); },
           "The tokenizer settings of the model (its training text's): a dict with the keys\n"
           "of grams.count()'s options.")
       .def_property_readonly("is_probabilistic",
-                             [](const PyModel& self) { return self.lm().IsProbabilistic(); },
+                             [](Self<PyModel> self) { return self->lm().IsProbabilistic(); },
                              "False for Stupid Backoff models, whose scores are not probabilities.")
-      .def("info", [](const PyModel& self, const std::string& key) { return self.lm().Info(key); },
+      .def("info", [](Self<PyModel> self, const std::string& key) { return self->lm().Info(key); },
            py::arg("key"),
            "The value of an entry of the model's provenance (\"smoothing\", \"discounts.3\"...),\n"
            "or '' when absent.")
-      .def("perplexity", &Perplexity, py::arg("text"),
+      .def("perplexity", [](Self<PyModel> self, py::handle text) { return Perplexity(*self, text); },
+           py::arg("text"),
            "With a str or bytes: the perplexity of that sentence, 10^(-score / (units + 1)), as\n"
            "KenLM's. With an os.PathLike or an iterable of lines: the perplexity of that text, as\n"
            "grams-perplexity (OOVs included); see evaluate().")
-      .def("full_scores", &FullScores, py::arg("sentence"), py::arg("bos") = true,
+      .def("full_scores",
+           [](Self<PyModel> self, py::handle sentence, bool bos, bool eos) {
+             return FullScores(*self, sentence, bos, eos);
+           },
+           py::arg("sentence"), py::arg("bos") = true,
            py::arg("eos") = true,
            "An iterator of (log10 p, n-gram length, oov) per unit of the sentence, and for </s>.")
-      .def("score_batch", &ScoreBatch, py::arg("sentences"), py::arg("bos") = true,
+      .def("score_batch",
+           [](Self<PyModel> self, py::handle sentences, bool bos, bool eos, int threads) {
+             return ScoreBatch(*self, sentences, bos, eos, threads);
+           },
+           py::arg("sentences"), py::arg("bos") = true,
            py::arg("eos") = true, py::arg("threads") = 0,
            "score() of every sentence of a list (or any iterable), as a list of floats, on\n"
            "`threads` threads (0 = one per core) with the GIL released. The same numbers for any\n"
            "number of threads.")
-      .def("evaluate", &Evaluate, py::arg("source"),
+      .def("evaluate", [](Self<PyModel> self, py::handle source) { return Evaluate(*self, source); },
+           py::arg("source"),
            "The totals of grams-perplexity over a file (str, bytes or os.PathLike: a path) or\n"
            "an iterable of lines (str or bytes; a trailing newline is ignored): a\n"
            "PerplexityStats.")
       .def("__contains__",
-           [](const PyModel& self, py::handle word) { return IndexOf(self, word) != kUnkId; },
+           [](Self<PyModel> self, py::handle word) { return IndexOf(*self, word) != kUnkId; },
            py::arg("word"))
       .def("vocab",
-           [](const PyModel& self) {
-             const Vocabulary& vocab = self.lm().vocab();
+           [](Self<PyModel> self) {
+             const Vocabulary& vocab = self->lm().vocab();
              py::list words(vocab.size());
              for (size_t i = 0; i < vocab.size(); ++i) {
                PyList_SET_ITEM(words.ptr(), static_cast<Py_ssize_t>(i),
@@ -508,27 +523,27 @@ void RegisterModel(py::module_& m) {
            "The units of the vocabulary, by id: '<unk>', '<s>', '</s>', then the others. Bytes\n"
            "that are not UTF-8 (units of byte models) are lone surrogates, as 'surrogateescape'\n"
            "decodes them.")
-      .def("lookup", &Lookup, py::arg("ngram"),
+      .def("lookup", [](Self<PyModel> self, py::handle ngram) { return Lookup(*self, ngram); },
+           py::arg("ngram"),
            "(log10 p, log10 backoff) of an n-gram of the model, or None if the model does not\n"
            "have it. The n-gram is a str or bytes (units separated by whitespace) or a list of\n"
            "units. The backoff of the highest order is 0.")
-      .def("save", [](const PyModel& self, py::handle path) { Save(self, path, /*arpa=*/false); },
+      .def("save", [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/false); },
            py::arg("path"), "Writes the model as a grams model file.")
-      .def("save_arpa", [](const PyModel& self, py::handle path) { Save(self, path, /*arpa=*/true); },
+      .def("save_arpa", [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/true); },
            py::arg("path"), "Writes the model as an ARPA file.")
       .def("__reduce__",
-           [](py::handle self) {
-             const PyModel& loaded = self.cast<const PyModel&>();
-             if (!loaded.path()) {
+           [](Self<PyModel> self) {
+             if (!self->path()) {
                ThrowTypeError("a Model built in memory cannot be pickled: save() it, and pickle the "
                               "Model loaded from that file");
              }
-             return py::make_tuple(self.get_type(), py::make_tuple(py::bytes(*loaded.path())));
+             return py::make_tuple(self.object.get_type(), py::make_tuple(py::bytes(*self->path())));
            })
-      .def("__repr__", [](const PyModel& self) {
+      .def("__repr__", [](Self<PyModel> self) {
         const std::string where =
-            self.path() ? "from '" + Basename(*self.path()) + "'" : std::string("built in memory");
-        return "<grams.Model " + where + ", order " + std::to_string(self.lm().order()) + ">";
+            self->path() ? "from '" + Basename(*self->path()) + "'" : std::string("built in memory");
+        return "<grams.Model " + where + ", order " + std::to_string(self->lm().order()) + ">";
       });
 
   RegisterState(m, model);

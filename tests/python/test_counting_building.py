@@ -2,6 +2,8 @@
 grams-count and grams-build with the same options; any number of threads
 gives the same bytes; a model built in memory scores as the file does."""
 
+import copy
+
 import pytest
 
 import grams
@@ -92,6 +94,17 @@ def test_merge_equals_the_whole(small_model, lines, work):
     counter.add_files(text_b)
     counter.finish().save(out)
     assert same_file(out, small_model.counts)
+
+
+def test_counts_and_options_copy():
+    counts = grams.count(["a b c", "a b"], order=2)
+    assert copy.copy(counts) is counts and copy.deepcopy(counts) is counts  # immutable
+    options = grams.BuildOptions(smoothing="wb", prune=[0, 1], vocab=["a", "b"])
+    for twin in (copy.copy(options), copy.deepcopy(options)):
+        assert repr(twin) == repr(options)
+        twin.smoothing = "kn"
+        assert options.smoothing == "wb"
+    assert copy.deepcopy(options).vocab is not options.vocab
 
 
 def test_counts_text_equals_cli(small_model, work):

@@ -216,6 +216,21 @@ calls = [
     lambda: grams.count([None]), lambda: grams.count([b'a'], order=-1), lambda: grams.build(None),
     lambda: grams.load_counts(b''), lambda: grams.merge_counts([]), lambda: grams.Counter(order=1).add_counts(None),
     lambda: pickle.loads(b'junk'), lambda: model.save(''), lambda: model.perplexity(object()),
+    # Instances whose __init__ never ran (cls.__new__, as copy and pickle make them).
+    lambda: grams.Model.__new__(grams.Model).score('a'),
+    lambda: grams.Model.__new__(grams.Model).full_scores('a'),
+    lambda: grams.Model.__new__(grams.Model).order,
+    lambda: grams.Model.__new__(grams.Model).BaseScore(grams.State(), 'a', grams.State()),
+    lambda: pickle.dumps(grams.Model.__new__(grams.Model)),
+    lambda: grams.Counts.__new__(grams.Counts).count('a'),
+    lambda: grams.build(grams.Counts.__new__(grams.Counts)),
+    lambda: grams.Counter(order=1).add_counts(grams.Counts.__new__(grams.Counts)),
+    lambda: grams.Counter.__new__(grams.Counter).add_lines(['a']),
+    lambda: grams.BuildOptions.__new__(grams.BuildOptions).smoothing,
+    lambda: grams.build({str(small_model.counts)!r}, grams.BuildOptions.__new__(grams.BuildOptions)),
+    lambda: grams.PerplexityStats.__new__(grams.PerplexityStats).perplexity,
+    lambda: grams.Config.__new__(grams.Config).load_method,
+    lambda: grams.Model.vocab(42), lambda: grams.Model.score(42, 'a'),
 ]
 for call in calls:
     try:
