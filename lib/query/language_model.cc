@@ -317,6 +317,10 @@ State LanguageModel::BeginSentenceState() const {
 State LanguageModel::NullContextState() const { return State(); }
 
 float LanguageModel::Score(const State& in, WordId word, State* out) const {
+  return FullScore(in, word, out).log_prob;
+}
+
+FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* out) const {
   const Impl& m = *impl_;
   const int N = m.order;
   const int L = std::min<int>(in.length, N - 1);
@@ -341,7 +345,11 @@ float LanguageModel::Score(const State& in, WordId word, State* out) const {
   for (int j = 0; j < keep; ++j) next.backoff[j] = bo[j];
   next.length = static_cast<uint8_t>(keep);
   *out = next;
-  return prob;
+  FullScoreResult result;
+  result.log_prob = prob;
+  result.ngram_length = static_cast<uint8_t>(matched);
+  result.oov = word == kUnkId;
+  return result;
 }
 
 void LanguageModel::ScoreSentence(const WordId* ids, size_t n, float* out) const {

@@ -33,6 +33,14 @@ struct GRAMS_EXPORT State {
   uint8_t length = 0;
 };
 
+// What LanguageModel::FullScore returns (KenLM's FullScoreReturn).
+struct GRAMS_EXPORT FullScoreResult {
+  float log_prob = 0;        // log10 p(word | context), as Score returns it
+  uint8_t ngram_length = 0;  // the longest n-gram of the model ending in the word that
+                             // matched the context, the word included: 1 = the unigram
+  bool oov = false;          // the word is <unk> (kUnkId)
+};
+
 class GRAMS_EXPORT LanguageModel {
  public:
   // Builds the lookup structure. Fails on models whose order exceeds what it
@@ -60,6 +68,9 @@ class GRAMS_EXPORT LanguageModel {
   State NullContextState() const;
   // log10 p(word | in), and the state after it. REQUIRES: order() <= kMaxStateWords + 1.
   float Score(const State& in, WordId word, State* out) const;
+  // Score, plus the length of the n-gram that matched and whether the word
+  // is <unk>. REQUIRES: as Score.
+  FullScoreResult FullScore(const State& in, WordId word, State* out) const;
 
   // Scores a whole sentence: ids[0..n) are the words after <s> (append
   // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
