@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "grams/escape.h"
+#include "format/model_file.h"
 #include "grams/model.h"
 #include "io/file.h"
 #include "io/line_reader.h"
@@ -1087,19 +1088,22 @@ StatusOr<Model> ArpaParser::Run() {
 
 }  // namespace
 
-StatusOr<Model> ReadArpa(const std::string& path,
+StatusOr<Model> ReadArpa(io::InputStream* in,
                          const std::function<void(const std::string&)>& warn) {
   try {
-    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-    auto parser = std::make_unique<ArpaParser>(in.get(), warn);
+    auto parser = std::make_unique<ArpaParser>(in, warn);
     return parser->Run();
   } catch (const std::bad_alloc&) {
-    return ResourceExhausted((path == "-" ? std::string("<stdin>") : path) +
-                             ": out of memory reading the ARPA file");
+    return ResourceExhausted(in->name() + ": out of memory reading the ARPA file");
   } catch (const std::exception& e) {
-    return InternalError((path == "-" ? std::string("<stdin>") : path) +
-                         ": reading the ARPA file: " + e.what());
+    return InternalError(in->name() + ": reading the ARPA file: " + e.what());
   }
+}
+
+StatusOr<Model> ReadArpa(const std::string& path,
+                         const std::function<void(const std::string&)>& warn) {
+  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+  return ReadArpa(in.get(), warn);
 }
 
 StatusOr<Model> ReadArpa(const std::string& path) { return ReadArpa(path, nullptr); }
