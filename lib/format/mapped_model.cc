@@ -292,8 +292,8 @@ StatusOr<std::unique_ptr<MappedModelFile>> MappedModelFile::Open(const std::stri
   char fixed[kFixedHeaderBytes];
   int64_t got = ReadAt(fd.get(), fixed, sizeof(fixed), 0);
   if (got < 0) return IOError(name + ": read failed: " + ErrnoText(static_cast<int>(-got)));
-  if (got < static_cast<int64_t>(sizeof(kMappedMagic)) ||
-      !HasMappedMagic(std::string_view(fixed, sizeof(kMappedMagic)))) {
+  const size_t magic = std::min<size_t>(static_cast<size_t>(got), sizeof(kMappedMagic));
+  if (std::memcmp(fixed, kMappedMagic, magic) != 0) {
     return CorruptionError(name + ": not " + what + " (bad magic bytes)");
   }
   if (got < static_cast<int64_t>(sizeof(fixed))) {

@@ -178,6 +178,11 @@ StatusOr<ModelFormat> OpenModel(const std::string& path, std::unique_ptr<io::Inp
   GRAMS_RETURN_IF_ERROR(io::PeekHead(in, sizeof(kFileMagic), &head));
   if (HasBinaryMagic(head)) return ModelFormat::kModelFile;
   if (HasMappedMagic(head)) return ModelFormat::kMapped;
+  // A file cut short inside a magic: its own reader reports it truncated.
+  if (!head.empty() && head.size() < sizeof(kFileMagic)) {
+    if (std::memcmp(head.data(), kFileMagic, head.size()) == 0) return ModelFormat::kModelFile;
+    if (std::memcmp(head.data(), kMappedMagic, head.size()) == 0) return ModelFormat::kMapped;
+  }
   return ModelFormat::kArpa;
 }
 
