@@ -29,7 +29,7 @@ int Main(int argc, char** argv) {
                  "('-' = standard output) through a temporary file renamed into place:\n"
                  "  mapped  the mapped model file: uncompressed, its tables ready to probe;\n"
                  "          grams-score and grams-perplexity map it in milliseconds, and every\n"
-                 "          process scoring with it shares one copy in memory (about 20 bytes\n"
+                 "          process scoring with it shares one copy in memory (about 21 bytes\n"
                  "          per n-gram). It must stay a regular file, and must not be modified\n"
                  "          in place while in use: replace it with mv or grams-convert.\n"
                  "  model   the compressed model file, as grams-build -o writes it\n"
