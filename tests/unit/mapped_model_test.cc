@@ -44,7 +44,8 @@ std::vector<std::string> ZipfCorpus(size_t sentences, size_t vocab, uint64_t see
       const double u = static_cast<double>(rng() >> 11) / 9007199254740992.0 * total;
       const size_t w = std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
       if (k) line += ' ';
-      line += "w" + std::to_string(w);
+      line += 'w';
+      line += std::to_string(w);
     }
     lines.push_back(line);
   }
