@@ -107,16 +107,19 @@ class LanguageModel::Impl {
   bool BuildShard(int n, int s, const uint64_t* keys, size_t m, const float* lp, const float* lbo,
                   query::ShardBuilder* builder) {
     const size_t stride = n == order ? kTopSlotBytes : kSlotBytes;
-    auto for_each = [&](auto&& fn) {
-      for (size_t i = 0; i < m; ++i) {
-        const uint64_t mixed = MixKey(keys[i]);
-        if (static_cast<int>(mixed & 1) == s) fn(Entry{mixed, lp[i], lbo ? lbo[i] : 0.0f});
-      }
-    };
     const size_t slot = 2 * (n - 2) + s;
     MappedModelParts::Shard& info_s = shards[slot];
-    if (!builder->Build(for_each, m / 2, stride, &table_store[slot], &info_s.homes,
-                        &info_s.slot_count, &info_s.entries)) {
+    bool ok;
+    if (lbo) {
+      ok = builder->Build(m, s, [&](size_t i) { return Entry{MixKey(keys[i]), lp[i], lbo[i]}; },
+                          stride, &table_store[slot], &info_s.homes, &info_s.slot_count,
+                          &info_s.entries);
+    } else {
+      ok = builder->Build(m, s, [&](size_t i) { return Entry{MixKey(keys[i]), lp[i], 0.0f}; },
+                          stride, &table_store[slot], &info_s.homes, &info_s.slot_count,
+                          &info_s.entries);
+    }
+    if (!ok) {
       return false;
     }
     info_s.slots = table_store[slot].data();

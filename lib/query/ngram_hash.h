@@ -127,86 +127,111 @@ struct Entry {
   float backoff;
 };
 
-// Builds the canonical table of a shard. The entries are first bucketed by
-// their top bits (homes are monotone in the key), so the ordered insertions
-// of one bucket stay within a few cache-resident pages of the table instead
-// of jumping across all of it.
+// Builds the canonical table of a shard by sorting its entries by key: a
+// radix pass on the top bits into buckets of a few hundred entries (homes
+// are monotone in the key), each bucket sorted in cache, then one
+// sequential pass that writes every entry at its slot.
 class ShardBuilder {
  public:
-  // Fills *table with the shard of the entries that for_each(fn) passes to
-  // fn(const Entry&), in any order (for_each is called twice and must give
-  // the same entries both times); about `expected` of them. `stride` is the
-  // slot size (kSlotBytes or kTopSlotBytes). Sets *homes, *slot_count (the
-  // slots used, the empty sentinel included; the array may be longer, zero
-  // beyond) and *entries. Returns false if two entries have the same key (a
-  // 64-bit collision between distinct n-grams). Reuses its scratch between
-  // calls. Throws AllocationFailure when out of memory.
-  template <typename ForEach>
-  bool Build(ForEach&& for_each, size_t expected, size_t stride, HugeArray<unsigned char>* table,
-             uint64_t* homes, uint64_t* slot_count, uint64_t* entries) {
-    // Bucket by the top bits: about kBucketEntries entries a bucket.
+  // Fills *table with shard `shard` (0 or 1) of the entries entry_at(0) ..
+  // entry_at(m - 1): those whose mixed key's low bit is `shard`, in any
+  // order (entry_at is called twice for each i and must return the same
+  // entry both times). `stride` is the slot size (kSlotBytes or
+  // kTopSlotBytes). Sets *homes, *slot_count (the empty sentinel included)
+  // and *entries; *table holds slot_count slots.
+  // Returns false if two entries have the same key (a 64-bit collision
+  // between distinct n-grams). Reuses its scratch between calls. Throws
+  // AllocationFailure when out of memory.
+  template <typename EntryAt>
+  bool Build(size_t m, int shard, EntryAt&& entry_at, size_t stride,
+             HugeArray<unsigned char>* table, uint64_t* homes, uint64_t* slot_count,
+             uint64_t* entries) {
+    // Bucket by the top bits, about kBucketEntries entries a bucket. The
+    // other shard's entries are counted in starts_[0] and written to a spare
+    // last slot: no branch on a bit that is random.
     bits_ = 0;
-    while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kBucketEntries <= expected) ++bits_;
+    while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kBucketEntries <= m / 2) ++bits_;
     const size_t buckets = size_t{1} << bits_;
     const int shift = 64 - bits_;
     auto bucket_of = [&](uint64_t mixed) -> size_t { return bits_ ? mixed >> shift : 0; };
+    const uint64_t want = static_cast<uint64_t>(shard);
     starts_.assign(buckets + 1, 0);
-    for_each([&](const Entry& e) { ++starts_[bucket_of(e.mixed) + 1]; });
-    for (size_t b = 0; b < buckets; ++b) starts_[b + 1] += starts_[b];
-    const size_t m = starts_[buckets];
-    if (scratch_.size() < m) scratch_.Reset(m + m / 8);
-    pos_.assign(starts_.begin(), starts_.end() - 1);
-    for_each([&](const Entry& e) { scratch_[pos_[bucket_of(e.mixed)]++] = e; });
-    m_ = m;
-    *entries = m;
-
-    const uint64_t h = HomesFor(m);
-    *homes = h;
-    for (uint64_t tail = 64 + m / 256;; tail *= 4) {
-      const uint64_t capacity = h + tail + 1;
-      table->Reset(capacity * stride);  // fresh zero pages, each touched once
-      uint64_t used = 0;
-      const Result r = stride == kSlotBytes ? Insert<kSlotBytes>(table->data(), capacity, h, &used)
-                                            : Insert<kTopSlotBytes>(table->data(), capacity, h, &used);
-      if (r == Result::kDuplicate) return false;
-      if (r == Result::kOk) {
-        *slot_count = (used > h ? used : h) + 1;
-        return true;
-      }
-      // kFull: the last cluster ran past the spare tail (never seen); retry.
+    for (size_t i = 0; i < m; ++i) {
+      const uint64_t mixed = entry_at(i).mixed;
+      const uint64_t mine = ((mixed & 1) == want);
+      ++starts_[(bucket_of(mixed) + 1) & (0 - mine)];
     }
+    starts_[0] = 0;
+    for (size_t b = 0; b < buckets; ++b) starts_[b + 1] += starts_[b];
+    const size_t n = starts_[buckets];
+    if (scratch_.size() < n + 1) scratch_.Reset(n + n / 8 + 1);
+    pos_.assign(starts_.begin(), starts_.end() - 1);
+    for (size_t i = 0; i < m; ++i) {
+      const Entry e = entry_at(i);
+      const size_t mine = ((e.mixed & 1) == want);
+      const size_t b = bucket_of(e.mixed);
+      const size_t at = pos_[b];
+      scratch_[mine ? at : n] = e;
+      pos_[b] = at + mine;
+    }
+    *entries = n;
+    // Each bucket sorted by key (a radix pass on the next 10 bits, then an
+    // insertion sort of what is left nearly in order), the whole shard is
+    // in key order: every entry goes at max(its home, the previous one's
+    // slot + 1), a sequential pass, and the table is sized exactly before
+    // it is allocated.
+    for (size_t b = 0; b < buckets; ++b) SortBucket(&scratch_[starts_[b]], starts_[b + 1] - starts_[b]);
+    const uint64_t h = HomesFor(n);
+    *homes = h;
+    uint64_t next = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t home = Reduce(scratch_[i].mixed, h);
+      next = (home > next ? home : next) + 1;
+      if (i > 0 && scratch_[i].mixed == scratch_[i - 1].mixed) return false;
+    }
+    *slot_count = (next > h ? next : h) + 1;  // the last slot stays empty
+    table->Reset(*slot_count * stride);          // fresh zero pages, each touched once
+    if (stride == kSlotBytes) {
+      Place<kSlotBytes>(table->data(), n, h);
+    } else {
+      Place<kTopSlotBytes>(table->data(), n, h);
+    }
+    return true;
   }
 
  private:
-  enum class Result { kOk, kDuplicate, kFull };
   static constexpr uint64_t kBucketEntries = 512;
 
-  template <size_t kStride>
-  Result Insert(unsigned char* table, uint64_t capacity, uint64_t homes, uint64_t* used) {
-    const uint64_t last = capacity - 1;  // stays empty: the sentinel
-    uint64_t high = 0;
-    for (size_t i = 0; i < m_; ++i) {
-      Entry item = scratch_[i];
-      uint64_t pos = Reduce(item.mixed, homes);
-      for (;; ++pos) {
-        if (pos >= last) return Result::kFull;
-        unsigned char* s = table + pos * kStride;
-        const uint64_t k = LoadKey(s);
-        if (k == 0) {
-          Store<kStride>(s, item);
-          break;
-        }
-        if (k == item.mixed) return Result::kDuplicate;
-        if (k > item.mixed) {  // keep ascending order: item goes here, the resident moves on
-          Entry resident = Read<kStride>(s);
-          Store<kStride>(s, item);
-          item = resident;
-        }
-      }
-      if (pos + 1 > high) high = pos + 1;
+  void SortBucket(Entry* a, size_t n) {
+    if (n > 32) {
+      // About one entry per digit: the insertion sort then moves almost nothing.
+      constexpr int kDigitBits = 10;
+      constexpr uint64_t kDigits = uint64_t{1} << kDigitBits;
+      const int shift = 64 - bits_ - kDigitBits;
+      uint32_t count[kDigits + 1] = {0};
+      for (size_t i = 0; i < n; ++i) ++count[((a[i].mixed >> shift) & (kDigits - 1)) + 1];
+      for (uint64_t d = 0; d < kDigits; ++d) count[d + 1] += count[d];
+      if (tmp_.size() < n) tmp_.resize(n);
+      for (size_t i = 0; i < n; ++i) tmp_[count[(a[i].mixed >> shift) & (kDigits - 1)]++] = a[i];
+      std::memcpy(a, tmp_.data(), n * sizeof(Entry));
     }
-    *used = high;
-    return Result::kOk;
+    for (size_t i = 1; i < n; ++i) {
+      const Entry e = a[i];
+      size_t j = i;
+      for (; j > 0 && a[j - 1].mixed > e.mixed; --j) a[j] = a[j - 1];
+      a[j] = e;
+    }
+  }
+
+  template <size_t kStride>
+  void Place(unsigned char* table, size_t n, uint64_t homes) const {
+    uint64_t next = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t home = Reduce(scratch_[i].mixed, homes);
+      const uint64_t pos = home > next ? home : next;
+      Store<kStride>(table + pos * kStride, scratch_[i]);
+      next = pos + 1;
+    }
   }
 
   template <size_t kStride>
@@ -215,16 +240,10 @@ class ShardBuilder {
     std::memcpy(s + 8, &e.prob, 4);
     if constexpr (kStride == kSlotBytes) std::memcpy(s + 12, &e.backoff, 4);
   }
-  template <size_t kStride>
-  static Entry Read(const unsigned char* s) {
-    Entry e{LoadKey(s), LoadFloat(s + 8), 0.0f};
-    if constexpr (kStride == kSlotBytes) e.backoff = LoadFloat(s + 12);
-    return e;
-  }
 
   int bits_ = 0;
-  size_t m_ = 0;
   std::vector<size_t> starts_, pos_;
+  std::vector<Entry> tmp_;
   HugeArray<Entry> scratch_;
 };
 
