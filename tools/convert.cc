@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "grams/model.h"
 #include "grams/scorer.h"
+#include "io/file.h"
 
 namespace grams {
 namespace {
@@ -75,7 +76,9 @@ int Main(int argc, char** argv) {
   if (to != "mapped" && to != "model" && to != "arpa") {
     return UsageError("--to must be mapped, model or arpa, not '" + to + "'");
   }
-  if (output == input && input == "-") return UsageError("MODEL and OUTPUT are both standard input/output");
+  if (to != "arpa" && output == "-" && io::StdoutIsTerminal()) {
+    return UsageError("refusing to write a binary model to a terminal; use -o FILE or a pipe");
+  }
 
   if (to == "mapped") {
     // Through the query tables: a model file or ARPA is loaded as for

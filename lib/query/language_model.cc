@@ -242,7 +242,14 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
   // read one set while order n is decoded into the other. Keys are sized
   // once, for the largest order; pages never touched cost nothing.
   uint64_t largest = m.vocab_size;
-  for (uint64_t c : reader->header().ngram_counts) largest = std::max(largest, c);
+  for (size_t n = 0; n < reader->header().ngram_counts.size(); ++n) {
+    const uint64_t c = reader->header().ngram_counts[n];
+    if (c > UINT32_MAX) {
+      return CorruptionError(path + ": order " + std::to_string(n + 1) +
+                             " is too large (the file is corrupted)");
+    }
+    largest = std::max(largest, c);
+  }
   HugeArray<uint64_t> keys[2];
   keys[0].Reset(largest);
   keys[1].Reset(largest);
