@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "grams/escape.h"
+#include "format/model_file.h"
 #include "grams/model.h"
 #include "grams/model_io.h"
 #include "io/file.h"
@@ -1121,14 +1122,19 @@ StatusOr<Model> ArpaParser::Run() {
 
 }  // namespace
 
-StatusOr<Model> ReadArpa(const std::string& path,
+StatusOr<Model> ReadArpa(io::InputStream* in,
                          const std::function<void(const std::string&)>& warn) {
-  return GuardAlloc("reading the ARPA file " + (path == "-" ? std::string("<stdin>") : path),
-                    MemoryHint::kNone, [&]() -> StatusOr<Model> {
-                      GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-                      auto parser = std::make_unique<ArpaParser>(in.get(), warn);
+  return GuardAlloc("reading the ARPA file " + in->name(), MemoryHint::kNone,
+                    [&]() -> StatusOr<Model> {
+                      auto parser = std::make_unique<ArpaParser>(in, warn);
                       return parser->Run();
                     });
+}
+
+StatusOr<Model> ReadArpa(const std::string& path,
+                         const std::function<void(const std::string&)>& warn) {
+  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+  return ReadArpa(in.get(), warn);
 }
 
 StatusOr<Model> ReadArpa(const std::string& path) { return ReadArpa(path, nullptr); }

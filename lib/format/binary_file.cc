@@ -151,8 +151,14 @@ Status BinaryFileWriter::Finish() {
 
 StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(const std::string& path,
                                                                    FileKind expected) {
+  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
+  return Open(std::move(in), expected);
+}
+
+StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(
+    std::unique_ptr<io::InputStream> stream, FileKind expected) {
   std::unique_ptr<BinaryFileReader> r(new BinaryFileReader());
-  GRAMS_ASSIGN_OR_RETURN(r->in_, io::InputStream::Open(path, /*raw=*/true));
+  r->in_ = std::move(stream);
   io::InputStream* in = r->in_.get();
   const std::string& name = in->name();
   r->name_ = name;

@@ -90,6 +90,10 @@ class BinaryFileReader {
  public:
   static StatusOr<std::unique_ptr<BinaryFileReader>> Open(const std::string& path,
                                                           FileKind expected);
+  // The same on a stream already open (whose first bytes a caller may have
+  // peeked at, io::PeekHead).
+  static StatusOr<std::unique_ptr<BinaryFileReader>> Open(std::unique_ptr<io::InputStream> in,
+                                                          FileKind expected);
   ~BinaryFileReader();
 
   const FileHeader& header() const { return header_; }

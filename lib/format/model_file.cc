@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "format/binary_file.h"
+#include "format/mapped_model.h"
 #include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "grams/model.h"
@@ -118,6 +119,12 @@ StatusOr<std::unique_ptr<ModelFileReader>> ModelFileReader::Open(const std::stri
   return std::unique_ptr<ModelFileReader>(new ModelFileReader(std::move(reader)));
 }
 
+StatusOr<std::unique_ptr<ModelFileReader>> ModelFileReader::Open(
+    std::unique_ptr<io::InputStream> in) {
+  GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(std::move(in), FileKind::kModel));
+  return std::unique_ptr<ModelFileReader>(new ModelFileReader(std::move(reader)));
+}
+
 Status ModelFileReader::ReadVocab(Vocabulary* vocab, TokenizerSettings* settings,
                                   std::vector<std::pair<std::string, std::string>>* info) {
   auto parsed = TokenizerSettings::FromKeyValues(header().settings);
@@ -154,8 +161,8 @@ Status ModelFileReader::ReadValues(int n, std::vector<float>* log_prob,
 
 namespace {
 
-StatusOr<Model> ReadModelFileImpl(const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(path));
+StatusOr<Model> ReadModelFileImpl(std::unique_ptr<io::InputStream> in) {
+  GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(std::move(in)));
   const int N = reader->order();
   Model model;
   GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&model.vocab, &model.settings, &model.info));
@@ -182,29 +189,54 @@ StatusOr<Model> ReadModelFileImpl(const std::string& path) {
 
 StatusOr<Model> ReadModelFile(const std::string& path) {
   return GuardAlloc("reading " + Named(path, "<stdin>"), MemoryHint::kNone,
-                    [&] { return ReadModelFileImpl(path); });
+                    [&]() -> StatusOr<Model> {
+                      GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
+                      return ReadModelFileImpl(std::move(in));
+                    });
 }
 
-StatusOr<bool> IsModelFile(const std::string& path) {
-  if (path == "-") {
-    return InvalidArgument("a model cannot be read from standard input; give its path");
+StatusOr<Model> ReadModelFile(std::unique_ptr<io::InputStream> in) {
+  const std::string name = in->name();
+  return GuardAlloc("reading " + name, MemoryHint::kNone,
+                    [&] { return ReadModelFileImpl(std::move(in)); });
+}
+
+StatusOr<ModelFormat> OpenModel(const std::string& path, std::unique_ptr<io::InputStream>* in) {
+  GRAMS_ASSIGN_OR_RETURN(*in, io::InputStream::Open(path));
+  std::string head;
+  GRAMS_RETURN_IF_ERROR(io::PeekHead(in, sizeof(kFileMagic), &head));
+  if (HasBinaryMagic(head)) return ModelFormat::kModelFile;
+  if (HasMappedMagic(head)) return ModelFormat::kMapped;
+  // A file cut short inside a magic: its own reader reports it truncated.
+  if (!head.empty() && head.size() < sizeof(kFileMagic)) {
+    if (std::memcmp(head.data(), kFileMagic, head.size()) == 0) return ModelFormat::kModelFile;
+    if (std::memcmp(head.data(), kMappedMagic, head.size()) == 0) return ModelFormat::kMapped;
   }
-  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
-  char buf[sizeof(kFileMagic)];
-  size_t got = 0;
-  while (got < sizeof(buf)) {
-    const size_t r = in->Read(buf + got, sizeof(buf) - got);
-    if (r == 0) break;
-    got += r;
-  }
-  if (!in->status().ok()) return in->status();
-  return HasBinaryMagic(std::string(buf, got));
+  return ModelFormat::kArpa;
+}
+
+bool IsRegularFile(const io::InputStream& in) { return in.size_hint() >= 0; }
+
+Status MappedModelNotReadable(const std::string& name) {
+  return InvalidArgument(name +
+                         ": is a mapped model, which can be scored but not read back as a "
+                         "model (its tables hold hashes of the n-grams, not the n-grams); use "
+                         "the model file or ARPA it was made from");
 }
 
 StatusOr<Model> LoadModel(const std::string& path) {
-  return GuardAlloc("loading " + path, MemoryHint::kNone, [&]() -> StatusOr<Model> {
-    GRAMS_ASSIGN_OR_RETURN(bool binary, IsModelFile(path));
-    return binary ? ReadModelFile(path) : ReadArpa(path);
+  return GuardAlloc("loading " + Named(path, "<stdin>"), MemoryHint::kNone, [&]() -> StatusOr<Model> {
+    std::unique_ptr<io::InputStream> in;
+    GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
+    switch (format) {
+      case ModelFormat::kModelFile:
+        return ReadModelFile(std::move(in));
+      case ModelFormat::kMapped:
+        return MappedModelNotReadable(in->name());
+      case ModelFormat::kArpa:
+        break;
+    }
+    return ReadArpa(in.get(), nullptr);
   });
 }
 

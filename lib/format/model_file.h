@@ -8,18 +8,44 @@
 #ifndef GRAMS_FORMAT_MODEL_FILE_H_
 #define GRAMS_FORMAT_MODEL_FILE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "format/binary_file.h"
 #include "grams/model.h"
+#include "io/file.h"
 
 namespace grams {
 
-// Whether `path` starts like a grams model file (otherwise it is taken for
-// ARPA). Standard input is refused: sniffing would consume its first bytes.
-StatusOr<bool> IsModelFile(const std::string& path);
+// The forms a model comes in, told apart by their first bytes.
+enum class ModelFormat {
+  kModelFile,  // the compressed model file (kFileMagic)
+  kMapped,     // the mapped model file (format/mapped_model.h, kMappedMagic)
+  kArpa,       // anything else is taken for ARPA text
+};
+
+// Opens `path` ("-" = standard input; gzip, bzip2, xz or zstd input is
+// decompressed) and tells its form from its first bytes without consuming
+// them: *in reads the whole input. Works on pipes and FIFOs (nothing is
+// opened twice). A mapped model is only sniffed here: it is mapped by path
+// (MappedModelFile), so *in is then of no further use.
+StatusOr<ModelFormat> OpenModel(const std::string& path, std::unique_ptr<io::InputStream>* in);
+
+// Whether *in, as OpenModel left it, is the regular uncompressed file that a
+// mapped model must be.
+bool IsRegularFile(const io::InputStream& in);
+
+// The error for a mapped model given where a Model is read (LoadModel,
+// grams-convert): its tables hold hashes of the n-grams, not the n-grams.
+Status MappedModelNotReadable(const std::string& name);
+
+// ReadModelFile and ReadArpa on a stream OpenModel opened (ReadArpa's is
+// defined in arpa_reader.cc).
+StatusOr<Model> ReadModelFile(std::unique_ptr<io::InputStream> in);
+StatusOr<Model> ReadArpa(io::InputStream* in,
+                         const std::function<void(const std::string&)>& warn);
 
 // The header of a model file: sentences and tokens are 0, the settings are
 // written in their canonical form (all keys, in order).
@@ -58,6 +84,7 @@ class ModelFileWriter {
 class ModelFileReader {
  public:
   static StatusOr<std::unique_ptr<ModelFileReader>> Open(const std::string& path);
+  static StatusOr<std::unique_ptr<ModelFileReader>> Open(std::unique_ptr<io::InputStream> in);
 
   const FileHeader& header() const { return reader_->header(); }
   const std::string& name() const { return reader_->name(); }

@@ -166,6 +166,34 @@ class ZstdInput final : public InputStream {
   bool done_ = false;
 };
 
+// Replays bytes already read from another stream, then reads on from it.
+class ReplayInput final : public InputStream {
+ public:
+  ReplayInput(std::unique_ptr<InputStream> inner, std::string head)
+      : inner_(std::move(inner)), head_(std::move(head)) {
+    name_ = inner_->name();
+    size_hint_ = inner_->size_hint();
+    status_ = inner_->status();
+  }
+  size_t Read(char* buf, size_t n) override {
+    if (!status_.ok() || n == 0) return 0;
+    if (pos_ < head_.size()) {
+      const size_t k = std::min(n, head_.size() - pos_);
+      memcpy(buf, head_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    const size_t r = inner_->Read(buf, n);
+    if (r == 0) status_ = inner_->status();
+    return r;
+  }
+
+ private:
+  std::unique_ptr<InputStream> inner_;
+  std::string head_;
+  size_t pos_ = 0;
+};
+
 // Pending temporary files, removed by the signal handler.
 constexpr int kMaxPending = 64;
 std::atomic<const char*> g_pending[kMaxPending];
@@ -301,6 +329,20 @@ StatusOr<std::string> ReadAll(InputStream* in) {
   }
   if (!in->status().ok()) return in->status();
   return out;
+}
+
+Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head) {
+  head->assign(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    const size_t r = (*in)->Read(head->data() + got, n - got);
+    if (r == 0) break;
+    got += r;
+  }
+  head->resize(got);
+  if (!(*in)->status().ok()) return (*in)->status();
+  *in = std::make_unique<ReplayInput>(std::move(*in), *head);
+  return Status::OK();
 }
 
 StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) {

@@ -85,6 +85,11 @@ bool StdoutIsTerminal();
 void InstallCleanupHandlers();
 // Reads the whole stream into memory (small files: a SentencePiece model).
 StatusOr<std::string> ReadAll(InputStream* in);
+// Reads the first bytes of *in (up to n, fewer if the input is shorter) into
+// *head without consuming them: *in is replaced by a stream that yields
+// them again, then the rest. For sniffing a format on a pipe, which cannot
+// be opened twice.
+Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head);
 
 }  // namespace grams::io
 

@@ -1,135 +1,54 @@
 // LanguageModel: per-order open-addressing hash tables for backoff queries.
 //
-// Unigrams are arrays indexed by word id. Each order n >= 2 is a table of
-// {key, log10 prob, log10 backoff} slots (two shards of ordered linear
-// probing, load factor 0.75, below), keyed by the polynomial hash of
-// ngram_hash.h. Scoring a word probes
+// Unigrams are an array indexed by word id ({R(w), log10 prob, backoff}).
+// Each order n >= 2 is a table of {key, log10 prob, log10 backoff} slots (two
+// shards of ordered linear probing, load factor 0.75; query/ngram_hash.h),
+// keyed by the polynomial hash of ngram_hash.h. Scoring a word probes
 // orders 2, 3, ... until the first miss (models are suffix-closed), so the
 // probe addresses of a sentence are known in advance and are prefetched a
 // few words ahead.
+//
+// The tables live either in memory this process built (Create, and Load of
+// a model file or ARPA) or in a mapped model file (Load of one), where they
+// are probed in place: the query code sees the same views either way.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <thread>
+#include <mutex>
 
 #include "grams/language_model.h"
 #include "grams/model_io.h"
 #include "format/binary_file.h"
+#include "format/mapped_model.h"
 #include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
-#include "util/prefetch.h"
+#include "util/alloc_guard.h"
 #include "util/huge_array.h"
+#include "util/prefetch.h"
+#include "util/threads.h"
 
 namespace grams {
 
+using query::Entry;
+using query::FindSlot;
+using query::kSlotBytes;
+using query::kTopSlotBytes;
 using query::MixKey;
-using query::Reduce;
+using query::NonZero;
+using query::ShardView;
+using query::TableView;
 
 namespace {
 
-struct Slot {
-  uint64_t key;  // MixKey(n-gram key), never 0; 0 = empty
+// A unigram record, as the mapped file stores it (kUnigramBytes).
+struct Unigram {
+  uint64_t rand;  // R(w)
   float prob;
   float backoff;
 };
-
-// One table per order: two shards, picked by the low bit of the mixed key, so
-// two threads can fill one table at once. Each shard is an ordered
-// linear-probing table: entries sit in ascending order of their home slot,
-// each at or after its home, with no wrap-around (a zero sentinel ends the
-// array). A lookup stops at an empty slot or at an entry whose home lies past
-// its own, so a miss costs about as little as a hit (about 2.5 slots at load
-// 0.75, against 8.5 for plain linear probing); misses are common, one per
-// backed-off word. Insertion keeps the order Robin Hood style: an entry
-// displaces the first one whose home lies past its own.
-struct Shard {
-  HugeArray<Slot> slots;
-  uint64_t homes = 1;
-
-  const Slot* Find(uint64_t mixed) const {
-    const uint64_t home = Reduce(mixed, homes);
-    for (const Slot* s = &slots[home];; ++s) {
-      if (s->key == mixed) return s;
-      if (s->key == 0 || Reduce(s->key, homes) > home) return nullptr;
-    }
-  }
-  void Prefetch(uint64_t mixed) const { ::grams::Prefetch(&slots[Reduce(mixed, homes)]); }
-
-  enum class Insert { kOk, kDuplicate, kFull };
-
-  void Allocate(size_t entries, size_t tail) {
-    homes = std::max<uint64_t>(1, static_cast<uint64_t>(entries / kLoadFactor) + 1);
-    slots.Reset(homes + tail + 1);  // zero-filled; the last slot stays a sentinel
-  }
-
-  Insert Add(Slot item) {
-    uint64_t home = Reduce(item.key, homes);
-    const uint64_t last = slots.size() - 1;
-    for (uint64_t i = home; i < last; ++i) {
-      Slot& s = slots[i];
-      if (s.key == 0) {
-        s = item;
-        return Insert::kOk;
-      }
-      if (s.key == item.key) return Insert::kDuplicate;
-      const uint64_t resident_home = Reduce(s.key, homes);
-      if (resident_home > home) {
-        std::swap(s, item);
-        home = resident_home;
-      }
-    }
-    return Insert::kFull;
-  }
-
-  // Fills the shard with entries indices[0..] of (keys, lp, lbo); keys are
-  // unmixed n-gram keys. False on a 64-bit collision between distinct n-grams.
-  bool Fill(const std::vector<uint32_t>& indices, const std::vector<uint64_t>& keys,
-            const std::vector<float>& lp, const std::vector<float>& lbo) {
-    const size_t m = indices.size();
-    const bool has_backoff = !lbo.empty();
-    for (size_t tail = 256 + m / 64;; tail *= 4) {
-      Allocate(m, tail);
-      Insert result = Insert::kOk;
-      constexpr size_t kAhead = 16;
-      for (size_t k = 0; k < m && result == Insert::kOk; ++k) {
-        if (k + kAhead < m) Prefetch(MixKey(keys[indices[k + kAhead]]));
-        const uint32_t i = indices[k];
-        result = Add(Slot{MixKey(keys[i]), lp[i], has_backoff ? lbo[i] : 0.0f});
-      }
-      if (result == Insert::kOk) return true;
-      if (result == Insert::kDuplicate) return false;
-      // kFull: the last cluster ran past the spare tail; retry with more.
-    }
-  }
-
-  static constexpr double kLoadFactor = 0.75;
-};
-
-struct Table {
-  Shard shards[2];
-
-  const Slot* Find(uint64_t key) const {
-    const uint64_t mixed = MixKey(key);
-    return shards[mixed & 1].Find(mixed);
-  }
-  void Prefetch(uint64_t key) const {
-    const uint64_t mixed = MixKey(key);
-    shards[mixed & 1].Prefetch(mixed);
-  }
-};
-
-// Appends the index of each key to the list of its shard.
-void SplitByShard(const std::vector<uint64_t>& keys, std::vector<uint32_t> lists[2]) {
-  for (int t = 0; t < 2; ++t) {
-    lists[t].clear();
-    lists[t].reserve(keys.size() / 2 + keys.size() / 16 + 16);
-  }
-  for (size_t i = 0; i < keys.size(); ++i) lists[MixKey(keys[i]) & 1].push_back(static_cast<uint32_t>(i));
-}
-
-inline uint64_t NonZero(uint64_t k) { return k ? k : 1; }
+static_assert(sizeof(Unigram) == kUnigramBytes && alignof(Unigram) <= 8);
 
 constexpr int kPrefetchWords = 4;
 
@@ -139,60 +58,144 @@ class LanguageModel::Impl {
  public:
   int order = 0;
   TokenizerSettings settings;
-  Vocabulary vocab;
   std::vector<std::pair<std::string, std::string>> info;
   uint64_t seed = 0;
-  std::vector<uint64_t> word_rand;  // R(w)
-  std::vector<uint64_t> powers;     // P^k
-  std::vector<float> uni_prob, uni_backoff;
-  std::vector<Table> tables;        // tables[n] for n >= 2
+  uint64_t vocab_size = 0;
+  const Unigram* uni = nullptr;
+  std::vector<uint64_t> powers;  // P^k
+  std::vector<TableView> tables;  // tables[n] for n >= 2
+  // Per shard (2 per order n >= 2, from n = 2): sizes, for writing.
+  std::vector<MappedModelParts::Shard> shards;
 
-  void Init(int n, size_t vocab_size) {
+  // A model built here: its storage.
+  std::vector<Unigram> uni_store;
+  std::vector<HugeArray<unsigned char>> table_store;
+  Vocabulary vocab;
+  // A mapped model: the mapping, and the Vocabulary built on demand.
+  std::unique_ptr<MappedModelFile> mapped;
+  std::once_flag vocab_once;
+
+  // Sets up order, seed and unigram keys for a model built in memory.
+  void Init(int n, size_t V, uint64_t s) {
     order = n;
-    word_rand.resize(vocab_size);
-    for (size_t w = 0; w < vocab_size; ++w) {
-      word_rand[w] = query::SplitMix64(w ^ (seed * 0x632BE59BD9B4E019ULL));
-    }
+    seed = s;
+    vocab_size = V;
+    uni_store.assign(V, Unigram{0, 0.0f, 0.0f});
+    for (size_t w = 0; w < V; ++w) uni_store[w].rand = query::WordRandom(w, seed);
+    uni = uni_store.data();
+    InitPowers();
+    tables.assign(order + 1, TableView());
+    table_store.clear();
+    table_store.resize(2 * std::max(0, order - 1));
+    shards.assign(2 * std::max(0, order - 1), MappedModelParts::Shard());
+  }
+
+  void InitPowers() {
     powers.resize(order + 1);
     powers[0] = 1;
     for (int k = 1; k <= order; ++k) powers[k] = powers[k - 1] * query::kPolyBase;
-    tables.clear();
-    tables.resize(order + 1);
   }
 
-  void SetUnigrams(std::vector<float> prob, std::vector<float> backoff) {
-    uni_prob = std::move(prob);
-    uni_backoff = order > 1 ? std::move(backoff) : std::vector<float>(uni_prob.size(), 0.0f);
+  void SetUnigrams(const std::vector<float>& prob, const std::vector<float>& backoff) {
+    for (size_t w = 0; w < uni_store.size(); ++w) {
+      uni_store[w].prob = prob[w];
+      uni_store[w].backoff = order > 1 && w < backoff.size() ? backoff[w] : 0.0f;
+    }
+  }
+
+  // Builds shard `s` of order n from the unmixed keys[0..m) and their values
+  // (lbo empty at the highest order). False on a 64-bit key collision.
+  bool BuildShard(int n, int s, const uint64_t* keys, size_t m, const float* lp, const float* lbo,
+                  query::ShardBuilder* builder) {
+    const size_t stride = n == order ? kTopSlotBytes : kSlotBytes;
+    const size_t slot = 2 * (n - 2) + s;
+    MappedModelParts::Shard& info_s = shards[slot];
+    bool ok;
+    if (lbo) {
+      ok = builder->Build(m, s, [&](size_t i) { return Entry{MixKey(keys[i]), lp[i], lbo[i]}; },
+                          stride, &table_store[slot], &info_s.homes, &info_s.slot_count,
+                          &info_s.entries);
+    } else {
+      ok = builder->Build(m, s, [&](size_t i) { return Entry{MixKey(keys[i]), lp[i], 0.0f}; },
+                          stride, &table_store[slot], &info_s.homes, &info_s.slot_count,
+                          &info_s.entries);
+    }
+    if (!ok) {
+      return false;
+    }
+    info_s.slots = table_store[slot].data();
+    tables[n].shards[s] = ShardView{info_s.slots, info_s.homes};
+    return true;
   }
 
   // Keys of order n from the keys of order n-1 and the trie level.
   static void Keys(const std::vector<uint64_t>& up, const TrieLevel& level,
-                   const std::vector<uint64_t>& word_rand, std::vector<uint64_t>* keys) {
+                   const Unigram* uni, std::vector<uint64_t>* keys) {
     keys->resize(level.size());
     for (size_t i = 0; i < level.size(); ++i) {
-      (*keys)[i] = NonZero(up[level.parents[i]] * query::kPolyBase + word_rand[level.words[i]]);
+      (*keys)[i] = NonZero(up[level.parents[i]] * query::kPolyBase + uni[level.words[i]].rand);
     }
   }
 
-  // Builds every table from a whole Model; false on a key collision.
-  bool Build(const Model& model) {
-    Init(model.order(), model.vocab.size());
-    std::vector<std::vector<uint64_t>> keys(order + 1);
-    keys[1] = word_rand;
-    for (int n = 2; n <= order; ++n) Keys(keys[n - 1], model.trie.levels[n - 1], word_rand, &keys[n]);
-    bool ok[2] = {true, true};
-    std::vector<uint32_t> lists[2];
+  // Builds every table from a whole Model under seed `s`; false on a key
+  // collision.
+  bool Build(const Model& model, uint64_t s) {
+    Init(model.order(), model.vocab.size(), s);
+    SetUnigrams(model.log_prob[0], model.order() > 1 ? model.log_backoff[0] : std::vector<float>());
+    std::vector<uint64_t> keys[2];
+    keys[1].resize(vocab_size);
+    for (size_t w = 0; w < vocab_size; ++w) keys[1][w] = uni[w].rand;
+    query::ShardBuilder builders[2];
     for (int n = 2; n <= order; ++n) {
-      SplitByShard(keys[n], lists);
-      auto fill = [&](int shard) {
-        ok[shard] &= tables[n].shards[shard].Fill(lists[shard], keys[n], model.log_prob[n - 1],
-                                                  model.log_backoff[n - 1]);
-      };
-      std::thread other(fill, 1);
-      fill(0);
-      other.join();
+      std::vector<uint64_t>& k = keys[n & 1];
+      Keys(keys[(n - 1) & 1], model.trie.levels[n - 1], uni, &k);
+      const std::vector<float>& lbo = model.log_backoff[n - 1];
+      bool ok[2] = {true, true};
+      RunOnThreads(2, [&](int t) {
+        ok[t] = BuildShard(n, t, k.data(), k.size(), model.log_prob[n - 1].data(),
+                           n < order && !lbo.empty() ? lbo.data() : nullptr, &builders[t]);
+      });
+      if (!ok[0] || !ok[1]) return false;
     }
-    return ok[0] && ok[1];
+    return true;
+  }
+
+  // Points the views at a mapped file's tables.
+  Status Attach(std::unique_ptr<MappedModelFile> file) {
+    const MappedModelParts& parts = file->parts();
+    auto settings_or = TokenizerSettings::FromKeyValues(parts.settings);
+    if (!settings_or.ok()) return settings_or.status().WithContext(file->name());
+    settings = settings_or.value();
+    info = parts.info;
+    order = static_cast<int>(parts.order);
+    seed = parts.seed;
+    vocab_size = parts.vocab_size;
+    uni = reinterpret_cast<const Unigram*>(parts.unigrams);
+    InitPowers();
+    tables.assign(order + 1, TableView());
+    shards = parts.shards;
+    for (int n = 2; n <= order; ++n) {
+      for (int s = 0; s < 2; ++s) {
+        const MappedModelParts::Shard& sh = shards[2 * (n - 2) + s];
+        tables[n].shards[s] = ShardView{sh.slots, sh.homes};
+      }
+    }
+    mapped = std::move(file);
+    return Status::OK();
+  }
+
+  static StatusOr<std::unique_ptr<LanguageModel>> LoadModelStream(
+      std::unique_ptr<io::InputStream> in);
+
+  // The slot of `key` (unmixed) in the table of order n, or nullptr.
+  const unsigned char* Find(int n, uint64_t key) const {
+    const uint64_t mixed = MixKey(key);
+    const ShardView& shard = tables[n].ShardOf(mixed);
+    return n == order ? FindSlot<kTopSlotBytes>(shard, mixed) : FindSlot<kSlotBytes>(shard, mixed);
+  }
+  void Prefetch(int n, uint64_t key) const {
+    const uint64_t mixed = MixKey(key);
+    query::PrefetchSlot(tables[n].ShardOf(mixed), mixed, n == order ? kTopSlotBytes : kSlotBytes);
   }
 };
 
@@ -201,99 +204,172 @@ LanguageModel::~LanguageModel() = default;
 
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& model) {
   if (model.order() < 1) return InvalidArgument("the model has no n-grams");
-  std::unique_ptr<LanguageModel> lm(new LanguageModel());
-  Impl& m = *lm->impl_;
-  for (m.seed = 0; m.seed < 8; ++m.seed) {
-    if (m.Build(model)) {
-      m.settings = model.settings;
-      m.vocab = model.vocab;
-      m.info = model.info;
-      m.SetUnigrams(model.log_prob[0],
-                    model.order() > 1 ? model.log_backoff[0] : std::vector<float>());
-      return lm;
+  return GuardAlloc("building the query tables",
+                    [&]() -> StatusOr<std::unique_ptr<LanguageModel>> {
+    std::unique_ptr<LanguageModel> lm(new LanguageModel());
+    Impl& m = *lm->impl_;
+    for (uint64_t seed = 0; seed < 8; ++seed) {
+      if (m.Build(model, seed)) {
+        m.settings = model.settings;
+        m.vocab = model.vocab;
+        m.info = model.info;
+        return lm;
+      }
     }
-  }
-  return InternalError("64-bit n-gram key collisions persist after 8 seeds");
+    return InternalError("64-bit n-gram key collisions persist after 8 seeds");
+  });
 }
 
-// Loads a model file order by order: the file reader reads and decompresses
-// the next sections on its own thread while this thread decodes order n
-// straight into its keys, and two more threads fill order n's table, one
-// shard each, while the next order is decoded.
-StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(bool binary, IsModelFile(path));
-  if (!binary) {
-    GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(path));
-    return Create(model);
-  }
-  GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(path));
+// Loads a model file order by order, as a pipeline of fork-joins: while
+// order n is read and decoded into its keys (the file reader decompresses
+// the next sections on a thread of its own), order n-1's two shards are
+// built on two more threads.
+StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
+    std::unique_ptr<io::InputStream> in) {
+  const bool reopenable = IsRegularFile(*in);
+  const std::string path = in->name();
+  GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(std::move(in)));
   std::unique_ptr<LanguageModel> lm(new LanguageModel());
   Impl& m = *lm->impl_;
   const int N = reader->order();
   GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&m.vocab, &m.settings, &m.info));
-  m.Init(N, m.vocab.size());
+  m.Init(N, m.vocab.size(), /*seed=*/0);
   {
     std::vector<float> lp, lbo;
     GRAMS_RETURN_IF_ERROR(reader->ReadValues(1, &lp, &lbo));
-    m.SetUnigrams(std::move(lp), std::move(lbo));
+    m.SetUnigrams(lp, lbo);
   }
-  // Buffers alternate by the parity of the order: the fillers of order n-1
-  // read one set while order n is decoded into the other. Reusing them (and
-  // the fillers' scratch) spares fresh pages, which cost more to fault in on
-  // virtual machines than anything else here.
-  std::vector<uint64_t> keys[2];
+  // Buffers alternate by the parity of the order: the builders of order n-1
+  // read one set while order n is decoded into the other. Keys are sized
+  // once, for the largest order; pages never touched cost nothing.
+  uint64_t largest = m.vocab_size;
+  for (size_t n = 0; n < reader->header().ngram_counts.size(); ++n) {
+    const uint64_t c = reader->header().ngram_counts[n];
+    if (c > UINT32_MAX) {
+      return CorruptionError(path + ": order " + std::to_string(n + 1) +
+                             " is too large (the file is corrupted)");
+    }
+    largest = std::max(largest, c);
+  }
+  HugeArray<uint64_t> keys[2];
+  keys[0].Reset(largest);
+  keys[1].Reset(largest);
+  size_t counts[2] = {0, m.vocab_size};
+  for (size_t w = 0; w < m.vocab_size; ++w) keys[1][w] = m.uni[w].rand;
   std::vector<float> lp[2], lbo[2];
-  std::vector<uint32_t> lists[2][2];  // per parity, per shard: entry indices
-  std::vector<std::thread> fillers[2];
-  std::vector<char> ok(2 * (N + 1), 1);
-  auto join = [&](int b) {
-    for (auto& t : fillers[b]) t.join();
-    fillers[b].clear();
-  };
-  keys[1] = m.word_rand;
   std::string child_counts, words;
+  query::ShardBuilder builders[2];
   Status status;
-  for (int n = 2; n <= N && status.ok(); ++n) {
-    const int b = n & 1;
-    status = reader->ReadStructure(n, &child_counts, &words);
-    if (!status.ok()) break;
-    join(b);  // order n-2's fillers are done with set b
-    keys[b].resize(reader->header().ngram_counts[n - 1]);
-    uint64_t* out = keys[b].data();
-    const uint64_t* up_keys = keys[b ^ 1].data();
-    const uint64_t* rand = m.word_rand.data();
-    status = VisitTrieLevel(reader->name(), reader->header(), n, child_counts, words,
-                            [&](EntryIndex k, EntryIndex parent, WordId word) {
-                              out[k] = NonZero(up_keys[parent] * query::kPolyBase + rand[word]);
-                            });
-    if (!status.ok()) break;
-    status = reader->ReadValues(n, &lp[b], &lbo[b]);
-    if (!status.ok()) break;
-    SplitByShard(keys[b], lists[b]);
-    for (int shard = 0; shard < 2; ++shard) {
-      fillers[b].emplace_back([&, n, b, shard] {
-        ok[2 * n + shard] = m.tables[n].shards[shard].Fill(lists[b][shard], keys[b], lp[b], lbo[b]);
-      });
-    }
+  bool ok[2] = {true, true};
+  for (int step = 2; N >= 2 && step <= N + 1 && status.ok() && ok[0] && ok[1]; ++step) {
+    RunOnThreads(3, [&](int t) {
+      if (t == 0) {
+        if (step > N) return;
+        const int n = step, b = n & 1;
+        status = reader->ReadStructure(n, &child_counts, &words);
+        if (!status.ok()) return;
+        uint64_t* out = keys[b].data();
+        const uint64_t* up = keys[b ^ 1].data();
+        const Unigram* uni = m.uni;
+        status = VisitTrieLevel(reader->name(), reader->header(), n, child_counts, words,
+                                [&](EntryIndex k, EntryIndex parent, WordId word) {
+                                  out[k] = NonZero(up[parent] * query::kPolyBase + uni[word].rand);
+                                });
+        if (!status.ok()) return;
+        counts[b] = reader->header().ngram_counts[n - 1];
+        status = reader->ReadValues(n, &lp[b], &lbo[b]);
+      } else if (step - 1 >= 2) {
+        const int n = step - 1, b = n & 1, s = t - 1;
+        ok[s] = m.BuildShard(n, s, keys[b].data(), counts[b], lp[b].data(),
+                             lbo[b].empty() ? nullptr : lbo[b].data(), &builders[s]);
+      }
+    });
   }
-  join(0);
-  join(1);
   GRAMS_RETURN_IF_ERROR(status);
-  GRAMS_RETURN_IF_ERROR(reader->Finish());
-  for (char o : ok) {
-    if (!o) {
-      // A 64-bit collision under the default seed (never observed): load the
-      // whole model and let Create() pick another seed.
-      GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
-      return Create(whole);
+  if (!ok[0] || !ok[1]) {
+    // A 64-bit collision under the default seed (never observed): read the
+    // whole model again and let Create() pick another seed.
+    if (!reopenable) {
+      return InternalError(path + ": 64-bit n-gram key collision; load the model from a "
+                           "regular file (it can then be read twice)");
     }
+    GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
+    return Create(whole);
   }
+  GRAMS_RETURN_IF_ERROR(reader->Finish());
   return lm;
+}
+
+StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path) {
+  return Load(path, LoadOptions());
+}
+
+StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path,
+                                                             const LoadOptions& options) {
+  const std::string name = path == "-" ? "<stdin>" : path;
+  return GuardAlloc("loading " + name, [&]() -> StatusOr<std::unique_ptr<LanguageModel>> {
+    std::unique_ptr<io::InputStream> in;
+    GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
+    switch (format) {
+      case ModelFormat::kModelFile:
+        return Impl::LoadModelStream(std::move(in));
+      case ModelFormat::kMapped: {
+        if (!IsRegularFile(*in)) {
+          return InvalidArgument(
+              name + ": a mapped model must be a regular, uncompressed file (it is mapped, not "
+                     "read), not a pipe or a compressed file; give its path");
+        }
+        in.reset();
+        MappedModelFile::Options mo;
+        mo.verify_checksums = options.verify_checksums;
+        mo.read_into_memory = options.read_into_memory;
+        GRAMS_ASSIGN_OR_RETURN(auto file, MappedModelFile::Open(path, mo));
+        std::unique_ptr<LanguageModel> lm(new LanguageModel());
+        GRAMS_RETURN_IF_ERROR(lm->impl_->Attach(std::move(file)));
+        return lm;
+      }
+      case ModelFormat::kArpa:
+        break;
+    }
+    GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(in.get(), nullptr));
+    return Create(model);
+  });
+}
+
+Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
+  const LanguageModel::Impl& m = *model.impl_;
+  MappedModelParts parts;
+  parts.order = static_cast<uint32_t>(m.order);
+  parts.seed = m.seed;
+  parts.vocab_size = m.vocab_size;
+  parts.settings = m.settings.ToKeyValues();
+  parts.info = m.info;
+  parts.unigrams = reinterpret_cast<const unsigned char*>(m.uni);
+  parts.shards = m.shards;
+  return GuardAlloc("writing " + path,
+                    [&] { return WriteMappedModelFile(parts, model.vocab(), path); });
+}
+
+Status WriteMappedModel(const Model& model, const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(auto lm, LanguageModel::Create(model));
+  return WriteMappedModel(*lm, path);
 }
 
 int LanguageModel::order() const { return impl_->order; }
 const TokenizerSettings& LanguageModel::settings() const { return impl_->settings; }
-const Vocabulary& LanguageModel::vocab() const { return impl_->vocab; }
+
+const Vocabulary& LanguageModel::vocab() const {
+  Impl& m = *impl_;
+  if (m.mapped) {
+    std::call_once(m.vocab_once, [&m] {
+      std::vector<std::string_view> words(m.vocab_size);
+      for (WordId id = 0; id < m.vocab_size; ++id) words[id] = m.mapped->Word(id);
+      // A damaged file (words duplicated) keeps the reserved words only.
+      if (!Vocabulary::FromWords(words, &m.vocab)) m.vocab = Vocabulary();
+    });
+  }
+  return m.vocab;
+}
 
 const ModelInfo& LanguageModel::info() const { return impl_->info; }
 std::string LanguageModel::Info(const std::string& key) const {
@@ -302,14 +378,15 @@ std::string LanguageModel::Info(const std::string& key) const {
 bool LanguageModel::IsProbabilistic() const { return IsProperDistribution(impl_->info); }
 
 WordId LanguageModel::Index(std::string_view word) const {
-  WordId id = impl_->vocab.Find(word);
+  const Impl& m = *impl_;
+  const WordId id = m.mapped ? m.mapped->Find(word) : m.vocab.Find(word);
   return id == Vocabulary::kNotFound ? kUnkId : id;
 }
 
 State LanguageModel::BeginSentenceState() const {
   State s;
   s.words[0] = kBosId;
-  s.backoff[0] = impl_->uni_backoff[kBosId];
+  s.backoff[0] = impl_->uni[kBosId].backoff;
   s.length = impl_->order > 1 ? 1 : 0;
   return s;
 }
@@ -324,17 +401,19 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
   const Impl& m = *impl_;
   const int N = m.order;
   const int L = std::min<int>(in.length, N - 1);
-  float prob = m.uni_prob[word];
+  if (word >= m.vocab_size) word = kUnkId;
+  float prob = m.uni[word].prob;
   float bo[kMaxStateWords + 1];
-  bo[0] = m.uni_backoff[word];
+  bo[0] = m.uni[word].backoff;
   int matched = 1;
-  uint64_t key = m.word_rand[word];
+  uint64_t key = m.uni[word].rand;
   for (int j = 2; j <= L + 1; ++j) {
-    key = NonZero(m.word_rand[in.words[j - 2]] * m.powers[j - 1] + key);
-    const Slot* s = m.tables[j].Find(key);
+    const WordId v = in.words[j - 2] < m.vocab_size ? in.words[j - 2] : kUnkId;
+    key = NonZero(m.uni[v].rand * m.powers[j - 1] + key);
+    const unsigned char* s = m.Find(j, key);
     if (!s) break;
-    prob = s->prob;
-    bo[j - 1] = s->backoff;
+    prob = query::LoadFloat(s + 8);
+    bo[j - 1] = j < N ? query::LoadFloat(s + 12) : 0.0f;
     matched = j;
   }
   for (int j = matched; j <= L; ++j) prob += in.backoff[j - 1];
@@ -369,9 +448,11 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
                               float* out) const {
   const Impl& m = *impl_;
   const int N = m.order;
+  const Unigram* uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;
   // ext holds each sentence after its own <s> (with bos); token g sits at
-  // ext[pos[g]] with ctx[g] words of history (capped at N-1) before it.
+  // ext[pos[g]] with ctx[g] words of history (capped at N-1) before it. Ids
+  // outside the vocabulary are scored as <unk>.
   thread_local std::vector<WordId> ext;
   thread_local std::vector<uint32_t> pos;
   thread_local std::vector<uint8_t> ctx;
@@ -384,15 +465,15 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
     for (size_t k = 0; g < ends[s]; ++g, ++k) {
       pos[g] = static_cast<uint32_t>(e);
       ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
-      ext[e++] = ids[g];
+      ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
     }
   }
   auto prefetch = [&](size_t t) {
     const size_t p = pos[t];
-    uint64_t key = m.word_rand[ext[p]];
+    uint64_t key = uni[ext[p]].rand;
     for (int j = 2; j <= ctx[t] + 1; ++j) {
-      key = NonZero(m.word_rand[ext[p - j + 1]] * m.powers[j - 1] + key);
-      m.tables[j].Prefetch(key);
+      key = NonZero(uni[ext[p - j + 1]].rand * m.powers[j - 1] + key);
+      m.Prefetch(j, key);
     }
   };
   for (size_t t = 0; t < total && t < kPrefetchWords; ++t) prefetch(t);
@@ -405,23 +486,23 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   for (size_t t = 0; t < total; ++t) {
     if (t + kPrefetchWords < total) prefetch(t + kPrefetchWords);
     while (t == (s ? ends[s - 1] : 0) && s < count) {  // a new sentence: context <s>
-      prev_bo[1] = m.uni_backoff[kBosId];
+      prev_bo[1] = uni[kBosId].backoff;
       prev_matched = bos ? 1 : 0;
       ++s;
     }
     const size_t p = pos[t];
     const WordId w = ext[p];
     const int L = ctx[t];
-    float prob = m.uni_prob[w];
-    cur_bo[1] = m.uni_backoff[w];
+    float prob = uni[w].prob;
+    cur_bo[1] = uni[w].backoff;
     int matched = 1;
-    uint64_t key = m.word_rand[w];
+    uint64_t key = uni[w].rand;
     for (int j = 2; j <= L + 1; ++j) {
-      key = NonZero(m.word_rand[ext[p - j + 1]] * m.powers[j - 1] + key);
-      const Slot* slot = m.tables[j].Find(key);
+      key = NonZero(uni[ext[p - j + 1]].rand * m.powers[j - 1] + key);
+      const unsigned char* slot = m.Find(j, key);
       if (!slot) break;
-      prob = slot->prob;
-      cur_bo[j] = slot->backoff;
+      prob = query::LoadFloat(slot + 8);
+      cur_bo[j] = j < N ? query::LoadFloat(slot + 12) : 0.0f;
       matched = j;
     }
     for (int j = matched; j <= std::min(L, prev_matched); ++j) prob += prev_bo[j];

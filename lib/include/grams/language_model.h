@@ -41,17 +41,42 @@ struct GRAMS_EXPORT FullScoreResult {
   bool oov = false;          // the word is <unk> (kUnkId)
 };
 
+// How LanguageModel::Load treats a mapped model file (docs/FORMAT.md,
+// "Mapped model file"); the other forms are always checked in full.
+struct GRAMS_EXPORT LoadOptions {
+  // Check every section's CRC-32 before use (reads the whole file once).
+  // Default: only the header's CRC and the layout are checked, and a damaged
+  // table can only make scores wrong, never crash.
+  bool verify_checksums = false;
+  // Read the file into private memory instead of mapping it: slower to load
+  // and not shared between processes, but immune to the file being
+  // truncated or rewritten while in use (which kills a process that maps it
+  // with SIGBUS). Default: mapped read-only and shared.
+  bool read_into_memory = false;
+};
+
+class LanguageModel;
+GRAMS_EXPORT Status WriteMappedModel(const LanguageModel& model, const std::string& path);
+
 class GRAMS_EXPORT LanguageModel {
  public:
   // Builds the lookup structure. Fails on models whose order exceeds what it
   // supports or whose n-grams collide in the 64-bit hash (never seen).
   static StatusOr<std::unique_ptr<LanguageModel>> Create(const Model& model);
-  // Loads a model file or an ARPA file (told apart by content).
+  // Loads a model file, a mapped model file or an ARPA file, told apart by
+  // their first bytes ("-" = standard input; a model file or ARPA may come
+  // through a pipe, ARPA compressed too). A mapped model is mapped
+  // read-only and shared, not read: it must be a regular file, and must not
+  // be truncated or rewritten in place while in use (replace it by
+  // renaming, as grams-convert does).
   static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path);
+  static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path,
+                                                       const LoadOptions& options);
   ~LanguageModel();
 
   int order() const;
   const TokenizerSettings& settings() const;
+  // The vocabulary (of a mapped model: built on the first call).
   const Vocabulary& vocab() const;
   // The model's provenance (Model::info), and the value of `key` in it
   // (InfoValue: "" when absent).
@@ -85,11 +110,19 @@ class GRAMS_EXPORT LanguageModel {
   void ScoreSpan(const WordId* ids, size_t n, float* out) const;
 
  private:
+  friend Status WriteMappedModel(const LanguageModel& model, const std::string& path);
   void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out) const;
   LanguageModel();
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Writes the mapped form of a model (docs/FORMAT.md, "Mapped model file"),
+// which LanguageModel::Load maps instead of decoding, to `path` ("-" =
+// stdout) through a temporary file renamed into place. The second form
+// writes the tables a loaded model already has (of any form).
+GRAMS_EXPORT Status WriteMappedModel(const Model& model, const std::string& path);
+GRAMS_EXPORT Status WriteMappedModel(const LanguageModel& model, const std::string& path);
 
 }  // namespace grams
 

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Serving benchmark: brown order 5 as a mapped model (grams-convert --to
+# mapped) and as the compressed model file, side by side with KenLM's probing
+# binary of the same model (build_binary probing, query), in the same run.
+# See bench/README.md, "Serving".
+#
+# Usage: bench/serve.sh [--bin DIR] [--kenlm DIR] [--runs N] [--out FILE]
+#                       [--work DIR] [--keep] [--help]
+
+set -u -o pipefail
+export LC_ALL=C
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+  cat <<EOF
+Usage: bench/serve.sh [options]
+
+Measures what a user who scores pays: model load, one sentence, a whole test
+file, memory, and memory shared between processes, for the mapped and the
+compressed form of brown order 5, next to KenLM's probing binary.
+
+Options:
+  --bin DIR    directory with the built tools (default: $REPO/build/tools)
+  --kenlm DIR  KenLM's build_binary and query (default: \$GRAMS_SHARED_DIR/tools/kenlm)
+  --runs N     runs per timed figure; the median is reported (default: 7;
+               the one-sentence figure always takes 20)
+  --out FILE   also write the results as TSV to FILE
+  --work DIR   scratch directory (default: a new one under \${TMPDIR:-/tmp},
+               removed at the end unless --keep)
+  --keep       keep the scratch directory (models, logs)
+  --help       print this help
+
+Environment:
+  GRAMS_SHARED_DIR  shared data (default: $REPO/../shared)
+  BROWN_TRAIN       training text (default: \$GRAMS_SHARED_DIR/corpora/brown/train.txt)
+  BROWN_TEST        held-out text (default: \$GRAMS_SHARED_DIR/corpora/brown/test.txt)
+EOF
+}
+
+BIN="$REPO/build/tools"
+KENLM=""
+RUNS=7
+OUT=""
+WORK=""
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) BIN=${2:?--bin needs a directory}; shift 2 ;;
+    --bin=*) BIN=${1#*=}; shift ;;
+    --kenlm) KENLM=${2:?--kenlm needs a directory}; shift 2 ;;
+    --kenlm=*) KENLM=${1#*=}; shift ;;
+    --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
+    --runs=*) RUNS=${1#*=}; shift ;;
+    --out) OUT=${2:?--out needs a file}; shift 2 ;;
+    --out=*) OUT=${1#*=}; shift ;;
+    --work) WORK=${2:?--work needs a directory}; shift 2 ;;
+    --work=*) WORK=${1#*=}; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "serve.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+case "$RUNS" in
+  ''|*[!0-9]*|0) echo "serve.sh: --runs must be a positive integer" >&2; exit 2 ;;
+esac
+
+SHARED=${GRAMS_SHARED_DIR:-$REPO/../shared}
+TRAIN=${BROWN_TRAIN:-$SHARED/corpora/brown/train.txt}
+TEST=${BROWN_TEST:-$SHARED/corpora/brown/test.txt}
+KENLM=${KENLM:-$SHARED/tools/kenlm}
+KARPA=$SHARED/reference/brown.o5.kenlm.arpa.zst
+
+die() { echo "serve.sh: $*" >&2; exit 1; }
+[ -x /usr/bin/time ] || die "/usr/bin/time not found (GNU time is needed for peak RSS: apt-get install time)"
+case "$(/usr/bin/time -v true 2>&1)" in
+  *"Maximum resident set size"*) ;;
+  *) die "/usr/bin/time is not GNU time (no -v); install the 'time' package" ;;
+esac
+command -v zstd >/dev/null || die "zstd not found"
+[ -r "$TRAIN" ] && [ -r "$TEST" ] || die "brown train/test not readable (set GRAMS_SHARED_DIR)"
+BIN=$(cd "$BIN" 2>/dev/null && pwd) || die "--bin: no such directory"
+for t in grams-count grams-build grams-convert grams-score grams-perplexity; do
+  [ -x "$BIN/$t" ] || die "$BIN/$t missing (build the tools first)"
+done
+HAVE_KENLM=0
+if [ -x "$KENLM/build_binary" ] && [ -x "$KENLM/query" ] && [ -r "$KARPA" ]; then
+  HAVE_KENLM=1
+else
+  echo "serve.sh: KenLM tools or $KARPA missing: KenLM figures skipped" >&2
+fi
+
+if [ -z "$WORK" ]; then
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/grams-serve.XXXXXX") || die "cannot create a scratch directory"
+else
+  mkdir -p "$WORK" || die "cannot create $WORK"
+fi
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  [ "$KEEP" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- measuring
+
+LAST_WALL=0
+LAST_RSS=0
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
+
+# timed IN CMD...: runs CMD < IN > /dev/null once under /usr/bin/time -v; sets
+# LAST_WALL (seconds, process start included) and LAST_RSS (KiB).
+timed() {
+  local in=$1 tf="$WORK/time.log" ef="$WORK/stderr.log" t0 t1 rc
+  shift
+  t0=$(now)
+  /usr/bin/time -v -o "$tf" "$@" <"$in" >/dev/null 2>"$ef"
+  rc=$?
+  t1=$(now)
+  LAST_WALL=$(elapsed "$t0" "$t1")
+  LAST_RSS=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$tf")
+  if [ $rc -ne 0 ]; then
+    echo "serve.sh: failed (exit $rc): $*" >&2
+    sed 's/^/  | /' "$ef" | head -20 >&2
+  fi
+  return $rc
+}
+
+declare -A SAMPLES=()
+add_sample() { SAMPLES[$1]="${SAMPLES[$1]:-} $2"; }
+med() {
+  # shellcheck disable=SC2086
+  printf '%s\n' ${SAMPLES[$1]:-} | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
+          else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# measure KEY RUNS IN CMD...: RUNS timed runs; samples KEY.wall, KEY.rss.
+measure() {
+  local key=$1 runs=$2 in=$3 i
+  shift 3
+  for ((i = 0; i < runs; i++)); do
+    timed "$in" "$@" || return 1
+    add_sample "$key.wall" "$LAST_WALL"
+    add_sample "$key.rss" "$LAST_RSS"
+  done
+}
+
+US=$'\x1f'
+ROWS=()
+row() { ROWS+=("$1$US$2$US$3$US$4$US${5:-}$US${6:-}"); }
+section() { ROWS+=("#$US$1"); }
+ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.1f", v * 1000 }'; }
+mb_kib() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.1f", v * 1024 / 1e6 }'; }
+mb() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.1f", v / 1e6 }'; }
+diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a - b) * 1000 }'; }
+
+# ---------------------------------------------------------------- models
+
+echo "grams serving benchmark: $RUNS run(s) per figure, tools from $BIN" >&2
+echo "scratch: $WORK" >&2
+LM="$WORK/brown.o5.lm"
+LMM="$WORK/brown.o5.lmm"
+echo "building brown order 5 (grams-count | grams-build), converting to mapped" >&2
+"$BIN/grams-count" -q --order 5 "$TRAIN" | "$BIN/grams-build" -q -o "$LM" || die "building the model failed"
+"$BIN/grams-convert" "$LM" --to mapped -o "$LMM" || die "grams-convert failed"
+# A tiny mapped model: its load is the process start alone.
+printf 'a b c\n' >"$WORK/tiny.txt"
+"$BIN/grams-count" -q --order 2 "$WORK/tiny.txt" | "$BIN/grams-build" -q -o "$WORK/tiny.lm"
+"$BIN/grams-convert" "$WORK/tiny.lm" --to mapped -o "$WORK/tiny.lmm"
+PROBING="$WORK/brown.o5.probing"
+if [ $HAVE_KENLM = 1 ]; then
+  echo "building KenLM's probing binary of KenLM's brown o5 ARPA" >&2
+  zstd -dc "$KARPA" >"$WORK/kenlm.arpa" || die "cannot decompress $KARPA"
+  "$KENLM/build_binary" probing "$WORK/kenlm.arpa" "$PROBING" >"$WORK/build_binary.log" 2>&1 ||
+    die "build_binary failed (see $WORK/build_binary.log)"
+  "$BIN/grams-convert" "$WORK/tiny.lm" --to arpa -o "$WORK/tiny.arpa" &&
+    "$KENLM/build_binary" probing "$WORK/tiny.arpa" "$WORK/tiny.probing" >/dev/null 2>&1 ||
+    die "build_binary failed on the tiny model"
+  rm -f "$WORK/kenlm.arpa"
+fi
+# Warm the page cache.
+cat "$LM" "$LMM" "$TEST" >/dev/null
+[ $HAVE_KENLM = 1 ] && cat "$PROBING" >/dev/null
+SENTENCE="$WORK/sentence.txt"
+echo "the jury further said in term end presentments that the city executive committee" >"$SENTENCE"
+EMPTY=/dev/null
+
+# ---------------------------------------------------------------- runs
+
+echo "load: empty input, $RUNS runs each" >&2
+measure load.tiny "$RUNS" "$EMPTY" "$BIN/grams-score" "$WORK/tiny.lmm"
+measure load.mapped "$RUNS" "$EMPTY" "$BIN/grams-score" "$LMM"
+measure load.model "$RUNS" "$EMPTY" "$BIN/grams-score" "$LM"
+if [ $HAVE_KENLM = 1 ]; then
+  measure load.ktiny "$RUNS" "$EMPTY" "$KENLM/query" "$WORK/tiny.probing"
+  measure load.kenlm "$RUNS" "$EMPTY" "$KENLM/query" "$PROBING"
+fi
+
+echo "one sentence: 20 runs each" >&2
+measure one.mapped 20 "$SENTENCE" "$BIN/grams-score" "$LMM"
+measure one.model 20 "$SENTENCE" "$BIN/grams-score" "$LM"
+[ $HAVE_KENLM = 1 ] && measure one.kenlm 20 "$SENTENCE" "$KENLM/query" "$PROBING"
+
+echo "brown/test.txt, whole process: $RUNS runs each" >&2
+measure test.mapped "$RUNS" "$TEST" "$BIN/grams-perplexity" "$LMM"
+measure test.model "$RUNS" "$TEST" "$BIN/grams-perplexity" "$LM"
+[ $HAVE_KENLM = 1 ] && measure test.kenlm "$RUNS" "$TEST" "$KENLM/query" -v summary "$PROBING"
+
+# Two processes scoring at once: each reads the test text from a FIFO kept
+# open, so both stay alive, tables touched, while their PSS is read.
+# pss_pair KEY CMD...: sums Rss and Pss (kB) of the two from smaps_rollup.
+pss_pair() {
+  local key=$1 i pids=() fifo
+  shift
+  for i in 1 2; do
+    fifo="$WORK/fifo.$i"
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    "$@" <"$fifo" >/dev/null 2>&1 &
+    pids+=($!)
+    PIDS+=($!)
+    exec {fd}>"$fifo"
+    eval "FD$i=$fd"
+    cat "$TEST" >&"$fd"
+  done
+  sleep 2  # both have scored what they were given and wait for more
+  local rss=0 pss=0 r p
+  for i in 0 1; do
+    r=$(awk '/^Rss:/ { print $2 }' "/proc/${pids[$i]}/smaps_rollup" 2>/dev/null)
+    p=$(awk '/^Pss:/ { print $2 }' "/proc/${pids[$i]}/smaps_rollup" 2>/dev/null)
+    add_sample "$key.rss$i" "${r:-0}"
+    add_sample "$key.pss$i" "${p:-0}"
+  done
+  # shellcheck disable=SC2154
+  exec {FD1}>&- {FD2}>&-
+  wait "${pids[0]}" "${pids[1]}" 2>/dev/null
+}
+echo "two processes at once: PSS" >&2
+pss_pair pss.mapped "$BIN/grams-score" "$LMM"
+pss_pair pss.model "$BIN/grams-score" "$LM"
+[ $HAVE_KENLM = 1 ] && pss_pair pss.kenlm "$KENLM/query" "$PROBING"
+
+# ---------------------------------------------------------------- report
+
+section "model files, brown order 5"
+row size.model "model file (compressed)" "$(mb "$(stat -c %s "$LM")")" MB
+row size.mapped "mapped model file" "$(mb "$(stat -c %s "$LMM")")" MB 70.1 "KenLM probing (33.8 trie)"
+if [ $HAVE_KENLM = 1 ]; then
+  row size.kenlm "KenLM probing binary, measured" "$(mb "$(stat -c %s "$PROBING")")" MB
+fi
+
+section "load: grams-score / query on empty input (process start included)"
+row load.mapped "mapped: whole process" "$(ms "$(med load.mapped.wall)")" ms
+row load.mapped.net "mapped: load (minus a tiny mapped model)" \
+  "$(diff_ms "$(med load.mapped.wall)" "$(med load.tiny.wall)")" ms 5 "target (KenLM 2.6 ms)"
+row load.model "model file: whole process" "$(ms "$(med load.model.wall)")" ms
+row load.model.net "model file: load (minus a tiny mapped model)" \
+  "$(diff_ms "$(med load.model.wall)" "$(med load.tiny.wall)")" ms 50 "target"
+if [ $HAVE_KENLM = 1 ]; then
+  row load.kenlm "KenLM probing: whole process" "$(ms "$(med load.kenlm.wall)")" ms
+  row load.kenlm.net "KenLM probing: load (minus a tiny probing model)" \
+    "$(diff_ms "$(med load.kenlm.wall)" "$(med load.ktiny.wall)")" ms
+fi
+
+section "one sentence: echo ... | grams-score MODEL (median of 20)"
+row one.mapped "mapped" "$(ms "$(med one.mapped.wall)")" ms "$(ms "$(med one.kenlm.wall)")" "KenLM query, probing"
+row one.model "model file" "$(ms "$(med one.model.wall)")" ms
+row one.mapped.rss "mapped: peak RSS" "$(mb_kib "$(med one.mapped.rss)")" MB
+
+section "brown/test.txt: grams-perplexity (KenLM: query -v summary), whole process"
+row test.mapped "mapped" "$(ms "$(med test.mapped.wall)")" ms "$(ms "$(med test.kenlm.wall)")" "KenLM query, probing"
+row test.model "model file" "$(ms "$(med test.model.wall)")" ms
+row test.mapped.rss "mapped: peak RSS" "$(mb_kib "$(med test.mapped.rss)")" MB \
+  "$(mb_kib "$(med test.kenlm.rss)")" "KenLM query, probing (target 72.5)"
+row test.model.rss "model file: peak RSS" "$(mb_kib "$(med test.model.rss)")" MB
+
+section "two processes scoring brown/test.txt at once (smaps_rollup, MB)"
+for k in mapped model kenlm; do
+  [ -n "$(med "pss.$k.pss0")" ] || continue
+  r=$(awk -v a="$(med "pss.$k.rss0")" -v b="$(med "pss.$k.rss1")" 'BEGIN { printf "%.1f", (a + b) * 1024 / 1e6 }')
+  p=$(awk -v a="$(med "pss.$k.pss0")" -v b="$(med "pss.$k.pss1")" 'BEGIN { printf "%.1f", (a + b) * 1024 / 1e6 }')
+  label=$k
+  [ "$k" = kenlm ] && label="KenLM probing"
+  row "pss.$k.rss" "$label: Rss of the two, summed" "$r" MB
+  row "pss.$k.pss" "$label: Pss of the two, summed" "$p" MB
+done
+
+echo
+printf '%-50s %10s %-5s %10s  %s\n' "figure (median)" grams unit anchor "anchor source"
+[ -n "$OUT" ] && printf 'key\tlabel\tvalue\tunit\tanchor\tanchor_source\n' >"$OUT"
+for r in "${ROWS[@]}"; do
+  IFS=$US read -r key label value unit anchor note <<<"$r"
+  if [ "$key" = "#" ]; then
+    printf '\n%s\n' "$label"
+    continue
+  fi
+  printf '%-50s %10s %-5s %10s  %s\n' "$label" "$value" "$unit" "$anchor" "$note"
+  [ -n "$OUT" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$value" "$unit" "$anchor" "$note" >>"$OUT"
+done

@@ -1,0 +1,598 @@
+// The mapped model file (docs/FORMAT.md, "Mapped model file"): it scores
+// exactly the floats of the model file, of ARPA and of the model in memory;
+// it is written deterministically; every truncated, damaged or foreign file
+// is refused with an error naming it before any query; damage the cheap
+// checks cannot see never crashes a query and is caught by the full check;
+// and models load from pipes and FIFOs.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "format/mapped_model.h"
+#include "grams/counts.h"
+#include "grams/grams.h"
+#include "grams/grams.h"
+#include "test_util.h"
+#include "util/coding.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GRAMS_TEST_HAS_ASAN 1
+#endif
+#endif
+#ifndef GRAMS_TEST_HAS_ASAN
+#define GRAMS_TEST_HAS_ASAN 0
+#endif
+
+namespace grams {
+namespace {
+
+using test::ReadFile;
+using test::TempDir;
+using test::WriteFile;
+
+// A Brown-like corpus: Zipf-distributed words (exponent 1.1) over a
+// vocabulary of `vocab` words, sentences of 3 to 25 words. Deterministic.
+std::vector<std::string> ZipfCorpus(size_t sentences, size_t vocab, uint64_t seed) {
+  std::vector<double> cdf(vocab);
+  double total = 0;
+  for (size_t i = 0; i < vocab; ++i) cdf[i] = total += 1.0 / std::pow(i + 1.0, 1.1);
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> lines;
+  for (size_t s = 0; s < sentences; ++s) {
+    const size_t len = 3 + rng() % 23;
+    std::string line;
+    for (size_t k = 0; k < len; ++k) {
+      const double u = static_cast<double>(rng() >> 11) / 9007199254740992.0 * total;
+      const size_t w = std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+      if (k) line += ' ';
+      line += 'w';
+      line += std::to_string(w);
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+Model BuildZipfModel(int order, size_t sentences, size_t vocab) {
+  auto counts = test::CountLines(ZipfCorpus(sentences, vocab, 7), order);
+  EXPECT_TRUE(counts.ok()) << counts.status().ToString();
+  auto model = BuildModel(*counts, BuildOptions());
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return std::move(*model);
+}
+
+std::unique_ptr<LanguageModel> MustLoad(const std::string& path, LoadOptions options = {}) {
+  auto lm = LanguageModel::Load(path, options);
+  EXPECT_TRUE(lm.ok()) << lm.status().ToString();
+  return lm.ok() ? std::move(*lm) : nullptr;
+}
+
+// Every token's log10 probability of every line (held-out text with OOVs),
+// through TextScorer, and the State API's scores of the same tokens.
+std::vector<float> ScoreAll(const LanguageModel& lm, const std::vector<std::string>& lines) {
+  std::vector<float> out;
+  TextScorer scorer(&lm);
+  TextScorer::LineScore score;
+  for (const auto& line : lines) {
+    EXPECT_TRUE(scorer.ScoreLine(line, &score).ok());
+    out.insert(out.end(), score.token_log10.begin(), score.token_log10.end());
+    State state = lm.BeginSentenceState(), next;
+    std::vector<std::string_view> words;
+    size_t start = 0;
+    while (start < line.size()) {
+      size_t end = line.find(' ', start);
+      if (end == std::string::npos) end = line.size();
+      words.push_back(std::string_view(line).substr(start, end - start));
+      start = end + 1;
+    }
+    for (auto w : words) {
+      out.push_back(lm.Score(state, lm.Index(w), &next));
+      state = next;
+    }
+    out.push_back(lm.Score(state, kEosId, &next));
+  }
+  return out;
+}
+
+void ExpectSameFloats(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(FloatBits(a[i]), FloatBits(b[i])) << what << ": token " << i << ": " << a[i]
+                                                 << " vs " << b[i];
+  }
+}
+
+// Held-out text: a different seed, and words the model never saw.
+std::vector<std::string> HeldOut() {
+  auto lines = ZipfCorpus(300, 3000, 99);
+  lines.push_back("zzz unseen w1 w2 qqq");
+  lines.push_back("");
+  return lines;
+}
+
+// A model written in every form, shared by the tests of one process.
+class MappedModelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    model_ = new Model(BuildZipfModel(4, 3000, 2000));
+    ASSERT_TRUE(WriteModelFile(*model_, File("m.lm")).ok());
+    ASSERT_TRUE(WriteArpa(*model_, File("m.arpa")).ok());
+    Status s = WriteMappedModel(*model_, File("m.lmm"));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete dir_;
+  }
+  static std::string File(const std::string& name) { return dir_->File(name); }
+
+  // A copy of the mapped file with `edit` applied to its bytes.
+  static std::string Damaged(const std::string& name, const std::function<void(std::string*)>& edit) {
+    std::string bytes = ReadFile(File("m.lmm"));
+    edit(&bytes);
+    const std::string path = File(name);
+    WriteFile(path, bytes);
+    return path;
+  }
+
+  static TempDir* dir_;
+  static Model* model_;
+};
+TempDir* MappedModelTest::dir_ = nullptr;
+Model* MappedModelTest::model_ = nullptr;
+
+// The header's fields (docs/FORMAT.md), for the tests that edit them.
+constexpr size_t kHeaderSizeAt = 24;
+constexpr size_t kSectionsAt = 64;
+constexpr size_t kSectionBytes = 48;
+uint32_t HeaderSize(const std::string& b) { return DecodeFixed32(b.data() + kHeaderSizeAt); }
+uint32_t SectionCount(const std::string& b) { return DecodeFixed32(b.data() + 48); }
+uint64_t SectionField(const std::string& b, size_t i, size_t at) {
+  return DecodeFixed64(b.data() + kSectionsAt + kSectionBytes * i + at);
+}
+void SetFixed64(std::string* b, size_t at, uint64_t v) {
+  std::string e;
+  PutFixed64(&e, v);
+  memcpy(b->data() + at, e.data(), 8);
+}
+void SetFixed32(std::string* b, size_t at, uint32_t v) {
+  std::string e;
+  PutFixed32(&e, v);
+  memcpy(b->data() + at, e.data(), 4);
+}
+// Recomputes the header CRC, so that a test reaches the checks behind it.
+void FixHeaderCrc(std::string* b) {
+  const uint32_t h = HeaderSize(*b);
+  SetFixed32(b, h - 4, Crc32(b->data(), h - 4));
+}
+
+TEST_F(MappedModelTest, ScoresTheSameFloatsAsEveryOtherForm) {
+  const auto text = HeldOut();
+  auto created = LanguageModel::Create(*model_);
+  ASSERT_TRUE(created.ok());
+  const std::vector<float> want = ScoreAll(**created, text);
+  auto file = MustLoad(File("m.lm"));
+  auto arpa = MustLoad(File("m.arpa"));
+  auto mapped = MustLoad(File("m.lmm"));
+  LoadOptions copy;
+  copy.read_into_memory = true;
+  auto in_memory = MustLoad(File("m.lmm"), copy);
+  LoadOptions verify;
+  verify.verify_checksums = true;
+  auto verified = MustLoad(File("m.lmm"), verify);
+  ASSERT_TRUE(file && arpa && mapped && in_memory && verified);
+  ExpectSameFloats(want, ScoreAll(*file, text), "model file");
+  ExpectSameFloats(want, ScoreAll(*arpa, text), "ARPA");
+  ExpectSameFloats(want, ScoreAll(*mapped, text), "mapped");
+  ExpectSameFloats(want, ScoreAll(*in_memory, text), "mapped, read into memory");
+  ExpectSameFloats(want, ScoreAll(*verified, text), "mapped, verified");
+
+  // And the rest of the API: order, settings, info, vocabulary, Index.
+  EXPECT_EQ(mapped->order(), 4);
+  EXPECT_EQ(mapped->Info("smoothing"), (*created)->Info("smoothing"));
+  EXPECT_TRUE(mapped->IsProbabilistic());
+  EXPECT_EQ(mapped->settings().ToKeyValues(), model_->settings.ToKeyValues());
+  ASSERT_EQ(mapped->vocab().size(), model_->vocab.size());
+  for (WordId id = 0; id < model_->vocab.size(); ++id) {
+    ASSERT_EQ(mapped->vocab().Word(id), model_->vocab.Word(id));
+    ASSERT_EQ(mapped->Index(model_->vocab.Word(id)), id);
+  }
+  EXPECT_EQ(mapped->Index("never-seen"), kUnkId);
+  EXPECT_EQ(mapped->Index(""), kUnkId);
+}
+
+TEST_F(MappedModelTest, PerplexityIsTheSame) {
+  const std::string text = dir_->Write("text.txt", [] {
+    std::string t;
+    for (const auto& l : HeldOut()) t += l + "\n";
+    return t;
+  }());
+  auto a = ComputePerplexity(*MustLoad(File("m.lm")), text);
+  auto b = ComputePerplexity(*MustLoad(File("m.lmm")), text);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->log10_prob, b->log10_prob);
+  EXPECT_EQ(a->oovs, b->oovs);
+  EXPECT_EQ(a->words, b->words);
+}
+
+TEST_F(MappedModelTest, IsMappedSharedAndReadOnly) {
+  auto lm = MustLoad(File("m.lmm"));
+  const std::string maps = ReadFile("/proc/self/maps");
+  bool found = false;
+  for (size_t at = maps.find(File("m.lmm")); at != std::string::npos;
+       at = maps.find(File("m.lmm"), at + 1)) {
+    const size_t line = maps.rfind('\n', at) + 1;
+    const std::string perms = maps.substr(maps.find(' ', line) + 1, 4);
+    EXPECT_EQ(perms, "r--s") << maps.substr(line, at - line);
+    found = true;
+  }
+  EXPECT_TRUE(found) << "the mapped model is not in /proc/self/maps";
+}
+
+TEST_F(MappedModelTest, WritingIsDeterministicWhateverTheSource) {
+  // From the Model, from the model file loaded for scoring, and from the
+  // mapped file itself: the same bytes.
+  auto from_file = MustLoad(File("m.lm"));
+  auto from_mapped = MustLoad(File("m.lmm"));
+  ASSERT_TRUE(from_file && from_mapped);
+  ASSERT_TRUE(WriteMappedModel(*from_file, File("a.lmm")).ok());
+  ASSERT_TRUE(WriteMappedModel(*from_mapped, File("b.lmm")).ok());
+  ASSERT_TRUE(WriteMappedModel(*model_, File("c.lmm")).ok());
+  const std::string want = ReadFile(File("m.lmm"));
+  EXPECT_TRUE(ReadFile(File("a.lmm")) == want);
+  EXPECT_TRUE(ReadFile(File("b.lmm")) == want);
+  EXPECT_TRUE(ReadFile(File("c.lmm")) == want);
+  EXPECT_FALSE(test::HasTempFiles(dir_->path()));
+}
+
+TEST_F(MappedModelTest, SmallFilesAreSmall) {
+  // About 20 bytes per n-gram plus the vocabulary; no 2 MiB alignment for a
+  // small model.
+  uint64_t ngrams = 0;
+  for (const auto& level : model_->trie.levels) ngrams += level.size();
+  const uint64_t size = ReadFile(File("m.lmm")).size();
+  EXPECT_LT(size, ngrams * 22 + model_->vocab.size() * 48 + 64 * 1024) << ngrams << " n-grams";
+}
+
+TEST_F(MappedModelTest, LargeModelsAlignTheirTablesForHugePages) {
+  Model big = BuildZipfModel(3, 40000, 20000);
+  ASSERT_TRUE(WriteMappedModel(big, File("big.lmm")).ok());
+  const std::string b = ReadFile(File("big.lmm"));
+  ASSERT_GE(SectionCount(b), 6u);
+  EXPECT_EQ(SectionField(b, 4, 8) % (2u << 20), 0u) << "first table at " << SectionField(b, 4, 8);
+  auto lm = MustLoad(File("big.lmm"));
+  auto created = LanguageModel::Create(big);
+  ASSERT_TRUE(lm && created.ok());
+  const auto text = ZipfCorpus(200, 20000, 5);
+  ExpectSameFloats(ScoreAll(**created, text), ScoreAll(*lm, text), "big mapped");
+}
+
+TEST_F(MappedModelTest, OrdersOneAndTwo) {
+  for (int order : {1, 2}) {
+    Model m = BuildZipfModel(order, 500, 300);
+    const std::string path = File("o" + std::to_string(order) + ".lmm");
+    ASSERT_TRUE(WriteMappedModel(m, path).ok());
+    auto lm = MustLoad(path);
+    auto created = LanguageModel::Create(m);
+    ASSERT_TRUE(lm && created.ok());
+    const auto text = ZipfCorpus(50, 300, 3);
+    ExpectSameFloats(ScoreAll(**created, text), ScoreAll(*lm, text), "low order");
+  }
+}
+
+TEST_F(MappedModelTest, CharacterModelsKeepTheirSettings) {
+  CountOptions options;
+  options.order = 5;
+  options.tokenizer.unit = Unit::kChar;
+  Counter counter(options);
+  for (const auto& line : ZipfCorpus(300, 200, 11)) ASSERT_TRUE(counter.AddLine(line + " é中").ok());
+  auto counts = counter.Finish();
+  ASSERT_TRUE(counts.ok());
+  auto model = BuildModel(*counts, BuildOptions());
+  ASSERT_TRUE(model.ok());
+  ASSERT_TRUE(WriteMappedModel(*model, File("char.lmm")).ok());
+  auto lm = MustLoad(File("char.lmm"));
+  auto created = LanguageModel::Create(*model);
+  ASSERT_TRUE(lm && created.ok());
+  EXPECT_EQ(lm->settings().unit, Unit::kChar);
+  TextScorer a(lm.get()), b(created->get());
+  TextScorer::LineScore sa, sb;
+  for (const std::string line : {"w1 w2 é", "中文 w3", ""}) {
+    ASSERT_TRUE(a.ScoreLine(line, &sa).ok());
+    ASSERT_TRUE(b.ScoreLine(line, &sb).ok());
+    ExpectSameFloats(sb.token_log10, sa.token_log10, "char model");
+  }
+}
+
+// ------------------------------------------------------------ bad files
+
+void ExpectRefused(const std::string& path, StatusCode code, const std::string& text,
+                   LoadOptions options = {}) {
+  auto lm = LanguageModel::Load(path, options);
+  ASSERT_FALSE(lm.ok()) << path << " was accepted";
+  EXPECT_EQ(lm.status().code(), code) << lm.status().ToString();
+  EXPECT_NE(lm.status().message().find(path), std::string::npos)
+      << "the error does not name the file: " << lm.status().ToString();
+  EXPECT_NE(lm.status().message().find(text), std::string::npos)
+      << "expected '" << text << "' in: " << lm.status().ToString();
+}
+
+TEST_F(MappedModelTest, TruncationAnywhereIsRefused) {
+  const std::string whole = ReadFile(File("m.lmm"));
+  const uint32_t header = HeaderSize(whole);
+  std::vector<uint64_t> cuts = {1, 7, 8, 30, 63, 64, 100, header - 4, header - 1, header};
+  for (uint32_t i = 0; i < SectionCount(whole); ++i) {
+    const uint64_t offset = SectionField(whole, i, 8), size = SectionField(whole, i, 16);
+    cuts.push_back(offset);
+    cuts.push_back(offset + size / 2);
+    cuts.push_back(offset + size - 1);
+  }
+  cuts.push_back(whole.size() - 1);
+  for (uint64_t cut : cuts) {
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    const std::string path = dir_->Write("cut.lmm", whole.substr(0, cut));
+    auto lm = LanguageModel::Load(path);
+    ASSERT_FALSE(lm.ok());
+    EXPECT_EQ(lm.status().code(), StatusCode::kCorruption) << lm.status().ToString();
+    EXPECT_NE(lm.status().message().find(path), std::string::npos) << lm.status().ToString();
+    const std::string& msg = lm.status().message();
+    EXPECT_TRUE(msg.find("truncated") != std::string::npos ||
+                msg.find("bad magic") != std::string::npos)
+        << msg;
+  }
+  // Bytes appended are refused too.
+  ExpectRefused(dir_->Write("long.lmm", whole + "x"), StatusCode::kCorruption, "appended");
+}
+
+TEST_F(MappedModelTest, EveryHeaderByteIsChecked) {
+  const std::string whole = ReadFile(File("m.lmm"));
+  const uint32_t header = HeaderSize(whole);
+  // One copy, each byte flipped in place and restored.
+  const std::string path = dir_->Write("flip.lmm", whole);
+  const int fd = ::open(path.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  for (uint32_t at = 0; at < header; ++at) {
+    const char flipped = static_cast<char>(whole[at] ^ 0x10);
+    ASSERT_EQ(pwrite(fd, &flipped, 1, at), 1);
+    auto lm = LanguageModel::Load(path);
+    ASSERT_FALSE(lm.ok()) << "a flipped header byte at " << at << " was accepted";
+    EXPECT_NE(lm.status().message().find(path), std::string::npos) << lm.status().ToString();
+    ASSERT_EQ(pwrite(fd, &whole[at], 1, at), 1);
+  }
+  ::close(fd);
+  ASSERT_TRUE(LanguageModel::Load(path).ok());
+  // Specific messages: the magic, the version, the CRC.
+  std::string b = whole;
+  b[1] = 'X';
+  ExpectRefused(dir_->Write("magic.lmm", b), StatusCode::kCorruption, "not an ARPA file");
+  b = whole;
+  SetFixed32(&b, 8, 2);
+  ExpectRefused(dir_->Write("version.lmm", b), StatusCode::kUnsupportedVersion, "version 2");
+  b = whole;
+  b[header - 10] ^= 1;
+  ExpectRefused(dir_->Write("crc.lmm", b), StatusCode::kCorruption, "header checksum mismatch");
+}
+
+TEST_F(MappedModelTest, InconsistentHeadersAreRefusedEvenWithAValidCrc) {
+  const std::string whole = ReadFile(File("m.lmm"));
+  struct Case {
+    const char* name;
+    std::function<void(std::string*)> edit;
+    const char* text;
+  };
+  const size_t table = kSectionsAt + kSectionBytes * 5;  // order 2, shard 1
+  const std::vector<Case> cases = {
+      {"order", [](std::string* b) { SetFixed32(b, 28, 3); }, "section count"},
+      {"order0", [](std::string* b) { SetFixed32(b, 28, 0); }, "bad order"},
+      {"vocab", [](std::string* b) { SetFixed64(b, 32, 2); }, "vocabulary size"},
+      {"vocab2", [](std::string* b) { SetFixed64(b, 32, SectionField(*b, 3, 24) + 1); }, "inconsistent"},
+      {"offset", [&](std::string* b) { SetFixed64(b, table + 8, whole.size()); }, "outside the file"},
+      {"overlap", [&](std::string* b) { SetFixed64(b, table + 8, SectionField(*b, 4, 8)); }, "overlaps"},
+      {"unaligned", [&](std::string* b) { SetFixed64(b, table + 8, SectionField(*b, 5, 8) + 64); }, "outside"},
+      {"size", [&](std::string* b) { SetFixed64(b, table + 16, SectionField(*b, 5, 16) + 16); }, ""},
+      {"homes", [&](std::string* b) { SetFixed64(b, table + 32, SectionField(*b, 5, 24)); }, "inconsistent"},
+      {"homes0", [&](std::string* b) { SetFixed64(b, table + 32, 0); }, "inconsistent"},
+      {"slots", [&](std::string* b) { SetFixed64(b, table + 24, SectionField(*b, 5, 24) - 1); }, "inconsistent"},
+      {"id", [&](std::string* b) { SetFixed32(b, table, 7); }, "unexpected section"},
+      {"index", [&](std::string* b) { SetFixed64(b, kSectionsAt + 24, 12); }, "inconsistent"},
+      {"kind", [](std::string* b) { SetFixed32(b, 12, 9); }, "unknown kind"},
+      {"flags", [](std::string* b) { SetFixed32(b, 52, 1); }, "unknown flags"},
+      {"filesize", [&](std::string* b) { SetFixed64(b, 16, whole.size() - 1); }, ""},
+      {"headersize", [&](std::string* b) { SetFixed32(b, kHeaderSizeAt, 20); }, "header size"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string path = Damaged(std::string(c.name) + ".lmm", [&](std::string* b) {
+      c.edit(b);
+      if (std::string(c.name) != "headersize") FixHeaderCrc(b);
+    });
+    auto lm = LanguageModel::Load(path);
+    ASSERT_FALSE(lm.ok()) << c.name << " was accepted";
+    EXPECT_NE(lm.status().message().find(path), std::string::npos) << lm.status().ToString();
+    EXPECT_NE(lm.status().message().find(c.text), std::string::npos) << lm.status().ToString();
+  }
+}
+
+TEST_F(MappedModelTest, DamagedTablesNeverCrashAndTheFullCheckRefusesThem) {
+  const std::string whole = ReadFile(File("m.lmm"));
+  const auto text = HeldOut();
+  auto good = MustLoad(File("m.lmm"));
+  const std::vector<float> want = ScoreAll(*good, text);
+  LoadOptions verify;
+  verify.verify_checksums = true;
+  std::mt19937_64 rng(3);
+  // Damage in every section but its last slot: loads (the cheap checks
+  // cannot see it), queries run (maybe to other scores), and the full check
+  // names the section.
+  for (uint32_t i = 0; i < SectionCount(whole); ++i) {
+    const uint64_t offset = SectionField(whole, i, 8), size = SectionField(whole, i, 16);
+    for (int trial = 0; trial < 4; ++trial) {
+      std::string b = whole;
+      const uint64_t span = i >= 4 ? size - 16 : size;  // tables: not the sentinel
+      for (int k = 0; k < 64; ++k) b[offset + rng() % span] ^= static_cast<char>(1 + rng() % 255);
+      const std::string path = dir_->Write("damaged.lmm", b);
+      auto lm = LanguageModel::Load(path);
+      if (i <= 2 && !lm.ok()) {
+        // The offsets and strings hold the reserved words, which are checked.
+        EXPECT_NE(lm.status().message().find("reserved words"), std::string::npos);
+        continue;
+      }
+      ASSERT_TRUE(lm.ok()) << "section " << i << ": " << lm.status().ToString();
+      const std::vector<float> got = ScoreAll(**lm, text);
+      EXPECT_EQ(got.size(), want.size());
+      (void)(*lm)->vocab();
+      ExpectRefused(path, StatusCode::kCorruption, "checksum mismatch", verify);
+    }
+  }
+  // An index full of one id, offsets pointing anywhere: no crash, no hang.
+  std::string b = whole;
+  const uint64_t index = SectionField(whole, 0, 8), slots = SectionField(whole, 0, 24);
+  for (uint64_t s = 0; s < slots; ++s) SetFixed64(&b, index + 8 * s, (uint64_t{7} << 32) | 0xFFFFFFF0u);
+  const uint64_t offsets = SectionField(whole, 1, 8), V = SectionField(whole, 3, 24);
+  for (uint64_t w = 4; w <= V; ++w) SetFixed64(&b, offsets + 8 * w, rng());
+  auto lm = LanguageModel::Load(dir_->Write("index.lmm", b));
+  ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+  EXPECT_EQ((*lm)->Index("w1"), kUnkId);
+  EXPECT_EQ(ScoreAll(**lm, text).size(), want.size());
+  EXPECT_EQ((*lm)->vocab().size(), 3u);  // the damaged words are dropped
+}
+
+TEST_F(MappedModelTest, AMissingTableEndIsRefused) {
+  const std::string whole = ReadFile(File("m.lmm"));
+  std::string b = whole;
+  const uint64_t end = SectionField(whole, 6, 8) + SectionField(whole, 6, 16);
+  b[end - 12] = 1;  // the last slot's key, order 3 shard 0 (16-byte slots)
+  ExpectRefused(dir_->Write("noend.lmm", b), StatusCode::kCorruption, "no end marker");
+}
+
+TEST_F(MappedModelTest, ForeignAndEmptyFilesAndDirectories) {
+  ExpectRefused(dir_->Write("empty.lmm", ""), StatusCode::kCorruption, "");
+  ExpectRefused(dir_->Write("text.lmm", "hello world\n"), StatusCode::kCorruption, "");
+  ExpectRefused(dir_->Write("png.lmm", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16)),
+                StatusCode::kCorruption, "");
+  ExpectRefused(dir_->Write("short.lmm", std::string(kMappedMagic, 8)), StatusCode::kCorruption,
+                "truncated header");
+  ExpectRefused(dir_->path(), StatusCode::kInvalidArgument, "is a directory");
+  ExpectRefused(File("nonexistent.lmm"), StatusCode::kNotFound, "no such file");
+  // A counts file is not a model.
+  auto counts = test::CountLines({"a b c"}, 2);
+  ASSERT_TRUE(counts.ok());
+  ASSERT_TRUE(WriteCountsFile(*counts, File("c.counts")).ok());
+  ExpectRefused(File("c.counts"), StatusCode::kInvalidArgument, "counts file");
+  // And the Model readers say what a mapped model is.
+  auto model = LoadModel(File("m.lmm"));
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("mapped model"), std::string::npos);
+}
+
+// The kernel's behaviour, documented in docs/FORMAT.md: a mapped file cut
+// short while in use kills the process with SIGBUS when a query touches a
+// page past the new end. read_into_memory is the guard.
+TEST_F(MappedModelTest, AFileShrunkWhileMappedRaisesSigbusUnlessReadIntoMemory) {
+  const std::string path = File("shrunk.lmm");
+  WriteFile(path, ReadFile(File("m.lmm")));
+  const auto text = HeldOut();
+  LoadOptions copy;
+  copy.read_into_memory = true;
+  auto in_memory = MustLoad(path, copy);
+  const std::vector<float> want = ScoreAll(*in_memory, text);
+  GTEST_FLAG_SET(death_test_style, "fast");
+  EXPECT_EXIT(
+      {
+        auto lm = LanguageModel::Load(path);
+        if (!lm.ok()) _exit(3);
+        if (truncate(path.c_str(), 4096) != 0) _exit(4);
+        ScoreAll(**lm, text);
+        _exit(0);
+      },
+#if defined(__SANITIZE_ADDRESS__) || GRAMS_TEST_HAS_ASAN
+      // AddressSanitizer catches the signal and exits reporting it.
+      [](int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }, "BUS");
+#else
+      ::testing::KilledBySignal(SIGBUS), "");
+#endif
+  // The copy in memory does not care.
+  ASSERT_EQ(truncate(path.c_str(), 4096), 0);
+  ExpectSameFloats(want, ScoreAll(*in_memory, text), "read into memory, file shrunk");
+  // And a new load sees the damage before any query.
+  ExpectRefused(path, StatusCode::kCorruption, "truncated");
+}
+
+// ------------------------------------------------------------ pipes and FIFOs
+
+// Feeds `path`'s bytes into the write end of a pipe or FIFO on a thread.
+std::thread Feed(const std::string& path, const std::string& fifo_or_empty, int fd = -1) {
+  return std::thread([path, fifo_or_empty, fd] {
+    const std::string bytes = ReadFile(path);
+    int out = fd >= 0 ? fd : ::open(fifo_or_empty.c_str(), O_WRONLY);
+    size_t done = 0;
+    signal(SIGPIPE, SIG_IGN);
+    while (out >= 0 && done < bytes.size()) {
+      const ssize_t w = ::write(out, bytes.data() + done, bytes.size() - done);
+      if (w <= 0) break;
+      done += static_cast<size_t>(w);
+    }
+    if (out >= 0) ::close(out);
+  });
+}
+
+TEST_F(MappedModelTest, ModelFilesAndArpaLoadFromPipesAndFifos) {
+  const auto text = HeldOut();
+  const std::vector<float> want = ScoreAll(*MustLoad(File("m.lm")), text);
+  ASSERT_TRUE(test::RunShell("gzip -c " + File("m.arpa") + " > " + File("m.arpa.gz")));
+  for (const char* name : {"m.lm", "m.arpa", "m.arpa.gz"}) {
+    SCOPED_TRACE(name);
+    // A FIFO: opened once (a second open would wait for a writer forever).
+    const std::string fifo = File(std::string("fifo-") + name);
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    std::thread writer = Feed(File(name), fifo);
+    auto lm = LanguageModel::Load(fifo);
+    writer.join();
+    ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+    ExpectSameFloats(want, ScoreAll(**lm, text), name);
+    // A pipe, as <(...) gives it: /dev/fd/N.
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::thread feeder = Feed(File(name), "", fds[1]);
+    auto piped = LanguageModel::Load("/dev/fd/" + std::to_string(fds[0]));
+    feeder.join();
+    ::close(fds[0]);
+    ASSERT_TRUE(piped.ok()) << piped.status().ToString();
+    ExpectSameFloats(want, ScoreAll(**piped, text), name);
+  }
+  // LoadModel too.
+  const std::string fifo = File("fifo-model");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer = Feed(File("m.lm"), fifo);
+  auto model = LoadModel(fifo);
+  writer.join();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(model->vocab.size(), model_->vocab.size());
+}
+
+TEST_F(MappedModelTest, AMappedModelNeedsARegularFile) {
+  const std::string fifo = File("fifo-mapped");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer = Feed(File("m.lmm"), fifo);
+  auto lm = LanguageModel::Load(fifo);
+  writer.join();
+  ASSERT_FALSE(lm.ok());
+  EXPECT_NE(lm.status().message().find("must be a regular"), std::string::npos)
+      << lm.status().ToString();
+  EXPECT_NE(lm.status().message().find(fifo), std::string::npos);
+  ASSERT_TRUE(test::RunShell("zstd -q -c " + File("m.lmm") + " > " + File("m.lmm.zst")));
+  ExpectRefused(File("m.lmm.zst"), StatusCode::kInvalidArgument, "must be a regular");
+}
+
+}  // namespace
+}  // namespace grams

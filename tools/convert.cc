@@ -1,0 +1,100 @@
+// grams-convert: converts a model from one form to another: the mapped
+// model file (queried where it lies), the compressed model file, or ARPA.
+// With --check, reads a model completely, verifying every checksum.
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "grams/files.h"
+#include "grams/language_model.h"
+#include "grams/model_io.h"
+
+namespace grams {
+namespace {
+
+using namespace cli;
+
+// The one-line summary --check prints.
+std::string Summary(const std::string& path, const LanguageModel& lm) {
+  return path + ": OK: order " + std::to_string(lm.order()) + ", " +
+         std::to_string(lm.vocab().size()) + " words, unit " + UnitName(lm.settings().unit) +
+         "\n";
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL --to FORMAT -o OUTPUT\n       grams-convert --check MODEL",
+                 "Converts MODEL (a grams model file, a mapped model or an ARPA file; ARPA may\n"
+                 "be compressed; '-' = standard input) to another form, written to OUTPUT\n"
+                 "('-' = standard output) through a temporary file renamed into place:\n"
+                 "  mapped  the mapped model file: uncompressed, its tables ready to probe;\n"
+                 "          grams-score and grams-perplexity map it in milliseconds, and every\n"
+                 "          process scoring with it shares one copy in memory (about 21 bytes\n"
+                 "          per n-gram). It must stay a regular file, and must not be modified\n"
+                 "          in place while in use: replace it with mv or grams-convert.\n"
+                 "  model   the compressed model file, as grams-build -o writes it\n"
+                 "  arpa    ARPA text, as grams-build --arpa writes it\n"
+                 "Every tool takes any of the three forms. A mapped model holds hashes of the\n"
+                 "n-grams, not the n-grams: it converts only to mapped again.");
+  cl.options().add_options()
+      ("to", po::value<std::string>()->value_name("FORMAT"), "the form to write: mapped, model or arpa")
+      ("output,o", po::value<std::string>()->value_name("FILE"), "where to write it ('-' = standard output)")
+      ("check", "read MODEL completely instead, verifying every checksum (a mapped model's "
+                "tables included), print a one-line summary and write nothing");
+  cl.AddPositional("model", 1);
+  cl.set_epilog(
+      "Examples:\n"
+      "  grams-convert corpus.lm --to mapped -o corpus.lmm\n"
+      "  grams-convert kenlm.arpa.gz --to mapped -o kenlm.lmm\n"
+      "  grams-convert corpus.lm --to arpa -o corpus.arpa\n"
+      "  grams-convert --check corpus.lmm\n");
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  const std::vector<std::string> model_arg = cl.Positional("model");
+  if (model_arg.empty()) return UsageError("missing MODEL");
+  const std::string& input = model_arg[0];
+
+  if (cl.Has("check")) {
+    if (cl.Has("to") || cl.Has("output")) return UsageError("--check writes nothing: no --to or -o");
+    LoadOptions options;
+    options.verify_checksums = true;
+    auto lm = LanguageModel::Load(input, options);
+    if (!lm.ok()) return ReportError(lm.status());
+    const std::string line = Summary(input == "-" ? "<stdin>" : input, **lm);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      if (errno == EPIPE) return kExitOk;
+      return ReportError("<stdout>: write failed");
+    }
+    return kExitOk;
+  }
+
+  if (!cl.Has("to")) return UsageError("missing --to (mapped, model or arpa)");
+  if (!cl.Has("output")) return UsageError("missing -o OUTPUT");
+  const std::string to = cl.Get<std::string>("to");
+  const std::string output = cl.Get<std::string>("output");
+  if (to != "mapped" && to != "model" && to != "arpa") {
+    return UsageError("--to must be mapped, model or arpa, not '" + to + "'");
+  }
+  if (to != "arpa" && output == "-" && StdoutIsTerminal()) {
+    return UsageError("refusing to write a binary model to a terminal; use -o FILE or a pipe");
+  }
+
+  if (to == "mapped") {
+    // Through the query tables: a model file or ARPA is loaded as for
+    // scoring, a mapped model is mapped, and the tables are written out.
+    auto lm = LanguageModel::Load(input);
+    if (!lm.ok()) return ReportError(lm.status());
+    Status s = WriteMappedModel(**lm, output);
+    return s.ok() ? kExitOk : ReportError(s);
+  }
+  auto model = LoadModel(input);
+  if (!model.ok()) return ReportError(model.status());
+  Status s = to == "model" ? WriteModelFile(*model, output) : WriteArpa(*model, output);
+  return s.ok() ? kExitOk : ReportError(s);
+}
+
+}  // namespace
+}  // namespace grams
+
+int main(int argc, char** argv) { return grams::cli::Run("grams-convert", argc, argv, grams::Main); }
