@@ -207,8 +207,8 @@ void PrintTuneReport(const std::string& dev, const TuneResult& t) {
       FormatFixed(t.perplexity, 4).c_str(), t.evaluations);
   for (size_t n = 1; n <= t.discounts.size(); ++n) {
     std::string before, after;
-    for (double d : t.initial_discounts[n - 1]) before += " " + FormatFixed(d, 6);
-    for (double d : t.discounts[n - 1]) after += " " + FormatFixed(d, 6);
+    for (double d : t.initial_discounts[n - 1]) before.append(" ").append(FormatFixed(d, 6));
+    for (double d : t.discounts[n - 1]) after.append(" ").append(FormatFixed(d, 6));
     std::fprintf(stderr, "%s: --tune: order %zu discounts%s ->%s\n", ToolName().c_str(), n,
                  before.c_str(), after.c_str());
   }
