@@ -402,7 +402,10 @@ StatusOr<Model> BuildModelImpl(NgramCounts&& counts, const BuildOptions& options
   info.insert(info.end(), limits.begin(), limits.end());
   if (!options.prune.empty()) {
     std::string p;
-    for (uint64_t t : options.prune) p += (p.empty() ? "" : " ") + std::to_string(t);
+    for (uint64_t t : options.prune) {
+      if (!p.empty()) p += ' ';
+      p += std::to_string(t);
+    }
     info.emplace_back("prune", p);
   }
   if (options.prune_entropy > 0) {

@@ -36,7 +36,7 @@ std::string DescribeMethod(const ModelSummary& model, const std::string& smoothi
 
 // "order n: N n-grams (of M), discounts ..."
 std::string DescribeOrder(const ModelSummary& model, const std::string& smoothing, int n) {
-  const std::string suffix = "." + std::to_string(n);
+  const std::string suffix = std::string(".").append(std::to_string(n));
   std::string line =
       "order " + std::to_string(n) + ": " + std::to_string(model.ngram_counts[n - 1]) + " n-grams";
   if (!model.Info("counted" + suffix).empty())

@@ -67,7 +67,8 @@ inline uint64_t MixKey(uint64_t k) {
 
 // Maps h uniformly onto [0, size) (Lemire's multiply-shift); monotone in h.
 inline uint64_t Reduce(uint64_t h, uint64_t size) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(h) * size) >> 64);
+  __extension__ typedef unsigned __int128 Wide;  // GCC and clang; __extension__: -Wpedantic
+  return static_cast<uint64_t>((static_cast<Wide>(h) * size) >> 64);
 }
 
 // Slot sizes in bytes.
