@@ -26,6 +26,8 @@ table{border-collapse:collapse;margin-top:1em}
 th,td{padding:3px 8px;border-bottom:1px solid #ddd;vertical-align:top;text-align:right}
 th{cursor:pointer;background:#f2f2f2;position:sticky;top:0;user-select:none}
 th:hover{background:#e4e4e4}
+th.sorted::after{content:" \25B2"}
+th.sorted.descending::after{content:" \25BC"}
 td.sentence,th.sentence{text-align:left;cursor:default}
 td.sentence{line-height:1.9}
 .t{padding:1px 3px;border-radius:3px;white-space:pre}
@@ -49,6 +51,9 @@ const char kScript[] = R"(<script>
     });
     rows.forEach(function (row) { tbody.appendChild(row); });
     document.body.setAttribute('data-sorted', (descending ? '-' : '') + key);
+    Array.prototype.forEach.call(document.querySelectorAll('th[data-key]'), function (th) {
+      th.className = th.getAttribute('data-key') === key ? (descending ? 'sorted descending' : 'sorted') : '';
+    });
   }
   function sortFromHash() {
     var m = /^#sort=(-?)(line|ppl|lp|tokens|oovs)$/.exec(location.hash);
