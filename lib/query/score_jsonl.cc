@@ -49,12 +49,24 @@ bool TooDeep(std::string_view text) {
   return false;
 }
 
-// nlohmann's reason without its prefix: "syntax error while parsing value
-// - invalid literal; last read: 'x'".
+// nlohmann's reason without its prefixes ("[json.exception.parse_error.101]
+// parse error at line 1, column 5: "): "syntax error while parsing value -
+// invalid literal; last read: 'x'", "number overflow parsing '1e400'".
 std::string ParseErrorReason(const std::string& what) {
   size_t p = what.find("column ");
-  if (p != std::string::npos) p = what.find(": ", p);
+  if (p != std::string::npos) {
+    p = what.find(": ", p);
+    if (p != std::string::npos) return what.substr(p + 2);
+  }
+  p = what.find("] ");
   return p == std::string::npos ? what : what.substr(p + 2);
+}
+
+// "an array", "a number", "null": a JSON value's type for messages.
+std::string Describe(const Json& value) {
+  const std::string type = value.type_name();
+  if (type == "null") return type;
+  return (type == "array" || type == "object" ? "an " : "a ") + type;
 }
 
 Status ByteOffset(uint64_t offset, const std::string& why) {
@@ -119,19 +131,14 @@ Status ScoreJsonlLine(std::string_view line, uint64_t line_offset, const std::st
   } catch (const Json::parse_error& e) {
     return ByteOffset(line_offset + (e.byte > 0 ? e.byte - 1 : 0),
                       "not JSON (" + ParseErrorReason(e.what()) + ")");
+  } catch (const Json::exception& e) {  // a number beyond a double's range
+    return InvalidArgument("not JSON (" + ParseErrorReason(e.what()) + ")");
   }
-  if (!object.is_object()) {
-    const std::string type = object.type_name();
-    return InvalidArgument("not a JSON object (" + std::string(type == "array" ? "an " : "a ") +
-                           type + ")");
-  }
+  if (!object.is_object()) return InvalidArgument("not a JSON object (" + Describe(object) + ")");
   auto it = object.find(field);
   if (it == object.end()) return InvalidArgument("no \"" + field + "\" field");
   if (!it->is_string()) {
-    const std::string type = it->type_name();
-    return InvalidArgument("the \"" + field + "\" field is " +
-                           (type == "array" || type == "object" ? "an " : "a ") + type +
-                           ", not a string");
+    return InvalidArgument("the \"" + field + "\" field is " + Describe(*it) + ", not a string");
   }
   const std::string& text = it->get_ref<const std::string&>();
 

@@ -281,6 +281,7 @@ TEST(JsonlTest, OneLine) {
   EXPECT_EQ(why(R"({"text":"a",})").rfind("byte offset 112: not JSON (syntax error while parsing object key - unexpected '}'; expected string literal)", 0), 0u) << why(R"({"text":"a",})");
   EXPECT_EQ(why(""), why(""));  // blank: not JSON
   EXPECT_NE(why("").find("not JSON"), std::string::npos);
+  EXPECT_EQ(why(R"({"text":"a","x":1e400})"), "not JSON (number overflow parsing '1e400')");
   EXPECT_EQ(why("[1,2]"), "not a JSON object (an array)");
   EXPECT_EQ(why("\"text\""), "not a JSON object (a string)");
   EXPECT_EQ(why(R"({"txt":"a"})"), "no \"text\" field");
