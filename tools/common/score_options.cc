@@ -86,9 +86,9 @@ void AddScoreOptions(CommandLine* cl) {
                          "string, not UTF-8) and count them in a warning, instead of stopping "
                          "at the first")
       ("color", po::value<std::string>()->implicit_value("always")->value_name("WHEN"),
-       "--color[=WHEN]: shade each --per-token field by the token's surprisal (-log2 p, in "
-       "bits) with ANSI colours, legend on stderr; WHEN is auto (the default: on a "
-       "terminal), always or never")
+       "shade each --per-token field by the token's surprisal (-log2 p, in bits) with ANSI "
+       "colours, a legend on stderr; WHEN (--color=WHEN) is auto (the default: on a "
+       "terminal), always (--color alone) or never")
       ("html", po::value<std::string>()->value_name("FILE"),
        "also write FILE, one self-contained HTML page: every sentence, its tokens shaded by "
        "surprisal with their log10 p, matched n-gram and OOV on hover, sortable by "
