@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "common/score_options.h"
 #include "grams/scorer.h"
 
 namespace grams {
@@ -69,22 +70,28 @@ int Main(int argc, char** argv) {
                  "  bits per unit              -log2 p per token (bits per character for a\n"
                  "                             char model, per byte for a byte model)\n"
                  "Units are words, characters, bytes... as the model was built; a model built\n"
-                 "with --boundaries none reads the input as one stream (one </s> at the end).");
+                 "with --boundaries none reads the input as one stream (one </s> at the end).\n"
+                 "Lines are scored on every core (-j); the figures are the same for any number\n"
+                 "of threads.");
   cl.options().add_options()
       ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
                "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl, "
                "srilm_ppl1, bits_per_token, unit");
+  AddThreadsOption(&cl);
   cl.AddPositional("model", 1);
   cl.AddPositional("input", -1);
   cl.set_epilog(
       "Examples:\n"
       "  grams-perplexity corpus.lm test.txt\n"
-      "  grams-perplexity --json corpus.arpa < test.txt\n");
+      "  grams-perplexity --json corpus.arpa < test.txt\n"
+      "  grams-perplexity -j1 corpus.lm test.txt\n");
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   std::vector<std::string> model_arg = cl.Positional("model");
   if (model_arg.empty()) return UsageError("missing MODEL");
   std::vector<std::string> inputs = cl.Positional("input");
   if (inputs.empty()) inputs.push_back("-");
+  ScoreTextOptions options;
+  if (int rc = ParseThreadsOption(cl, &options.threads); rc != kContinue) return rc;
 
   auto model = LanguageModel::Load(model_arg[0]);
   if (!model.ok()) return ReportError(model.status());
@@ -94,7 +101,7 @@ int Main(int argc, char** argv) {
   }
   PerplexityStats total;
   for (const std::string& path : inputs) {
-    auto stats = ComputePerplexity(**model, path);
+    auto stats = ComputePerplexity(**model, path, options);
     if (!stats.ok()) return ReportError(stats.status());
     total.Add(*stats);
   }

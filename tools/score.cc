@@ -1,10 +1,16 @@
 // grams-score: scores each line of text with a model, one result line per
-// input line, streaming (stops quietly when the reader of its output goes).
+// input line (or, filtering, the lines that pass; or JSON Lines documents),
+// on every core, streaming (stops quietly when the reader of its output
+// goes).
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/cli.h"
+#include "common/html_report.h"
+#include "common/score_format.h"
+#include "common/score_options.h"
+#include "grams/documents.h"
 #include "grams/escape.h"
 #include "grams/files.h"
 #include "grams/scorer.h"
@@ -14,74 +20,47 @@ namespace {
 
 using namespace cli;
 
-struct Format {
-  bool json = false;
-  bool per_token = false;
-  bool escape = false;  // units other than words print escaped (grams/escape.h)
-};
-
-// Appends the result line for one scored sentence to *out.
-void FormatLine(const TextScorer::LineScore& s, const Format& f, std::string* out) {
-  auto word = [&](size_t i) -> std::string_view {
-    return i < s.words.size() ? s.words[i] : std::string_view(kEosWord);
-  };
-  if (f.json) {
-    out->append("{\"log10prob\":");
-    AppendJsonNumber(out, s.log10_prob);
-    out->append(",\"tokens\":" + std::to_string(s.tokens) + ",\"oovs\":" + std::to_string(s.oovs));
-    if (f.per_token) {
-      out->append(",\"tokens_detail\":[");
-      for (size_t i = 0; i < s.token_log10.size(); ++i) {
-        if (i) out->push_back(',');
-        out->append("{\"token\":");
-        // JSON strings hold any text; only bytes that are not UTF-8 (byte
-        // models) need the <0xNN> escape to stay distinct.
-        AppendJsonString(out, IsValidUtf8(word(i)) ? std::string(word(i)) : EscapeUnit(word(i)));
-        out->append(",\"log10prob\":");
-        AppendJsonNumber(out, s.token_log10[i]);
-        out->append(s.token_oov[i] ? ",\"oov\":true}" : ",\"oov\":false}");
-      }
-      out->push_back(']');
-    }
-    out->append("}\n");
-    return;
+// --jsonl: documents in, objects (or the lines that pass) out.
+int ScoreDocuments(const LanguageModel& model, const ScoreJob& job, ScoreOutput* out) {
+  const SentenceFilter filter = job.filter;
+  JsonlOptions jsonl = job.jsonl_options;
+  jsonl.add_scores = !filter.active();
+  JsonlStats stats;
+  Status scored = ScoreJsonl(
+      model, job.inputs, job.options, jsonl,
+      [filter](const DocumentScore& d, std::string* text) { FormatDocument(d, filter, text); },
+      [out](std::string_view text) { return out->Write(text); }, &stats);
+  if (stats.skipped > 0) {
+    Warn("skipped " + std::to_string(stats.skipped) + " malformed line" +
+         (stats.skipped == 1 ? "" : "s") + " (the first: " + stats.first_skipped + ")");
   }
-  out->append(FormatFixed(s.log10_prob, 6));
-  out->push_back('\t');
-  out->append(std::to_string(s.tokens));
-  out->push_back('\t');
-  out->append(std::to_string(s.oovs));
-  if (f.per_token) {
-    for (size_t i = 0; i < s.token_log10.size(); ++i) {
-      out->push_back('\t');
-      if (f.escape) {
-        AppendEscapedUnit(word(i), out);  // units such as "\n" or " " print as <0x0A>, <sp>
-      } else {
-        out->append(word(i));
-      }
-      out->append(s.token_oov[i] ? "=<unk>:" : "=");
-      out->append(FormatFloat(s.token_log10[i]));
-    }
-  }
-  out->push_back('\n');
+  return out->Finish(scored);
 }
 
-// The options, the MODEL and FILE arguments, and the examples.
-void AddScoreOptions(CommandLine* cl) {
-  cl->options().add_options()
-      ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
-                    "words are written TOKEN=<unk>:LOG10")
-      ("json", "write one JSON object per line instead: {\"log10prob\":..,\"tokens\":..,"
-               "\"oovs\":..}; with --per-token also \"tokens_detail\", one "
-               "{\"token\":..,\"log10prob\":..,\"oov\":..} per token")
-      ("line-buffered", "flush the output after every line (for use as a coprocess)");
-  cl->AddPositional("model", 1);
-  cl->AddPositional("input", -1);
-  cl->set_epilog(
-      "Examples:\n"
-      "  grams-score corpus.lm < sentences.txt\n"
-      "  grams-score --per-token corpus.lm test.txt | head\n"
-      "  grams-score --json --per-token corpus.arpa test.txt\n");
+// --html: the page, and the usual lines unless the page goes to stdout.
+int ScoreToHtml(const LanguageModel& model, const ScoreJob& job, ScoreOutput* out) {
+  std::string title = "grams-score: " + job.model + " on";
+  for (const std::string& input : job.inputs) {
+    title.push_back(' ');
+    title.append(InputName(input));
+  }
+  auto html = HtmlReport::Open(job.html, title, job.format.escape);
+  if (!html.ok()) return ReportError(html.status());
+  const bool lines = job.html != "-";
+  std::string text;
+  auto add = [&](const TextScorer::LineScore& score) {
+    (*html)->Add(score);
+    if (!lines) return !(*html)->broken_pipe();
+    text.clear();
+    FormatScore(score, job.format, &text);
+    return out->Write(text);
+  };
+  Status scored = ScoreText(model, job.inputs, job.options, add);
+  if (!scored.ok()) return out->Finish(scored);  // no page: it would be incomplete
+  if ((*html)->broken_pipe()) return kExitOk;
+  Status page = (*html)->Commit();
+  if (!page.ok() && !(*html)->broken_pipe()) return ReportError(page);
+  return out->Finish(Status::OK());
 }
 
 int Main(int argc, char** argv) {
@@ -94,44 +73,39 @@ int Main(int argc, char** argv) {
                  "</s>, and OOVS the number of units not in the model (scored as <unk>).\n"
                  "A model built with --boundaries none scores the input as one stream: each\n"
                  "line's units (its newline included) in the context of the lines before, no\n"
-                 "</s>.");
+                 "</s>.\n"
+                 "Lines are scored on every core (-j) and written in input order, the same\n"
+                 "bytes for any number of threads. With a filter (--max-perplexity...) the\n"
+                 "input lines that pass are written unchanged instead; with --jsonl the input\n"
+                 "is JSON Lines documents, written back with their scores.");
   AddScoreOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
-  std::vector<std::string> model_arg = cl.Positional("model");
-  if (model_arg.empty()) return UsageError("missing MODEL");
-  std::vector<std::string> inputs = cl.Positional("input");
-  if (inputs.empty()) inputs.push_back("-");
-  Format format{cl.Has("json"), cl.Has("per-token")};
+  ScoreJob job;
+  if (int rc = ParseScoreOptions(cl, &job); rc != kContinue) return rc;
 
-  auto model = LanguageModel::Load(model_arg[0]);
+  auto model = LanguageModel::Load(job.model);
   if (!model.ok()) return ReportError(model.status());
-  format.escape = UnitsNeedEscaping((*model)->settings());
-  auto out = FileWriter::Open("-");
-  if (!out.ok()) return ReportError(out.status());
-  FileWriter& writer = **out;
-  const bool flush_lines = cl.Has("line-buffered") || StdoutIsTerminal();
-  // Lines are scored in batches (faster), or one by one when each line's
-  // result is wanted at once (--line-buffered, or a terminal).
-  ScoreTextOptions options;
-  if (flush_lines) options.batch_tokens = 1;
-  std::string line;
-  auto write = [&](const TextScorer::LineScore& score) {
-    line.clear();
-    FormatLine(score, format, &line);
-    writer.Write(line);
-    if (flush_lines) (void)writer.Flush();
-    return !writer.broken_pipe();
-  };
-  Status scored = ScoreText(**model, inputs, options, write);
-  if (!scored.ok()) {
-    (void)writer.Flush();  // the lines scored before the error
-    return ReportError(scored);
+  job.format.escape = UnitsNeedEscaping((*model)->settings());
+  auto writer = FileWriter::Open("-");
+  if (!writer.ok()) return ReportError(writer.status());
+  ScoreOutput out(std::move(writer).value(), job.line_buffered);
+  if (job.format.color) std::fputs(ColorLegend().c_str(), stderr);
+
+  if (job.jsonl) return ScoreDocuments(**model, job, &out);
+  if (!job.html.empty()) return ScoreToHtml(**model, job, &out);
+  LineFormatter format;
+  if (job.filter.active()) {
+    format = [filter = job.filter](const TextScorer::LineScore& s, std::string* text) {
+      FormatFiltered(s, filter, text);
+    };
+  } else {
+    format = [f = job.format](const TextScorer::LineScore& s, std::string* text) {
+      FormatScore(s, f, text);
+    };
   }
-  if (writer.broken_pipe()) return kExitOk;
-  Status s = writer.Commit();
-  if (writer.broken_pipe()) return kExitOk;
-  if (!s.ok()) return ReportError(s);
-  return kExitOk;
+  Status scored = ScoreAndFormatText(**model, job.inputs, job.options, format,
+                                     [&out](std::string_view text) { return out.Write(text); });
+  return out.Finish(scored);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #define GRAMS_IO_LINE_READER_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,13 @@ class LineReader {
   // order mark at the start of the input). The view stays valid until the
   // next call. Returns false at end of input or on error (see status()).
   bool Next(std::string_view* line);
+
+  // True if the next Next() will not wait for input: a whole line is
+  // buffered, or the input has ended. (Prompt scoring cuts its batches
+  // where this is false.)
+  bool LineWaiting() const {
+    return eof_ || std::memchr(buf_.data() + begin_, '\n', end_ - begin_) != nullptr;
+  }
 
   // 1-based number and 0-based byte offset of the line last returned.
   uint64_t line_number() const { return line_number_; }

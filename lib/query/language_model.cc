@@ -437,15 +437,20 @@ void LanguageModel::ScoreSentence(const WordId* ids, size_t n, float* out) const
 
 void LanguageModel::ScoreSentences(const WordId* ids, const size_t* ends, size_t count,
                                    float* out) const {
-  ScoreImpl(ids, ends, count, /*bos=*/true, out);
+  ScoreImpl(ids, ends, count, /*bos=*/true, out, nullptr);
+}
+
+void LanguageModel::ScoreSentences(const WordId* ids, const size_t* ends, size_t count, bool bos,
+                                   float* out, uint8_t* ngram_length) const {
+  ScoreImpl(ids, ends, count, bos, out, ngram_length);
 }
 
 void LanguageModel::ScoreSpan(const WordId* ids, size_t n, float* out) const {
-  ScoreImpl(ids, &n, 1, /*bos=*/false, out);
+  ScoreImpl(ids, &n, 1, /*bos=*/false, out, nullptr);
 }
 
 void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
-                              float* out) const {
+                              float* out, uint8_t* ngram_length) const {
   const Impl& m = *impl_;
   const int N = m.order;
   const Unigram* uni = m.uni;
@@ -507,6 +512,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
     }
     for (int j = matched; j <= std::min(L, prev_matched); ++j) prob += prev_bo[j];
     out[t] = prob;
+    if (ngram_length) ngram_length[t] = static_cast<uint8_t>(matched);
     std::copy(cur_bo + 1, cur_bo + matched + 1, prev_bo + 1);
     prev_matched = std::min(matched, N - 1);
   }

@@ -44,7 +44,7 @@ void PerplexityStats::Add(const PerplexityStats& o) {
 // text and id; after Score(), its log10 probability.
 class TextScorer::Impl {
  public:
-  explicit Impl(const LanguageModel* model);
+  Impl(const LanguageModel* model, const SentenceOptions& options);
   Status Add(std::string_view line, bool newline, uint64_t line_offset);
   void AddEnd();
   void Score();
@@ -52,6 +52,7 @@ class TextScorer::Impl {
   void Clear();
 
   const LanguageModel* model_;
+  SentenceOptions options_;
   bool stream_;
   std::unique_ptr<Tokenizer> tokenizer_;
   Status tokenizer_status_;
@@ -61,23 +62,30 @@ class TextScorer::Impl {
   std::vector<WordId> ids_;                       // per token
   std::vector<size_t> line_token_end_;            // end of each line in ids_
   std::vector<float> log10_;                      // per token, after Score()
+  std::vector<uint8_t> ngram_;                    // per token, after Score()
+  size_t scored_tokens_ = 0, scored_lines_ = 0;   // what Score() has done
+  std::vector<size_t> ends_;                      // Score(): line ends from the first unscored
   std::vector<WordId> history_;                   // stream: the last order-1 tokens
   std::vector<WordId> span_;
   std::vector<float> span_out_;
+  std::vector<uint8_t> span_ngram_;
 };
 
-TextScorer::Impl::Impl(const LanguageModel* model)
-    : model_(model), stream_(model->settings().boundaries == Boundaries::kNone) {
+TextScorer::Impl::Impl(const LanguageModel* model, const SentenceOptions& options)
+    : model_(model), options_(options), stream_(model->settings().boundaries == Boundaries::kNone) {
   auto t = Tokenizer::Create(model->settings());
   if (t.ok()) {
     tokenizer_ = std::move(t).value();
   } else {
     tokenizer_status_ = t.status();
   }
-  if (stream_) history_.push_back(kBosId);
+  if (stream_ && options_.bos) history_.push_back(kBosId);
 }
 
-TextScorer::TextScorer(const LanguageModel* model) : impl_(std::make_unique<Impl>(model)) {}
+TextScorer::TextScorer(const LanguageModel* model)
+    : impl_(std::make_unique<Impl>(model, SentenceOptions())) {}
+TextScorer::TextScorer(const LanguageModel* model, const SentenceOptions& options)
+    : impl_(std::make_unique<Impl>(model, options)) {}
 
 TextScorer::~TextScorer() = default;
 
@@ -105,7 +113,7 @@ Status TextScorer::Impl::Add(std::string_view line, bool newline, uint64_t line_
       text_.append(unit);
       ids_.push_back(model_->Index(unit));
     }
-    if (!stream_) {
+    if (!stream_ && options_.eos) {
       ids_.push_back(kEosId);
       words_.emplace_back(text_.size(), 0);  // keeps words_ parallel to ids_
     }
@@ -120,21 +128,34 @@ void TextScorer::Impl::AddEnd() {
   line_token_end_.push_back(ids_.size());
 }
 
+// Scores the tokens added since the last Score(): sentences of their own,
+// or (a stream) one span after the stream's context.
 void TextScorer::Impl::Score() {
+  const size_t from = scored_tokens_;
   log10_.resize(ids_.size());
+  ngram_.resize(ids_.size());
   if (!stream_) {
-    model_->ScoreSentences(ids_.data(), line_token_end_.data(), line_token_end_.size(),
-                           log10_.data());
-    return;
+    ends_.clear();
+    for (size_t i = scored_lines_; i < line_token_end_.size(); ++i) {
+      ends_.push_back(line_token_end_[i] - from);
+    }
+    model_->ScoreSentences(ids_.data() + from, ends_.data(), ends_.size(), options_.bos,
+                           log10_.data() + from, ngram_.data() + from);
+  } else {
+    span_.assign(history_.begin(), history_.end());
+    span_.insert(span_.end(), ids_.begin() + from, ids_.end());
+    span_out_.resize(span_.size());
+    span_ngram_.resize(span_.size());
+    const size_t n = span_.size();
+    model_->ScoreSentences(span_.data(), &n, 1, /*bos=*/false, span_out_.data(),
+                           span_ngram_.data());
+    std::copy(span_out_.begin() + history_.size(), span_out_.end(), log10_.begin() + from);
+    std::copy(span_ngram_.begin() + history_.size(), span_ngram_.end(), ngram_.begin() + from);
+    const size_t keep = std::min<size_t>(span_.size(), std::max(0, model_->order() - 1));
+    history_.assign(span_.end() - keep, span_.end());
   }
-  // One span: the stream's context, then this batch.
-  span_.assign(history_.begin(), history_.end());
-  span_.insert(span_.end(), ids_.begin(), ids_.end());
-  span_out_.resize(span_.size());
-  model_->ScoreSpan(span_.data(), span_.size(), span_out_.data());
-  std::copy(span_out_.begin() + history_.size(), span_out_.end(), log10_.begin());
-  const size_t keep = std::min<size_t>(span_.size(), std::max(0, model_->order() - 1));
-  history_.assign(span_.end() - keep, span_.end());
+  scored_tokens_ = ids_.size();
+  scored_lines_ = line_token_end_.size();
 }
 
 void TextScorer::Impl::Get(size_t i, LineScore* out) const {
@@ -146,6 +167,7 @@ void TextScorer::Impl::Get(size_t i, LineScore* out) const {
     out->words.emplace_back(text_.data() + words_[k].first, words_[k].second);
   }
   out->token_log10.assign(log10_.begin() + begin, log10_.begin() + end);
+  out->token_ngram_length.assign(ngram_.begin() + begin, ngram_.begin() + end);
   out->token_oov.resize(n);
   double total = 0;
   uint64_t oovs = 0;
@@ -158,6 +180,8 @@ void TextScorer::Impl::Get(size_t i, LineScore* out) const {
   out->log10_prob = total;
   out->tokens = n;
   out->oovs = oovs;
+  out->line = {};
+  out->line_number = 0;
 }
 
 void TextScorer::Impl::Clear() {
@@ -165,6 +189,7 @@ void TextScorer::Impl::Clear() {
   words_.clear();
   ids_.clear();
   line_token_end_.clear();
+  scored_tokens_ = scored_lines_ = 0;
 }
 
 Status TextScorer::ScoreLine(std::string_view line, LineScore* out) {

@@ -297,7 +297,7 @@ TEST_P(CompressedInputTest, TrailingGarbageIsAnError) {
 INSTANTIATE_TEST_SUITE_P(Formats, CompressedInputTest,
                          ::testing::Values(Compressor{"gzip", "gz"}, Compressor{"zstd", "zst"},
                                            Compressor{"xz", "xz"}, Compressor{"bzip2", "bz2"}),
-                         [](const auto& info) { return std::string(info.param.tool); });
+                         [](const auto& param_info) { return std::string(param_info.param.tool); });
 
 TEST(InputStreamTest, CorruptGzipIsAnError) {
   if (!HaveTool("gzip")) GTEST_SKIP() << "gzip not installed";

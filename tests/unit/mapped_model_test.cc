@@ -498,6 +498,14 @@ TEST_F(MappedModelTest, ForeignAndEmptyFilesAndDirectories) {
 // The kernel's behaviour, documented in docs/FORMAT.md: a mapped file cut
 // short while in use kills the process with SIGBUS when a query touches a
 // page past the new end. read_into_memory is the guard.
+#if defined(__SANITIZE_ADDRESS__) || GRAMS_TEST_HAS_ASAN
+// AddressSanitizer catches the signal and exits reporting it.
+const auto kSigbusDeath = [](int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; };
+constexpr const char* kSigbusMessage = "BUS";
+#else
+const auto kSigbusDeath = ::testing::KilledBySignal(SIGBUS);
+constexpr const char* kSigbusMessage = "";
+#endif
 TEST_F(MappedModelTest, AFileShrunkWhileMappedRaisesSigbusUnlessReadIntoMemory) {
   const std::string path = File("shrunk.lmm");
   WriteFile(path, ReadFile(File("m.lmm")));
@@ -515,12 +523,7 @@ TEST_F(MappedModelTest, AFileShrunkWhileMappedRaisesSigbusUnlessReadIntoMemory) 
         ScoreAll(**lm, text);
         _exit(0);
       },
-#if defined(__SANITIZE_ADDRESS__) || GRAMS_TEST_HAS_ASAN
-      // AddressSanitizer catches the signal and exits reporting it.
-      [](int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; }, "BUS");
-#else
-      ::testing::KilledBySignal(SIGBUS), "");
-#endif
+      kSigbusDeath, kSigbusMessage);
   // The copy in memory does not care.
   ASSERT_EQ(truncate(path.c_str(), 4096), 0);
   ExpectSameFloats(want, ScoreAll(*in_memory, text), "read into memory, file shrunk");

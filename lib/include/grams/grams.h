@@ -6,6 +6,7 @@
 
 #include "grams/build.h"           // estimation: BuildOptions, BuildModel, BuildModelFromCounts...
 #include "grams/counts.h"          // counting: NgramCounts, Counter, counts files
+#include "grams/documents.h"       // JSON Lines documents: ScoreJsonl
 #include "grams/escape.h"          // the printable form of units (<0x0A>, <sp>)
 #include "grams/export.h"          // GRAMS_EXPORT
 #include "grams/files.h"           // "-" for stdin/stdout, TextReader, FileWriter, temp files

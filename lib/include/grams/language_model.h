@@ -104,6 +104,13 @@ class GRAMS_EXPORT LanguageModel {
   // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
   // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
   void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
+  // The same with two choices: with bos = false each sentence is a fragment
+  // scored without <s> (its first word has no history, as after
+  // NullContextState(); KenLM's bos=False); and unless `ngram_length` is
+  // null, the length of the n-gram that matched each token goes to
+  // ngram_length[0..ends[count-1]) (1 = its unigram; as FullScore gives it).
+  void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out,
+                      uint8_t* ngram_length) const;
   // Scores ids[0..n) as one span with no <s> added: ids[0] has no history.
   // To continue a stream, pass its last order()-1 tokens first and ignore
   // their scores (the stream's own first token is <s>).
@@ -111,7 +118,8 @@ class GRAMS_EXPORT LanguageModel {
 
  private:
   friend Status WriteMappedModel(const LanguageModel& model, const std::string& path);
-  void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out) const;
+  void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out,
+                 uint8_t* ngram_length) const;
   LanguageModel();
   class Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,8 +1,9 @@
 // Scoring text with a LanguageModel: TextScorer tokenizes lines as the model
 // was trained (its units, normalization, case folding and boundaries) and
-// scores them; ScoreText streams files through it line by line;
-// PerplexityStats and ComputePerplexity total a text. A TextScorer is not
-// thread-safe (one per thread; they may share the LanguageModel).
+// scores them; ScoreText and ScoreAndFormatText stream files through it line
+// by line, on one thread or several; PerplexityStats and ComputePerplexity
+// total a text. A TextScorer is not thread-safe (one per thread; they may
+// share the LanguageModel). ScoreText and the others are thread-safe.
 #ifndef GRAMS_SCORER_H_
 #define GRAMS_SCORER_H_
 
@@ -46,6 +47,19 @@ struct GRAMS_EXPORT PerplexityStats {
   void Add(const PerplexityStats& other);
 };
 
+// How each line is framed as a sentence (KenLM's score(bos, eos)).
+struct GRAMS_EXPORT SentenceOptions {
+  // <s> is the context of the line's first unit. false: the line is a
+  // fragment, its first unit scored with no history (KenLM's bos=False; with
+  // eos = false too, KenLM's `query -n`). Models with boundaries=none: the
+  // stream starts without <s>.
+  bool bos = true;
+  // </s> is scored after the line's last unit and counted as a token. false:
+  // it is not (eos=False). Ignored by models with boundaries=none, whose
+  // lines have no </s>.
+  bool eos = true;
+};
+
 // Scores text line by line with the model's own tokenization (its units,
 // normalization, case folding and boundaries). Lines can be scored one at a
 // time (ScoreLine) or in batches (Add, then Score, then Get), which is faster:
@@ -61,6 +75,7 @@ class GRAMS_EXPORT TextScorer {
  public:
   // REQUIRES: `model` outlives the scorer.
   explicit TextScorer(const LanguageModel* model);
+  TextScorer(const LanguageModel* model, const SentenceOptions& options);
   ~TextScorer();
   TextScorer(const TextScorer&) = delete;
   TextScorer& operator=(const TextScorer&) = delete;
@@ -72,15 +87,24 @@ class GRAMS_EXPORT TextScorer {
     std::vector<std::string_view> words;  // the units, valid until the next Add/ScoreLine/Clear
     std::vector<float> token_log10;       // per token, </s> last
     std::vector<bool> token_oov;
+    // Per token: the length of the longest n-gram of the model that matched
+    // (1 = the unigram alone; the model backed off from longer contexts).
+    std::vector<uint8_t> token_ngram_length;
     bool has_end = false;                 // whether the last token is </s>
+    // Set by ScoreText and ScoreAndFormatText only (TextScorer leaves them
+    // empty): the input line as read, without its '\n', and its 1-based
+    // number in its file (0 for the closing </s> of a stream).
+    std::string_view line;
+    uint64_t line_number = 0;
   };
   // Scores one line (without its newline). Fails only on invalid UTF-8 under
   // the model's settings: InvalidArgument "byte offset N: invalid UTF-8".
   Status ScoreLine(std::string_view line, LineScore* out);
 
-  // Batch: Add() copies a line in; Score() scores every line added since the
-  // last Clear(); Get(i) gives line i's result; Clear() empties the batch (a
-  // stream's context is kept). `newline`: the line ended with '\n'.
+  // Batch: Add() copies a line in; Score() scores the lines added since the
+  // last Score() or Clear() (so a long batch can be scored in parts, each
+  // while its lookups are in cache); Get(i) gives line i's result (REQUIRES:
+  // scored); Clear() empties the batch (a stream's context is kept). `newline`: the line ended with '\n'.
   // `line_offset`, the line's byte offset in its file, is added to the
   // offset an invalid-UTF-8 error reports.
   Status Add(std::string_view line, bool newline = true, uint64_t line_offset = 0);
@@ -99,16 +123,30 @@ class GRAMS_EXPORT TextScorer {
   std::unique_ptr<Impl> impl_;
 };
 
-// How ScoreText reads and batches.
+// How ScoreText reads, batches and shares out the lines.
+//
+// Lines are read in batches (up to about 64 KiB of text) on a thread of
+// their own; with threads > 1 the batches are tokenized, scored (and
+// formatted, by ScoreAndFormatText) on `threads` threads, the calling
+// thread among them, and reported in input order on the calling thread.
+// The results are the same for any number of threads, bit for bit.
 struct GRAMS_EXPORT ScoreTextOptions {
-  // Lines are scored in batches of about this many tokens (the lookups of a
-  // batch are prefetched together; 4096 keeps them in cache). 1 scores and
-  // reports each line as soon as it is read (interactive use, a coprocess).
+  // Lines are scored in parts of about this many tokens (the lookups of a
+  // part are prefetched together; 4096 keeps them in cache). 1: prompt
+  // mode, for interactive use and coprocesses: a batch never waits for
+  // input that has not arrived, so every line read is reported before
+  // ScoreText waits to read more (lines already waiting are still batched).
   size_t batch_tokens = 4096;
   // Models with boundaries=none: after the last line, also score the
   // stream's closing </s>, reported as a line of its own (no words,
   // has_end). Perplexity counts it; a per-line report has no line for it.
   bool end_stream = false;
+  // Scoring threads: 1 scores on the calling thread alone (and reads there
+  // too); 0 is one per core. Models with boundaries=none always score on one
+  // thread (each line's context is the line before it).
+  int threads = 1;
+  // How every line is framed: <s> before it, </s> after it.
+  SentenceOptions sentence;
 };
 
 // Called with each scored line, in input order (the views in `score` are
@@ -119,16 +157,44 @@ using LineScoreCallback = std::function<bool(const TextScorer::LineScore& score)
 // zstd are decompressed) in order, as one text: with boundaries=none the
 // stream runs on from one file into the next. OK when all lines were scored
 // or `on_line` asked to stop. Errors name the file and line ("FILE:LINE:
-// byte offset N: invalid UTF-8"); the lines read before the error are
-// scored and reported first (their callback's answer is then ignored).
+// byte offset N: invalid UTF-8"); every line before the failing one is
+// scored and reported first (their callback's answer is then ignored), and
+// none after it, whatever the number of threads. on_line runs on the
+// calling thread.
+//
+// When on_line stops early while the reading thread waits for input (an
+// idle terminal or pipe), ScoreText returns at once and that thread ends by
+// itself when input arrives or ends.
 GRAMS_EXPORT Status ScoreText(const LanguageModel& model, const std::vector<std::string>& paths,
                               const ScoreTextOptions& options, const LineScoreCallback& on_line);
 
+// What a line becomes in ScoreAndFormatText's output: appends it to *out.
+// Runs on the scoring threads, several lines at once with threads > 1, so it
+// must be safe to call concurrently (a function of its arguments).
+using LineFormatter = std::function<void(const TextScorer::LineScore& score, std::string* out)>;
+// Receives the output of consecutive lines, in input order, on the calling
+// thread. Returning false stops at once.
+using TextCallback = std::function<bool(std::string_view text)>;
+
+// ScoreText, with each line turned into text by `format` on the scoring
+// threads (so formatting runs in parallel too) and the text handed to
+// `write` in input order: a batch of lines at a time, or in prompt mode
+// (batch_tokens 1) as soon as the lines are scored. Errors as ScoreText:
+// the text of every line before the failing one is written first.
+GRAMS_EXPORT Status ScoreAndFormatText(const LanguageModel& model,
+                                       const std::vector<std::string>& paths,
+                                       const ScoreTextOptions& options,
+                                       const LineFormatter& format, const TextCallback& write);
+
 // Perplexity of a whole file ("-" = stdin), one sentence per line (with
 // boundaries=none: one stream, its closing </s> included). ScoreText with
-// end_stream.
+// end_stream; the second form scores on options.threads threads (the totals
+// are the same bits for any number) with options.sentence.
 GRAMS_EXPORT StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model,
                                                          const std::string& path);
+GRAMS_EXPORT StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model,
+                                                         const std::string& path,
+                                                         const ScoreTextOptions& options);
 
 }  // namespace grams
 
