@@ -67,13 +67,30 @@ std::string SectionName(uint32_t id) {
 
 uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-// A vocabulary index slot's second word: the word's offset in the strings
-// (low 40 bits) and its length (high 24 bits; kLongWord for 2^24 - 1 bytes
-// and more, whose length is then taken from the offsets).
+// A vocabulary index slot's second word says where to compare the word:
+// - a word of up to 7 bytes is inline: bit 63 set, its length in bits 56-62,
+//   its bytes in bits 0-55 (byte i at bit 8i), the rest zero;
+// - otherwise bit 63 is clear, its length is in bits 40-62 (kLongWord for
+//   2^23 - 1 bytes and more: then taken from the offsets) and its offset in
+//   the strings in bits 0-39.
 constexpr size_t kIndexSlotBytes = 16;
-constexpr uint64_t kLongWord = (uint64_t{1} << 24) - 1;
-uint64_t PlaceOf(uint64_t offset, uint64_t length) {
-  return (std::min(length, kLongWord) << 40) | offset;
+constexpr size_t kInlineBytes = 7;
+constexpr uint64_t kInline = uint64_t{1} << 63;
+constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
+constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
+
+// Bytes 0..n-1 of w (n <= 7) as an integer, byte i at bit 8i.
+uint64_t PackShort(std::string_view w) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < w.size(); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(w[i])) << (8 * i);
+  return v;
+}
+
+uint64_t PlaceOf(uint64_t offset, std::string_view word) {
+  if (word.size() <= kInlineBytes) {
+    return kInline | (static_cast<uint64_t>(word.size()) << 56) | PackShort(word);
+  }
+  return (std::min<uint64_t>(word.size(), kLongWord) << 40) | offset;
 }
 
 std::string ErrnoText(int err) { return std::string(strerror(err)); }
@@ -184,7 +201,7 @@ Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& voc
     uint64_t i = h & (index_slots - 1);
     while (index[2 * i] != 0) i = (i + 1) & (index_slots - 1);
     index[2 * i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
-    index[2 * i + 1] = PlaceOf(offsets[id], word.size());
+    index[2 * i + 1] = PlaceOf(offsets[id], word);
   }
 
   struct Out {
@@ -557,25 +574,32 @@ std::string_view MappedModelFile::Word(WordId id) const {
 WordId MappedModelFile::Find(std::string_view word) const {
   const uint64_t h = MappedWordHash(word);
   const uint64_t tag = h >> 32;
+  // What an inline slot holds for this word (no slot holds it if longer).
+  const uint64_t inline_place = word.size() <= kInlineBytes
+                                    ? kInline | (uint64_t{word.size()} << 56) | PackShort(word)
+                                    : 0;
   uint64_t i = h & index_mask_;
   for (uint64_t probes = 0; probes <= index_mask_; ++probes, i = (i + 1) & index_mask_) {
     const uint64_t s = index_[2 * i];
     if (s == 0) return Vocabulary::kNotFound;
     if ((s >> 32) != tag) continue;
     const uint64_t id = (s & 0xffffffffu) - 1;
+    if (id >= parts_.vocab_size) continue;
     const uint64_t place = index_[2 * i + 1];
-    const uint64_t offset = place & ((uint64_t{1} << 40) - 1);
-    const uint64_t length = place >> 40;
+    if (place & kInline) {
+      if (place == inline_place) return static_cast<WordId>(id);
+      continue;
+    }
+    const uint64_t offset = place & kOffsetMask;
+    const uint64_t length = (place >> 40) & kLongWord;
     if (length == kLongWord) {
-      if (id < parts_.vocab_size && Word(static_cast<WordId>(id)) == word) {
-        return static_cast<WordId>(id);
-      }
+      if (Word(static_cast<WordId>(id)) == word) return static_cast<WordId>(id);
       continue;
     }
     // Bounds first: a damaged slot must not send the comparison outside
-    // the strings, nor return an id outside the vocabulary.
+    // the strings.
     if (length == word.size() && offset <= pool_bytes_ && length <= pool_bytes_ - offset &&
-        id < parts_.vocab_size && std::memcmp(pool_ + offset, word.data(), length) == 0) {
+        std::memcmp(pool_ + offset, word.data(), length) == 0) {
       return static_cast<WordId>(id);
     }
   }
