@@ -145,7 +145,6 @@ class ShardBuilder {
   // of growing it order by order (fresh pages cost more than anything else
   // here).
   void Reserve(size_t m) {
-    if (kept_.size() < m + 1) kept_.Reset(m + 1);
     if (scratch_.size() < m / 2 + m / 8 + 1) scratch_.Reset(m / 2 + m / 8 + 1);
   }
 
@@ -153,11 +152,11 @@ class ShardBuilder {
   bool Build(size_t m, int shard, EntryAt&& entry_at, size_t stride,
              HugeArray<unsigned char>* table, uint64_t* homes, uint64_t* slot_count,
              uint64_t* entries) {
-    // One pass over all the entries keeps this shard's (written at `n`,
-    // which advances only for them: no branch on a bit that is random) and
-    // counts them by bucket of their top bits, about kBucketEntries entries
-    // a bucket (the other shard's are counted in starts_[0], then dropped);
-    // a second pass over the kept ones puts them in bucket order.
+    // Two passes over all the entries: one counts this shard's by bucket of
+    // their top bits, about kBucketEntries a bucket (the other shard's are
+    // counted in starts_[0], then dropped), the other puts them in bucket
+    // order (the other shard's are written to a spare last slot): no branch
+    // on a bit that is random.
     bits_ = 0;
     while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kBucketEntries <= m / 2) ++bits_;
     const size_t buckets = size_t{1} << bits_;
@@ -165,20 +164,24 @@ class ShardBuilder {
     auto bucket_of = [&](uint64_t mixed) -> size_t { return bits_ ? mixed >> shift : 0; };
     const uint64_t want = static_cast<uint64_t>(shard);
     starts_.assign(buckets + 1, 0);
-    if (kept_.size() < m + 1) kept_.Reset(m + 1);
-    size_t n = 0;
     for (size_t i = 0; i < m; ++i) {
-      const Entry e = entry_at(i);
-      const size_t mine = ((e.mixed & 1) == want);
-      kept_[n] = e;
-      n += mine;
-      ++starts_[(bucket_of(e.mixed) + 1) & (0 - mine)];
+      const uint64_t mixed = entry_at(i).mixed;
+      const uint64_t mine = ((mixed & 1) == want);
+      ++starts_[(bucket_of(mixed) + 1) & (0 - mine)];
     }
     starts_[0] = 0;
     for (size_t b = 0; b < buckets; ++b) starts_[b + 1] += starts_[b];
-    if (scratch_.size() < n) scratch_.Reset(n + n / 8 + 1);
+    const size_t n = starts_[buckets];
+    if (scratch_.size() < n + 1) scratch_.Reset(n + n / 8 + 1);
     pos_.assign(starts_.begin(), starts_.end() - 1);
-    for (size_t i = 0; i < n; ++i) scratch_[pos_[bucket_of(kept_[i].mixed)]++] = kept_[i];
+    for (size_t i = 0; i < m; ++i) {
+      const Entry e = entry_at(i);
+      const size_t mine = ((e.mixed & 1) == want);
+      const size_t b = bucket_of(e.mixed);
+      const size_t at = pos_[b];
+      scratch_[mine ? at : n] = e;
+      pos_[b] = at + mine;
+    }
     *entries = n;
     // Each bucket sorted by key (a radix pass on the next 10 bits, then an
     // insertion sort of what is left nearly in order), the whole shard is
@@ -249,7 +252,7 @@ class ShardBuilder {
   int bits_ = 0;
   std::vector<size_t> starts_, pos_;
   std::vector<Entry> tmp_;
-  HugeArray<Entry> kept_, scratch_;
+  HugeArray<Entry> scratch_;
 };
 
 }  // namespace grams::query
