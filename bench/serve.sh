@@ -23,8 +23,9 @@ compressed form of brown order 5, next to KenLM's probing binary.
 Options:
   --bin DIR    directory with the built tools (default: $REPO/build/tools)
   --kenlm DIR  KenLM's build_binary and query (default: \$GRAMS_SHARED_DIR/tools/kenlm)
-  --runs N     runs per timed figure; the median is reported (default: 7;
-               the one-sentence figure always takes 20)
+  --runs N     runs per timed figure, interleaved between the forms and KenLM
+               so that they see the same load; the median is reported
+               (default: 7; the one-sentence figure always takes 20)
   --out FILE   also write the results as TSV to FILE
   --work DIR   scratch directory (default: a new one under \${TMPDIR:-/tmp},
                removed at the end unless --keep)
@@ -137,14 +138,19 @@ med() {
           else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# measure KEY RUNS IN CMD...: RUNS timed runs; samples KEY.wall, KEY.rss.
-measure() {
-  local key=$1 runs=$2 in=$3 i
-  shift 3
+# interleaved RUNS IN KEY...: RUNS rounds, each running every KEY's command
+# (the array CMD_<KEY>, dots as underscores) once in turn, so that all of
+# them see the same machine load; samples KEY.wall and KEY.rss.
+interleaved() {
+  local runs=$1 in=$2 i key
+  shift 2
   for ((i = 0; i < runs; i++)); do
-    timed "$in" "$@" || return 1
-    add_sample "$key.wall" "$LAST_WALL"
-    add_sample "$key.rss" "$LAST_RSS"
+    for key in "$@"; do
+      local -n cmd="CMD_${key//./_}"
+      timed "$in" "${cmd[@]}" || return 1
+      add_sample "$key.wall" "$LAST_WALL"
+      add_sample "$key.rss" "$LAST_RSS"
+    done
   done
 }
 
@@ -190,24 +196,32 @@ EMPTY=/dev/null
 
 # ---------------------------------------------------------------- runs
 
-echo "load: empty input, $RUNS runs each" >&2
-measure load.tiny "$RUNS" "$EMPTY" "$BIN/grams-score" "$WORK/tiny.lmm"
-measure load.mapped "$RUNS" "$EMPTY" "$BIN/grams-score" "$LMM"
-measure load.model "$RUNS" "$EMPTY" "$BIN/grams-score" "$LM"
-if [ $HAVE_KENLM = 1 ]; then
-  measure load.ktiny "$RUNS" "$EMPTY" "$KENLM/query" "$WORK/tiny.probing"
-  measure load.kenlm "$RUNS" "$EMPTY" "$KENLM/query" "$PROBING"
-fi
+# The commands, by figure.
+CMD_load_tiny=("$BIN/grams-score" "$WORK/tiny.lmm")
+CMD_load_mapped=("$BIN/grams-score" "$LMM")
+CMD_load_model=("$BIN/grams-score" "$LM")
+CMD_load_ktiny=("$KENLM/query" "$WORK/tiny.probing")
+CMD_load_kenlm=("$KENLM/query" "$PROBING")
+CMD_one_mapped=("$BIN/grams-score" "$LMM")
+CMD_one_model=("$BIN/grams-score" "$LM")
+CMD_one_kenlm=("$KENLM/query" "$PROBING")
+CMD_test_mapped=("$BIN/grams-perplexity" "$LMM")
+CMD_test_model=("$BIN/grams-perplexity" "$LM")
+CMD_test_kenlm=("$KENLM/query" -v summary "$PROBING")
+KEN_LOAD=() KEN_ONE=() KEN_TEST=()
+[ $HAVE_KENLM = 1 ] && KEN_LOAD=(load.ktiny load.kenlm) KEN_ONE=(one.kenlm) KEN_TEST=(test.kenlm)
 
-echo "one sentence: 20 runs each" >&2
-measure one.mapped 20 "$SENTENCE" "$BIN/grams-score" "$LMM"
-measure one.model 20 "$SENTENCE" "$BIN/grams-score" "$LM"
-[ $HAVE_KENLM = 1 ] && measure one.kenlm 20 "$SENTENCE" "$KENLM/query" "$PROBING"
-
-echo "brown/test.txt, whole process: $RUNS runs each" >&2
-measure test.mapped "$RUNS" "$TEST" "$BIN/grams-perplexity" "$LMM"
-measure test.model "$RUNS" "$TEST" "$BIN/grams-perplexity" "$LM"
-[ $HAVE_KENLM = 1 ] && measure test.kenlm "$RUNS" "$TEST" "$KENLM/query" -v summary "$PROBING"
+# The mapped form and KenLM alternate; the model file (which allocates and
+# fills 150 MB a run) is measured apart, so as not to disturb them.
+echo "load: empty input, $RUNS rounds" >&2
+interleaved "$RUNS" "$EMPTY" load.tiny load.mapped "${KEN_LOAD[@]}"
+interleaved "$RUNS" "$EMPTY" load.model
+echo "one sentence: 20 rounds" >&2
+interleaved 20 "$SENTENCE" one.mapped "${KEN_ONE[@]}"
+interleaved 20 "$SENTENCE" one.model
+echo "brown/test.txt, whole process: $RUNS rounds" >&2
+interleaved "$RUNS" "$TEST" test.mapped "${KEN_TEST[@]}"
+interleaved "$RUNS" "$TEST" test.model
 
 # Two processes scoring at once: each reads the test text from a FIFO kept
 # open, so both stay alive, tables touched, while their PSS is read.

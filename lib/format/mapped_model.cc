@@ -31,7 +31,7 @@ constexpr uint64_t kHugeAlign = uint64_t{2} << 20;
 constexpr uint64_t kHugeAlignFrom = uint64_t{4} << 20;
 
 enum SectionType : uint32_t {
-  kVocabIndex = 1,    // uint64 slots: hash tag << 32 | (id + 1); 0 = empty
+  kVocabIndex = 1,    // 16-byte slots {tag, id + 1, place}; all zero = empty
   kVocabOffsets = 2,  // uint64 x (V + 1): word i is strings[offsets[i], offsets[i+1])
   kVocabStrings = 3,  // the words' bytes, back to back
   kUnigrams = 4,      // V records of kUnigramBytes
@@ -66,6 +66,32 @@ std::string SectionName(uint32_t id) {
 }
 
 uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// A vocabulary index slot's second word says where to compare the word:
+// - a word of up to 7 bytes is inline: bit 63 set, its length in bits 56-62,
+//   its bytes in bits 0-55 (byte i at bit 8i), the rest zero;
+// - otherwise bit 63 is clear, its length is in bits 40-62 (kLongWord for
+//   2^23 - 1 bytes and more: then taken from the offsets) and its offset in
+//   the strings in bits 0-39.
+constexpr size_t kIndexSlotBytes = 16;
+constexpr size_t kInlineBytes = 7;
+constexpr uint64_t kInline = uint64_t{1} << 63;
+constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
+constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
+
+// Bytes 0..n-1 of w (n <= 7) as an integer, byte i at bit 8i.
+uint64_t PackShort(std::string_view w) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < w.size(); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(w[i])) << (8 * i);
+  return v;
+}
+
+uint64_t PlaceOf(uint64_t offset, std::string_view word) {
+  if (word.size() <= kInlineBytes) {
+    return kInline | (static_cast<uint64_t>(word.size()) << 56) | PackShort(word);
+  }
+  return (std::min<uint64_t>(word.size(), kLongWord) << 40) | offset;
+}
 
 std::string ErrnoText(int err) { return std::string(strerror(err)); }
 
@@ -161,14 +187,21 @@ Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& voc
     strings.append(vocab.Word(id));
     offsets[id + 1] = strings.size();
   }
+  // A slot holds what a lookup needs to compare a word without reading
+  // the offsets: 2 words of uint64, {tag << 32 | (id + 1), place}.
+  if (strings.size() >= (uint64_t{1} << 40)) {
+    return InvalidArgument(path + ": the vocabulary's words take 2^40 bytes or more");
+  }
   uint64_t index_slots = 8;
   while (index_slots < 2 * V) index_slots *= 2;
-  std::vector<uint64_t> index(index_slots, 0);
+  std::vector<uint64_t> index(2 * index_slots, 0);
   for (WordId id = 0; id < V; ++id) {
-    const uint64_t h = MappedWordHash(vocab.Word(id));
+    const std::string_view word = vocab.Word(id);
+    const uint64_t h = MappedWordHash(word);
     uint64_t i = h & (index_slots - 1);
-    while (index[i] != 0) i = (i + 1) & (index_slots - 1);
-    index[i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
+    while (index[2 * i] != 0) i = (i + 1) & (index_slots - 1);
+    index[2 * i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
+    index[2 * i + 1] = PlaceOf(offsets[id], word);
   }
 
   struct Out {
@@ -179,7 +212,8 @@ Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& voc
     uint32_t crc = 0;
   };
   std::vector<Out> out;
-  out.push_back({SectionIdOf(kVocabIndex, 0, 0), index.data(), index_slots * 8, index_slots, 0, V,
+  out.push_back({SectionIdOf(kVocabIndex, 0, 0), index.data(), index_slots * kIndexSlotBytes,
+                 index_slots, 0, V,
                  kSectionAlign});
   out.push_back({SectionIdOf(kVocabOffsets, 0, 0), offsets.data(), (V + 1) * 8, V + 1, 0, V,
                  kSectionAlign});
@@ -435,7 +469,8 @@ Status MappedModelFile::Parse(const char* h, size_t header_size, uint64_t size) 
     bool ok = true;
     switch (type) {
       case kVocabIndex:
-        ok = s.count >= 8 && (s.count & (s.count - 1)) == 0 && s.count >= 2 * V && sized(s.count, 8);
+        ok = s.count >= 8 && (s.count & (s.count - 1)) == 0 && s.count >= 2 * V &&
+             sized(s.count, kIndexSlotBytes);
         break;
       case kVocabOffsets:
         ok = s.count == V + 1 && sized(s.count, 8);
@@ -539,13 +574,32 @@ std::string_view MappedModelFile::Word(WordId id) const {
 WordId MappedModelFile::Find(std::string_view word) const {
   const uint64_t h = MappedWordHash(word);
   const uint64_t tag = h >> 32;
+  // What an inline slot holds for this word (no slot holds it if longer).
+  const uint64_t inline_place = word.size() <= kInlineBytes
+                                    ? kInline | (uint64_t{word.size()} << 56) | PackShort(word)
+                                    : 0;
   uint64_t i = h & index_mask_;
   for (uint64_t probes = 0; probes <= index_mask_; ++probes, i = (i + 1) & index_mask_) {
-    const uint64_t s = index_[i];
+    const uint64_t s = index_[2 * i];
     if (s == 0) return Vocabulary::kNotFound;
     if ((s >> 32) != tag) continue;
     const uint64_t id = (s & 0xffffffffu) - 1;
-    if (id < parts_.vocab_size && Word(static_cast<WordId>(id)) == word) {
+    if (id >= parts_.vocab_size) continue;
+    const uint64_t place = index_[2 * i + 1];
+    if (place & kInline) {
+      if (place == inline_place) return static_cast<WordId>(id);
+      continue;
+    }
+    const uint64_t offset = place & kOffsetMask;
+    const uint64_t length = (place >> 40) & kLongWord;
+    if (length == kLongWord) {
+      if (Word(static_cast<WordId>(id)) == word) return static_cast<WordId>(id);
+      continue;
+    }
+    // Bounds first: a damaged slot must not send the comparison outside
+    // the strings.
+    if (length == word.size() && offset <= pool_bytes_ && length <= pool_bytes_ - offset &&
+        std::memcmp(pool_ + offset, word.data(), length) == 0) {
       return static_cast<WordId>(id);
     }
   }

@@ -109,7 +109,7 @@ class MappedModelFile {
   uint64_t file_size_ = 0;
   std::vector<Section> sections_;
   MappedModelParts parts_;
-  const uint64_t* index_ = nullptr;
+  const uint64_t* index_ = nullptr;  // 2 uint64 a slot
   uint64_t index_mask_ = 0;
   const uint64_t* offsets_ = nullptr;
   const char* pool_ = nullptr;

@@ -261,6 +261,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
   query::ShardBuilder builders[2];
   Status status;
   bool ok[2] = {true, true};
+  RunOnThreads(2, [&](int t) { builders[t].Reserve(largest); });
   for (int step = 2; N >= 2 && step <= N + 1 && status.ok() && ok[0] && ok[1]; ++step) {
     RunOnThreads(3, [&](int t) {
       if (t == 0) {

@@ -136,20 +136,28 @@ class ShardBuilder {
  public:
   // Fills *table with shard `shard` (0 or 1) of the entries entry_at(0) ..
   // entry_at(m - 1): those whose mixed key's low bit is `shard`, in any
-  // order (entry_at is called twice for each i and must return the same
-  // entry both times). `stride` is the slot size (kSlotBytes or
+  // order. `stride` is the slot size (kSlotBytes or
   // kTopSlotBytes). Sets *homes, *slot_count (the empty sentinel included)
   // and *entries; *table holds slot_count slots.
   // Returns false if two entries have the same key (a 64-bit collision
   // between distinct n-grams). Reuses its scratch between calls. Throws
   // AllocationFailure when out of memory.
+  // Sizes the scratch for Build calls of up to m entries at once, instead
+  // of growing it order by order (fresh pages cost more than anything else
+  // here).
+  void Reserve(size_t m) {
+    if (scratch_.size() < m / 2 + m / 8 + 1) scratch_.Reset(m / 2 + m / 8 + 1);
+  }
+
   template <typename EntryAt>
   bool Build(size_t m, int shard, EntryAt&& entry_at, size_t stride,
              HugeArray<unsigned char>* table, uint64_t* homes, uint64_t* slot_count,
              uint64_t* entries) {
-    // Bucket by the top bits, about kBucketEntries entries a bucket. The
-    // other shard's entries are counted in starts_[0] and written to a spare
-    // last slot: no branch on a bit that is random.
+    // Two passes over all the entries: one counts this shard's by bucket of
+    // their top bits, about kBucketEntries a bucket (the other shard's are
+    // counted in starts_[0], then dropped), the other puts them in bucket
+    // order (the other shard's are written to a spare last slot): no branch
+    // on a bit that is random.
     bits_ = 0;
     while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kBucketEntries <= m / 2) ++bits_;
     const size_t buckets = size_t{1} << bits_;

@@ -457,13 +457,30 @@ TEST_F(MappedModelTest, DamagedTablesNeverCrashAndTheFullCheckRefusesThem) {
   // An index full of one id, offsets pointing anywhere: no crash, no hang.
   std::string b = whole;
   const uint64_t index = SectionField(whole, 0, 8), slots = SectionField(whole, 0, 24);
-  for (uint64_t s = 0; s < slots; ++s) SetFixed64(&b, index + 8 * s, (uint64_t{7} << 32) | 0xFFFFFFF0u);
+  for (uint64_t s = 0; s < slots; ++s) {
+    SetFixed64(&b, index + 16 * s, (uint64_t{7} << 32) | 0xFFFFFFF0u);
+    SetFixed64(&b, index + 16 * s + 8, rng());
+  }
   const uint64_t offsets = SectionField(whole, 1, 8), V = SectionField(whole, 3, 24);
   for (uint64_t w = 4; w <= V; ++w) SetFixed64(&b, offsets + 8 * w, rng());
   auto lm = LanguageModel::Load(dir_->Write("index.lmm", b));
   ASSERT_TRUE(lm.ok()) << lm.status().ToString();
   EXPECT_EQ((*lm)->Index("w1"), kUnkId);
   EXPECT_EQ(ScoreAll(**lm, text).size(), want.size());
+  // Slots that point at real words but with ids past the end, and places
+  // past the strings: still nothing found, nothing read outside.
+  const std::string good_index = whole.substr(index, slots * 16);
+  b = whole;
+  for (uint64_t s = 0; s < slots; ++s) {
+    const uint64_t first = DecodeFixed64(good_index.data() + 16 * s);
+    if (first == 0) continue;
+    SetFixed64(&b, index + 16 * s, (first & ~uint64_t{0xffffffff}) | 0xFFFFFFFFu);
+    if (s % 2) SetFixed64(&b, index + 16 * s + 8, (uint64_t{5} << 40) | ((uint64_t{1} << 40) - 2));
+  }
+  auto lm2 = LanguageModel::Load(dir_->Write("index2.lmm", b));
+  ASSERT_TRUE(lm2.ok()) << lm2.status().ToString();
+  EXPECT_EQ((*lm2)->Index("w1"), kUnkId);
+  EXPECT_EQ(ScoreAll(**lm2, text).size(), want.size());
   EXPECT_EQ((*lm)->vocab().size(), 3u);  // the damaged words are dropped
 }
 
