@@ -89,6 +89,31 @@ StatusOr<std::string> CompressSection(uint32_t id, const std::string& raw, int l
 
 }  // namespace
 
+namespace {
+
+// What the first bytes of a file that is not a grams binary file look like,
+// as a hint for the error ("" when nothing is recognized).
+std::string ForeignFileHint(std::string_view prefix, FileKind expected) {
+  static constexpr char kMapped[8] = {'\x89', 'G', 'R', 'M', 'M', 'A', 'P', '\n'};
+  if (prefix.substr(0, 8) == std::string_view(kMapped, 8)) {
+    return expected == FileKind::kModel ? "" : "; it is a mapped grams model";
+  }
+  if (prefix.substr(0, 8) == "mmap lm ") return "; it is a KenLM binary model";
+  const size_t text = prefix.find_first_not_of(" \t\r\n");
+  if (text != std::string_view::npos && prefix.substr(text, 6) == "\\data\\") {
+    return expected == FileKind::kCounts
+               ? "; it looks like an ARPA model: grams-build reads ARPA with --from-arpa"
+               : "; it looks like an ARPA model";
+  }
+  for (unsigned char c : prefix) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return "";
+  }
+  return expected == FileKind::kCounts ? "; it looks like text: count it first with grams-count"
+                                       : "; it looks like text";
+}
+
+}  // namespace
+
 bool HasBinaryMagic(const std::string& prefix) {
   return prefix.size() >= sizeof(kFileMagic) &&
          memcmp(prefix.data(), kFileMagic, sizeof(kFileMagic)) == 0;
@@ -173,7 +198,8 @@ StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(
   const std::string what = std::string("grams ") + KindName(expected) + " file";
   if (got == 0) return CorruptionError(name + ": empty file, expected a " + what);
   if (got < sizeof(kFileMagic) || memcmp(prelude, kFileMagic, sizeof(kFileMagic)) != 0) {
-    return CorruptionError(name + ": not a " + what + " (bad magic bytes)");
+    return CorruptionError(name + ": not a " + what + " (bad magic bytes)" +
+                           ForeignFileHint(std::string_view(prelude, got), expected));
   }
   if (got < sizeof(prelude)) return CorruptionError(name + ": truncated header");
   uint32_t version = DecodeFixed32(prelude + 8);

@@ -185,9 +185,59 @@ void CommandLine::AddPositional(const std::string& name, int max_count) {
   positional_.add(name.c_str(), max_count);
 }
 
+namespace {
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Habits from other toolkits that Boost would silently read as something
+// else: SRILM's single-dash long options ("-order 3" is "-o rder") and
+// lmplz's "-o 5" (the order there, the output file here). Returns the
+// message for the first one found, or "".
+std::string CheckForeignHabits(int argc, char** argv, const po::options_description& all) {
+  const bool has_order = all.find_nothrow("order", false) != nullptr;
+  const po::option_description* o = all.find_nothrow("-o", false);
+  const bool o_is_output = o != nullptr && o->long_name() == "output";
+  bool order_given = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--order" || a.substr(0, 8) == "--order=") order_given = true;
+  }
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-') {
+      const std::string_view name = a.substr(1, a.find('=') - 1);
+      if (name.size() > 1 && all.find_nothrow(std::string(name), false) != nullptr) {
+        return "'" + std::string(a) + "' reads as '-" + std::string(a.substr(1, 1)) + " " +
+               std::string(a.substr(2)) + "'; long options take two dashes: '--" +
+               std::string(a.substr(1)) + "'";
+      }
+    }
+    if (has_order && o_is_output && !order_given) {
+      std::string_view value;
+      if (a == "-o" && i + 1 < argc) value = argv[i + 1];
+      if (a.size() > 2 && a.substr(0, 2) == "-o") value = a.substr(2);
+      if (AllDigits(value)) {
+        return "-o is the output file here, not the order (as in lmplz): for order " +
+               std::string(value) + " write '--order " + std::string(value) +
+               "'; to write a file named " + std::string(value) + ", use '-o ./" +
+               std::string(value) + "'";
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int CommandLine::Parse(int argc, char** argv) {
   po::options_description all;
   all.add(visible_).add(hidden_);
+  if (std::string habit = CheckForeignHabits(argc, argv, all); !habit.empty()) {
+    return UsageError(habit);
+  }
   try {
     po::store(po::command_line_parser(argc, argv)
                   .options(all)
