@@ -24,8 +24,7 @@ Status CountAndWrite(const CountJob& job, ProgressDisplay* progress) {
       job.merge ? MergeCountFiles(job.inputs, job.options) : CountFiles(job.inputs, job.options);
   if (!counts.ok()) return counts.status();
   progress->Stage("writing " + OutputName(job.output));
-  return WriteCountsText(*counts, job.output, static_cast<Count>(job.min_count),
-                         static_cast<size_t>(job.top));
+  return WriteCountsText(*counts, job.output, job.listing);
 }
 
 int Main(int argc, char** argv) {

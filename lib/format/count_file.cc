@@ -106,33 +106,65 @@ StatusOr<NgramCounts> ReadCountsFileImpl(const std::string& path) {
   return counts;
 }
 
-Status WriteCountsTextImpl(const NgramCounts& counts, const std::string& path, Count min_count,
-                           size_t top) {
+// For each entry of `level`: whether its n-gram holds <s> or </s>, given
+// the same for the order below (`below`, empty at order 1).
+std::vector<bool> HoldsBoundary(const TrieLevel& level, const std::vector<bool>& below) {
+  std::vector<bool> holds(level.size());
+  for (EntryIndex i = 0; i < level.size(); ++i) {
+    const WordId w = level.words[i];
+    holds[i] = w == kBosId || w == kEosId || (!below.empty() && below[level.parents[i]]);
+  }
+  return holds;
+}
+
+// The entries of order n to list, in the order to list them.
+void SelectEntries(const std::vector<Count>& c, const std::vector<bool>& boundary,
+                   const CountsTextOptions& options, std::vector<EntryIndex>* order) {
+  order->clear();
+  const Count least = std::max<Count>(options.min_count, 1);
+  for (EntryIndex i = 0; i < c.size(); ++i) {
+    if (c[i] >= least && !(options.skip_boundaries && boundary[i])) order->push_back(i);
+  }
+  if (options.min_count > 0 || options.top > 0) {
+    // The key gram list: most frequent first, ties in trie order.
+    auto by_count = [&c](EntryIndex a, EntryIndex b) {
+      return c[a] > c[b] || (c[a] == c[b] && a < b);
+    };
+    const size_t top = options.top;
+    if (top > 0 && top < order->size()) {
+      std::partial_sort(order->begin(), order->begin() + top, order->end(), by_count);
+      order->resize(top);
+    } else {
+      std::sort(order->begin(), order->end(), by_count);
+    }
+  }
+}
+
+Status WriteCountsTextImpl(const NgramCounts& counts, const std::string& path,
+                           const CountsTextOptions& options) {
+  for (int n : options.orders) {
+    if (n < 1 || n > counts.order()) {
+      return InvalidArgument("order " + std::to_string(n) + " asked for, but the counts go up to " +
+                             std::to_string(counts.order()));
+    }
+  }
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
-  const bool key_grams = min_count > 0 || top > 0;
   // Word units never hold whitespace and print as they are, as in KenLM's
   // and SRILM's files; other units (a space, a newline, a byte) are escaped.
   NgramText text(counts.trie, counts.vocab, UnitsNeedEscaping(counts.settings));
   std::string line;
   char num[24];
   std::vector<EntryIndex> order;
-  for (int n = 1; n <= counts.order() && !out->broken_pipe(); ++n) {
-    const TrieLevel& level = counts.trie.levels[n - 1];
+  std::vector<bool> boundary;
+  const int highest = options.orders.empty() ? counts.order() : options.orders.back();
+  for (int n = 1; n <= highest && !out->broken_pipe(); ++n) {
+    if (options.skip_boundaries) boundary = HoldsBoundary(counts.trie.levels[n - 1], boundary);
+    if (!options.orders.empty() &&
+        !std::binary_search(options.orders.begin(), options.orders.end(), n)) {
+      continue;
+    }
     const std::vector<Count>& c = counts.counts[n - 1];
-    order.clear();
-    for (EntryIndex i = 0; i < level.size(); ++i) {
-      if (c[i] >= std::max<Count>(min_count, 1)) order.push_back(i);
-    }
-    if (key_grams) {
-      // The key gram list: most frequent first, ties in trie order.
-      auto by_count = [&c](EntryIndex a, EntryIndex b) { return c[a] > c[b] || (c[a] == c[b] && a < b); };
-      if (top > 0 && top < order.size()) {
-        std::partial_sort(order.begin(), order.begin() + top, order.end(), by_count);
-        order.resize(top);
-      } else {
-        std::sort(order.begin(), order.end(), by_count);
-      }
-    }
+    SelectEntries(c, boundary, options, &order);
     for (EntryIndex i : order) {
       line.clear();
       text.Append(n, i, &line);
@@ -162,8 +194,20 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
 
 Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count,
                        size_t top) {
+  CountsTextOptions options;
+  options.min_count = min_count;
+  options.top = top;
+  return WriteCountsText(counts, path, options);
+}
+
+Status WriteCountsText(const NgramCounts& counts, const std::string& path,
+                       const CountsTextOptions& options) {
+  CountsTextOptions sorted = options;
+  std::sort(sorted.orders.begin(), sorted.orders.end());
+  sorted.orders.erase(std::unique(sorted.orders.begin(), sorted.orders.end()),
+                      sorted.orders.end());
   return GuardAlloc("writing " + Named(path), MemoryHint::kNone,
-                    [&] { return WriteCountsTextImpl(counts, path, min_count, top); });
+                    [&] { return WriteCountsTextImpl(counts, path, sorted); });
 }
 
 }  // namespace grams

@@ -80,6 +80,31 @@ run grams-count --order 3 --text --top 2 --min-count 4 corpus.txt
 expect_rc 0 "--top 2 --min-count 4"
 key_grams 4 2 < all.txt > expected.txt
 cmp -s out expected.txt || { diff out expected.txt >&2 || true; fail "--top 2 --min-count 4 output differs"; }
+# --orders picks orders; --drop-sentence-marks leaves out n-grams with <s> or </s>.
+run grams-count --order 3 --text --top 3 --orders 3 corpus.txt
+expect_rc 0 "--orders 3"
+key_grams 1 0 < all.txt | awk -F'\t' 'split($1, w, " ") == 3' | head -3 > expected.txt
+cmp -s out expected.txt || { diff out expected.txt >&2 || true; fail "--top 3 --orders 3 output differs"; }
+run grams-count --order 3 --text --orders 1,3 corpus.txt
+expect_rc 0 "--orders 1,3"
+awk -F'\t' 'split($1, w, " ") != 2' all.txt | cmp -s out - || fail "--orders 1,3 is not orders 1 and 3 of the full listing"
+run grams-count --order 3 --text --orders 2-3 --drop-sentence-marks corpus.txt
+expect_rc 0 "--orders 2-3 --drop-sentence-marks"
+awk -F'\t' 'split($1, w, " ") >= 2 && $1 !~ /(^| )<\/?s>( |$)/' all.txt | cmp -s out - ||
+  fail "--drop-sentence-marks did not leave exactly the n-grams without <s> or </s>"
+[[ -s out ]] || fail "--drop-sentence-marks left nothing"
+grep -q '<s>' all.txt || fail "the full listing has no <s>: the test above proves nothing"
+for bad in 0 4-2 x 1,,2 256; do
+  run grams-count --order 3 --text --orders "$bad" corpus.txt
+  expect_rc 2 "--orders $bad"
+done
+run grams-count --order 3 --text --orders 4 corpus.txt
+expect_rc 1 "--orders above --order"
+expect_err "order 4"
+run grams-count --orders 2 -o x.counts corpus.txt
+expect_rc 2 "--orders without --text"
+no_leftovers x.counts
+
 for bad in 0 -1 x; do
   run grams-count --text --top "$bad" corpus.txt
   expect_rc 2 "--top $bad"

@@ -2,6 +2,8 @@
 #include "common/count_options.h"
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 
 #include "grams/files.h"
 #include "grams/settings.h"
@@ -28,21 +30,54 @@ int ParseTokenizerOptions(const CommandLine& cl, TokenizerSettings* t) {
   return kContinue;
 }
 
+// "3", "2,3", "1-3" or a mix ("1,3-5") into the orders, ascending.
+StatusOr<std::vector<int>> ParseOrderList(const std::string& text) {
+  std::vector<int> orders;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, comma - at);
+    const size_t dash = item.find('-');
+    int lo = 0, hi = 0;
+    auto number = [](const std::string& s, int* v) {
+      auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
+      return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size() && *v >= 1 &&
+             *v <= 255;
+    };
+    const bool ok = dash == std::string::npos
+                        ? number(item, &lo) && (hi = lo, true)
+                        : number(item.substr(0, dash), &lo) && number(item.substr(dash + 1), &hi);
+    if (!ok || lo > hi) {
+      return InvalidArgument("'" + item + "' is not an order (1..255) or a range like 1-3");
+    }
+    for (int n = lo; n <= hi; ++n) orders.push_back(n);
+    at = comma + 1;
+  }
+  return orders;
+}
+
 // --text, --min-count, --top, -o and the inputs (--merge checked too).
 int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
   job->text = cl.Has("text");
-  for (const char* opt : {"min-count", "top"}) {
+  for (const char* opt : {"min-count", "top", "orders", "drop-sentence-marks"}) {
     if (cl.Has(opt) && !job->text) {
       return UsageError(std::string("--") + opt +
                         " applies to --text output only (grams-build needs all counts)");
     }
   }
-  job->min_count = cl.Has("min-count") ? cl.Get<int64_t>("min-count") : 0;
-  if (job->min_count < 0) return UsageError("--min-count must not be negative");
-  job->top = cl.Has("top") ? cl.Get<int64_t>("top") : 0;
-  if (cl.Has("top") && job->top < 1) return UsageError("--top must be at least 1");
+  const int64_t min_count = cl.Has("min-count") ? cl.Get<int64_t>("min-count") : 0;
+  if (min_count < 0) return UsageError("--min-count must not be negative");
+  const int64_t top = cl.Has("top") ? cl.Get<int64_t>("top") : 0;
+  if (cl.Has("top") && top < 1) return UsageError("--top must be at least 1");
   // --min-count N (even 1) asks for the key gram list, sorted by count.
-  if (cl.Has("min-count")) job->min_count = std::max<int64_t>(job->min_count, 1);
+  job->listing.min_count = static_cast<Count>(cl.Has("min-count") ? std::max<int64_t>(min_count, 1) : 0);
+  job->listing.top = static_cast<size_t>(top);
+  if (cl.Has("orders")) {
+    auto orders = ParseOrderList(cl.Get<std::string>("orders"));
+    if (!orders.ok()) return UsageError("--orders: " + orders.status().message());
+    job->listing.orders = orders.value();
+  }
+  job->listing.skip_boundaries = cl.Has("drop-sentence-marks");
   job->output = cl.Has("output") ? cl.Get<std::string>("output") : "-";
   if (job->output.empty()) return UsageError("-o needs a file name ('-' for standard output)");
   if (!job->text && job->output == "-" && StdoutIsTerminal()) {
@@ -131,7 +166,10 @@ void AddCountOptions(CommandLine* cl) {
                 "into one, as if their texts had been counted at once")
       ("top", po::value<int64_t>()->value_name("K"),
        "with --text: the key gram list: the K most frequent n-grams of each order, "
-       "most frequent first");
+       "most frequent first")
+      ("orders", po::value<std::string>()->value_name("LIST"),
+       "with --text: list only these orders, e.g. 3, 2,3 or 1-3")
+      ("drop-sentence-marks", "with --text: leave out the n-grams holding <s> or </s>");
   // clang-format on
   cl->AddPositional("input", -1);
   cl->set_epilog(
@@ -140,6 +178,7 @@ void AddCountOptions(CommandLine* cl) {
       "  grams-count --order 5 corpus.txt.zst | grams-build -o corpus.lm\n"
       "  grams-count --order 2 --text --min-count 10 corpus.txt\n"
       "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
+      "  grams-count --order 3 --text --top 20 --orders 3 --drop-sentence-marks corpus.txt\n"
       "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
       "  grams-count --merge part1.counts part2.counts -o all.counts\n");
 }

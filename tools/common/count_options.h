@@ -20,8 +20,7 @@ struct CountJob {
   std::string output = "-";
   bool merge = false;  // add counts files together instead of counting text
   bool text = false;   // write the text form
-  int64_t min_count = 0;  // text form: the key gram list, n-grams seen this often
-  int64_t top = 0;        // text form: at most this many per order (0: all)
+  CountsTextOptions listing;  // text form: which n-grams, in what order
 };
 
 // Declares grams-count's options and its FILE arguments, with the examples.

@@ -125,6 +125,18 @@ GRAMS_EXPORT StatusOr<NgramCounts> ReadCountsFile(const std::string& path);
 GRAMS_EXPORT Status WriteCountsText(const NgramCounts& counts, const std::string& path,
                                     Count min_count = 0, size_t top = 0);
 
+// What WriteCountsText lists, in full.
+struct GRAMS_EXPORT CountsTextOptions {
+  Count min_count = 0;  // as above
+  size_t top = 0;       // as above
+  // The orders listed, ascending; empty = every order.
+  std::vector<int> orders;
+  // Leave out the n-grams holding <s> or </s> (the sentence boundaries).
+  bool skip_boundaries = false;
+};
+GRAMS_EXPORT Status WriteCountsText(const NgramCounts& counts, const std::string& path,
+                                    const CountsTextOptions& options);
+
 }  // namespace grams
 
 #endif  // GRAMS_COUNTS_H_
