@@ -60,7 +60,10 @@ FullScoreResult KenlmBackend::FullScore(const State& in, WordId word, State* out
   State next;
   next.words[0] = ids_.to_grams[k];
   for (int j = 1; j < kout.length; ++j) next.words[j] = in.words[j - 1];
-  for (int j = 0; j < kout.length; ++j) next.backoff[j] = kout.backoff[j];
+  // The backoffs of every n-gram found, not only those the state keeps
+  // (a lookup of one n-gram reads its backoff from here).
+  const int found = std::min(m.length, order() - 1);
+  for (int j = 0; j < found; ++j) next.backoff[j] = kout.backoff[j];
   next.length = static_cast<uint8_t>(kout.length);
   *out = next;
   FullScoreResult r;
