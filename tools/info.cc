@@ -28,21 +28,6 @@ int Flush(const std::string& text) {
   return kExitOk;
 }
 
-std::string ValueOf(const std::vector<std::pair<std::string, std::string>>& kv,
-                    const std::string& key) {
-  for (const auto& [k, v] : kv) {
-    if (k == key) return v;
-  }
-  return "";
-}
-
-// Whether the file's units are printed escaped (every unit but words and
-// SentencePiece pieces: UnitsNeedEscaping).
-bool Escaped(const FileSummary& s) {
-  const std::string unit = ValueOf(s.settings, "unit");
-  return !unit.empty() && unit != "word" && unit != "sentencepiece";
-}
-
 void AppendObject(std::string* out, const std::vector<std::pair<std::string, std::string>>& kv) {
   out->push_back('{');
   for (size_t i = 0; i < kv.size(); ++i) {
@@ -166,22 +151,12 @@ int Lookup(const std::string& path, const std::string& name, const std::string& 
     if (p > start) units.push_back(text.substr(start, p - start));
   }
   if (units.empty()) return UsageError("--lookup needs the units of an n-gram, e.g. \"of the\"");
-  auto summary = InspectFile(path);
-  if (!summary.ok()) return ReportError(summary.status());
-  if (Escaped(*summary)) {
-    for (std::string& u : units) u = UnescapeUnit(u);
-  }
+  // The units as given: escaped for models of other units than words, as
+  // ARPA and --vocab print them.
   auto v = LookupNgram(path, units);
   if (!v.ok()) return ReportError(v.status());
   std::string shown;
-  for (const std::string& u : units) {
-    if (!shown.empty()) shown += ' ';
-    if (Escaped(*summary)) {
-      AppendEscapedUnit(u, &shown);
-    } else {
-      shown += u;
-    }
-  }
+  for (const std::string& u : units) shown += (shown.empty() ? "" : " ") + u;
   std::string out;
   if (json) {
     out = "{\"ngram\": ";

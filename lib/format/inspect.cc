@@ -7,12 +7,14 @@
 #include <algorithm>
 
 #include "format/binary_file.h"
+#include "format/count_file.h"
 #include "format/kenlm_binary.h"
 #include "format/kenlm_model.h"
 #include "format/mapped_model.h"
 #include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "grams/counts.h"
+#include "grams/escape.h"
 #include "grams/language_model.h"
 #include "grams/model_io.h"
 #include "grams/version.h"
@@ -70,6 +72,29 @@ StatusOr<FileSummary> InspectBinary(const std::string& path, Kind kind,
   s.kind = kind == Kind::kCounts ? "counts" : "model";
   s.description = kind == Kind::kCounts ? "grams counts file" : "grams model file";
   s.format_version = GRAMS_FORMAT_VERSION;
+  s.file_bytes = FileBytes(path);
+  if (check) {
+    // Every section, decompressed, checked against its checksum and
+    // decoded: what any reader of the file would meet.
+    s.checked = true;
+    if (kind == Kind::kCounts) {
+      GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(std::move(in)));
+      s.order = counts.order();
+      for (const TrieLevel& level : counts.trie.levels) s.ngram_counts.push_back(level.size());
+      s.vocab_size = counts.vocab.size();
+      s.sentences = counts.sentences;
+      s.tokens = counts.tokens;
+      s.settings = counts.settings.DisplayKeyValues();
+      return s;
+    }
+    GRAMS_ASSIGN_OR_RETURN(Model model, ReadModelFile(std::move(in)));
+    s.order = model.order();
+    for (const TrieLevel& level : model.trie.levels) s.ngram_counts.push_back(level.size());
+    s.vocab_size = model.vocab.size();
+    s.settings = model.settings.DisplayKeyValues();
+    s.info = model.info;
+    return s;
+  }
   GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(std::move(in), BinaryKind(kind)));
   const FileHeader& h = reader->header();
   s.order = static_cast<int>(h.order);
@@ -79,18 +104,6 @@ StatusOr<FileSummary> InspectBinary(const std::string& path, Kind kind,
   s.tokens = h.tokens;
   s.settings = DisplaySettings(h.settings);
   s.info = h.info;
-  s.file_bytes = FileBytes(path);
-  if (check) {
-    // Every section, decompressed and checked against its checksum, and
-    // decoded: what any reader of the file would meet.
-    reader.reset();
-    if (kind == Kind::kCounts) {
-      GRAMS_RETURN_IF_ERROR(ReadCountsFile(path).status());
-    } else {
-      GRAMS_RETURN_IF_ERROR(ReadModelFile(path).status());
-    }
-    s.checked = true;
-  }
   return s;
 }
 
@@ -152,7 +165,8 @@ StatusOr<FileSummary> InspectKenlm(const std::string& path, std::unique_ptr<io::
   s.vocab_size = MapKenlmIds(*file).to_kenlm.size();
   s.settings = TokenizerSettings().DisplayKeyValues();
   s.info = KenlmModelInfo(*file);
-  s.file_bytes = file->file_size();
+  s.file_bytes = FileBytes(path);  // as stored (a compressed file: compressed)
+  if (s.file_bytes == 0) s.file_bytes = file->file_size();
   s.parts = {{"header", file->header_bytes()},
              {"vocabulary index", file->vocab_bytes()},
              {"search structure", file->search_bytes()},
@@ -261,62 +275,108 @@ Status ListVocabulary(const std::string& path,
   });
 }
 
-StatusOr<NgramValues> LookupNgram(const std::string& path, const std::vector<std::string>& units) {
+StatusOr<NgramValues> LookupNgram(const std::string& path,
+                                  const std::vector<std::string>& printed) {
   return GuardAlloc("reading " + Named(path), [&]() -> StatusOr<NgramValues> {
-    const int n = static_cast<int>(units.size());
+    const int n = static_cast<int>(printed.size());
     if (n == 0) return InvalidArgument("the n-gram to look up is empty");
-    std::unique_ptr<io::InputStream> in;
-    GRAMS_ASSIGN_OR_RETURN(Kind kind, Sniff(path, &in));
-    NgramValues v;
+    // The units as stored, once the file says whether they are escaped.
+    std::vector<std::string> units = printed;
+    auto unescape = [&units](const TokenizerSettings& settings) {
+      if (!UnitsNeedEscaping(settings)) return;
+      for (std::string& u : units) u = UnescapeUnit(u);
+    };
     auto too_long = [&](int order) {
       return InvalidArgument(Named(path) + ": a " + std::to_string(n) +
                              "-gram is longer than the file's order, " + std::to_string(order));
     };
-    if (kind == Kind::kCounts) {
-      in.reset();
-      GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(path));
-      if (n > counts.order()) return too_long(counts.order());
-      v.is_counts = true;
-      std::vector<WordId> ids(n);
+    // The ids of the units in `vocab`, or false if one is not there.
+    auto find_ids = [&](const Vocabulary& vocab, std::vector<WordId>* ids) {
+      ids->resize(n);
       for (int k = 0; k < n; ++k) {
-        ids[k] = counts.vocab.Find(units[k]);
-        if (ids[k] == Vocabulary::kNotFound) return v;
+        (*ids)[k] = vocab.Find(units[k]);
+        if ((*ids)[k] == Vocabulary::kNotFound) return false;
       }
-      const int64_t entry = FindInTrie(counts.trie, ids.data(), n);
-      if (entry >= 0) {
+      return true;
+    };
+    std::unique_ptr<io::InputStream> in;
+    GRAMS_ASSIGN_OR_RETURN(Kind kind, Sniff(path, &in));
+    NgramValues v;
+    std::vector<WordId> ids;
+    switch (kind) {
+      case Kind::kCounts: {
+        GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(std::move(in)));
+        if (n > counts.order()) return too_long(counts.order());
+        unescape(counts.settings);
+        v.is_counts = true;
+        if (!find_ids(counts.vocab, &ids)) return v;
+        const int64_t entry = FindInTrie(counts.trie, ids.data(), n);
+        if (entry >= 0) {
+          v.found = true;
+          v.count = counts.counts[n - 1][entry];
+        }
+        return v;
+      }
+      case Kind::kModel:
+      case Kind::kArpa: {
+        StatusOr<Model> read =
+            kind == Kind::kModel ? ReadModelFile(std::move(in)) : ReadArpa(in.get(), nullptr);
+        GRAMS_RETURN_IF_ERROR(read.status());
+        const Model& model = *read;
+        if (n > model.order()) return too_long(model.order());
+        unescape(model.settings);
+        if (!find_ids(model.vocab, &ids)) return v;
+        const int64_t entry = FindInTrie(model.trie, ids.data(), n);
+        if (entry >= 0) {
+          v.found = true;
+          v.log_prob = model.log_prob[n - 1][entry];
+          v.log_backoff = n < model.order() ? model.log_backoff[n - 1][entry] : 0.0f;
+        }
+        return v;
+      }
+      case Kind::kKenlm: {
+        GRAMS_ASSIGN_OR_RETURN(auto file, OpenKenlmBinary(path, std::move(in), false));
+        const int N = file->order();
+        if (n > N) return too_long(N);
+        std::vector<uint32_t> k(n);
+        for (int i = 0; i < n; ++i) {
+          k[i] = file->Index(units[i]);
+          if (k[i] == 0 && units[i] != "<unk>") return v;
+        }
+        // The context most recent first; a full match is the n-gram.
+        std::vector<uint32_t> context(k.rbegin() + 1, k.rend());
+        float backoffs[kMaxStateWords + 1];
+        const KenlmBinary::Match m = file->Score(k[n - 1], context.data(), n - 1, backoffs);
+        if (m.length != n) return v;
         v.found = true;
-        v.count = counts.counts[n - 1][entry];
+        v.log_prob = m.prob;
+        v.log_backoff = n < N ? backoffs[n - 1] : 0.0f;
+        break;
       }
-      return v;
+      case Kind::kMapped: {
+        in.reset();
+        GRAMS_ASSIGN_OR_RETURN(auto lm, LanguageModel::Load(path));
+        const int N = lm->order();
+        if (n > N) return too_long(N);
+        unescape(lm->settings());
+        if (!find_ids(lm->vocab(), &ids)) return v;
+        // The context, most recent word first, with zero backoffs: a full
+        // match then scores the n-gram's own probability.
+        State context = lm->NullContextState();
+        for (int i = 0; i < n - 1 && i < kMaxStateWords; ++i) {
+          context.words[i] = ids[n - 2 - i];
+          context.backoff[i] = 0;
+        }
+        context.length = static_cast<uint8_t>(std::min(n - 1, kMaxStateWords));
+        State out;
+        const FullScoreResult r = lm->FullScore(context, ids[n - 1], &out);
+        if (r.ngram_length != n) return v;
+        v.found = true;
+        v.log_prob = r.log_prob;
+        v.log_backoff = n < N ? out.backoff[n - 1] : 0.0f;
+        break;
+      }
     }
-    in.reset();
-    GRAMS_ASSIGN_OR_RETURN(auto lm, LanguageModel::Load(path));
-    const int N = lm->order();
-    if (n > N) return too_long(N);
-    if (N > kMaxStateWords + 1) {
-      return InvalidArgument(Named(path) + ": n-grams of a model of order " + std::to_string(N) +
-                             " cannot be looked up (at most " + std::to_string(kMaxStateWords + 1) +
-                             ")");
-    }
-    std::vector<WordId> ids(n);
-    for (int k = 0; k < n; ++k) {
-      ids[k] = lm->vocab().Find(units[k]);
-      if (ids[k] == Vocabulary::kNotFound) return v;
-    }
-    // The context, most recent word first, with zero backoffs: a full match
-    // then scores the n-gram's own probability.
-    State context = lm->NullContextState();
-    for (int k = 0; k < n - 1; ++k) {
-      context.words[k] = ids[n - 2 - k];
-      context.backoff[k] = 0;
-    }
-    context.length = static_cast<uint8_t>(n - 1);
-    State out;
-    const FullScoreResult r = lm->FullScore(context, ids[n - 1], &out);
-    if (r.ngram_length != n) return v;
-    v.found = true;
-    v.log_prob = r.log_prob;
-    v.log_backoff = n < N ? out.backoff[n - 1] : 0.0f;
     if (v.log_backoff == 0.0f) v.log_backoff = 0.0f;  // KenLM's -0.0 marks
     return v;
   });

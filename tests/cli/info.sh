@@ -132,6 +132,12 @@ python3 -c 'import json; o=json.load(open("out")); assert o=={"ngram":"the cat",
 run grams-info --lookup "<sp> c" ch.lm
 expect_rc 0 "--lookup an escaped unit"
 expect_out $'\t<sp> c\t'
+# Through standard input: the file is read once.
+for f in c.counts m.lm m.arpa "$K/tiny.probing"; do
+  grams-info --lookup "the" - < "$f" > from_stdin || fail "--lookup from standard input ($f)"
+  grams-info --lookup "the" "$f" | cmp - from_stdin || fail "--lookup from standard input differs ($f)"
+done
+grams-info --check - < c.counts | grep -q "check:             OK: read whole" || fail "--check from standard input"
 run grams-info --lookup "mat sat" m.lm
 expect_rc 1 "--lookup of an absent n-gram"
 expect_err 'm.lm: 2-gram "mat sat" not found'

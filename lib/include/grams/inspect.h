@@ -82,9 +82,10 @@ struct GRAMS_EXPORT NgramValues {
   float log_backoff = 0;
 };
 
-// Looks up the n-gram of `units` (its units in text order, as stored: not
-// escaped) in `path`. InvalidArgument if units is empty or longer than the
-// file's order.
+// Looks up the n-gram of `units` (its units in text order, as ARPA and
+// ListVocabulary's printers write them: escaped when the file's units are
+// not words, UnitsNeedEscaping) in `path`, read once. InvalidArgument if
+// units is empty or longer than the file's order.
 GRAMS_EXPORT StatusOr<NgramValues> LookupNgram(const std::string& path,
                                                const std::vector<std::string>& units);
 
