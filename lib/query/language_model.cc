@@ -358,8 +358,10 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
 Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
   const LanguageModel::Impl& m = *model.impl_;
   if (m.kenlm) {  // through a Model: the n-grams of a trie (a probing binary has none)
-    GRAMS_ASSIGN_OR_RETURN(Model whole, KenlmToModel(m.kenlm->file()));
-    return WriteMappedModel(whole, path);
+    return GuardAlloc("writing " + path, [&]() -> Status {
+      GRAMS_ASSIGN_OR_RETURN(Model whole, KenlmToModel(m.kenlm->file()));
+      return WriteMappedModel(whole, path);
+    });
   }
   MappedModelParts parts;
   parts.order = static_cast<uint32_t>(m.order);
