@@ -1,5 +1,6 @@
 // grams-convert: converts a model from one form to another: the mapped
-// model file (queried where it lies), the compressed model file, or ARPA.
+// model file (queried where it lies), the compressed model file, or ARPA;
+// a KenLM trie binary converts too.
 // With --check, reads a model completely, verifying every checksum.
 #include <cerrno>
 #include <cstdio>
@@ -25,8 +26,9 @@ std::string Summary(const std::string& path, const LanguageModel& lm) {
 
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL --to FORMAT -o OUTPUT\n       grams-convert --check MODEL",
-                 "Converts MODEL (a grams model file, a mapped model or an ARPA file; ARPA may\n"
-                 "be compressed; '-' = standard input) to another form, written to OUTPUT\n"
+                 "Converts MODEL (a grams model file, a mapped model, an ARPA file or a KenLM\n"
+                 "binary; ARPA may be compressed; '-' = standard input) to another form,\n"
+                 "written to OUTPUT\n"
                  "('-' = standard output) through a temporary file renamed into place:\n"
                  "  mapped  the mapped model file: uncompressed, its tables ready to probe;\n"
                  "          grams-score and grams-perplexity map it in milliseconds, and every\n"
@@ -35,8 +37,10 @@ int Main(int argc, char** argv) {
                  "          in place while in use: replace it with mv or grams-convert.\n"
                  "  model   the compressed model file, as grams-build -o writes it\n"
                  "  arpa    ARPA text, as grams-build --arpa writes it\n"
-                 "Every tool takes any of the three forms. A mapped model holds hashes of the\n"
-                 "n-grams, not the n-grams: it converts only to mapped again.");
+                 "Every tool takes any of these forms. A mapped model holds hashes of the\n"
+                 "n-grams, not the n-grams: it converts only to mapped again. So does a KenLM\n"
+                 "binary in the probing layout, which converts to nothing (score it as it is);\n"
+                 "a KenLM trie binary converts to every form.");
   cl.options().add_options()
       ("to", po::value<std::string>()->value_name("FORMAT"), "the form to write: mapped, model or arpa")
       ("output,o", po::value<std::string>()->value_name("FILE"), "where to write it ('-' = standard output)")
@@ -47,6 +51,7 @@ int Main(int argc, char** argv) {
       "Examples:\n"
       "  grams-convert corpus.lm --to mapped -o corpus.lmm\n"
       "  grams-convert kenlm.arpa.gz --to mapped -o kenlm.lmm\n"
+      "  grams-convert kenlm.trie.bin --to arpa -o kenlm.arpa\n"
       "  grams-convert corpus.lm --to arpa -o corpus.arpa\n"
       "  grams-convert --check corpus.lmm\n");
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;

@@ -59,10 +59,11 @@ std::string FormatJson(const PerplexityStats& t, const char* unit) {
 
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL [FILE...]",
-                 "Computes the perplexity of MODEL (a grams model file or an ARPA file) on the\n"
-                 "text of FILE... taken together (no FILE, or '-', = standard input), one\n"
-                 "sentence per line, tokenized as the model was trained. Every word and </s>\n"
-                 "is a token; a word not in the model (OOV) is scored as <unk>.\n"
+                 "Computes the perplexity of MODEL (a grams model file or its mapped form, an\n"
+                 "ARPA file or a KenLM binary) on the text of FILE... taken together (no FILE,\n"
+                 "or '-', = standard input), one sentence per line, tokenized as the model was\n"
+                 "trained. Every word and </s> is a token; a word not in the model (OOV) is\n"
+                 "scored as <unk>.\n"
                  "  perplexity including OOVs  10^(-log10prob / tokens)   (KenLM query)\n"
                  "  perplexity excluding OOVs  the same without the OOVs  (KenLM query)\n"
                  "  SRILM ppl                  OOVs excluded, </s> counted\n"

@@ -66,7 +66,8 @@ int ScoreToHtml(const LanguageModel& model, const ScoreJob& job, ScoreOutput* ou
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL [FILE...]",
                  "Scores each line of FILE... (no FILE, or '-', = standard input) with MODEL, a\n"
-                 "grams model file or an ARPA file, tokenized as the model was trained. Writes\n"
+                 "grams model file (or its mapped form), an ARPA file or a KenLM binary,\n"
+                 "tokenized as the model was trained. Writes\n"
                  "one line per input line: \"LOG10PROB<TAB>TOKENS<TAB>OOVS\", where LOG10PROB is\n"
                  "the log10 probability of the sentence including </s>, TOKENS the number of\n"
                  "units (words, or characters, bytes... as the model was built) plus one for\n"

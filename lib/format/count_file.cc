@@ -86,8 +86,7 @@ Status WriteCountsFileImpl(const NgramCounts& counts, const std::string& path) {
   return writer->Finish();
 }
 
-StatusOr<NgramCounts> ReadCountsFileImpl(const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kCounts));
+StatusOr<NgramCounts> ReadCountsFileImpl(std::unique_ptr<BinaryFileReader> reader) {
   const FileHeader& header = reader->header();
   const std::string& name = reader->name();
   NgramCounts counts;
@@ -189,7 +188,19 @@ Status WriteCountsFile(const NgramCounts& counts, const std::string& path) {
 
 StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
   return GuardAlloc("reading " + (path == "-" ? std::string("<stdin>") : path), MemoryHint::kNone,
-                    [&] { return ReadCountsFileImpl(path); });
+                    [&]() -> StatusOr<NgramCounts> {
+                      GRAMS_ASSIGN_OR_RETURN(auto reader,
+                                             BinaryFileReader::Open(path, FileKind::kCounts));
+                      return ReadCountsFileImpl(std::move(reader));
+                    });
+}
+
+StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<io::InputStream> in) {
+  const std::string name = in->name();
+  return GuardAlloc("reading " + name, MemoryHint::kNone, [&]() -> StatusOr<NgramCounts> {
+    GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(std::move(in), FileKind::kCounts));
+    return ReadCountsFileImpl(std::move(reader));
+  });
 }
 
 Status WriteCountsText(const NgramCounts& counts, const std::string& path, Count min_count,

@@ -16,6 +16,10 @@
 
 namespace grams {
 
+// ReadCountsFile on a stream already open (whose first bytes a caller may
+// have peeked at, io::PeekHead).
+StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<io::InputStream> in);
+
 class CountsFileWriter {
  public:
   // `ngram_counts[n-1]`: the number of n-grams order n will have.

@@ -1,10 +1,12 @@
 // The model file (docs/FORMAT.md): the counts file's vocabulary and trie,
 // with float32 log10 probabilities and backoffs in byte planes instead of
 // counts.
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
 #include "format/binary_file.h"
+#include "format/kenlm_model.h"
 #include "format/mapped_model.h"
 #include "format/model_file.h"
 #include "format/trie_codec.h"
@@ -204,9 +206,11 @@ StatusOr<Model> ReadModelFile(std::unique_ptr<io::InputStream> in) {
 StatusOr<ModelFormat> OpenModel(const std::string& path, std::unique_ptr<io::InputStream>* in) {
   GRAMS_ASSIGN_OR_RETURN(*in, io::InputStream::Open(path));
   std::string head;
-  GRAMS_RETURN_IF_ERROR(io::PeekHead(in, sizeof(kFileMagic), &head));
+  GRAMS_RETURN_IF_ERROR(
+      io::PeekHead(in, std::max(sizeof(kFileMagic), kKenlmMagicPrefix.size()), &head));
   if (HasBinaryMagic(head)) return ModelFormat::kModelFile;
   if (HasMappedMagic(head)) return ModelFormat::kMapped;
+  if (HasKenlmMagic(head)) return ModelFormat::kKenlm;
   // A file cut short inside a magic: its own reader reports it truncated.
   if (!head.empty() && head.size() < sizeof(kFileMagic)) {
     if (std::memcmp(head.data(), kFileMagic, head.size()) == 0) return ModelFormat::kModelFile;
@@ -233,6 +237,11 @@ StatusOr<Model> LoadModel(const std::string& path) {
         return ReadModelFile(std::move(in));
       case ModelFormat::kMapped:
         return MappedModelNotReadable(in->name());
+      case ModelFormat::kKenlm: {
+        GRAMS_ASSIGN_OR_RETURN(auto file,
+                               OpenKenlmBinary(path, std::move(in), /*read_into_memory=*/false));
+        return KenlmToModel(*file);
+      }
       case ModelFormat::kArpa:
         break;
     }

@@ -23,6 +23,7 @@ namespace grams {
 enum class ModelFormat {
   kModelFile,  // the compressed model file (kFileMagic)
   kMapped,     // the mapped model file (format/mapped_model.h, kMappedMagic)
+  kKenlm,      // a KenLM binary model (format/kenlm_binary.h)
   kArpa,       // anything else is taken for ARPA text
 };
 

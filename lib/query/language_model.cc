@@ -11,6 +11,10 @@
 // The tables live either in memory this process built (Create, and Load of
 // a model file or ARPA) or in a mapped model file (Load of one), where they
 // are probed in place: the query code sees the same views either way.
+//
+// A KenLM binary model is scored by query/kenlm_backend.h instead, by
+// KenLM's rules: when Impl::kenlm is set, each public query hands over to
+// it on its first line, and nothing below that line runs.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -23,6 +27,7 @@
 #include "format/model_file.h"
 #include "format/trie_codec.h"
 #include "io/file.h"
+#include "query/kenlm_backend.h"
 #include "query/ngram_hash.h"
 #include "util/alloc_guard.h"
 #include "util/huge_array.h"
@@ -74,6 +79,8 @@ class LanguageModel::Impl {
   // A mapped model: the mapping, and the Vocabulary built on demand.
   std::unique_ptr<MappedModelFile> mapped;
   std::once_flag vocab_once;
+  // A KenLM binary: what answers every query instead of the tables above.
+  std::unique_ptr<query::KenlmBackend> kenlm;
 
   // Sets up order, seed and unigram keys for a model built in memory.
   void Init(int n, size_t V, uint64_t s) {
@@ -329,6 +336,17 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
         GRAMS_RETURN_IF_ERROR(lm->impl_->Attach(std::move(file)));
         return lm;
       }
+      case ModelFormat::kKenlm: {
+        GRAMS_ASSIGN_OR_RETURN(auto file,
+                               OpenKenlmBinary(path, std::move(in), options.read_into_memory));
+        if (options.verify_checksums) GRAMS_RETURN_IF_ERROR(file->Check());
+        std::unique_ptr<LanguageModel> lm(new LanguageModel());
+        Impl& m = *lm->impl_;
+        m.order = file->order();
+        m.info = KenlmModelInfo(*file);
+        m.kenlm = std::make_unique<query::KenlmBackend>(std::move(file));
+        return lm;
+      }
       case ModelFormat::kArpa:
         break;
     }
@@ -339,6 +357,12 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
 
 Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
   const LanguageModel::Impl& m = *model.impl_;
+  if (m.kenlm) {  // through a Model: the n-grams of a trie (a probing binary has none)
+    return GuardAlloc("writing " + path, [&]() -> Status {
+      GRAMS_ASSIGN_OR_RETURN(Model whole, KenlmToModel(m.kenlm->file()));
+      return WriteMappedModel(whole, path);
+    });
+  }
   MappedModelParts parts;
   parts.order = static_cast<uint32_t>(m.order);
   parts.seed = m.seed;
@@ -361,6 +385,7 @@ const TokenizerSettings& LanguageModel::settings() const { return impl_->setting
 
 const Vocabulary& LanguageModel::vocab() const {
   Impl& m = *impl_;
+  if (m.kenlm) return m.kenlm->vocab();
   if (m.mapped) {
     std::call_once(m.vocab_once, [&m] {
       std::vector<std::string_view> words(m.vocab_size);
@@ -380,11 +405,13 @@ bool LanguageModel::IsProbabilistic() const { return IsProperDistribution(impl_-
 
 WordId LanguageModel::Index(std::string_view word) const {
   const Impl& m = *impl_;
+  if (m.kenlm) return m.kenlm->Index(word);
   const WordId id = m.mapped ? m.mapped->Find(word) : m.vocab.Find(word);
   return id == Vocabulary::kNotFound ? kUnkId : id;
 }
 
 State LanguageModel::BeginSentenceState() const {
+  if (impl_->kenlm) return impl_->kenlm->BeginSentenceState();
   State s;
   s.words[0] = kBosId;
   s.backoff[0] = impl_->uni[kBosId].backoff;
@@ -400,6 +427,7 @@ float LanguageModel::Score(const State& in, WordId word, State* out) const {
 
 FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* out) const {
   const Impl& m = *impl_;
+  if (m.kenlm) return m.kenlm->FullScore(in, word, out);
   const int N = m.order;
   const int L = std::min<int>(in.length, N - 1);
   if (word >= m.vocab_size) word = kUnkId;
@@ -453,6 +481,7 @@ void LanguageModel::ScoreSpan(const WordId* ids, size_t n, float* out) const {
 void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
                               float* out, uint8_t* ngram_length) const {
   const Impl& m = *impl_;
+  if (m.kenlm) return m.kenlm->ScoreSentences(ids, ends, count, bos, out, ngram_length);
   const int N = m.order;
   const Unigram* uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;

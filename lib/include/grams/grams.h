@@ -10,6 +10,7 @@
 #include "grams/escape.h"          // the printable form of units (<0x0A>, <sp>)
 #include "grams/export.h"          // GRAMS_EXPORT
 #include "grams/files.h"           // "-" for stdin/stdout, TextReader, FileWriter, temp files
+#include "grams/inspect.h"         // InspectFile, ListVocabulary, LookupNgram: grams-info
 #include "grams/language_model.h"  // LanguageModel, State: queries
 #include "grams/model.h"           // Model, ModelInfo, ModelSummary
 #include "grams/model_io.h"        // model files and ARPA

@@ -42,9 +42,12 @@ struct GRAMS_EXPORT FullScoreResult {
 };
 
 // How LanguageModel::Load treats a mapped model file (docs/FORMAT.md,
-// "Mapped model file"); the other forms are always checked in full.
+// "Mapped model file") or a KenLM binary ("KenLM binary models"); the other
+// forms are always checked in full.
 struct GRAMS_EXPORT LoadOptions {
-  // Check every section's CRC-32 before use (reads the whole file once).
+  // Check every section's CRC-32 before use (reads the whole file once); of
+  // a KenLM binary, which has no checksums, check every structure instead
+  // (sorted vocabulary, pointers, children, hash tables).
   // Default: only the header's CRC and the layout are checked, and a damaged
   // table can only make scores wrong, never crash.
   bool verify_checksums = false;
@@ -63,12 +66,16 @@ class GRAMS_EXPORT LanguageModel {
   // Builds the lookup structure. Fails on models whose order exceeds what it
   // supports or whose n-grams collide in the 64-bit hash (never seen).
   static StatusOr<std::unique_ptr<LanguageModel>> Create(const Model& model);
-  // Loads a model file, a mapped model file or an ARPA file, told apart by
-  // their first bytes ("-" = standard input; a model file or ARPA may come
-  // through a pipe, ARPA compressed too). A mapped model is mapped
+  // Loads a model file, a mapped model file, an ARPA file or a KenLM binary
+  // model (build_binary's probing or trie layouts, format version 5), told
+  // apart by their first bytes ("-" = standard input; a model file or ARPA
+  // may come through a pipe, ARPA compressed too). A mapped model is mapped
   // read-only and shared, not read: it must be a regular file, and must not
   // be truncated or rewritten in place while in use (replace it by
-  // renaming, as grams-convert does).
+  // renaming, as grams-convert does). A KenLM binary is mapped the same way
+  // when it is a regular uncompressed file (else read whole) and scored by
+  // KenLM's rules: the same floats as KenLM's query; its tokenizer settings
+  // are the defaults (words between whitespace).
   static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path);
   static StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& path,
                                                        const LoadOptions& options);
