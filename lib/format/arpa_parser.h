@@ -41,6 +41,7 @@
 #include "grams/status.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "util/radix_sort.h"
 
 namespace grams::arpa {
 
@@ -145,6 +146,8 @@ class ArpaParser {
   // *perm (the order below's permutation, empty if it was kept), and leaves
   // its own permutation in *perm.
   Status SortLevel(int n, Model* model, std::vector<EntryIndex>* perm);
+  // The keys of order n, sorted (parent, word), must differ.
+  Status CheckUnique(int n, const Model& model, const std::vector<KeyValue>& items) const;
   // The vocabulary, unescaped if the file is marked as escaped.
   Status TakeVocabulary(Model* model);
 

@@ -20,6 +20,23 @@
 namespace grams {
 namespace arpa {
 
+Status ArpaParser::CheckUnique(int n, const Model& model,
+                               const std::vector<KeyValue>& items) const {
+  const PendingLevel& in = levels_[n - 1];
+  for (size_t j = 1; j < items.size(); ++j) {
+    if (items[j].key != items[j - 1].key) continue;
+    // Only possible at the highest order (the others are checked while
+    // reading); the sort is stable, so items[j] is the later line.
+    std::vector<WordId> w(n);
+    model.trie.Ngram(n - 1, in.parents[items[j].value], w.data());
+    w[n - 1] = in.words[items[j].value];
+    return Err(LineOf(n, items[j].value), "duplicate " + std::to_string(n) + "-gram " +
+                                              Quote(NgramText(n, w.data())) + " (first at line " +
+                                              std::to_string(LineOf(n, items[j - 1].value)) + ")");
+  }
+  return Status::OK();
+}
+
 Status ArpaParser::SortLevel(int n, Model* model, std::vector<EntryIndex>* perm) {
   const int N = order_;
   const int word_bits = std::max(1, static_cast<int>(std::bit_width(vocab_.size() - 1)));
@@ -52,18 +69,7 @@ Status ArpaParser::SortLevel(int n, Model* model, std::vector<EntryIndex>* perm)
   SizedAllocation(m * sizeof(KeyValue), [&] { items.resize(m); });
   for (size_t i = 0; i < m; ++i) items[i] = KeyValue{key(i), static_cast<uint32_t>(i)};
   RadixSortByKey(&items);
-  for (size_t j = 1; j < m; ++j) {
-    if (items[j].key == items[j - 1].key) {
-      // Only possible at the highest order (the others are checked while
-      // reading); the sort is stable, so items[j] is the later line.
-      std::vector<WordId> w(n);
-      model->trie.Ngram(n - 1, in.parents[items[j].value], w.data());
-      w[n - 1] = in.words[items[j].value];
-      return Err(LineOf(n, items[j].value),
-                 "duplicate " + std::to_string(n) + "-gram " + Quote(NgramText(n, w.data())) +
-                     " (first at line " + std::to_string(LineOf(n, items[j - 1].value)) + ")");
-    }
-  }
+  GRAMS_RETURN_IF_ERROR(CheckUnique(n, *model, items));
   std::vector<float>& prob = model->log_prob[n - 1];
   std::vector<float>* backoff = n < N ? &model->log_backoff[n - 1] : nullptr;
   SizedAllocation(m * (backoff ? 20 : 16), [&] {
