@@ -198,6 +198,8 @@ py::object CountsOrNone(std::optional<PyCounts> counts) {
 
 }  // namespace
 
+// Long but left whole: one pybind11 table of classes, methods and their
+// docstrings, read top to bottom as the module's Python API.
 void RegisterCounting(py::module_& m) {
   py::class_<PyCounts>(m, "Counts",
                        "The n-gram counts of orders 1..N of a text (grams-count's counts file):\n"

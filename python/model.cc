@@ -395,6 +395,8 @@ std::string Basename(const std::string& path) {
 
 }  // namespace
 
+// Long but left whole: one pybind11 table of classes, methods and their
+// docstrings, read top to bottom as the module's Python API.
 void RegisterModel(py::module_& m) {
   py::object builtins = py::module_::import("builtins");
   py::dict methods;
