@@ -14,26 +14,8 @@
 #include "util/threads.h"
 
 namespace grams {
+namespace mapped {
 namespace {
-
-// The layout (mapped_layout.h).
-using mapped::AlignUp;
-using mapped::kFixedHeaderBytes;
-using mapped::kHugeAlign;
-using mapped::kHugeAlignFrom;
-using mapped::kIndexSlotBytes;
-using mapped::kMaxHeaderBytes;
-using mapped::kSectionAlign;
-using mapped::kSectionEntryBytes;
-using mapped::kTable;
-using mapped::kTableAlign;
-using mapped::kUnigrams;
-using mapped::kVocabIndex;
-using mapped::kVocabOffsets;
-using mapped::kVocabStrings;
-using mapped::PlaceOf;
-using mapped::PutKeyValues;
-using mapped::SectionIdOf;
 
 // The vocabulary's three sections: strings, offsets, and the index (at most
 // half full).
@@ -172,23 +154,26 @@ Status WriteSections(const std::string& path, const std::string& head,
 }
 
 }  // namespace
+}  // namespace mapped
 
 Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& vocab,
                             const std::string& path) {
-  VocabSections vocab_sections;
-  GRAMS_RETURN_IF_ERROR(BuildVocabSections(vocab, path, &vocab_sections));
-  std::vector<Out> out = ListSections(parts, vocab_sections);
+  mapped::VocabSections vocab_sections;
+  GRAMS_RETURN_IF_ERROR(mapped::BuildVocabSections(vocab, path, &vocab_sections));
+  std::vector<mapped::Out> out = mapped::ListSections(parts, vocab_sections);
   std::string kv;
-  PutKeyValues(&kv, parts.settings);
-  PutKeyValues(&kv, parts.info);
-  const uint64_t header_size = kFixedHeaderBytes + kSectionEntryBytes * out.size() + kv.size() + 4;
-  if (header_size > kMaxHeaderBytes)
+  mapped::PutKeyValues(&kv, parts.settings);
+  mapped::PutKeyValues(&kv, parts.info);
+  const uint64_t header_size =
+      mapped::kFixedHeaderBytes + mapped::kSectionEntryBytes * out.size() + kv.size() + 4;
+  if (header_size > mapped::kMaxHeaderBytes)
     return InvalidArgument(path + ": the model's info is too large");
-  const uint64_t file_size = PlaceSections(header_size, &out);
+  const uint64_t file_size = mapped::PlaceSections(header_size, &out);
   RunOnThreads(2, [&](int t) {
     for (size_t i = t; i < out.size(); i += 2) out[i].crc = Crc32(out[i].data, out[i].size);
   });
-  return WriteSections(path, EncodeHeader(parts, file_size, header_size, out, kv), out);
+  return mapped::WriteSections(path, mapped::EncodeHeader(parts, file_size, header_size, out, kv),
+                               out);
 }
 
 }  // namespace grams
