@@ -190,13 +190,7 @@ PerplexityStats Evaluate(PyModel& model, py::handle source) {
     scorer.Score();
     for (size_t i = 0; i < scorer.size(); ++i) {
       scorer.Get(i, &score);
-      if (score.has_end) ++stats.sentences;
-      stats.words += score.tokens - (score.has_end ? 1 : 0);
-      stats.oovs += score.oovs;
-      stats.log10_prob += score.log10_prob;
-      for (size_t k = 0; k < score.token_log10.size(); ++k) {
-        (score.token_oov[k] ? stats.oov_log10_prob : stats.iv_log10_prob) += score.token_log10[k];
-      }
+      AddScoredLine(score, &stats);
     }
     scorer.Clear();
   };
