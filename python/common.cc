@@ -101,6 +101,23 @@ py::str UnitToPython(std::string_view unit) {
   return py::reinterpret_steal<py::str>(s);
 }
 
+void ForEachLine(py::handle iterable, const std::function<void(std::string_view)>& line_fn,
+                 const std::function<void()>& item_done) {
+  for (py::handle item : py::iter(iterable)) {
+    py::object holder;
+    std::string_view text = TextOf(item, &holder, "line");
+    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    for (size_t start = 0;;) {
+      size_t newline = text.find('\n', start);
+      if (newline == std::string_view::npos) newline = text.size();
+      line_fn(text.substr(start, newline - start));
+      if (newline == text.size()) break;
+      start = newline + 1;
+    }
+    item_done();
+  }
+}
+
 uint64_t ParseMemory(py::handle value) {
   if (value.is_none()) {
     // grams-count's and grams-build's default; no limit when the machine's

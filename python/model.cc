@@ -195,21 +195,17 @@ PerplexityStats Evaluate(PyModel& model, py::handle source) {
     scorer.Clear();
   };
   uint64_t line_number = 0;
-  for (py::handle item : py::iter(source)) {
-    py::object holder;
-    std::string_view text = TextOf(item, &holder, "line");
-    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    for (size_t start = 0;;) {
-      size_t newline = text.find('\n', start);
-      if (newline == std::string_view::npos) newline = text.size();
-      ++line_number;
-      Status s = scorer.Add(text.substr(start, newline - start), /*newline=*/true);
-      if (!s.ok()) ThrowStatus(s.WithContext("line " + std::to_string(line_number)), ErrorKind::kValue);
-      if (scorer.pending_tokens() >= kBatchTokens) flush();
-      if (newline == text.size()) break;
-      start = newline + 1;
-    }
-  }
+  ForEachLine(
+      source,
+      [&](std::string_view line) {
+        ++line_number;
+        Status s = scorer.Add(line, /*newline=*/true);
+        if (!s.ok()) {
+          ThrowStatus(s.WithContext("line " + std::to_string(line_number)), ErrorKind::kValue);
+        }
+        if (scorer.pending_tokens() >= kBatchTokens) flush();
+      },
+      [] {});
   if (stream) scorer.AddEnd();
   flush();
   return stats;
