@@ -11,6 +11,9 @@ set -u -o pipefail
 export LC_ALL=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_NAME=serve.sh
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 
 usage() {
   cat <<EOF
@@ -72,13 +75,7 @@ TEST=${BROWN_TEST:-$SHARED/corpora/brown/test.txt}
 KENLM=${KENLM:-$SHARED/tools/kenlm}
 KARPA=$SHARED/reference/brown.o5.kenlm.arpa.zst
 
-die() { echo "serve.sh: $*" >&2; exit 1; }
-[ -x /usr/bin/time ] || die "/usr/bin/time not found (GNU time is needed for peak RSS: apt-get install time)"
-case "$(/usr/bin/time -v true 2>&1)" in
-  *"Maximum resident set size"*) ;;
-  *) die "/usr/bin/time is not GNU time (no -v); install the 'time' package" ;;
-esac
-command -v zstd >/dev/null || die "zstd not found"
+require_measuring_tools
 [ -r "$TRAIN" ] && [ -r "$TEST" ] || die "brown train/test not readable (set GRAMS_SHARED_DIR)"
 BIN=$(cd "$BIN" 2>/dev/null && pwd) || die "--bin: no such directory"
 for t in grams-count grams-build grams-convert grams-score grams-perplexity; do
@@ -91,52 +88,9 @@ else
   echo "serve.sh: KenLM tools or $KARPA missing: KenLM figures skipped" >&2
 fi
 
-if [ -z "$WORK" ]; then
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/grams-serve.XXXXXX") || die "cannot create a scratch directory"
-else
-  mkdir -p "$WORK" || die "cannot create $WORK"
-fi
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  [ "$KEEP" = 1 ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_workdir "$WORK"
 
 # ---------------------------------------------------------------- measuring
-
-LAST_WALL=0
-LAST_RSS=0
-now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
-
-# timed IN CMD...: runs CMD < IN > /dev/null once under /usr/bin/time -v; sets
-# LAST_WALL (seconds, process start included) and LAST_RSS (KiB).
-timed() {
-  local in=$1 tf="$WORK/time.log" ef="$WORK/stderr.log" t0 t1 rc
-  shift
-  t0=$(now)
-  /usr/bin/time -v -o "$tf" "$@" <"$in" >/dev/null 2>"$ef"
-  rc=$?
-  t1=$(now)
-  LAST_WALL=$(elapsed "$t0" "$t1")
-  LAST_RSS=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$tf")
-  if [ $rc -ne 0 ]; then
-    echo "serve.sh: failed (exit $rc): $*" >&2
-    sed 's/^/  | /' "$ef" | head -20 >&2
-  fi
-  return $rc
-}
-
-declare -A SAMPLES=()
-add_sample() { SAMPLES[$1]="${SAMPLES[$1]:-} $2"; }
-med() {
-  # shellcheck disable=SC2086
-  printf '%s\n' ${SAMPLES[$1]:-} | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
-          else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # interleaved RUNS IN KEY...: RUNS rounds, each running every KEY's command
 # (the array CMD_<KEY>, dots as underscores) once in turn, so that all of
@@ -147,20 +101,13 @@ interleaved() {
   for ((i = 0; i < runs; i++)); do
     for key in "$@"; do
       local -n cmd="CMD_${key//./_}"
-      timed "$in" "${cmd[@]}" || return 1
+      timed "${cmd[@]}" <"$in" >/dev/null || return 1
       add_sample "$key.wall" "$LAST_WALL"
       add_sample "$key.rss" "$LAST_RSS"
     done
   done
 }
 
-US=$'\x1f'
-ROWS=()
-row() { ROWS+=("$1$US$2$US$3$US$4$US${5:-}$US${6:-}"); }
-section() { ROWS+=("#$US$1"); }
-ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.1f", v * 1000 }'; }
-mb_kib() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.1f", v * 1024 / 1e6 }'; }
-mb() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.1f", v / 1e6 }'; }
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a - b) * 1000 }'; }
 
 # ---------------------------------------------------------------- models
@@ -235,7 +182,7 @@ pss_pair() {
     mkfifo "$fifo"
     "$@" <"$fifo" >/dev/null 2>&1 &
     pids+=($!)
-    PIDS+=($!)
+    BENCH_PIDS+=($!)
     exec {fd}>"$fifo"
     eval "FD$i=$fd"
     cat "$TEST" >&"$fd"
@@ -260,36 +207,36 @@ pss_pair pss.model "$BIN/grams-score" "$LM"
 # ---------------------------------------------------------------- report
 
 section "model files, brown order 5"
-row size.model "model file (compressed)" "$(mb "$(stat -c %s "$LM")")" MB
-row size.mapped "mapped model file" "$(mb "$(stat -c %s "$LMM")")" MB 70.1 "KenLM probing (33.8 trie)"
+row size.model "model file (compressed)" "$(fmt_mb "$(stat -c %s "$LM")")" MB
+row size.mapped "mapped model file" "$(fmt_mb "$(stat -c %s "$LMM")")" MB 70.1 "KenLM probing (33.8 trie)"
 if [ $HAVE_KENLM = 1 ]; then
-  row size.kenlm "KenLM probing binary, measured" "$(mb "$(stat -c %s "$PROBING")")" MB
+  row size.kenlm "KenLM probing binary, measured" "$(fmt_mb "$(stat -c %s "$PROBING")")" MB
 fi
 
 section "load: grams-score / query on empty input (process start included)"
-row load.mapped "mapped: whole process" "$(ms "$(med load.mapped.wall)")" ms
+row load.mapped "mapped: whole process" "$(fmt_ms "$(med load.mapped.wall)")" ms
 row load.mapped.net "mapped: load (minus a tiny mapped model)" \
   "$(diff_ms "$(med load.mapped.wall)" "$(med load.tiny.wall)")" ms 5 "target (KenLM 2.6 ms)"
-row load.model "model file: whole process" "$(ms "$(med load.model.wall)")" ms
+row load.model "model file: whole process" "$(fmt_ms "$(med load.model.wall)")" ms
 row load.model.net "model file: load (minus a tiny mapped model)" \
   "$(diff_ms "$(med load.model.wall)" "$(med load.tiny.wall)")" ms 50 "target"
 if [ $HAVE_KENLM = 1 ]; then
-  row load.kenlm "KenLM probing: whole process" "$(ms "$(med load.kenlm.wall)")" ms
+  row load.kenlm "KenLM probing: whole process" "$(fmt_ms "$(med load.kenlm.wall)")" ms
   row load.kenlm.net "KenLM probing: load (minus a tiny probing model)" \
     "$(diff_ms "$(med load.kenlm.wall)" "$(med load.ktiny.wall)")" ms
 fi
 
 section "one sentence: echo ... | grams-score MODEL (median of 20)"
-row one.mapped "mapped" "$(ms "$(med one.mapped.wall)")" ms "$(ms "$(med one.kenlm.wall)")" "KenLM query, probing"
-row one.model "model file" "$(ms "$(med one.model.wall)")" ms
-row one.mapped.rss "mapped: peak RSS" "$(mb_kib "$(med one.mapped.rss)")" MB
+row one.mapped "mapped" "$(fmt_ms "$(med one.mapped.wall)")" ms "$(fmt_ms "$(med one.kenlm.wall)")" "KenLM query, probing"
+row one.model "model file" "$(fmt_ms "$(med one.model.wall)")" ms
+row one.mapped.rss "mapped: peak RSS" "$(fmt_mb_kib "$(med one.mapped.rss)")" MB
 
 section "brown/test.txt: grams-perplexity (KenLM: query -v summary), whole process"
-row test.mapped "mapped" "$(ms "$(med test.mapped.wall)")" ms "$(ms "$(med test.kenlm.wall)")" "KenLM query, probing"
-row test.model "model file" "$(ms "$(med test.model.wall)")" ms
-row test.mapped.rss "mapped: peak RSS" "$(mb_kib "$(med test.mapped.rss)")" MB \
-  "$(mb_kib "$(med test.kenlm.rss)")" "KenLM query, probing (target 72.5)"
-row test.model.rss "model file: peak RSS" "$(mb_kib "$(med test.model.rss)")" MB
+row test.mapped "mapped" "$(fmt_ms "$(med test.mapped.wall)")" ms "$(fmt_ms "$(med test.kenlm.wall)")" "KenLM query, probing"
+row test.model "model file" "$(fmt_ms "$(med test.model.wall)")" ms
+row test.mapped.rss "mapped: peak RSS" "$(fmt_mb_kib "$(med test.mapped.rss)")" MB \
+  "$(fmt_mb_kib "$(med test.kenlm.rss)")" "KenLM query, probing (target 72.5)"
+row test.model.rss "model file: peak RSS" "$(fmt_mb_kib "$(med test.model.rss)")" MB
 
 section "two processes scoring brown/test.txt at once (smaps_rollup, MB)"
 for k in mapped model kenlm; do
@@ -302,15 +249,5 @@ for k in mapped model kenlm; do
   row "pss.$k.pss" "$label: Pss of the two, summed" "$p" MB
 done
 
-echo
-printf '%-50s %10s %-5s %10s  %s\n' "figure (median)" grams unit anchor "anchor source"
-[ -n "$OUT" ] && printf 'key\tlabel\tvalue\tunit\tanchor\tanchor_source\n' >"$OUT"
-for r in "${ROWS[@]}"; do
-  IFS=$US read -r key label value unit anchor note <<<"$r"
-  if [ "$key" = "#" ]; then
-    printf '\n%s\n' "$label"
-    continue
-  fi
-  printf '%-50s %10s %-5s %10s  %s\n' "$label" "$value" "$unit" "$anchor" "$note"
-  [ -n "$OUT" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$value" "$unit" "$anchor" "$note" >>"$OUT"
-done
+print_rows "figure (median)"
+if [ -n "$OUT" ]; then write_tsv "$OUT"; fi

@@ -45,22 +45,15 @@ struct Plan {
   std::optional<std::string> tune;  // the development text
 };
 
-// Checks the options as grams-build checks its command line, and reads the
-// files they name.
-Plan MakePlan(const PyBuildOptions& p) {
-  Plan plan;
-  BuildOptions& o = plan.options;
-  o.smoothing = Unwrap(ParseSmoothing(p.smoothing), ErrorKind::kValue);
-  const std::string method = SmoothingName(o.smoothing);
-  if (p.form) {
-    if (*p.form == "interpolated" || *p.form == "interpolate") {
-      o.form = SmoothingForm::kInterpolated;
-    } else if (*p.form == "backoff") {
-      o.form = SmoothingForm::kBackoff;
-    } else {
-      ThrowValueError("form must be 'interpolated', 'backoff' or None, not '" + *p.form + "'");
-    }
-  }
+SmoothingForm ParseForm(const std::optional<std::string>& form) {
+  if (!form) return SmoothingForm::kDefault;
+  if (*form == "interpolated" || *form == "interpolate") return SmoothingForm::kInterpolated;
+  if (*form == "backoff") return SmoothingForm::kBackoff;
+  ThrowValueError("form must be 'interpolated', 'backoff' or None, not '" + *form + "'");
+}
+
+// The options that apply to some methods only, and their combinations.
+void CheckScopes(const PyBuildOptions& p, const BuildOptions& o) {
   const struct {
     const char* option;
     bool given;
@@ -77,29 +70,57 @@ Plan MakePlan(const PyBuildOptions& p) {
   };
   for (const auto& s : scoped) {
     if (s.given && std::find(s.methods.begin(), s.methods.end(), o.smoothing) == s.methods.end()) {
-      ThrowValueError(std::string(s.option) + " does not apply to smoothing '" + method + "'");
+      ThrowValueError(std::string(s.option) + " does not apply to smoothing '" +
+                      SmoothingName(o.smoothing) + "'");
     }
   }
   if (p.discount && !p.discounts.is_none()) ThrowValueError("give discount or discounts, not both");
   if (!p.tune.is_none() && o.form == SmoothingForm::kBackoff) {
     ThrowValueError("tune chooses the discounts of the interpolated form, not of the backoff form");
   }
+}
+
+// discounts: a file (as grams-build --discounts), or one entry per order: a
+// list of numbers, or None (or []) to estimate that order.
+std::vector<std::vector<double>> DiscountsOf(const py::object& discounts) {
+  PyObject* d = discounts.ptr();
+  if (PyUnicode_Check(d) || PyBytes_Check(d) || IsPathLike(discounts)) {
+    return Unwrap(ReadDiscountsFile(PathOf(discounts, "discounts")), ErrorKind::kValue);
+  }
+  std::vector<std::vector<double>> out;
+  for (py::handle order : py::iter(discounts)) {
+    out.push_back(order.is_none() ? std::vector<double>() : order.cast<std::vector<double>>());
+  }
+  return out;
+}
+
+// vocab: a file (as grams-build --vocab), or the words.
+std::vector<std::string> VocabOf(const py::object& vocab) {
+  PyObject* v = vocab.ptr();
+  if (PyUnicode_Check(v) || PyBytes_Check(v) || IsPathLike(vocab)) {
+    return Unwrap(ReadVocabularyFile(PathOf(vocab, "vocab")), ErrorKind::kValue);
+  }
+  std::vector<std::string> out;
+  for (py::handle word : py::iter(vocab)) {
+    py::object holder;
+    out.emplace_back(TextOf(word, &holder, "a word of vocab"));
+  }
+  return out;
+}
+
+// Checks the options as grams-build checks its command line, and reads the
+// files they name.
+Plan MakePlan(const PyBuildOptions& p) {
+  Plan plan;
+  BuildOptions& o = plan.options;
+  o.smoothing = Unwrap(ParseSmoothing(p.smoothing), ErrorKind::kValue);
+  o.form = ParseForm(p.form);
+  CheckScopes(p, o);
   if (p.discount) {
     if (!(*p.discount >= 0 && *p.discount <= 1)) ThrowValueError("discount must be between 0 and 1");
     o.discounts.assign(kMaxOrder, {*p.discount});
   }
-  if (!p.discounts.is_none()) {
-    PyObject* d = p.discounts.ptr();
-    if (PyUnicode_Check(d) || PyBytes_Check(d) || IsPathLike(p.discounts)) {
-      o.discounts = Unwrap(ReadDiscountsFile(PathOf(p.discounts, "discounts")), ErrorKind::kValue);
-    } else {
-      // One entry per order: a list of numbers, or None (or []) to estimate that order.
-      for (py::handle order : py::iter(p.discounts)) {
-        o.discounts.push_back(order.is_none() ? std::vector<double>()
-                                              : order.cast<std::vector<double>>());
-      }
-    }
-  }
+  if (!p.discounts.is_none()) o.discounts = DiscountsOf(p.discounts);
   if (p.gt_min) o.gt_min = *p.gt_min;
   if (p.gt_max) o.gt_max = *p.gt_max;
   if (p.add_k) o.add_k = *p.add_k;
@@ -110,15 +131,7 @@ Plan MakePlan(const PyBuildOptions& p) {
   }
   o.prune_entropy = p.prune_entropy;
   if (!p.vocab.is_none()) {
-    PyObject* v = p.vocab.ptr();
-    if (PyUnicode_Check(v) || PyBytes_Check(v) || IsPathLike(p.vocab)) {
-      o.vocab = Unwrap(ReadVocabularyFile(PathOf(p.vocab, "vocab")), ErrorKind::kValue);
-    } else {
-      for (py::handle word : py::iter(p.vocab)) {
-        py::object holder;
-        o.vocab.emplace_back(TextOf(word, &holder, "a word of vocab"));
-      }
-    }
+    o.vocab = VocabOf(p.vocab);
     o.limit_vocab = true;
   }
   o.max_vocab = p.max_vocab;
@@ -140,14 +153,12 @@ Status Estimate(const NgramCounts& counts, Plan* plan, Model* out) {
   return Status::OK();
 }
 
-py::object Build(py::handle counts_arg, py::handle options_arg, py::handle output,
-                 py::handle arpa, bool load, const py::kwargs& kwargs) {
-  // The options: a copy of `options` (or the defaults), then the keywords.
+// A copy of `options_arg` (or the defaults), then the keywords set on it.
+py::object OptionsWithKeywords(py::handle options_arg, const py::kwargs& kwargs) {
   py::object options = options_arg.is_none()
                            ? py::module_::import("grams").attr("BuildOptions")()
                            : py::module_::import("copy").attr("copy")(options_arg);
-  const PyBuildOptions* checked = InstanceOf<PyBuildOptions>(options);
-  if (!checked) ThrowTypeError("options must be a grams.BuildOptions");
+  if (!InstanceOf<PyBuildOptions>(options)) ThrowTypeError("options must be a grams.BuildOptions");
   for (const auto& [key, value] : kwargs) {
     const std::string name = py::str(key);
     if (std::find_if(std::begin(kFields), std::end(kFields),
@@ -156,7 +167,42 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
     }
     options.attr(key) = value;
   }
-  Plan plan = MakePlan(*checked);
+  return options;
+}
+
+// In memory: the counts (given, or read from counts_path) estimated into
+// *model, which goes to the files asked for. Without the GIL; each step's
+// Status apart: reading (OSError), estimating (ValueError), writing (OSError).
+void BuildInMemory(const PyCounts* counts, const std::string& counts_path, Plan* plan,
+                   const std::optional<std::string>& model_path,
+                   const std::optional<std::string>& arpa_path, Model* model) {
+  Status read_status, status, write_status;
+  {
+    py::gil_scoped_release release;
+    if (counts) {
+      status = Estimate(*counts->counts, plan, model);
+    } else {
+      auto read = ReadCountsFile(counts_path);
+      read_status = read.status();
+      if (read_status.ok()) status = Estimate(*read, plan, model);
+      if (!status.ok()) status = status.WithContext(counts_path);
+    }
+    if (read_status.ok() && status.ok() && model_path) {
+      write_status = WriteModelFile(*model, *model_path);
+    }
+    if (write_status.ok() && read_status.ok() && status.ok() && arpa_path) {
+      write_status = WriteArpa(*model, *arpa_path);
+    }
+  }
+  Check(read_status, ErrorKind::kFile);
+  Check(status, ErrorKind::kValue);
+  Check(write_status, ErrorKind::kFile);
+}
+
+py::object Build(py::handle counts_arg, py::handle options_arg, py::handle output,
+                 py::handle arpa, bool load, const py::kwargs& kwargs) {
+  const py::object options = OptionsWithKeywords(options_arg, kwargs);
+  Plan plan = MakePlan(*InstanceOf<PyBuildOptions>(options));
   const std::optional<std::string> model_path =
       output.is_none() ? std::nullopt : std::optional<std::string>(PathOf(output, "output"));
   const std::optional<std::string> arpa_path =
@@ -172,13 +218,8 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
       if (PyErr_WarnEx(PyExc_RuntimeWarning, w.c_str(), 1) < 0) throw py::error_already_set();
     }
   };
-
-  const PyCounts* counts = nullptr;
-  std::string counts_path;
-  counts = InstanceOf<PyCounts>(counts_arg);
-  if (!counts) {
-    counts_path = PathOf(counts_arg, "counts");
-  }
+  const PyCounts* counts = InstanceOf<PyCounts>(counts_arg);
+  const std::string counts_path = counts ? std::string() : PathOf(counts_arg, "counts");
 
   // A counts file to a model file only: the streaming estimator, as
   // grams-build, then the file is loaded if asked.
@@ -195,28 +236,8 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
     if (!load) return py::none();
     return py::cast(PyModel::Load(output));
   }
-
-  // Reading (OSError), estimating (ValueError), writing (OSError).
   auto model = std::make_shared<Model>();
-  Status read_status, status, write_status;
-  {
-    py::gil_scoped_release release;
-    if (counts) {
-      status = Estimate(*counts->counts, &plan, model.get());
-    } else {
-      auto read = ReadCountsFile(counts_path);
-      read_status = read.status();
-      if (read_status.ok()) status = Estimate(*read, &plan, model.get());
-      if (!status.ok()) status = status.WithContext(counts_path);
-    }
-    if (read_status.ok() && status.ok() && model_path) write_status = WriteModelFile(*model, *model_path);
-    if (write_status.ok() && read_status.ok() && status.ok() && arpa_path) {
-      write_status = WriteArpa(*model, *arpa_path);
-    }
-  }
-  Check(read_status, ErrorKind::kFile);
-  Check(status, ErrorKind::kValue);
-  Check(write_status, ErrorKind::kFile);
+  BuildInMemory(counts, counts_path, &plan, model_path, arpa_path, model.get());
   warn();
   if (!load) return py::none();
   return py::cast(PyModel::FromModel(std::move(model)));
@@ -224,6 +245,8 @@ py::object Build(py::handle counts_arg, py::handle options_arg, py::handle outpu
 
 }  // namespace
 
+// Long but left whole: one pybind11 table of classes, methods and their
+// docstrings, read top to bottom as the module's Python API.
 void RegisterBuilding(py::module_& m) {
   py::class_<PyBuildOptions> options(
       m, "BuildOptions",

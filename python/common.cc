@@ -1,10 +1,9 @@
 #include "common.h"
 
-#include <unistd.h>
-
-#include <charconv>
 #include <exception>
 #include <thread>
+
+#include "grams/files.h"
 
 namespace grams::python {
 
@@ -102,69 +101,44 @@ py::str UnitToPython(std::string_view unit) {
   return py::reinterpret_steal<py::str>(s);
 }
 
-namespace {
-
-uint64_t PhysicalMemory() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return 0;
-  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
-}
-
-uint64_t ParseSize(const std::string& text) {
-  uint64_t value = 0;
-  const char* begin = text.data();
-  const char* end = begin + text.size();
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || ptr == begin) {
-    ThrowValueError("memory: invalid size '" + text + "' (expected e.g. 200M, 2G or 50%)");
-  }
-  std::string_view unit(ptr, static_cast<size_t>(end - ptr));
-  if (unit == "%") {
-    if (value < 1 || value > 100) ThrowValueError("memory: '" + text + "' is not a percentage from 1 to 100");
-    return PhysicalMemory() / 100 * value;
-  }
-  int shift = 0;
-  if (!unit.empty()) {
-    switch (unit[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 't': case 'T': shift = 40; break;
-      case 'b': case 'B': shift = 0; break;
-      default: shift = -1;
+void ForEachLine(py::handle iterable, const std::function<void(std::string_view)>& line_fn,
+                 const std::function<void()>& item_done) {
+  for (py::handle item : py::iter(iterable)) {
+    py::object holder;
+    std::string_view text = TextOf(item, &holder, "line");
+    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    for (size_t start = 0;;) {
+      size_t newline = text.find('\n', start);
+      if (newline == std::string_view::npos) newline = text.size();
+      line_fn(text.substr(start, newline - start));
+      if (newline == text.size()) break;
+      start = newline + 1;
     }
-    if (unit[0] != 'b' && unit[0] != 'B') unit.remove_prefix(1);
-    if (shift < 0 || !(unit.empty() || unit == "B" || unit == "b" || unit == "iB")) {
-      ThrowValueError("memory: invalid size unit in '" + text + "' (use K, M, G, T or %)");
-    }
+    item_done();
   }
-  if (shift > 0 && value > (UINT64_MAX >> shift)) ThrowValueError("memory: '" + text + "' is too large");
-  return value << shift;
 }
-
-}  // namespace
 
 uint64_t ParseMemory(py::handle value) {
-  uint64_t bytes = 0;
-  std::string shown;
   if (value.is_none()) {
-    bytes = PhysicalMemory() / 10 * 8;
-    if (bytes == 0) return 0;  // unknown: no limit
-    shown = "80%";
-  } else if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {
+    // grams-count's and grams-build's default; no limit when the machine's
+    // memory is unknown.
+    if (PhysicalMemory() == 0) return 0;
+    return Unwrap(ParseMemoryBudget("80%"), ErrorKind::kValue);
+  }
+  std::string text;
+  if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {
     const long long v = value.cast<long long>();
     if (v < 0) ThrowValueError("memory must not be negative");
-    bytes = static_cast<uint64_t>(v);
-    shown = std::to_string(v);
+    text = std::to_string(v);
   } else if (PyUnicode_Check(value.ptr())) {
-    shown = value.cast<std::string>();
-    bytes = ParseSize(shown);
+    text = value.cast<std::string>();
   } else {
     ThrowTypeError(std::string("memory must be None, an int or a str such as '2G', not ") +
                    Py_TYPE(value.ptr())->tp_name);
   }
-  if (bytes < (16u << 20)) ThrowValueError("memory size '" + shown + "' is below the minimum of 16M");
-  return bytes;
+  auto bytes = ParseMemoryBudget(text);
+  if (!bytes.ok()) ThrowValueError("memory: " + bytes.status().message());
+  return *bytes;
 }
 
 int ParseThreads(int threads) {

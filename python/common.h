@@ -55,6 +55,11 @@ T Unwrap(StatusOr<T>&& result, ErrorKind kind) {
 // bytes of a bytes or bytearray object. *holder keeps alive any object the
 // view points into. TypeError for anything else; `what` names the argument.
 std::string_view TextOf(py::handle obj, py::object* holder, const char* what = "text");
+// Calls line_fn for every line of the iterable's items, as TextOf gives
+// them: each item is a line (a trailing '\n' is ignored), and an item
+// holding several lines counts as those lines; after each item, item_done().
+void ForEachLine(py::handle iterable, const std::function<void(std::string_view)>& line_fn,
+                 const std::function<void()>& item_done);
 
 // A file system path from str, bytes or os.PathLike, as os.fsencode gives it.
 std::string PathOf(py::handle obj, const char* what = "path");

@@ -98,20 +98,15 @@ class PyCounter {
       buffer.clear();
       ends.clear();
     };
-    for (py::handle item : py::iter(lines)) {
-      py::object holder;
-      std::string_view text = TextOf(item, &holder, "line");
-      if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-      for (size_t start = 0;;) {
-        size_t newline = text.find('\n', start);
-        if (newline == std::string_view::npos) newline = text.size();
-        buffer.append(text.substr(start, newline - start));
-        ends.push_back(buffer.size());
-        if (newline == text.size()) break;
-        start = newline + 1;
-      }
-      if (buffer.size() >= (1u << 20) || ends.size() >= 65536) feed();
-    }
+    ForEachLine(
+        lines,
+        [&](std::string_view line) {
+          buffer.append(line);
+          ends.push_back(buffer.size());
+        },
+        [&] {
+          if (buffer.size() >= (1u << 20) || ends.size() >= 65536) feed();
+        });
     feed();
   }
 
@@ -198,6 +193,8 @@ py::object CountsOrNone(std::optional<PyCounts> counts) {
 
 }  // namespace
 
+// Long but left whole: one pybind11 table of classes, methods and their
+// docstrings, read top to bottom as the module's Python API.
 void RegisterCounting(py::module_& m) {
   py::class_<PyCounts>(m, "Counts",
                        "The n-gram counts of orders 1..N of a text (grams-count's counts file):\n"

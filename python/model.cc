@@ -190,32 +190,22 @@ PerplexityStats Evaluate(PyModel& model, py::handle source) {
     scorer.Score();
     for (size_t i = 0; i < scorer.size(); ++i) {
       scorer.Get(i, &score);
-      if (score.has_end) ++stats.sentences;
-      stats.words += score.tokens - (score.has_end ? 1 : 0);
-      stats.oovs += score.oovs;
-      stats.log10_prob += score.log10_prob;
-      for (size_t k = 0; k < score.token_log10.size(); ++k) {
-        (score.token_oov[k] ? stats.oov_log10_prob : stats.iv_log10_prob) += score.token_log10[k];
-      }
+      AddScoredLine(score, &stats);
     }
     scorer.Clear();
   };
   uint64_t line_number = 0;
-  for (py::handle item : py::iter(source)) {
-    py::object holder;
-    std::string_view text = TextOf(item, &holder, "line");
-    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    for (size_t start = 0;;) {
-      size_t newline = text.find('\n', start);
-      if (newline == std::string_view::npos) newline = text.size();
-      ++line_number;
-      Status s = scorer.Add(text.substr(start, newline - start), /*newline=*/true);
-      if (!s.ok()) ThrowStatus(s.WithContext("line " + std::to_string(line_number)), ErrorKind::kValue);
-      if (scorer.pending_tokens() >= kBatchTokens) flush();
-      if (newline == text.size()) break;
-      start = newline + 1;
-    }
-  }
+  ForEachLine(
+      source,
+      [&](std::string_view line) {
+        ++line_number;
+        Status s = scorer.Add(line, /*newline=*/true);
+        if (!s.ok()) {
+          ThrowStatus(s.WithContext("line " + std::to_string(line_number)), ErrorKind::kValue);
+        }
+        if (scorer.pending_tokens() >= kBatchTokens) flush();
+      },
+      [] {});
   if (stream) scorer.AddEnd();
   flush();
   return stats;
@@ -395,6 +385,8 @@ std::string Basename(const std::string& path) {
 
 }  // namespace
 
+// Long but left whole: one pybind11 table of classes, methods and their
+// docstrings, read top to bottom as the module's Python API.
 void RegisterModel(py::module_& m) {
   py::object builtins = py::module_::import("builtins");
   py::dict methods;

@@ -24,6 +24,22 @@ std::string Summary(const std::string& path, const LanguageModel& lm) {
          "\n";
 }
 
+// --check: reads the model completely, every checksum verified, and
+// prints its summary.
+int Check(const std::string& input) {
+  LoadOptions options;
+  options.verify_checksums = true;
+  auto lm = LanguageModel::Load(input, options);
+  if (!lm.ok()) return ReportError(lm.status());
+  const std::string line = Summary(input == "-" ? "<stdin>" : input, **lm);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    if (errno == EPIPE) return kExitOk;
+    return ReportError("<stdout>: write failed");
+  }
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL --to FORMAT -o OUTPUT\n       grams-convert --check MODEL",
                  "Converts MODEL (a grams model file, a mapped model, an ARPA file or a KenLM\n"
@@ -61,17 +77,7 @@ int Main(int argc, char** argv) {
 
   if (cl.Has("check")) {
     if (cl.Has("to") || cl.Has("output")) return UsageError("--check writes nothing: no --to or -o");
-    LoadOptions options;
-    options.verify_checksums = true;
-    auto lm = LanguageModel::Load(input, options);
-    if (!lm.ok()) return ReportError(lm.status());
-    const std::string line = Summary(input == "-" ? "<stdin>" : input, **lm);
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-      if (errno == EPIPE) return kExitOk;
-      return ReportError("<stdout>: write failed");
-    }
-    return kExitOk;
+    return Check(input);
   }
 
   if (!cl.Has("to")) return UsageError("missing --to (mapped, model or arpa)");

@@ -178,18 +178,9 @@ Status ValidateOptionsImpl(const BuildOptions& o) {
   return Status::OK();
 }
 
-// The estimation proper; see the top of the file.
-Status Estimate(NgramCounts&& counts, const BuildOptions& o, Smoother& s, bool interpolated,
-                Model* model, std::vector<size_t>* counted) {
-  const int N = counts.order();
-  const size_t V = counts.vocab.size();
-  model->settings = counts.settings;
-  model->vocab = std::move(counts.vocab);
-  model->trie = std::move(counts.trie);
-  const NgramTrie& trie = model->trie;
-  model->log_prob.assign(N, {});
-  model->log_backoff.assign(N, {});
-  for (int n = 2; n <= N; ++n) {
+// An n-gram of order >= 2 with a count of 0 is an error.
+Status CheckNoZeroCounts(const NgramCounts& counts) {
+  for (int n = 2; n <= counts.order(); ++n) {
     for (Count c : counts.counts[n - 1]) {
       if (c == 0) {
         return InvalidArgument("order " + std::to_string(n) +
@@ -197,88 +188,135 @@ Status Estimate(NgramCounts&& counts, const BuildOptions& o, Smoother& s, bool i
       }
     }
   }
+  return Status::OK();
+}
 
-  // Which n-grams of orders >= 2 stay: count >= min_count[n], plus every
-  // context and suffix of a kept longer n-gram (prefix and suffix closure).
+// Which n-grams of orders >= 2 stay under count pruning (and katz's
+// gt_min): count >= min_count[n], plus every context and suffix of a kept
+// longer n-gram (prefix and suffix closure). *keep[n] empty: all of order n
+// kept; with any pruning, every order's suffix links are left in *links.
+// Returns whether anything may be cut.
+StatusOr<bool> PlanCountPruning(const NgramCounts& counts, const BuildOptions& o, const Smoother& s,
+                                std::vector<std::vector<EntryIndex>>* links,
+                                std::vector<std::vector<uint8_t>>* keep) {
+  const int N = counts.order();
+  const NgramTrie& trie = counts.trie;
   std::vector<uint64_t> min_count(N + 1, 0);
   bool cutting = false;
   for (int n = 2; n <= N; ++n) {
     min_count[n] = std::max<uint64_t>(PruneThreshold(o.prune, n) + 1, s.MinCount(n));
     cutting = cutting || min_count[n] > 1;
   }
-  std::vector<std::vector<EntryIndex>> links(N + 1);  // links[n]: suffix links of order n
-  std::vector<std::vector<uint8_t>> keep(N + 1);      // keep[n] empty: all kept
-  counted->assign(N + 1, 0);
-  for (int n = 1; n <= N; ++n) (*counted)[n] = trie.levels[n - 1].size();
-  if (cutting) {
-    GRAMS_RETURN_IF_ERROR(AllSuffixLinks(trie, &links));
-    for (int n = 2; n <= N; ++n) {
-      if (min_count[n] <= 1) continue;
-      const std::vector<Count>& raw = counts.counts[n - 1];
-      keep[n].resize(raw.size());
-      for (size_t i = 0; i < raw.size(); ++i) keep[n][i] = raw[i] >= min_count[n];
-    }
-    for (int n = N; n >= 3; --n) {
-      if (keep[n - 1].empty()) continue;
-      const TrieLevel& level = trie.levels[n - 1];
-      for (size_t i = 0; i < level.size(); ++i) {
-        if (!keep[n].empty() && !keep[n][i]) continue;
-        keep[n - 1][level.parents[i]] = 1;
-        keep[n - 1][links[n][i]] = 1;
-      }
+  if (!cutting) return false;
+  GRAMS_RETURN_IF_ERROR(AllSuffixLinks(trie, links));
+  for (int n = 2; n <= N; ++n) {
+    if (min_count[n] <= 1) continue;
+    const std::vector<Count>& raw = counts.counts[n - 1];
+    (*keep)[n].resize(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) (*keep)[n][i] = raw[i] >= min_count[n];
+  }
+  for (int n = N; n >= 3; --n) {
+    if ((*keep)[n - 1].empty()) continue;
+    const TrieLevel& level = trie.levels[n - 1];
+    for (size_t i = 0; i < level.size(); ++i) {
+      if (!(*keep)[n].empty() && !(*keep)[n][i]) continue;
+      (*keep)[n - 1][level.parents[i]] = 1;
+      (*keep)[n - 1][(*links)[n][i]] = 1;
     }
   }
+  return true;
+}
+
+// Order n's counts as the method wants them, into *a (taking *raw): raw,
+// or Kneser-Ney's adjusted counts, which are raw at the top order and for
+// <s>-initial n-grams, otherwise the number of distinct left extensions,
+// i.e. how many (n+1)-grams have this n-gram as their suffix (whose links
+// are computed into links[n+1] if not there yet).
+Status MethodCounts(const NgramTrie& trie, int n, bool adjusted, const BosRanges& bos,
+                    std::vector<std::vector<EntryIndex>>* links, std::vector<Count>* raw,
+                    std::vector<uint64_t>* a) {
+  if (!adjusted || n == trie.order()) {
+    a->swap(*raw);
+  } else {
+    std::vector<EntryIndex>& up = (*links)[n + 1];
+    if (up.empty()) GRAMS_RETURN_IF_ERROR(SuffixLinks(trie, n + 1, (*links)[n], &up));
+    a->assign(trie.levels[n - 1].size(), 0);
+    for (EntryIndex e : up) ++(*a)[e];
+    for (size_t i = bos.begin[n - 1]; i < bos.end[n - 1]; ++i) (*a)[i] = (*raw)[i];
+  }
+  std::vector<Count>().swap(*raw);
+  return Status::OK();
+}
+
+// Order n's probabilities (*prob, in double, and the model's log10 ones),
+// from the method's counts `a`, the suffix links and order n-1's
+// probabilities, and order n-1's backoffs. `kept`: null, or which n-grams
+// stay (the mass of the others goes to their context).
+void EstimateOrder(int n, Smoother& s, bool interpolated, const std::vector<uint64_t>& a,
+                   const std::vector<EntryIndex>& suffix, const uint8_t* kept,
+                   const std::vector<double>& lower_prob, std::vector<double>* prob, Model* model) {
+  const TrieLevel& level = model->trie.levels[n - 1];
+  const std::optional<double> fixed = s.FixedBackoff();
+  std::vector<float>& lp = model->log_prob[n - 1];
+  std::vector<float>& lbo = model->log_backoff[n - 2];
+  lbo.assign(model->trie.levels[n - 2].size(),
+             fixed ? static_cast<float>(std::log10(*fixed)) : 0.0f);
+  ContextEstimator context(s, n, interpolated);
+  ForEachContext(level, [&](EntryIndex parent, size_t i, size_t j) {
+    const double weight = context.Estimate(&a[i], j - i, &suffix[i], lower_prob.data(),
+                                           kept ? kept + i : nullptr, &(*prob)[i]);
+    for (size_t k = i; k < j; ++k) lp[k] = static_cast<float>(std::log10((*prob)[k]));
+    if (!fixed) lbo[parent] = static_cast<float>(std::log10(weight));
+  });
+}
+
+// The estimation proper, order by order; see the top of the file.
+Status Estimate(NgramCounts&& counts, const BuildOptions& o, Smoother& s, bool interpolated,
+                Model* model, std::vector<size_t>* counted) {
+  const int N = counts.order();
+  const size_t V = counts.vocab.size();
+  GRAMS_RETURN_IF_ERROR(CheckNoZeroCounts(counts));
+  std::vector<std::vector<EntryIndex>> links(N + 1);  // links[n]: suffix links of order n
+  std::vector<std::vector<uint8_t>> keep(N + 1);      // keep[n] empty: all kept
+  GRAMS_ASSIGN_OR_RETURN(const bool cutting, PlanCountPruning(counts, o, s, &links, &keep));
+  model->settings = counts.settings;
+  model->vocab = std::move(counts.vocab);
+  model->trie = std::move(counts.trie);
+  const NgramTrie& trie = model->trie;
+  model->log_prob.assign(N, {});
+  model->log_backoff.assign(N, {});
+  counted->assign(N + 1, 0);
+  for (int n = 1; n <= N; ++n) (*counted)[n] = trie.levels[n - 1].size();
 
   const bool adjusted = s.WantsAdjustedCounts();
   const BosRanges bos = adjusted ? FindBosRanges(trie) : BosRanges();
-  const std::optional<double> fixed = s.FixedBackoff();
   std::vector<uint64_t> a;               // the method's counts of order n
   std::vector<double> prob, lower_prob;  // p of orders n and n-1
   for (int n = 1; n <= N; ++n) {
-    if (o.progress) o.progress(Progress{"estimating", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(N), "orders"});
-    const TrieLevel& level = trie.levels[n - 1];
-    const size_t m = level.size();
+    if (o.progress) {
+      o.progress(
+          Progress{"estimating", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(N), "orders"});
+    }
+    const size_t m = trie.levels[n - 1].size();
     if (n >= 2 && links[n].empty())
       GRAMS_RETURN_IF_ERROR(SuffixLinks(trie, n, links[n - 1], &links[n]));
     if (n >= 2) std::vector<EntryIndex>().swap(links[n - 1]);
-    std::vector<Count>& raw = counts.counts[n - 1];
-    // Kneser-Ney's adjusted counts: raw at the top order and for <s>-initial
-    // n-grams, otherwise the number of distinct left extensions, i.e. how
-    // many (n+1)-grams have this n-gram as their suffix.
-    if (!adjusted || n == N) {
-      a.swap(raw);
-    } else {
-      if (links[n + 1].empty())
-        GRAMS_RETURN_IF_ERROR(SuffixLinks(trie, n + 1, links[n], &links[n + 1]));
-      a.assign(m, 0);
-      for (EntryIndex e : links[n + 1]) ++a[e];
-      for (size_t i = bos.begin[n - 1]; i < bos.end[n - 1]; ++i) a[i] = raw[i];
-    }
-    std::vector<Count>().swap(raw);
-
-    std::vector<float>& lp = model->log_prob[n - 1];
-    lp.resize(m);
+    GRAMS_RETURN_IF_ERROR(MethodCounts(trie, n, adjusted, bos, &links, &counts.counts[n - 1], &a));
     lower_prob.swap(prob);
     prob.assign(m, 0.0);
     if (n == 1) {
+      std::vector<float>& lp = model->log_prob[0];
+      lp.resize(m);
       std::vector<uint64_t> u;
       GRAMS_RETURN_IF_ERROR(UnigramContextCounts(a.data(), V, &u));
       GRAMS_RETURN_IF_ERROR(s.PrepareOrder(1, u));
       UnigramProbabilities(s, interpolated, u, prob.data());
       for (size_t w = 0; w < V; ++w) lp[w] = UnigramLogProb(prob.data(), w);
     } else {
+      model->log_prob[n - 1].resize(m);
       GRAMS_RETURN_IF_ERROR(s.PrepareOrder(n, a));
-      const std::vector<EntryIndex>& suffix = links[n];
-      const uint8_t* kept = keep[n].empty() ? nullptr : keep[n].data();
-      std::vector<float>& lbo = model->log_backoff[n - 2];
-      lbo.assign(trie.levels[n - 2].size(), fixed ? static_cast<float>(std::log10(*fixed)) : 0.0f);
-      ContextEstimator context(s, n, interpolated);
-      ForEachContext(level, [&](EntryIndex parent, size_t i, size_t j) {
-        const double weight = context.Estimate(&a[i], j - i, &suffix[i], lower_prob.data(),
-                                               kept ? kept + i : nullptr, &prob[i]);
-        for (size_t k = i; k < j; ++k) lp[k] = static_cast<float>(std::log10(prob[k]));
-        if (!fixed) lbo[parent] = static_cast<float>(std::log10(weight));
-      });
+      EstimateOrder(n, s, interpolated, a, links[n], keep[n].empty() ? nullptr : keep[n].data(),
+                    lower_prob, &prob, model);
     }
   }
   if (cutting) CompactModel(model, keep);
@@ -497,11 +535,13 @@ StatusOr<std::vector<std::string>> ReadVocabularyFileImpl(const std::string& pat
 }  // namespace
 
 StatusOr<std::vector<std::vector<double>>> ReadDiscountsFile(const std::string& path) {
-  return GuardAlloc("reading " + path, MemoryHint::kNone, [&] { return ReadDiscountsFileImpl(path); });
+  return GuardAlloc("reading " + path, MemoryHint::kNone,
+                    [&] { return ReadDiscountsFileImpl(path); });
 }
 
 StatusOr<std::vector<std::string>> ReadVocabularyFile(const std::string& path) {
-  return GuardAlloc("reading " + path, MemoryHint::kNone, [&] { return ReadVocabularyFileImpl(path); });
+  return GuardAlloc("reading " + path, MemoryHint::kNone,
+                    [&] { return ReadVocabularyFileImpl(path); });
 }
 
 }  // namespace grams

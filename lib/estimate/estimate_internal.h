@@ -75,7 +75,7 @@ std::string FormatNumber(double value);
 // not seen after the context). The driver then forms the interpolated or
 // backoff probabilities, handles pruned n-grams and the unigram base, and
 // computes backoff weights. docs/ESTIMATION.md has the formulas. The
-// streaming driver (build_model_file.cc) calls PrepareOrder for every order,
+// streaming driver (streaming_build.h) calls PrepareOrder for every order,
 // ascending, before the first Context: a method's parameters of order n may
 // depend on the counts of order n only.
 class Smoother {
@@ -98,7 +98,7 @@ class Smoother {
 };
 
 // The driver's pieces that BuildModel (build_model.cc) and the streaming
-// BuildModelFile (build_model_file.cc) share, so that both compute every
+// BuildModelFile (streaming_build.h) share, so that both compute every
 // value with the same operations in the same order.
 
 // The Smoother of options.smoothing; `vocab_size` is V (<s> included).

@@ -50,8 +50,17 @@ class Tuner {
     N_ = trie.order();
     V_ = c_.vocab.size();
     GRAMS_RETURN_IF_ERROR(AllSuffixLinks(trie, &links_));
-    const BosRanges bos = FindBosRanges(trie);
-    // Adjusted counts and which n-grams the model keeps.
+    AdjustCounts();
+    offsets_.resize(N_ + 1);
+    for (int n = 2; n <= N_; ++n) offsets_[n] = trie.ChildOffsets(n);
+    GRAMS_RETURN_IF_ERROR(InitialDiscounts());
+    GatherContextStats();
+    return Status::OK();
+  }
+
+  // Adjusted counts and which n-grams the model keeps.
+  void AdjustCounts() {
+    const BosRanges bos = FindBosRanges(c_.trie);
     a_.resize(N_ + 1);
     keep_.resize(N_ + 1);
     for (int n = 1; n <= N_; ++n) {
@@ -70,10 +79,10 @@ class Tuner {
         for (size_t i = 0; i < raw.size(); ++i) keep_[n][i] = raw[i] > t;
       }
     }
-    offsets_.resize(N_ + 1);
-    for (int n = 2; n <= N_; ++n) offsets_[n] = trie.ChildOffsets(n);
+  }
 
-    // Initial discounts, by the estimator's own code (warnings included).
+  // Initial discounts, by the estimator's own code (warnings included).
+  Status InitialDiscounts() {
     std::unique_ptr<Smoother> s =
         o_.smoothing == Smoothing::kKneserNey ? MakeKneserNey(o_) : MakeModifiedKneserNey(o_);
     for (int n = 1; n <= N_; ++n) {
@@ -87,22 +96,23 @@ class Tuner {
       }
     }
     d_ = static_cast<ClassDiscounting*>(s.get())->discounts();
+    return Status::OK();
+  }
 
-    // Per context (entry of order n-1 with children at order n): S, the kept
-    // children per class, and the pruned children's total count.
+  // Per context (entry of order n-1 with children at order n): S, the kept
+  // children per class, and the pruned children's total count.
+  void GatherContextStats() {
     stats_.resize(N_ + 1);
-    {
-      ContextStats& u = unigram_;
-      for (size_t w = 0; w < V_; ++w) {
-        const uint64_t c = a_[1][w];
-        if (w == kBosId || c == 0) continue;
-        u.S += static_cast<double>(c);
-        ++u.nk[c >= 3 ? 2 : c - 1];
-      }
+    ContextStats& u = unigram_;
+    for (size_t w = 0; w < V_; ++w) {
+      const uint64_t c = a_[1][w];
+      if (w == kBosId || c == 0) continue;
+      u.S += static_cast<double>(c);
+      ++u.nk[c >= 3 ? 2 : c - 1];
     }
     for (int n = 2; n <= N_; ++n) {
-      const TrieLevel& level = trie.levels[n - 1];
-      stats_[n].assign(trie.levels[n - 2].size(), ContextStats());
+      const TrieLevel& level = c_.trie.levels[n - 1];
+      stats_[n].assign(c_.trie.levels[n - 2].size(), ContextStats());
       for (size_t i = 0; i < level.size(); ++i) {
         ContextStats& st = stats_[n][level.parents[i]];
         const uint64_t c = a_[n][i];
@@ -114,7 +124,6 @@ class Tuner {
         }
       }
     }
-    return Status::OK();
   }
 
   // Reads and looks up the development text.

@@ -1,7 +1,8 @@
 // Internal: the mapped model file (docs/FORMAT.md, "Mapped model file"), the
 // form of a model that LanguageModel::Load maps instead of decoding: an
 // uncompressed, aligned file whose query tables are probed where they lie.
-// This file and mapped_model.cc are the only code that knows its byte
+// This file, mapped_layout.h, mapped_model.cc (the reader) and
+// mapped_writer.cc (the writer) are the only code that knows its byte
 // layout; query/ngram_hash.h knows the layout of a table's slots, and
 // query/language_model.cc what the tables mean.
 //
@@ -97,6 +98,8 @@ class MappedModelFile {
  private:
   MappedModelFile() = default;
   Status Parse(const char* header, size_t header_size, uint64_t file_size);
+  Status ParseSections(const char* header, size_t header_size, uint64_t file_size, uint32_t order,
+                       uint64_t vocab_size, uint32_t count);
   Status Attach(const unsigned char* base, bool verify_checksums);
 
   struct Section {

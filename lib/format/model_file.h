@@ -1,7 +1,7 @@
 // Internal: order-by-order access to model files, for loaders that build
 // their own structures (query/language_model.cc) and for ReadModelFile, and
 // order-by-order writing, for WriteModelFile and the streaming estimator
-// (estimate/build_model_file.cc). These two classes are the one place that
+// (estimate/streaming_build.h). These two classes are the one place that
 // knows the order of a model file's sections: vocabulary; order 1's log
 // probs and (if order > 1) backoffs; then for each order n >= 2 its child
 // counts, words, log probs and, below the highest order, backoffs.

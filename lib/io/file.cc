@@ -239,76 +239,107 @@ Status InputStream::ReadExactly(char* buf, size_t n) {
   return Status::OK();
 }
 
-StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path, bool raw) {
-  int fd;
-  bool owned;
-  std::string name;
-  int64_t size = -1;
-  if (path == "-") {
-    fd = 0;
-    owned = false;
-    name = "<stdin>";
-  } else {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      int err = errno;
-      if (err == ENOENT) return NotFoundError(path + ": no such file");
-      return IOError(path + ": cannot open: " + ErrnoText(err));
-    }
-    owned = true;
-    name = path;
-    struct stat st;
-    if (fstat(fd, &st) == 0) {
-      if (S_ISDIR(st.st_mode)) {
-        ::close(fd);
-        return InvalidArgument(path + ": is a directory");
-      }
-      if (S_ISREG(st.st_mode)) {
-        size = st.st_size;
-        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-      }
-    }
-  }
-  // Peek at the magic bytes.
-  std::string prefix;
-  if (!raw) {
-    char magic[6];
-    size_t got = 0;
-    while (got < sizeof(magic)) {
-      ssize_t r = ::read(fd, magic + got, sizeof(magic) - got);
-      if (r == 0) break;
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        if (owned) ::close(fd);
-        return IOError(name + ": read failed: " + ErrnoText(err));
-      }
-      got += static_cast<size_t>(r);
-    }
-    prefix.assign(magic, got);
-  }
-  auto plain = std::make_unique<FdInput>(fd, owned, name, prefix);
-  plain->set_size_hint(size);
-  if (raw) return std::unique_ptr<InputStream>(std::move(plain));
+namespace {
 
-  const unsigned char* m = reinterpret_cast<const unsigned char*>(prefix.data());
-  size_t k = prefix.size();
+// The descriptor of `path` ("-" = stdin, not owned), with its name for
+// messages and, for a regular file, its size (else -1).
+struct OpenedFd {
+  int fd = 0;
+  bool owned = false;
+  std::string name = "<stdin>";
+  int64_t size = -1;
+};
+
+Status OpenFd(const std::string& path, OpenedFd* out) {
+  if (path == "-") return Status::OK();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT) return NotFoundError(path + ": no such file");
+    return IOError(path + ": cannot open: " + ErrnoText(err));
+  }
+  out->fd = fd;
+  out->owned = true;
+  out->name = path;
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return InvalidArgument(path + ": is a directory");
+    }
+    if (S_ISREG(st.st_mode)) {
+      out->size = st.st_size;
+      posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  }
+  return Status::OK();
+}
+
+// Reads up to 6 bytes (fewer at the end of input) into *prefix: enough for
+// every compressor's magic. Closes an owned descriptor on failure.
+Status PeekMagic(const OpenedFd& in, std::string* prefix) {
+  char magic[6];
+  size_t got = 0;
+  while (got < sizeof(magic)) {
+    ssize_t r = ::read(in.fd, magic + got, sizeof(magic) - got);
+    if (r == 0) break;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      if (in.owned) ::close(in.fd);
+      return IOError(in.name + ": read failed: " + ErrnoText(err));
+    }
+    got += static_cast<size_t>(r);
+  }
+  prefix->assign(magic, got);
+  return Status::OK();
+}
+
+// Boost's decompressor for gzip, bzip2 or xz input (by its magic `prefix`),
+// pushed on *stream; its name, or nullptr for any other input.
+const char* PushDecompressor(const std::string& prefix,
+                             boost::iostreams::filtering_istream* stream) {
   namespace bio = boost::iostreams;
-  auto stream = std::make_unique<bio::filtering_istream>();
-  const char* format = nullptr;
+  const unsigned char* m = reinterpret_cast<const unsigned char*>(prefix.data());
+  const size_t k = prefix.size();
   if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
     stream->push(bio::gzip_decompressor());
-    format = "gzip";
-  } else if (k >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') {
+    return "gzip";
+  }
+  if (k >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') {
     stream->push(bio::bzip2_decompressor());
-    format = "bzip2";
-  } else if (k >= 6 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' &&
-             m[5] == 0) {
+    return "bzip2";
+  }
+  if (k >= 6 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' &&
+      m[5] == 0) {
     stream->push(bio::lzma_decompressor());
-    format = "xz";
-  } else if (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+    return "xz";
+  }
+  return nullptr;
+}
+
+bool IsZstd(const std::string& prefix) {
+  const unsigned char* m = reinterpret_cast<const unsigned char*>(prefix.data());
+  return prefix.size() >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path, bool raw) {
+  OpenedFd in;
+  GRAMS_RETURN_IF_ERROR(OpenFd(path, &in));
+  std::string prefix;
+  if (!raw) GRAMS_RETURN_IF_ERROR(PeekMagic(in, &prefix));
+  auto plain = std::make_unique<FdInput>(in.fd, in.owned, in.name, prefix);
+  plain->set_size_hint(in.size);
+  if (raw) return std::unique_ptr<InputStream>(std::move(plain));
+  // zstd through libzstd directly: Boost 1.74's zstd filter accepted
+  // truncated frames without an error.
+  if (IsZstd(prefix)) {
     return std::unique_ptr<InputStream>(std::make_unique<ZstdInput>(std::move(plain)));
   }
+  auto stream = std::make_unique<boost::iostreams::filtering_istream>();
+  const char* format = PushDecompressor(prefix, stream.get());
   if (!format) return std::unique_ptr<InputStream>(std::move(plain));
   InputStream* raw_ptr = plain.get();
   auto filtered = std::make_unique<FilteredInput>(std::move(plain), format);

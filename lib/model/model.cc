@@ -1,5 +1,5 @@
 // grams/model.h: the info lookups every Info() accessor shares, the Stupid
-// Backoff check, and the description of a model's summary.
+// Backoff check, and a model's summary and its description.
 #include "grams/model.h"
 
 #include <cstdio>
@@ -73,6 +73,15 @@ bool IsProperDistribution(const ModelInfo& info) {
 bool IsProperDistribution(const Model& model) { return IsProperDistribution(model.info); }
 
 std::string Model::Info(const std::string& key) const { return InfoValue(info, key); }
+
+std::string ModelSummary::Info(const std::string& key) const { return InfoValue(info, key); }
+
+ModelSummary Summarize(const Model& model) {
+  ModelSummary s;
+  for (const TrieLevel& level : model.trie.levels) s.ngram_counts.push_back(level.size());
+  s.info = model.info;
+  return s;
+}
 
 std::vector<std::string> DescribeModel(const ModelSummary& summary) {
   std::vector<std::string> lines;

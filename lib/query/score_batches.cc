@@ -9,7 +9,6 @@
 #include <exception>
 #include <mutex>
 #include <new>
-#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -162,6 +161,7 @@ struct Pipeline {
   std::deque<Batch*> in_order;  // read, not yet emitted: input order
   std::atomic<bool> stop{false};
   bool reader_done = false;
+  Status reader_error;  // the reader failed holding no batch (set with reader_done)
   BatchReader reader;
 
   void Stop() {
@@ -175,43 +175,119 @@ struct Pipeline {
   }
 };
 
+// Fills *b with the next lines; an exception becomes the batch's read
+// error, and ends the input.
+bool FillBatch(Pipeline* p, Batch* b) {
+  try {
+    return p->reader.Fill(b, p->stop);
+  } catch (const std::bad_alloc&) {
+    b->read_error = OutOfMemory("reading the input", 0);
+  } catch (...) {
+    b->read_error = InternalError("reading: unknown exception");
+  }
+  b->last = true;
+  return false;
+}
+
+// The reader thread: fills free batches until the input ends or the
+// pipeline stops. Whatever happens, it ends by saying so (reader_done).
 void ReadBatches(const std::shared_ptr<Pipeline>& p) {
-  for (;;) {
-    Batch* b;
-    {
-      std::unique_lock<std::mutex> lock(p->mu);
-      p->free_cv.wait(lock, [&] { return p->stop.load() || !p->free.empty(); });
-      if (p->stop.load()) break;
-      b = p->free.back();
-      p->free.pop_back();
+  Status failed;
+  try {
+    for (;;) {
+      Batch* b;
+      {
+        std::unique_lock<std::mutex> lock(p->mu);
+        p->free_cv.wait(lock, [&] { return p->stop.load() || !p->free.empty(); });
+        if (p->stop.load()) break;
+        b = p->free.back();
+        p->free.pop_back();
+      }
+      const bool more = FillBatch(p.get(), b);
+      {
+        std::lock_guard<std::mutex> lock(p->mu);
+        if (p->stop.load()) break;
+        p->todo.push_back(b);
+        p->in_order.push_back(b);
+      }
+      p->work_cv.notify_one();
+      p->done_cv.notify_one();
+      if (!more) break;
     }
-    bool more;
-    try {
-      more = p->reader.Fill(b, p->stop);
-    } catch (const std::bad_alloc&) {
-      b->read_error = OutOfMemory("reading the input", 0);
-      b->last = true;
-      more = false;
-    } catch (...) {
-      b->read_error = InternalError("reading: unknown exception");
-      b->last = true;
-      more = false;
-    }
-    {
-      std::lock_guard<std::mutex> lock(p->mu);
-      if (p->stop.load()) break;
-      p->todo.push_back(b);
-      p->in_order.push_back(b);
-    }
-    p->work_cv.notify_one();
-    p->done_cv.notify_one();
-    if (!more) break;
+  } catch (const std::bad_alloc&) {  // queueing a batch
+    failed = OutOfMemory("reading the input", 0);
+  } catch (...) {  // a lock or a wait (std::system_error)
+    failed = InternalError("reading: unknown exception");
   }
   {
     std::lock_guard<std::mutex> lock(p->mu);
     p->reader_done = true;
+    p->reader_error = failed;
   }
   p->done_cv.notify_one();
+}
+
+// A worker thread: works the batches read until the pipeline stops.
+void WorkBatches(Pipeline* p, const BatchWork& work, const std::vector<std::string>& names) {
+  for (;;) {
+    Batch* b;
+    {
+      std::unique_lock<std::mutex> lock(p->mu);
+      p->work_cv.wait(lock, [&] { return p->stop.load() || !p->todo.empty(); });
+      if (p->stop.load()) return;
+      b = p->todo.front();
+      p->todo.pop_front();
+    }
+    Work(work, b, names);
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      b->done = true;
+    }
+    p->done_cv.notify_one();
+  }
+}
+
+// The calling thread: emits the batches in order, and works batches itself
+// while the next one to emit is not ready. However it leaves (an emit stage
+// may throw), the others are told to stop.
+Status EmitBatches(Pipeline* p, const BatchWork& work, const BatchEmit& emit,
+                   const std::vector<std::string>& names) {
+  struct StopOnExit {
+    Pipeline* p;
+    ~StopOnExit() { p->Stop(); }
+  } stop_on_exit{p};
+  for (;;) {
+    std::unique_lock<std::mutex> lock(p->mu);
+    p->done_cv.wait(lock, [&] {
+      return (!p->in_order.empty() && p->in_order.front()->done) || !p->todo.empty() ||
+             (p->reader_done && p->in_order.empty());
+    });
+    if (!p->in_order.empty() && p->in_order.front()->done) {
+      Batch* b = p->in_order.front();
+      p->in_order.pop_front();
+      lock.unlock();
+      const bool go = emit(*b);
+      const Status failed = !b->error.ok() ? b->error : b->read_error;
+      const bool last = b->last;
+      lock.lock();
+      b->Reset();
+      p->free.push_back(b);
+      lock.unlock();
+      p->free_cv.notify_one();
+      if (!failed.ok()) return failed;
+      if (!go || last) return Status::OK();
+    } else if (!p->todo.empty()) {
+      Batch* b = p->todo.front();
+      p->todo.pop_front();
+      lock.unlock();
+      Work(work, b, names);
+      lock.lock();
+      b->done = true;
+    } else {
+      // The reader ended without a last batch: it was stopped, or failed.
+      return p->reader_error;
+    }
+  }
 }
 
 }  // namespace
@@ -231,80 +307,19 @@ Status RunBatches(const std::vector<std::string>& paths, const BatchOptions& opt
     p->pool.back()->scorer = make_scorer();
     p->free.push_back(p->pool.back().get());
   }
-  std::thread reader;
-  try {
-    reader = std::thread([p] { ReadBatches(p); });
-  } catch (const std::system_error&) {  // no thread to be had: all on this one
+  BackgroundThread reader;
+  if (!reader.Start([p] { ReadBatches(p); })) {  // no thread to be had: all on this one
     return RunInline(paths, options, make_scorer, work, emit, names);
   }
-
   Status result;
-  auto run = [&](int t) {
-    if (t > 0) {  // a worker
-      for (;;) {
-        Batch* b;
-        {
-          std::unique_lock<std::mutex> lock(p->mu);
-          p->work_cv.wait(lock, [&] { return p->stop.load() || !p->todo.empty(); });
-          if (p->stop.load()) return;
-          b = p->todo.front();
-          p->todo.pop_front();
-        }
-        Work(work, b, names);
-        {
-          std::lock_guard<std::mutex> lock(p->mu);
-          b->done = true;
-        }
-        p->done_cv.notify_one();
-      }
-    }
-    // The calling thread: emits the batches in order, and works batches
-    // itself while the next one to emit is not ready. However it leaves
-    // (an emit stage may throw), the others are told to stop.
-    struct StopOnExit {
-      Pipeline* p;
-      ~StopOnExit() { p->Stop(); }
-    } stop_on_exit{p.get()};
-    for (;;) {
-      std::unique_lock<std::mutex> lock(p->mu);
-      p->done_cv.wait(lock, [&] {
-        return (!p->in_order.empty() && p->in_order.front()->done) || !p->todo.empty() ||
-               (p->reader_done && p->in_order.empty());
-      });
-      if (!p->in_order.empty() && p->in_order.front()->done) {
-        Batch* b = p->in_order.front();
-        p->in_order.pop_front();
-        lock.unlock();
-        const bool go = emit(*b);
-        const Status failed = !b->error.ok() ? b->error : b->read_error;
-        const bool last = b->last;
-        lock.lock();
-        b->Reset();
-        p->free.push_back(b);
-        lock.unlock();
-        p->free_cv.notify_one();
-        if (!failed.ok()) {
-          result = failed;
-          return;
-        }
-        if (!go || last) return;
-      } else if (!p->todo.empty()) {
-        Batch* b = p->todo.front();
-        p->todo.pop_front();
-        lock.unlock();
-        Work(work, b, names);
-        lock.lock();
-        b->done = true;
-      } else {
-        return;  // the reader ended without a last batch: it was stopped
-      }
-    }
-  };
   try {
-    RunOnThreads(threads, run);
+    RunOnThreads(threads, [&](int t) {
+      if (t > 0) return WorkBatches(p.get(), work, names);
+      result = EmitBatches(p.get(), work, emit, names);
+    });
   } catch (...) {
     p->Stop();
-    reader.detach();
+    reader.Detach();
     throw;
   }
   // The reader has stopped, or is waiting for input (an idle terminal or
@@ -316,9 +331,9 @@ Status RunBatches(const std::vector<std::string>& paths, const BatchOptions& opt
     reader_done = p->reader_done;
   }
   if (reader_done) {
-    reader.join();
+    reader.Join();
   } else {
-    reader.detach();
+    reader.Detach();
   }
   return result;
 }

@@ -40,6 +40,16 @@ void PerplexityStats::Add(const PerplexityStats& o) {
   iv_log10_prob += o.iv_log10_prob;
 }
 
+void AddScoredLine(const TextScorer::LineScore& line, PerplexityStats* stats) {
+  if (line.has_end) ++stats->sentences;
+  stats->words += line.tokens - (line.has_end ? 1 : 0);
+  stats->oovs += line.oovs;
+  stats->log10_prob += line.log10_prob;
+  for (size_t k = 0; k < line.token_log10.size(); ++k) {
+    (line.token_oov[k] ? stats->oov_log10_prob : stats->iv_log10_prob) += line.token_log10[k];
+  }
+}
+
 // The batch: every token of the lines added since the last Clear(), with its
 // text and id; after Score(), its log10 probability.
 class TextScorer::Impl {

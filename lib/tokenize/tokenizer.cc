@@ -91,7 +91,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Create(const TokenizerSettings& 
   }
   if (U_FAILURE(status)) return IcuError("cannot load the normalization data", status);
   if (settings.unit == Unit::kGrapheme) {
-    t->icu_->breaker.reset(icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
+    t->icu_->breaker.reset(
+        icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
   } else if (settings.unit == Unit::kSegment) {
     t->icu_->breaker.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
   }
@@ -103,68 +104,81 @@ Status Tokenizer::Tokenize(std::string_view line, bool newline,
                            std::vector<std::string_view>* tokens) {
   tokens->clear();
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  const bool stream_newline = newline && settings_.boundaries == Boundaries::kNone;
   std::string_view text = line;
-
-  if (settings_.NeedsUtf8() && !IsAscii(text)) {
-    // Validate, repairing per settings_.invalid.
-    const char* s = text.data();
-    const int32_t n = static_cast<int32_t>(text.size());
-    bool clean = true;
-    for (int32_t i = 0; i < n && clean;) {
-      const int32_t start = i;
-      UChar32 c;
-      U8_NEXT(s, i, n, c);
-      if (c >= 0) continue;
-      if (settings_.invalid == InvalidUtf8::kError) {
-        bad_offset_ = static_cast<size_t>(start);
-        return InvalidArgument("invalid UTF-8");
-      }
-      clean = false;
-    }
-    if (!clean) {
-      // Second pass builds the repaired text (rare: only for bad input).
-      repaired_.clear();
-      for (int32_t i = 0; i < n;) {
-        const int32_t start = i;
-        UChar32 c;
-        U8_NEXT(s, i, n, c);
-        if (c >= 0) {
-          repaired_.append(s + start, i - start);
-        } else if (settings_.invalid == InvalidUtf8::kReplace) {
-          repaired_.append("\xEF\xBF\xBD");
-        }
-      }
-      text = repaired_;
-    }
-  }
-
+  if (settings_.NeedsUtf8() && !IsAscii(text)) GRAMS_RETURN_IF_ERROR(CheckUtf8(&text));
   if (settings_.normalize != Normalization::kNone || settings_.case_fold) {
-    if (IsAscii(text)) {
-      // ASCII is invariant under NFC and NFKC; folding it is lowercasing.
-      if (settings_.case_fold) {
-        normalized_.assign(text);
-        for (char& c : normalized_)
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        text = normalized_;
-      }
-    } else {
-      UErrorCode status = U_ZERO_ERROR;
-      icu::UnicodeString us = icu::UnicodeString::fromUTF8(
-          icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
-      if (icu_->normalizer) {
-        icu_->buffer.remove();
-        icu_->normalizer->normalize(us, icu_->buffer, status);
-        if (U_FAILURE(status)) return IcuError("normalization failed", status);
-        us = icu_->buffer;
-      }
-      if (settings_.case_fold) us.foldCase();
-      normalized_.clear();
-      us.toUTF8String(normalized_);
-      text = normalized_;
+    GRAMS_RETURN_IF_ERROR(Normalize(&text));
+  }
+  GRAMS_RETURN_IF_ERROR(Split(text, tokens));
+  if (newline && settings_.boundaries == Boundaries::kNone && settings_.unit != Unit::kWord &&
+      settings_.unit != Unit::kSegment && settings_.unit != Unit::kSentencePiece) {
+    tokens->push_back(kNewlineUnit);
+  }
+  return Status::OK();
+}
+
+// Validates *text, repairing it per settings_.invalid.
+Status Tokenizer::CheckUtf8(std::string_view* text) {
+  const char* s = text->data();
+  const int32_t n = static_cast<int32_t>(text->size());
+  bool clean = true;
+  for (int32_t i = 0; i < n && clean;) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c >= 0) continue;
+    if (settings_.invalid == InvalidUtf8::kError) {
+      bad_offset_ = static_cast<size_t>(start);
+      return InvalidArgument("invalid UTF-8");
+    }
+    clean = false;
+  }
+  if (clean) return Status::OK();
+  // Second pass builds the repaired text (rare: only for bad input).
+  repaired_.clear();
+  for (int32_t i = 0; i < n;) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c >= 0) {
+      repaired_.append(s + start, i - start);
+    } else if (settings_.invalid == InvalidUtf8::kReplace) {
+      repaired_.append("\xEF\xBF\xBD");
     }
   }
+  *text = repaired_;
+  return Status::OK();
+}
 
+// NFC or NFKC, then case folding, as the settings ask.
+Status Tokenizer::Normalize(std::string_view* text) {
+  if (IsAscii(*text)) {
+    // ASCII is invariant under NFC and NFKC; folding it is lowercasing.
+    if (settings_.case_fold) {
+      normalized_.assign(*text);
+      for (char& c : normalized_)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      *text = normalized_;
+    }
+    return Status::OK();
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString us = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text->data(), static_cast<int32_t>(text->size())));
+  if (icu_->normalizer) {
+    icu_->buffer.remove();
+    icu_->normalizer->normalize(us, icu_->buffer, status);
+    if (U_FAILURE(status)) return IcuError("normalization failed", status);
+    us = icu_->buffer;
+  }
+  if (settings_.case_fold) us.foldCase();
+  normalized_.clear();
+  us.toUTF8String(normalized_);
+  *text = normalized_;
+  return Status::OK();
+}
+
+Status Tokenizer::Split(std::string_view text, std::vector<std::string_view>* tokens) {
   switch (settings_.unit) {
     case Unit::kWord:
       SplitWords(text, [tokens](std::string_view t) { tokens->push_back(t); });
@@ -183,33 +197,8 @@ Status Tokenizer::Tokenize(std::string_view line, bool newline,
       break;
     }
     case Unit::kGrapheme:
-    case Unit::kSegment: {
-      if (text.empty()) break;
-      UErrorCode status = U_ZERO_ERROR;
-      utext_openUTF8(&icu_->text, text.data(), static_cast<int64_t>(text.size()), &status);
-      if (U_FAILURE(status)) return IcuError("cannot open text", status);
-      icu_->breaker->setText(&icu_->text, status);
-      if (U_FAILURE(status)) return IcuError("cannot segment text", status);
-      int32_t start = icu_->breaker->first();
-      for (int32_t end = icu_->breaker->next(); end != icu::BreakIterator::DONE;
-           start = end, end = icu_->breaker->next()) {
-        std::string_view unit = text.substr(start, end - start);
-        if (settings_.unit == Unit::kSegment) {
-          // Drop whitespace-only segments; keep words and punctuation.
-          bool space = true;
-          const char* s = unit.data();
-          const int32_t n = static_cast<int32_t>(unit.size());
-          for (int32_t i = 0; i < n && space;) {
-            UChar32 c;
-            U8_NEXT(s, i, n, c);
-            space = c >= 0 && u_isUWhiteSpace(c);
-          }
-          if (space) continue;
-        }
-        tokens->push_back(unit);
-      }
-      break;
-    }
+    case Unit::kSegment:
+      return SplitWithBreaks(text, tokens);
     case Unit::kSentencePiece: {
       // The pieces as spm_encode writes them. A piece never holds ASCII
       // whitespace unless the model keeps spaces as they are (its
@@ -223,9 +212,33 @@ Status Tokenizer::Tokenize(std::string_view line, bool newline,
       break;
     }
   }
-  if (stream_newline && settings_.unit != Unit::kWord && settings_.unit != Unit::kSegment &&
-      settings_.unit != Unit::kSentencePiece) {
-    tokens->push_back(kNewlineUnit);
+  return Status::OK();
+}
+
+Status Tokenizer::SplitWithBreaks(std::string_view text, std::vector<std::string_view>* tokens) {
+  if (text.empty()) return Status::OK();
+  UErrorCode status = U_ZERO_ERROR;
+  utext_openUTF8(&icu_->text, text.data(), static_cast<int64_t>(text.size()), &status);
+  if (U_FAILURE(status)) return IcuError("cannot open text", status);
+  icu_->breaker->setText(&icu_->text, status);
+  if (U_FAILURE(status)) return IcuError("cannot segment text", status);
+  int32_t start = icu_->breaker->first();
+  for (int32_t end = icu_->breaker->next(); end != icu::BreakIterator::DONE;
+       start = end, end = icu_->breaker->next()) {
+    std::string_view unit = text.substr(start, end - start);
+    if (settings_.unit == Unit::kSegment) {
+      // Drop whitespace-only segments; keep words and punctuation.
+      bool space = true;
+      const char* s = unit.data();
+      const int32_t n = static_cast<int32_t>(unit.size());
+      for (int32_t i = 0; i < n && space;) {
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        space = c >= 0 && u_isUWhiteSpace(c);
+      }
+      if (space) continue;
+    }
+    tokens->push_back(unit);
   }
   return Status::OK();
 }

@@ -60,6 +60,14 @@ class Tokenizer {
   class Icu;
   class Sp;
 
+  // The steps of Tokenize, in order. Each may point *text at repaired_ or
+  // normalized_.
+  Status CheckUtf8(std::string_view* text);
+  Status Normalize(std::string_view* text);
+  Status Split(std::string_view text, std::vector<std::string_view>* tokens);
+  // Split for grapheme and segment units (ICU's break iterators).
+  Status SplitWithBreaks(std::string_view text, std::vector<std::string_view>* tokens);
+
   TokenizerSettings settings_;
   std::unique_ptr<Icu> icu_;
   std::unique_ptr<Sp> sp_;

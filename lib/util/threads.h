@@ -5,6 +5,8 @@
 // caller's GuardAlloc (util/alloc_guard.h) instead of std::terminate.
 // StartAsync: the one way to start background work whose result is awaited
 // later (the binary files' compression and read-ahead pipelines).
+// BackgroundThread: work that may have to be left running (the scoring
+// reader, blocked on input that may never come).
 // Neither raw std::thread nor std::async appears elsewhere in lib/.
 #ifndef GRAMS_UTIL_THREADS_H_
 #define GRAMS_UTIL_THREADS_H_
@@ -81,6 +83,55 @@ template <typename T>
 void WaitIfStarted(std::future<T>& f) {
   if (f.valid() && f.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) f.wait();
 }
+
+// A thread of its own for work that the starter may either wait for or
+// leave running, which StartAsync's future cannot do (its destructor
+// waits). fn runs behind an exception wall: what it throws is kept, and
+// rethrown by Join(); nothing reaches std::terminate. Work that may be left
+// running (Detach) must hold what it touches itself (shared pointers), and
+// end on its own. Destroying a started, unjoined thread detaches it. Not
+// thread-safe: one owner calls Start, Join and Detach.
+class BackgroundThread {
+ public:
+  BackgroundThread() = default;
+  BackgroundThread(const BackgroundThread&) = delete;
+  BackgroundThread& operator=(const BackgroundThread&) = delete;
+  ~BackgroundThread() { Detach(); }
+
+  // Starts fn(); false (fn not run) when no thread can be started.
+  // REQUIRES: not started yet.
+  template <typename F>
+  bool Start(F&& fn) {
+    auto error = std::make_shared<std::exception_ptr>();
+    try {
+      thread_ = std::thread([work = std::forward<F>(fn), error]() mutable {
+        try {
+          work();
+        } catch (...) {
+          *error = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {  // no thread to be had
+      return false;
+    }
+    error_ = std::move(error);
+    return true;
+  }
+  // Waits for fn to end (if started), and rethrows what it threw.
+  void Join() {
+    if (!thread_.joinable()) return;
+    thread_.join();
+    if (*error_) std::rethrow_exception(*error_);
+  }
+  // Lets fn end by itself (if started); what it throws is dropped.
+  void Detach() {
+    if (thread_.joinable()) thread_.detach();
+  }
+
+ private:
+  std::thread thread_;
+  std::shared_ptr<std::exception_ptr> error_;
+};
 
 }  // namespace grams
 

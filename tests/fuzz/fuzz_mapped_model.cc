@@ -10,7 +10,7 @@
 //   bit 2  LoadOptions::read_into_memory
 //   bit 3  the Model readers too (LoadModel)
 // Built with -fsanitize=fuzzer under GRAMS_FUZZ=ON (clang), and always as a
-// replay driver (replay_main.cc), which CI runs.
+// replay driver (mapped_model_replay.cc), which CI runs.
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -1,41 +1,15 @@
-// fuzz_jsonl without libFuzzer: runs LLVMFuzzerTestOneInput (fuzz_jsonl.cc)
-// over the seed corpus, then over deterministic mutations of it within a
-// time bound, so every build and CI exercises the JSON Lines reader on
-// damaged input. A crash, an abort or a sanitizer report fails the run; a
-// hang trips ctest's timeout.
-//
-//   fuzz_jsonl_replay [--seconds S] [--mutations N] [--seed X] [FILE_OR_DIR...]
-#include <chrono>
+// fuzz_jsonl without libFuzzer (replay.h): the JSON Lines reader over
+// built-in seeds (an options byte, then a few lines) and the corpus given,
+// with mutations that splice in JSON-ish pieces.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+#include "replay.h"
 
+namespace grams::fuzz {
 namespace {
-
-namespace fs = std::filesystem;
-
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {  // SplitMix64
-    uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  size_t Below(size_t n) { return n ? static_cast<size_t>(Next() % n) : 0; }
-};
-
-std::string ReadAllOf(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // The options byte, then a few lines.
 const char* const kBuiltInSeeds[] = {
@@ -46,9 +20,10 @@ const char* const kBuiltInSeeds[] = {
 };
 
 // JSON-ish pieces that mutations splice in.
-const char* const kTokens[] = {"{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800",
-                               "\"text\":", "\"t\":\"", "null", "true", "1e400", "-0",
-                               "\n", "\r", "\t", " ", "\xff", "\xc3", "\xe4\xb8", "\xf0\x9f\x98"};
+const char* const kTokens[] = {"{",    "}",    "[",     "]",       ",",         ":",
+                               "\"",   "\\",   "\\u",   "\\ud800", "\"text\":", "\"t\":\"",
+                               "null", "true", "1e400", "-0",      "\n",        "\r",
+                               "\t",   " ",    "\xff",  "\xc3",    "\xe4\xb8",  "\xf0\x9f\x98"};
 
 std::string Mutate(const std::string& seed, Rng* rng) {
   std::string b = seed;
@@ -81,45 +56,16 @@ std::string Mutate(const std::string& seed, Rng* rng) {
 }
 
 }  // namespace
+}  // namespace grams::fuzz
 
 int main(int argc, char** argv) {
-  double seconds = 30;
-  long mutations = 3000;
-  uint64_t seed = 1;
-  std::vector<std::string> seeds(std::begin(kBuiltInSeeds), std::end(kBuiltInSeeds));
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--seconds" && i + 1 < argc) {
-      seconds = std::atof(argv[++i]);
-    } else if (a == "--mutations" && i + 1 < argc) {
-      mutations = std::atol(argv[++i]);
-    } else if (a == "--seed" && i + 1 < argc) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
-    } else if (a.rfind("--", 0) == 0) {
-      std::fprintf(stderr, "usage: %s [--seconds S] [--mutations N] [--seed X] [FILE_OR_DIR...]\n",
-                   argv[0]);
-      return 2;
-    } else if (fs::is_directory(a)) {
-      for (const auto& entry : fs::directory_iterator(a)) {
-        if (entry.is_regular_file()) seeds.push_back(ReadAllOf(entry.path()));
-      }
-    } else {
-      seeds.push_back(ReadAllOf(a));
-    }
-  }
-  auto run = [](const std::string& input) {
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  grams::fuzz::ReplayTarget target;
+  target.name = "fuzz_jsonl";
+  target.default_seconds = 30;
+  target.built_in_seeds = [] {
+    return std::vector<std::string>(std::begin(grams::fuzz::kBuiltInSeeds),
+                                    std::end(grams::fuzz::kBuiltInSeeds));
   };
-  for (const auto& s : seeds) run(s);
-  const auto start = std::chrono::steady_clock::now();
-  Rng rng{seed};
-  long done = 0;
-  for (; done < mutations; ++done) {
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > seconds) {
-      break;
-    }
-    run(Mutate(seeds[rng.Below(seeds.size())], &rng));
-  }
-  std::printf("fuzz_jsonl: %zu seeds and %ld mutations ran without a crash\n", seeds.size(), done);
-  return 0;
+  target.mutate = grams::fuzz::Mutate;
+  return grams::fuzz::ReplayMain(argc, argv, target);
 }

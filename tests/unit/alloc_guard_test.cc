@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <new>
@@ -113,6 +114,38 @@ TEST(StartAsyncTest, ResultsAndExceptionsComeBackThroughGet) {
   EXPECT_EQ(moved.get(), 6);
   std::future<int> none;
   WaitIfStarted(none);  // no state: nothing to wait for
+}
+
+TEST(BackgroundThreadTest, JoinRethrowsAndDetachedWorkEndsOnItsOwn) {
+  BackgroundThread ok;
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(ok.Start([&] { ++ran; }));
+  ok.Join();
+  EXPECT_EQ(ran.load(), 1);
+  ok.Join();  // joined already: nothing to wait for
+
+  // An exception is kept behind the thread's wall and rethrown by Join.
+  BackgroundThread thrown;
+  ASSERT_TRUE(thrown.Start([] { throw AllocationFailure(7'000'000); }));
+  Status s = GuardAlloc("reading", [&] {
+    thrown.Join();
+    return Status::OK();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+
+  // Detached, the work ends by itself holding what it uses; its exception
+  // is dropped, not std::terminate.
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  {
+    BackgroundThread detached;
+    ASSERT_TRUE(detached.Start([done] {
+      done->set_value();
+      throw std::runtime_error("dropped");
+    }));
+    detached.Detach();
+  }
+  EXPECT_EQ(finished.wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
 TEST(EntryPointsTest, ReadersReportFailuresAsStatuses) {

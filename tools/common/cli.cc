@@ -274,61 +274,6 @@ void CommandLine::PrintHelp() const {
   std::cout.flush();
 }
 
-StatusOr<uint64_t> ParseSize(std::string_view text) {
-  const std::string original(text);
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr == text.data()) {
-    return InvalidArgument("invalid size '" + original + "' (expected e.g. 4096, 64K, 512M, 2G)");
-  }
-  std::string_view unit = text.substr(static_cast<size_t>(ptr - text.data()));
-  int shift = 0;
-  if (!unit.empty()) {
-    switch (unit[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 't': case 'T': shift = 40; break;
-      case 'b': case 'B': shift = 0; break;
-      default: shift = -1;
-    }
-    if (unit[0] != 'b' && unit[0] != 'B') unit.remove_prefix(1);
-    if (shift < 0 || !(unit.empty() || unit == "B" || unit == "b" || unit == "iB")) {
-      return InvalidArgument("invalid size unit in '" + original + "' (use K, M, G or T)");
-    }
-  }
-  if (shift > 0 && value > (UINT64_MAX >> shift)) {
-    return InvalidArgument("size '" + original + "' is too large");
-  }
-  return value << shift;
-}
-
-uint64_t PhysicalMemory() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
-}
-
-StatusOr<uint64_t> ParseMemoryBudget(std::string_view text) {
-  uint64_t bytes = 0;
-  if (!text.empty() && text.back() == '%') {
-    double percent = 0;
-    const std::string number(text.substr(0, text.size() - 1));
-    char* end = nullptr;
-    percent = std::strtod(number.c_str(), &end);
-    if (number.empty() || *end != '\0' || !(percent > 0 && percent <= 100)) {
-      return InvalidArgument("invalid memory size '" + std::string(text) +
-                             "' (a percentage of the physical memory is between 0% and 100%)");
-    }
-    bytes = static_cast<uint64_t>(static_cast<double>(PhysicalMemory()) * percent / 100);
-  } else {
-    GRAMS_ASSIGN_OR_RETURN(bytes, ParseSize(text));
-  }
-  if (bytes < (16u << 20)) {
-    return InvalidArgument("memory size '" + std::string(text) + "' is below the minimum of 16M");
-  }
-  return bytes;
-}
-
 int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* temp_dir) {
   auto budget = ParseMemoryBudget(cl.Get<std::string>("memory"));
   if (!budget.ok()) return UsageError("--memory: " + budget.status().message());

@@ -122,17 +122,10 @@ class CommandLine {
   po::variables_map vm_;
 };
 
-// Parses a size such as "4096", "64K", "512M", "2G", "1T" (binary units;
-// an optional trailing "B" or "iB" is accepted: "64MiB", "64MB").
-StatusOr<uint64_t> ParseSize(std::string_view text);
-// A memory budget for -S/--memory: a size as ParseSize takes it, or a
-// percentage of the physical memory ("50%"). At least 16M.
-StatusOr<uint64_t> ParseMemoryBudget(std::string_view text);
-// -S/--memory and -T/--temp-dir of a CommandLine into *memory and *temp_dir
-// (left empty when not given). Returns kContinue or a usage error's code.
+// -S/--memory (ParseMemoryBudget, grams/files.h) and -T/--temp-dir of a
+// CommandLine into *memory and *temp_dir (left empty when not given).
+// Returns kContinue or a usage error's code.
 int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* temp_dir);
-// The physical memory of the machine in bytes.
-uint64_t PhysicalMemory();
 
 // Number formatting for outputs.
 // The shortest decimal that reads back as the same float / double

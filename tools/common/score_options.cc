@@ -35,6 +35,34 @@ bool ColorByDefault() {
          !(term != nullptr && std::string(term) == "dumb") && StdoutIsTerminal();
 }
 
+// What goes with what: usage errors for options given together that do
+// not go together.
+int CheckCombinations(const CommandLine& cl, const ScoreJob& job) {
+  const std::string formatting =
+      FirstGiven(cl, {"json", "per-token", "ngram-length", "with-perplexity", "with-line", "html"});
+  if (job.filter.active() && !formatting.empty()) {
+    return UsageError("a filter (--max-perplexity...) prints the input lines unchanged; --" +
+                      formatting + " does not go with it");
+  }
+  if (job.format.ngram_length && !job.format.per_token) {
+    return UsageError("--ngram-length goes with --per-token");
+  }
+  if (job.jsonl && !formatting.empty()) {
+    return UsageError("--jsonl writes the objects back with their scores; --" + formatting +
+                      " does not go with it");
+  }
+  if (!job.jsonl) {
+    if (const std::string o = FirstGiven(cl, {"field", "skip-bad-lines"}); !o.empty()) {
+      return UsageError("--" + o + " goes with --jsonl");
+    }
+  }
+  if (job.jsonl_options.field.empty()) return UsageError("--field needs a name");
+  if (job.color == ColorMode::kAlways && (!job.format.per_token || job.format.json)) {
+    return UsageError("--color shades the TSV fields of --per-token (without --json)");
+  }
+  return kContinue;
+}
+
 }  // namespace
 
 void AddThreadsOption(CommandLine* cl) {
@@ -149,27 +177,7 @@ int ParseScoreOptions(const CommandLine& cl, ScoreJob* job) {
     job->filter.*o.value = x;
   }
 
-  // What goes with what.
-  const std::string formatting =
-      FirstGiven(cl, {"json", "per-token", "ngram-length", "with-perplexity", "with-line", "html"});
-  if (job->filter.active() && !formatting.empty()) {
-    return UsageError("a filter (--max-perplexity...) prints the input lines unchanged; --" +
-                      formatting + " does not go with it");
-  }
-  if (f.ngram_length && !f.per_token) return UsageError("--ngram-length goes with --per-token");
-  if (job->jsonl && !formatting.empty()) {
-    return UsageError("--jsonl writes the objects back with their scores; --" + formatting +
-                      " does not go with it");
-  }
-  if (!job->jsonl) {
-    if (const std::string o = FirstGiven(cl, {"field", "skip-bad-lines"}); !o.empty()) {
-      return UsageError("--" + o + " goes with --jsonl");
-    }
-  }
-  if (job->jsonl_options.field.empty()) return UsageError("--field needs a name");
-  if (job->color == ColorMode::kAlways && (!f.per_token || f.json)) {
-    return UsageError("--color shades the TSV fields of --per-token (without --json)");
-  }
+  if (int rc = CheckCombinations(cl, *job); rc != kContinue) return rc;
   f.color = job->color == ColorMode::kAlways ||
             (job->color == ColorMode::kAuto && f.per_token && !f.json && job->html != "-" &&
              ColorByDefault());

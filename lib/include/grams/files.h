@@ -39,6 +39,16 @@ GRAMS_EXPORT std::string DefaultTempDir();
 // streaming estimator's arrays) ever held at once; 0 if it made none.
 GRAMS_EXPORT uint64_t TempBytesPeak();
 
+// A memory budget beyond which work spills to scratch files
+// (CountOptions::memory, BuildOptions::memory), from the text grams-count
+// and grams-build -S take: a size such as "4096", "64K", "512M", "2G",
+// "1T" (binary units; an optional trailing "B" or "iB": "64MiB", "64MB"),
+// or a percentage of the physical memory ("50%", "12.5%"). At least 16M;
+// InvalidArgument, naming the text, otherwise.
+GRAMS_EXPORT StatusOr<uint64_t> ParseMemoryBudget(std::string_view text);
+// The physical memory of the machine in bytes; 0 if unknown.
+GRAMS_EXPORT uint64_t PhysicalMemory();
+
 // Lines of a text file ("-" = stdin), decompressed, without their '\n' (and
 // without a UTF-8 byte order mark at the start), each with its line number
 // and byte offset for messages.

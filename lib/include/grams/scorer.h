@@ -123,6 +123,11 @@ class GRAMS_EXPORT TextScorer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Adds a scored line to *stats as ComputePerplexity counts it: its tokens
+// (</s> included) and OOVs, and its log10 probabilities token by token, in
+// order, so sums come out the same however lines are batched.
+GRAMS_EXPORT void AddScoredLine(const TextScorer::LineScore& line, PerplexityStats* stats);
+
 // How ScoreText reads, batches and shares out the lines.
 //
 // Lines are read in batches (up to about 64 KiB of text) on a thread of

@@ -1,0 +1,150 @@
+// StreamingBuild, the streaming estimator behind BuildModelFile. It reads a
+// counts file and writes the model file that
+// WriteModelFile(BuildModel(ReadCountsFile(...))) would, byte for byte,
+// without ever holding the counts, the trie or the model.
+//
+// The one obstacle to a single pass is the model file's header: it comes
+// first and records the discounts of every order, which are known only once
+// every order's adjusted counts are. So there are two passes, each streaming
+// through its file once:
+//
+//  1. Scan (the counts file, order by order). For each order n >= 2 the
+//     suffix links of order n are computed from its structure (visited
+//     straight from the CHILD_COUNTS and WORDS sections) and the structure
+//     and links of order n-1: the suffix of (parent p, word w) is the child
+//     w of links[p]. They give the adjusted counts of order n-1 (how many
+//     n-grams have each (n-1)-gram as their suffix; raw counts at the top
+//     order and for the <s>-initial n-grams), from which the Smoother takes
+//     the parameters of order n-1 (PrepareOrder). The links and the method's
+//     counts of each order, and its structure sections, are parked: kept in
+//     memory, or appended to a temporary file when options.memory is too
+//     small for that.
+//  2. Write (the model file, order by order). Order n takes the
+//     probabilities of order n-1 (double), walks its contexts through the
+//     parked CHILD_COUNTS and reads its links and counts sequentially, with
+//     the same per-context arithmetic as BuildModel (ContextEstimator), then
+//     writes LOG_BACKOFF(n-1), which it has just completed, and its own
+//     CHILD_COUNTS, WORDS (the counts file's bytes, passed through) and
+//     LOG_PROB. The probabilities of order n wait for order n+1, in memory
+//     or, under a tight budget, in a temporary file.
+//
+// Per order the working set is a few arrays of 4 or 8 bytes per n-gram of
+// orders n-1 and n; PlanMemory says how much, from the header's sizes.
+//
+// The scan and the memory plan are in streaming_scan.cc, the write pass in
+// streaming_write.cc, what waits between them in parked.h. Not thread-safe:
+// one object builds one model.
+#ifndef GRAMS_ESTIMATE_STREAMING_BUILD_H_
+#define GRAMS_ESTIMATE_STREAMING_BUILD_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "estimate/estimate_internal.h"
+#include "estimate/parked.h"
+#include "format/binary_file.h"
+#include "format/model_file.h"
+#include "grams/build.h"
+#include "io/temp_file.h"
+
+namespace grams::estimate {
+
+// N-grams estimated per block; n-grams ahead whose lower probability is
+// prefetched; parents ahead whose suffix's children are prefetched.
+inline constexpr uint64_t kBlock = 4096;
+inline constexpr uint64_t kPrefetchAhead = 16;
+inline constexpr uint64_t kGroupsAhead = 8;
+
+// What the estimator needs at its peak (bytes), from the sizes of the orders
+// (m[n] for n = 1..N, m[0] = 0): `spilled` with what waits between the passes
+// in temporary files, `resident` with it in memory. Estimates: the
+// sections' sizes are guessed at 1 byte per child count and 2 per word.
+struct MemoryPlan {
+  uint64_t spilled = 0, resident = 0;
+};
+
+MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted);
+
+class StreamingBuild {
+ public:
+  StreamingBuild(const BuildOptions& options, std::unique_ptr<BinaryFileReader> reader)
+      : o_(options), reader_(std::move(reader)), h_(reader_->header()), name_(reader_->name()) {}
+
+  StatusOr<ModelSummary> Run(const std::string& model_path) {
+    GRAMS_RETURN_IF_ERROR(Setup());
+    GRAMS_RETURN_IF_ERROR(Scan());
+    return Write(model_path);
+  }
+
+ private:
+  Status Setup();
+  Status Scan();
+  Status ScanOrder(int n);
+  Status LinkOrder(int n, std::string* cc, std::string* words, std::vector<EntryIndex>* links);
+  Status ScanCounts(int n, const std::string& cc);
+  Status KeepStructure(int n, const std::string& cc, const std::string& words);
+  StatusOr<ModelSummary> Write(const std::string& model_path);
+  Status WriteOrder(int n, const std::vector<double>& lower, std::vector<double>* prob,
+                    DoubleSpill* spill, ModelFileWriter* writer);
+
+  void Report(const std::string& stage, int n) const {
+    if (o_.progress) {
+      o_.progress(
+          Progress{stage, static_cast<uint64_t>(n - 1), static_cast<uint64_t>(N_), "orders"});
+    }
+  }
+  // Where order n's parked data goes: nullptr (memory) or its temporary file.
+  StatusOr<io::TempFile*> FileFor(int n) {
+    if (!spill_) return nullptr;
+    if (!files_[n]) {
+      GRAMS_ASSIGN_OR_RETURN(files_[n], io::TempFile::Create(o_.temp_dir));
+    }
+    return files_[n].get();
+  }
+  template <typename C>
+  Status Park(Parked<C>* slot, C&& data, int n) {
+    GRAMS_ASSIGN_OR_RETURN(io::TempFile * file, FileFor(n));
+    return slot->Park(std::move(data), file);
+  }
+  Status PrepareUnigrams(const std::vector<uint64_t>& a);
+  Status PrepareAndPark(int n, std::vector<uint64_t>&& a);
+
+  const BuildOptions& o_;
+  std::unique_ptr<BinaryFileReader> reader_;
+  const FileHeader h_;  // a copy: the reader goes after the scan
+  const std::string name_;
+  int N_ = 0;
+  size_t V_ = 0;
+  std::vector<uint64_t> m_;  // m_[n]: the n-grams of order n; m_[0] = 0
+  TokenizerSettings settings_;
+  std::unique_ptr<Smoother> smoother_;
+  bool interpolated_ = false, adjusted_ = false;
+  std::optional<double> fixed_;
+  bool spill_ = false;
+  std::vector<std::unique_ptr<io::TempFile>> files_;  // per order, when spilling
+
+  // What waits for the write pass.
+  Parked<std::string> vocab_;
+  Parked<std::vector<uint64_t>> unigram_counts_;  // every word but <s>
+  std::vector<Parked<std::string>> child_counts_, words_;
+  std::vector<Parked<std::vector<EntryIndex>>> links_;
+  std::vector<Parked<std::vector<uint32_t>>> counts_;       // the method's counts
+  std::vector<Parked<std::vector<uint64_t>>> wide_counts_;  // when one exceeds 2^32 - 1
+  std::vector<uint8_t> wide_;
+
+  // The scan's state between orders: order n-1's structure (the children of
+  // entry p of order n-2 are prev_words_[prev_offsets_[p] .. prev_offsets_[p+1]))
+  // and suffix links, its <s> range and the raw counts in it.
+  std::vector<EntryIndex> prev_offsets_, prev_links_;
+  std::vector<WordId> prev_words_;
+  uint64_t bos_begin_ = kBosId, bos_end_ = kBosId + 1;
+  std::vector<uint64_t> bos_counts_;
+};
+
+}  // namespace grams::estimate
+
+#endif  // GRAMS_ESTIMATE_STREAMING_BUILD_H_

@@ -1,0 +1,143 @@
+// The streaming estimator's second pass (estimate/streaming_build.h): the
+// model file written order by order from what the scan parked.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "estimate/streaming_build.h"
+#include "format/order_sections.h"
+#include "format/trie_codec.h"
+#include "util/prefetch.h"
+
+namespace grams::estimate {
+namespace {
+
+using Contexts = std::vector<std::pair<EntryIndex, uint32_t>>;  // (parent, children)
+
+// The next block of contexts of the mp parents, from *parent on: those with
+// children, about kBlock children in all, so that the lower probabilities of
+// the children ahead can be prefetched. Returns how many children.
+uint64_t NextBlock(VarintCursor* child_counts, uint64_t mp, uint64_t* parent, Contexts* contexts) {
+  contexts->clear();
+  uint64_t total = 0;
+  for (; *parent < mp && total < kBlock; ++*parent) {
+    uint64_t c = 0;
+    child_counts->Next(&c);  // checked by the scan
+    if (c == 0) continue;
+    contexts->emplace_back(static_cast<EntryIndex>(*parent), static_cast<uint32_t>(c));
+    total += c;
+  }
+  return total;
+}
+
+}  // namespace
+
+// Order n >= 2: its probabilities into *prob (if sized) or `spill` (if
+// any), its backoffs of order n-1, structure and probabilities to the file.
+Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
+                                  std::vector<double>* prob, DoubleSpill* spill,
+                                  ModelFileWriter* writer) {
+  const uint64_t m = m_[n], mp = m_[n - 1];
+  std::string cc;
+  GRAMS_RETURN_IF_ERROR(child_counts_[n].Take(&cc));
+  ParkedCursor<EntryIndex> links = links_[n].Read();
+  ParkedCursor<uint32_t> narrow = counts_[n].Read();
+  ParkedCursor<uint64_t> wide = wide_counts_[n].Read();
+  FloatPlanes lp(m), lbo(mp, fixed_ ? static_cast<float>(std::log10(*fixed_)) : 0.0f);
+  ContextEstimator context(*smoother_, n, interpolated_);
+  std::vector<uint64_t> counts;
+  std::vector<double> scratch;
+  Contexts contexts;
+  VarintCursor child_counts(cc);
+  uint64_t parent = 0, k = 0;
+  while (parent < mp) {
+    const uint64_t total = NextBlock(&child_counts, mp, &parent, &contexts);
+    if (total == 0) break;
+    const EntryIndex* suffix = links.Next(total);
+    const uint64_t* a = nullptr;
+    if (wide_[n]) {
+      a = wide.Next(total);
+    } else if (const uint32_t* a32 = narrow.Next(total)) {
+      counts.assign(a32, a32 + total);
+      a = counts.data();
+    }
+    if (suffix == nullptr || a == nullptr) break;
+    uint64_t at = 0, ahead = 0;
+    for (const auto& [context_parent, c] : contexts) {
+      for (const uint64_t want = std::min(total, at + c + kPrefetchAhead); ahead < want; ++ahead)
+        Prefetch(lower.data() + suffix[ahead]);
+      double* out = prob->empty() ? (scratch.resize(c), scratch.data()) : prob->data() + k;
+      const double weight = context.Estimate(a + at, c, suffix + at, lower.data(), nullptr, out);
+      for (uint32_t i = 0; i < c; ++i) lp.Set(k + i, static_cast<float>(std::log10(out[i])));
+      if (!fixed_) lbo.Set(context_parent, static_cast<float>(std::log10(weight)));
+      if (spill) spill->Append(out, c);
+      k += c;
+      at += c;
+    }
+  }
+  GRAMS_RETURN_IF_ERROR(links.status());
+  GRAMS_RETURN_IF_ERROR(narrow.status());
+  GRAMS_RETURN_IF_ERROR(wide.status());
+  writer->AddLogBackoffs(n - 1, lbo.Release());
+  std::string words;
+  GRAMS_RETURN_IF_ERROR(words_[n].Take(&words));
+  writer->AddStructure(n, std::move(cc), std::move(words));
+  writer->AddLogProbs(n, lp.Release());
+  links_[n].Drop();
+  counts_[n].Drop();
+  wide_counts_[n].Drop();
+  files_[n].reset();
+  return Status::OK();
+}
+
+StatusOr<ModelSummary> StreamingBuild::Write(const std::string& model_path) {
+  ModelSummary summary;
+  summary.ngram_counts = h_.ngram_counts;
+  AddMethodInfo(o_, interpolated_, *smoother_, N_, &summary.info);
+  GRAMS_ASSIGN_OR_RETURN(
+      auto writer, ModelFileWriter::Open(model_path, ModelFileHeader(V_, summary.ngram_counts,
+                                                                     settings_, summary.info)));
+  Report("estimating", 1);
+  std::string vocab;
+  GRAMS_RETURN_IF_ERROR(vocab_.Take(&vocab));
+  writer->AddVocab(std::move(vocab));
+
+  std::vector<double> prob(V_);
+  {
+    std::vector<uint64_t> u;
+    GRAMS_RETURN_IF_ERROR(unigram_counts_.Take(&u));
+    UnigramProbabilities(*smoother_, interpolated_, u, prob.data());
+    FloatPlanes lp(V_);
+    for (size_t w = 0; w < V_; ++w) lp.Set(w, UnigramLogProb(prob.data(), w));
+    writer->AddLogProbs(1, lp.Release());
+  }
+  files_[1].reset();
+
+  std::vector<double> lower;
+  for (int n = 2; n <= N_; ++n) {
+    Report("estimating", n);
+    lower.swap(prob);
+    std::vector<double>().swap(prob);
+    // Order n's probabilities go to `prob`, or with a tight budget to a
+    // temporary file read back as the next order's `lower`.
+    std::unique_ptr<DoubleSpill> spill;
+    if (n < N_ && spill_) {
+      GRAMS_ASSIGN_OR_RETURN(spill, DoubleSpill::Create(o_.temp_dir));
+    }
+    if (n < N_ && !spill_) prob.resize(m_[n]);
+
+    GRAMS_RETURN_IF_ERROR(WriteOrder(n, lower, &prob, spill.get(), writer.get()));
+    if (spill) {
+      GRAMS_RETURN_IF_ERROR(spill->Finish());
+      std::vector<double>().swap(lower);
+      GRAMS_RETURN_IF_ERROR(spill->ReadAll(&prob));
+    }
+  }
+  GRAMS_RETURN_IF_ERROR(writer->Finish());
+  return summary;
+}
+
+}  // namespace grams::estimate

@@ -1,0 +1,121 @@
+// The byte layout of the mapped model file (docs/FORMAT.md, "Mapped model
+// file") that its writer (mapped_writer.cc) and its reader (mapped_model.cc)
+// share: sizes and alignments, section ids, the vocabulary index's slots and
+// the header's key/values. Internal to those two files.
+#ifndef GRAMS_FORMAT_MAPPED_LAYOUT_H_
+#define GRAMS_FORMAT_MAPPED_LAYOUT_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "util/coding.h"
+
+namespace grams::mapped {
+
+inline constexpr size_t kFixedHeaderBytes = 64;
+inline constexpr size_t kSectionEntryBytes = 48;
+inline constexpr uint64_t kMaxHeaderBytes = 64u << 20;
+inline constexpr uint64_t kSectionAlign = 64;
+inline constexpr uint64_t kTableAlign = 4096;
+inline constexpr uint64_t kHugeAlign = uint64_t{2} << 20;
+// The tables start on a 2 MiB boundary when they are at least this large, so
+// that the kernel can map them with huge pages; smaller files stay small.
+inline constexpr uint64_t kHugeAlignFrom = uint64_t{4} << 20;
+
+enum SectionType : uint32_t {
+  kVocabIndex = 1,    // 16-byte slots {tag, id + 1, place}; all zero = empty
+  kVocabOffsets = 2,  // uint64 x (V + 1): word i is strings[offsets[i], offsets[i+1])
+  kVocabStrings = 3,  // the words' bytes, back to back
+  kUnigrams = 4,      // V records of kUnigramBytes
+  kTable = 5,         // one shard of one order's table
+};
+
+inline uint32_t SectionIdOf(uint32_t type, uint32_t order, uint32_t shard) {
+  return (type << 16) | (order << 8) | shard;
+}
+
+// The section ids of a model of order N, in file order.
+inline std::vector<uint32_t> ExpectedIds(uint32_t order) {
+  std::vector<uint32_t> ids = {SectionIdOf(kVocabIndex, 0, 0), SectionIdOf(kVocabOffsets, 0, 0),
+                               SectionIdOf(kVocabStrings, 0, 0), SectionIdOf(kUnigrams, 1, 0)};
+  for (uint32_t n = 2; n <= order; ++n) {
+    ids.push_back(SectionIdOf(kTable, n, 0));
+    ids.push_back(SectionIdOf(kTable, n, 1));
+  }
+  return ids;
+}
+
+inline std::string SectionName(uint32_t id) {
+  switch (id >> 16) {
+    case kVocabIndex:
+      return "the vocabulary index";
+    case kVocabOffsets:
+      return "the vocabulary offsets";
+    case kVocabStrings:
+      return "the vocabulary strings";
+    case kUnigrams:
+      return "the unigrams";
+    default:
+      return "the order " + std::to_string((id >> 8) & 0xff) + " table (shard " +
+             std::to_string(id & 0xff) + ")";
+  }
+}
+
+inline uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// A vocabulary index slot's second word says where to compare the word:
+// - a word of up to 7 bytes is inline: bit 63 set, its length in bits 56-62,
+//   its bytes in bits 0-55 (byte i at bit 8i), the rest zero;
+// - otherwise bit 63 is clear, its length is in bits 40-62 (kLongWord for
+//   2^23 - 1 bytes and more: then taken from the offsets) and its offset in
+//   the strings in bits 0-39.
+inline constexpr size_t kIndexSlotBytes = 16;
+inline constexpr size_t kInlineBytes = 7;
+inline constexpr uint64_t kInline = uint64_t{1} << 63;
+inline constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
+inline constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
+
+// Bytes 0..n-1 of w (n <= 7) as an integer, byte i at bit 8i.
+inline uint64_t PackShort(std::string_view w) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < w.size(); ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(w[i])) << (8 * i);
+  return v;
+}
+
+inline uint64_t PlaceOf(uint64_t offset, std::string_view word) {
+  if (word.size() <= kInlineBytes) {
+    return kInline | (static_cast<uint64_t>(word.size()) << 56) | PackShort(word);
+  }
+  return (std::min<uint64_t>(word.size(), kLongWord) << 40) | offset;
+}
+
+inline void PutKeyValues(std::string* out,
+                         const std::vector<std::pair<std::string, std::string>>& kv) {
+  PutVarint64(out, kv.size());
+  for (const auto& [k, v] : kv) {
+    PutLengthPrefixed(out, k);
+    PutLengthPrefixed(out, v);
+  }
+}
+
+inline bool GetKeyValues(const char** p, const char* end,
+                         std::vector<std::pair<std::string, std::string>>* kv) {
+  uint64_t n;
+  if (!GetVarint64(p, end, &n) || n > static_cast<uint64_t>(end - *p)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view k, v;
+    if (!GetLengthPrefixed(p, end, &k) || !GetLengthPrefixed(p, end, &v)) return false;
+    kv->emplace_back(std::string(k), std::string(v));
+  }
+  return true;
+}
+
+}  // namespace grams::mapped
+
+#endif  // GRAMS_FORMAT_MAPPED_LAYOUT_H_

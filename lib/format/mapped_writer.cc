@@ -1,0 +1,179 @@
+// Writing the mapped model file (docs/FORMAT.md, "Mapped model file"): the
+// vocabulary's sections built from a Vocabulary, the unigrams and tables
+// written as they are, each section aligned, after a header that lists
+// them with their CRC-32.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "format/mapped_layout.h"
+#include "format/mapped_model.h"
+#include "io/file.h"
+#include "query/ngram_hash.h"
+#include "util/coding.h"
+#include "util/threads.h"
+
+namespace grams {
+namespace mapped {
+namespace {
+
+// The vocabulary's three sections: strings, offsets, and the index (at most
+// half full).
+struct VocabSections {
+  std::string strings;
+  std::vector<uint64_t> offsets;
+  uint64_t index_slots = 8;
+  std::vector<uint64_t> index;
+};
+
+Status BuildVocabSections(const Vocabulary& vocab, const std::string& path, VocabSections* out) {
+  const uint64_t V = vocab.size();
+  out->strings.reserve(vocab.arena_bytes());
+  out->offsets.assign(V + 1, 0);
+  for (WordId id = 0; id < V; ++id) {
+    out->strings.append(vocab.Word(id));
+    out->offsets[id + 1] = out->strings.size();
+  }
+  // A slot holds what a lookup needs to compare a word without reading
+  // the offsets: 2 words of uint64, {tag << 32 | (id + 1), place}.
+  if (out->strings.size() >= (uint64_t{1} << 40)) {
+    return InvalidArgument(path + ": the vocabulary's words take 2^40 bytes or more");
+  }
+  uint64_t& slots = out->index_slots;
+  while (slots < 2 * V) slots *= 2;
+  out->index.assign(2 * slots, 0);
+  for (WordId id = 0; id < V; ++id) {
+    const std::string_view word = vocab.Word(id);
+    const uint64_t h = MappedWordHash(word);
+    uint64_t i = h & (slots - 1);
+    while (out->index[2 * i] != 0) i = (i + 1) & (slots - 1);
+    out->index[2 * i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
+    out->index[2 * i + 1] = PlaceOf(out->offsets[id], word);
+  }
+  return Status::OK();
+}
+
+// A section to write: its header entry, and where its bytes are.
+struct Out {
+  uint32_t id;
+  const void* data;
+  uint64_t size, count, homes, items, align;
+  uint64_t offset = 0;
+  uint32_t crc = 0;
+};
+
+// Every section in file order, not yet placed.
+std::vector<Out> ListSections(const MappedModelParts& parts, const VocabSections& vocab) {
+  const uint64_t V = parts.vocab_size;
+  std::vector<Out> out;
+  out.push_back({SectionIdOf(kVocabIndex, 0, 0), vocab.index.data(),
+                 vocab.index_slots * kIndexSlotBytes, vocab.index_slots, 0, V, kSectionAlign});
+  out.push_back({SectionIdOf(kVocabOffsets, 0, 0), vocab.offsets.data(), (V + 1) * 8, V + 1, 0, V,
+                 kSectionAlign});
+  out.push_back({SectionIdOf(kVocabStrings, 0, 0), vocab.strings.data(), vocab.strings.size(),
+                 vocab.strings.size(), 0, V, kSectionAlign});
+  out.push_back(
+      {SectionIdOf(kUnigrams, 1, 0), parts.unigrams, V * kUnigramBytes, V, 0, V, kSectionAlign});
+  for (uint32_t n = 2; n <= parts.order; ++n) {
+    const size_t stride = n == parts.order ? query::kTopSlotBytes : query::kSlotBytes;
+    for (uint32_t s = 0; s < 2; ++s) {
+      const MappedModelParts::Shard& sh = parts.shards[2 * (n - 2) + s];
+      out.push_back({SectionIdOf(kTable, n, s), sh.slots, sh.slot_count * stride, sh.slot_count,
+                     sh.homes, sh.entries, kTableAlign});
+    }
+  }
+  return out;
+}
+
+// Places the sections after a header of `header_size` bytes; the file's
+// size. The first table starts on a huge-page boundary when the tables are
+// large.
+uint64_t PlaceSections(uint64_t header_size, std::vector<Out>* out) {
+  uint64_t table_bytes = 0;
+  for (size_t i = 4; i < out->size(); ++i) table_bytes += AlignUp((*out)[i].size, kTableAlign);
+  uint64_t pos = header_size;
+  for (size_t i = 0; i < out->size(); ++i) {
+    uint64_t align = (*out)[i].align;
+    if (i == 4 && table_bytes >= kHugeAlignFrom) align = kHugeAlign;  // the first table
+    pos = AlignUp(pos, align);
+    (*out)[i].offset = pos;
+    pos += (*out)[i].size;
+  }
+  return pos;
+}
+
+// The header: the fixed fields, an entry per section, the key/values `kv`
+// and the header's CRC-32.
+std::string EncodeHeader(const MappedModelParts& parts, uint64_t file_size, uint64_t header_size,
+                         const std::vector<Out>& out, const std::string& kv) {
+  std::string head;
+  head.append(kMappedMagic, sizeof(kMappedMagic));
+  PutFixed32(&head, kMappedFormatVersion);
+  PutFixed32(&head, kMappedKindProbing);
+  PutFixed64(&head, file_size);
+  PutFixed32(&head, static_cast<uint32_t>(header_size));
+  PutFixed32(&head, parts.order);
+  PutFixed64(&head, parts.vocab_size);
+  PutFixed64(&head, parts.seed);
+  PutFixed32(&head, static_cast<uint32_t>(out.size()));
+  PutFixed32(&head, 0);  // flags
+  PutFixed64(&head, 0);  // reserved
+  for (const Out& o : out) {
+    PutFixed32(&head, o.id);
+    PutFixed32(&head, o.crc);
+    PutFixed64(&head, o.offset);
+    PutFixed64(&head, o.size);
+    PutFixed64(&head, o.count);
+    PutFixed64(&head, o.homes);
+    PutFixed64(&head, o.items);
+  }
+  head += kv;
+  PutFixed32(&head, Crc32(head.data(), head.size()));
+  return head;
+}
+
+// The header, then each section at its offset, zeros in between.
+Status WriteSections(const std::string& path, const std::string& head,
+                     const std::vector<Out>& out) {
+  GRAMS_ASSIGN_OR_RETURN(auto file, io::OutputFile::Open(path));
+  file->Write(head);
+  uint64_t written = head.size();
+  const std::string zeros(1 << 16, '\0');
+  for (const Out& o : out) {
+    while (written < o.offset) {
+      const uint64_t k = std::min<uint64_t>(o.offset - written, zeros.size());
+      file->Write(zeros.data(), k);
+      written += k;
+    }
+    // Whole sections in one write: the page cache then holds large folios,
+    // which a mapping can use as huge pages.
+    file->Write(o.data, o.size);
+    written += o.size;
+  }
+  return file->Commit();
+}
+
+}  // namespace
+}  // namespace mapped
+
+Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& vocab,
+                            const std::string& path) {
+  mapped::VocabSections vocab_sections;
+  GRAMS_RETURN_IF_ERROR(mapped::BuildVocabSections(vocab, path, &vocab_sections));
+  std::vector<mapped::Out> out = mapped::ListSections(parts, vocab_sections);
+  std::string kv;
+  mapped::PutKeyValues(&kv, parts.settings);
+  mapped::PutKeyValues(&kv, parts.info);
+  const uint64_t header_size =
+      mapped::kFixedHeaderBytes + mapped::kSectionEntryBytes * out.size() + kv.size() + 4;
+  if (header_size > mapped::kMaxHeaderBytes)
+    return InvalidArgument(path + ": the model's info is too large");
+  const uint64_t file_size = mapped::PlaceSections(header_size, &out);
+  RunOnThreads(2, [&](int t) {
+    for (size_t i = t; i < out.size(); i += 2) out[i].crc = Crc32(out[i].data, out[i].size);
+  });
+  return mapped::WriteSections(path, mapped::EncodeHeader(parts, file_size, header_size, out, kv),
+                               out);
+}
+
+}  // namespace grams
