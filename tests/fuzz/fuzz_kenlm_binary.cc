@@ -10,7 +10,7 @@
 // Seeds: tests/fuzz/corpus/kenlm (KenLM's test model in four layouts, from
 // tests/formats/kenlm, each after a mode byte). Built with -fsanitize=fuzzer
 // under GRAMS_FUZZ=ON (clang), and always as a replay driver
-// (replay_main.cc), which CI runs.
+// (kenlm_binary_replay.cc), which CI runs.
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -1,7 +1,6 @@
 // fuzz_mapped_model without libFuzzer (replay.h): the model readers over
 // built-in seeds, a small model in each form (mapped, with each mode byte;
-// model file; ARPA) made here with the library, and mutations aimed at
-// their headers.
+// model file; ARPA) made here with the library, and MutateBinary.
 #include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
@@ -52,53 +51,6 @@ std::vector<std::string> BuiltInSeeds() {
   return seeds;
 }
 
-std::string Mutate(const std::string& seed, Rng* rng) {
-  std::string b = seed;
-  const int ops = 1 + static_cast<int>(rng->Below(3));
-  for (int op = 0; op < ops && b.size() > 1; ++op) {
-    // Aim at the header (the first KB) half the time: that is where the
-    // structure is; the mode byte is left alone.
-    const size_t span = rng->Below(2) ? std::min<size_t>(b.size() - 1, 1024) : b.size() - 1;
-    const size_t at = 1 + rng->Below(span);
-    switch (rng->Below(7)) {
-      case 0:  // flip bits
-        b[at] ^= static_cast<char>(1u << rng->Below(8));
-        break;
-      case 1: {  // an interesting byte
-        static const unsigned char kBytes[] = {0, 1, 0x7f, 0x80, 0xff, '\n', ' '};
-        b[at] = static_cast<char>(kBytes[rng->Below(sizeof(kBytes))]);
-        break;
-      }
-      case 2: {  // an interesting 32- or 64-bit little-endian field
-        const uint64_t values[] = {
-            0, 1, 2, 0xffffffffull, ~0ull, b.size(), b.size() + 1, b.size() - 1, 4096, rng->Next()};
-        const uint64_t v = values[rng->Below(std::size(values))];
-        const size_t width = rng->Below(2) ? 4 : 8;
-        for (size_t k = 0; k < width && at + k < b.size(); ++k)
-          b[at + k] = static_cast<char>(v >> (8 * k));
-        break;
-      }
-      case 3:  // truncate
-        b.resize(1 + rng->Below(b.size()));
-        break;
-      case 4: {  // delete a chunk
-        const size_t n = 1 + rng->Below(std::min<size_t>(64, b.size() - at));
-        b.erase(at, n);
-        break;
-      }
-      case 5: {  // duplicate a chunk
-        const size_t n = 1 + rng->Below(std::min<size_t>(64, b.size() - at));
-        b.insert(at, b.substr(at, n));
-        break;
-      }
-      default:  // random bytes
-        for (size_t k = 0; k < 8 && at + k < b.size(); ++k)
-          b[at + k] = static_cast<char>(rng->Next());
-    }
-  }
-  return b;
-}
-
 }  // namespace
 }  // namespace grams::fuzz
 
@@ -107,6 +59,6 @@ int main(int argc, char** argv) {
   target.name = "fuzz_mapped_model";
   target.default_seconds = 60;
   target.built_in_seeds = grams::fuzz::BuiltInSeeds;
-  target.mutate = grams::fuzz::Mutate;
+  target.mutate = grams::fuzz::MutateBinary;
   return grams::fuzz::ReplayMain(argc, argv, target);
 }

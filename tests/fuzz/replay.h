@@ -46,6 +46,11 @@ struct ReplayTarget {
 // The bytes of a file ("" if it cannot be read).
 std::string ReadAllOf(const std::string& path);
 
+// A mutation for binary files whose first byte is the target's mode byte
+// (left alone): bit flips, interesting bytes and 32/64-bit fields, cuts,
+// deleted and repeated chunks, aimed at the first KB half the time.
+std::string MutateBinary(const std::string& seed, Rng* rng);
+
 // The main() of a replay driver: exit status 0, or 2 on a usage error.
 int ReplayMain(int argc, char** argv, const ReplayTarget& target);
 
