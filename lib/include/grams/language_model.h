@@ -99,10 +99,12 @@ class GRAMS_EXPORT LanguageModel {
 
   // Scores a whole sentence: ids[0..n) are the words after <s> (append
   // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
-  // Works for any order; faster than the State API (prefetches ahead).
+  // Works for any order; faster than the State API (the table lookups of
+  // many tokens are under way at once).
   void ScoreSentence(const WordId* ids, size_t n, float* out) const;
   // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
-  // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
+  // (ends[-1] = 0), each after its own <s>. Their lookups overlap across
+  // sentences: a few thousand tokens a call is best.
   void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
   // The same with two choices: with bos = false each sentence is a fragment
   // scored without <s> (its first word has no history, as after
