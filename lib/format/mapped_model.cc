@@ -16,6 +16,7 @@
 #include "query/ngram_hash.h"
 #include "util/coding.h"
 #include "util/threads.h"
+#include "vocab/word_index.h"
 
 namespace grams {
 namespace {
@@ -66,32 +67,6 @@ std::string SectionName(uint32_t id) {
 }
 
 uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-
-// A vocabulary index slot's second word says where to compare the word:
-// - a word of up to 7 bytes is inline: bit 63 set, its length in bits 56-62,
-//   its bytes in bits 0-55 (byte i at bit 8i), the rest zero;
-// - otherwise bit 63 is clear, its length is in bits 40-62 (kLongWord for
-//   2^23 - 1 bytes and more: then taken from the offsets) and its offset in
-//   the strings in bits 0-39.
-constexpr size_t kIndexSlotBytes = 16;
-constexpr size_t kInlineBytes = 7;
-constexpr uint64_t kInline = uint64_t{1} << 63;
-constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
-constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
-
-// Bytes 0..n-1 of w (n <= 7) as an integer, byte i at bit 8i.
-uint64_t PackShort(std::string_view w) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < w.size(); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(w[i])) << (8 * i);
-  return v;
-}
-
-uint64_t PlaceOf(uint64_t offset, std::string_view word) {
-  if (word.size() <= kInlineBytes) {
-    return kInline | (static_cast<uint64_t>(word.size()) << 56) | PackShort(word);
-  }
-  return (std::min<uint64_t>(word.size(), kLongWord) << 40) | offset;
-}
 
 std::string ErrnoText(int err) { return std::string(strerror(err)); }
 
@@ -150,29 +125,6 @@ bool HasMappedMagic(std::string_view prefix) {
          std::memcmp(prefix.data(), kMappedMagic, sizeof(kMappedMagic)) == 0;
 }
 
-// 8 bytes at a time (little-endian), each folded in with a multiply and a
-// shift; the length seeds the state; SplitMix64's finalizer mixes the end.
-uint64_t MappedWordHash(std::string_view word) {
-  uint64_t h = 0x243F6A8885A308D3ULL ^ (word.size() * 0x9E3779B97F4A7C15ULL);
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(word.data());
-  size_t n = word.size();
-  auto fold = [&h](uint64_t v) {
-    h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 31;
-  };
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-    fold(v);
-  }
-  if (n > 0) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-    fold(v);
-  }
-  return query::SplitMix64(h);
-}
-
 // ---------------------------------------------------------------- writing
 
 Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& vocab,
@@ -187,21 +139,11 @@ Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& voc
     strings.append(vocab.Word(id));
     offsets[id + 1] = strings.size();
   }
-  // A slot holds what a lookup needs to compare a word without reading
-  // the offsets: 2 words of uint64, {tag << 32 | (id + 1), place}.
-  if (strings.size() >= (uint64_t{1} << 40)) {
+  // The index (vocab/word_index.h): most words are compared in their slot.
+  std::vector<uint64_t> index;
+  uint64_t index_slots = 0;
+  if (!BuildWordIndex(vocab, offsets, &index, &index_slots)) {
     return InvalidArgument(path + ": the vocabulary's words take 2^40 bytes or more");
-  }
-  uint64_t index_slots = 8;
-  while (index_slots < 2 * V) index_slots *= 2;
-  std::vector<uint64_t> index(2 * index_slots, 0);
-  for (WordId id = 0; id < V; ++id) {
-    const std::string_view word = vocab.Word(id);
-    const uint64_t h = MappedWordHash(word);
-    uint64_t i = h & (index_slots - 1);
-    while (index[2 * i] != 0) i = (i + 1) & (index_slots - 1);
-    index[2 * i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
-    index[2 * i + 1] = PlaceOf(offsets[id], word);
   }
 
   struct Out {
@@ -212,7 +154,7 @@ Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& voc
     uint32_t crc = 0;
   };
   std::vector<Out> out;
-  out.push_back({SectionIdOf(kVocabIndex, 0, 0), index.data(), index_slots * kIndexSlotBytes,
+  out.push_back({SectionIdOf(kVocabIndex, 0, 0), index.data(), index_slots * kWordIndexSlotBytes,
                  index_slots, 0, V,
                  kSectionAlign});
   out.push_back({SectionIdOf(kVocabOffsets, 0, 0), offsets.data(), (V + 1) * 8, V + 1, 0, V,
@@ -470,7 +412,7 @@ Status MappedModelFile::Parse(const char* h, size_t header_size, uint64_t size) 
     switch (type) {
       case kVocabIndex:
         ok = s.count >= 8 && (s.count & (s.count - 1)) == 0 && s.count >= 2 * V &&
-             sized(s.count, kIndexSlotBytes);
+             sized(s.count, kWordIndexSlotBytes);
         break;
       case kVocabOffsets:
         ok = s.count == V + 1 && sized(s.count, 8);
@@ -535,11 +477,18 @@ Status MappedModelFile::Attach(const unsigned char* base, bool verify_checksums)
     }
   }
   const Section& index = sections_[0];
-  index_ = reinterpret_cast<const uint64_t*>(base + index.offset);
-  index_mask_ = index.count - 1;
   offsets_ = reinterpret_cast<const uint64_t*>(base + sections_[1].offset);
   pool_ = reinterpret_cast<const char*>(base + sections_[2].offset);
   pool_bytes_ = sections_[2].size;
+  index_.slots = reinterpret_cast<const uint64_t*>(base + index.offset);
+  index_.mask = index.count - 1;
+  index_.strings = pool_;
+  index_.string_bytes = pool_bytes_;
+  index_.vocab_size = parts_.vocab_size;
+  index_.word = [](const void* owner, WordId id) {
+    return static_cast<const MappedModelFile*>(owner)->Word(id);
+  };
+  index_.owner = this;
   parts_.unigrams = base + sections_[3].offset;
   parts_.shards.clear();
   for (size_t i = 4; i < sections_.size(); ++i) {
@@ -571,39 +520,6 @@ std::string_view MappedModelFile::Word(WordId id) const {
   return std::string_view(pool_ + b, e - b);
 }
 
-WordId MappedModelFile::Find(std::string_view word) const {
-  const uint64_t h = MappedWordHash(word);
-  const uint64_t tag = h >> 32;
-  // What an inline slot holds for this word (no slot holds it if longer).
-  const uint64_t inline_place = word.size() <= kInlineBytes
-                                    ? kInline | (uint64_t{word.size()} << 56) | PackShort(word)
-                                    : 0;
-  uint64_t i = h & index_mask_;
-  for (uint64_t probes = 0; probes <= index_mask_; ++probes, i = (i + 1) & index_mask_) {
-    const uint64_t s = index_[2 * i];
-    if (s == 0) return Vocabulary::kNotFound;
-    if ((s >> 32) != tag) continue;
-    const uint64_t id = (s & 0xffffffffu) - 1;
-    if (id >= parts_.vocab_size) continue;
-    const uint64_t place = index_[2 * i + 1];
-    if (place & kInline) {
-      if (place == inline_place) return static_cast<WordId>(id);
-      continue;
-    }
-    const uint64_t offset = place & kOffsetMask;
-    const uint64_t length = (place >> 40) & kLongWord;
-    if (length == kLongWord) {
-      if (Word(static_cast<WordId>(id)) == word) return static_cast<WordId>(id);
-      continue;
-    }
-    // Bounds first: a damaged slot must not send the comparison outside
-    // the strings.
-    if (length == word.size() && offset <= pool_bytes_ && length <= pool_bytes_ - offset &&
-        std::memcmp(pool_ + offset, word.data(), length) == 0) {
-      return static_cast<WordId>(id);
-    }
-  }
-  return Vocabulary::kNotFound;
-}
+WordId MappedModelFile::Find(std::string_view word) const { return index_.Find(word); }
 
 }  // namespace grams

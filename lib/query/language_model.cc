@@ -28,6 +28,7 @@
 #include "util/huge_array.h"
 #include "util/prefetch.h"
 #include "util/threads.h"
+#include "vocab/word_index.h"
 
 namespace grams {
 
@@ -107,6 +108,42 @@ class LanguageModel::Impl {
   // A mapped model: the mapping, and the Vocabulary built on demand.
   std::unique_ptr<MappedModelFile> mapped;
   std::once_flag vocab_once;
+  // Word lookups: the mapped file's index, or the same index built from
+  // `vocab` on the first lookup (vocab/word_index.h).
+  std::once_flag words_once;
+  WordIndexView words;
+  bool words_ok = false;
+  std::vector<uint64_t> word_slots;
+
+  // The index words are looked up in; false if there is none (a vocabulary
+  // of 2^40 bytes or more: Vocabulary::Find then).
+  bool Words() {
+    std::call_once(words_once, [this] {
+      if (mapped) {
+        words = mapped->index();
+        words_ok = true;
+        return;
+      }
+      const size_t V = vocab.size();
+      const char* base = vocab.Word(0).data();  // the words lie back to back, in id order
+      std::vector<uint64_t> offsets(V + 1);
+      for (WordId id = 0; id < V; ++id) offsets[id] = vocab.Word(id).data() - base;
+      offsets[V] = vocab.arena_bytes();
+      uint64_t count = 0;
+      if (!BuildWordIndex(vocab, offsets, &word_slots, &count)) return;
+      words.slots = word_slots.data();
+      words.mask = count - 1;
+      words.strings = base;
+      words.string_bytes = vocab.arena_bytes();
+      words.vocab_size = V;
+      words.word = [](const void* owner, WordId id) {
+        return static_cast<const Vocabulary*>(owner)->Word(id);
+      };
+      words.owner = &vocab;
+      words_ok = true;
+    });
+    return words_ok;
+  }
 
   // Sets up order, seed and unigram keys for a model built in memory.
   void Init(int n, size_t V, uint64_t s) {
@@ -408,9 +445,19 @@ std::string LanguageModel::Info(const std::string& key) const {
 bool LanguageModel::IsProbabilistic() const { return IsProperDistribution(impl_->info); }
 
 WordId LanguageModel::Index(std::string_view word) const {
-  const Impl& m = *impl_;
-  const WordId id = m.mapped ? m.mapped->Find(word) : m.vocab.Find(word);
+  Impl& m = *impl_;
+  const WordId id = m.Words() ? m.words.Find(word) : m.vocab.Find(word);
   return id == Vocabulary::kNotFound ? kUnkId : id;
+}
+
+void LanguageModel::Index(const std::string_view* words, size_t n, WordId* ids) const {
+  Impl& m = *impl_;
+  if (m.Words()) {
+    m.words.FindMany(words, n, ids);
+  } else {
+    for (size_t i = 0; i < n; ++i) ids[i] = m.vocab.Find(words[i]);
+  }
+  for (size_t i = 0; i < n; ++i) ids[i] = ids[i] == Vocabulary::kNotFound ? kUnkId : ids[i];
 }
 
 State LanguageModel::BeginSentenceState() const {

@@ -2,7 +2,9 @@
 // hundred tokens under way at once, order by order) gives exactly the floats
 // and n-gram lengths of the State API, one token at a time, across chunk
 // boundaries, empty and long sentences, fragments (bos = false), ids outside
-// the vocabulary and every order.
+// the vocabulary and every order; and Index over many words gives the ids
+// of Index one word at a time, for the model in memory and its mapped form,
+// short, long and very long words alike.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -111,6 +113,47 @@ TEST(ScoreBatchTest, SentencesEqualTheStateApiTokenByToken) {
         lm->ScoreSentences(ids.data() + from, part.data(), k, bos, got.data() + from, nullptr);
       }
       for (size_t t = 0; t < ids.size(); ++t) ASSERT_EQ(want[t], got[t]) << "token " << t;
+    }
+  }
+}
+
+TEST(ScoreBatchTest, IndexOfManyWordsEqualsOneByOne) {
+  test::TempDir dir;
+  std::vector<std::string> train = ChainText(500, 60, 4);
+  // Words of every length class: up to 7 bytes (in the index slot), longer,
+  // much longer, and one of 2^23 bytes (its length is not in the slot).
+  std::string line = "a ab abcdefg abcdefgh abcdefghijklmnopq ";
+  line.append(300, 'x');
+  train.push_back(line);
+  line.assign((1u << 23) + 2, 'y');
+  line += " short";
+  train.push_back(line);
+  auto lm = ModelOf(train, 3);
+  ASSERT_TRUE(WriteMappedModel(*lm, dir.path() + "/m.lmm").ok());
+  auto mapped = LanguageModel::Load(dir.path() + "/m.lmm");
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+
+  std::vector<std::string> words;
+  const Vocabulary& vocab = lm->vocab();
+  for (WordId id = 0; id < vocab.size(); ++id) words.emplace_back(vocab.Word(id));
+  for (const std::string& w : std::vector<std::string>(words)) {
+    words.push_back(w);
+    words.back() += 'z';                           // unknown, one byte longer
+    if (!w.empty()) words.push_back(w.substr(1));  // unknown or another word
+  }
+  words.push_back("");
+  words.push_back(std::string(301, 'x'));
+  words.push_back(std::string((1u << 23) + 2, 'y'));
+  words.push_back(std::string((1u << 23) + 1, 'y'));
+  std::vector<std::string_view> views(words.begin(), words.end());
+  for (const LanguageModel* m : {lm.get(), mapped.value().get()}) {
+    std::vector<WordId> many(views.size());
+    m->Index(views.data(), views.size(), many.data());
+    for (size_t i = 0; i < views.size(); ++i) {
+      const WordId in_vocab = vocab.Find(views[i]);
+      const WordId want = in_vocab == Vocabulary::kNotFound ? kUnkId : in_vocab;
+      ASSERT_EQ(want, m->Index(views[i])) << "word " << i << " of " << views[i].size() << " bytes";
+      ASSERT_EQ(want, many[i]) << "word " << i << " of " << views[i].size() << " bytes";
     }
   }
 }
