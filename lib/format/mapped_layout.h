@@ -68,32 +68,7 @@ inline std::string SectionName(uint32_t id) {
 
 inline uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-// A vocabulary index slot's second word says where to compare the word:
-// - a word of up to 7 bytes is inline: bit 63 set, its length in bits 56-62,
-//   its bytes in bits 0-55 (byte i at bit 8i), the rest zero;
-// - otherwise bit 63 is clear, its length is in bits 40-62 (kLongWord for
-//   2^23 - 1 bytes and more: then taken from the offsets) and its offset in
-//   the strings in bits 0-39.
-inline constexpr size_t kIndexSlotBytes = 16;
-inline constexpr size_t kInlineBytes = 7;
-inline constexpr uint64_t kInline = uint64_t{1} << 63;
-inline constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
-inline constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
-
-// Bytes 0..n-1 of w (n <= 7) as an integer, byte i at bit 8i.
-inline uint64_t PackShort(std::string_view w) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < w.size(); ++i)
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(w[i])) << (8 * i);
-  return v;
-}
-
-inline uint64_t PlaceOf(uint64_t offset, std::string_view word) {
-  if (word.size() <= kInlineBytes) {
-    return kInline | (static_cast<uint64_t>(word.size()) << 56) | PackShort(word);
-  }
-  return (std::min<uint64_t>(word.size(), kLongWord) << 40) | offset;
-}
+// The vocabulary index's slots are vocab/word_index.h's (kWordIndexSlotBytes).
 
 inline void PutKeyValues(std::string* out,
                          const std::vector<std::pair<std::string, std::string>>& kv) {

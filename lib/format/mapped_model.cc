@@ -19,6 +19,7 @@
 #include "query/ngram_hash.h"
 #include "util/coding.h"
 #include "util/threads.h"
+#include "vocab/word_index.h"
 
 namespace grams {
 namespace {
@@ -29,12 +30,7 @@ using mapped::ExpectedIds;
 using mapped::GetKeyValues;
 using mapped::kFixedHeaderBytes;
 using mapped::kHugeAlign;
-using mapped::kIndexSlotBytes;
-using mapped::kInline;
-using mapped::kInlineBytes;
-using mapped::kLongWord;
 using mapped::kMaxHeaderBytes;
-using mapped::kOffsetMask;
 using mapped::kSectionAlign;
 using mapped::kSectionEntryBytes;
 using mapped::kTable;
@@ -43,7 +39,6 @@ using mapped::kUnigrams;
 using mapped::kVocabIndex;
 using mapped::kVocabOffsets;
 using mapped::kVocabStrings;
-using mapped::PackShort;
 using mapped::SectionName;
 
 std::string ErrnoText(int err) { return std::string(strerror(err)); }
@@ -190,7 +185,7 @@ bool SectionSizesOk(uint32_t type, uint32_t id, uint64_t s_size, uint64_t count,
   switch (type) {
     case kVocabIndex:
       return count >= 8 && (count & (count - 1)) == 0 && count >= 2 * V &&
-             sized(count, kIndexSlotBytes);
+             sized(count, kWordIndexSlotBytes);
     case kVocabOffsets:
       return count == V + 1 && sized(count, 8);
     case kVocabStrings:
@@ -210,29 +205,6 @@ bool SectionSizesOk(uint32_t type, uint32_t id, uint64_t s_size, uint64_t count,
 bool HasMappedMagic(std::string_view prefix) {
   return prefix.size() >= sizeof(kMappedMagic) &&
          std::memcmp(prefix.data(), kMappedMagic, sizeof(kMappedMagic)) == 0;
-}
-
-// 8 bytes at a time (little-endian), each folded in with a multiply and a
-// shift; the length seeds the state; SplitMix64's finalizer mixes the end.
-uint64_t MappedWordHash(std::string_view word) {
-  uint64_t h = 0x243F6A8885A308D3ULL ^ (word.size() * 0x9E3779B97F4A7C15ULL);
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(word.data());
-  size_t n = word.size();
-  auto fold = [&h](uint64_t v) {
-    h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 31;
-  };
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-    fold(v);
-  }
-  if (n > 0) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-    fold(v);
-  }
-  return query::SplitMix64(h);
 }
 
 MappedModelFile::~MappedModelFile() {
@@ -389,11 +361,18 @@ Status MappedModelFile::Attach(const unsigned char* base, bool verify_checksums)
     }
   }
   const Section& index = sections_[0];
-  index_ = reinterpret_cast<const uint64_t*>(base + index.offset);
-  index_mask_ = index.count - 1;
   offsets_ = reinterpret_cast<const uint64_t*>(base + sections_[1].offset);
   pool_ = reinterpret_cast<const char*>(base + sections_[2].offset);
   pool_bytes_ = sections_[2].size;
+  index_.slots = reinterpret_cast<const uint64_t*>(base + index.offset);
+  index_.mask = index.count - 1;
+  index_.strings = pool_;
+  index_.string_bytes = pool_bytes_;
+  index_.vocab_size = parts_.vocab_size;
+  index_.word = [](const void* owner, WordId id) {
+    return static_cast<const MappedModelFile*>(owner)->Word(id);
+  };
+  index_.owner = this;
   parts_.unigrams = base + sections_[3].offset;
   parts_.shards.clear();
   for (size_t i = 4; i < sections_.size(); ++i) {
@@ -425,38 +404,6 @@ std::string_view MappedModelFile::Word(WordId id) const {
   return std::string_view(pool_ + b, e - b);
 }
 
-WordId MappedModelFile::Find(std::string_view word) const {
-  const uint64_t h = MappedWordHash(word);
-  const uint64_t tag = h >> 32;
-  // What an inline slot holds for this word (no slot holds it if longer).
-  const uint64_t inline_place =
-      word.size() <= kInlineBytes ? kInline | (uint64_t{word.size()} << 56) | PackShort(word) : 0;
-  uint64_t i = h & index_mask_;
-  for (uint64_t probes = 0; probes <= index_mask_; ++probes, i = (i + 1) & index_mask_) {
-    const uint64_t s = index_[2 * i];
-    if (s == 0) return Vocabulary::kNotFound;
-    if ((s >> 32) != tag) continue;
-    const uint64_t id = (s & 0xffffffffu) - 1;
-    if (id >= parts_.vocab_size) continue;
-    const uint64_t place = index_[2 * i + 1];
-    if (place & kInline) {
-      if (place == inline_place) return static_cast<WordId>(id);
-      continue;
-    }
-    const uint64_t offset = place & kOffsetMask;
-    const uint64_t length = (place >> 40) & kLongWord;
-    if (length == kLongWord) {
-      if (Word(static_cast<WordId>(id)) == word) return static_cast<WordId>(id);
-      continue;
-    }
-    // Bounds first: a damaged slot must not send the comparison outside
-    // the strings.
-    if (length == word.size() && offset <= pool_bytes_ && length <= pool_bytes_ - offset &&
-        std::memcmp(pool_ + offset, word.data(), length) == 0) {
-      return static_cast<WordId>(id);
-    }
-  }
-  return Vocabulary::kNotFound;
-}
+WordId MappedModelFile::Find(std::string_view word) const { return index_.Find(word); }
 
 }  // namespace grams

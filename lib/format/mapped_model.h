@@ -21,6 +21,7 @@
 #include "grams/types.h"
 #include "grams/vocabulary.h"
 #include "util/huge_array.h"
+#include "vocab/word_index.h"
 
 namespace grams {
 
@@ -35,10 +36,6 @@ inline constexpr size_t kUnigramBytes = 16;
 
 // True if `prefix` (the first bytes of a file) starts with kMappedMagic.
 bool HasMappedMagic(std::string_view prefix);
-
-// The hash of the vocabulary index: a fixed function of the bytes (part of
-// the format), the same on every machine.
-uint64_t MappedWordHash(std::string_view word);
 
 // A mapped model's contents, as views into the mapping (reading) or into
 // the writer's memory (writing).
@@ -92,6 +89,8 @@ class MappedModelFile {
   // The id of `word` in the vocabulary index, or Vocabulary::kNotFound.
   // Safe on a damaged file (bounds are checked; probes are bounded).
   WordId Find(std::string_view word) const;
+  // The vocabulary index, for lookups of many words at once.
+  const WordIndexView& index() const { return index_; }
   // Word `id` (id < vocab_size), or "" if its offsets are damaged.
   std::string_view Word(WordId id) const;
 
@@ -112,8 +111,7 @@ class MappedModelFile {
   uint64_t file_size_ = 0;
   std::vector<Section> sections_;
   MappedModelParts parts_;
-  const uint64_t* index_ = nullptr;  // 2 uint64 a slot
-  uint64_t index_mask_ = 0;
+  WordIndexView index_;
   const uint64_t* offsets_ = nullptr;
   const char* pool_ = nullptr;
   uint64_t pool_bytes_ = 0;

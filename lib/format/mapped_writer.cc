@@ -10,6 +10,7 @@
 #include "format/mapped_model.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
+#include "vocab/word_index.h"
 #include "util/coding.h"
 #include "util/threads.h"
 
@@ -34,21 +35,9 @@ Status BuildVocabSections(const Vocabulary& vocab, const std::string& path, Voca
     out->strings.append(vocab.Word(id));
     out->offsets[id + 1] = out->strings.size();
   }
-  // A slot holds what a lookup needs to compare a word without reading
-  // the offsets: 2 words of uint64, {tag << 32 | (id + 1), place}.
-  if (out->strings.size() >= (uint64_t{1} << 40)) {
+  // The index (vocab/word_index.h): most words are compared in their slot.
+  if (!BuildWordIndex(vocab, out->offsets, &out->index, &out->index_slots)) {
     return InvalidArgument(path + ": the vocabulary's words take 2^40 bytes or more");
-  }
-  uint64_t& slots = out->index_slots;
-  while (slots < 2 * V) slots *= 2;
-  out->index.assign(2 * slots, 0);
-  for (WordId id = 0; id < V; ++id) {
-    const std::string_view word = vocab.Word(id);
-    const uint64_t h = MappedWordHash(word);
-    uint64_t i = h & (slots - 1);
-    while (out->index[2 * i] != 0) i = (i + 1) & (slots - 1);
-    out->index[2 * i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
-    out->index[2 * i + 1] = PlaceOf(out->offsets[id], word);
   }
   return Status::OK();
 }
@@ -67,7 +56,7 @@ std::vector<Out> ListSections(const MappedModelParts& parts, const VocabSections
   const uint64_t V = parts.vocab_size;
   std::vector<Out> out;
   out.push_back({SectionIdOf(kVocabIndex, 0, 0), vocab.index.data(),
-                 vocab.index_slots * kIndexSlotBytes, vocab.index_slots, 0, V, kSectionAlign});
+                 vocab.index_slots * kWordIndexSlotBytes, vocab.index_slots, 0, V, kSectionAlign});
   out.push_back({SectionIdOf(kVocabOffsets, 0, 0), vocab.offsets.data(), (V + 1) * 8, V + 1, 0, V,
                  kSectionAlign});
   out.push_back({SectionIdOf(kVocabStrings, 0, 0), vocab.strings.data(), vocab.strings.size(),

@@ -33,6 +33,7 @@
 #include "util/huge_array.h"
 #include "util/prefetch.h"
 #include "util/threads.h"
+#include "vocab/word_index.h"
 
 namespace grams {
 
@@ -55,7 +56,40 @@ struct Unigram {
 };
 static_assert(sizeof(Unigram) == kUnigramBytes && alignof(Unigram) <= 8);
 
-constexpr int kPrefetchWords = 4;
+// Tokens looked up at once by ScoreImpl.
+constexpr size_t kChunk = 256;
+
+// The slot holding `mixed`, scanning from its home slot `s`, or nullptr
+// (query::FindSlot, from a home already found). The keys of a scan that
+// are below `mixed` come first, so the first four slots are compared at
+// once, without a branch whose outcome the processor could not predict;
+// the rare scan that goes further (an entry displaced by four slots or
+// more) continues one slot at a time.
+// A pointer with its low bit set is a home within four slots of the
+// table's end: it is scanned one slot at a time.
+template <size_t kStride>
+inline const unsigned char* FindFrom(const unsigned char* s, uint64_t mixed) {
+  const uint64_t m1 = mixed - 1;
+  if (__builtin_expect(reinterpret_cast<uintptr_t>(s) & 1, 0)) {
+    for (s -= 1;; s += kStride) {
+      const uint64_t k = query::LoadKey(s);
+      if (k - 1 >= m1) return k == mixed ? s : nullptr;
+    }
+  }
+  // k - 1 < mixed - 1: a key below mixed (0, the empty slot, wraps around).
+  const uint64_t k0 = query::LoadKey(s), k1 = query::LoadKey(s + kStride);
+  const uint64_t k2 = query::LoadKey(s + 2 * kStride), k3 = query::LoadKey(s + 3 * kStride);
+  const size_t below = static_cast<size_t>(k0 - 1 < m1) + static_cast<size_t>(k1 - 1 < m1) +
+                       static_cast<size_t>(k2 - 1 < m1) + static_cast<size_t>(k3 - 1 < m1);
+  if (__builtin_expect(below == 4, 0)) {
+    for (s += 4 * kStride;; s += kStride) {
+      const uint64_t k = query::LoadKey(s);
+      if (k - 1 >= m1) return k == mixed ? s : nullptr;
+    }
+  }
+  s += below * kStride;
+  return query::LoadKey(s) == mixed ? s : nullptr;
+}
 
 }  // namespace
 
@@ -81,6 +115,42 @@ class LanguageModel::Impl {
   std::once_flag vocab_once;
   // A KenLM binary: what answers every query instead of the tables above.
   std::unique_ptr<query::KenlmBackend> kenlm;
+  // Word lookups: the mapped file's index, or the same index built from
+  // `vocab` on the first lookup (vocab/word_index.h).
+  std::once_flag words_once;
+  WordIndexView words;
+  bool words_ok = false;
+  std::vector<uint64_t> word_slots;
+
+  // The index words are looked up in; false if there is none (a vocabulary
+  // of 2^40 bytes or more: Vocabulary::Find then).
+  bool Words() {
+    std::call_once(words_once, [this] {
+      if (mapped) {
+        words = mapped->index();
+        words_ok = true;
+        return;
+      }
+      const size_t V = vocab.size();
+      const char* base = vocab.Word(0).data();  // the words lie back to back, in id order
+      std::vector<uint64_t> offsets(V + 1);
+      for (WordId id = 0; id < V; ++id) offsets[id] = vocab.Word(id).data() - base;
+      offsets[V] = vocab.arena_bytes();
+      uint64_t count = 0;
+      if (!BuildWordIndex(vocab, offsets, &word_slots, &count)) return;
+      words.slots = word_slots.data();
+      words.mask = count - 1;
+      words.strings = base;
+      words.string_bytes = vocab.arena_bytes();
+      words.vocab_size = V;
+      words.word = [](const void* owner, WordId id) {
+        return static_cast<const Vocabulary*>(owner)->Word(id);
+      };
+      words.owner = &vocab;
+      words_ok = true;
+    });
+    return words_ok;
+  }
 
   // Sets up order, seed and unigram keys for a model built in memory.
   void Init(int n, size_t V, uint64_t s) {
@@ -199,10 +269,6 @@ class LanguageModel::Impl {
     const uint64_t mixed = MixKey(key);
     const ShardView& shard = tables[n].ShardOf(mixed);
     return n == order ? FindSlot<kTopSlotBytes>(shard, mixed) : FindSlot<kSlotBytes>(shard, mixed);
-  }
-  void Prefetch(int n, uint64_t key) const {
-    const uint64_t mixed = MixKey(key);
-    query::PrefetchSlot(tables[n].ShardOf(mixed), mixed, n == order ? kTopSlotBytes : kSlotBytes);
   }
 };
 
@@ -404,10 +470,24 @@ std::string LanguageModel::Info(const std::string& key) const {
 bool LanguageModel::IsProbabilistic() const { return IsProperDistribution(impl_->info); }
 
 WordId LanguageModel::Index(std::string_view word) const {
-  const Impl& m = *impl_;
+  Impl& m = *impl_;
   if (m.kenlm) return m.kenlm->Index(word);
-  const WordId id = m.mapped ? m.mapped->Find(word) : m.vocab.Find(word);
+  const WordId id = m.Words() ? m.words.Find(word) : m.vocab.Find(word);
   return id == Vocabulary::kNotFound ? kUnkId : id;
+}
+
+void LanguageModel::Index(const std::string_view* words, size_t n, WordId* ids) const {
+  Impl& m = *impl_;
+  if (m.kenlm) {
+    for (size_t i = 0; i < n; ++i) ids[i] = m.kenlm->Index(words[i]);
+    return;
+  }
+  if (m.Words()) {
+    m.words.FindMany(words, n, ids);
+  } else {
+    for (size_t i = 0; i < n; ++i) ids[i] = m.vocab.Find(words[i]);
+  }
+  for (size_t i = 0; i < n; ++i) ids[i] = ids[i] == Vocabulary::kNotFound ? kUnkId : ids[i];
 }
 
 State LanguageModel::BeginSentenceState() const {
@@ -478,73 +558,185 @@ void LanguageModel::ScoreSpan(const WordId* ids, size_t n, float* out) const {
   ScoreImpl(ids, &n, 1, /*bos=*/false, out, nullptr);
 }
 
+namespace {
+
+// A shard as the lookups see it: where its scans may read four slots.
+struct ShardScan {
+  const unsigned char* slots;
+  uint64_t homes;
+  uint64_t fast_homes;  // homes h with h + 4 <= slot count
+};
+
+// ScoreImpl's scratch, one per thread.
+struct ScoreScratch {
+  std::vector<ShardScan> shards;
+  std::vector<WordId> ext;
+  std::vector<uint64_t> rnd;
+  std::vector<uint32_t> pos;
+  std::vector<uint8_t> ctx, first;
+  uint64_t key[kChunk], mixed[kChunk];
+  const unsigned char* slot[kChunk];
+  uint32_t active[kChunk], next[kChunk];
+  uint8_t matched[kChunk];
+  float prob[kChunk];
+  std::vector<float> bo;
+};
+
+}  // namespace
+
 void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
                               float* out, uint8_t* ngram_length) const {
   const Impl& m = *impl_;
   if (m.kenlm) return m.kenlm->ScoreSentences(ids, ends, count, bos, out, ngram_length);
   const int N = m.order;
-  const Unigram* uni = m.uni;
+  const Unigram* const uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;
-  // ext holds each sentence after its own <s> (with bos); token g sits at
-  // ext[pos[g]] with ctx[g] words of history (capped at N-1) before it. Ids
-  // outside the vocabulary are scored as <unk>.
-  thread_local std::vector<WordId> ext;
-  thread_local std::vector<uint32_t> pos;
-  thread_local std::vector<uint8_t> ctx;
-  ext.resize(total + (bos ? count : 0));
-  pos.resize(total);
-  ctx.resize(total);
-  size_t e = 0, g = 0;
-  for (size_t s = 0; s < count; ++s) {
-    if (bos) ext[e++] = kBosId;
-    for (size_t k = 0; g < ends[s]; ++g, ++k) {
-      pos[g] = static_cast<uint32_t>(e);
-      ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
-      ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
+  if (total == 0) return;
+  thread_local ScoreScratch scratch;
+  ScoreScratch& z = scratch;
+  // ext holds each sentence after its own <s> (with bos), rnd the R(w) of
+  // each of its words; token g sits at ext[pos[g]] with ctx[g] words of
+  // history (capped at N-1) before it, and first[g] says whether it starts
+  // its sentence. Ids outside the vocabulary are scored as <unk>.
+  const size_t E = total + (bos ? count : 0);
+  z.ext.resize(E);
+  z.rnd.resize(E);
+  z.pos.resize(total);
+  z.ctx.resize(total);
+  z.first.resize(total);
+  WordId* const ext = z.ext.data();
+  uint64_t* const rnd = z.rnd.data();
+  uint32_t* const pos = z.pos.data();
+  uint8_t* const ctx = z.ctx.data();
+  uint8_t* const first = z.first.data();
+  {
+    size_t e = 0, g = 0;
+    for (size_t s = 0; s < count; ++s) {
+      if (bos) ext[e++] = kBosId;
+      for (size_t k = 0; g < ends[s]; ++g, ++k) {
+        pos[g] = static_cast<uint32_t>(e);
+        ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
+        first[g] = k == 0;
+        ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
+      }
+    }
+    constexpr size_t kAhead = 16;
+    for (e = 0; e < E && e < kAhead; ++e) ::grams::Prefetch(&uni[ext[e]]);
+    for (e = 0; e < E; ++e) {
+      if (e + kAhead < E) ::grams::Prefetch(&uni[ext[e + kAhead]]);
+      rnd[e] = uni[ext[e]].rand;
     }
   }
-  auto prefetch = [&](size_t t) {
-    const size_t p = pos[t];
-    uint64_t key = uni[ext[p]].rand;
-    for (int j = 2; j <= ctx[t] + 1; ++j) {
-      key = NonZero(uni[ext[p - j + 1]].rand * m.powers[j - 1] + key);
-      m.Prefetch(j, key);
-    }
-  };
-  for (size_t t = 0; t < total && t < kPrefetchWords; ++t) prefetch(t);
+  z.shards.resize(2 * static_cast<size_t>(std::max(0, N - 1)));
+  ShardScan* const shards = z.shards.data();
+  for (size_t k = 0; k < z.shards.size(); ++k) {
+    const MappedModelParts::Shard& sh = m.shards[k];
+    shards[k] = ShardScan{sh.slots, sh.homes,
+                          std::min(sh.homes, sh.slot_count >= 3 ? sh.slot_count - 3 : 0)};
+  }
 
-  // bo[j]: backoff of the j-gram ending at the previous word (0 beyond the
-  // longest one found, which models being suffix-closed means absent).
-  float prev_bo[256], cur_bo[256];
+  // The tokens are looked up in chunks, order by order: every key of an
+  // order is computed and its slot prefetched, then the slots are read, so
+  // that the cache misses of a chunk overlap (a few hundred lookups are
+  // under way where one token's would be). As before, a token's lookups stop
+  // at its first miss; and a token is looked up at order j+1 only if the
+  // token before it matched order j or more. That skips only lookups that
+  // would miss: if the (i+1)-gram ending at t is in the model for every i <
+  // j+1, so is its prefix, the i-gram ending at t-1 (a model is a trie:
+  // every prefix of an n-gram is in it), so t-1 matched order j.
+  const size_t row = static_cast<size_t>(std::max(1, N - 1));  // backoffs of orders 1..N-1
+  z.bo.resize((kChunk + 2) * row);
+  float* const bo = z.bo.data();
+  float* const carry = bo + kChunk * row;  // the row of the token before the chunk
+  float* const bos_row = carry + row;      // the row of <s>
+  bos_row[0] = uni[kBosId].backoff;
+  uint64_t* const key = z.key;
+  uint64_t* const mixed = z.mixed;
+  const unsigned char** const slot = z.slot;
+  uint8_t* const matched = z.matched;
+  float* const prob = z.prob;
+  uint32_t* active = z.active;
+  uint32_t* next = z.next;
+
+  int last_matched = 0;         // the match of the token before the chunk
+  const float* prev = bos_row;  // the row of the token before, and its orders in use
   int prev_matched = 0;
   size_t s = 0;
-  for (size_t t = 0; t < total; ++t) {
-    if (t + kPrefetchWords < total) prefetch(t + kPrefetchWords);
-    while (t == (s ? ends[s - 1] : 0) && s < count) {  // a new sentence: context <s>
-      prev_bo[1] = uni[kBosId].backoff;
-      prev_matched = bos ? 1 : 0;
-      ++s;
+  for (size_t c0 = 0; c0 < total; c0 += kChunk) {
+    const size_t B = std::min(total - c0, kChunk);
+    // Order 1, and the tokens that may match order 2.
+    size_t na = 0;
+    for (size_t i = 0; i < B; ++i) {
+      const Unigram& u = uni[ext[pos[c0 + i]]];
+      key[i] = u.rand;
+      prob[i] = u.prob;
+      bo[i * row] = u.backoff;
+      matched[i] = 1;
+      active[na] = static_cast<uint32_t>(i);
+      na += ctx[c0 + i] >= 1;
     }
-    const size_t p = pos[t];
-    const WordId w = ext[p];
-    const int L = ctx[t];
-    float prob = uni[w].prob;
-    cur_bo[1] = uni[w].backoff;
-    int matched = 1;
-    uint64_t key = uni[w].rand;
-    for (int j = 2; j <= L + 1; ++j) {
-      key = NonZero(uni[ext[p - j + 1]].rand * m.powers[j - 1] + key);
-      const unsigned char* slot = m.Find(j, key);
-      if (!slot) break;
-      prob = query::LoadFloat(slot + 8);
-      cur_bo[j] = j < N ? query::LoadFloat(slot + 12) : 0.0f;
-      matched = j;
+    for (int j = 2; j <= N && na > 0; ++j) {
+      const size_t stride = j == N ? kTopSlotBytes : kSlotBytes;
+      const ShardScan* const shard = &shards[2 * (j - 2)];
+      const uint64_t power = m.powers[j - 1];
+      for (size_t a = 0; a < na; ++a) {
+        const uint32_t i = active[a];
+        const uint64_t k = NonZero(rnd[pos[c0 + i] - j + 1] * power + key[i]);
+        key[i] = k;
+        const uint64_t x = MixKey(k);
+        const ShardScan& sh = shard[x & 1];
+        const uint64_t home = query::Reduce(x, sh.homes);
+        const unsigned char* p = sh.slots + home * stride;
+        ::grams::Prefetch(p);
+        ::grams::Prefetch(p + 3 * stride + 7);
+        // A home near the table's end is marked (its low bit, slots being
+        // 4-aligned) for the scan that reads one slot at a time.
+        slot[a] = reinterpret_cast<const unsigned char*>(reinterpret_cast<uintptr_t>(p) |
+                                                         (home >= sh.fast_homes));
+        mixed[a] = x;
+      }
+      size_t nn = 0;
+      const bool top = j == N;
+      for (size_t a = 0; a < na; ++a) {
+        const uint32_t i = active[a];
+        const unsigned char* p = top ? FindFrom<kTopSlotBytes>(slot[a], mixed[a])
+                                     : FindFrom<kSlotBytes>(slot[a], mixed[a]);
+        if (!p) continue;
+        prob[i] = query::LoadFloat(p + 8);
+        if (!top) bo[i * row + (j - 1)] = query::LoadFloat(p + 12);
+        matched[i] = static_cast<uint8_t>(j);
+        const size_t g = c0 + i;
+        const int before = first[g] ? 1 : i > 0 ? matched[i - 1] : last_matched;
+        next[nn] = i;
+        nn += ctx[g] >= j && before >= j;
+      }
+      std::swap(active, next);
+      na = nn;
     }
-    for (int j = matched; j <= std::min(L, prev_matched); ++j) prob += prev_bo[j];
-    out[t] = prob;
-    if (ngram_length) ngram_length[t] = static_cast<uint8_t>(matched);
-    std::copy(cur_bo + 1, cur_bo + matched + 1, prev_bo + 1);
-    prev_matched = std::min(matched, N - 1);
+    // The backoffs, in input order: the row of the token before holds the
+    // backoffs of the n-grams ending there, for the orders it matched (the
+    // longer ones are absent, models being suffix-closed).
+    for (size_t i = 0; i < B; ++i) {
+      const size_t t = c0 + i;
+      while (t == (s ? ends[s - 1] : 0) && s < count) {  // a new sentence: context <s>
+        prev = bos_row;
+        prev_matched = bos ? 1 : 0;
+        ++s;
+      }
+      float p = prob[i];
+      const int mt = matched[i];
+      const int top = std::min<int>(ctx[t], prev_matched);
+      for (int j = mt; j <= top; ++j) p += prev[j - 1];
+      out[t] = p;
+      if (ngram_length) ngram_length[t] = static_cast<uint8_t>(mt);
+      prev = bo + i * row;
+      prev_matched = std::min(mt, N - 1);
+    }
+    last_matched = matched[B - 1];
+    if (prev != bos_row) {
+      std::memmove(carry, prev, sizeof(float) * static_cast<size_t>(prev_matched));
+      prev = carry;
+    }
   }
 }
 

@@ -118,10 +118,12 @@ Status TextScorer::Impl::Add(std::string_view line, bool newline, uint64_t line_
       return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
                              ": invalid UTF-8");
     }
+    const size_t first = ids_.size();
+    ids_.resize(first + units_.size());
+    model_->Index(units_.data(), units_.size(), ids_.data() + first);
     for (std::string_view unit : units_) {
       words_.emplace_back(text_.size(), unit.size());
       text_.append(unit);
-      ids_.push_back(model_->Index(unit));
     }
     if (!stream_ && options_.eos) {
       ids_.push_back(kEosId);

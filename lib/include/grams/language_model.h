@@ -94,6 +94,9 @@ class GRAMS_EXPORT LanguageModel {
   bool IsProbabilistic() const;
   // The id of `word`, or kUnkId when it is not in the vocabulary.
   WordId Index(std::string_view word) const;
+  // ids[i] = Index(words[i]) for i < n: faster than one call a word, as the
+  // lookups' cache misses overlap.
+  void Index(const std::string_view* words, size_t n, WordId* ids) const;
 
   // The state at the start of a sentence (after <s>), and an empty one.
   State BeginSentenceState() const;
@@ -106,10 +109,12 @@ class GRAMS_EXPORT LanguageModel {
 
   // Scores a whole sentence: ids[0..n) are the words after <s> (append
   // kEosId to score the sentence end). Writes log10 p of each into out[0..n).
-  // Works for any order; faster than the State API (prefetches ahead).
+  // Works for any order; faster than the State API (the table lookups of
+  // many tokens are under way at once).
   void ScoreSentence(const WordId* ids, size_t n, float* out) const;
   // Scores sentences back to back: sentence i is ids[ends[i-1] .. ends[i])
-  // (ends[-1] = 0), each after its own <s>. Prefetches across sentences.
+  // (ends[-1] = 0), each after its own <s>. Their lookups overlap across
+  // sentences: a few thousand tokens a call is best.
   void ScoreSentences(const WordId* ids, const size_t* ends, size_t count, float* out) const;
   // The same with two choices: with bos = false each sentence is a fragment
   // scored without <s> (its first word has no history, as after

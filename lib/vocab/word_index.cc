@@ -1,0 +1,205 @@
+#include "vocab/word_index.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "util/prefetch.h"
+
+static_assert(std::endian::native == std::endian::little,
+              "the word index (and the mapped model file) is little-endian");
+
+namespace grams {
+namespace {
+
+constexpr size_t kInlineBytes = 7;
+constexpr uint64_t kInline = uint64_t{1} << 63;
+constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
+constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
+
+inline uint64_t Load64(const unsigned char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Bytes 0..n-1 of p (n <= 7) as an integer, byte i at bit 8i, reading
+// nothing outside them: two overlapping loads, whose common bytes agree.
+inline uint64_t LoadTail(const unsigned char* p, size_t n) {
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (static_cast<uint64_t>(hi) << (8 * (n - 4)));
+  }
+  if (n >= 2) {
+    uint16_t lo, hi;
+    std::memcpy(&lo, p, 2);
+    std::memcpy(&hi, p + n - 2, 2);
+    return lo | (static_cast<uint64_t>(hi) << (8 * (n - 2)));
+  }
+  return n ? p[0] : 0;
+}
+
+inline const unsigned char* Bytes(std::string_view w) {
+  return reinterpret_cast<const unsigned char*>(w.data());
+}
+
+// What an inline slot holds for `word` (of at most kInlineBytes bytes).
+inline uint64_t InlinePlace(std::string_view word) {
+  return kInline | (static_cast<uint64_t>(word.size()) << 56) | LoadTail(Bytes(word), word.size());
+}
+
+uint64_t PlaceOf(uint64_t offset, std::string_view word) {
+  if (word.size() <= kInlineBytes) return InlinePlace(word);
+  return (std::min<uint64_t>(word.size(), kLongWord) << 40) | offset;
+}
+
+// Whether a[0..n) == b[0..n), for n >= 8: 8 bytes at a time, the last 8
+// overlapping (a call to memcmp costs more for the short words here).
+inline bool SameLongBytes(const char* a, const char* b, size_t n) {
+  const unsigned char* x = reinterpret_cast<const unsigned char*>(a);
+  const unsigned char* y = reinterpret_cast<const unsigned char*>(b);
+  uint64_t diff = Load64(x + n - 8) ^ Load64(y + n - 8);
+  for (size_t i = 0; i + 8 < n; i += 8) diff |= Load64(x + i) ^ Load64(y + i);
+  return diff == 0;
+}
+
+inline uint64_t HashOf(std::string_view word) {
+  const unsigned char* p = Bytes(word);
+  size_t n = word.size();
+  uint64_t h = 0x243F6A8885A308D3ULL ^ (n * 0x9E3779B97F4A7C15ULL);
+  auto fold = [&h](uint64_t v) {
+    h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  };
+  for (; n >= 8; p += 8, n -= 8) fold(Load64(p));
+  if (n > 0) fold(LoadTail(p, n));
+  // SplitMix64's finalizer.
+  h += 0x9E3779B97F4A7C15ULL;
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
+uint64_t WordHash(std::string_view word) { return HashOf(word); }
+
+bool BuildWordIndex(const Vocabulary& vocab, const std::vector<uint64_t>& offsets,
+                    std::vector<uint64_t>* slots, uint64_t* count) {
+  const uint64_t V = vocab.size();
+  if (!offsets.empty() && offsets.back() >= (uint64_t{1} << 40)) return false;
+  uint64_t n = 8;
+  while (n < 2 * V) n *= 2;
+  slots->assign(2 * n, 0);
+  uint64_t* s = slots->data();
+  for (WordId id = 0; id < V; ++id) {
+    const std::string_view word = vocab.Word(id);
+    const uint64_t h = WordHash(word);
+    uint64_t i = h & (n - 1);
+    while (s[2 * i] != 0) i = (i + 1) & (n - 1);
+    s[2 * i] = ((h >> 32) << 32) | (static_cast<uint64_t>(id) + 1);
+    s[2 * i + 1] = PlaceOf(offsets[id], word);
+  }
+  *count = n;
+  return true;
+}
+
+WordId WordIndexView::Find(std::string_view w) const {
+  const uint64_t h = HashOf(w);
+  const uint64_t tag = h >> 32;
+  // What an inline slot holds for this word (no slot holds it if longer).
+  const uint64_t inline_place = w.size() <= kInlineBytes ? InlinePlace(w) : 0;
+  uint64_t i = h & mask;
+  for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+    const uint64_t s = slots[2 * i];
+    if (s == 0) return Vocabulary::kNotFound;
+    if ((s >> 32) != tag) continue;
+    const uint64_t id = (s & 0xffffffffu) - 1;
+    if (id >= vocab_size) continue;
+    const uint64_t place = slots[2 * i + 1];
+    if (place & kInline) {
+      if (place == inline_place) return static_cast<WordId>(id);
+      continue;
+    }
+    const uint64_t offset = place & kOffsetMask;
+    const uint64_t length = (place >> 40) & kLongWord;
+    if (length == kLongWord) {
+      if (word && word(owner, static_cast<WordId>(id)) == w) return static_cast<WordId>(id);
+      continue;
+    }
+    // Bounds first: a damaged slot must not send the comparison outside
+    // the strings.
+    if (length == w.size() && offset <= string_bytes && length <= string_bytes - offset &&
+        std::memcmp(strings + offset, w.data(), length) == 0) {
+      return static_cast<WordId>(id);
+    }
+  }
+  return Vocabulary::kNotFound;
+}
+
+void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* ids) const {
+  constexpr size_t kGroup = 32;
+  uint64_t hash[kGroup];
+  uint32_t deferred[kGroup];  // words whose slot's string is to be compared
+  uint64_t where[kGroup];     // and that slot's offset in the strings
+  for (size_t base = 0; base < n; base += kGroup) {
+    const size_t m = std::min(kGroup, n - base);
+    const std::string_view* w = words + base;
+    WordId* out = ids + base;
+    for (size_t k = 0; k < m; ++k) {
+      hash[k] = HashOf(w[k]);
+      Prefetch(slots + 2 * (hash[k] & mask));
+    }
+    size_t nd = 0;
+    for (size_t k = 0; k < m; ++k) {
+      const std::string_view word_k = w[k];
+      const uint64_t h = hash[k];
+      const uint64_t tag = h >> 32;
+      const bool short_word = word_k.size() <= kInlineBytes;
+      const uint64_t want = short_word ? InlinePlace(word_k) : 0;
+      WordId found = Vocabulary::kNotFound;
+      uint64_t i = h & mask;
+      for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+        const uint64_t s = slots[2 * i];
+        if (s == 0) break;
+        if ((s >> 32) != tag) continue;
+        const uint64_t id = (s & 0xffffffffu) - 1;
+        if (id >= vocab_size) continue;
+        const uint64_t place = slots[2 * i + 1];
+        if (short_word) {
+          if (place == want) {
+            found = static_cast<WordId>(id);
+            break;
+          }
+          continue;
+        }
+        if (place & kInline) continue;
+        const uint64_t length = (place >> 40) & kLongWord;
+        const uint64_t offset = place & kOffsetMask;
+        if (length == kLongWord) {  // 2^23 - 1 bytes or more: the slow way
+          found = Find(word_k);
+          break;
+        }
+        if (length == word_k.size() && offset <= string_bytes && length <= string_bytes - offset) {
+          // Most likely the word: compare once every string is on its way.
+          Prefetch(strings + offset);
+          deferred[nd] = static_cast<uint32_t>(k);
+          where[nd++] = offset;
+          found = static_cast<WordId>(id);
+          break;
+        }
+      }
+      out[k] = found;
+    }
+    for (size_t d = 0; d < nd; ++d) {
+      const size_t k = deferred[d];
+      if (!SameLongBytes(strings + where[d], w[k].data(), w[k].size())) {
+        out[k] = Find(w[k]);  // a tag collision: probe on
+      }
+    }
+  }
+}
+
+}  // namespace grams
