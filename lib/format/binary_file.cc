@@ -227,63 +227,68 @@ StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(
   if (!DecodeHeader(std::string_view(head).substr(sizeof(prelude), header_len), &r->header_)) {
     return CorruptionError(name + ": malformed header");
   }
-  r->StartFetch();
   return r;
 }
 
 BinaryFileReader::~BinaryFileReader() { WaitIfStarted(next_); }
 
-BinaryFileReader::Fetched BinaryFileReader::Fetch() {
-  Fetched f;
+Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
+  *end = false;
   char sh[kSectionHeaderSize];
-  f.status = in_->ReadExactly(sh, sizeof(sh));
-  if (!f.status.ok()) return f;
-  f.id = DecodeFixed32(sh);
-  uint64_t raw_size = DecodeFixed64(sh + 4);
-  uint64_t comp_size = DecodeFixed64(sh + 12);
-  if (f.id == 0) {
-    f.end = true;
-    if (raw_size != sections_read_ || comp_size != 0) {
-      f.status = CorruptionError(name_ + ": corrupt end marker");
-      return f;
+  GRAMS_RETURN_IF_ERROR(in_->ReadExactly(sh, sizeof(sh)));
+  s->id = DecodeFixed32(sh);
+  s->raw_size = DecodeFixed64(sh + 4);
+  const uint64_t comp_size = DecodeFixed64(sh + 12);
+  s->number = sections_read_ + 1;
+  if (s->id == 0) {
+    *end = true;
+    if (s->raw_size != sections_read_ || comp_size != 0) {
+      return CorruptionError(name_ + ": corrupt end marker");
     }
     char extra;
     if (in_->Read(&extra, 1) != 0) {
-      f.status = CorruptionError(name_ + ": trailing bytes after the end marker");
-    } else if (!in_->status().ok()) {
-      f.status = in_->status();
+      return CorruptionError(name_ + ": trailing bytes after the end marker");
     }
-    return f;
+    return in_->status();
   }
-  if (comp_size > kMaxSectionSize || raw_size > kMaxSectionSize) {
-    f.status = CorruptionError(name_ + ": corrupt section size");
-    return f;
+  if (comp_size > kMaxSectionSize || s->raw_size > kMaxSectionSize) {
+    return CorruptionError(name_ + ": corrupt section size");
   }
   // Read the frame in bounded steps: a damaged size must end in "truncated",
   // not in allocating (and zero-filling) up to 2^40 bytes first.
-  const std::string where = name_ + ": section " + std::to_string(sections_read_ + 1);
-  std::string& comp = comp_buffer_;  // reused: fresh pages are slow to fault in
+  std::string& comp = s->frame;  // reused: fresh pages are slow to fault in
   comp.clear();
   while (comp.size() < comp_size) {
     const size_t have = comp.size();
     const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
     SizedAllocation(have + step, [&] { comp.resize(have + step); });
-    f.status = in_->ReadExactly(comp.data() + have, step);
-    if (!f.status.ok()) return f;
+    GRAMS_RETURN_IF_ERROR(in_->ReadExactly(comp.data() + have, step));
   }
-  if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != raw_size) {
-    f.status = CorruptionError(where + " is corrupted (bad frame header)");
-    return f;
-  }
-  f.raw.swap(spare_);  // the buffer the caller handed back last time
-  SizedAllocation(raw_size, [&] { f.raw.resize(raw_size); });
-  size_t r = ZSTD_decompress(f.raw.data(), f.raw.size(), comp.data(), comp.size());
-  if (ZSTD_isError(r) || r != raw_size) {
-    f.status = CorruptionError(where + " is corrupted (" +
-                               (ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size mismatch") + ")");
-    return f;
+  if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != s->raw_size) {
+    return CorruptionError(name_ + ": section " + std::to_string(s->number) +
+                           " is corrupted (bad frame header)");
   }
   ++sections_read_;
+  return Status::OK();
+}
+
+Status StoredSection::Decompress(const std::string& name, char* out) const {
+  const size_t r = ZSTD_decompress(out, raw_size, frame.data(), frame.size());
+  if (ZSTD_isError(r) || r != raw_size) {
+    return CorruptionError(name + ": section " + std::to_string(number) + " is corrupted (" +
+                           (ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size mismatch") + ")");
+  }
+  return Status::OK();
+}
+
+BinaryFileReader::Fetched BinaryFileReader::Fetch() {
+  Fetched f;
+  f.status = ReadStored(&stored_, &f.end);
+  if (!f.status.ok() || f.end) return f;
+  f.id = stored_.id;
+  f.raw.swap(spare_);  // the buffer the caller handed back last time
+  SizedAllocation(stored_.raw_size, [&] { f.raw.resize(stored_.raw_size); });
+  f.status = stored_.Decompress(name_, f.raw.data());
   return f;
 }
 
@@ -291,29 +296,44 @@ void BinaryFileReader::StartFetch() {
   next_ = StartAsync([this] { return Fetch(); });
 }
 
+Status BinaryFileReader::CheckId(uint32_t id, uint32_t expected_id) const {
+  if (id == expected_id) return Status::OK();
+  return CorruptionError(name_ + ": unexpected section " + std::to_string(id >> 16) + "." +
+                         std::to_string(id & 0xffff) + " where section " +
+                         std::to_string(expected_id >> 16) + "." +
+                         std::to_string(expected_id & 0xffff) + " belongs");
+}
+
 Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {
-  if (ended_ || !next_.valid()) return CorruptionError(name_ + ": missing sections");
+  if (ended_) return CorruptionError(name_ + ": missing sections");
+  if (!next_.valid()) StartFetch();
   Fetched f = next_.get();
   GRAMS_RETURN_IF_ERROR(f.status);
   if (f.end) {
     ended_ = true;
     return CorruptionError(name_ + ": missing sections (file ends early)");
   }
-  if (f.id != expected_id) {
-    return CorruptionError(name_ + ": unexpected section " + std::to_string(f.id >> 16) + "." +
-                           std::to_string(f.id & 0xffff) + " where section " +
-                           std::to_string(expected_id >> 16) + "." +
-                           std::to_string(expected_id & 0xffff) + " belongs");
-  }
+  GRAMS_RETURN_IF_ERROR(CheckId(f.id, expected_id));
   raw->swap(f.raw);
   spare_ = std::move(f.raw);  // the caller's old buffer: the next fetch reuses it
   StartFetch();
   return Status::OK();
 }
 
+Status BinaryFileReader::NextStored(uint32_t expected_id, StoredSection* out) {
+  if (ended_) return CorruptionError(name_ + ": missing sections");
+  bool end;
+  GRAMS_RETURN_IF_ERROR(ReadStored(out, &end));
+  if (end) {
+    ended_ = true;
+    return CorruptionError(name_ + ": missing sections (file ends early)");
+  }
+  return CheckId(out->id, expected_id);
+}
+
 Status BinaryFileReader::Finish() {
-  if (ended_ || !next_.valid()) return Status::OK();
-  Fetched f = next_.get();
+  if (ended_) return Status::OK();
+  Fetched f = next_.valid() ? next_.get() : Fetch();
   GRAMS_RETURN_IF_ERROR(f.status);
   if (!f.end) return CorruptionError(name_ + ": unexpected extra sections");
   ended_ = true;

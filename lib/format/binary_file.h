@@ -83,9 +83,26 @@ class BinaryFileWriter {
   Status status_;
 };
 
+// One section as stored, read but not yet decompressed
+// (BinaryFileReader::NextStored), for a reader that decompresses several
+// sections at once on threads of its own, into memory of its choosing.
+struct StoredSection {
+  uint32_t id = 0;
+  uint64_t raw_size = 0;  // checked against the frame's header
+  uint64_t number = 0;    // 1 for the first section, for messages
+  std::string frame;      // one zstd frame, with its content checksum
+
+  // Decompresses the frame into out[0, raw_size) and checks its checksum.
+  // Any thread; `name` (the file's) starts the error message.
+  Status Decompress(const std::string& name, char* out) const;
+};
+
 // Reads a file: Open() checks magic, version, kind and header CRC; Next()
-// returns the sections in file order, each decompressed and checksummed;
-// Finish() checks the end marker and that nothing follows it.
+// returns the sections in file order, each decompressed and checksummed
+// (on a thread that reads and decompresses the following section in the
+// meantime); or NextStored() returns them as stored, for the caller to
+// decompress (one reader uses one of the two). Finish() checks the end
+// marker and that nothing follows it.
 class BinaryFileReader {
  public:
   static StatusOr<std::unique_ptr<BinaryFileReader>> Open(const std::string& path,
@@ -100,6 +117,9 @@ class BinaryFileReader {
   const std::string& name() const { return name_; }
   // The next section, which must have id `expected_id`.
   Status Next(uint32_t expected_id, std::string* raw);
+  // The same, read on the caller's thread and not decompressed. *out's
+  // frame buffer is reused.
+  Status NextStored(uint32_t expected_id, StoredSection* out);
   Status Finish();
 
  private:
@@ -110,6 +130,9 @@ class BinaryFileReader {
     std::string raw;
   };
   BinaryFileReader() = default;
+  // Reads the next section's header and frame; *end at the end marker.
+  Status ReadStored(StoredSection* s, bool* end);
+  Status CheckId(uint32_t id, uint32_t expected_id) const;
   Fetched Fetch();
   void StartFetch();
 
@@ -120,7 +143,7 @@ class BinaryFileReader {
   std::future<Fetched> next_;
   bool ended_ = false;
   // Touched only by the fetch in flight (one at a time, ordered by next_).
-  std::string comp_buffer_;
+  StoredSection stored_;
   std::string spare_;
 };
 

@@ -21,7 +21,7 @@ namespace {
 constexpr int kModelZstdLevel = 3;
 
 // The section ids of a model file of order N, in file order.
-[[maybe_unused]] uint32_t ModelSectionId(int order, size_t index) {
+uint32_t ModelSectionId(int order, size_t index) {
   if (index == 0) return SectionId(SectionType::kVocab, 0);
   if (index == 1) return SectionId(SectionType::kLogProb, 1);
   if (order > 1 && index == 2) return SectionId(SectionType::kLogBackoff, 1);
@@ -146,19 +146,27 @@ Status ModelFileReader::ReadValues(int n, std::vector<float>* log_prob,
                                    std::vector<float>* log_backoff) {
   const size_t m = header().ngram_counts[n - 1];
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kLogProb, n), &raw_));
-  if (!DecodeFloatPlanes(raw_, m, log_prob)) {
-    return CorruptionError(name() + ": malformed probabilities of order " + std::to_string(n) +
-                           " (the file is corrupted)");
-  }
+  if (!DecodeFloatPlanes(raw_, m, log_prob)) return MalformedValues(SectionType::kLogProb, n);
   log_backoff->clear();
   if (n < order()) {
     GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kLogBackoff, n), &raw_));
     if (!DecodeFloatPlanes(raw_, m, log_backoff)) {
-      return CorruptionError(name() + ": malformed backoffs of order " + std::to_string(n) +
-                             " (the file is corrupted)");
+      return MalformedValues(SectionType::kLogBackoff, n);
     }
   }
   return Status::OK();
+}
+
+Status ModelFileReader::MalformedValues(SectionType type, int n) const {
+  return CorruptionError(name() + ": malformed " +
+                         (type == SectionType::kLogProb ? "probabilities" : "backoffs") +
+                         " of order " + std::to_string(n) + " (the file is corrupted)");
+}
+
+uint32_t ModelFileReader::SectionIdAt(int order, size_t i) { return ModelSectionId(order, i); }
+
+Status ModelFileReader::ReadStored(size_t i, StoredSection* out) {
+  return reader_->NextStored(ModelSectionId(order(), i), out);
 }
 
 namespace {

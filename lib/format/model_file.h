@@ -104,6 +104,17 @@ class ModelFileReader {
   // Last: checks the end marker.
   Status Finish() { return reader_->Finish(); }
 
+  // Instead of the Read* calls above, for a loader that decompresses
+  // sections on threads of its own: section i, read but not decompressed,
+  // for i = 0, 1, ..., SectionCount() - 1 in turn, the sections in file
+  // order (SectionIdAt). Finish() still comes last.
+  size_t SectionCount() const { return static_cast<size_t>(4 * order() - 2); }
+  static uint32_t SectionIdAt(int order, size_t i);
+  Status ReadStored(size_t i, StoredSection* out);
+  // The error for order n's log probs (kLogProb) or backoffs (kLogBackoff)
+  // when their section is not 4 bytes an n-gram.
+  Status MalformedValues(SectionType type, int n) const;
+
  private:
   explicit ModelFileReader(std::unique_ptr<BinaryFileReader> r) : reader_(std::move(r)) {}
   std::unique_ptr<BinaryFileReader> reader_;

@@ -103,14 +103,16 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words, TrieLevel* level) {
   const uint64_t m = std::min<uint64_t>(header.ngram_counts[n - 1], UINT32_MAX);
   level->words.resize(m);
-  level->parents.resize(m);
+  level->parents.resize(m + 1);  // DecodeTrieLevelFast's scratch, then the parents
   WordId* out_words = level->words.data();
   EntryIndex* out_parents = level->parents.data();
-  return VisitTrieLevel(name, header, n, child_counts, words,
-                        [&](EntryIndex k, EntryIndex parent, WordId word) {
-                          out_words[k] = word;
-                          out_parents[k] = parent;
-                        });
+  Status status = DecodeTrieLevelFast(name, header, n, child_counts, words, out_parents,
+                                      [&](EntryIndex k, EntryIndex parent, WordId word) {
+                                        out_words[k] = word;
+                                        out_parents[k] = parent;
+                                      });
+  level->parents.resize(m);
+  return status;
 }
 
 Status MalformedCounts(const std::string& name, int n) {

@@ -12,16 +12,11 @@ std::string EncodeFloatPlanes(const std::vector<float>& values) {
   return planes.Release();
 }
 
-bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out) {
+bool DecodeFloatPlanes(std::string_view in, size_t n, std::vector<float>* out) {
   if (in.size() != n * 4) return false;
   out->resize(n);
   const unsigned char* b = reinterpret_cast<const unsigned char*>(in.data());
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t u = static_cast<uint32_t>(b[i]) | (static_cast<uint32_t>(b[n + i]) << 8) |
-                 (static_cast<uint32_t>(b[2 * n + i]) << 16) |
-                 (static_cast<uint32_t>(b[3 * n + i]) << 24);
-    (*out)[i] = BitsFloat(u);
-  }
+  for (size_t i = 0; i < n; ++i) (*out)[i] = PlaneFloat(b, n, i);
   return true;
 }
 
@@ -40,7 +35,7 @@ std::string EncodeVocab(const std::vector<std::string_view>& words) {
   return out;
 }
 
-Status DecodeVocab(const std::string& name, const FileHeader& header, const std::string& raw,
+Status DecodeVocab(const std::string& name, const FileHeader& header, std::string_view raw,
                    Vocabulary* vocab) {
   auto corrupt = [&](const std::string& what) {
     return CorruptionError(name + ": " + what + " (the file is corrupted)");

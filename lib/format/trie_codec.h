@@ -23,7 +23,7 @@ std::string EncodeVocab(const Vocabulary& vocab);
 // The same from the words in id order.
 std::string EncodeVocab(const std::vector<std::string_view>& words);
 // `name` prefixes error messages.
-Status DecodeVocab(const std::string& name, const FileHeader& header, const std::string& raw,
+Status DecodeVocab(const std::string& name, const FileHeader& header, std::string_view raw,
                    Vocabulary* vocab);
 
 // Reads the vocabulary and the trie structure of every order from `reader`,
@@ -61,7 +61,13 @@ class FloatPlanes {
   size_t n_;
   std::string bytes_;
 };
-bool DecodeFloatPlanes(const std::string& in, size_t n, std::vector<float>* out);
+bool DecodeFloatPlanes(std::string_view in, size_t n, std::vector<float>* out);
+// Value i of the n in the planes at `planes` (4 n bytes).
+inline float PlaneFloat(const unsigned char* planes, size_t n, size_t i) {
+  return BitsFloat(static_cast<uint32_t>(planes[i]) | (static_cast<uint32_t>(planes[n + i]) << 8) |
+                   (static_cast<uint32_t>(planes[2 * n + i]) << 16) |
+                   (static_cast<uint32_t>(planes[3 * n + i]) << 24));
+}
 
 }  // namespace grams
 

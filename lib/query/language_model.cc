@@ -28,6 +28,7 @@
 #include "format/trie_codec.h"
 #include "io/file.h"
 #include "query/kenlm_backend.h"
+#include "query/model_loader.h"
 #include "query/ngram_hash.h"
 #include "util/alloc_guard.h"
 #include "util/huge_array.h"
@@ -180,29 +181,13 @@ class LanguageModel::Impl {
     }
   }
 
-  // Builds shard `s` of order n from the unmixed keys[0..m) and their values
-  // (lbo empty at the highest order). False on a 64-bit key collision.
-  bool BuildShard(int n, int s, const uint64_t* keys, size_t m, const float* lp, const float* lbo,
-                  query::ShardBuilder* builder) {
-    const size_t stride = n == order ? kTopSlotBytes : kSlotBytes;
-    const size_t slot = 2 * (n - 2) + s;
-    MappedModelParts::Shard& info_s = shards[slot];
-    bool ok;
-    if (lbo) {
-      ok = builder->Build(m, s, [&](size_t i) { return Entry{MixKey(keys[i]), lp[i], lbo[i]}; },
-                          stride, &table_store[slot], &info_s.homes, &info_s.slot_count,
-                          &info_s.entries);
-    } else {
-      ok = builder->Build(m, s, [&](size_t i) { return Entry{MixKey(keys[i]), lp[i], 0.0f}; },
-                          stride, &table_store[slot], &info_s.homes, &info_s.slot_count,
-                          &info_s.entries);
-    }
-    if (!ok) {
-      return false;
-    }
-    info_s.slots = table_store[slot].data();
-    tables[n].shards[s] = ShardView{info_s.slots, info_s.homes};
-    return true;
+  // Points the views of shard s of order n at its table.
+  void SetShard(int n, int s, HugeArray<unsigned char> slots, uint64_t homes, uint64_t slot_count,
+                uint64_t entries) {
+    const size_t i = 2 * (n - 2) + s;
+    table_store[i] = std::move(slots);
+    shards[i] = MappedModelParts::Shard{table_store[i].data(), slot_count, homes, entries};
+    tables[n].shards[s] = ShardView{shards[i].slots, homes};
   }
 
   // Keys of order n from the keys of order n-1 and the trie level.
@@ -222,15 +207,28 @@ class LanguageModel::Impl {
     std::vector<uint64_t> keys[2];
     keys[1].resize(vocab_size);
     for (size_t w = 0; w < vocab_size; ++w) keys[1][w] = uni[w].rand;
-    query::ShardBuilder builders[2];
+    query::OrderBuilder builder;
     for (int n = 2; n <= order; ++n) {
       std::vector<uint64_t>& k = keys[n & 1];
       Keys(keys[(n - 1) & 1], model.trie.levels[n - 1], uni, &k);
-      const std::vector<float>& lbo = model.log_backoff[n - 1];
+      const float* lp = model.log_prob[n - 1].data();
+      const std::vector<float>& lbo_v = model.log_backoff[n - 1];
+      const float* lbo = n < order && !lbo_v.empty() ? lbo_v.data() : nullptr;
+      builder.Start(k.size());
+      RunOnThreads(2, [&](int h) {
+        builder.Scatter(
+            h, [&](size_t i) { return MixKey(k[i]); },
+            [&](size_t i) {
+              return Entry{MixKey(k[i]), lp[i], lbo ? lbo[i] : 0.0f};
+            });
+      });
       bool ok[2] = {true, true};
       RunOnThreads(2, [&](int t) {
-        ok[t] = BuildShard(n, t, k.data(), k.size(), model.log_prob[n - 1].data(),
-                           n < order && !lbo.empty() ? lbo.data() : nullptr, &builders[t]);
+        HugeArray<unsigned char> slots;
+        uint64_t homes = 1, slot_count = 0, entries = 0;
+        ok[t] = builder.Place(t, n == order ? kTopSlotBytes : kSlotBytes, &slots, &homes,
+                              &slot_count, &entries);
+        if (ok[t]) SetShard(n, t, std::move(slots), homes, slot_count, entries);
       });
       if (!ok[0] || !ok[1]) return false;
     }
@@ -293,74 +291,16 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
   });
 }
 
-// Loads a model file order by order, as a pipeline of fork-joins: while
-// order n is read and decoded into its keys (the file reader decompresses
-// the next sections on a thread of its own), order n-1's two shards are
-// built on two more threads.
+// Loads a model file: query/model_loader.h decodes it and builds the tables
+// on threads; they are adopted here.
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
     std::unique_ptr<io::InputStream> in) {
   const bool reopenable = IsRegularFile(*in);
   const std::string path = in->name();
   GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(std::move(in)));
-  std::unique_ptr<LanguageModel> lm(new LanguageModel());
-  Impl& m = *lm->impl_;
-  const int N = reader->order();
-  GRAMS_RETURN_IF_ERROR(reader->ReadVocab(&m.vocab, &m.settings, &m.info));
-  m.Init(N, m.vocab.size(), /*seed=*/0);
-  {
-    std::vector<float> lp, lbo;
-    GRAMS_RETURN_IF_ERROR(reader->ReadValues(1, &lp, &lbo));
-    m.SetUnigrams(lp, lbo);
-  }
-  // Buffers alternate by the parity of the order: the builders of order n-1
-  // read one set while order n is decoded into the other. Keys are sized
-  // once, for the largest order; pages never touched cost nothing.
-  uint64_t largest = m.vocab_size;
-  for (size_t n = 0; n < reader->header().ngram_counts.size(); ++n) {
-    const uint64_t c = reader->header().ngram_counts[n];
-    if (c > UINT32_MAX) {
-      return CorruptionError(path + ": order " + std::to_string(n + 1) +
-                             " is too large (the file is corrupted)");
-    }
-    largest = std::max(largest, c);
-  }
-  HugeArray<uint64_t> keys[2];
-  keys[0].Reset(largest);
-  keys[1].Reset(largest);
-  size_t counts[2] = {0, m.vocab_size};
-  for (size_t w = 0; w < m.vocab_size; ++w) keys[1][w] = m.uni[w].rand;
-  std::vector<float> lp[2], lbo[2];
-  std::string child_counts, words;
-  query::ShardBuilder builders[2];
-  Status status;
-  bool ok[2] = {true, true};
-  RunOnThreads(2, [&](int t) { builders[t].Reserve(largest); });
-  for (int step = 2; N >= 2 && step <= N + 1 && status.ok() && ok[0] && ok[1]; ++step) {
-    RunOnThreads(3, [&](int t) {
-      if (t == 0) {
-        if (step > N) return;
-        const int n = step, b = n & 1;
-        status = reader->ReadStructure(n, &child_counts, &words);
-        if (!status.ok()) return;
-        uint64_t* out = keys[b].data();
-        const uint64_t* up = keys[b ^ 1].data();
-        const Unigram* uni = m.uni;
-        status = VisitTrieLevel(reader->name(), reader->header(), n, child_counts, words,
-                                [&](EntryIndex k, EntryIndex parent, WordId word) {
-                                  out[k] = NonZero(up[parent] * query::kPolyBase + uni[word].rand);
-                                });
-        if (!status.ok()) return;
-        counts[b] = reader->header().ngram_counts[n - 1];
-        status = reader->ReadValues(n, &lp[b], &lbo[b]);
-      } else if (step - 1 >= 2) {
-        const int n = step - 1, b = n & 1, s = t - 1;
-        ok[s] = m.BuildShard(n, s, keys[b].data(), counts[b], lp[b].data(),
-                             lbo[b].empty() ? nullptr : lbo[b].data(), &builders[s]);
-      }
-    });
-  }
-  GRAMS_RETURN_IF_ERROR(status);
-  if (!ok[0] || !ok[1]) {
+  query::LoadedModel loaded;
+  GRAMS_RETURN_IF_ERROR(query::LoadModelFile(reader.get(), &loaded));
+  if (loaded.collision) {
     // A 64-bit collision under the default seed (never observed): read the
     // whole model again and let Create() pick another seed.
     if (!reopenable) {
@@ -370,7 +310,19 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
     GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
     return Create(whole);
   }
-  GRAMS_RETURN_IF_ERROR(reader->Finish());
+  std::unique_ptr<LanguageModel> lm(new LanguageModel());
+  Impl& m = *lm->impl_;
+  m.vocab = std::move(loaded.vocab);
+  m.settings = loaded.settings;
+  m.info = std::move(loaded.info);
+  m.Init(loaded.order, m.vocab.size(), /*seed=*/0);
+  m.SetUnigrams(loaded.log_prob, loaded.log_backoff);
+  for (int n = 2; n <= m.order; ++n) {
+    for (int s = 0; s < 2; ++s) {
+      query::LoadedShard& shard = loaded.shards[2 * (n - 2) + s];
+      m.SetShard(n, s, std::move(shard.slots), shard.homes, shard.slot_count, shard.entries);
+    }
+  }
   return lm;
 }
 

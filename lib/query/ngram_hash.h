@@ -128,119 +128,163 @@ struct Entry {
   float backoff;
 };
 
-// Builds the canonical table of a shard by sorting its entries by key: a
-// radix pass on the top bits into buckets of a few hundred entries (homes
-// are monotone in the key), each bucket sorted in cache, then one
-// sequential pass that writes every entry at its slot.
-class ShardBuilder {
+// Builds the canonical tables of one order's two shards, in two steps of
+// two independent halves each, for two threads. Scatter(0) and Scatter(1)
+// each take half of the entries (by index) and put them in scratch in the
+// order of their group: the shard, then the top bits of the key, a few
+// hundred entries a group. Homes being monotone in the key, a group's
+// entries have their homes in a range of their own, about 4/3 as many
+// slots as entries. Place(0) and Place(1) each take a shard and, group by
+// group, count the entries of each home in that range; the counts give
+// every home's first slot (after the previous home's entries, or at the
+// home), each entry is written straight to its slot, and the few homes
+// with more than one entry have their slots sorted by key. No branch
+// depends on the random shard bit, every entry is read from the caller's
+// arrays once and written to the table once (in a window of a few
+// kilobytes at a time), and the table's pages are each touched once,
+// fresh: nothing is zeroed twice.
+class OrderBuilder {
  public:
-  // Fills *table with shard `shard` (0 or 1) of the entries entry_at(0) ..
-  // entry_at(m - 1): those whose mixed key's low bit is `shard`, in any
-  // order. `stride` is the slot size (kSlotBytes or
-  // kTopSlotBytes). Sets *homes, *slot_count (the empty sentinel included)
-  // and *entries; *table holds slot_count slots.
-  // Returns false if two entries have the same key (a 64-bit collision
-  // between distinct n-grams). Reuses its scratch between calls. Throws
-  // AllocationFailure when out of memory.
-  // Sizes the scratch for Build calls of up to m entries at once, instead
-  // of growing it order by order (fresh pages cost more than anything else
-  // here).
+  // Sizes the scratch for orders of up to m entries, once, instead of
+  // growing it order by order (fresh pages cost more than anything here).
+  // Throws AllocationFailure when out of memory.
   void Reserve(size_t m) {
-    if (scratch_.size() < m / 2 + m / 8 + 1) scratch_.Reset(m / 2 + m / 8 + 1);
+    if (scratch_.size() < m) scratch_.Reset(m);
   }
 
-  template <typename EntryAt>
-  bool Build(size_t m, int shard, EntryAt&& entry_at, size_t stride,
-             HugeArray<unsigned char>* table, uint64_t* homes, uint64_t* slot_count,
-             uint64_t* entries) {
-    // Two passes over all the entries: one counts this shard's by bucket of
-    // their top bits, about kBucketEntries a bucket (the other shard's are
-    // counted in starts_[0], then dropped), the other puts them in bucket
-    // order (the other shard's are written to a spare last slot): no branch
-    // on a bit that is random.
+  // Starts an order of m entries. REQUIRES: the previous order's Place
+  // calls have returned.
+  void Start(size_t m) {
+    Reserve(m);
+    m_ = m;
     bits_ = 0;
-    while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kBucketEntries <= m / 2) ++bits_;
-    const size_t buckets = size_t{1} << bits_;
-    const int shift = 64 - bits_;
-    auto bucket_of = [&](uint64_t mixed) -> size_t { return bits_ ? mixed >> shift : 0; };
-    const uint64_t want = static_cast<uint64_t>(shard);
-    starts_.assign(buckets + 1, 0);
-    for (size_t i = 0; i < m; ++i) {
-      const uint64_t mixed = entry_at(i).mixed;
-      const uint64_t mine = ((mixed & 1) == want);
-      ++starts_[(bucket_of(mixed) + 1) & (0 - mine)];
-    }
-    starts_[0] = 0;
-    for (size_t b = 0; b < buckets; ++b) starts_[b + 1] += starts_[b];
-    const size_t n = starts_[buckets];
-    if (scratch_.size() < n + 1) scratch_.Reset(n + n / 8 + 1);
-    pos_.assign(starts_.begin(), starts_.end() - 1);
-    for (size_t i = 0; i < m; ++i) {
+    while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kGroupEntries <= m / 2) ++bits_;
+  }
+
+  // Half h (0 or 1) of the entries: i in [m h / 2, m (h + 1) / 2).
+  // key_at(i) is entry i's mixed key, entry_at(i) the entry. The two halves
+  // may run at once, on two threads.
+  template <typename KeyAt, typename EntryAt>
+  void Scatter(int h, KeyAt&& key_at, EntryAt&& entry_at) {
+    const size_t lo = m_ * h / 2, hi = m_ * (h + 1) / 2;
+    const size_t groups = size_t{2} << bits_;
+    std::vector<size_t>& start = start_[h];
+    start.assign(groups + 1, 0);
+    for (size_t i = lo; i < hi; ++i) ++start[Group(key_at(i)) + 1];
+    start[0] = lo;
+    for (size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
+    std::vector<size_t>& pos = pos_[h];
+    pos.assign(start.begin(), start.end() - 1);
+    Entry* scratch = scratch_.data();
+    for (size_t i = lo; i < hi; ++i) {
       const Entry e = entry_at(i);
-      const size_t mine = ((e.mixed & 1) == want);
-      const size_t b = bucket_of(e.mixed);
-      const size_t at = pos_[b];
-      scratch_[mine ? at : n] = e;
-      pos_[b] = at + mine;
+      scratch[pos[Group(e.mixed)]++] = e;
     }
-    *entries = n;
-    // Each bucket sorted by key (a radix pass on the next 10 bits, then an
-    // insertion sort of what is left nearly in order), the whole shard is
-    // in key order: every entry goes at max(its home, the previous one's
-    // slot + 1), a sequential pass, and the table is sized exactly before
-    // it is allocated.
-    for (size_t b = 0; b < buckets; ++b) SortBucket(&scratch_[starts_[b]], starts_[b + 1] - starts_[b]);
-    const uint64_t h = HomesFor(n);
-    *homes = h;
-    uint64_t next = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t home = Reduce(scratch_[i].mixed, h);
-      next = (home > next ? home : next) + 1;
-      if (i > 0 && scratch_[i].mixed == scratch_[i - 1].mixed) return false;
-    }
-    *slot_count = (next > h ? next : h) + 1;  // the last slot stays empty
-    table->Reset(*slot_count * stride);          // fresh zero pages, each touched once
-    if (stride == kSlotBytes) {
-      Place<kSlotBytes>(table->data(), n, h);
-    } else {
-      Place<kTopSlotBytes>(table->data(), n, h);
-    }
-    return true;
+  }
+
+  // Fills *table with shard s (0 or 1): the entries whose mixed key's low
+  // bit is s. `stride` is the slot size (kSlotBytes or kTopSlotBytes).
+  // Sets *homes, *slot_count (the empty sentinel included) and *entries;
+  // *table holds slot_count slots. Returns false if two entries have the
+  // same key (a 64-bit collision between distinct n-grams). REQUIRES: both
+  // Scatter calls have returned. The two shards may run at once. Throws
+  // AllocationFailure when out of memory.
+  bool Place(int s, size_t stride, HugeArray<unsigned char>* table, uint64_t* homes,
+             uint64_t* slot_count, uint64_t* entries) {
+    return stride == kSlotBytes ? Place<kSlotBytes>(s, table, homes, slot_count, entries)
+                                : Place<kTopSlotBytes>(s, table, homes, slot_count, entries);
   }
 
  private:
-  static constexpr uint64_t kBucketEntries = 512;
+  static constexpr uint64_t kGroupEntries = 512;
 
-  void SortBucket(Entry* a, size_t n) {
-    if (n > 32) {
-      // About one entry per digit: the insertion sort then moves almost nothing.
-      constexpr int kDigitBits = 10;
-      constexpr uint64_t kDigits = uint64_t{1} << kDigitBits;
-      const int shift = 64 - bits_ - kDigitBits;
-      uint32_t count[kDigits + 1] = {0};
-      for (size_t i = 0; i < n; ++i) ++count[((a[i].mixed >> shift) & (kDigits - 1)) + 1];
-      for (uint64_t d = 0; d < kDigits; ++d) count[d + 1] += count[d];
-      if (tmp_.size() < n) tmp_.resize(n);
-      for (size_t i = 0; i < n; ++i) tmp_[count[(a[i].mixed >> shift) & (kDigits - 1)]++] = a[i];
-      std::memcpy(a, tmp_.data(), n * sizeof(Entry));
-    }
-    for (size_t i = 1; i < n; ++i) {
-      const Entry e = a[i];
-      size_t j = i;
-      for (; j > 0 && a[j - 1].mixed > e.mixed; --j) a[j] = a[j - 1];
-      a[j] = e;
-    }
+  size_t Group(uint64_t mixed) const {
+    return ((mixed & 1) << bits_) | (bits_ ? mixed >> (64 - bits_) : 0);
   }
 
   template <size_t kStride>
-  void Place(unsigned char* table, size_t n, uint64_t homes) const {
-    uint64_t next = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t home = Reduce(scratch_[i].mixed, homes);
-      const uint64_t pos = home > next ? home : next;
-      Store<kStride>(table + pos * kStride, scratch_[i]);
-      next = pos + 1;
+  bool Place(int s, HugeArray<unsigned char>* table, uint64_t* homes_out, uint64_t* slot_count,
+             uint64_t* entries) {
+    const size_t buckets = size_t{1} << bits_;
+    const size_t g0 = static_cast<size_t>(s) << bits_;
+    size_t n = 0;
+    for (size_t g = g0; g < g0 + buckets; ++g) {
+      n += start_[0][g + 1] - start_[0][g] + start_[1][g + 1] - start_[1][g];
     }
+    const uint64_t homes = HomesFor(n);
+    *homes_out = homes;
+    *entries = n;
+    // Room for the worst case (every entry after the last home), trimmed
+    // below: the slots past the last one written are never touched.
+    table->Reset((homes + n + 1) * kStride);
+    unsigned char* const slots = table->data();
+    Work& w = work_[s];
+    const int shift = 64 - bits_;
+    uint64_t next = 0;  // the first slot after the entries placed so far
+    for (size_t b = 0; b < buckets; ++b) {
+      const size_t g = g0 + b;
+      // The group's homes: from its smallest possible key's to its largest's.
+      const uint64_t first = bits_ ? Reduce(uint64_t{b} << shift, homes) : 0;
+      const uint64_t last = bits_ ? Reduce(((uint64_t{b} + 1) << shift) - 1, homes) : homes - 1;
+      const size_t span = static_cast<size_t>(last - first + 1);
+      if (w.count.size() < span) w.count.resize(span);
+      uint64_t* count = w.count.data();
+      std::fill_n(count, span, uint64_t{0});
+      const Entry* piece[2] = {scratch_.data() + start_[0][g], scratch_.data() + start_[1][g]};
+      const size_t size[2] = {start_[0][g + 1] - start_[0][g], start_[1][g + 1] - start_[1][g]};
+      if (w.home.size() < size[0] + size[1]) w.home.resize(size[0] + size[1]);
+      uint32_t* home = w.home.data();
+      size_t c = 0;
+      for (int p = 0; p < 2; ++p) {
+        for (size_t i = 0; i < size[p]; ++i, ++c) {
+          const uint32_t h = static_cast<uint32_t>(Reduce(piece[p][i].mixed, homes) - first);
+          home[c] = h;
+          ++count[h];
+        }
+      }
+      // Each home's first slot; homes of two entries or more are noted.
+      w.shared.clear();
+      for (size_t h = 0; h < span; ++h) {
+        const uint64_t k = count[h];
+        const uint64_t at = first + h > next ? first + h : next;
+        count[h] = at;
+        next = at + k;
+        if (k > 1) w.shared.push_back({at, k});
+      }
+      c = 0;
+      for (int p = 0; p < 2; ++p) {
+        for (size_t i = 0; i < size[p]; ++i, ++c) {
+          Store<kStride>(slots + count[home[c]]++ * kStride, piece[p][i]);
+        }
+      }
+      for (const auto& [at, k] : w.shared) {
+        if (!SortSlots<kStride>(slots + at * kStride, k)) return false;
+      }
+    }
+    *slot_count = (next > homes ? next : homes) + 1;  // the last slot stays empty
+    table->Shrink(*slot_count * kStride);
+    return true;
+  }
+
+  // Sorts the k slots at `slots` by key (the entries of one home, a few at
+  // most); false if two are equal.
+  template <size_t kStride>
+  static bool SortSlots(unsigned char* slots, uint64_t k) {
+    for (uint64_t i = 1; i < k; ++i) {
+      unsigned char e[kStride];
+      std::memcpy(e, slots + i * kStride, kStride);
+      const uint64_t key = LoadKey(e);
+      uint64_t j = i;
+      for (; j > 0 && LoadKey(slots + (j - 1) * kStride) > key; --j) {
+        std::memcpy(slots + j * kStride, slots + (j - 1) * kStride, kStride);
+      }
+      std::memcpy(slots + j * kStride, e, kStride);
+      if ((j > 0 && LoadKey(slots + (j - 1) * kStride) == key) ||
+          (j + 1 <= i && LoadKey(slots + (j + 1) * kStride) == key)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   template <size_t kStride>
@@ -250,9 +294,17 @@ class ShardBuilder {
     if constexpr (kStride == kSlotBytes) std::memcpy(s + 12, &e.backoff, 4);
   }
 
+  // Per shard: Place's scratch for one group.
+  struct Work {
+    std::vector<uint64_t> count;  // entries per home, then each home's next slot
+    std::vector<uint32_t> home;   // each entry's home, relative to the group's first
+    std::vector<std::pair<uint64_t, uint64_t>> shared;  // (first slot, entries) of homes shared
+  };
+
+  size_t m_ = 0;
   int bits_ = 0;
-  std::vector<size_t> starts_, pos_;
-  std::vector<Entry> tmp_;
+  std::vector<size_t> start_[2], pos_[2];  // per half: where each group starts, is written
+  Work work_[2];                           // per shard
   HugeArray<Entry> scratch_;
 };
 

@@ -5,6 +5,7 @@
 #define GRAMS_UTIL_HUGE_ARRAY_H_
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -63,6 +64,25 @@ class HugeArray {
     data_ = reinterpret_cast<T*>(start);
     size_ = n;
     bytes_ = bytes;
+  }
+  // Keeps the first n elements (n <= size()) and returns the pages past
+  // them to the system: for an array sized for the worst case, then filled
+  // to a size known only at the end. Pages never touched cost nothing
+  // either way; this returns the address space and any that were.
+  void Shrink(size_t n) {
+    if (n >= size_) return;
+    if (n == 0) {
+      Release();
+      return;
+    }
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t page = bytes_ >= kHuge ? kHuge : static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t keep = (n * sizeof(T) + page - 1) / page * page;
+    if (keep < bytes_) {
+      munmap(reinterpret_cast<char*>(data_) + keep, bytes_ - keep);
+      bytes_ = keep;
+    }
+    size_ = n;
   }
   void Release() {
     if (data_) munmap(data_, bytes_);

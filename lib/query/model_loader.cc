@@ -1,0 +1,274 @@
+#include "query/model_loader.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "format/order_sections.h"
+#include "format/trie_codec.h"
+#include "query/ngram_hash.h"
+#include "util/task_graph.h"
+
+namespace grams::query {
+namespace {
+
+// Decompressed bytes of one section, in memory reused from order to order
+// (huge pages when large).
+class RawBuffer {
+ public:
+  // Room for n bytes; the contents are left as they are.
+  char* Prepare(size_t n, size_t hint) {
+    if (bytes_.size() < n) bytes_.Reset(std::max(n, hint));
+    size_ = n;
+    return bytes_.data();
+  }
+  std::string_view view() const { return std::string_view(bytes_.data(), size_); }
+  const unsigned char* data() const {
+    return reinterpret_cast<const unsigned char*>(bytes_.data());
+  }
+
+ private:
+  HugeArray<char> bytes_;
+  size_t size_ = 0;
+};
+
+// The sections of an order n >= 2, in file order.
+enum Part { kChildCounts = 0, kWords = 1, kLogProb = 2, kLogBackoff = 3, kParts = 4 };
+
+// Task priorities: lower runs first among the ready tasks. Reading first
+// (it is cheap and everything waits on it), then the decoding chain, the
+// one part that cannot be split, then the rest by order.
+constexpr int64_t kReadPriority = 0;
+constexpr int64_t kChainPriority = 1000;
+constexpr int64_t kBuildPriority = 2000;
+constexpr int64_t kLastPriority = 3000;
+
+class Loader {
+ public:
+  Loader(ModelFileReader* reader, LoadedModel* out)
+      : reader_(reader),
+        header_(reader->header()),
+        name_(reader->name()),
+        order_(reader->order()),
+        out_(out) {
+    for (size_t n = 1; n < header_.ngram_counts.size(); ++n) {
+      largest_ =
+          std::max<uint64_t>(largest_, std::min<uint64_t>(header_.ngram_counts[n], UINT32_MAX));
+    }
+  }
+
+  Status Run() {
+    auto settings = TokenizerSettings::FromKeyValues(header_.settings);
+    if (!settings.ok()) return settings.status().WithContext(name_);
+    out_->settings = settings.value();
+    out_->info = header_.info;
+    out_->order = order_;
+    out_->shards.resize(2 * static_cast<size_t>(std::max(0, order_ - 1)));
+    const size_t sections = reader_->SectionCount();
+    stored_.resize(sections);
+    section_task_.assign(sections, -1);
+    read_task_.assign(sections, -1);
+
+    // Numbered in the order of a sequential reader, so that errors are its.
+    const int vocab = AddSection(0, -1);
+    graph_.Add(kLastPriority, {vocab},
+               [this] { return DecodeVocab(name_, header_, vocab_raw_.view(), &out_->vocab); });
+    const int rand = graph_.Add(kChainPriority, {}, [this] { return MakeWordKeys(); });
+    int uni_prob = AddSection(1, -1), uni_backoff = -1;
+    if (order_ > 1) uni_backoff = AddSection(2, -1);
+    graph_.Add(kLastPriority, {uni_prob, uni_backoff}, [this] { return SetUnigrams(); });
+    const int plan = graph_.Add(kChainPriority, {}, [this] { return Plan(); });
+
+    int decoded[2] = {-1, -1};                   // D(n) of the last two orders, by parity
+    int scattered[2][2] = {{-1, -1}, {-1, -1}};  // S(n, h), by parity
+    int placed[2] = {-1, -1};                    // P(n, s) of the last order
+    int raw_of[2][kParts];                       // decompression tasks, by parity and part
+    std::fill(&raw_of[0][0], &raw_of[0][0] + 2 * kParts, -1);
+    for (int n = 2; n <= order_; ++n) {
+      const int b = n & 1;
+      const size_t first = 3 + 4 * static_cast<size_t>(n - 2);
+      // Reuse of the parity's buffers: order n-2's users are done with them.
+      const int cc = AddSection(first + kChildCounts, decoded[b]);
+      const int words = AddSection(first + kWords, decoded[b]);
+      const int d =
+          graph_.Add(kChainPriority + n,
+                     {cc, words, rand, plan, decoded[b ^ 1], scattered[b][0], scattered[b][1]},
+                     [this, n] { return Decode(n); });
+      const int lp = AddSection(first + kLogProb, scattered[b][0], scattered[b][1]);
+      const int lbo =
+          n < order_ ? AddSection(first + kLogBackoff, scattered[b][0], scattered[b][1]) : -1;
+      raw_of[b][kChildCounts] = cc;
+      raw_of[b][kWords] = words;
+      raw_of[b][kLogProb] = lp;
+      raw_of[b][kLogBackoff] = lbo;
+      const int start = graph_.Add(kBuildPriority + n, {placed[0], placed[1]}, [this, n] {
+        builder_.Start(header_.ngram_counts[n - 1]);
+        return Status::OK();
+      });
+      for (int h = 0; h < 2; ++h) {
+        scattered[b][h] = graph_.Add(kBuildPriority + n, {d, lp, lbo, start},
+                                     [this, n, h] { return Scatter(n, h); });
+      }
+      for (int s = 0; s < 2; ++s) {
+        placed[s] = graph_.Add(kBuildPriority + n, {scattered[b][0], scattered[b][1]},
+                               [this, n, s] { return Place(n, s); });
+      }
+      decoded[b] = d;
+    }
+    graph_.Add(kReadPriority, {read_task_.back()}, [this] { return reader_->Finish(); });
+    const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u));
+    GRAMS_RETURN_IF_ERROR(graph_.Run(threads));
+    out_->collision = collision_.load();
+    return Status::OK();
+  }
+
+ private:
+  // Adds reading section i and decompressing it (after the tasks `after`
+  // and `after2`, the last users of the buffer it goes to); returns the
+  // decompression's id.
+  int AddSection(size_t i, int after, int after2 = -1) {
+    const int read = graph_.Add(kReadPriority, {i > 0 ? read_task_[i - 1] : -1},
+                                [this, i] { return reader_->ReadStored(i, &stored_[i]); });
+    read_task_[i] = read;
+    const uint32_t id = ModelFileReader::SectionIdAt(order_, i);
+    const int n = static_cast<int>(id & 0xffff);
+    const bool chain = (id >> 16) == static_cast<uint32_t>(SectionType::kChildCounts) ||
+                       (id >> 16) == static_cast<uint32_t>(SectionType::kWords);
+    const int64_t priority = n >= 2 ? (chain ? kChainPriority : kBuildPriority) + n : kLastPriority;
+    section_task_[i] =
+        graph_.Add(priority, {read, after, after2}, [this, i] { return Decompress(i); });
+    return section_task_[i];
+  }
+
+  Status Decompress(size_t i) {
+    StoredSection& s = stored_[i];
+    const SectionType type = static_cast<SectionType>(s.id >> 16);
+    const int n = static_cast<int>(s.id & 0xffff);
+    RawBuffer* raw;
+    size_t hint = 0;
+    if (type == SectionType::kVocab) {
+      raw = &vocab_raw_;
+    } else if (n == 1) {
+      raw = &uni_raw_[type == SectionType::kLogProb ? 0 : 1];
+    } else {
+      const int part = type == SectionType::kChildCounts ? kChildCounts
+                       : type == SectionType::kWords     ? kWords
+                       : type == SectionType::kLogProb   ? kLogProb
+                                                         : kLogBackoff;
+      raw = &raw_[n & 1][part];
+      // Room for the larger orders to come, so that the buffer is mapped
+      // once: untouched pages cost nothing.
+      hint = part >= kLogProb ? 4 * largest_ : s.raw_size + s.raw_size / 4;
+    }
+    char* out = raw->Prepare(s.raw_size, hint);
+    Status status = s.Decompress(name_, out);
+    std::string().swap(s.frame);
+    GRAMS_RETURN_IF_ERROR(status);
+    if ((type == SectionType::kLogProb || type == SectionType::kLogBackoff) &&
+        s.raw_size != 4 * header_.ngram_counts[n - 1]) {
+      return reader_->MalformedValues(type, n);
+    }
+    return Status::OK();
+  }
+
+  // Order 1's keys, R(w) under seed 0; the vocabulary size checked as
+  // DecodeVocab checks it, before it is trusted with an allocation.
+  Status MakeWordKeys() {
+    const uint64_t V = header_.vocab_size;
+    if (V > (1ull << 32) - 2 || header_.ngram_counts.empty() || header_.ngram_counts[0] != V) {
+      return CorruptionError(name_ + ": inconsistent vocabulary size (the file is corrupted)");
+    }
+    word_keys_.Reset(V);
+    for (uint64_t w = 0; w < V; ++w) word_keys_[w] = WordRandom(w, 0);
+    return Status::OK();
+  }
+
+  Status SetUnigrams() {
+    const size_t V = header_.vocab_size;
+    DecodeFloatPlanes(uni_raw_[0].view(), V, &out_->log_prob);
+    if (order_ > 1) DecodeFloatPlanes(uni_raw_[1].view(), V, &out_->log_backoff);
+    return Status::OK();
+  }
+
+  // Sizes the keys and the builder's scratch for the largest order.
+  Status Plan() {
+    for (size_t n = 0; n < header_.ngram_counts.size(); ++n) {
+      if (header_.ngram_counts[n] > UINT32_MAX) {
+        return CorruptionError(name_ + ": order " + std::to_string(n + 1) +
+                               " is too large (the file is corrupted)");
+      }
+    }
+    parents_.Reset(largest_ + 1);
+    keys_[0].Reset(largest_);
+    keys_[1].Reset(largest_);
+    builder_.Reserve(largest_);
+    return Status::OK();
+  }
+
+  // Order n's keys from its structure and order n-1's keys.
+  Status Decode(int n) {
+    const int b = n & 1;
+    uint64_t* out = keys_[b].data();
+    const uint64_t* up = n == 2 ? word_keys_.data() : keys_[b ^ 1].data();
+    const uint64_t* word = word_keys_.data();
+    return DecodeTrieLevelFast(name_, header_, n, raw_[b][kChildCounts].view(),
+                               raw_[b][kWords].view(), parents_.data(),
+                               [&](EntryIndex k, EntryIndex parent, WordId w) {
+                                 out[k] = NonZero(up[parent] * kPolyBase + word[w]);
+                               });
+  }
+
+  Status Scatter(int n, int h) {
+    const int b = n & 1;
+    const size_t m = header_.ngram_counts[n - 1];
+    const uint64_t* keys = keys_[b].data();
+    const unsigned char* lp = raw_[b][kLogProb].data();
+    auto key_at = [keys](size_t i) { return MixKey(keys[i]); };
+    if (n < order_) {
+      const unsigned char* lbo = raw_[b][kLogBackoff].data();
+      builder_.Scatter(h, key_at, [&](size_t i) {
+        return Entry{MixKey(keys[i]), PlaneFloat(lp, m, i), PlaneFloat(lbo, m, i)};
+      });
+    } else {
+      builder_.Scatter(h, key_at, [&](size_t i) {
+        return Entry{MixKey(keys[i]), PlaneFloat(lp, m, i), 0.0f};
+      });
+    }
+    return Status::OK();
+  }
+
+  Status Place(int n, int s) {
+    LoadedShard& shard = out_->shards[2 * static_cast<size_t>(n - 2) + s];
+    const size_t stride = n == order_ ? kTopSlotBytes : kSlotBytes;
+    if (!builder_.Place(s, stride, &shard.slots, &shard.homes, &shard.slot_count, &shard.entries)) {
+      collision_ = true;
+    }
+    return Status::OK();
+  }
+
+  ModelFileReader* reader_;
+  const FileHeader& header_;
+  const std::string name_;
+  const int order_;
+  LoadedModel* out_;
+  TaskGraph graph_;
+  std::vector<int> read_task_, section_task_;
+  std::vector<StoredSection> stored_;
+  RawBuffer vocab_raw_, uni_raw_[2];
+  RawBuffer raw_[2][kParts];  // orders n >= 2, by parity
+  size_t largest_ = 0;        // n-grams of the largest order n >= 2
+  HugeArray<uint64_t> word_keys_;
+  HugeArray<uint64_t> keys_[2];    // by parity of the order
+  HugeArray<EntryIndex> parents_;  // Decode's scratch
+  OrderBuilder builder_;
+  std::atomic<bool> collision_{false};
+};
+
+}  // namespace
+
+Status LoadModelFile(ModelFileReader* reader, LoadedModel* out) {
+  Loader loader(reader, out);
+  return loader.Run();
+}
+
+}  // namespace grams::query

@@ -1,0 +1,397 @@
+// Loading a model file into the query tables (query/model_loader.h): the
+// task graph it runs on (util/task_graph.h), the fast structure decoder
+// (DecodeTrieLevelFast), the table builder (OrderBuilder) and the loader's
+// errors, which must be those of a sequential reader whatever the threads
+// did first.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "format/binary_file.h"
+#include "format/model_file.h"
+#include "format/order_sections.h"
+#include "grams/grams.h"
+#include "query/ngram_hash.h"
+#include "test_util.h"
+#include "util/huge_array.h"
+#include "util/task_graph.h"
+
+namespace grams {
+namespace {
+
+using test::ReadFile;
+using test::TempDir;
+using test::WriteFile;
+
+// ------------------------------------------------------------- TaskGraph
+
+TEST(TaskGraphTest, RunsEveryTaskAfterWhatItWaitsOn) {
+  for (int threads : {1, 2, 4}) {
+    TaskGraph graph;
+    std::mutex mu;
+    std::vector<int> done;
+    auto task = [&](int id) {
+      return [&, id] {
+        std::this_thread::sleep_for(std::chrono::microseconds(100 * (id % 3)));
+        std::lock_guard<std::mutex> lock(mu);
+        done.push_back(id);
+        return Status::OK();
+      };
+    };
+    // A diamond and a chain: 0 -> {1, 2} -> 3; 4 -> 5 -> 6; 7 on its own.
+    graph.Add(0, {}, task(0));
+    graph.Add(0, {0}, task(1));
+    graph.Add(0, {0}, task(2));
+    graph.Add(0, {1, 2}, task(3));
+    graph.Add(5, {}, task(4));
+    graph.Add(5, {4, -1}, task(5));
+    graph.Add(5, {5}, task(6));
+    graph.Add(9, {}, task(7));
+    ASSERT_TRUE(graph.Run(threads).ok());
+    ASSERT_EQ(done.size(), 8u);
+    auto at = [&](int id) { return std::find(done.begin(), done.end(), id) - done.begin(); };
+    EXPECT_LT(at(0), at(1));
+    EXPECT_LT(at(0), at(2));
+    EXPECT_LT(at(1), at(3));
+    EXPECT_LT(at(2), at(3));
+    EXPECT_LT(at(4), at(5));
+    EXPECT_LT(at(5), at(6));
+  }
+}
+
+TEST(TaskGraphTest, OneThreadRunsTheReadyTaskOfLowestPriorityFirst) {
+  TaskGraph graph;
+  std::vector<int> done;
+  auto task = [&](int id) {
+    return [&, id] {
+      done.push_back(id);
+      return Status::OK();
+    };
+  };
+  graph.Add(30, {}, task(0));
+  graph.Add(10, {}, task(1));
+  graph.Add(20, {}, task(2));
+  graph.Add(0, {0}, task(3));  // ready only after 0, then first
+  ASSERT_TRUE(graph.Run(1).ok());
+  EXPECT_EQ(done, (std::vector<int>{1, 2, 0, 3}));
+}
+
+// The error is the lowest-numbered task's, even when a later one fails
+// first in time; tasks numbered below the failure still run, tasks waiting
+// on a failed one do not.
+TEST(TaskGraphTest, TheErrorIsTheOneASequentialRunMeetsFirst) {
+  for (int threads : {1, 2, 3}) {
+    TaskGraph graph;
+    std::atomic<bool> ran_after_failure{false};
+    graph.Add(1, {}, [] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      return CorruptionError("first");
+    });
+    graph.Add(0, {}, [] { return CorruptionError("second"); });
+    graph.Add(0, {1}, [&] {
+      ran_after_failure = true;
+      return Status::OK();
+    });
+    graph.Add(0, {}, [] { return InvalidArgument("third"); });
+    const Status status = graph.Run(threads);
+    EXPECT_EQ(status.code(), StatusCode::kCorruption);
+    EXPECT_EQ(status.message(), "first");
+    EXPECT_FALSE(ran_after_failure);
+  }
+  // A task numbered below a failure still runs, and its own error wins.
+  TaskGraph graph;
+  std::atomic<bool> ran{false};
+  graph.Add(1, {}, [&] {
+    ran = true;
+    return Status::OK();
+  });
+  graph.Add(0, {}, [] { return CorruptionError("late"); });
+  EXPECT_EQ(graph.Run(1).message(), "late");
+  EXPECT_TRUE(ran);
+}
+
+TEST(TaskGraphTest, AnExceptionIsRethrownAfterEveryThreadStopped) {
+  TaskGraph graph;
+  std::atomic<int> finished{0};
+  graph.Add(0, {}, []() -> Status { throw std::runtime_error("boom"); });
+  for (int i = 0; i < 4; ++i) {
+    graph.Add(0, {}, [&] {
+      ++finished;
+      return Status::OK();
+    });
+  }
+  EXPECT_THROW((void)graph.Run(2), std::runtime_error);
+  // Tasks numbered after the failure may or may not have run; none is left
+  // running.
+  EXPECT_LE(finished.load(), 4);
+}
+
+// ------------------------------------------------------- HugeArray::Shrink
+
+TEST(HugeArrayTest, ShrinkKeepsThePrefix) {
+  for (size_t n : {size_t{100}, size_t{3} << 20}) {
+    HugeArray<uint32_t> a(n);
+    for (size_t i = 0; i < n; ++i) a[i] = static_cast<uint32_t>(i * 7);
+    a.Shrink(n / 3);
+    ASSERT_EQ(a.size(), n / 3);
+    for (size_t i = 0; i < n / 3; ++i) ASSERT_EQ(a[i], i * 7);
+    a.Shrink(n);  // growing is not shrinking: nothing happens
+    EXPECT_EQ(a.size(), n / 3);
+    a.Shrink(0);
+    EXPECT_EQ(a.size(), 0u);
+    EXPECT_EQ(a.data(), nullptr);
+  }
+}
+
+// ---------------------------------------------------- DecodeTrieLevelFast
+
+struct Visited {
+  std::vector<EntryIndex> parents;
+  std::vector<WordId> words;
+  bool operator==(const Visited& o) const { return parents == o.parents && words == o.words; }
+};
+
+// Both decoders on the same bytes: the same status, and on success the
+// same entries.
+void ExpectSameDecoding(const FileHeader& h, int n, const std::string& cc,
+                        const std::string& words) {
+  const uint64_t m = h.ngram_counts[n - 1];
+  Visited slow, fast;
+  auto record = [](Visited* v) {
+    return [v](EntryIndex k, EntryIndex parent, WordId word) {
+      if (v->parents.size() <= k) {
+        v->parents.resize(k + 1);
+        v->words.resize(k + 1);
+      }
+      v->parents[k] = parent;
+      v->words[k] = word;
+    };
+  };
+  const Status s1 = VisitTrieLevel("x.lm", h, n, cc, words, record(&slow));
+  std::vector<EntryIndex> scratch(std::min<uint64_t>(m, 1u << 24) + 1);
+  const Status s2 = DecodeTrieLevelFast("x.lm", h, n, cc, words, scratch.data(), record(&fast));
+  ASSERT_EQ(s1.code(), s2.code()) << s1.ToString() << " / " << s2.ToString();
+  ASSERT_EQ(s1.message(), s2.message());
+  if (s1.ok()) {
+    ASSERT_TRUE(slow == fast);
+    for (size_t k = 0; k < m; ++k) ASSERT_EQ(scratch[k], slow.parents[k]);
+  }
+}
+
+TEST(DecodeTrieLevelFastTest, AgreesWithTheCursorOnRandomLevels) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 40; ++round) {
+    // Words up to 2^21 (varints of 1 to 3 bytes) or tiny vocabularies.
+    const uint64_t V = round % 4 == 0 ? 7 : 1 + rng() % (uint64_t{1} << (8 + round % 14));
+    const uint64_t lower = 1 + rng() % 3000;
+    TrieLevel level;
+    for (uint64_t p = 0; p < lower; ++p) {
+      const uint64_t children = rng() % 3 == 0 ? 0 : rng() % (round % 2 ? 3 : 300);
+      WordId w = static_cast<WordId>(rng() % V);
+      for (uint64_t c = 0; c < children && w < V; ++c) {
+        level.parents.push_back(static_cast<EntryIndex>(p));
+        level.words.push_back(w);
+        w += static_cast<WordId>(1 + rng() % (rng() % 2 ? 2 : 1 + V / 4));
+      }
+    }
+    std::string cc, words;
+    EncodeTrieLevel(lower, level, &cc, &words);
+    FileHeader h;
+    h.order = 3;
+    h.vocab_size = V;
+    h.ngram_counts = {V, lower, level.size()};
+    ExpectSameDecoding(h, 3, cc, words);
+    // Damage: truncations, flipped bytes, a byte too many, wrong sizes.
+    for (int d = 0; d < 30; ++d) {
+      std::string c2 = cc, w2 = words;
+      std::string& target = rng() % 2 ? c2 : w2;
+      if (target.empty()) continue;
+      switch (d % 4) {
+        case 0:
+          target.resize(rng() % target.size());
+          break;
+        case 1:
+          target[rng() % target.size()] ^= static_cast<char>(1 << (rng() % 8));
+          break;
+        case 2:
+          target.insert(target.begin() + rng() % target.size(), static_cast<char>(rng()));
+          break;
+        case 3:
+          target[rng() % target.size()] = static_cast<char>(0x80 | rng());
+          break;
+      }
+      ExpectSameDecoding(h, 3, c2, w2);
+    }
+    FileHeader more = h;
+    more.ngram_counts[2] += 1;
+    ExpectSameDecoding(more, 3, cc, words);
+    FileHeader fewer = h;
+    if (fewer.ngram_counts[2] > 0) fewer.ngram_counts[2] -= 1;
+    ExpectSameDecoding(fewer, 3, cc, words);
+    FileHeader smaller_vocab = h;
+    smaller_vocab.vocab_size = std::max<uint64_t>(1, V / 2);
+    ExpectSameDecoding(smaller_vocab, 3, cc, words);
+  }
+}
+
+TEST(DecodeTrieLevelFastTest, LongAndNonMinimalVarints) {
+  FileHeader h;
+  h.order = 2;
+  h.ngram_counts = {1, 3};
+  // One parent, three children: a 5-byte word id, a non-minimal 2-byte
+  // zero delta, a 1-byte delta; padded so the word-at-a-time path runs.
+  std::string cc("\x03", 1);
+  std::string words("\xff\xff\xff\xff\x0e\x80\x00\x00", 8);
+  h.vocab_size = uint64_t{0xffffffff} + 3;
+  ExpectSameDecoding(h, 2, cc, words);
+  // A varint longer than 5 bytes (a word id beyond 2^35): refused alike.
+  ExpectSameDecoding(h, 2, cc, std::string("\xff\xff\xff\xff\xff\x01\x00\x00", 8));
+  // Ten continuation bytes: malformed.
+  ExpectSameDecoding(h, 2, cc, std::string(10, '\xff') + std::string("\x00\x00", 2));
+}
+
+// ------------------------------------------------------------ OrderBuilder
+
+// The canonical table of a shard, placed one entry at a time.
+std::string ReferenceShard(std::vector<query::Entry> entries, size_t stride, uint64_t* homes) {
+  std::sort(entries.begin(), entries.end(),
+            [](const query::Entry& a, const query::Entry& b) { return a.mixed < b.mixed; });
+  const uint64_t h = query::HomesFor(entries.size());
+  *homes = h;
+  std::string table((h + entries.size() + 1) * stride, '\0');
+  uint64_t next = 0;
+  for (const query::Entry& e : entries) {
+    const uint64_t pos = std::max(query::Reduce(e.mixed, h), next);
+    std::memcpy(&table[pos * stride], &e.mixed, 8);
+    std::memcpy(&table[pos * stride + 8], &e.prob, 4);
+    if (stride == query::kSlotBytes) std::memcpy(&table[pos * stride + 12], &e.backoff, 4);
+    next = pos + 1;
+  }
+  table.resize((std::max(next, h) + 1) * stride);
+  return table;
+}
+
+TEST(OrderBuilderTest, BuildsTheCanonicalTables) {
+  std::mt19937_64 rng(11);
+  query::OrderBuilder builder;
+  for (size_t m : {size_t{0}, size_t{1}, size_t{5}, size_t{700}, size_t{5000}, size_t{300000}}) {
+    for (size_t stride : {query::kSlotBytes, query::kTopSlotBytes}) {
+      std::vector<query::Entry> entries(m);
+      for (size_t i = 0; i < m; ++i) {
+        // Clustered keys now and then: many entries share a home.
+        const uint64_t key = i % 5 == 0 && i > 0 ? entries[i - 1].mixed + 2 : rng() | 1;
+        entries[i] = {(key & ~uint64_t{1}) | (rng() & 1),
+                      -static_cast<float>(rng() % 1000) / 100.0f,
+                      -static_cast<float>(rng() % 1000) / 1000.0f};
+      }
+      std::sort(entries.begin(), entries.end(),
+                [](const query::Entry& a, const query::Entry& b) { return a.mixed < b.mixed; });
+      entries.erase(std::unique(entries.begin(), entries.end(),
+                                [](const query::Entry& a, const query::Entry& b) {
+                                  return a.mixed == b.mixed;
+                                }),
+                    entries.end());
+      std::shuffle(entries.begin(), entries.end(), rng);
+      builder.Start(entries.size());
+      for (int h = 0; h < 2; ++h) {
+        builder.Scatter(
+            h, [&](size_t i) { return entries[i].mixed; }, [&](size_t i) { return entries[i]; });
+      }
+      for (int s = 0; s < 2; ++s) {
+        std::vector<query::Entry> mine;
+        for (const query::Entry& e : entries) {
+          if (static_cast<int>(e.mixed & 1) == s) mine.push_back(e);
+        }
+        HugeArray<unsigned char> table;
+        uint64_t homes = 0, slot_count = 0, count = 0;
+        ASSERT_TRUE(builder.Place(s, stride, &table, &homes, &slot_count, &count));
+        uint64_t ref_homes = 0;
+        const std::string ref = ReferenceShard(mine, stride, &ref_homes);
+        EXPECT_EQ(count, mine.size());
+        EXPECT_EQ(homes, ref_homes);
+        ASSERT_EQ(slot_count * stride, ref.size()) << "m " << m << " stride " << stride;
+        ASSERT_TRUE(std::memcmp(table.data(), ref.data(), ref.size()) == 0)
+            << "m " << m << " stride " << stride;
+      }
+    }
+  }
+}
+
+TEST(OrderBuilderTest, SameKeyTwiceIsACollision) {
+  std::mt19937_64 rng(5);
+  for (size_t m : {size_t{2}, size_t{40}, size_t{100000}}) {
+    std::vector<uint64_t> keys(m);
+    for (uint64_t& k : keys) k = rng() | 2;
+    keys[m / 3] = keys[m - 1];  // one duplicate
+    query::OrderBuilder builder;
+    builder.Start(m);
+    for (int h = 0; h < 2; ++h) {
+      builder.Scatter(
+          h, [&](size_t i) { return keys[i]; },
+          [&](size_t i) {
+            return query::Entry{keys[i], -1.0f, 0.0f};
+          });
+    }
+    const int shard = static_cast<int>(keys[m - 1] & 1);
+    HugeArray<unsigned char> table;
+    uint64_t homes, slots, entries;
+    EXPECT_FALSE(builder.Place(shard, query::kSlotBytes, &table, &homes, &slots, &entries));
+  }
+}
+
+// ------------------------------------------------------- the whole load
+
+// Every damaged byte of a model file: LanguageModel::Load reports what the
+// sequential ReadModelFile reports, or both load. Orders 1 and 3.
+TEST(ModelLoaderTest, ErrorsAreThoseOfTheSequentialReader) {
+  TempDir dir;
+  const std::string text = dir.path() + "/t.txt";
+  WriteFile(text, "a b c d\nb c d e f\na a b\nc d e a b\nf e d c b a\n");
+  for (int order : {1, 3}) {
+    auto counts = CountFiles({text}, [&] {
+      CountOptions o;
+      o.order = order;
+      return o;
+    }());
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    BuildOptions options;
+    options.smoothing = Smoothing::kWittenBell;
+    auto model = BuildModel(counts.value(), options);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    const std::string lm = dir.path() + "/t.lm";
+    ASSERT_TRUE(WriteModelFile(model.value(), lm).ok());
+    const std::string bytes = ReadFile(lm);
+    const std::string bad = dir.path() + "/bad.lm";
+    // From the first byte past the magic (a damaged magic makes an ARPA
+    // file, whose errors are the ARPA reader's).
+    for (size_t i = sizeof(kFileMagic); i < bytes.size(); ++i) {
+      for (int variant = 0; variant < 2; ++variant) {
+        std::string damaged = bytes;
+        if (variant == 0) {
+          damaged[i] = static_cast<char>(damaged[i] ^ 0x21);
+        } else {
+          damaged.resize(i);
+        }
+        WriteFile(bad, damaged);
+        const auto sequential = ReadModelFile(bad);
+        const auto loaded = LanguageModel::Load(bad);
+        ASSERT_EQ(sequential.ok(), loaded.ok())
+            << "order " << order << " byte " << i << " variant " << variant << ": "
+            << (sequential.ok() ? loaded.status() : sequential.status()).ToString();
+        if (!loaded.ok()) {
+          EXPECT_EQ(loaded.status().code(), sequential.status().code());
+          EXPECT_EQ(loaded.status().message(), sequential.status().message())
+              << "order " << order << " byte " << i << " variant " << variant;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace grams
