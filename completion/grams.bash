@@ -16,9 +16,9 @@
 # _grams_options TOOL: "NAME ARG" lines, ARG being the value name or "-".
 _grams_options() {
   "$1" --help 2>/dev/null | sed -nE \
-    -e 's/^  -[A-Za-z0-9] \[ (--[a-z0-9][a-z0-9-]*) \] ([A-Z][A-Z0-9_]*).*/\1 \2/p' \
+    -e 's/^  -[A-Za-z0-9] \[ (--[a-z0-9][a-z0-9-]*) \] ([A-Z][A-Z0-9_.]*)( .*)?$/\1 \2/p' \
     -e 's/^  -[A-Za-z0-9] \[ (--[a-z0-9][a-z0-9-]*) \]( .*)?$/\1 -/p' \
-    -e 's/^  (--[a-z0-9][a-z0-9-]*) ([A-Z][A-Z0-9_]*).*/\1 \2/p' \
+    -e 's/^  (--[a-z0-9][a-z0-9-]*) ([A-Z][A-Z0-9_.]*)( .*)?$/\1 \2/p' \
     -e 's/^  (--[a-z0-9][a-z0-9-]*)( .*)?$/\1 -/p'
 }
 
