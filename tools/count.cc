@@ -15,6 +15,17 @@ using namespace cli;
 
 // The counts of job.inputs (or their merge) written as job asks.
 Status CountAndWrite(const CountJob& job, ProgressDisplay* progress) {
+  if (job.from_text) {
+    ReadCountsTextOptions read;
+    read.settings = job.options.tokenizer;
+    read.max_order = job.order_given ? job.options.order : 0;
+    progress->Stage("reading counts text");
+    auto counts = ReadCountsText(job.inputs, read);
+    if (!counts.ok()) return counts.status();
+    progress->Stage("writing " + OutputName(job.output));
+    return job.text ? WriteCountsText(*counts, job.output, job.listing)
+                    : WriteCountsFile(*counts, job.output);
+  }
   if (!job.text) {
     // Each order is written as soon as it is sorted.
     return job.merge ? MergeCountFilesToFile(job.inputs, job.output, job.options)
@@ -36,7 +47,8 @@ int Main(int argc, char** argv) {
                  "(--unit). No FILE, or FILE '-', reads standard input. Writes a binary\n"
                  "counts file for grams-build (it records the tokenization, which the model\n"
                  "and its scorers then apply by themselves), or with --text one\n"
-                 "\"n-gram<TAB>count\" line per n-gram.");
+                 "\"n-gram<TAB>count\" line per n-gram; --from-text reads such lines back\n"
+                 "into a counts file.");
   AddCountOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   CountJob job;

@@ -28,8 +28,8 @@ std::string FormatText(const PerplexityStats& t, const char* unit) {
   row(("tokens (" + units + " + </s>):").c_str(), std::to_string(t.tokens()));
   row("total log10 probability:", FormatFixed(t.log10_prob, 4));
   row("perplexity including OOVs:", FormatFixed(t.Perplexity(), 4));
+  // KenLM's "excluding OOVs" and SRILM's ppl are one formula: printed once.
   row("perplexity excluding OOVs:", FormatFixed(t.PerplexityExcludingOovs(), 4));
-  row("SRILM ppl:", FormatFixed(t.SrilmPpl(), 4));
   row("SRILM ppl1:", FormatFixed(t.SrilmPpl1(), 4));
   row(("bits per " + std::string(unit) + ":").c_str(), FormatFixed(t.BitsPerToken(), 4));
   return out;
@@ -65,8 +65,9 @@ int Main(int argc, char** argv) {
                  "trained. Every word and </s> is a token; a word not in the model (OOV) is\n"
                  "scored as <unk>.\n"
                  "  perplexity including OOVs  10^(-log10prob / tokens)   (KenLM query)\n"
-                 "  perplexity excluding OOVs  the same without the OOVs  (KenLM query)\n"
-                 "  SRILM ppl                  OOVs excluded, </s> counted\n"
+                 "  perplexity excluding OOVs  the same without the OOVs  (KenLM query); it is\n"
+                 "                             also SRILM's ppl (OOVs excluded, </s> counted:\n"
+                 "                             the same formula), so it is printed once\n"
                  "  SRILM ppl1                 OOVs and </s> excluded\n"
                  "  bits per unit              -log2 p per token (bits per character for a\n"
                  "                             char model, per byte for a byte model)\n"
@@ -76,8 +77,8 @@ int Main(int argc, char** argv) {
                  "of threads.");
   cl.options().add_options()
       ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
-               "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl, "
-               "srilm_ppl1, bits_per_token, unit");
+               "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl (the "
+               "same number, under SRILM's name), srilm_ppl1, bits_per_token, unit");
   AddThreadsOption(&cl);
   cl.AddPositional("model", 1);
   cl.AddPositional("input", -1);

@@ -175,6 +175,17 @@ class ClassDiscounting : public Smoother {
 // Count-of-counts: t[k] = number of entries with count k, for k = 0..limit.
 std::vector<uint64_t> CountOfCounts(const std::vector<uint64_t>& counts, uint64_t limit);
 
+// Whether falling back on kFallbackDiscounts is expected, and so not warned
+// about: order 1 of an alphabet (at most kSmallVocabulary units: the
+// characters, bytes or graphemes of a character model), where a few units
+// make up t(1,1..4) and the estimate would be noise anyway (docs/
+// ESTIMATION.md, "Fallback discounts"). The discounts used are recorded in
+// the model as always.
+inline constexpr size_t kSmallVocabulary = 1024;
+inline bool FallbackExpected(int n, size_t entries) {
+  return n == 1 && entries <= kSmallVocabulary;
+}
+
 // Keeps the entries of orders n >= 2 flagged in keep[n] (keep[n] empty: keep
 // all), renumbering parents. REQUIRES: the kept set is prefix-closed.
 void CompactModel(Model* model, const std::vector<std::vector<uint8_t>>& keep);

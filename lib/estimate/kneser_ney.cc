@@ -39,8 +39,8 @@ class ModifiedKneserNey : public ClassDiscounting {
   }
 
  private:
-  // Equation (26), or the fallback discounts (with a warning) when the
-  // count-of-counts cannot support it.
+  // Equation (26), or the fallback discounts when the count-of-counts cannot
+  // support it (with a warning, unless it is expected: FallbackExpected).
   std::array<double, 3> Estimate(int n, const std::vector<uint64_t>& a) const {
     const std::vector<uint64_t> t = CountOfCounts(a, 4);
     bool ok = t[1] > 0 && t[2] > 0 && t[3] > 0 && t[4] > 0;
@@ -53,7 +53,7 @@ class ModifiedKneserNey : public ClassDiscounting {
       }
     }
     if (ok) return d;
-    if (options_.warn) {
+    if (options_.warn && !FallbackExpected(n, a.size())) {
       options_.warn(
           "cannot estimate the modified Kneser-Ney discounts of order " + std::to_string(n) +
           " from its count-of-counts (t1..t4 = " + std::to_string(t[1]) + ", " +

@@ -28,7 +28,10 @@ for f in "$libdir/libgrams.so" "$libdir/libgrams.a" "$libdir/cmake/grams/gramsCo
          "$libdir/cmake/grams/gramsConfigVersion.cmake" "$libdir/cmake/grams/gramsTargets.cmake" \
          "$libdir/cmake/grams/gramsStaticTargets.cmake" "$prefix/include/grams/version.h" \
          "$prefix/include/grams/scorer.h" "$prefix/share/doc/grams/LICENSE" \
-         "$prefix/bin/grams-count" "$prefix/share/man/man1/grams-count.1"; do
+         "$prefix/bin/grams-count" "$prefix/share/man/man1/grams-count.1" \
+         "$prefix/share/man/man7/grams.7" \
+         "$prefix/share/bash-completion/completions/grams-count" \
+         "$prefix/share/bash-completion/completions/grams-info"; do
   [[ -e $f ]] || fail "not installed: ${f#"$prefix"/}"
 done
 grep -q "Apache License" "$prefix/share/doc/grams/LICENSE" || fail "the installed LICENSE is not Apache-2.0"

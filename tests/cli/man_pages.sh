@@ -30,4 +30,24 @@ for tool in count build score perplexity convert info; do
   fi
 done
 
+# grams(7), the overview: its sections, every tool named (and cross-referenced
+# from each tool's page), the flow text -> counts -> model -> scores, and no
+# groff warnings.
+page=$GRAMS_SOURCE_DIR/man/grams.7
+[[ -f $page ]] || fail "$page missing"
+for section in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+  grep -q "^\.SH \"\?$section\"\?$" "$page" || fail "$page lacks section $section"
+done
+for tool in $(cd "$GRAMS_SOURCE_DIR/man" && ls grams-*.1 | sed 's/\.1$//'); do
+  grep -q "^\.BR $tool (1)" "$page" || fail "$page does not name $tool"
+  grep -q "^\.BR grams (7)" "$GRAMS_SOURCE_DIR/man/$tool.1" || fail "$tool.1 does not refer to grams(7)"
+done
+for step in "text   \\-> grams-count" "counts \\-> grams-build" "model  \\-> grams-score"; do
+  grep -qF -- "$step" "$page" || fail "$page lacks the flow step '$step'"
+done
+if command -v groff >/dev/null; then
+  warnings=$(groff -man -ww -z "$page" 2>&1)
+  [[ -z $warnings ]] || fail "$page: groff warnings: $warnings"
+fi
+
 echo "man_pages: all checks passed"

@@ -25,9 +25,12 @@ run grams-perplexity m.lm test.txt
 expect_rc 0 "text report"
 expect_no_err "text report"
 for label in "sentences:" "words:" "OOVs:" "tokens" "total log10 probability:" \
-    "perplexity including OOVs:" "perplexity excluding OOVs:" "SRILM ppl:" "SRILM ppl1:"; do
+    "perplexity including OOVs:" "perplexity excluding OOVs:" "SRILM ppl1:"; do
   expect_out "$label"
 done
+# SRILM's ppl is the "excluding OOVs" figure (one formula): printed once.
+grep -q '^SRILM ppl:' out && { show; fail "the report prints SRILM ppl beside the same number"; }
+grep -qF "also SRILM's ppl" <(grams-perplexity --help) || fail "--help does not say SRILM ppl is printed once"
 grep -q '^sentences: *3$' out || { show; fail "sentences != 3"; }
 grep -q '^words: *14$' out || { show; fail "words != 14"; }
 grep -q '^OOVs: *1$' out || { show; fail "OOVs != 1"; }
@@ -52,6 +55,7 @@ lp, no = p["log10prob"], p["log10prob"] - p["oov_log10prob"]
 assert close(p["perplexity"], 10 ** (-lp / 17))
 assert close(p["perplexity_excluding_oovs"], 10 ** (-no / 16))
 assert close(p["srilm_ppl"], 10 ** (-no / (14 - 1 + 3)))
+assert p["srilm_ppl"] == p["perplexity_excluding_oovs"]
 assert close(p["srilm_ppl1"], 10 ** (-no / (14 - 1)))
 text = {}
 for line in open(sys.argv[3]):

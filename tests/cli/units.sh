@@ -224,6 +224,9 @@ printf 'abababababab\nbababa\naaaa\n' > few.txt
 run sh -c 'grams-count --unit char --order 6 few.txt | grams-build -o few.lm'
 expect_rc 0 "few distinct characters"
 expect_err "fallback"
+# Order 1 of an alphabet falls back as expected, without a warning; the
+# higher orders (a handful of n-grams) are warned about.
+grep -q "discounts of order 1 " err && { show; fail "the expected order-1 fallback was warned about"; }
 run grams-perplexity few.lm few.txt
 expect_rc 0 "perplexity of the few-characters model"
 

@@ -87,6 +87,10 @@ int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
   job->inputs = cl.Positional("input");
   if (job->inputs.empty()) job->inputs.push_back("-");
   job->merge = cl.Has("merge");
+  job->from_text = cl.Has("from-text");
+  if (job->merge && job->from_text) {
+    return UsageError("--merge reads counts files, --from-text counts text: give one of them");
+  }
   if (job->merge) {
     for (const char* opt :
          {"order", "unit", "normalize", "case-fold", "boundaries", "invalid", "sp-model"}) {
@@ -146,8 +150,8 @@ void AddCountOptions(CommandLine* cl) {
        "--normalize/--case-fold): error (name file, line and byte offset), replace "
        "(with U+FFFD) or skip")
       ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
-               "(units that are whitespace, control characters or not UTF-8 are written "
-               "escaped: <0x0A>, <sp>)")
+               "(non-word units holding bytes below 0x21 or 0x7F, or bytes that are not "
+               "UTF-8, are written escaped: <0x0A>, <sp>, <0xFF>)")
       ("min-count", po::value<int64_t>()->value_name("N"),
        "with --text: the key gram list: only n-grams seen at least N times, most "
        "frequent first in each order")
@@ -169,7 +173,13 @@ void AddCountOptions(CommandLine* cl) {
        "most frequent first")
       ("orders", po::value<std::string>()->value_name("LIST"),
        "with --text: list only these orders, e.g. 3, 2,3 or 1-3")
-      ("drop-sentence-marks", "with --text: leave out the n-grams holding <s> or </s>");
+      ("drop-sentence-marks", "with --text: leave out the n-grams holding <s> or </s>")
+      ("from-text", "FILE... are counts text (\"w1 ... wn<TAB>count\" lines, as --text writes "
+                    "them or SRILM's ngram-count -write; any order; repeated n-grams add up) to "
+                    "turn back into a counts file. The counts are taken as given: every "
+                    "n-gram's prefix and suffix must be listed. The unit options say what the "
+                    "units are (word by default; non-word units are unescaped); --order N "
+                    "skips lines above order N");
   // clang-format on
   cl->AddPositional("input", -1);
   cl->set_epilog(
@@ -180,12 +190,14 @@ void AddCountOptions(CommandLine* cl) {
       "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
       "  grams-count --order 3 --text --top 20 --orders 3 --drop-sentence-marks corpus.txt\n"
       "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
-      "  grams-count --merge part1.counts part2.counts -o all.counts\n");
+      "  grams-count --merge part1.counts part2.counts -o all.counts\n"
+      "  grams-count --order 3 --text corpus.txt | grep -vw lorem | grams-count --from-text -o edited.counts\n");
 }
 
 int ParseCountOptions(const CommandLine& cl, CountJob* job) {
   CountOptions& options = job->options;
   options.order = cl.Get<int>("order");
+  job->order_given = cl.Has("order");
   options.threads = cl.Get<int>("threads");
   if (options.threads < 0 || options.threads > 64)
     return UsageError("--threads must be between 0 and 64");

@@ -137,6 +137,31 @@ struct GRAMS_EXPORT CountsTextOptions {
 GRAMS_EXPORT Status WriteCountsText(const NgramCounts& counts, const std::string& path,
                                     const CountsTextOptions& options);
 
+// Reading the text form back (SRILM's ngram-count -read): "w1 ... wn<TAB>count"
+// lines (any ASCII whitespace before the count will do), as WriteCountsText
+// writes them or as another toolkit or a script made them, in any order.
+struct GRAMS_EXPORT ReadCountsTextOptions {
+  // The tokenization the units come from, recorded in the counts (and so in
+  // the model, whose scorers apply it). Units of settings that need escaping
+  // (UnitsNeedEscaping) are unescaped; byte and char units must be one byte,
+  // one code point.
+  TokenizerSettings settings;
+  // 0: the order is the highest order listed. N: the counts are of orders
+  // 1..N, and lines of higher orders are skipped (as SRILM's -order does).
+  int max_order = 0;
+};
+// The counts listed in `paths` ("-" = standard input), taken as given:
+// nothing is derived. An n-gram listed more than once has the sum of its
+// counts (so concatenated count lists add up); a count of 0 is as if the
+// line were absent; blank lines are skipped. Every n-gram's prefix and
+// suffix (of order >= 1) must be listed, and <s> may only begin and </s>
+// only end an n-gram; errors name the file and line. sentences is the count
+// of <s>, and tokens the sum of the other unigram counts, as the counter
+// counts them. So the counts text of a counts file reads back to the same
+// counts, and WriteCountsFile of them gives the same bytes.
+GRAMS_EXPORT StatusOr<NgramCounts> ReadCountsText(const std::vector<std::string>& paths,
+                                                  const ReadCountsTextOptions& options = {});
+
 }  // namespace grams
 
 #endif  // GRAMS_COUNTS_H_
