@@ -8,7 +8,7 @@
 //   bit 0  character units (escaped) instead of words
 //   bit 1  --order 2 (lines of higher orders skipped)
 // Seeds: tests/fuzz/corpus/counts_text. Built with -fsanitize=fuzzer under
-// GRAMS_FUZZ=ON (clang), and always as a replay driver (replay_main.cc),
+// GRAMS_FUZZ=ON (clang), and always as a replay driver (counts_text_replay.cc),
 // which ctest runs.
 #include <unistd.h>
 

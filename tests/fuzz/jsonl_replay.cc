@@ -26,33 +26,7 @@ const char* const kTokens[] = {"{",    "}",    "[",     "]",       ",",         
                                "\t",   " ",    "\xff",  "\xc3",    "\xe4\xb8",  "\xf0\x9f\x98"};
 
 std::string Mutate(const std::string& seed, Rng* rng) {
-  std::string b = seed;
-  const int ops = 1 + static_cast<int>(rng->Below(4));
-  for (int op = 0; op < ops && b.size() > 1; ++op) {
-    const size_t at = 1 + rng->Below(b.size() - 1);  // the options byte is left alone
-    switch (rng->Below(6)) {
-      case 0:
-        b[at] ^= static_cast<char>(1u << rng->Below(8));
-        break;
-      case 1:
-        b.insert(at, kTokens[rng->Below(std::size(kTokens))]);
-        break;
-      case 2:
-        b.erase(at, 1 + rng->Below(std::min<size_t>(16, b.size() - at)));
-        break;
-      case 3: {
-        const size_t n = 1 + rng->Below(std::min<size_t>(32, b.size() - at));
-        b.insert(at, b.substr(at, n));
-        break;
-      }
-      case 4:
-        b.resize(at);
-        break;
-      default:
-        b[0] = static_cast<char>(rng->Next());  // other options
-    }
-  }
-  return b;
+  return MutateText(seed, rng, kTokens, std::size(kTokens));
 }
 
 }  // namespace

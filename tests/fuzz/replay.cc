@@ -1,6 +1,7 @@
 // The shared replay driver of the fuzz targets (replay.h).
 #include "replay.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -133,6 +134,38 @@ std::string MutateBinary(const std::string& seed, Rng* rng) {
       default:  // random bytes
         for (size_t k = 0; k < 8 && at + k < b.size(); ++k)
           b[at + k] = static_cast<char>(rng->Next());
+    }
+  }
+  return b;
+}
+
+
+std::string MutateText(const std::string& seed, Rng* rng, const char* const* tokens,
+                       size_t token_count) {
+  std::string b = seed;
+  const int ops = 1 + static_cast<int>(rng->Below(4));
+  for (int op = 0; op < ops && b.size() > 1; ++op) {
+    const size_t at = 1 + rng->Below(b.size() - 1);  // the options byte is left alone
+    switch (rng->Below(6)) {
+      case 0:
+        b[at] ^= static_cast<char>(1u << rng->Below(8));
+        break;
+      case 1:
+        b.insert(at, tokens[rng->Below(token_count)]);
+        break;
+      case 2:
+        b.erase(at, 1 + rng->Below(std::min<size_t>(16, b.size() - at)));
+        break;
+      case 3: {
+        const size_t n = 1 + rng->Below(std::min<size_t>(32, b.size() - at));
+        b.insert(at, b.substr(at, n));
+        break;
+      }
+      case 4:
+        b.resize(at);
+        break;
+      default:
+        b[0] = static_cast<char>(rng->Next());  // other options
     }
   }
   return b;

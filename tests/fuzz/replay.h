@@ -51,6 +51,12 @@ std::string ReadAllOf(const std::string& path);
 // deleted and repeated chunks, aimed at the first KB half the time.
 std::string MutateBinary(const std::string& seed, Rng* rng);
 
+// A mutation for text whose first byte is the target's mode byte (changed
+// now and then): bit flips, cuts, deleted and repeated chunks, and pieces of
+// the target's syntax (`tokens`) spliced in.
+std::string MutateText(const std::string& seed, Rng* rng, const char* const* tokens,
+                       size_t token_count);
+
 // The main() of a replay driver: exit status 0, or 2 on a usage error.
 int ReplayMain(int argc, char** argv, const ReplayTarget& target);
 

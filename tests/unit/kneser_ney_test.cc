@@ -347,9 +347,14 @@ TEST(KneserNeyTest, FallbackDiscountsAtEveryOrderStillNormalize) {
   std::vector<std::string> warnings;
   auto m = Build(kCorpusU, 3, &warnings);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  ASSERT_EQ(warnings.size(), 3u);
+  // Order 1's fallback is expected on so small a vocabulary and not warned
+  // about (FallbackExpected); orders 2 and 3 warn.
+  ASSERT_EQ(warnings.size(), 2u);
   for (int n = 1; n <= 3; ++n) {
-    EXPECT_NE(warnings[n - 1].find("order " + std::to_string(n)), std::string::npos) << warnings[n - 1];
+    if (n >= 2) {
+      EXPECT_NE(warnings[n - 2].find("order " + std::to_string(n)), std::string::npos)
+          << warnings[n - 2];
+    }
     const std::array<double, 3> d = Discounts(*m, n);
     for (int k = 0; k < 3; ++k) EXPECT_EQ(d[k], kFallbackDiscounts[k]) << "order " << n;
   }
