@@ -20,6 +20,8 @@
 #include <cstring>
 #include <limits>
 
+#include "io/fd.h"
+
 static_assert(std::endian::native == std::endian::little,
               "KenLM binaries are read as the little-endian machines that write them");
 
@@ -119,34 +121,9 @@ uint64_t ArrayCount(uint64_t max_offset, uint64_t max_next, unsigned max_chop) {
 // bytes of padding.
 uint64_t PackedBytes(uint64_t entries, uint64_t bits) { return ((1 + entries) * bits + 7) / 8 + 8; }
 
-std::string ErrnoText(int err) { return std::string(strerror(err)); }
-
-int64_t ReadAt(int fd, void* buf, size_t n, uint64_t offset) {
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t r =
-        ::pread(fd, static_cast<char*>(buf) + done, n - done, static_cast<off_t>(offset + done));
-    if (r == 0) break;
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    done += static_cast<size_t>(r);
-  }
-  return static_cast<int64_t>(done);
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using io::ErrnoText;
+using io::Fd;
+using io::ReadAt;
 
 // Sizes summed without overflow: saturates at UINT64_MAX, which no file
 // reaches, so a damaged count always ends in "truncated".

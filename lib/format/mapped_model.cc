@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "format/mapped_layout.h"
+#include "io/fd.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
 #include "util/coding.h"
@@ -41,40 +42,9 @@ using mapped::kVocabOffsets;
 using mapped::kVocabStrings;
 using mapped::SectionName;
 
-std::string ErrnoText(int err) { return std::string(strerror(err)); }
-
-// pread until n bytes or end of file; the bytes read, or -errno.
-int64_t ReadAt(int fd, void* buf, size_t n, uint64_t offset) {
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t r =
-        ::pread(fd, static_cast<char*>(buf) + done, n - done, static_cast<off_t>(offset + done));
-    if (r == 0) break;
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    done += static_cast<size_t>(r);
-  }
-  return static_cast<int64_t>(done);
-}
-
-// A file descriptor, closed with the object.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(-1); }
-  int get() const { return fd_; }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
+using io::ErrnoText;
+using io::Fd;
+using io::ReadAt;
 
 // Opens `path`, which must be a regular file, not empty; its size in *size.
 Status OpenRegular(const std::string& path, const std::string& name, Fd* fd, uint64_t* size) {
