@@ -176,7 +176,8 @@ class ClassDiscounting : public Smoother {
 std::vector<uint64_t> CountOfCounts(const std::vector<uint64_t>& counts, uint64_t limit);
 
 // Keeps the entries of orders n >= 2 flagged in keep[n] (keep[n] empty: keep
-// all), renumbering parents. REQUIRES: the kept set is prefix-closed.
+// all), renumbering parents and the blanks kept. REQUIRES: the kept set is
+// prefix-closed.
 void CompactModel(Model* model, const std::vector<std::vector<uint8_t>>& keep);
 
 // Maps the words not flagged in keep_word to <unk>, adds `extra` words (not

@@ -1,6 +1,8 @@
 // ARPA output. Each order's n-grams are written in trie order: grouped by
 // context, contexts in the order of the section below, so the file is what
-// every reader, IRSTLM's included, expects.
+// every reader, IRSTLM's included, expects. The blanks a model read from
+// ARPA holds (Model::blanks) are not written: the file says what the one
+// it came from said.
 #include <charconv>
 #include <limits>
 
@@ -46,8 +48,14 @@ Status WriteArpaImpl(const Model& model, const std::string& path) {
   }
   if (!line.empty()) line += "\n";
   line += "\\data\\\n";
+  // Blanks are left out: a reader that needs them adds them back.
+  static const std::vector<EntryIndex> kNone;
+  auto blanks = [&](int n) -> const std::vector<EntryIndex>& {
+    return static_cast<size_t>(n) <= model.blanks.size() ? model.blanks[n - 1] : kNone;
+  };
   for (int n = 1; n <= N; ++n) {
-    line += "ngram " + std::to_string(n) + "=" + std::to_string(model.trie.levels[n - 1].size()) + "\n";
+    line += "ngram " + std::to_string(n) + "=" +
+            std::to_string(model.trie.levels[n - 1].size() - blanks(n).size()) + "\n";
   }
   out->Write(line);
   NgramText text(model.trie, model.vocab, escape);
@@ -56,7 +64,13 @@ Status WriteArpaImpl(const Model& model, const std::string& path) {
     const TrieLevel& level = model.trie.levels[n - 1];
     const std::vector<float>& lp = model.log_prob[n - 1];
     const std::vector<float>* lbo = n < N ? &model.log_backoff[n - 1] : nullptr;
+    const std::vector<EntryIndex>& skip = blanks(n);
+    auto next_blank = skip.begin();
     for (EntryIndex i = 0; i < level.size(); ++i) {
+      if (next_blank != skip.end() && *next_blank == i) {
+        ++next_blank;
+        continue;
+      }
       line.clear();
       AppendFloat(&line, lp[i]);
       line.push_back('\t');

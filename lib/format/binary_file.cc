@@ -265,9 +265,27 @@ void BinaryFileReader::StartFetch() {
   next_ = StartAsync([this] { return Fetch(); });
 }
 
+BinaryFileReader::Fetched BinaryFileReader::TakeFetched() {
+  if (peeked_) {
+    Fetched f = std::move(*peeked_);
+    peeked_.reset();
+    return f;
+  }
+  return next_.get();
+}
+
+Status BinaryFileReader::NextIf(uint32_t id, std::string* raw, bool* found) {
+  *found = false;
+  if (ended_ || (!peeked_ && !next_.valid())) return Status::OK();
+  if (!peeked_) peeked_ = next_.get();
+  if (!peeked_->status.ok() || peeked_->end || peeked_->id != id) return Status::OK();
+  *found = true;
+  return Next(id, raw);
+}
+
 Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {
-  if (ended_ || !next_.valid()) return CorruptionError(name_ + ": missing sections");
-  Fetched f = next_.get();
+  if (ended_ || (!peeked_ && !next_.valid())) return CorruptionError(name_ + ": missing sections");
+  Fetched f = TakeFetched();
   GRAMS_RETURN_IF_ERROR(f.status);
   if (f.end) {
     ended_ = true;
@@ -286,8 +304,8 @@ Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {
 }
 
 Status BinaryFileReader::Finish() {
-  if (ended_ || !next_.valid()) return Status::OK();
-  Fetched f = next_.get();
+  if (ended_ || (!peeked_ && !next_.valid())) return Status::OK();
+  Fetched f = TakeFetched();
   GRAMS_RETURN_IF_ERROR(f.status);
   if (!f.end) return CorruptionError(name_ + ": unexpected extra sections");
   ended_ = true;
