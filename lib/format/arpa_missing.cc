@@ -22,6 +22,7 @@
 #include <string>
 
 #include "util/alloc_guard.h"
+#include "util/prefetch.h"
 
 #include "format/arpa_parser.h"
 
@@ -106,6 +107,10 @@ Status ArpaParser::LinkOrder(int n) {
   size_t homes[kBatch];
   for (size_t begin = 0; begin < m; begin += kBatch) {
     const size_t end = std::min(m, begin + kBatch);
+    // The parents' links first (files in suffix order put parents anywhere),
+    // then the slots of the keys they make.
+    const uint32_t* up = n - 1 == 2 ? levels_[1].words.data() : links_[n - 1].data();
+    for (size_t i = begin; i < end; ++i) Prefetch(up + level.parents[i]);
     for (size_t i = begin; i < end; ++i) {
       keys[i - begin] = Key(LinkOf(n - 1, level.parents[i]), level.words[i]);
       homes[i - begin] = map.Home(keys[i - begin]);
