@@ -5,7 +5,9 @@
 // out). KenLM's own expectations on its test model (lm/model_test.cc:
 // Starters, Continuation, Blanks, Unknowns, MinimalState) are ported here,
 // our code with their numbers, and a small model of our own checks the
-// values exactly.
+// values exactly. KenLM's test.arpa is read from the shared data, not copied
+// here: it is KenLM's, under the LGPL, and this tree is Apache-2.0; those
+// tests are skipped without it.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
