@@ -26,27 +26,33 @@ void AppendFloat(std::string* out, float f) {
   out->append(buf, r.ptr);
 }
 
+// A word model with the default tokenization is plain ARPA. Anything else
+// a reader needs is recorded in comment lines before \data\ (a reader that
+// does not skip them can drop them: sed '/^#/d'): other tokenizer settings,
+// escaped units (every unit but word), and a Stupid Backoff model's
+// smoothing (its scores are not probabilities). Those lines, and the empty
+// line after them.
+std::string CommentLines(const Model& model) {
+  std::string lines;
+  if (!(model.settings == TokenizerSettings())) {
+    lines += std::string(kArpaTokenizerComment) + " " + model.settings.ToString() + "\n";
+    lines += model.settings.SpModelArpaLines();  // a SentencePiece model, in base64
+  }
+  if (UnitsNeedEscaping(model.settings)) {
+    lines += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n";
+  }
+  if (!IsProperDistribution(model)) {
+    lines += std::string(kArpaModelComment) + " smoothing=stupid\n";
+  }
+  if (!lines.empty()) lines += "\n";
+  return lines;
+}
+
 Status WriteArpaImpl(const Model& model, const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(path));
   const int N = model.order();
-  // A word model with the default tokenization is plain ARPA. Anything
-  // else a reader needs is recorded in comment lines before \data\ (a
-  // reader that does not skip them can drop them: sed '/^#/d'): other
-  // tokenizer settings, escaped units (every unit but word), and a Stupid
-  // Backoff model's smoothing (its scores are not probabilities).
   const bool escape = UnitsNeedEscaping(model.settings);
-  std::string line;
-  if (!(model.settings == TokenizerSettings())) {
-    line += std::string(kArpaTokenizerComment) + " " + model.settings.ToString() + "\n";
-    line += model.settings.SpModelArpaLines();  // a SentencePiece model, in base64
-  }
-  if (escape) {
-    line += std::string(kArpaEscapeComment) + " <0xNN> is the byte NN, <sp> a space\n";
-  }
-  if (!IsProperDistribution(model)) {
-    line += std::string(kArpaModelComment) + " smoothing=stupid\n";
-  }
-  if (!line.empty()) line += "\n";
+  std::string line = CommentLines(model);
   line += "\\data\\\n";
   // Blanks are left out: a reader that needs them adds them back.
   static const std::vector<EntryIndex> kNone;
