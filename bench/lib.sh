@@ -54,6 +54,12 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
 rss_of() { awk -F': *' '/Maximum resident set size/ { print $2 }' "$1"; }
 cpu_of() { awk -F': *' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$@"; }
 
+# show_failure RC STDERR_FILE WHAT: a failed command and its stderr.
+show_failure() {
+  echo "$BENCH_NAME: failed (exit $1): $3" >&2
+  sed 's/^/  | /' "$2" | head -20 >&2
+}
+
 # timed CMD...: runs CMD once under /usr/bin/time -v (the caller redirects its
 # stdin/stdout). Sets LAST_WALL, LAST_CPU and LAST_RSS; returns CMD's exit
 # status and shows its stderr on failure.
@@ -66,10 +72,7 @@ timed() {
   LAST_WALL=$(elapsed "$t0" "$t1")
   LAST_CPU=$(cpu_of "$tf")
   LAST_RSS=$(rss_of "$tf")
-  if [ $rc -ne 0 ]; then
-    echo "$BENCH_NAME: failed (exit $rc): $*" >&2
-    sed 's/^/  | /' "$ef" | head -20 >&2
-  fi
+  [ $rc -eq 0 ] || show_failure $rc "$ef" "$*"
   return $rc
 }
 
@@ -90,10 +93,7 @@ timed_pipe() {
   LAST_CPU=$(cpu_of "$tf1" "$tf2")
   LAST_RSS=$(rss_of "$tf1")
   LAST_RSS2=$(rss_of "$tf2")
-  if [ $rc -ne 0 ]; then
-    echo "$BENCH_NAME: failed (exit $rc): ${c1[*]} | ${c2[*]}" >&2
-    sed 's/^/  | /' "$ef" | head -20 >&2
-  fi
+  [ $rc -eq 0 ] || show_failure $rc "$ef" "${c1[*]} | ${c2[*]}"
   return $rc
 }
 

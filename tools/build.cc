@@ -112,7 +112,7 @@ int Main(int argc, char** argv) {
     for (const std::string& w : warnings) Warn(w);
     warnings.clear();
   };
-  if (!job.from_arpa) options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
+  options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
   options.on_tuned = [&](const TuneResult& t) {
     PrintTuneReport(options.tune_text, t);
     flush_warnings();

@@ -99,7 +99,7 @@ int Main(int argc, char** argv) {
     Status s = WriteMappedModel(**lm, output);
     return s.ok() ? kExitOk : ReportError(s);
   }
-  auto model = LoadModel(input);
+  auto model = LoadModel(input, [](const std::string& w) { Warn(w); });
   if (!model.ok()) return ReportError(model.status());
   Status s = to == "model" ? WriteModelFile(*model, output) : WriteArpa(*model, output);
   return s.ok() ? kExitOk : ReportError(s);

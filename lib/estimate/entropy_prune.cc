@@ -19,7 +19,10 @@
 // for a context starting with <s> the first factor is p(</s>), the rate of
 // sentence boundaries (SRILM does the same). An n-gram that is a context or a
 // suffix of a kept longer n-gram is kept: pruned models stay prefix- and
-// suffix-closed.
+// suffix-closed. A model read from ARPA with blanks (Model::blanks) is
+// suffix-closed through them; once pruning removes anything they become
+// ordinary entries.
+#include <algorithm>
 #include <cmath>
 
 #include "estimate/estimate_internal.h"
@@ -131,6 +134,12 @@ Status PruneByRelativeEntropyImpl(Model* model, double threshold) {
     }
     PruneOrder(n, limit, links[n], locked, context[n - 2], model, &keep[n]);
     if (n < N) std::vector<EntryIndex>().swap(links[n + 1]);
+  }
+  // Once anything goes, backoffs have changed and a blank's value (that of
+  // backing off in the model read) may no longer be what backing off gives:
+  // the pruned model's entries are all its own.
+  for (int n = 2; n <= N && !model->blanks.empty(); ++n) {
+    if (std::find(keep[n].begin(), keep[n].end(), 0) != keep[n].end()) model->blanks.clear();
   }
   CompactModel(model, keep);
   return Status::OK();

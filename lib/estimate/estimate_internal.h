@@ -187,7 +187,8 @@ inline bool FallbackExpected(int n, size_t entries) {
 }
 
 // Keeps the entries of orders n >= 2 flagged in keep[n] (keep[n] empty: keep
-// all), renumbering parents. REQUIRES: the kept set is prefix-closed.
+// all), renumbering parents and the blanks kept. REQUIRES: the kept set is
+// prefix-closed.
 void CompactModel(Model* model, const std::vector<std::vector<uint8_t>>& keep);
 
 // Maps the words not flagged in keep_word to <unk>, adds `extra` words (not

@@ -197,6 +197,15 @@ void CompactModel(Model* model, const std::vector<std::vector<uint8_t>>& keep) {
       lbo->resize(j);
       lbo->shrink_to_fit();
     }
+    if (static_cast<size_t>(n) <= model->blanks.size()) {
+      // The blanks kept, renumbered (still ascending).
+      std::vector<EntryIndex>& blanks = model->blanks[n - 1];
+      size_t b = 0;
+      for (EntryIndex i : blanks) {
+        if (map_cur[i] != UINT32_MAX) blanks[b++] = map_cur[i];
+      }
+      blanks.resize(b);
+    }
     map_prev.swap(map_cur);
   }
 }

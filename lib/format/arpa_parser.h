@@ -14,7 +14,10 @@
 //                     tables overlap; entries are appended in file order
 //   arpa_missing.cc   the n-grams the file lacks but lookups need, added with
 //                     the probabilities the backoff rule gives them: the
-//                     contexts (first n-1 words) of longer n-grams
+//                     contexts (first n-1 words) of longer n-grams, while
+//                     reading; then, once every section is read, the
+//                     suffixes (last n-1 words) of longer n-grams, the
+//                     blanks (Model::blanks), found through suffix links
 //   arpa_reader.cc    the checks between sections, then each order put in
 //                     trie order (by parent, then word) with a radix sort,
 //                     order by order, remapping the parents of the next order
@@ -117,6 +120,22 @@ class ArpaParser {
   double BackoffProb(const WordId* w, int len) const;
   // Index of the n-gram w[0..len) in order len (file order), or kNone.
   uint32_t Lookup(const WordId* w, int len) const;
+  // Once every section is read: the blanks. The suffix of every entry of
+  // orders >= 3 (file order) is looked up through its parent's suffix link,
+  // and added where missing (InsertBlank); blank_from_ says where each
+  // order's blanks start.
+  Status AddBlanks();
+  // Order n's suffix links, a batch of entries at a time, prefetched.
+  Status LinkOrder(int n);
+  // Adds the blank whose context is entry `context` of order k-1 (a word id
+  // for k = 2) and whose last word is w to order k, with its own suffix
+  // (and that one's, if missing); its index in *index.
+  Status InsertBlank(int k, uint32_t context, WordId w, uint32_t* index);
+  // The suffix link of entry i of order n >= 2 (file order): the index of
+  // its last n-1 words at order n-1 (their word id at n = 2).
+  uint32_t LinkOf(int n, uint32_t i) const { return n == 2 ? levels_[1].words[i] : links_[n][i]; }
+  // The words of entry `index` of order n (file order) into w[0..n).
+  void WordsOf(int n, uint32_t index, WordId* w) const;
 
   float ProbOf(int n, uint32_t index) const {
     return n == 1 ? prob1_[index] : levels_[n - 1].prob[index];
@@ -195,6 +214,14 @@ class ArpaParser {
 
   uint64_t added_contexts_ = 0;
   uint64_t first_added_line_ = 0;
+  // The blanks: suffix links (links_[n] for orders 3..N-1, file order),
+  // where each order's blanks start (blank_from_[n]; none at orders 1 and
+  // N), how many were added and the first line that needed one (0: none or
+  // only added n-grams did).
+  std::vector<std::vector<uint32_t>> links_;
+  std::vector<size_t> blank_from_;
+  uint64_t added_blanks_ = 0;
+  uint64_t first_blank_line_ = 0;
   uint64_t top_backoffs_ = 0;
   uint64_t first_top_backoff_line_ = 0;
 };

@@ -127,7 +127,19 @@ StatusOr<Model> ArpaParser::Finish() {
   // perm[i]: the final index of entry i (file order) of the order below;
   // empty when that order was already in trie order.
   std::vector<EntryIndex> perm;
-  for (int n = 2; n <= N; ++n) GRAMS_RETURN_IF_ERROR(SortLevel(n, &model, &perm));
+  for (int n = 2; n <= N; ++n) {
+    const size_t m = levels_[n - 1].words.size();
+    GRAMS_RETURN_IF_ERROR(SortLevel(n, &model, &perm));
+    // The blanks of order n are its last entries in file order.
+    if (static_cast<size_t>(n) < blank_from_.size() && blank_from_[n] < m) {
+      if (model.blanks.empty()) model.blanks.resize(N);
+      std::vector<EntryIndex>& blanks = model.blanks[n - 1];
+      for (size_t i = blank_from_[n]; i < m; ++i) {
+        blanks.push_back(perm.empty() ? static_cast<EntryIndex>(i) : perm[i]);
+      }
+      std::sort(blanks.begin(), blanks.end());
+    }
+  }
   model.settings = settings_;
   GRAMS_RETURN_IF_ERROR(TakeVocabulary(&model));
   model.info = std::move(model_info_);
@@ -165,6 +177,16 @@ StatusOr<Model> ArpaParser::Run() {
          std::to_string(added_contexts_) +
          " n-grams missing from the file that are contexts of longer n-grams (the first needed "
          "here), with backed-off log probabilities and zero backoffs");
+  }
+  GRAMS_RETURN_IF_ERROR(AddBlanks());
+  if (added_blanks_ > 0) {
+    const std::string where =
+        first_blank_line_ > 0 ? ":" + std::to_string(first_blank_line_) + ": " : ": ";
+    Warn(name_ + where + "added " + std::to_string(added_blanks_) +
+         " n-grams missing from the file that end longer n-grams (their last words" +
+         (first_blank_line_ > 0 ? ", the first needed here" : "") +
+         "), so that lookups reach those, with backed-off log probabilities and zero backoffs; "
+         "ARPA output leaves them out");
   }
   if (top_backoffs_ > 0) {
     Warn(name_ + ":" + std::to_string(first_top_backoff_line_) + ": ignored " +

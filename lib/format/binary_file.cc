@@ -304,10 +304,27 @@ Status BinaryFileReader::CheckId(uint32_t id, uint32_t expected_id) const {
                          std::to_string(expected_id & 0xffff) + " belongs");
 }
 
+BinaryFileReader::Fetched BinaryFileReader::TakeFetched() {
+  if (peeked_) {
+    Fetched f = std::move(*peeked_);
+    peeked_.reset();
+    return f;
+  }
+  return next_.valid() ? next_.get() : Fetch();
+}
+
+Status BinaryFileReader::NextIf(uint32_t id, std::string* raw, bool* found) {
+  *found = false;
+  if (ended_) return Status::OK();
+  if (!peeked_) peeked_ = TakeFetched();
+  if (!peeked_->status.ok() || peeked_->end || peeked_->id != id) return Status::OK();
+  *found = true;
+  return Next(id, raw);
+}
+
 Status BinaryFileReader::Next(uint32_t expected_id, std::string* raw) {
   if (ended_) return CorruptionError(name_ + ": missing sections");
-  if (!next_.valid()) StartFetch();
-  Fetched f = next_.get();
+  Fetched f = TakeFetched();
   GRAMS_RETURN_IF_ERROR(f.status);
   if (f.end) {
     ended_ = true;
@@ -333,7 +350,7 @@ Status BinaryFileReader::NextStored(uint32_t expected_id, StoredSection* out) {
 
 Status BinaryFileReader::Finish() {
   if (ended_) return Status::OK();
-  Fetched f = next_.valid() ? next_.get() : Fetch();
+  Fetched f = TakeFetched();
   GRAMS_RETURN_IF_ERROR(f.status);
   if (!f.end) return CorruptionError(name_ + ": unexpected extra sections");
   ended_ = true;

@@ -17,6 +17,7 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,7 @@ enum class SectionType : uint32_t {
   kCounts = 4,      // per entry: count
   kLogProb = 5,     // per entry: float32 log10 probability, byte planes
   kLogBackoff = 6,  // per entry: float32 log10 backoff, byte planes
+  kBlanks = 7,      // model file, optional, last: the blanks of every order
 };
 
 inline uint32_t SectionId(SectionType type, uint32_t order) {
@@ -120,6 +122,9 @@ class BinaryFileReader {
   // The same, read on the caller's thread and not decompressed. *out's
   // frame buffer is reused.
   Status NextStored(uint32_t expected_id, StoredSection* out);
+  // An optional section: the next one if its id is `id` (*found set), else
+  // nothing read (*found cleared; the next Next or Finish sees what comes).
+  Status NextIf(uint32_t id, std::string* raw, bool* found);
   Status Finish();
 
  private:
@@ -135,12 +140,15 @@ class BinaryFileReader {
   Status CheckId(uint32_t id, uint32_t expected_id) const;
   Fetched Fetch();
   void StartFetch();
+  // The section fetched ahead (or the end marker), taken once.
+  Fetched TakeFetched();
 
   std::unique_ptr<io::InputStream> in_;
   std::string name_;
   FileHeader header_;
   uint64_t sections_read_ = 0;
   std::future<Fetched> next_;
+  std::optional<Fetched> peeked_;  // taken from next_ by NextIf, not consumed
   bool ended_ = false;
   // Touched only by the fetch in flight (one at a time, ordered by next_).
   StoredSection stored_;

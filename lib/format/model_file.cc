@@ -14,6 +14,7 @@
 #include "grams/model_io.h"
 #include "io/file.h"
 #include "util/alloc_guard.h"
+#include "util/coding.h"
 
 namespace grams {
 namespace {
@@ -84,9 +85,68 @@ void ModelFileWriter::AddLogBackoffs(int n, std::string planes) {
   Add(SectionId(SectionType::kLogBackoff, n), std::move(planes));
 }
 
-Status ModelFileWriter::Finish() {
+void ModelFileWriter::AddBlanks(std::string blanks) {
   assert(next_ == static_cast<size_t>(4 * order_ - 2));
+  ++next_;
+  writer_->AddSection(SectionId(SectionType::kBlanks, 0), std::move(blanks));
+}
+
+Status ModelFileWriter::Finish() {
+  assert(next_ == static_cast<size_t>(4 * order_ - 2) ||
+         next_ == static_cast<size_t>(4 * order_ - 1));
   return writer_->Finish();
+}
+
+// Per order n = 1..N: a varint count, then the count entries ascending, the
+// first as its index and each later one as index - previous - 1.
+std::string EncodeBlanks(const std::vector<std::vector<EntryIndex>>& blanks) {
+  std::string out;
+  for (const std::vector<EntryIndex>& order : blanks) {
+    PutVarint64(&out, order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      PutVarint64(&out, i == 0 ? order[0] : order[i] - order[i - 1] - 1);
+    }
+  }
+  return out;
+}
+
+Status DecodeBlanks(const std::string& name, const std::vector<uint64_t>& ngram_counts,
+                    const std::string& raw, std::vector<std::vector<EntryIndex>>* blanks) {
+  auto corrupt = [&](const std::string& what) {
+    return CorruptionError(name + ": " + what + " in the blanks (the file is corrupted)");
+  };
+  const int N = static_cast<int>(ngram_counts.size());
+  blanks->assign(N, {});
+  const char* p = raw.data();
+  const char* end = p + raw.size();
+  for (int n = 1; n <= N; ++n) {
+    uint64_t count = 0;
+    if (!GetVarint64(&p, end, &count)) return corrupt("a truncated count");
+    // A blank is the suffix of a longer n-gram, and never a word.
+    if (count > 0 && (n == 1 || n == N)) {
+      return corrupt("order " + std::to_string(n) + " listed");
+    }
+    if (count > ngram_counts[n - 1] || count > static_cast<uint64_t>(end - p)) {
+      return corrupt("too many entries of order " + std::to_string(n));
+    }
+    std::vector<EntryIndex>& order = (*blanks)[n - 1];
+    order.reserve(count);
+    uint64_t next = 0;  // the least index the next entry may have
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t delta = 0;
+      if (!GetVarint64(&p, end, &delta)) return corrupt("a truncated entry");
+      if (delta >= ngram_counts[n - 1] - next) {
+        return corrupt("an entry of order " + std::to_string(n) + " out of range");
+      }
+      order.push_back(static_cast<EntryIndex>(next + delta));
+      next = next + delta + 1;
+    }
+  }
+  if (p != end) return corrupt("bytes after the last order");
+  bool any = false;
+  for (const auto& order : *blanks) any = any || !order.empty();
+  if (!any) blanks->clear();
+  return Status::OK();
 }
 
 namespace {
@@ -106,6 +166,9 @@ Status WriteModelFileImpl(const Model& model, const std::string& path) {
     writer->AddLogProbs(n, EncodeFloatPlanes(model.log_prob[n - 1]));
     if (n < model.order()) writer->AddLogBackoffs(n, EncodeFloatPlanes(model.log_backoff[n - 1]));
   }
+  bool blanks = false;
+  for (const auto& order : model.blanks) blanks = blanks || !order.empty();
+  if (blanks) writer->AddBlanks(EncodeBlanks(model.blanks));
   return writer->Finish();
 }
 
@@ -169,6 +232,23 @@ Status ModelFileReader::ReadStored(size_t i, StoredSection* out) {
   return reader_->NextStored(ModelSectionId(order(), i), out);
 }
 
+Status ModelFileReader::ReadBlanks(std::vector<std::vector<EntryIndex>>* blanks) {
+  blanks->clear();
+  blanks_read_ = true;
+  bool found = false;
+  GRAMS_RETURN_IF_ERROR(reader_->NextIf(SectionId(SectionType::kBlanks, 0), &raw_, &found));
+  if (!found) return Status::OK();
+  return DecodeBlanks(name(), header().ngram_counts, raw_, blanks);
+}
+
+Status ModelFileReader::Finish() {
+  if (!blanks_read_) {
+    bool found = false;
+    GRAMS_RETURN_IF_ERROR(reader_->NextIf(SectionId(SectionType::kBlanks, 0), &raw_, &found));
+  }
+  return reader_->Finish();
+}
+
 namespace {
 
 StatusOr<Model> ReadModelFileImpl(std::unique_ptr<io::InputStream> in) {
@@ -191,6 +271,7 @@ StatusOr<Model> ReadModelFileImpl(std::unique_ptr<io::InputStream> in) {
     }
     GRAMS_RETURN_IF_ERROR(reader->ReadValues(n, &model.log_prob[n - 1], &model.log_backoff[n - 1]));
   }
+  GRAMS_RETURN_IF_ERROR(reader->ReadBlanks(&model.blanks));
   GRAMS_RETURN_IF_ERROR(reader->Finish());
   return model;
 }
@@ -236,7 +317,10 @@ Status MappedModelNotReadable(const std::string& name) {
                          "the model file or ARPA it was made from");
 }
 
-StatusOr<Model> LoadModel(const std::string& path) {
+StatusOr<Model> LoadModel(const std::string& path) { return LoadModel(path, nullptr); }
+
+StatusOr<Model> LoadModel(const std::string& path,
+                          const std::function<void(const std::string&)>& warn) {
   return GuardAlloc("loading " + Named(path, "<stdin>"), MemoryHint::kNone, [&]() -> StatusOr<Model> {
     std::unique_ptr<io::InputStream> in;
     GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
@@ -253,7 +337,7 @@ StatusOr<Model> LoadModel(const std::string& path) {
       case ModelFormat::kArpa:
         break;
     }
-    return ReadArpa(in.get(), nullptr);
+    return ReadArpa(in.get(), warn);
   });
 }
 

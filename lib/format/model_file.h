@@ -4,7 +4,8 @@
 // (estimate/streaming_build.h). These two classes are the one place that
 // knows the order of a model file's sections: vocabulary; order 1's log
 // probs and (if order > 1) backoffs; then for each order n >= 2 its child
-// counts, words, log probs and, below the highest order, backoffs.
+// counts, words, log probs and, below the highest order, backoffs; then,
+// for a model read from an ARPA file that lacked some suffixes, its blanks.
 #ifndef GRAMS_FORMAT_MODEL_FILE_H_
 #define GRAMS_FORMAT_MODEL_FILE_H_
 
@@ -57,9 +58,9 @@ FileHeader ModelFileHeader(uint64_t vocab_size, const std::vector<uint64_t>& ngr
 // Writes a model file whose sections the caller encodes: AddVocab, then
 // AddLogProbs(1) and (order > 1) AddLogBackoffs(1), then for each order
 // n >= 2 AddStructure(n), AddLogProbs(n) and, below the highest order,
-// AddLogBackoffs(n). Calls out of that order are bugs (asserted). As with
-// BinaryFileWriter, errors surface in Finish(), and nothing is left behind
-// without it.
+// AddLogBackoffs(n); last, for a model that has blanks, AddBlanks. Calls
+// out of that order are bugs (asserted). As with BinaryFileWriter, errors
+// surface in Finish(), and nothing is left behind without it.
 class ModelFileWriter {
  public:
   static StatusOr<std::unique_ptr<ModelFileWriter>> Open(const std::string& path,
@@ -71,6 +72,8 @@ class ModelFileWriter {
   // Float byte planes (EncodeFloatPlanes, FloatPlanes).
   void AddLogProbs(int n, std::string planes);
   void AddLogBackoffs(int n, std::string planes);
+  // EncodeBlanks' bytes.
+  void AddBlanks(std::string blanks);
   Status Finish();
 
  private:
@@ -101,8 +104,11 @@ class ModelFileReader {
   // Order n's log10 probabilities and, below the highest order, backoffs
   // (left empty at the highest order).
   Status ReadValues(int n, std::vector<float>* log_prob, std::vector<float>* log_backoff);
-  // Last: checks the end marker.
-  Status Finish() { return reader_->Finish(); }
+  // After the last order: the blanks (Model::blanks), from the optional
+  // BLANKS section; left empty when the file has none.
+  Status ReadBlanks(std::vector<std::vector<EntryIndex>>* blanks);
+  // Last: checks the end marker (skipping the blanks unless read).
+  Status Finish();
 
   // Instead of the Read* calls above, for a loader that decompresses
   // sections on threads of its own: section i, read but not decompressed,
@@ -119,7 +125,14 @@ class ModelFileReader {
   explicit ModelFileReader(std::unique_ptr<BinaryFileReader> r) : reader_(std::move(r)) {}
   std::unique_ptr<BinaryFileReader> reader_;
   std::string raw_;
+  bool blanks_read_ = false;
 };
+
+// The BLANKS section of a model whose orders have `ngram_counts` entries
+// (docs/FORMAT.md, "Blanks"), and its checked decoding.
+std::string EncodeBlanks(const std::vector<std::vector<EntryIndex>>& blanks);
+Status DecodeBlanks(const std::string& name, const std::vector<uint64_t>& ngram_counts,
+                    const std::string& raw, std::vector<std::vector<EntryIndex>>* blanks);
 
 }  // namespace grams
 

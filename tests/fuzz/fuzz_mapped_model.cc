@@ -9,6 +9,10 @@
 //   bit 1  LoadOptions::verify_checksums
 //   bit 2  LoadOptions::read_into_memory
 //   bit 3  the Model readers too (LoadModel)
+//   bit 4  the file is also taken for a model file's BLANKS section
+//          (DecodeBlanks) of a model with 8, 64, 64, 64 and 8 entries per
+//          order: what it accepts must hold, ascending, only entries that
+//          exist
 // Built with -fsanitize=fuzzer under GRAMS_FUZZ=ON (clang), and always as a
 // replay driver (mapped_model_replay.cc), which CI runs.
 #include <sys/mman.h>
@@ -20,7 +24,10 @@
 #include <string>
 #include <vector>
 
+#include <cstdlib>
+
 #include "format/mapped_model.h"
+#include "format/model_file.h"
 #include "grams/grams.h"
 #include "grams/grams.h"
 #include "util/coding.h"
@@ -98,6 +105,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.read_into_memory = (mode & 4) != 0;
   auto lm = grams::LanguageModel::Load(file.path(), options);
   if (lm.ok()) Query(**lm);
+  if (mode & 16) {
+    const std::vector<uint64_t> counts = {8, 64, 64, 64, 8};
+    std::vector<std::vector<grams::EntryIndex>> blanks;
+    if (grams::DecodeBlanks("fuzz", counts, bytes, &blanks).ok()) {
+      for (size_t n = 0; n < blanks.size(); ++n) {
+        for (size_t i = 0; i < blanks[n].size(); ++i) {
+          if (blanks[n][i] >= counts[n] || (i > 0 && blanks[n][i - 1] >= blanks[n][i])) {
+            std::abort();
+          }
+        }
+      }
+    }
+  }
   if (mode & 8) {
     auto model = grams::LoadModel(file.path());
     if (model.ok()) {

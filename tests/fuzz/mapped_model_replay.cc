@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "format/model_file.h"
 #include "grams/grams.h"
 #include "replay.h"
 
@@ -15,6 +17,16 @@ namespace grams::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A model whose file lacks the suffixes "a c" of "<s> a c" and "b c d" of
+// "a b c d".
+const char kHoles[] =
+    "\\data\\\nngram 1=7\nngram 2=4\nngram 3=3\nngram 4=1\n"
+    "\n\\1-grams:\n-1 <unk>\n-99 <s> -0.5\n-1.5 </s>\n-1.25 a -0.25\n-1.75 b -0.375\n"
+    "-2 c -0.125\n-2.5 d -0.75\n"
+    "\n\\2-grams:\n-0.5 <s> a -0.0625\n-0.75 a b -0.5\n-0.875 b c -0.25\n-0.625 c d\n"
+    "\n\\3-grams:\n-0.25 <s> a b -0.125\n-0.375 a b c -0.1875\n-0.3125 <s> a c\n"
+    "\n\\4-grams:\n-0.0625 a b c d\n\n\\end\\\n";
 
 // A small model written in each form, read back as bytes.
 std::vector<std::string> BuiltInSeeds() {
@@ -47,6 +59,19 @@ std::vector<std::string> BuiltInSeeds() {
   for (char mode : {0, 1, 3, 5}) add(mode, mapped);
   add(8, file);
   add(8, arpa);
+  // An ARPA file with holes (the blanks "a c" and "b c d"), and its model
+  // file, which has a BLANKS section; that section's payload alone.
+  const std::string holes = (dir / "holes.arpa").string(), holes_file = (dir / "holes.lm").string();
+  std::ofstream(holes) << kHoles;
+  auto holey = grams::ReadArpa(holes);
+  if (!holey.ok() || holey->blanks.empty() || !grams::WriteModelFile(*holey, holes_file).ok()) {
+    std::abort();
+  }
+  add(8, holes);
+  add(8, holes_file);
+  std::string payload(1, 16);  // appended: GCC 12's -Wrestrict false positive on +
+  payload.append(grams::EncodeBlanks({{}, {1, 5, 63}, {0, 2}, {7}, {}}));
+  seeds.push_back(std::move(payload));
   fs::remove_all(dir);
   return seeds;
 }

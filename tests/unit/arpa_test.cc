@@ -1,6 +1,7 @@
 // ARPA reader: KenLM's test models, round trips through the ARPA writer and
 // the model file, malformed files (every message names file and line),
 // missing contexts, and the brown order-3 reference model.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -33,7 +34,14 @@ struct Entry {
   float prob = 0;
   float backoff = 0;
   bool has_backoff = false;
+  bool blank = false;  // in Model::blanks
 };
+
+bool IsBlank(const Model& m, int n, EntryIndex i) {
+  if (static_cast<size_t>(n) > m.blanks.size()) return false;
+  const std::vector<EntryIndex>& b = m.blanks[n - 1];
+  return std::binary_search(b.begin(), b.end(), i);
+}
 
 // Every n-gram of the model by its text ("w1 w2 ... wn").
 std::map<std::string, Entry> ModelEntries(const Model& m) {
@@ -47,6 +55,7 @@ std::map<std::string, Entry> ModelEntries(const Model& m) {
         e.backoff = m.log_backoff[n - 1][i];
         e.has_backoff = true;
       }
+      e.blank = IsBlank(m, n, i);
       EXPECT_TRUE(out.emplace(text, e).second) << "n-gram twice in the model: " << text;
     }
   }
@@ -121,6 +130,22 @@ void ExpectWellFormed(const Model& m) {
       }
     }
   }
+  // The blanks: none, or a list per order, ascending, of entries that exist,
+  // never of order 1 or N.
+  if (!m.blanks.empty()) {
+    ASSERT_EQ(m.blanks.size(), static_cast<size_t>(m.order()));
+    EXPECT_TRUE(m.blanks.front().empty());
+    EXPECT_TRUE(m.blanks.back().empty());
+    for (int n = 1; n <= m.order(); ++n) {
+      const std::vector<EntryIndex>& b = m.blanks[n - 1];
+      for (size_t i = 0; i < b.size(); ++i) {
+        ASSERT_LT(b[i], m.trie.levels[n - 1].size());
+        if (i > 0) {
+          ASSERT_LT(b[i - 1], b[i]);
+        }
+      }
+    }
+  }
   EXPECT_EQ(m.Info("source"), "arpa");
 }
 
@@ -145,6 +170,7 @@ void ExpectSameModel(const Model& a, const Model& b) {
           << "order " << n << " entry " << i;
     }
   }
+  EXPECT_EQ(a.blanks, b.blanks);
   EXPECT_EQ(a.info, b.info);
   EXPECT_EQ(a.settings.ToKeyValues(), b.settings.ToKeyValues());
 }
@@ -165,9 +191,11 @@ TEST(ArpaReader, KenlmTestModel) {
   std::vector<std::string> warnings;
   auto m = Read(kKenlmTest, &warnings);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_TRUE(warnings.empty());
   ExpectWellFormed(*m);
-  EXPECT_EQ(Sizes(*m), (std::vector<size_t>{37, 47, 11, 6, 4}));
+  // The file's 37, 47, 11, 6 and 4 n-grams, and 8 blanks (arpa_blanks_test.cc).
+  EXPECT_EQ(Sizes(*m), (std::vector<size_t>{37, 52, 13, 7, 4}));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("added 8 "), std::string::npos) << warnings[0];
   // Ids: the reserved words, then the 1-gram section's order.
   EXPECT_EQ(m->vocab.Word(3), ",");
   EXPECT_EQ(m->vocab.Word(4), ".");
@@ -198,14 +226,18 @@ TEST(ArpaReader, KenlmTestModel) {
   EXPECT_FALSE(e["on a little more loin"].has_backoff);
   EXPECT_EQ(e["on a little more loin"].prob, -0.0432557f);
 
-  // Every line of the file, exactly.
+  // Every line of the file, exactly, and nothing else but the blanks.
   std::vector<size_t> counts;
   auto naive = NaiveEntries(ReadFile(kKenlmTest), &counts);
-  EXPECT_EQ(counts, Sizes(*m));
-  EXPECT_EQ(naive.size(), e.size());
+  EXPECT_EQ(counts, (std::vector<size_t>{37, 47, 11, 6, 4}));
+  size_t blanks = 0;
+  for (const auto& [text, entry] : e) blanks += entry.blank;
+  EXPECT_EQ(blanks, 8u);
+  EXPECT_EQ(naive.size() + blanks, e.size());
   for (const auto& [text, want] : naive) {
     auto it = e.find(text);
     ASSERT_NE(it, e.end()) << text;
+    EXPECT_FALSE(it->second.blank) << text;
     EXPECT_EQ(Bits(it->second.prob), Bits(want.prob)) << text;
     if (want.has_backoff) {
       EXPECT_EQ(Bits(it->second.backoff), Bits(want.backoff)) << text;
@@ -218,11 +250,13 @@ TEST(ArpaReader, KenlmTestModelWithoutUnk) {
   auto m = Read(kKenlmNoUnk, &warnings);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectWellFormed(*m);
-  // <unk> is added to the 36 1-grams.
-  EXPECT_EQ(Sizes(*m), (std::vector<size_t>{37, 45, 10, 6, 4}));
+  // <unk> is added to the 36 1-grams; 4 2-grams, 2 3-grams and a 4-gram are
+  // blanks.
+  EXPECT_EQ(Sizes(*m), (std::vector<size_t>{37, 49, 12, 7, 4}));
   EXPECT_EQ(m->log_prob[0][kUnkId], -100.0f);
   EXPECT_EQ(m->log_backoff[0][kUnkId], 0.0f);
-  ASSERT_EQ(warnings.size(), 1u);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[1].find("added 7 "), std::string::npos) << warnings[1];
   EXPECT_NE(warnings[0].find("<unk>"), std::string::npos) << warnings[0];
   EXPECT_NE(warnings[0].find(kKenlmNoUnk), std::string::npos) << warnings[0];
   auto e = ModelEntries(*m);
@@ -304,8 +338,12 @@ TEST(ArpaReader, AcceptsFormatVariations) {
   auto m = ReadArpa(dir.Write("small.arpa", kSmall));
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectWellFormed(*m);
-  EXPECT_EQ(Sizes(*m), (std::vector<size_t>{6, 4, 2}));
+  // "c </s>" is a blank: "b c </s>" ends with it.
+  EXPECT_EQ(Sizes(*m), (std::vector<size_t>{6, 5, 2}));
   auto e = ModelEntries(*m);
+  EXPECT_TRUE(e["c </s>"].blank);
+  EXPECT_FLOAT_EQ(e["c </s>"].prob, -0.1f + -0.5f);
+  EXPECT_EQ(e["c </s>"].backoff, 0.0f);
   EXPECT_EQ(e["<s>"].prob, -std::numeric_limits<float>::infinity());
   EXPECT_EQ(e["<s>"].backoff, -0.5f);
   EXPECT_EQ(e["b"].prob, -std::numeric_limits<float>::infinity());
@@ -618,9 +656,16 @@ TEST(ArpaReader, AddsMissingContexts) {
   EXPECT_FLOAT_EQ(e2["<s> x b"].prob, 0.0f + (-0.75f + -1.75f));
   EXPECT_EQ(e2["<s> b c"].prob, -0.25f);
   EXPECT_EQ(e2["<s> b"].backoff, 0.0f);
-  EXPECT_EQ(Sizes(*m2), (std::vector<size_t>{7, 3, 2, 1}));
-  ASSERT_EQ(warnings.size(), 1u);
+  // And the blanks "x b" and "x b c", the suffixes of "<s> x b" (an added
+  // context) and "<s> x b c" (line 23, the first that needs one).
+  EXPECT_TRUE(e2["x b"].blank);
+  EXPECT_FLOAT_EQ(e2["x b"].prob, -0.75f + -1.75f);
+  EXPECT_TRUE(e2["x b c"].blank);
+  EXPECT_FLOAT_EQ(e2["x b c"].prob, -0.5f);  // bo(x b) [0] + p(c | b)
+  EXPECT_EQ(Sizes(*m2), (std::vector<size_t>{7, 4, 3, 1}));
+  ASSERT_EQ(warnings.size(), 2u);
   EXPECT_NE(warnings[0].find("added 3 "), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("missing2.arpa:23: added 2 "), std::string::npos) << warnings[1];
 }
 
 TEST(ArpaReader, IgnoresBackoffsOfHighestOrder) {
@@ -629,8 +674,9 @@ TEST(ArpaReader, IgnoresBackoffsOfHighestOrder) {
   auto m = Read(dir.Write("topbo.arpa", EditSmall(25, "-0.01 b c </s> 0\n")), &warnings);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectWellFormed(*m);
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find(":25:"), std::string::npos) << warnings[0];
+  // The blank "c </s>" first, then the backoff.
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[1].find(":25: ignored 1 backoffs"), std::string::npos) << warnings[1];
 }
 
 TEST(ArpaReader, UnsortedInputIsSorted) {

@@ -44,6 +44,15 @@ struct GRAMS_EXPORT Model {
   // n < order(); the highest order has none (empty vector).
   std::vector<std::vector<float>> log_backoff;
   ModelInfo info;
+  // The "blanks" (KenLM's word): n-grams an ARPA file lacked although a
+  // longer n-gram of the file ends with them, added by ReadArpa so that
+  // lookups, which lengthen a match one word to the left, reach the longer
+  // n-gram. Their values are what the backoff rule gives (log10 prob of
+  // backing off, backoff 0), so they change no score. blanks[n-1] lists the
+  // entries of order n that are blanks, ascending; WriteArpa leaves them
+  // out, the model file keeps the list (docs/FORMAT.md, "Blanks"). Empty
+  // (no element) when there are none, as for every model grams estimates.
+  std::vector<std::vector<EntryIndex>> blanks;
 
   int order() const { return trie.order(); }
   // InfoValue(info, key).

@@ -27,13 +27,17 @@ GRAMS_EXPORT Status WriteArpa(const Model& model, const std::string& path);
 GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path);
 // As above; `warn` (may be empty) receives each warning: <unk> missing from
 // the 1-grams (added with log10 probability -100), context n-grams missing
-// from the file (added with backed-off probabilities), ignored backoffs on
-// the highest order.
+// from the file (added with backed-off probabilities), blanks (n-grams
+// missing from the file that end longer ones, added so that lookups reach
+// those: Model::blanks), ignored backoffs on the highest order.
 GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path,
                                       const std::function<void(const std::string&)>& warn);
 
-// Reads a model file or an ARPA file, told apart by content.
+// Reads a model file or an ARPA file, told apart by content; `warn` (may be
+// empty) receives ReadArpa's warnings.
 GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path);
+GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path,
+                                       const std::function<void(const std::string&)>& warn);
 
 // The files a model is written to; "" = not written, "-" = stdout (at most
 // one of them).
