@@ -1,9 +1,11 @@
 // Tokenizer: how a line of text becomes a sequence of unit strings, by the
-// TokenizerSettings recorded in counts and model files. The only place ICU
-// appears (UTF-8 validation and repair, NFC/NFKC normalization, case
-// folding, grapheme clusters and word-break segmentation), and SentencePiece
-// (the pieces of a sentencepiece unit, after our own validation,
-// normalization and case folding).
+// TokenizerSettings recorded in counts and model files. UTF-8 validation and
+// repair and the word, byte and char units are its own (ICU's header-only
+// UTF-8 macros); NFC/NFKC normalization, case folding, grapheme clusters and
+// word-break segmentation (ICU) and the pieces of a sentencepiece unit
+// (SentencePiece, after our own validation, normalization and case folding)
+// come from the Unicode plugin (tokenize/unicode.h), opened only by the
+// settings that need it.
 //
 // Not thread-safe: one Tokenizer per thread.
 #ifndef GRAMS_TOKENIZE_TOKENIZER_H_
@@ -16,6 +18,8 @@
 
 #include "grams/settings.h"
 #include "grams/status.h"
+
+struct GramsUnicodeApi;
 
 namespace grams {
 
@@ -57,12 +61,12 @@ class Tokenizer {
 
  private:
   Tokenizer() = default;
-  class Icu;
-  class Sp;
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
 
   TokenizerSettings settings_;
-  std::unique_ptr<Icu> icu_;
-  std::unique_ptr<Sp> sp_;
+  const GramsUnicodeApi* unicode_ = nullptr;  // the plugin, when the settings need it
+  void* handle_ = nullptr;                    // the plugin's state for this tokenizer
   std::string repaired_, normalized_;
   size_t bad_offset_ = 0;
 };
