@@ -540,12 +540,13 @@ struct ScoreScratch {
   std::vector<ShardScan> shards;
   std::vector<WordId> ext;
   std::vector<uint64_t> rnd;
+  std::vector<float> uprob, ubo;
   std::vector<uint32_t> pos;
-  std::vector<uint8_t> ctx, first;
+  std::vector<uint8_t> ctx;
   uint64_t key[kChunk], mixed[kChunk];
   const unsigned char* slot[kChunk];
   uint32_t active[kChunk], next[kChunk];
-  uint8_t matched[kChunk];
+  uint8_t matched[kChunk + 1];
   float prob[kChunk];
   std::vector<float> bo;
 };
@@ -561,21 +562,24 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   if (total == 0) return;
   thread_local ScoreScratch scratch;
   ScoreScratch& z = scratch;
-  // ext holds each sentence after its own <s> (with bos), rnd the R(w) of
-  // each of its words; token g sits at ext[pos[g]] with ctx[g] words of
-  // history (capped at N-1) before it, and first[g] says whether it starts
-  // its sentence. Ids outside the vocabulary are scored as <unk>.
+  // ext holds each sentence after its own <s> (with bos), and rnd, uprob
+  // and ubo the unigram record of each of its words, read once; token g sits
+  // at ext[pos[g]] with ctx[g] words of history (capped at N-1) before it
+  // (0 or 1 for a sentence's first token). Ids outside the vocabulary are
+  // scored as <unk>.
   const size_t E = total + (bos ? count : 0);
   z.ext.resize(E);
   z.rnd.resize(E);
+  z.uprob.resize(E);
+  z.ubo.resize(E);
   z.pos.resize(total);
   z.ctx.resize(total);
-  z.first.resize(total);
   WordId* const ext = z.ext.data();
   uint64_t* const rnd = z.rnd.data();
+  float* const uprob = z.uprob.data();
+  float* const ubo = z.ubo.data();
   uint32_t* const pos = z.pos.data();
   uint8_t* const ctx = z.ctx.data();
-  uint8_t* const first = z.first.data();
   {
     size_t e = 0, g = 0;
     for (size_t s = 0; s < count; ++s) {
@@ -583,7 +587,6 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       for (size_t k = 0; g < ends[s]; ++g, ++k) {
         pos[g] = static_cast<uint32_t>(e);
         ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
-        first[g] = k == 0;
         ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
       }
     }
@@ -591,7 +594,10 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
     for (e = 0; e < E && e < kAhead; ++e) ::grams::Prefetch(&uni[ext[e]]);
     for (e = 0; e < E; ++e) {
       if (e + kAhead < E) ::grams::Prefetch(&uni[ext[e + kAhead]]);
-      rnd[e] = uni[ext[e]].rand;
+      const Unigram& u = uni[ext[e]];
+      rnd[e] = u.rand;
+      uprob[e] = u.prob;
+      ubo[e] = u.backoff;
     }
   }
   z.shards.resize(2 * static_cast<size_t>(std::max(0, N - 1)));
@@ -620,12 +626,14 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   uint64_t* const key = z.key;
   uint64_t* const mixed = z.mixed;
   const unsigned char** const slot = z.slot;
+  // matched[i + 1]: the order token i of the chunk matched; matched[0]: the
+  // token before the chunk's (0 at the start: never looked at).
   uint8_t* const matched = z.matched;
   float* const prob = z.prob;
   uint32_t* active = z.active;
   uint32_t* next = z.next;
 
-  int last_matched = 0;         // the match of the token before the chunk
+  matched[0] = 0;
   const float* prev = bos_row;  // the row of the token before, and its orders in use
   int prev_matched = 0;
   size_t s = 0;
@@ -634,11 +642,11 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
     // Order 1, and the tokens that may match order 2.
     size_t na = 0;
     for (size_t i = 0; i < B; ++i) {
-      const Unigram& u = uni[ext[pos[c0 + i]]];
-      key[i] = u.rand;
-      prob[i] = u.prob;
-      bo[i * row] = u.backoff;
-      matched[i] = 1;
+      const size_t e = pos[c0 + i];
+      key[i] = rnd[e];
+      prob[i] = uprob[e];
+      bo[i * row] = ubo[e];
+      matched[i + 1] = 1;
       active[na] = static_cast<uint32_t>(i);
       na += ctx[c0 + i] >= 1;
     }
@@ -662,20 +670,22 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
                                                          (home >= sh.fast_homes));
         mixed[a] = x;
       }
+      // A token goes on to order j+1 if its context is that long and the
+      // token before it matched order j (a sentence's first token has a
+      // context of at most 1, so what is before it does not matter).
       size_t nn = 0;
       const bool top = j == N;
+      float* const bo_j = bo + (j - 1);
       for (size_t a = 0; a < na; ++a) {
         const uint32_t i = active[a];
         const unsigned char* p = top ? FindFrom<kTopSlotBytes>(slot[a], mixed[a])
                                      : FindFrom<kSlotBytes>(slot[a], mixed[a]);
         if (!p) continue;
         prob[i] = query::LoadFloat(p + 8);
-        if (!top) bo[i * row + (j - 1)] = query::LoadFloat(p + 12);
-        matched[i] = static_cast<uint8_t>(j);
-        const size_t g = c0 + i;
-        const int before = first[g] ? 1 : i > 0 ? matched[i - 1] : last_matched;
+        if (!top) bo_j[i * row] = query::LoadFloat(p + 12);
+        matched[i + 1] = static_cast<uint8_t>(j);
         next[nn] = i;
-        nn += ctx[g] >= j && before >= j;
+        nn += std::min<int>(ctx[c0 + i], matched[i]) >= j;
       }
       std::swap(active, next);
       na = nn;
@@ -691,7 +701,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
         ++s;
       }
       float p = prob[i];
-      const int mt = matched[i];
+      const int mt = matched[i + 1];
       const int top = std::min<int>(ctx[t], prev_matched);
       for (int j = mt; j <= top; ++j) p += prev[j - 1];
       out[t] = p;
@@ -699,7 +709,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       prev = bo + i * row;
       prev_matched = std::min(mt, N - 1);
     }
-    last_matched = matched[B - 1];
+    matched[0] = matched[B];
     if (prev != bos_row) {
       std::memmove(carry, prev, sizeof(float) * static_cast<size_t>(prev_matched));
       prev = carry;
