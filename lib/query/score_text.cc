@@ -110,17 +110,14 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
   ScoreTextOptions o = options;
   o.end_stream = true;
   // In input order, token by token, as with one thread: the same sums.
-  auto add = [&stats](const TextScorer::LineScore& score) {
-    if (score.has_end) ++stats.sentences;
-    stats.words += score.tokens - (score.has_end ? 1 : 0);
-    stats.oovs += score.oovs;
-    stats.log10_prob += score.log10_prob;
-    for (size_t k = 0; k < score.token_log10.size(); ++k) {
-      (score.token_oov[k] ? stats.oov_log10_prob : stats.iv_log10_prob) += score.token_log10[k];
-    }
+  auto add = [&stats](query::Batch& b) {
+    b.scorer->AddTo(&stats);
     return true;
   };
-  GRAMS_RETURN_IF_ERROR(ScoreText(model, {path}, o, add));
+  GRAMS_RETURN_IF_ERROR(GuardAlloc("scoring", [&] {
+    return query::RunBatches({path}, BatchOptionsFor(model, o), ScorerMaker(model, o),
+                             TextWork(model, o, nullptr), add);
+  }));
   return stats;
 }
 
