@@ -142,6 +142,9 @@ WordId WordIndexView::Find(std::string_view w) const {
 void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* ids) const {
   constexpr size_t kGroup = 32;
   uint64_t hash[kGroup];
+  // What the word's slot holds in its place, under a mask: a short word's
+  // whole place; a long word's length (its offset is not known).
+  uint64_t want[kGroup], want_mask[kGroup];
   uint32_t deferred[kGroup];  // words whose slot's string is to be compared
   uint64_t where[kGroup];     // and that slot's offset in the strings
   for (size_t base = 0; base < n; base += kGroup) {
@@ -151,47 +154,44 @@ void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* id
     for (size_t k = 0; k < m; ++k) {
       hash[k] = HashOf(w[k]);
       Prefetch(slots + 2 * (hash[k] & mask));
+      const size_t size = w[k].size();
+      if (size <= kInlineBytes) {
+        want[k] = InlinePlace(w[k]);
+        want_mask[k] = ~uint64_t{0};
+      } else {
+        want[k] = std::min<uint64_t>(size, kLongWord) << 40;
+        want_mask[k] = ~kOffsetMask;
+      }
     }
     size_t nd = 0;
     for (size_t k = 0; k < m; ++k) {
-      const std::string_view word_k = w[k];
       const uint64_t h = hash[k];
       const uint64_t tag = h >> 32;
-      const bool short_word = word_k.size() <= kInlineBytes;
-      const uint64_t want = short_word ? InlinePlace(word_k) : 0;
-      WordId found = Vocabulary::kNotFound;
       uint64_t i = h & mask;
+      uint64_t place = 0;
+      WordId found = Vocabulary::kNotFound;
       for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
         const uint64_t s = slots[2 * i];
         if (s == 0) break;
-        if ((s >> 32) != tag) continue;
         const uint64_t id = (s & 0xffffffffu) - 1;
-        if (id >= vocab_size) continue;
-        const uint64_t place = slots[2 * i + 1];
-        if (short_word) {
-          if (place == want) {
-            found = static_cast<WordId>(id);
-            break;
-          }
-          continue;
-        }
-        if (place & kInline) continue;
-        const uint64_t length = (place >> 40) & kLongWord;
-        const uint64_t offset = place & kOffsetMask;
-        if (length == kLongWord) {  // 2^23 - 1 bytes or more: the slow way
-          found = Find(word_k);
-          break;
-        }
-        if (length == word_k.size() && offset <= string_bytes && length <= string_bytes - offset) {
-          // Most likely the word: compare once every string is on its way.
-          Prefetch(strings + offset);
-          deferred[nd] = static_cast<uint32_t>(k);
-          where[nd++] = offset;
+        place = slots[2 * i + 1];
+        if ((s >> 32) == tag && id < vocab_size && (place & want_mask[k]) == want[k]) {
           found = static_cast<WordId>(id);
           break;
         }
       }
       out[k] = found;
+      if (found == Vocabulary::kNotFound || (place & kInline)) continue;
+      // A long word: compare its bytes once every string is on its way.
+      const uint64_t offset = place & kOffsetMask;
+      const uint64_t length = w[k].size();
+      if (length >= kLongWord || offset > string_bytes || length > string_bytes - offset) {
+        out[k] = Find(w[k]);  // 2^23 - 1 bytes or more, or a damaged slot: the slow way
+        continue;
+      }
+      Prefetch(strings + offset);
+      deferred[nd] = static_cast<uint32_t>(k);
+      where[nd++] = offset;
     }
     for (size_t d = 0; d < nd; ++d) {
       const size_t k = deferred[d];
