@@ -551,6 +551,15 @@ struct ScoreScratch {
   std::vector<float> bo;
 };
 
+// The calling thread's scratch. Not inlined: the thread_local's address is
+// then taken once a call and kept in a plain reference; inlined, in a
+// shared library, the compiler called __tls_get_addr again after every
+// call ScoreImpl makes (38 calls, 8% of a short sentence's time).
+__attribute__((noinline)) ScoreScratch& ThreadScratch() {
+  thread_local ScoreScratch scratch;
+  return scratch;
+}
+
 }  // namespace
 
 void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
@@ -560,8 +569,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   const Unigram* const uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;
   if (total == 0) return;
-  thread_local ScoreScratch scratch;
-  ScoreScratch& z = scratch;
+  ScoreScratch& z = ThreadScratch();
   // ext holds each sentence after its own <s> (with bos), and rnd, uprob
   // and ubo the unigram record of each of its words, read once; token g sits
   // at ext[pos[g]] with ctx[g] words of history (capped at N-1) before it
