@@ -4,9 +4,10 @@
 // Each order n >= 2 is a table of {key, log10 prob, log10 backoff} slots (two
 // shards of ordered linear probing, load factor 0.75; query/ngram_hash.h),
 // keyed by the polynomial hash of ngram_hash.h. Scoring a word probes
-// orders 2, 3, ... until the first miss (models are suffix-closed), so the
-// probe addresses of a sentence are known in advance and are prefetched a
-// few words ahead.
+// orders 2, 3, ... until the first miss (models are suffix-closed); every
+// probe address of a sentence is known in advance, so ScoreImpl looks the
+// tokens up in chunks, order by order, each order's slots prefetched
+// together. Words are looked up in the index of vocab/word_index.h.
 //
 // The tables live either in memory this process built (Create, and Load of
 // a model file or ARPA) or in a mapped model file (Load of one), where they
