@@ -6,9 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
-#include <cstdint>
 #include <cstring>
 
 #include "grams/types.h"
@@ -19,36 +17,6 @@
 namespace grams::python {
 namespace {
 
-inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-// The words of text, split at KenLM's separators, appended to *words. As
-// grams' own SplitWords (lib/tokenize/tokenizer.h, not a public header): a
-// word's end is sought 8 bytes at a time, for a byte below 0x21 (every
-// separator is one), and only such a byte is tested.
-void SplitAtSpaces(std::string_view text, std::vector<std::string_view>* words) {
-  static_assert(std::endian::native == std::endian::little);
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  const char* p = text.data();
-  const char* end = p + text.size();
-  for (;;) {
-    while (p < end && IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
-    if (p == end) return;
-    const char* start = p;
-    while (end - p >= 8) {
-      uint64_t x;
-      std::memcpy(&x, p, 8);
-      const uint64_t low = (x - 0x21 * kOnes) & ~x & kHighs;  // the lowest flagged byte is exact
-      if (low != 0) {
-        p += std::countr_zero(low) / 8;
-        break;
-      }
-      p += 8;
-    }
-    while (p < end && !IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
-    words->emplace_back(start, static_cast<size_t>(p - start));
-  }
-}
 
 // Models whose text is split exactly as KenLM's module splits it.
 bool IsPlain(const TokenizerSettings& s) {
@@ -74,11 +42,9 @@ Tokens::Tokens(const LanguageModel* lm)
 Status Tokens::Sentence(std::string_view text, std::vector<WordId>* ids) {
   ids->clear();
   if (plain_) {
+    // The split and the lookups in one pass, their cache misses overlapped.
     words_.clear();
-    SplitAtSpaces(text, &words_);
-    // All at once: their lookups overlap.
-    ids->resize(words_.size());
-    lm_->Index(words_.data(), words_.size(), ids->data());
+    lm_->IndexWords(text, &words_, ids);
     return Status::OK();
   }
   scorer_->Clear();

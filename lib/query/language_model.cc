@@ -25,6 +25,7 @@
 #include "format/trie_codec.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
+#include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
 #include "util/huge_array.h"
 #include "util/prefetch.h"
@@ -459,6 +460,23 @@ void LanguageModel::Index(const std::string_view* words, size_t n, WordId* ids) 
     for (size_t i = 0; i < n; ++i) ids[i] = m.vocab.Find(words[i]);
   }
   for (size_t i = 0; i < n; ++i) ids[i] = ids[i] == Vocabulary::kNotFound ? kUnkId : ids[i];
+}
+
+void LanguageModel::IndexWords(std::string_view text, std::vector<std::string_view>* words,
+                               std::vector<WordId>* ids) const {
+  Impl& m = *impl_;
+  const size_t first = ids->size();
+  if (m.Words()) {
+    m.words.FindWords(text, words, ids);
+  } else {
+    SplitWords(text, [&](std::string_view w) {
+      words->push_back(w);
+      ids->push_back(m.vocab.Find(w));
+    });
+  }
+  for (size_t i = first; i < ids->size(); ++i) {
+    if ((*ids)[i] == Vocabulary::kNotFound) (*ids)[i] = kUnkId;
+  }
 }
 
 State LanguageModel::BeginSentenceState() const {

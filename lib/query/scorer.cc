@@ -55,6 +55,7 @@ class TextScorer::Impl {
   const LanguageModel* model_;
   SentenceOptions options_;
   bool stream_;
+  bool words_only_;  // units are whitespace-separated words, as they are
   std::unique_ptr<Tokenizer> tokenizer_;
   Status tokenizer_status_;
   std::vector<std::string_view> units_;
@@ -73,7 +74,12 @@ class TextScorer::Impl {
 };
 
 TextScorer::Impl::Impl(const LanguageModel* model, const SentenceOptions& options)
-    : model_(model), options_(options), stream_(model->settings().boundaries == Boundaries::kNone) {
+    : model_(model),
+      options_(options),
+      stream_(model->settings().boundaries == Boundaries::kNone),
+      words_only_(model->settings().unit == Unit::kWord &&
+                  model->settings().normalize == Normalization::kNone &&
+                  !model->settings().case_fold) {
   auto t = Tokenizer::Create(model->settings());
   if (t.ok()) {
     tokenizer_ = std::move(t).value();
@@ -104,15 +110,23 @@ void TextScorer::Clear() { impl_->Clear(); }
 Status TextScorer::Impl::Add(std::string_view line, bool newline, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(tokenizer_status_);
   return GuardAlloc("scoring", MemoryHint::kNone, [&]() -> Status {
-    Status s = tokenizer_->Tokenize(line, newline, &units_);
-    if (!s.ok()) {
-      if (s.code() != StatusCode::kInvalidArgument) return s;
-      return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
-                             ": invalid UTF-8");
+    if (words_only_) {
+      // A word model's units are the line's words (its trailing '\r' is a
+      // separator too): split and looked up in one pass.
+      units_.clear();
+      model_->IndexWords(line, &units_, &ids_);
+    } else {
+      Status s = tokenizer_->Tokenize(line, newline, &units_);
+      if (!s.ok()) {
+        if (s.code() != StatusCode::kInvalidArgument) return s;
+        return InvalidArgument("byte offset " +
+                               std::to_string(line_offset + tokenizer_->bad_offset()) +
+                               ": invalid UTF-8");
+      }
+      const size_t first = ids_.size();
+      ids_.resize(first + units_.size());
+      model_->Index(units_.data(), units_.size(), ids_.data() + first);
     }
-    const size_t first = ids_.size();
-    ids_.resize(first + units_.size());
-    model_->Index(units_.data(), units_.size(), ids_.data() + first);
     // The units' text: the line is copied once, and the units that lie in
     // it (all of a word model's, unless normalized) are kept as places
     // there; the others are copied after it.
