@@ -17,7 +17,6 @@
 namespace grams::python {
 namespace {
 
-inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // Models whose text is split exactly as KenLM's module splits it.
 bool IsPlain(const TokenizerSettings& s) {
@@ -43,15 +42,9 @@ Tokens::Tokens(const LanguageModel* lm)
 Status Tokens::Sentence(std::string_view text, std::vector<WordId>* ids) {
   ids->clear();
   if (plain_) {
-    const char* p = text.data();
-    const char* end = p + text.size();
-    for (;;) {
-      while (p < end && IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
-      if (p == end) break;
-      const char* start = p;
-      while (p < end && !IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
-      ids->push_back(lm_->Index(std::string_view(start, static_cast<size_t>(p - start))));
-    }
+    // The split and the lookups in one pass, their cache misses overlapped.
+    words_.clear();
+    lm_->IndexWords(text, &words_, ids);
     return Status::OK();
   }
   scorer_->Clear();
@@ -183,15 +176,11 @@ PerplexityStats Evaluate(PyModel& model, py::handle source) {
   const LanguageModel& lm = model.lm();
   const bool stream = lm.settings().boundaries == Boundaries::kNone;
   TextScorer scorer(&lm);
-  TextScorer::LineScore score;
   PerplexityStats stats;
   // As ComputePerplexity does for a file.
   auto flush = [&] {
     scorer.Score();
-    for (size_t i = 0; i < scorer.size(); ++i) {
-      scorer.Get(i, &score);
-      AddScoredLine(score, &stats);
-    }
+    scorer.AddTo(&stats);
     scorer.Clear();
   };
   uint64_t line_number = 0;

@@ -44,6 +44,7 @@ class Tokens {
   bool plain_, stream_;
   std::unique_ptr<TextScorer> scorer_;  // for models that are not plain
   TextScorer::LineScore line_;
+  std::vector<std::string_view> words_;  // plain models: the words of the text
 };
 
 // Sums log10 p over ids[0..n), each scored after <s> (bos) or with no

@@ -4,9 +4,10 @@
 // Each order n >= 2 is a table of {key, log10 prob, log10 backoff} slots (two
 // shards of ordered linear probing, load factor 0.75; query/ngram_hash.h),
 // keyed by the polynomial hash of ngram_hash.h. Scoring a word probes
-// orders 2, 3, ... until the first miss (models are suffix-closed), so the
-// probe addresses of a sentence are known in advance and are prefetched a
-// few words ahead.
+// orders 2, 3, ... until the first miss (models are suffix-closed); every
+// probe address of a sentence is known in advance, so ScoreImpl looks the
+// tokens up in chunks, order by order, each order's slots prefetched
+// together. Words are looked up in the index of vocab/word_index.h.
 //
 // The tables live either in memory this process built (Create, and Load of
 // a model file or ARPA) or in a mapped model file (Load of one), where they
@@ -30,6 +31,7 @@
 #include "query/kenlm_backend.h"
 #include "query/model_loader.h"
 #include "query/ngram_hash.h"
+#include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
 #include "util/huge_array.h"
 #include "util/prefetch.h"
@@ -442,6 +444,30 @@ void LanguageModel::Index(const std::string_view* words, size_t n, WordId* ids) 
   for (size_t i = 0; i < n; ++i) ids[i] = ids[i] == Vocabulary::kNotFound ? kUnkId : ids[i];
 }
 
+void LanguageModel::IndexWords(std::string_view text, std::vector<std::string_view>* words,
+                               std::vector<WordId>* ids) const {
+  Impl& m = *impl_;
+  const size_t first = ids->size();
+  if (m.kenlm) {
+    SplitWords(text, [&](std::string_view w) {
+      words->push_back(w);
+      ids->push_back(m.kenlm->Index(w));
+    });
+    return;
+  }
+  if (m.Words()) {
+    m.words.FindWords(text, words, ids);
+  } else {
+    SplitWords(text, [&](std::string_view w) {
+      words->push_back(w);
+      ids->push_back(m.vocab.Find(w));
+    });
+  }
+  for (size_t i = first; i < ids->size(); ++i) {
+    if ((*ids)[i] == Vocabulary::kNotFound) (*ids)[i] = kUnkId;
+  }
+}
+
 State LanguageModel::BeginSentenceState() const {
   if (impl_->kenlm) return impl_->kenlm->BeginSentenceState();
   State s;
@@ -524,15 +550,25 @@ struct ScoreScratch {
   std::vector<ShardScan> shards;
   std::vector<WordId> ext;
   std::vector<uint64_t> rnd;
+  std::vector<float> uprob, ubo;
   std::vector<uint32_t> pos;
-  std::vector<uint8_t> ctx, first;
+  std::vector<uint8_t> ctx;
   uint64_t key[kChunk], mixed[kChunk];
   const unsigned char* slot[kChunk];
   uint32_t active[kChunk], next[kChunk];
-  uint8_t matched[kChunk];
+  uint8_t matched[kChunk + 1];
   float prob[kChunk];
   std::vector<float> bo;
 };
+
+// The calling thread's scratch. Not inlined: the thread_local's address is
+// then taken once a call and kept in a plain reference; inlined, in a
+// shared library, the compiler called __tls_get_addr again after every
+// call ScoreImpl makes (38 calls, 8% of a short sentence's time).
+__attribute__((noinline)) ScoreScratch& ThreadScratch() {
+  thread_local ScoreScratch scratch;
+  return scratch;
+}
 
 }  // namespace
 
@@ -544,23 +580,25 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   const Unigram* const uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;
   if (total == 0) return;
-  thread_local ScoreScratch scratch;
-  ScoreScratch& z = scratch;
-  // ext holds each sentence after its own <s> (with bos), rnd the R(w) of
-  // each of its words; token g sits at ext[pos[g]] with ctx[g] words of
-  // history (capped at N-1) before it, and first[g] says whether it starts
-  // its sentence. Ids outside the vocabulary are scored as <unk>.
+  ScoreScratch& z = ThreadScratch();
+  // ext holds each sentence after its own <s> (with bos), and rnd, uprob
+  // and ubo the unigram record of each of its words, read once; token g sits
+  // at ext[pos[g]] with ctx[g] words of history (capped at N-1) before it
+  // (0 or 1 for a sentence's first token). Ids outside the vocabulary are
+  // scored as <unk>.
   const size_t E = total + (bos ? count : 0);
   z.ext.resize(E);
   z.rnd.resize(E);
+  z.uprob.resize(E);
+  z.ubo.resize(E);
   z.pos.resize(total);
   z.ctx.resize(total);
-  z.first.resize(total);
   WordId* const ext = z.ext.data();
   uint64_t* const rnd = z.rnd.data();
+  float* const uprob = z.uprob.data();
+  float* const ubo = z.ubo.data();
   uint32_t* const pos = z.pos.data();
   uint8_t* const ctx = z.ctx.data();
-  uint8_t* const first = z.first.data();
   {
     size_t e = 0, g = 0;
     for (size_t s = 0; s < count; ++s) {
@@ -568,7 +606,6 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       for (size_t k = 0; g < ends[s]; ++g, ++k) {
         pos[g] = static_cast<uint32_t>(e);
         ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
-        first[g] = k == 0;
         ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
       }
     }
@@ -576,7 +613,10 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
     for (e = 0; e < E && e < kAhead; ++e) ::grams::Prefetch(&uni[ext[e]]);
     for (e = 0; e < E; ++e) {
       if (e + kAhead < E) ::grams::Prefetch(&uni[ext[e + kAhead]]);
-      rnd[e] = uni[ext[e]].rand;
+      const Unigram& u = uni[ext[e]];
+      rnd[e] = u.rand;
+      uprob[e] = u.prob;
+      ubo[e] = u.backoff;
     }
   }
   z.shards.resize(2 * static_cast<size_t>(std::max(0, N - 1)));
@@ -605,12 +645,14 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   uint64_t* const key = z.key;
   uint64_t* const mixed = z.mixed;
   const unsigned char** const slot = z.slot;
+  // matched[i + 1]: the order token i of the chunk matched; matched[0]: the
+  // token before the chunk's (0 at the start: never looked at).
   uint8_t* const matched = z.matched;
   float* const prob = z.prob;
   uint32_t* active = z.active;
   uint32_t* next = z.next;
 
-  int last_matched = 0;         // the match of the token before the chunk
+  matched[0] = 0;
   const float* prev = bos_row;  // the row of the token before, and its orders in use
   int prev_matched = 0;
   size_t s = 0;
@@ -619,11 +661,11 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
     // Order 1, and the tokens that may match order 2.
     size_t na = 0;
     for (size_t i = 0; i < B; ++i) {
-      const Unigram& u = uni[ext[pos[c0 + i]]];
-      key[i] = u.rand;
-      prob[i] = u.prob;
-      bo[i * row] = u.backoff;
-      matched[i] = 1;
+      const size_t e = pos[c0 + i];
+      key[i] = rnd[e];
+      prob[i] = uprob[e];
+      bo[i * row] = ubo[e];
+      matched[i + 1] = 1;
       active[na] = static_cast<uint32_t>(i);
       na += ctx[c0 + i] >= 1;
     }
@@ -647,20 +689,22 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
                                                          (home >= sh.fast_homes));
         mixed[a] = x;
       }
+      // A token goes on to order j+1 if its context is that long and the
+      // token before it matched order j (a sentence's first token has a
+      // context of at most 1, so what is before it does not matter).
       size_t nn = 0;
       const bool top = j == N;
+      float* const bo_j = bo + (j - 1);
       for (size_t a = 0; a < na; ++a) {
         const uint32_t i = active[a];
         const unsigned char* p = top ? FindFrom<kTopSlotBytes>(slot[a], mixed[a])
                                      : FindFrom<kSlotBytes>(slot[a], mixed[a]);
         if (!p) continue;
         prob[i] = query::LoadFloat(p + 8);
-        if (!top) bo[i * row + (j - 1)] = query::LoadFloat(p + 12);
-        matched[i] = static_cast<uint8_t>(j);
-        const size_t g = c0 + i;
-        const int before = first[g] ? 1 : i > 0 ? matched[i - 1] : last_matched;
+        if (!top) bo_j[i * row] = query::LoadFloat(p + 12);
+        matched[i + 1] = static_cast<uint8_t>(j);
         next[nn] = i;
-        nn += ctx[g] >= j && before >= j;
+        nn += std::min<int>(ctx[c0 + i], matched[i]) >= j;
       }
       std::swap(active, next);
       na = nn;
@@ -676,7 +720,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
         ++s;
       }
       float p = prob[i];
-      const int mt = matched[i];
+      const int mt = matched[i + 1];
       const int top = std::min<int>(ctx[t], prev_matched);
       for (int j = mt; j <= top; ++j) p += prev[j - 1];
       out[t] = p;
@@ -684,7 +728,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       prev = bo + i * row;
       prev_matched = std::min(mt, N - 1);
     }
-    last_matched = matched[B - 1];
+    matched[0] = matched[B];
     if (prev != bos_row) {
       std::memmove(carry, prev, sizeof(float) * static_cast<size_t>(prev_matched));
       prev = carry;

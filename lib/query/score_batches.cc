@@ -126,22 +126,21 @@ void Work(const BatchWork& work, Batch* b, const std::vector<std::string>& names
   b->error = failed;
 }
 
-Status RunInline(const std::vector<std::string>& paths, const BatchOptions& options,
-                 const std::function<std::unique_ptr<TextScorer>()>& make_scorer,
-                 const BatchWork& work, const BatchEmit& emit,
-                 const std::vector<std::string>& names) {
-  Batch b;
-  b.scorer = make_scorer();
-  BatchReader reader(paths, options);
+// Reads, works and emits batches on the calling thread, in *b. With
+// `filled`, *b already holds the first batch, and `more` is what its Fill
+// returned.
+Status RunInline(BatchReader* reader, Batch* b, bool filled, bool more, const BatchWork& work,
+                 const BatchEmit& emit, const std::vector<std::string>& names) {
   const std::atomic<bool> never{false};
   for (;;) {
-    const bool more = reader.Fill(&b, never);
-    work(&b, names);
-    const bool go = emit(b);
-    if (!b.error.ok()) return b.error;
-    if (!b.read_error.ok()) return b.read_error;
+    if (!filled) more = reader->Fill(b, never);
+    filled = false;
+    work(b, names);
+    const bool go = emit(*b);
+    if (!b->error.ok()) return b->error;
+    if (!b->read_error.ok()) return b->read_error;
     if (!go || !more) return Status::OK();
-    b.Reset();
+    b->Reset();
   }
 }
 
@@ -298,18 +297,36 @@ Status RunBatches(const std::vector<std::string>& paths, const BatchOptions& opt
   std::vector<std::string> names;
   for (const std::string& path : paths) names.push_back(InputName(path));
   const int threads = std::max(1, options.threads);
-  if (threads == 1) return RunInline(paths, options, make_scorer, work, emit, names);
+  if (threads == 1) {
+    BatchReader reader(paths, options);
+    Batch b;
+    b.scorer = make_scorer();
+    return RunInline(&reader, &b, /*filled=*/false, /*more=*/true, work, emit, names);
+  }
 
   auto p = std::make_shared<Pipeline>(paths, options);
+  // The first batch is read here: an input that ends within it (a
+  // sentence, a short file) is worked and emitted on this thread alone, as
+  // with one thread, and no thread is started for it.
+  p->pool.push_back(std::make_unique<Batch>());
+  Batch* const first = p->pool.back().get();
+  first->scorer = make_scorer();
+  if (!p->reader.Fill(first, p->stop)) {
+    return RunInline(&p->reader, first, /*filled=*/true, /*more=*/false, work, emit, names);
+  }
+  p->todo.push_back(first);
+  p->in_order.push_back(first);
   const size_t batches = 2 * static_cast<size_t>(threads) + 2;
-  for (size_t i = 0; i < batches; ++i) {
+  for (size_t i = 1; i < batches; ++i) {
     p->pool.push_back(std::make_unique<Batch>());
     p->pool.back()->scorer = make_scorer();
     p->free.push_back(p->pool.back().get());
   }
   BackgroundThread reader;
   if (!reader.Start([p] { ReadBatches(p); })) {  // no thread to be had: all on this one
-    return RunInline(paths, options, make_scorer, work, emit, names);
+    p->todo.clear();
+    p->in_order.clear();
+    return RunInline(&p->reader, first, /*filled=*/true, /*more=*/true, work, emit, names);
   }
   Status result;
   try {

@@ -4,7 +4,10 @@
 // and then an emit stage, in input order, on the calling thread.
 //
 // With one thread the three run in turn on the calling thread. With more,
-// a reader thread fills batches, the work stage runs on threads-1 workers
+// the calling thread reads the first batch, and an input that ends within
+// it (a sentence, a short file) is worked and emitted there too, with no
+// thread started. Otherwise a reader thread fills batches, the work stage
+// runs on threads-1 workers
 // and on the calling thread when it would otherwise wait, and the calling
 // thread emits. A fixed pool of batches bounds the memory and makes the
 // reader wait when the output lags. No exception leaves a thread: the
@@ -81,8 +84,7 @@ using BatchEmit = std::function<bool(Batch& batch)>;
 // in batches and runs them through work and emit. Returns the first error
 // in input order: a batch's work error (after emitting that batch), a
 // read error after the lines before it, or OK (also when emit stopped).
-// make_scorer() gives each batch its scorer (called on the calling thread
-// before any batch is read).
+// make_scorer() gives each batch its scorer (called on the calling thread).
 Status RunBatches(const std::vector<std::string>& paths, const BatchOptions& options,
                   const std::function<std::unique_ptr<TextScorer>()>& make_scorer,
                   const BatchWork& work, const BatchEmit& emit);

@@ -110,11 +110,14 @@ StatusOr<PerplexityStats> ComputePerplexity(const LanguageModel& model, const st
   ScoreTextOptions o = options;
   o.end_stream = true;
   // In input order, token by token, as with one thread: the same sums.
-  auto add = [&stats](const TextScorer::LineScore& score) {
-    AddScoredLine(score, &stats);
+  auto add = [&stats](query::Batch& b) {
+    b.scorer->AddTo(&stats);
     return true;
   };
-  GRAMS_RETURN_IF_ERROR(ScoreText(model, {path}, o, add));
+  GRAMS_RETURN_IF_ERROR(GuardAlloc("scoring", [&] {
+    return query::RunBatches({path}, BatchOptionsFor(model, o), ScorerMaker(model, o),
+                             TextWork(model, o, nullptr), add);
+  }));
   return stats;
 }
 

@@ -59,11 +59,13 @@ class TextScorer::Impl {
   void AddEnd();
   void Score();
   void Get(size_t i, LineScore* out) const;
+  void AddTo(PerplexityStats* stats) const;
   void Clear();
 
   const LanguageModel* model_;
   SentenceOptions options_;
   bool stream_;
+  bool words_only_;  // units are whitespace-separated words, as they are
   std::unique_ptr<Tokenizer> tokenizer_;
   Status tokenizer_status_;
   std::vector<std::string_view> units_;
@@ -82,7 +84,12 @@ class TextScorer::Impl {
 };
 
 TextScorer::Impl::Impl(const LanguageModel* model, const SentenceOptions& options)
-    : model_(model), options_(options), stream_(model->settings().boundaries == Boundaries::kNone) {
+    : model_(model),
+      options_(options),
+      stream_(model->settings().boundaries == Boundaries::kNone),
+      words_only_(model->settings().unit == Unit::kWord &&
+                  model->settings().normalize == Normalization::kNone &&
+                  !model->settings().case_fold) {
   auto t = Tokenizer::Create(model->settings());
   if (t.ok()) {
     tokenizer_ = std::move(t).value();
@@ -107,23 +114,43 @@ size_t TextScorer::size() const { return impl_->line_token_end_.size(); }
 size_t TextScorer::pending_tokens() const { return impl_->ids_.size(); }
 void TextScorer::Score() { impl_->Score(); }
 void TextScorer::Get(size_t i, LineScore* out) const { impl_->Get(i, out); }
+void TextScorer::AddTo(PerplexityStats* stats) const { impl_->AddTo(stats); }
 void TextScorer::Clear() { impl_->Clear(); }
 
 Status TextScorer::Impl::Add(std::string_view line, bool newline, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(tokenizer_status_);
   return GuardAlloc("scoring", MemoryHint::kNone, [&]() -> Status {
-    Status s = tokenizer_->Tokenize(line, newline, &units_);
-    if (!s.ok()) {
-      if (s.code() != StatusCode::kInvalidArgument) return s;
-      return InvalidArgument("byte offset " + std::to_string(line_offset + tokenizer_->bad_offset()) +
-                             ": invalid UTF-8");
+    if (words_only_) {
+      // A word model's units are the line's words (its trailing '\r' is a
+      // separator too): split and looked up in one pass.
+      units_.clear();
+      model_->IndexWords(line, &units_, &ids_);
+    } else {
+      Status s = tokenizer_->Tokenize(line, newline, &units_);
+      if (!s.ok()) {
+        if (s.code() != StatusCode::kInvalidArgument) return s;
+        return InvalidArgument("byte offset " +
+                               std::to_string(line_offset + tokenizer_->bad_offset()) +
+                               ": invalid UTF-8");
+      }
+      const size_t first = ids_.size();
+      ids_.resize(first + units_.size());
+      model_->Index(units_.data(), units_.size(), ids_.data() + first);
     }
-    const size_t first = ids_.size();
-    ids_.resize(first + units_.size());
-    model_->Index(units_.data(), units_.size(), ids_.data() + first);
+    // The units' text: the line is copied once, and the units that lie in
+    // it (all of a word model's, unless normalized) are kept as places
+    // there; the others are copied after it.
+    const size_t base = text_.size();
+    text_.append(line);
+    const uintptr_t from = reinterpret_cast<uintptr_t>(line.data()), to = from + line.size();
     for (std::string_view unit : units_) {
-      words_.emplace_back(text_.size(), unit.size());
-      text_.append(unit);
+      const uintptr_t at = reinterpret_cast<uintptr_t>(unit.data());
+      if (at >= from && at + unit.size() <= to) {
+        words_.emplace_back(base + (at - from), unit.size());
+      } else {
+        words_.emplace_back(text_.size(), unit.size());
+        text_.append(unit);
+      }
     }
     if (!stream_ && options_.eos) {
       ids_.push_back(kEosId);
@@ -194,6 +221,27 @@ void TextScorer::Impl::Get(size_t i, LineScore* out) const {
   out->oovs = oovs;
   out->line = {};
   out->line_number = 0;
+}
+
+void TextScorer::Impl::AddTo(PerplexityStats* stats) const {
+  for (size_t i = 0; i < line_token_end_.size(); ++i) {
+    const size_t begin = i ? line_token_end_[i - 1] : 0, end = line_token_end_[i];
+    const size_t n = end - begin;
+    const bool has_end = n > 0 && ids_[end - 1] == kEosId && words_[end - 1].second == 0;
+    double total = 0;
+    uint64_t oovs = 0;
+    for (size_t k = begin; k < end; ++k) {
+      total += log10_[k];
+      oovs += ids_[k] == kUnkId;
+    }
+    if (has_end) ++stats->sentences;
+    stats->words += n - (has_end ? 1 : 0);
+    stats->oovs += oovs;
+    stats->log10_prob += total;
+    for (size_t k = begin; k < end; ++k) {
+      (ids_[k] == kUnkId ? stats->oov_log10_prob : stats->iv_log10_prob) += log10_[k];
+    }
+  }
 }
 
 void TextScorer::Impl::Clear() {

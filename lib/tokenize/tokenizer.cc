@@ -1,15 +1,9 @@
 #include "tokenize/tokenizer.h"
 
-#include <unicode/brkiter.h>
-#include <unicode/normalizer2.h>
-#include <unicode/uchar.h>
-#include <unicode/unistr.h>
-#include <unicode/utext.h>
-#include <unicode/utf8.h>
-
-#include <sentencepiece_processor.h>
+#include <unicode/utf8.h>  // the UTF-8 macros only: no ICU library is linked
 
 #include "io/file.h"
+#include "tokenize/unicode.h"
 
 namespace grams {
 namespace {
@@ -20,83 +14,51 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-Status IcuError(const char* what, UErrorCode code) {
-  return InternalError(std::string("ICU: ") + what + ": " + u_errorName(code));
-}
-
-// A SentencePiece error for our messages. A model that does not parse gets
-// the source line of the failed check; say it in words instead.
-std::string SpMessage(const sentencepiece::util::Status& s) {
-  const std::string m = s.ToString();
-  if (m.find("ParseFromArray") != std::string::npos) return "it does not parse as a model";
-  return "SentencePiece: " + m;
-}
+// The plugin's message buffer.
+constexpr size_t kErrorBytes = 1024;
 
 }  // namespace
-
-// The SentencePiece processor of a sentencepiece unit, and the pieces of the
-// last line (the units are views into them).
-class Tokenizer::Sp {
- public:
-  sentencepiece::SentencePieceProcessor processor;
-  std::vector<std::string> pieces;
-};
 
 StatusOr<std::string> ReadSentencePieceModel(const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path, /*raw=*/true));
   GRAMS_ASSIGN_OR_RETURN(std::string bytes, io::ReadAll(in.get()));
   if (bytes.empty()) return InvalidArgument(path + ": empty file, expected a SentencePiece model");
-  sentencepiece::SentencePieceProcessor processor;
-  const auto s = processor.LoadFromSerializedProto(bytes);
-  if (!s.ok()) {
-    return InvalidArgument(path + ": not a valid SentencePiece model (" + SpMessage(s) + ")");
+  GRAMS_ASSIGN_OR_RETURN(const GramsUnicodeApi* unicode, UnicodePlugin());
+  char err[kErrorBytes] = "";
+  if (unicode->check_sp_model(bytes.data(), bytes.size(), err, sizeof(err)) != 0) {
+    return InvalidArgument(path + ": not a valid SentencePiece model (" + err + ")");
   }
   return bytes;
 }
 
-// The ICU objects a Tokenizer needs, created once.
-class Tokenizer::Icu {
- public:
-  const icu::Normalizer2* normalizer = nullptr;  // owned by ICU
-  std::unique_ptr<icu::BreakIterator> breaker;   // grapheme or word
-  UText text = UTEXT_INITIALIZER;
-  icu::UnicodeString buffer;
-
-  ~Icu() { utext_close(&text); }
-};
-
-Tokenizer::~Tokenizer() = default;
+Tokenizer::~Tokenizer() {
+  if (handle_) unicode_->destroy(handle_);
+}
 
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Create(const TokenizerSettings& settings) {
   std::unique_ptr<Tokenizer> t(new Tokenizer());
   t->settings_ = settings;
-  if (settings.unit == Unit::kSentencePiece) {
-    if (settings.sp_model.empty()) {
-      return InvalidArgument("the sentencepiece unit needs a SentencePiece model");
-    }
-    t->sp_ = std::make_unique<Sp>();
-    const auto s = t->sp_->processor.LoadFromSerializedProto(settings.sp_model);
-    if (!s.ok()) {
-      return CorruptionError("the SentencePiece model in the tokenizer settings is corrupt (" +
-                             SpMessage(s) + ")");
-    }
+  const bool sp = settings.unit == Unit::kSentencePiece;
+  if (sp && settings.sp_model.empty()) {
+    return InvalidArgument("the sentencepiece unit needs a SentencePiece model");
   }
-  if (!settings.NeedsUtf8()) return t;
-  t->icu_ = std::make_unique<Icu>();
-  UErrorCode status = U_ZERO_ERROR;
-  if (settings.normalize == Normalization::kNfc) {
-    t->icu_->normalizer = icu::Normalizer2::getNFCInstance(status);
-  } else if (settings.normalize == Normalization::kNfkc) {
-    t->icu_->normalizer = icu::Normalizer2::getNFKCInstance(status);
+  const int segment = settings.unit == Unit::kGrapheme  ? 1
+                      : settings.unit == Unit::kSegment ? 2
+                                                        : 0;
+  const int normalize = settings.normalize == Normalization::kNfc    ? 1
+                        : settings.normalize == Normalization::kNfkc ? 2
+                                                                     : 0;
+  if (!sp && segment == 0 && normalize == 0 && !settings.case_fold) return t;
+  GRAMS_ASSIGN_OR_RETURN(t->unicode_, UnicodePlugin());
+  char err[kErrorBytes] = "";
+  const int rc = t->unicode_->create(
+      normalize, settings.case_fold, segment, sp ? settings.sp_model.data() : nullptr,
+      sp ? settings.sp_model.size() : 0, &t->handle_, err, sizeof(err));
+  if (rc == 1) {
+    return CorruptionError("the SentencePiece model in the tokenizer settings is corrupt (" +
+                           std::string(err) + ")");
   }
-  if (U_FAILURE(status)) return IcuError("cannot load the normalization data", status);
-  if (settings.unit == Unit::kGrapheme) {
-    t->icu_->breaker.reset(
-        icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
-  } else if (settings.unit == Unit::kSegment) {
-    t->icu_->breaker.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
-  }
-  if (U_FAILURE(status)) return IcuError("cannot load the break rules", status);
+  if (rc != 0) return InternalError(err);
   return t;
 }
 
@@ -150,7 +112,8 @@ Status Tokenizer::CheckUtf8(std::string_view* text) {
   return Status::OK();
 }
 
-// NFC or NFKC, then case folding, as the settings ask.
+// NFC or NFKC, then case folding, as the settings ask (the plugin's work
+// unless the text is ASCII).
 Status Tokenizer::Normalize(std::string_view* text) {
   if (IsAscii(*text)) {
     // ASCII is invariant under NFC and NFKC; folding it is lowercasing.
@@ -162,19 +125,14 @@ Status Tokenizer::Normalize(std::string_view* text) {
     }
     return Status::OK();
   }
-  UErrorCode status = U_ZERO_ERROR;
-  icu::UnicodeString us = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(text->data(), static_cast<int32_t>(text->size())));
-  if (icu_->normalizer) {
-    icu_->buffer.remove();
-    icu_->normalizer->normalize(us, icu_->buffer, status);
-    if (U_FAILURE(status)) return IcuError("normalization failed", status);
-    us = icu_->buffer;
+  const char* out = nullptr;
+  size_t out_size = 0;
+  char err[kErrorBytes] = "";
+  if (unicode_->normalize(handle_, text->data(), text->size(), &out, &out_size, err,
+                          sizeof(err)) != 0) {
+    return InternalError(err);
   }
-  if (settings_.case_fold) us.foldCase();
-  normalized_.clear();
-  us.toUTF8String(normalized_);
-  *text = normalized_;
+  *text = std::string_view(out, out_size);
   return Status::OK();
 }
 
@@ -205,40 +163,37 @@ Status Tokenizer::Split(std::string_view text, std::vector<std::string_view>* to
       // normalizer's escape_whitespaces is false); it is then split there,
       // as a word reader of spm_encode's output would: the units are always
       // those of `spm_encode | grams-count`.
-      const auto s = sp_->processor.Encode(text, &sp_->pieces);
-      if (!s.ok()) return InternalError(SpMessage(s));
-      for (const std::string& piece : sp_->pieces)
-        SplitWords(piece, [tokens](std::string_view t) { tokens->push_back(t); });
+      const char* pieces = nullptr;
+      const size_t* ends = nullptr;
+      size_t count = 0;
+      char err[kErrorBytes] = "";
+      if (unicode_->encode(handle_, text.data(), text.size(), &pieces, &ends, &count, err,
+                           sizeof(err)) != 0) {
+        return InternalError(err);
+      }
+      for (size_t i = 0; i < count; ++i) {
+        const size_t from = i ? ends[i - 1] : 0;
+        SplitWords(std::string_view(pieces + from, ends[i] - from),
+                   [tokens](std::string_view t) { tokens->push_back(t); });
+      }
       break;
     }
   }
   return Status::OK();
 }
 
+// Grapheme clusters and word-break segments, from the plugin.
 Status Tokenizer::SplitWithBreaks(std::string_view text, std::vector<std::string_view>* tokens) {
   if (text.empty()) return Status::OK();
-  UErrorCode status = U_ZERO_ERROR;
-  utext_openUTF8(&icu_->text, text.data(), static_cast<int64_t>(text.size()), &status);
-  if (U_FAILURE(status)) return IcuError("cannot open text", status);
-  icu_->breaker->setText(&icu_->text, status);
-  if (U_FAILURE(status)) return IcuError("cannot segment text", status);
-  int32_t start = icu_->breaker->first();
-  for (int32_t end = icu_->breaker->next(); end != icu::BreakIterator::DONE;
-       start = end, end = icu_->breaker->next()) {
-    std::string_view unit = text.substr(start, end - start);
-    if (settings_.unit == Unit::kSegment) {
-      // Drop whitespace-only segments; keep words and punctuation.
-      bool space = true;
-      const char* s = unit.data();
-      const int32_t n = static_cast<int32_t>(unit.size());
-      for (int32_t i = 0; i < n && space;) {
-        UChar32 c;
-        U8_NEXT(s, i, n, c);
-        space = c >= 0 && u_isUWhiteSpace(c);
-      }
-      if (space) continue;
-    }
-    tokens->push_back(unit);
+  const size_t* bounds = nullptr;
+  size_t count = 0;
+  char err[kErrorBytes] = "";
+  if (unicode_->segment(handle_, text.data(), text.size(), &bounds, &count, err, sizeof(err)) !=
+      0) {
+    return InternalError(err);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    tokens->push_back(text.substr(bounds[2 * i], bounds[2 * i + 1] - bounds[2 * i]));
   }
   return Status::OK();
 }

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 
+#include "tokenize/tokenizer.h"
 #include "util/prefetch.h"
 
 static_assert(std::endian::native == std::endian::little,
@@ -13,6 +14,7 @@ namespace grams {
 namespace {
 
 constexpr size_t kInlineBytes = 7;
+constexpr size_t kGroup = 32;  // words looked up at once
 constexpr uint64_t kInline = uint64_t{1} << 63;
 constexpr uint64_t kLongWord = (uint64_t{1} << 23) - 1;
 constexpr uint64_t kOffsetMask = (uint64_t{1} << 40) - 1;
@@ -65,22 +67,30 @@ inline bool SameLongBytes(const char* a, const char* b, size_t n) {
   return diff == 0;
 }
 
-inline uint64_t HashOf(std::string_view word) {
-  const unsigned char* p = Bytes(word);
-  size_t n = word.size();
-  uint64_t h = 0x243F6A8885A308D3ULL ^ (n * 0x9E3779B97F4A7C15ULL);
-  auto fold = [&h](uint64_t v) {
-    h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 31;
-  };
-  for (; n >= 8; p += 8, n -= 8) fold(Load64(p));
-  if (n > 0) fold(LoadTail(p, n));
-  // SplitMix64's finalizer.
+inline uint64_t Seed(size_t n) { return 0x243F6A8885A308D3ULL ^ (n * 0x9E3779B97F4A7C15ULL); }
+inline uint64_t Fold(uint64_t h, uint64_t v) {
+  h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
+  return h ^ (h >> 31);
+}
+// SplitMix64's finalizer.
+inline uint64_t Finish(uint64_t h) {
   h += 0x9E3779B97F4A7C15ULL;
   h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
   h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
   return h ^ (h >> 31);
 }
+
+inline uint64_t HashOf(std::string_view word) {
+  const unsigned char* p = Bytes(word);
+  size_t n = word.size();
+  uint64_t h = Seed(n);
+  for (; n >= 8; p += 8, n -= 8) h = Fold(h, Load64(p));
+  if (n > 0) h = Fold(h, LoadTail(p, n));
+  return Finish(h);
+}
+
+// The hash of a word of 1 to 8 bytes whose bytes, as an integer, are v.
+inline uint64_t HashOfShort(size_t n, uint64_t v) { return Finish(Fold(Seed(n), v)); }
 
 }  // namespace
 
@@ -139,66 +149,122 @@ WordId WordIndexView::Find(std::string_view w) const {
   return Vocabulary::kNotFound;
 }
 
-void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* ids) const {
-  constexpr size_t kGroup = 32;
-  uint64_t hash[kGroup];
+void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash, size_t m,
+                               WordId* out) const {
+  // What the word's slot holds in its place, under a mask: a short word's
+  // whole place; a long word's length (its offset is not known).
+  uint64_t want[kGroup], want_mask[kGroup];
   uint32_t deferred[kGroup];  // words whose slot's string is to be compared
   uint64_t where[kGroup];     // and that slot's offset in the strings
+  for (size_t k = 0; k < m; ++k) {
+    Prefetch(slots + 2 * (hash[k] & mask));
+    const size_t size = w[k].size();
+    if (size <= kInlineBytes) {
+      want[k] = InlinePlace(w[k]);
+      want_mask[k] = ~uint64_t{0};
+    } else {
+      want[k] = std::min<uint64_t>(size, kLongWord) << 40;
+      want_mask[k] = ~kOffsetMask;
+    }
+  }
+  size_t nd = 0;
+  for (size_t k = 0; k < m; ++k) {
+    const uint64_t h = hash[k];
+    const uint64_t tag = h >> 32;
+    uint64_t i = h & mask;
+    uint64_t place = 0;
+    WordId found = Vocabulary::kNotFound;
+    for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+      const uint64_t s = slots[2 * i];
+      if (s == 0) break;
+      const uint64_t id = (s & 0xffffffffu) - 1;
+      place = slots[2 * i + 1];
+      if ((s >> 32) == tag && id < vocab_size && (place & want_mask[k]) == want[k]) {
+        found = static_cast<WordId>(id);
+        break;
+      }
+    }
+    out[k] = found;
+    if (found == Vocabulary::kNotFound || (place & kInline)) continue;
+    // A long word: compare its bytes once every string is on its way.
+    const uint64_t offset = place & kOffsetMask;
+    const uint64_t length = w[k].size();
+    if (length >= kLongWord || offset > string_bytes || length > string_bytes - offset) {
+      out[k] = Find(w[k]);  // 2^23 - 1 bytes or more, or a damaged slot: the slow way
+      continue;
+    }
+    Prefetch(strings + offset);
+    deferred[nd] = static_cast<uint32_t>(k);
+    where[nd++] = offset;
+  }
+  for (size_t d = 0; d < nd; ++d) {
+    const size_t k = deferred[d];
+    if (!SameLongBytes(strings + where[d], w[k].data(), w[k].size())) {
+      out[k] = Find(w[k]);  // a tag collision: probe on
+    }
+  }
+}
+
+void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* ids) const {
+  uint64_t hash[kGroup];
   for (size_t base = 0; base < n; base += kGroup) {
     const size_t m = std::min(kGroup, n - base);
-    const std::string_view* w = words + base;
-    WordId* out = ids + base;
-    for (size_t k = 0; k < m; ++k) {
-      hash[k] = HashOf(w[k]);
-      Prefetch(slots + 2 * (hash[k] & mask));
-    }
-    size_t nd = 0;
-    for (size_t k = 0; k < m; ++k) {
-      const std::string_view word_k = w[k];
-      const uint64_t h = hash[k];
-      const uint64_t tag = h >> 32;
-      const bool short_word = word_k.size() <= kInlineBytes;
-      const uint64_t want = short_word ? InlinePlace(word_k) : 0;
-      WordId found = Vocabulary::kNotFound;
-      uint64_t i = h & mask;
-      for (uint64_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
-        const uint64_t s = slots[2 * i];
-        if (s == 0) break;
-        if ((s >> 32) != tag) continue;
-        const uint64_t id = (s & 0xffffffffu) - 1;
-        if (id >= vocab_size) continue;
-        const uint64_t place = slots[2 * i + 1];
-        if (short_word) {
-          if (place == want) {
-            found = static_cast<WordId>(id);
-            break;
+    for (size_t k = 0; k < m; ++k) hash[k] = HashOf(words[base + k]);
+    FindHashed(words + base, hash, m, ids + base);
+  }
+}
+
+void WordIndexView::FindWords(std::string_view text, std::vector<std::string_view>* words,
+                              std::vector<WordId>* ids) const {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  uint64_t hash[kGroup];
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (;;) {
+    // Up to kGroup words: SplitWords' search for a word's end, whose first
+    // 8 bytes, loaded for it, are also what the hash folds in.
+    const size_t first_word = words->size(), first_id = ids->size();
+    size_t m = 0;
+    for (; m < kGroup; ++m) {
+      while (p < end && IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
+      if (p == end) break;
+      const char* start = p;
+      if (end - p >= 8) {
+        uint64_t x;
+        std::memcpy(&x, p, 8);
+        const uint64_t low = (x - 0x21 * kOnes) & ~x & kHighs;
+        if (low != 0) {
+          const size_t b = std::countr_zero(low) / 8;  // the first byte below 0x21
+          if (b > 0 && IsAsciiSpace(static_cast<unsigned char>(p[b]))) {
+            // A word of 1 to 7 bytes, in x: its hash, from them.
+            words->emplace_back(start, b);
+            hash[m] = HashOfShort(b, x & ((uint64_t{1} << (8 * b)) - 1));
+            p += b;
+            continue;
           }
-          continue;
-        }
-        if (place & kInline) continue;
-        const uint64_t length = (place >> 40) & kLongWord;
-        const uint64_t offset = place & kOffsetMask;
-        if (length == kLongWord) {  // 2^23 - 1 bytes or more: the slow way
-          found = Find(word_k);
-          break;
-        }
-        if (length == word_k.size() && offset <= string_bytes && length <= string_bytes - offset) {
-          // Most likely the word: compare once every string is on its way.
-          Prefetch(strings + offset);
-          deferred[nd] = static_cast<uint32_t>(k);
-          where[nd++] = offset;
-          found = static_cast<WordId>(id);
-          break;
         }
       }
-      out[k] = found;
-    }
-    for (size_t d = 0; d < nd; ++d) {
-      const size_t k = deferred[d];
-      if (!SameLongBytes(strings + where[d], w[k].data(), w[k].size())) {
-        out[k] = Find(w[k]);  // a tag collision: probe on
+      // Any other word: its end byte by byte after an 8-byte search, as
+      // SplitWords does, then its hash.
+      while (end - p >= 8) {
+        uint64_t x;
+        std::memcpy(&x, p, 8);
+        const uint64_t low = (x - 0x21 * kOnes) & ~x & kHighs;
+        if (low != 0) {
+          p += std::countr_zero(low) / 8;
+          break;
+        }
+        p += 8;
       }
+      while (p < end && !IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
+      words->emplace_back(start, static_cast<size_t>(p - start));
+      hash[m] = HashOf(words->back());
     }
+    if (m == 0) return;
+    ids->resize(first_id + m);
+    FindHashed(words->data() + first_word, hash, m, ids->data() + first_id);
+    if (m < kGroup) return;
   }
 }
 

@@ -64,6 +64,16 @@ struct WordIndexView {
   // then the slots read, the strings of long words prefetched, then
   // compared).
   void FindMany(const std::string_view* words, size_t n, WordId* ids) const;
+  // Splits `text` into words at KenLM's separators (SplitWords), appending
+  // each to *words and its id (or kNotFound) to *ids: FindMany with the
+  // split and the hashes in one pass over the bytes.
+  void FindWords(std::string_view text, std::vector<std::string_view>* words,
+                 std::vector<WordId>* ids) const;
+
+ private:
+  // FindMany of m <= 32 words whose hashes are known.
+  void FindHashed(const std::string_view* words, const uint64_t* hashes, size_t m,
+                  WordId* ids) const;
 };
 
 }  // namespace grams

@@ -102,3 +102,15 @@ grep -q "libgrams.so.* => $libdir/" ldd.txt ||
 check_demo ./pkg-static "pkg-config --static"
 ldd pkg-static > ldd.txt
 if grep -q libgrams ldd.txt; then fail "pkg-config --static: linked libgrams.so"; fi
+
+# The Unicode plugin (ICU and SentencePiece) is installed in <libdir>/grams/,
+# and the installed tools find it from bin/: they count with the settings
+# that need it (no copy of the build tree's is at hand: the tools run from
+# the prefix, with the build tree's plugin out of their sight).
+[[ -f $libdir/grams/libgrams_unicode.so ]] || fail "not installed: <libdir>/grams/libgrams_unicode.so"
+printf 'Ecole \xc3\x89COLE\n' > fr.txt
+run "$prefix/bin/grams-count" --order 1 --case-fold --unit grapheme fr.txt --text
+expect_rc 0 "the installed grams-count with --case-fold --unit grapheme"
+grep -q "^é	" out || { show; fail "the installed grams-count did not fold É through the plugin"; }
+ldd "$prefix/bin/grams-score" > ldd.txt
+if grep -E "libicu|libsentencepiece" ldd.txt; then fail "the installed grams-score links ICU or SentencePiece"; fi

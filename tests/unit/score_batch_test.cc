@@ -4,7 +4,8 @@
 // boundaries, empty and long sentences, fragments (bos = false), ids outside
 // the vocabulary and every order; and Index over many words gives the ids
 // of Index one word at a time, for the model in memory and its mapped form,
-// short, long and very long words alike.
+// short, long and very long words alike; and IndexWords (the split and the
+// lookups in one pass) equals splitting first.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -154,6 +155,69 @@ TEST(ScoreBatchTest, IndexOfManyWordsEqualsOneByOne) {
       const WordId want = in_vocab == Vocabulary::kNotFound ? kUnkId : in_vocab;
       ASSERT_EQ(want, m->Index(views[i])) << "word " << i << " of " << views[i].size() << " bytes";
       ASSERT_EQ(want, many[i]) << "word " << i << " of " << views[i].size() << " bytes";
+    }
+  }
+}
+
+TEST(ScoreBatchTest, IndexWordsEqualsSplittingThenIndex) {
+  test::TempDir dir;
+  std::vector<std::string> train = ChainText(300, 50, 5);
+  train.push_back("a ab abc abcdefg abcdefgh abcdefghi abcdefghijklmnopqrstuvwxyz x\x01y");
+  auto lm = ModelOf(train, 2);
+  ASSERT_TRUE(WriteMappedModel(*lm, dir.path() + "/m.lmm").ok());
+  auto mapped = LanguageModel::Load(dir.path() + "/m.lmm");
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  // Texts of known and unknown words of every length, every separator,
+  // control bytes inside words, at every alignment and with no byte after.
+  std::mt19937_64 rng(9);
+  const std::vector<std::string> pieces = {"a",
+                                           "ab",
+                                           "abc",
+                                           "abcdefg",
+                                           "abcdefgh",
+                                           "abcdefghi",
+                                           "w1",
+                                           "w17",
+                                           "zz",
+                                           "x\x01y",
+                                           "abcdefghijklmnopqrstuvwxyz",
+                                           " ",
+                                           "\t",
+                                           "\r",
+                                           "\n",
+                                           "\v",
+                                           "\f",
+                                           "  ",
+                                           "\xc3\xa9"};
+  std::string buffer;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const size_t n = rng() % 12;
+    for (size_t i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
+    const size_t shift = rng() % 8;
+    buffer.assign(shift, 'q');
+    buffer += text;
+    const std::string_view view(buffer.data() + shift, text.size());
+    for (const LanguageModel* m : {lm.get(), mapped.value().get()}) {
+      std::vector<std::string_view> want_words;
+      std::vector<WordId> want_ids;
+      SplitWords(view, [&](std::string_view w) {
+        want_words.push_back(w);
+        want_ids.push_back(m->Index(w));
+      });
+      // Appended after what the vectors hold (not as many in each).
+      std::vector<std::string_view> words = {"before"};
+      std::vector<WordId> ids = {7, 8, 9};
+      m->IndexWords(view, &words, &ids);
+      ASSERT_EQ(words.size(), want_words.size() + 1) << "round " << round;
+      ASSERT_EQ(ids.size(), want_ids.size() + 3);
+      EXPECT_EQ(ids[0], 7u);
+      EXPECT_EQ(ids[2], 9u);
+      for (size_t i = 0; i < want_words.size(); ++i) {
+        ASSERT_EQ(want_words[i].data(), words[i + 1].data()) << "round " << round;
+        ASSERT_EQ(want_words[i].size(), words[i + 1].size());
+        ASSERT_EQ(want_ids[i], ids[i + 3]) << "round " << round << " word " << want_words[i];
+      }
     }
   }
 }

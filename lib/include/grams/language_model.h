@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "grams/export.h"
 #include "grams/model.h"
@@ -97,6 +98,12 @@ class GRAMS_EXPORT LanguageModel {
   // ids[i] = Index(words[i]) for i < n: faster than one call a word, as the
   // lookups' cache misses overlap.
   void Index(const std::string_view* words, size_t n, WordId* ids) const;
+  // Splits `text` into words at ASCII whitespace (space, \t, \n, \v, \f,
+  // \r: KenLM's separators, a word model's units) and appends each word (a
+  // view into text) to *words and its Index to *ids. Faster than splitting
+  // first: the split and the lookups' hashes are one pass over the bytes.
+  void IndexWords(std::string_view text, std::vector<std::string_view>* words,
+                  std::vector<WordId>* ids) const;
 
   // The state at the start of a sentence (after <s>), and an empty one.
   State BeginSentenceState() const;

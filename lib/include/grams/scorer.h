@@ -116,6 +116,11 @@ class GRAMS_EXPORT TextScorer {
   size_t pending_tokens() const;
   void Score();
   void Get(size_t i, LineScore* out) const;
+  // Adds every line added since the last Clear() to *stats, as
+  // ComputePerplexity counts them (sentences, words, OOVs; the log10
+  // probabilities line by line and token by token, in input order), without
+  // the cost of Get(). REQUIRES: scored.
+  void AddTo(PerplexityStats* stats) const;
   void Clear();
 
  private:

@@ -33,7 +33,9 @@ class GRAMS_EXPORT Vocabulary {
   WordId FindOrInsert(std::string_view word) { return FindOrInsert(word, Hash(word)); }
   WordId FindOrInsert(std::string_view word, uint64_t hash);
 
-  // The word with id `id`. REQUIRES: id < size().
+  // The word with id `id`. REQUIRES: id < size(). The words lie back to
+  // back in id order: Word(id) starts Word(id).data() - Word(0).data()
+  // bytes into the arena_bytes() of them all.
   std::string_view Word(WordId id) const {
     return std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
