@@ -128,21 +128,18 @@ struct Entry {
   float backoff;
 };
 
-// Builds the canonical tables of one order's two shards, in two steps of
-// two independent halves each, for two threads. Scatter(0) and Scatter(1)
-// each take half of the entries (by index) and put them in scratch in the
-// order of their group: the shard, then the top bits of the key, a few
-// hundred entries a group. Homes being monotone in the key, a group's
-// entries have their homes in a range of their own, about 4/3 as many
-// slots as entries. Place(0) and Place(1) each take a shard and, group by
-// group, count the entries of each home in that range; the counts give
-// every home's first slot (after the previous home's entries, or at the
-// home), each entry is written straight to its slot, and the few homes
-// with more than one entry have their slots sorted by key. No branch
-// depends on the random shard bit, every entry is read from the caller's
-// arrays once and written to the table once (in a window of a few
-// kilobytes at a time), and the table's pages are each touched once,
-// fresh: nothing is zeroed twice.
+// Builds the canonical tables of one order's two shards by sorting the
+// entries by key, in two steps of two independent halves each, for two
+// threads: Scatter(0) and Scatter(1) each take half of the entries (by
+// index) and put them in scratch in the order of their group (the shard,
+// then the top bits of the key: a few hundred entries a group, homes being
+// monotone in the key); then Place(0) and Place(1) each take a shard and,
+// group by group, sort its entries in cache (a radix pass on the next bits,
+// an insertion sort of what is left nearly in order) and write each at
+// max(its home, the previous one's slot + 1), one sequential pass over the
+// table. No branch depends on the random shard bit, every entry is read
+// from the caller's arrays once, and the table's pages are each touched
+// once, fresh: nothing is zeroed twice.
 class OrderBuilder {
  public:
   // Sizes the scratch for orders of up to m entries, once, instead of
@@ -191,8 +188,36 @@ class OrderBuilder {
   // AllocationFailure when out of memory.
   bool Place(int s, size_t stride, HugeArray<unsigned char>* table, uint64_t* homes,
              uint64_t* slot_count, uint64_t* entries) {
-    return stride == kSlotBytes ? Place<kSlotBytes>(s, table, homes, slot_count, entries)
-                                : Place<kTopSlotBytes>(s, table, homes, slot_count, entries);
+    const size_t buckets = size_t{1} << bits_;
+    const size_t g0 = static_cast<size_t>(s) << bits_;
+    size_t n = 0, largest = 0;
+    for (size_t g = g0; g < g0 + buckets; ++g) {
+      const size_t c = start_[0][g + 1] - start_[0][g] + start_[1][g + 1] - start_[1][g];
+      n += c;
+      largest = c > largest ? c : largest;
+    }
+    const uint64_t h = HomesFor(n);
+    *homes = h;
+    *entries = n;
+    // Room for the worst case (every entry after the last home), trimmed
+    // below: the slots past the last one written are never touched.
+    table->Reset((h + n + 1) * stride);
+    std::vector<Entry>& tmp = tmp_[s];
+    if (tmp.size() < largest) tmp.resize(largest);
+    uint64_t next = 0, previous = 0;  // no mixed key is 0
+    bool ok = true;
+    for (size_t g = g0; g < g0 + buckets && ok; ++g) {
+      const size_t c = SortGroup(g, tmp.data());
+      if (stride == kSlotBytes) {
+        ok = Put<kSlotBytes>(tmp.data(), c, h, table->data(), &next, &previous);
+      } else {
+        ok = Put<kTopSlotBytes>(tmp.data(), c, h, table->data(), &next, &previous);
+      }
+    }
+    if (!ok) return false;
+    *slot_count = (next > h ? next : h) + 1;  // the last slot stays empty
+    table->Shrink(*slot_count * stride);
+    return true;
   }
 
  private:
@@ -202,88 +227,58 @@ class OrderBuilder {
     return ((mixed & 1) << bits_) | (bits_ ? mixed >> (64 - bits_) : 0);
   }
 
-  template <size_t kStride>
-  bool Place(int s, HugeArray<unsigned char>* table, uint64_t* homes_out, uint64_t* slot_count,
-             uint64_t* entries) {
-    const size_t buckets = size_t{1} << bits_;
-    const size_t g0 = static_cast<size_t>(s) << bits_;
-    size_t n = 0;
-    for (size_t g = g0; g < g0 + buckets; ++g) {
-      n += start_[0][g + 1] - start_[0][g] + start_[1][g + 1] - start_[1][g];
-    }
-    const uint64_t homes = HomesFor(n);
-    *homes_out = homes;
-    *entries = n;
-    // Room for the worst case (every entry after the last home), trimmed
-    // below: the slots past the last one written are never touched.
-    table->Reset((homes + n + 1) * kStride);
-    unsigned char* const slots = table->data();
-    Work& w = work_[s];
-    const int shift = 64 - bits_;
-    uint64_t next = 0;  // the first slot after the entries placed so far
-    for (size_t b = 0; b < buckets; ++b) {
-      const size_t g = g0 + b;
-      // The group's homes: from its smallest possible key's to its largest's.
-      const uint64_t first = bits_ ? Reduce(uint64_t{b} << shift, homes) : 0;
-      const uint64_t last = bits_ ? Reduce(((uint64_t{b} + 1) << shift) - 1, homes) : homes - 1;
-      const size_t span = static_cast<size_t>(last - first + 1);
-      if (w.count.size() < span) w.count.resize(span);
-      uint64_t* count = w.count.data();
-      std::fill_n(count, span, uint64_t{0});
-      const Entry* piece[2] = {scratch_.data() + start_[0][g], scratch_.data() + start_[1][g]};
-      const size_t size[2] = {start_[0][g + 1] - start_[0][g], start_[1][g + 1] - start_[1][g]};
-      if (w.home.size() < size[0] + size[1]) w.home.resize(size[0] + size[1]);
-      uint32_t* home = w.home.data();
-      size_t c = 0;
+  // Copies group g's entries (in two pieces, one per half) into out in key
+  // order; returns how many.
+  size_t SortGroup(size_t g, Entry* out) const {
+    const Entry* piece[2] = {scratch_.data() + start_[0][g], scratch_.data() + start_[1][g]};
+    const size_t size[2] = {start_[0][g + 1] - start_[0][g], start_[1][g + 1] - start_[1][g]};
+    const size_t n = size[0] + size[1];
+    if (n > 32) {
+      // About one entry per digit: the insertion sort then moves almost nothing.
+      constexpr int kDigitBits = 10;
+      constexpr uint64_t kDigits = uint64_t{1} << kDigitBits;
+      const int shift = 64 - bits_ - kDigitBits;
+      uint32_t count[kDigits + 1] = {0};
       for (int p = 0; p < 2; ++p) {
-        for (size_t i = 0; i < size[p]; ++i, ++c) {
-          const uint32_t h = static_cast<uint32_t>(Reduce(piece[p][i].mixed, homes) - first);
-          home[c] = h;
-          ++count[h];
+        for (size_t i = 0; i < size[p]; ++i) {
+          ++count[((piece[p][i].mixed >> shift) & (kDigits - 1)) + 1];
         }
       }
-      // Each home's first slot; homes of two entries or more are noted.
-      w.shared.clear();
-      for (size_t h = 0; h < span; ++h) {
-        const uint64_t k = count[h];
-        const uint64_t at = first + h > next ? first + h : next;
-        count[h] = at;
-        next = at + k;
-        if (k > 1) w.shared.push_back({at, k});
-      }
-      c = 0;
+      for (uint64_t d = 0; d < kDigits; ++d) count[d + 1] += count[d];
       for (int p = 0; p < 2; ++p) {
-        for (size_t i = 0; i < size[p]; ++i, ++c) {
-          Store<kStride>(slots + count[home[c]]++ * kStride, piece[p][i]);
+        for (size_t i = 0; i < size[p]; ++i) {
+          out[count[(piece[p][i].mixed >> shift) & (kDigits - 1)]++] = piece[p][i];
         }
       }
-      for (const auto& [at, k] : w.shared) {
-        if (!SortSlots<kStride>(slots + at * kStride, k)) return false;
-      }
+    } else {
+      std::memcpy(out, piece[0], size[0] * sizeof(Entry));
+      std::memcpy(out + size[0], piece[1], size[1] * sizeof(Entry));
     }
-    *slot_count = (next > homes ? next : homes) + 1;  // the last slot stays empty
-    table->Shrink(*slot_count * kStride);
-    return true;
+    for (size_t i = 1; i < n; ++i) {
+      const Entry e = out[i];
+      size_t j = i;
+      for (; j > 0 && out[j - 1].mixed > e.mixed; --j) out[j] = out[j - 1];
+      out[j] = e;
+    }
+    return n;
   }
 
-  // Sorts the k slots at `slots` by key (the entries of one home, a few at
-  // most); false if two are equal.
+  // Writes the sorted a[0, n) into the table from slot *next on; false on a
+  // key equal to the one before it.
   template <size_t kStride>
-  static bool SortSlots(unsigned char* slots, uint64_t k) {
-    for (uint64_t i = 1; i < k; ++i) {
-      unsigned char e[kStride];
-      std::memcpy(e, slots + i * kStride, kStride);
-      const uint64_t key = LoadKey(e);
-      uint64_t j = i;
-      for (; j > 0 && LoadKey(slots + (j - 1) * kStride) > key; --j) {
-        std::memcpy(slots + j * kStride, slots + (j - 1) * kStride, kStride);
-      }
-      std::memcpy(slots + j * kStride, e, kStride);
-      if ((j > 0 && LoadKey(slots + (j - 1) * kStride) == key) ||
-          (j + 1 <= i && LoadKey(slots + (j + 1) * kStride) == key)) {
-        return false;
-      }
+  static bool Put(const Entry* a, size_t n, uint64_t homes, unsigned char* table, uint64_t* next,
+                  uint64_t* previous) {
+    uint64_t at = *next, prev = *previous;
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i].mixed == prev) return false;
+      prev = a[i].mixed;
+      const uint64_t home = Reduce(a[i].mixed, homes);
+      const uint64_t pos = home > at ? home : at;
+      Store<kStride>(table + pos * kStride, a[i]);
+      at = pos + 1;
     }
+    *next = at;
+    *previous = prev;
     return true;
   }
 
@@ -294,17 +289,10 @@ class OrderBuilder {
     if constexpr (kStride == kSlotBytes) std::memcpy(s + 12, &e.backoff, 4);
   }
 
-  // Per shard: Place's scratch for one group.
-  struct Work {
-    std::vector<uint64_t> count;  // entries per home, then each home's next slot
-    std::vector<uint32_t> home;   // each entry's home, relative to the group's first
-    std::vector<std::pair<uint64_t, uint64_t>> shared;  // (first slot, entries) of homes shared
-  };
-
   size_t m_ = 0;
   int bits_ = 0;
   std::vector<size_t> start_[2], pos_[2];  // per half: where each group starts, is written
-  Work work_[2];                           // per shard
+  std::vector<Entry> tmp_[2];              // per shard
   HugeArray<Entry> scratch_;
 };
 
