@@ -8,6 +8,7 @@
 #include "format/order_sections.h"
 #include "format/trie_codec.h"
 #include "query/ngram_hash.h"
+#include "util/prefetch.h"
 #include "util/task_graph.h"
 
 namespace grams::query {
@@ -240,11 +241,12 @@ class Loader {
     uint64_t* out = keys_[b].data();
     const uint64_t* up = n == 2 ? word_keys_.data() : keys_[b ^ 1].data();
     const uint64_t* word = word_keys_.data();
-    Status status =
-        DecodeTrieLevelFast(name_, header_, n, raw_[b][kChildCounts].view(), raw_[b][kWords].view(),
-                            parents_.data(), [&](EntryIndex k, EntryIndex parent, WordId w) {
-                              out[k] = NonZero(up[parent] * kPolyBase + word[w]);
-                            });
+    Status status = DecodeTrieLevelFast<false>(
+        name_, header_, n, raw_[b][kChildCounts].view(), raw_[b][kWords].view(), parents_.data(),
+        [word](WordId w) { ::grams::Prefetch(word + w); },
+        [&](EntryIndex k, EntryIndex parent, WordId w) {
+          out[k] = NonZero(up[parent] * kPolyBase + word[w]);
+        });
     if (n + 2 > order_) {  // no later order reuses these buffers
       raw_[b][kChildCounts] = RawBuffer();
       raw_[b][kWords] = RawBuffer();
