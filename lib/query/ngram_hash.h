@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -150,7 +151,9 @@ class OrderBuilder {
   // growing it order by order (fresh pages cost more than anything here).
   // Throws AllocationFailure when out of memory.
   void Reserve(size_t m) {
-    if (scratch_.size() < m) scratch_.Reset(m);
+    const size_t need =
+        2 * (size_t{2} << ScatterBits(BitsFor(m))) * Capacity(m / 2 + 1, ScatterBits(BitsFor(m)));
+    if (scratch_.size() < need) scratch_.Reset(need);
   }
 
   // Starts an order of m entries. REQUIRES: the previous order's Place
@@ -158,31 +161,49 @@ class OrderBuilder {
   void Start(size_t m) {
     Reserve(m);
     m_ = m;
-    // Key bits that split a shard into pieces of about kPieceEntries,
-    // the first kScatterBits of them by Scatter.
-    bits_ = 0;
-    while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kPieceEntries <= m / 2) ++bits_;
-    scatter_bits_ = bits_ < kScatterBits ? bits_ : kScatterBits;
+    bits_ = BitsFor(m);
+    scatter_bits_ = ScatterBits(bits_);
+    capacity_ = Capacity(m / 2 + 1, scatter_bits_);
   }
 
   // Half h (0 or 1) of the entries: i in [m h / 2, m (h + 1) / 2).
   // key_at(i) is entry i's mixed key, entry_at(i) the entry. The two halves
-  // may run at once, on two threads.
+  // may run at once, on two threads. Each group of each half has room for
+  // far more entries than it gets (random keys spread evenly: 8 standard
+  // deviations more), so one pass puts the entries there; if a group should
+  // fill all the same, the half is counted first and packed.
   template <typename KeyAt, typename EntryAt>
   void Scatter(int h, KeyAt&& key_at, EntryAt&& entry_at) {
     const size_t lo = m_ * h / 2, hi = m_ * (h + 1) / 2;
     const size_t groups = size_t{2} << scatter_bits_;
-    size_t* start = start_[h];
-    std::fill_n(start, groups + 1, size_t{0});
-    for (size_t i = lo; i < hi; ++i) ++start[Group(key_at(i)) + 1];
-    start[0] = lo;
-    for (size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
-    size_t pos[kMaxGroups];
-    std::copy_n(start, groups, pos);
+    const size_t base = static_cast<size_t>(h) * groups * capacity_;
+    size_t* begin = begin_[h];
+    size_t* end = end_[h];
+    size_t limit[kMaxGroups];
+    for (size_t g = 0; g < groups; ++g) {
+      begin[g] = end[g] = base + g * capacity_;
+      limit[g] = begin[g] + capacity_;
+    }
     Entry* scratch = scratch_.data();
     for (size_t i = lo; i < hi; ++i) {
       const Entry e = entry_at(i);
-      scratch[pos[Group(e.mixed)]++] = e;
+      const size_t g = Group(e.mixed);
+      if (end[g] == limit[g]) {  // never seen: count, then pack
+        std::fill_n(end, groups, size_t{0});
+        for (size_t j = lo; j < hi; ++j) ++end[Group(key_at(j))];
+        size_t at = base;
+        for (size_t k = 0; k < groups; ++k) {
+          begin[k] = at;
+          at += end[k];
+          end[k] = begin[k];
+        }
+        for (size_t j = lo; j < hi; ++j) {
+          const Entry f = entry_at(j);
+          scratch[end[Group(f.mixed)]++] = f;
+        }
+        return;
+      }
+      scratch[end[g]++] = e;
     }
   }
 
@@ -198,7 +219,8 @@ class OrderBuilder {
     const size_t groups = size_t{1} << scatter_bits_;
     const size_t g0 = static_cast<size_t>(s) << scatter_bits_;
     size_t n = 0;
-    for (size_t g = g0; g < g0 + groups; ++g) n += GroupSize(g);
+    for (size_t g = g0; g < g0 + groups; ++g)
+      n += end_[0][g] - begin_[0][g] + end_[1][g] - begin_[1][g];
     Shard& sh = shards_[s];
     sh.homes = HomesFor(n);
     sh.stride = stride;
@@ -212,8 +234,8 @@ class OrderBuilder {
     sh.table = table->data();
     bool ok = true;
     for (size_t g = g0; g < g0 + groups && ok; ++g) {
-      const Entry* piece[2] = {scratch_.data() + start_[0][g], scratch_.data() + start_[1][g]};
-      const size_t size[2] = {start_[0][g + 1] - start_[0][g], start_[1][g + 1] - start_[1][g]};
+      const Entry* piece[2] = {scratch_.data() + begin_[0][g], scratch_.data() + begin_[1][g]};
+      const size_t size[2] = {end_[0][g] - begin_[0][g], end_[1][g] - begin_[1][g]};
       ok = Sort(&sh, piece, size, scatter_bits_, 0);
     }
     if (!ok) return false;
@@ -239,11 +261,23 @@ class OrderBuilder {
     std::vector<Entry> sorted;
   };
 
+  // Key bits that split a shard of an order of m entries into pieces of
+  // about kPieceEntries, and the first of them, by Scatter.
+  static int BitsFor(size_t m) {
+    int bits = 0;
+    while (bits < 20 && (uint64_t{1} << (bits + 1)) * kPieceEntries <= m / 2) ++bits;
+    return bits;
+  }
+  static int ScatterBits(int bits) { return bits < kScatterBits ? bits : kScatterBits; }
+  // Room for each group of a half of n entries: the mean, 8 standard
+  // deviations (binomial) and a margin.
+  static size_t Capacity(size_t n, int scatter_bits) {
+    const double mean = static_cast<double>(n) / static_cast<double>(size_t{2} << scatter_bits);
+    return static_cast<size_t>(mean + 8.0 * std::sqrt(mean) + 64.0);
+  }
+
   size_t Group(uint64_t mixed) const {
     return ((mixed & 1) << scatter_bits_) | (scatter_bits_ ? mixed >> (64 - scatter_bits_) : 0);
-  }
-  size_t GroupSize(size_t g) const {
-    return start_[0][g + 1] - start_[0][g] + start_[1][g + 1] - start_[1][g];
   }
 
   // Sorts the entries of the two pieces (whose keys share their top
@@ -344,9 +378,9 @@ class OrderBuilder {
     if constexpr (kStride == kSlotBytes) std::memcpy(s + 12, &e.backoff, 4);
   }
 
-  size_t m_ = 0;
+  size_t m_ = 0, capacity_ = 0;
   int bits_ = 0, scatter_bits_ = 0;
-  size_t start_[2][kMaxGroups + 1] = {};  // per half: where each group starts
+  size_t begin_[2][kMaxGroups] = {}, end_[2][kMaxGroups] = {};  // per half: each group's entries
   Shard shards_[2];
   HugeArray<Entry> scratch_;
 };

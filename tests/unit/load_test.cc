@@ -323,6 +323,36 @@ TEST(OrderBuilderTest, BuildsTheCanonicalTables) {
   }
 }
 
+// Keys that are not spread evenly (all in one group of the first scatter)
+// overflow the room Scatter leaves each group: the half is then counted and
+// packed, and the tables are the same.
+TEST(OrderBuilderTest, KeysCrowdedIntoOneGroup) {
+  std::mt19937_64 rng(3);
+  const size_t m = 200000;
+  std::vector<query::Entry> entries(m);
+  for (size_t i = 0; i < m; ++i) {
+    entries[i] = {(uint64_t{0xA5} << 56) | (rng() >> 8) | 1, -1.0f * static_cast<float>(i % 97),
+                  -0.5f};
+  }
+  query::OrderBuilder builder;
+  builder.Start(m);
+  for (int h = 0; h < 2; ++h) {
+    builder.Scatter(
+        h, [&](size_t i) { return entries[i].mixed; }, [&](size_t i) { return entries[i]; });
+  }
+  HugeArray<unsigned char> table;
+  uint64_t homes = 0, slot_count = 0, count = 0;
+  ASSERT_TRUE(builder.Place(1, query::kSlotBytes, &table, &homes, &slot_count, &count));
+  uint64_t ref_homes = 0;
+  const std::string ref = ReferenceShard(entries, query::kSlotBytes, &ref_homes);
+  EXPECT_EQ(count, m);
+  ASSERT_EQ(slot_count * query::kSlotBytes, ref.size());
+  EXPECT_TRUE(std::memcmp(table.data(), ref.data(), ref.size()) == 0);
+  HugeArray<unsigned char> empty;
+  ASSERT_TRUE(builder.Place(0, query::kSlotBytes, &empty, &homes, &slot_count, &count));
+  EXPECT_EQ(count, 0u);
+}
+
 TEST(OrderBuilderTest, SameKeyTwiceIsACollision) {
   std::mt19937_64 rng(5);
   for (size_t m : {size_t{2}, size_t{40}, size_t{100000}}) {
