@@ -239,8 +239,9 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
     const size_t have = s->frame_size;
     const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
     if (s->buffer.size() < have + step) {
-      HugeArray<char> bigger;
-      bigger.Reset(have + step, /*huge_pages=*/false);
+      // Address space is cheap and only pages touched cost: room for a
+      // read step at least, so that a reused buffer rarely grows again.
+      HugeArray<char> bigger(std::max<size_t>({have + step, 2 * s->buffer.size(), kReadStep}));
       if (have > 0) memcpy(bigger.data(), s->buffer.data(), have);
       s->buffer = std::move(bigger);
     }

@@ -45,6 +45,9 @@ constexpr int64_t kChainPriority = 1000;
 constexpr int64_t kBuildPriority = 2000;
 constexpr int64_t kLastPriority = 3000;
 
+// Buffers of this size or more are on huge pages: one fault, not 512.
+constexpr size_t kHugePage = size_t{2} << 20;
+
 // Sections read ahead of their decompression, at most.
 constexpr size_t kReadAhead = 6;
 
@@ -184,7 +187,8 @@ class Loader {
       raw = &raw_[n & 1][part];
       // Room for the larger orders to come, so that the buffer is mapped
       // once: untouched pages cost nothing.
-      hint = part >= kLogProb ? 4 * largest_ : s.raw_size + s.raw_size / 4;
+      hint = part >= kLogProb ? 4 * largest_
+                              : std::max<size_t>(s.raw_size + s.raw_size / 4, kHugePage);
     }
     char* out = raw->Prepare(s.raw_size, hint);
     Status status = s.Decompress(name_, out);
