@@ -18,6 +18,7 @@ constexpr size_t kPreludeSize = 20;       // magic, version, kind, header length
 constexpr size_t kSectionHeaderSize = 20; // id, raw size, compressed size
 constexpr uint64_t kMaxSectionSize = 1ull << 40;
 constexpr uint64_t kReadStep = 16u << 20;  // bytes read (and allocated) at a time
+constexpr uint64_t kLargeFrame = 1u << 20;
 
 const char* KindName(FileKind kind) { return kind == FileKind::kCounts ? "counts" : "model"; }
 
@@ -239,9 +240,16 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
     const size_t have = s->frame_size;
     const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
     if (s->buffer.size() < have + step) {
-      // Address space is cheap and only pages touched cost: room for a
-      // read step at least, so that a reused buffer rarely grows again.
-      HugeArray<char> bigger(std::max<size_t>({have + step, 2 * s->buffer.size(), kReadStep}));
+      // Address space is cheap and only pages touched cost: a frame of a
+      // megabyte or more gets room for a read step at least, on huge
+      // pages, so that a reused buffer rarely grows again; a small one
+      // (of a small file) stays small.
+      HugeArray<char> bigger;
+      if (have + step >= kLargeFrame) {
+        bigger.Reset(std::max<size_t>({have + step, 2 * s->buffer.size(), kReadStep}));
+      } else {
+        bigger.Reset(have + step, /*huge_pages=*/false);
+      }
       if (have > 0) memcpy(bigger.data(), s->buffer.data(), have);
       s->buffer = std::move(bigger);
     }

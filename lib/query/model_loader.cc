@@ -273,17 +273,23 @@ class Loader {
     const size_t m = header_.ngram_counts[n - 1];
     const uint64_t* keys = keys_[b].data();
     const unsigned char* lp = raw_[b][kLogProb].data();
-    auto key_at = [keys](size_t i) { return MixKey(keys[i]); };
-    if (n < order_) {
-      const unsigned char* lbo = raw_[b][kLogBackoff].data();
-      builder_.Scatter(h, key_at, [&](size_t i) {
-        return Entry{MixKey(keys[i]), PlaneFloat(lp, m, i), PlaneFloat(lbo, m, i)};
-      });
-    } else {
-      builder_.Scatter(h, key_at, [&](size_t i) {
-        return Entry{MixKey(keys[i]), PlaneFloat(lp, m, i), 0.0f};
-      });
-    }
+    const unsigned char* lbo = n < order_ ? raw_[b][kLogBackoff].data() : nullptr;
+    // The floats of a block from their byte planes in loops the compiler
+    // vectorizes, instead of 8 byte loads an entry.
+    builder_.ScatterBlocks(
+        h, [keys](size_t i) { return MixKey(keys[i]); },
+        [&](size_t first, size_t count, Entry* out) {
+          uint32_t prob[OrderBuilder::kBlock], backoff[OrderBuilder::kBlock];
+          PlaneBits(lp, m, first, count, prob);
+          if (lbo) {
+            PlaneBits(lbo, m, first, count, backoff);
+          } else {
+            std::fill_n(backoff, count, 0u);
+          }
+          for (size_t j = 0; j < count; ++j) {
+            out[j] = Entry{MixKey(keys[first + j]), BitsFloat(prob[j]), BitsFloat(backoff[j])};
+          }
+        });
     return Status::OK();
   }
 

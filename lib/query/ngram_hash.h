@@ -174,6 +174,17 @@ class OrderBuilder {
   // fill all the same, the half is counted first and packed.
   template <typename KeyAt, typename EntryAt>
   void Scatter(int h, KeyAt&& key_at, EntryAt&& entry_at) {
+    ScatterBlocks(h, key_at, [&](size_t first, size_t count, Entry* out) {
+      for (size_t j = 0; j < count; ++j) out[j] = entry_at(first + j);
+    });
+  }
+
+  // The same with the entries made a block at a time: fill(first, count,
+  // out) writes entries first .. first + count - 1 to out[0, count), count
+  // <= kBlock (for a caller whose entries are cheaper made in bulk).
+  static constexpr size_t kBlock = 256;
+  template <typename KeyAt, typename Fill>
+  void ScatterBlocks(int h, KeyAt&& key_at, Fill&& fill) {
     const size_t lo = m_ * h / 2, hi = m_ * (h + 1) / 2;
     const size_t groups = size_t{2} << scatter_bits_;
     const size_t base = static_cast<size_t>(h) * groups * capacity_;
@@ -185,25 +196,18 @@ class OrderBuilder {
       limit[g] = begin[g] + capacity_;
     }
     Entry* scratch = scratch_.data();
-    for (size_t i = lo; i < hi; ++i) {
-      const Entry e = entry_at(i);
-      const size_t g = Group(e.mixed);
-      if (end[g] == limit[g]) {  // never seen: count, then pack
-        std::fill_n(end, groups, size_t{0});
-        for (size_t j = lo; j < hi; ++j) ++end[Group(key_at(j))];
-        size_t at = base;
-        for (size_t k = 0; k < groups; ++k) {
-          begin[k] = at;
-          at += end[k];
-          end[k] = begin[k];
+    Entry block[kBlock];
+    for (size_t i = lo; i < hi; i += kBlock) {
+      const size_t count = hi - i < kBlock ? hi - i : kBlock;
+      fill(i, count, block);
+      for (size_t j = 0; j < count; ++j) {
+        const size_t g = Group(block[j].mixed);
+        if (end[g] == limit[g]) {  // never seen: count, then pack
+          Pack(lo, hi, base, h, key_at, fill);
+          return;
         }
-        for (size_t j = lo; j < hi; ++j) {
-          const Entry f = entry_at(j);
-          scratch[end[Group(f.mixed)]++] = f;
-        }
-        return;
+        scratch[end[g]++] = block[j];
       }
-      scratch[end[g]++] = e;
     }
   }
 
@@ -278,6 +282,30 @@ class OrderBuilder {
 
   size_t Group(uint64_t mixed) const {
     return ((mixed & 1) << scatter_bits_) | (scatter_bits_ ? mixed >> (64 - scatter_bits_) : 0);
+  }
+
+  // ScatterBlocks when a group overflows: half h's entries [lo, hi)
+  // counted by group, then packed from `base` on.
+  template <typename KeyAt, typename Fill>
+  void Pack(size_t lo, size_t hi, size_t base, int h, KeyAt& key_at, Fill& fill) {
+    const size_t groups = size_t{2} << scatter_bits_;
+    size_t* begin = begin_[h];
+    size_t* end = end_[h];
+    std::fill_n(end, groups, size_t{0});
+    for (size_t i = lo; i < hi; ++i) ++end[Group(key_at(i))];
+    size_t at = base;
+    for (size_t g = 0; g < groups; ++g) {
+      begin[g] = at;
+      at += end[g];
+      end[g] = begin[g];
+    }
+    Entry* scratch = scratch_.data();
+    Entry block[kBlock];
+    for (size_t i = lo; i < hi; i += kBlock) {
+      const size_t count = hi - i < kBlock ? hi - i : kBlock;
+      fill(i, count, block);
+      for (size_t j = 0; j < count; ++j) scratch[end[Group(block[j].mixed)]++] = block[j];
+    }
   }
 
   // Sorts the entries of the two pieces (whose keys share their top
