@@ -254,7 +254,7 @@ class OrderBuilder {
   static constexpr size_t kMaxGroups = size_t{2} << kScatterBits;
   static constexpr int kSplitBits = 6;    // Sort's scatters: 64 ways at most
   static constexpr size_t kSmall = 2048;  // entries sorted without splitting further
-  static constexpr int kDigitBits = 10;   // the radix pass of the final sort
+  static constexpr int kDigitBits = 11;   // the radix pass of the final sort
 
   // A shard being placed, and Sort's buffers (reused from call to call).
   struct Shard {
@@ -399,11 +399,13 @@ class OrderBuilder {
     return true;
   }
 
+  // An entry is laid out as a slot (key, prob, backoff): one copy of its
+  // first kStride bytes.
   template <size_t kStride>
   static void Store(unsigned char* s, const Entry& e) {
-    std::memcpy(s, &e.mixed, 8);
-    std::memcpy(s + 8, &e.prob, 4);
-    if constexpr (kStride == kSlotBytes) std::memcpy(s + 12, &e.backoff, 4);
+    static_assert(sizeof(Entry) == kSlotBytes && offsetof(Entry, prob) == 8 &&
+                  offsetof(Entry, backoff) == 12);
+    std::memcpy(s, &e, kStride);
   }
 
   size_t m_ = 0, capacity_ = 0;
