@@ -18,6 +18,7 @@ constexpr size_t kPreludeSize = 20;       // magic, version, kind, header length
 constexpr size_t kSectionHeaderSize = 20; // id, raw size, compressed size
 constexpr uint64_t kMaxSectionSize = 1ull << 40;
 constexpr uint64_t kReadStep = 16u << 20;  // bytes read (and allocated) at a time
+constexpr uint64_t kLargeFrame = 1u << 20;
 
 const char* KindName(FileKind kind) { return kind == FileKind::kCounts ? "counts" : "model"; }
 
@@ -153,9 +154,12 @@ void BinaryFileWriter::DrainOne() {
 }
 
 void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
+  AddSection(id, std::move(raw), level_);
+}
+
+void BinaryFileWriter::AddSection(uint32_t id, std::string raw, int level) {
   while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
-  int level = level_;
   pending_.push_back(StartAsync([id, level, raw = std::move(raw)]() {
     return CompressSection(id, raw, level);
   }));
@@ -255,16 +259,30 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
     return CorruptionError(name_ + ": corrupt section size");
   }
   // Read the frame in bounded steps: a damaged size must end in "truncated",
-  // not in allocating (and zero-filling) up to 2^40 bytes first.
-  std::string& comp = s->frame;  // reused: fresh pages are slow to fault in
-  comp.clear();
-  while (comp.size() < comp_size) {
-    const size_t have = comp.size();
+  // not in allocating up to 2^40 bytes first. The buffer is reused: fresh
+  // pages are slow to fault in.
+  s->frame_size = 0;
+  while (s->frame_size < comp_size) {
+    const size_t have = s->frame_size;
     const size_t step = static_cast<size_t>(std::min<uint64_t>(comp_size - have, kReadStep));
-    SizedAllocation(have + step, [&] { comp.resize(have + step); });
-    GRAMS_RETURN_IF_ERROR(in_->ReadExactly(comp.data() + have, step));
+    if (s->buffer.size() < have + step) {
+      // Address space is cheap and only pages touched cost: a frame of a
+      // megabyte or more gets room for a read step at least, on huge
+      // pages, so that a reused buffer rarely grows again; a small one
+      // (of a small file) stays small.
+      HugeArray<char> bigger;
+      if (have + step >= kLargeFrame) {
+        bigger.Reset(std::max<size_t>({have + step, 2 * s->buffer.size(), kReadStep}));
+      } else {
+        bigger.Reset(have + step, /*huge_pages=*/false);
+      }
+      if (have > 0) memcpy(bigger.data(), s->buffer.data(), have);
+      s->buffer = std::move(bigger);
+    }
+    GRAMS_RETURN_IF_ERROR(in_->ReadExactly(s->buffer.data() + have, step));
+    s->frame_size = have + step;
   }
-  if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != s->raw_size) {
+  if (ZSTD_getFrameContentSize(s->buffer.data(), s->frame_size) != s->raw_size) {
     return CorruptionError(name_ + ": section " + std::to_string(s->number) +
                            " is corrupted (bad frame header)");
   }
@@ -273,7 +291,7 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
 }
 
 Status StoredSection::Decompress(const std::string& name, char* out) const {
-  const size_t r = ZSTD_decompress(out, raw_size, frame.data(), frame.size());
+  const size_t r = ZSTD_decompress(out, raw_size, buffer.data(), frame_size);
   if (ZSTD_isError(r) || r != raw_size) {
     return CorruptionError(name + ": section " + std::to_string(number) + " is corrupted (" +
                            (ZSTD_isError(r) ? ZSTD_getErrorName(r) : "size mismatch") + ")");

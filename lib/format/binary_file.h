@@ -19,11 +19,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "grams/status.h"
 #include "io/file.h"
+#include "util/huge_array.h"
 
 namespace grams {
 
@@ -71,6 +73,9 @@ class BinaryFileWriter {
   // prepares the next one. Up to kMaxInFlight sections (an order's worth)
   // compress at once; they are written in the order they were added.
   void AddSection(uint32_t id, std::string raw);
+  // The same at another zstd level than the file's (a reader never knows
+  // the level: any frame reads).
+  void AddSection(uint32_t id, std::string raw, int zstd_level);
   Status Finish();
 
  private:
@@ -92,7 +97,12 @@ struct StoredSection {
   uint32_t id = 0;
   uint64_t raw_size = 0;  // checked against the frame's header
   uint64_t number = 0;    // 1 for the first section, for messages
-  std::string frame;      // one zstd frame, with its content checksum
+  // One zstd frame, with its content checksum: frame_size bytes of
+  // `buffer`, which is reused from section to section (its pages are
+  // faulted in once) and may be handed from one StoredSection to another.
+  HugeArray<char> buffer;
+  size_t frame_size = 0;
+  std::string_view frame() const { return std::string_view(buffer.data(), frame_size); }
 
   // Decompresses the frame into out[0, raw_size) and checks its checksum.
   // Any thread; `name` (the file's) starts the error message.

@@ -79,7 +79,7 @@ class ModelFileWriter {
  private:
   ModelFileWriter(std::unique_ptr<BinaryFileWriter> w, int order)
       : writer_(std::move(w)), order_(order) {}
-  void Add(uint32_t id, std::string raw);
+  void Add(uint32_t id, std::string raw, int zstd_level);
   std::unique_ptr<BinaryFileWriter> writer_;
   int order_;
   size_t next_ = 0;  // index of the next section in file order

@@ -106,11 +106,12 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
   level->parents.resize(m + 1);  // DecodeTrieLevelFast's scratch, then the parents
   WordId* out_words = level->words.data();
   EntryIndex* out_parents = level->parents.data();
-  Status status = DecodeTrieLevelFast(name, header, n, child_counts, words, out_parents,
-                                      [&](EntryIndex k, EntryIndex parent, WordId word) {
-                                        out_words[k] = word;
-                                        out_parents[k] = parent;
-                                      });
+  Status status = DecodeTrieLevelFast<true>(
+      name, header, n, child_counts, words, out_parents, [](WordId) {},
+      [&](EntryIndex k, EntryIndex parent, WordId word) {
+        out_words[k] = word;
+        out_parents[k] = parent;
+      });
   level->parents.resize(m);
   return status;
 }

@@ -239,14 +239,17 @@ Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
 // The same, faster, in two passes with no branch on the data in the
 // second: the child counts give every entry's parent first, into
 // parents[0, m] (scratch of m + 1 entries, m = the order's size; after an
-// OK return, parents[k] is entry k's parent), then the words are decoded
-// (word-at-a-time varints) and visited. Same checks, same errors: on
-// anything amiss it hands over to VisitTrieLevel, which finds the error
-// (visit may then be called again for entries already visited).
-template <typename Visit>
+// OK return, parents[k] is entry k's parent if kKeepParents), then the
+// words are decoded (word-at-a-time varints) and visited. Same checks, same
+// errors: on anything amiss it hands over to VisitTrieLevel, which finds
+// the error (visit may then be called again for entries already visited).
+// prefetch(word) is called as soon as an entry's word is known, visit(k,
+// parent, word) 16 entries later: time for what visit reads by word to
+// arrive in cache.
+template <bool kKeepParents, typename Prefetch, typename Visit>
 Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, int n,
                            std::string_view child_counts, std::string_view words,
-                           EntryIndex* parents, Visit visit) {
+                           EntryIndex* parents, Prefetch prefetch, Visit visit) {
   auto slow = [&] { return VisitTrieLevel(name, header, n, child_counts, words, visit); };
   const uint64_t vocab_size = header.vocab_size, lower = header.ngram_counts[n - 2],
                  size = header.ngram_counts[n - 1];
@@ -272,11 +275,14 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   const char* const w_end = p + words.size();
   EntryIndex parent = 0;
   uint64_t word = 0;
+  constexpr uint64_t kLag = 16;  // entries between prefetch and visit
+  EntryIndex lag_parent[kLag];
+  WordId lag_word[kLag];
   for (k = 0; k < size; ++k) {
     const EntryIndex first = parents[k];
     const bool starts = first != kNone;
     parent = starts ? first : parent;
-    parents[k] = parent;
+    if constexpr (kKeepParents) parents[k] = parent;
     uint64_t delta;
     if (w_end - p >= 8) {
       // Up to 5 bytes (word ids are below 2^32), from 8 loaded at once.
@@ -294,9 +300,16 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
     }
     word = starts ? delta : word + delta + 1;
     if (word >= vocab_size) return slow();
-    visit(static_cast<EntryIndex>(k), parent, static_cast<WordId>(word));
+    prefetch(static_cast<WordId>(word));
+    const uint64_t slot = k & (kLag - 1);
+    if (k >= kLag) visit(static_cast<EntryIndex>(k - kLag), lag_parent[slot], lag_word[slot]);
+    lag_parent[slot] = parent;
+    lag_word[slot] = static_cast<WordId>(word);
   }
   if (p != w_end) return slow();
+  for (k = size > kLag ? size - kLag : 0; k < size; ++k) {
+    visit(static_cast<EntryIndex>(k), lag_parent[k & (kLag - 1)], lag_word[k & (kLag - 1)]);
+  }
   return Status::OK();
 }
 

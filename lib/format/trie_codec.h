@@ -62,6 +62,19 @@ class FloatPlanes {
   std::string bytes_;
 };
 bool DecodeFloatPlanes(std::string_view in, size_t n, std::vector<float>* out);
+// The bits of values first .. first + count - 1 of the n in the planes at
+// `planes` (4 n bytes), into out[0, count).
+inline void PlaneBits(const unsigned char* planes, size_t n, size_t first, size_t count,
+                      uint32_t* out) {
+  const unsigned char* b0 = planes + first;
+  const unsigned char* b1 = b0 + n;
+  const unsigned char* b2 = b1 + n;
+  const unsigned char* b3 = b2 + n;
+  for (size_t i = 0; i < count; ++i) {
+    out[i] = static_cast<uint32_t>(b0[i]) | (static_cast<uint32_t>(b1[i]) << 8) |
+             (static_cast<uint32_t>(b2[i]) << 16) | (static_cast<uint32_t>(b3[i]) << 24);
+  }
+}
 // Value i of the n in the planes at `planes` (4 n bytes).
 inline float PlaneFloat(const unsigned char* planes, size_t n, size_t i) {
   return BitsFloat(static_cast<uint32_t>(planes[i]) | (static_cast<uint32_t>(planes[n + i]) << 8) |

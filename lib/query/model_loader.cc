@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "format/order_sections.h"
 #include "format/trie_codec.h"
 #include "query/ngram_hash.h"
+#include "util/prefetch.h"
 #include "util/task_graph.h"
 
 namespace grams::query {
@@ -42,6 +44,12 @@ constexpr int64_t kReadPriority = 0;
 constexpr int64_t kChainPriority = 1000;
 constexpr int64_t kBuildPriority = 2000;
 constexpr int64_t kLastPriority = 3000;
+
+// Buffers of this size or more are on huge pages: one fault, not 512.
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// Sections read ahead of their decompression, at most.
+constexpr size_t kReadAhead = 6;
 
 class Loader {
  public:
@@ -82,8 +90,6 @@ class Loader {
     int decoded[2] = {-1, -1};                   // D(n) of the last two orders, by parity
     int scattered[2][2] = {{-1, -1}, {-1, -1}};  // S(n, h), by parity
     int placed[2] = {-1, -1};                    // P(n, s) of the last order
-    int raw_of[2][kParts];                       // decompression tasks, by parity and part
-    std::fill(&raw_of[0][0], &raw_of[0][0] + 2 * kParts, -1);
     for (int n = 2; n <= order_; ++n) {
       const int b = n & 1;
       const size_t first = 3 + 4 * static_cast<size_t>(n - 2);
@@ -97,10 +103,6 @@ class Loader {
       const int lp = AddSection(first + kLogProb, scattered[b][0], scattered[b][1]);
       const int lbo =
           n < order_ ? AddSection(first + kLogBackoff, scattered[b][0], scattered[b][1]) : -1;
-      raw_of[b][kChildCounts] = cc;
-      raw_of[b][kWords] = words;
-      raw_of[b][kLogProb] = lp;
-      raw_of[b][kLogBackoff] = lbo;
       const int start = graph_.Add(kBuildPriority + n, {placed[0], placed[1]}, [this, n] {
         builder_.Start(header_.ngram_counts[n - 1]);
         return Status::OK();
@@ -114,6 +116,16 @@ class Loader {
                                [this, n, s] { return Place(n, s); });
       }
       decoded[b] = d;
+      // What the last two orders leave is released as soon as it is used,
+      // not when the load ends: the peak is while the last order is built.
+      if (n == order_ && n > 2) {
+        graph_.Add(kBuildPriority + n, {scattered[b ^ 1][0], scattered[b ^ 1][1], d},
+                   [this, n] { return Release(n - 1); });
+      }
+      if (n == order_) {
+        graph_.Add(kBuildPriority + n, {scattered[b][0], scattered[b][1]},
+                   [this, n] { return Release(n); });
+      }
     }
     graph_.Add(kReadPriority, {read_task_.back()}, [this] { return reader_->Finish(); });
     const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u));
@@ -127,8 +139,12 @@ class Loader {
   // and `after2`, the last users of the buffer it goes to); returns the
   // decompression's id.
   int AddSection(size_t i, int after, int after2 = -1) {
-    const int read = graph_.Add(kReadPriority, {i > 0 ? read_task_[i - 1] : -1},
-                                [this, i] { return reader_->ReadStored(i, &stored_[i]); });
+    // At most kReadAhead frames wait for decompression: their buffers are
+    // then reused, and the reader stays close to the work.
+    const int read = graph_.Add(
+        kReadPriority,
+        {i > 0 ? read_task_[i - 1] : -1, i >= kReadAhead ? section_task_[i - kReadAhead] : -1},
+        [this, i] { return Read(i); });
     read_task_[i] = read;
     const uint32_t id = ModelFileReader::SectionIdAt(order_, i);
     const int n = static_cast<int>(id & 0xffff);
@@ -138,6 +154,19 @@ class Loader {
     section_task_[i] =
         graph_.Add(priority, {read, after, after2}, [this, i] { return Decompress(i); });
     return section_task_[i];
+  }
+
+  // Reads section i into a frame buffer from the pool (whose pages are
+  // already there: fresh ones cost a fault each).
+  Status Read(size_t i) {
+    {
+      std::lock_guard<std::mutex> lock(frames_mu_);
+      if (!frames_.empty()) {
+        stored_[i].buffer = std::move(frames_.back());
+        frames_.pop_back();
+      }
+    }
+    return reader_->ReadStored(i, &stored_[i]);
   }
 
   Status Decompress(size_t i) {
@@ -158,11 +187,16 @@ class Loader {
       raw = &raw_[n & 1][part];
       // Room for the larger orders to come, so that the buffer is mapped
       // once: untouched pages cost nothing.
-      hint = part >= kLogProb ? 4 * largest_ : s.raw_size + s.raw_size / 4;
+      hint = part >= kLogProb ? 4 * largest_
+                              : std::max<size_t>(s.raw_size + s.raw_size / 4, kHugePage);
     }
     char* out = raw->Prepare(s.raw_size, hint);
     Status status = s.Decompress(name_, out);
-    std::string().swap(s.frame);
+    {
+      std::lock_guard<std::mutex> lock(frames_mu_);
+      frames_.push_back(std::move(s.buffer));
+      if (++decompressed_ == stored_.size()) frames_.clear();  // no frame is left to read
+    }
     GRAMS_RETURN_IF_ERROR(status);
     if ((type == SectionType::kLogProb || type == SectionType::kLogBackoff) &&
         s.raw_size != 4 * header_.ngram_counts[n - 1]) {
@@ -211,11 +245,27 @@ class Loader {
     uint64_t* out = keys_[b].data();
     const uint64_t* up = n == 2 ? word_keys_.data() : keys_[b ^ 1].data();
     const uint64_t* word = word_keys_.data();
-    return DecodeTrieLevelFast(name_, header_, n, raw_[b][kChildCounts].view(),
-                               raw_[b][kWords].view(), parents_.data(),
-                               [&](EntryIndex k, EntryIndex parent, WordId w) {
-                                 out[k] = NonZero(up[parent] * kPolyBase + word[w]);
-                               });
+    Status status = DecodeTrieLevelFast<false>(
+        name_, header_, n, raw_[b][kChildCounts].view(), raw_[b][kWords].view(), parents_.data(),
+        [word](WordId w) { ::grams::Prefetch(word + w); },
+        [&](EntryIndex k, EntryIndex parent, WordId w) {
+          out[k] = NonZero(up[parent] * kPolyBase + word[w]);
+        });
+    if (n + 2 > order_) {  // no later order reuses these buffers
+      raw_[b][kChildCounts] = RawBuffer();
+      raw_[b][kWords] = RawBuffer();
+    }
+    if (n == order_) parents_.Release();
+    return status;
+  }
+
+  // Frees order n's keys and values, once no order needs them.
+  Status Release(int n) {
+    const int b = n & 1;
+    keys_[b].Release();
+    raw_[b][kLogProb] = RawBuffer();
+    raw_[b][kLogBackoff] = RawBuffer();
+    return Status::OK();
   }
 
   Status Scatter(int n, int h) {
@@ -223,17 +273,23 @@ class Loader {
     const size_t m = header_.ngram_counts[n - 1];
     const uint64_t* keys = keys_[b].data();
     const unsigned char* lp = raw_[b][kLogProb].data();
-    auto key_at = [keys](size_t i) { return MixKey(keys[i]); };
-    if (n < order_) {
-      const unsigned char* lbo = raw_[b][kLogBackoff].data();
-      builder_.Scatter(h, key_at, [&](size_t i) {
-        return Entry{MixKey(keys[i]), PlaneFloat(lp, m, i), PlaneFloat(lbo, m, i)};
-      });
-    } else {
-      builder_.Scatter(h, key_at, [&](size_t i) {
-        return Entry{MixKey(keys[i]), PlaneFloat(lp, m, i), 0.0f};
-      });
-    }
+    const unsigned char* lbo = n < order_ ? raw_[b][kLogBackoff].data() : nullptr;
+    // The floats of a block from their byte planes in loops the compiler
+    // vectorizes, instead of 8 byte loads an entry.
+    builder_.ScatterBlocks(
+        h, [keys](size_t i) { return MixKey(keys[i]); },
+        [&](size_t first, size_t count, Entry* out) {
+          uint32_t prob[OrderBuilder::kBlock], backoff[OrderBuilder::kBlock];
+          PlaneBits(lp, m, first, count, prob);
+          if (lbo) {
+            PlaneBits(lbo, m, first, count, backoff);
+          } else {
+            std::fill_n(backoff, count, 0u);
+          }
+          for (size_t j = 0; j < count; ++j) {
+            out[j] = Entry{MixKey(keys[first + j]), BitsFloat(prob[j]), BitsFloat(backoff[j])};
+          }
+        });
     return Status::OK();
   }
 
@@ -254,6 +310,9 @@ class Loader {
   TaskGraph graph_;
   std::vector<int> read_task_, section_task_;
   std::vector<StoredSection> stored_;
+  std::mutex frames_mu_;
+  std::vector<HugeArray<char>> frames_;  // frame buffers to reuse
+  size_t decompressed_ = 0;              // sections, under frames_mu_
   RawBuffer vocab_raw_, uni_raw_[2];
   RawBuffer raw_[2][kParts];  // orders n >= 2, by parity
   size_t largest_ = 0;        // n-grams of the largest order n >= 2

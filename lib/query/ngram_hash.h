@@ -26,7 +26,9 @@
 #ifndef GRAMS_QUERY_NGRAM_HASH_H_
 #define GRAMS_QUERY_NGRAM_HASH_H_
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -128,28 +130,30 @@ struct Entry {
   float backoff;
 };
 
-// Builds the canonical tables of one order's two shards, in two steps of
-// two independent halves each, for two threads. Scatter(0) and Scatter(1)
-// each take half of the entries (by index) and put them in scratch in the
-// order of their group: the shard, then the top bits of the key, a few
-// hundred entries a group. Homes being monotone in the key, a group's
-// entries have their homes in a range of their own, about 4/3 as many
-// slots as entries. Place(0) and Place(1) each take a shard and, group by
-// group, count the entries of each home in that range; the counts give
-// every home's first slot (after the previous home's entries, or at the
-// home), each entry is written straight to its slot, and the few homes
-// with more than one entry have their slots sorted by key. No branch
-// depends on the random shard bit, every entry is read from the caller's
-// arrays once and written to the table once (in a window of a few
-// kilobytes at a time), and the table's pages are each touched once,
-// fresh: nothing is zeroed twice.
+// Builds the canonical tables of one order's two shards by sorting the
+// entries by key (a most-significant-digit radix sort), in two steps of two
+// independent halves each, for two threads. Scatter(0) and Scatter(1) each
+// take half of the entries (by index) and put them in scratch in the order
+// of their group: the shard, then the top 5 bits of the key, so at most 64
+// groups. A scatter to more places at once runs 2.5 to 3.5 times slower,
+// each store missing the cache. Then Place(0) and Place(1) each take a
+// shard and, group by group, scatter its entries again by the next bits (up
+// to 64 ways, into a buffer that stays in cache) until the pieces hold a
+// few hundred entries, which they sort in cache (a radix pass on the next
+// 10 bits, an insertion sort of what is left nearly in order) and write at
+// max(their home, the previous entry's slot + 1), one sequential pass over
+// the table. No branch depends on the random shard bit, every entry is read
+// from the caller's arrays once, and the table's pages are each touched
+// once, fresh: nothing is zeroed twice.
 class OrderBuilder {
  public:
   // Sizes the scratch for orders of up to m entries, once, instead of
   // growing it order by order (fresh pages cost more than anything here).
   // Throws AllocationFailure when out of memory.
   void Reserve(size_t m) {
-    if (scratch_.size() < m) scratch_.Reset(m);
+    const size_t need =
+        2 * (size_t{2} << ScatterBits(BitsFor(m))) * Capacity(m / 2 + 1, ScatterBits(BitsFor(m)));
+    if (scratch_.size() < need) scratch_.Reset(need);
   }
 
   // Starts an order of m entries. REQUIRES: the previous order's Place
@@ -157,28 +161,53 @@ class OrderBuilder {
   void Start(size_t m) {
     Reserve(m);
     m_ = m;
-    bits_ = 0;
-    while (bits_ < 20 && (uint64_t{1} << (bits_ + 1)) * kGroupEntries <= m / 2) ++bits_;
+    bits_ = BitsFor(m);
+    scatter_bits_ = ScatterBits(bits_);
+    capacity_ = Capacity(m / 2 + 1, scatter_bits_);
   }
 
   // Half h (0 or 1) of the entries: i in [m h / 2, m (h + 1) / 2).
   // key_at(i) is entry i's mixed key, entry_at(i) the entry. The two halves
-  // may run at once, on two threads.
+  // may run at once, on two threads. Each group of each half has room for
+  // far more entries than it gets (random keys spread evenly: 8 standard
+  // deviations more), so one pass puts the entries there; if a group should
+  // fill all the same, the half is counted first and packed.
   template <typename KeyAt, typename EntryAt>
   void Scatter(int h, KeyAt&& key_at, EntryAt&& entry_at) {
+    ScatterBlocks(h, key_at, [&](size_t first, size_t count, Entry* out) {
+      for (size_t j = 0; j < count; ++j) out[j] = entry_at(first + j);
+    });
+  }
+
+  // The same with the entries made a block at a time: fill(first, count,
+  // out) writes entries first .. first + count - 1 to out[0, count), count
+  // <= kBlock (for a caller whose entries are cheaper made in bulk).
+  static constexpr size_t kBlock = 256;
+  template <typename KeyAt, typename Fill>
+  void ScatterBlocks(int h, KeyAt&& key_at, Fill&& fill) {
     const size_t lo = m_ * h / 2, hi = m_ * (h + 1) / 2;
-    const size_t groups = size_t{2} << bits_;
-    std::vector<size_t>& start = start_[h];
-    start.assign(groups + 1, 0);
-    for (size_t i = lo; i < hi; ++i) ++start[Group(key_at(i)) + 1];
-    start[0] = lo;
-    for (size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
-    std::vector<size_t>& pos = pos_[h];
-    pos.assign(start.begin(), start.end() - 1);
+    const size_t groups = size_t{2} << scatter_bits_;
+    const size_t base = static_cast<size_t>(h) * groups * capacity_;
+    size_t* begin = begin_[h];
+    size_t* end = end_[h];
+    size_t limit[kMaxGroups];
+    for (size_t g = 0; g < groups; ++g) {
+      begin[g] = end[g] = base + g * capacity_;
+      limit[g] = begin[g] + capacity_;
+    }
     Entry* scratch = scratch_.data();
-    for (size_t i = lo; i < hi; ++i) {
-      const Entry e = entry_at(i);
-      scratch[pos[Group(e.mixed)]++] = e;
+    Entry block[kBlock];
+    for (size_t i = lo; i < hi; i += kBlock) {
+      const size_t count = hi - i < kBlock ? hi - i : kBlock;
+      fill(i, count, block);
+      for (size_t j = 0; j < count; ++j) {
+        const size_t g = Group(block[j].mixed);
+        if (end[g] == limit[g]) {  // never seen: count, then pack
+          Pack(lo, hi, base, h, key_at, fill);
+          return;
+        }
+        scratch[end[g]++] = block[j];
+      }
     }
   }
 
@@ -191,120 +220,198 @@ class OrderBuilder {
   // AllocationFailure when out of memory.
   bool Place(int s, size_t stride, HugeArray<unsigned char>* table, uint64_t* homes,
              uint64_t* slot_count, uint64_t* entries) {
-    return stride == kSlotBytes ? Place<kSlotBytes>(s, table, homes, slot_count, entries)
-                                : Place<kTopSlotBytes>(s, table, homes, slot_count, entries);
-  }
-
- private:
-  static constexpr uint64_t kGroupEntries = 512;
-
-  size_t Group(uint64_t mixed) const {
-    return ((mixed & 1) << bits_) | (bits_ ? mixed >> (64 - bits_) : 0);
-  }
-
-  template <size_t kStride>
-  bool Place(int s, HugeArray<unsigned char>* table, uint64_t* homes_out, uint64_t* slot_count,
-             uint64_t* entries) {
-    const size_t buckets = size_t{1} << bits_;
-    const size_t g0 = static_cast<size_t>(s) << bits_;
+    const size_t groups = size_t{1} << scatter_bits_;
+    const size_t g0 = static_cast<size_t>(s) << scatter_bits_;
     size_t n = 0;
-    for (size_t g = g0; g < g0 + buckets; ++g) {
-      n += start_[0][g + 1] - start_[0][g] + start_[1][g + 1] - start_[1][g];
-    }
-    const uint64_t homes = HomesFor(n);
-    *homes_out = homes;
+    for (size_t g = g0; g < g0 + groups; ++g)
+      n += end_[0][g] - begin_[0][g] + end_[1][g] - begin_[1][g];
+    Shard& sh = shards_[s];
+    sh.homes = HomesFor(n);
+    sh.stride = stride;
+    sh.next = 0;
+    sh.previous = 0;  // no mixed key is 0
+    *homes = sh.homes;
     *entries = n;
     // Room for the worst case (every entry after the last home), trimmed
     // below: the slots past the last one written are never touched.
-    table->Reset((homes + n + 1) * kStride);
-    unsigned char* const slots = table->data();
-    Work& w = work_[s];
-    const int shift = 64 - bits_;
-    uint64_t next = 0;  // the first slot after the entries placed so far
-    for (size_t b = 0; b < buckets; ++b) {
-      const size_t g = g0 + b;
-      // The group's homes: from its smallest possible key's to its largest's.
-      const uint64_t first = bits_ ? Reduce(uint64_t{b} << shift, homes) : 0;
-      const uint64_t last = bits_ ? Reduce(((uint64_t{b} + 1) << shift) - 1, homes) : homes - 1;
-      const size_t span = static_cast<size_t>(last - first + 1);
-      if (w.count.size() < span) w.count.resize(span);
-      uint64_t* count = w.count.data();
-      std::fill_n(count, span, uint64_t{0});
-      const Entry* piece[2] = {scratch_.data() + start_[0][g], scratch_.data() + start_[1][g]};
-      const size_t size[2] = {start_[0][g + 1] - start_[0][g], start_[1][g + 1] - start_[1][g]};
-      if (w.home.size() < size[0] + size[1]) w.home.resize(size[0] + size[1]);
-      uint32_t* home = w.home.data();
-      size_t c = 0;
-      for (int p = 0; p < 2; ++p) {
-        for (size_t i = 0; i < size[p]; ++i, ++c) {
-          const uint32_t h = static_cast<uint32_t>(Reduce(piece[p][i].mixed, homes) - first);
-          home[c] = h;
-          ++count[h];
-        }
-      }
-      // Each home's first slot; homes of two entries or more are noted.
-      w.shared.clear();
-      for (size_t h = 0; h < span; ++h) {
-        const uint64_t k = count[h];
-        const uint64_t at = first + h > next ? first + h : next;
-        count[h] = at;
-        next = at + k;
-        if (k > 1) w.shared.push_back({at, k});
-      }
-      c = 0;
-      for (int p = 0; p < 2; ++p) {
-        for (size_t i = 0; i < size[p]; ++i, ++c) {
-          Store<kStride>(slots + count[home[c]]++ * kStride, piece[p][i]);
-        }
-      }
-      for (const auto& [at, k] : w.shared) {
-        if (!SortSlots<kStride>(slots + at * kStride, k)) return false;
-      }
+    table->Reset((sh.homes + n + 1) * stride);
+    sh.table = table->data();
+    bool ok = true;
+    for (size_t g = g0; g < g0 + groups && ok; ++g) {
+      const Entry* piece[2] = {scratch_.data() + begin_[0][g], scratch_.data() + begin_[1][g]};
+      const size_t size[2] = {end_[0][g] - begin_[0][g], end_[1][g] - begin_[1][g]};
+      ok = Sort(&sh, piece, size, scatter_bits_, 0);
     }
-    *slot_count = (next > homes ? next : homes) + 1;  // the last slot stays empty
-    table->Shrink(*slot_count * kStride);
+    if (!ok) return false;
+    *slot_count = (sh.next > sh.homes ? sh.next : sh.homes) + 1;  // the last slot stays empty
+    table->Shrink(*slot_count * stride);
     return true;
   }
 
-  // Sorts the k slots at `slots` by key (the entries of one home, a few at
-  // most); false if two are equal.
-  template <size_t kStride>
-  static bool SortSlots(unsigned char* slots, uint64_t k) {
-    for (uint64_t i = 1; i < k; ++i) {
-      unsigned char e[kStride];
-      std::memcpy(e, slots + i * kStride, kStride);
-      const uint64_t key = LoadKey(e);
-      uint64_t j = i;
-      for (; j > 0 && LoadKey(slots + (j - 1) * kStride) > key; --j) {
-        std::memcpy(slots + j * kStride, slots + (j - 1) * kStride, kStride);
-      }
-      std::memcpy(slots + j * kStride, e, kStride);
-      if ((j > 0 && LoadKey(slots + (j - 1) * kStride) == key) ||
-          (j + 1 <= i && LoadKey(slots + (j + 1) * kStride) == key)) {
-        return false;
-      }
-    }
-    return true;
-  }
+ private:
+  static constexpr uint64_t kPieceEntries = 512;
+  static constexpr int kScatterBits = 5;
+  static constexpr size_t kMaxGroups = size_t{2} << kScatterBits;
+  static constexpr int kSplitBits = 6;    // Sort's scatters: 64 ways at most
+  static constexpr size_t kSmall = 2048;  // entries sorted without splitting further
+  static constexpr int kDigitBits = 11;   // the radix pass of the final sort
 
-  template <size_t kStride>
-  static void Store(unsigned char* s, const Entry& e) {
-    std::memcpy(s, &e.mixed, 8);
-    std::memcpy(s + 8, &e.prob, 4);
-    if constexpr (kStride == kSlotBytes) std::memcpy(s + 12, &e.backoff, 4);
-  }
-
-  // Per shard: Place's scratch for one group.
-  struct Work {
-    std::vector<uint64_t> count;  // entries per home, then each home's next slot
-    std::vector<uint32_t> home;   // each entry's home, relative to the group's first
-    std::vector<std::pair<uint64_t, uint64_t>> shared;  // (first slot, entries) of homes shared
+  // A shard being placed, and Sort's buffers (reused from call to call).
+  struct Shard {
+    uint64_t homes = 1, next = 0, previous = 0;
+    size_t stride = kSlotBytes;
+    unsigned char* table = nullptr;
+    std::vector<std::vector<Entry>> split;  // per depth of Sort
+    std::vector<Entry> sorted;
   };
 
-  size_t m_ = 0;
-  int bits_ = 0;
-  std::vector<size_t> start_[2], pos_[2];  // per half: where each group starts, is written
-  Work work_[2];                           // per shard
+  // Key bits that split a shard of an order of m entries into pieces of
+  // about kPieceEntries, and the first of them, by Scatter.
+  static int BitsFor(size_t m) {
+    int bits = 0;
+    while (bits < 20 && (uint64_t{1} << (bits + 1)) * kPieceEntries <= m / 2) ++bits;
+    return bits;
+  }
+  static int ScatterBits(int bits) { return bits < kScatterBits ? bits : kScatterBits; }
+  // Room for each group of a half of n entries: the mean, 8 standard
+  // deviations (binomial) and a margin.
+  static size_t Capacity(size_t n, int scatter_bits) {
+    const double mean = static_cast<double>(n) / static_cast<double>(size_t{2} << scatter_bits);
+    return static_cast<size_t>(mean + 8.0 * std::sqrt(mean) + 64.0);
+  }
+
+  size_t Group(uint64_t mixed) const {
+    return ((mixed & 1) << scatter_bits_) | (scatter_bits_ ? mixed >> (64 - scatter_bits_) : 0);
+  }
+
+  // ScatterBlocks when a group overflows: half h's entries [lo, hi)
+  // counted by group, then packed from `base` on.
+  template <typename KeyAt, typename Fill>
+  void Pack(size_t lo, size_t hi, size_t base, int h, KeyAt& key_at, Fill& fill) {
+    const size_t groups = size_t{2} << scatter_bits_;
+    size_t* begin = begin_[h];
+    size_t* end = end_[h];
+    std::fill_n(end, groups, size_t{0});
+    for (size_t i = lo; i < hi; ++i) ++end[Group(key_at(i))];
+    size_t at = base;
+    for (size_t g = 0; g < groups; ++g) {
+      begin[g] = at;
+      at += end[g];
+      end[g] = begin[g];
+    }
+    Entry* scratch = scratch_.data();
+    Entry block[kBlock];
+    for (size_t i = lo; i < hi; i += kBlock) {
+      const size_t count = hi - i < kBlock ? hi - i : kBlock;
+      fill(i, count, block);
+      for (size_t j = 0; j < count; ++j) scratch[end[Group(block[j].mixed)]++] = block[j];
+    }
+  }
+
+  // Sorts the entries of the two pieces (whose keys share their top
+  // `fixed` bits) and places them; false on a duplicate key.
+  bool Sort(Shard* sh, const Entry* const piece[2], const size_t size[2], int fixed, size_t depth) {
+    const size_t n = size[0] + size[1];
+    const int bits = bits_ - fixed < kSplitBits ? bits_ - fixed : kSplitBits;
+    if (bits <= 0 || n <= kSmall) return SortSmall(sh, piece, size, fixed);
+    // Split by the next `bits` bits into a buffer of this depth, then each
+    // part in key order.
+    if (sh->split.size() <= depth) sh->split.resize(depth + 1);
+    std::vector<Entry>& buffer = sh->split[depth];
+    if (buffer.size() < n) buffer.resize(n);
+    // (Deeper calls may grow sh->split, moving `buffer`, not its data.)
+    Entry* const out = buffer.data();
+    const int shift = 64 - fixed - bits;
+    const uint64_t mask = (uint64_t{1} << bits) - 1;
+    const size_t parts = size_t{1} << bits;
+    size_t count[(size_t{1} << kSplitBits) + 1] = {0};
+    for (int p = 0; p < 2; ++p) {
+      for (size_t i = 0; i < size[p]; ++i) ++count[((piece[p][i].mixed >> shift) & mask) + 1];
+    }
+    for (size_t d = 0; d < parts; ++d) count[d + 1] += count[d];
+    size_t pos[size_t{1} << kSplitBits];
+    std::copy_n(count, parts, pos);
+    for (int p = 0; p < 2; ++p) {
+      for (size_t i = 0; i < size[p]; ++i) {
+        out[pos[(piece[p][i].mixed >> shift) & mask]++] = piece[p][i];
+      }
+    }
+    for (size_t d = 0; d < parts; ++d) {
+      const Entry* part[2] = {out + count[d], nullptr};
+      const size_t part_size[2] = {count[d + 1] - count[d], 0};
+      if (!Sort(sh, part, part_size, fixed + bits, depth + 1)) return false;
+    }
+    return true;
+  }
+
+  // Sorts a few thousand entries at most in cache (a radix pass on the 10
+  // bits after the `fixed` ones, about one entry per digit, then an
+  // insertion sort that moves almost nothing) and places them.
+  bool SortSmall(Shard* sh, const Entry* const piece[2], const size_t size[2], int fixed) {
+    const size_t n = size[0] + size[1];
+    if (sh->sorted.size() < n) sh->sorted.resize(n);
+    Entry* out = sh->sorted.data();
+    if (n > 32) {
+      constexpr uint64_t kDigits = uint64_t{1} << kDigitBits;
+      const int shift = 64 - fixed - kDigitBits;
+      uint32_t count[kDigits + 1] = {0};
+      for (int p = 0; p < 2; ++p) {
+        for (size_t i = 0; i < size[p]; ++i) {
+          ++count[((piece[p][i].mixed >> shift) & (kDigits - 1)) + 1];
+        }
+      }
+      for (uint64_t d = 0; d < kDigits; ++d) count[d + 1] += count[d];
+      for (int p = 0; p < 2; ++p) {
+        for (size_t i = 0; i < size[p]; ++i) {
+          out[count[(piece[p][i].mixed >> shift) & (kDigits - 1)]++] = piece[p][i];
+        }
+      }
+    } else {
+      if (size[0]) std::memcpy(out, piece[0], size[0] * sizeof(Entry));
+      if (size[1]) std::memcpy(out + size[0], piece[1], size[1] * sizeof(Entry));
+    }
+    for (size_t i = 1; i < n; ++i) {
+      const Entry e = out[i];
+      size_t j = i;
+      for (; j > 0 && out[j - 1].mixed > e.mixed; --j) out[j] = out[j - 1];
+      out[j] = e;
+    }
+    return sh->stride == kSlotBytes ? Put<kSlotBytes>(sh, out, n) : Put<kTopSlotBytes>(sh, out, n);
+  }
+
+  // Writes the sorted a[0, n) into the table after the entries placed so
+  // far; false on a key equal to the one before it.
+  template <size_t kStride>
+  static bool Put(Shard* sh, const Entry* a, size_t n) {
+    const uint64_t homes = sh->homes;
+    unsigned char* const table = sh->table;
+    uint64_t at = sh->next, prev = sh->previous;
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i].mixed == prev) return false;
+      prev = a[i].mixed;
+      const uint64_t home = Reduce(a[i].mixed, homes);
+      const uint64_t pos = home > at ? home : at;
+      Store<kStride>(table + pos * kStride, a[i]);
+      at = pos + 1;
+    }
+    sh->next = at;
+    sh->previous = prev;
+    return true;
+  }
+
+  // An entry is laid out as a slot (key, prob, backoff): one copy of its
+  // first kStride bytes.
+  template <size_t kStride>
+  static void Store(unsigned char* s, const Entry& e) {
+    static_assert(sizeof(Entry) == kSlotBytes && offsetof(Entry, prob) == 8 &&
+                  offsetof(Entry, backoff) == 12);
+    std::memcpy(s, &e, kStride);
+  }
+
+  size_t m_ = 0, capacity_ = 0;
+  int bits_ = 0, scatter_bits_ = 0;
+  size_t begin_[2][kMaxGroups] = {}, end_[2][kMaxGroups] = {};  // per half: each group's entries
+  Shard shards_[2];
   HugeArray<Entry> scratch_;
 };
 

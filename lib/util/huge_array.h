@@ -39,12 +39,15 @@ class HugeArray {
   HugeArray& operator=(const HugeArray&) = delete;
 
   // Replaces the contents with n zero-filled elements. Throws AllocationFailure (a std::bad_alloc).
-  void Reset(size_t n) {
+  // Arrays of 2 MiB or more are on huge pages unless `huge_pages` is false
+  // (for buffers touched only in part, whose resident size would then round
+  // up to 2 MiB steps).
+  void Reset(size_t n, bool huge_pages = true) {
     Release();
     if (n == 0) return;
     constexpr size_t kHuge = size_t{2} << 20;
     size_t bytes = n * sizeof(T);
-    const bool huge = bytes >= kHuge;
+    const bool huge = huge_pages && bytes >= kHuge;
     if (huge) bytes = (bytes + kHuge - 1) / kHuge * kHuge;
     // Map one huge page more than needed and trim, so the array starts on a
     // 2 MiB boundary and every page of it can be huge.
