@@ -37,6 +37,10 @@
 
 namespace grams {
 
+namespace kenlm_layout {
+class Size;
+}  // namespace kenlm_layout
+
 // The layouts, numbered as KenLM numbers them in its header.
 enum class KenlmLayout : uint32_t {
   kProbing = 0,
@@ -155,8 +159,17 @@ class KenlmBinary {
 
  private:
   KenlmBinary() = default;
+  // Parse's steps, in file order (kenlm_binary.cc).
   Status Parse();
+  Status CheckMagic() const;
+  Status ParseParameters();
+  Status ParseVocabTable(uint64_t* search_at);
+  Status ParseProbingTables(kenlm_layout::Size* at);
+  Status ParseTrie(kenlm_layout::Size* at);
+  Status ParseTrieLevel(int n, const unsigned char* quant_base, bool array, unsigned word_bits,
+                        kenlm_layout::Size* at);
   Status ParseVocabStrings();
+  Status Truncated(uint64_t need) const;
 
   // A trie level of order n >= 2 (bit-packed records).
   struct Level {
