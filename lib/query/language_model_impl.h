@@ -1,0 +1,148 @@
+// LanguageModel::Impl: the tables a LanguageModel queries and how they are
+// set up. Internal to lib/query: language_model.cc builds, loads and
+// attaches them and answers the public queries; score_kernel.cc holds
+// ScoreImpl, the chunked lookup that scores whole sentences.
+//
+// Unigrams are an array indexed by word id ({R(w), log10 prob, backoff}).
+// Each order n >= 2 is a table of {key, log10 prob, log10 backoff} slots (two
+// shards of ordered linear probing, load factor 0.75; query/ngram_hash.h),
+// keyed by the polynomial hash of ngram_hash.h. The tables live either in
+// memory this process built (Create, and Load of a model file or ARPA) or
+// in a mapped model file (Load of one), where they are probed in place: the
+// query code sees the same views either way.
+//
+// A KenLM binary model is scored by query/kenlm_backend.h instead, by
+// KenLM's rules: when Impl::kenlm is set, each public query hands over to
+// it on its first line, and nothing below that line runs.
+#ifndef GRAMS_QUERY_LANGUAGE_MODEL_IMPL_H_
+#define GRAMS_QUERY_LANGUAGE_MODEL_IMPL_H_
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "format/mapped_model.h"
+#include "grams/language_model.h"
+#include "grams/model.h"
+#include "io/file.h"
+#include "query/kenlm_backend.h"
+#include "query/ngram_hash.h"
+#include "util/huge_array.h"
+#include "util/threads.h"
+#include "vocab/word_index.h"
+
+namespace grams {
+
+// A unigram record, as the mapped file stores it (kUnigramBytes).
+struct Unigram {
+  uint64_t rand;  // R(w)
+  float prob;
+  float backoff;
+};
+static_assert(sizeof(Unigram) == kUnigramBytes && alignof(Unigram) <= 8);
+
+class LanguageModel::Impl {
+ public:
+  int order = 0;
+  TokenizerSettings settings;
+  std::vector<std::pair<std::string, std::string>> info;
+  uint64_t seed = 0;
+  uint64_t vocab_size = 0;
+  const Unigram* uni = nullptr;
+  std::vector<uint64_t> powers;          // P^k
+  std::vector<query::TableView> tables;  // tables[n] for n >= 2
+  // Per shard (2 per order n >= 2, from n = 2): sizes, for writing.
+  std::vector<MappedModelParts::Shard> shards;
+
+  // A model built here: its storage.
+  std::vector<Unigram> uni_store;
+  std::vector<HugeArray<unsigned char>> table_store;
+  Vocabulary vocab;
+  // A mapped model: the mapping, and the Vocabulary built on demand.
+  std::unique_ptr<MappedModelFile> mapped;
+  std::once_flag vocab_once;
+  // A KenLM binary: what answers every query instead of the tables above.
+  std::unique_ptr<query::KenlmBackend> kenlm;
+  // Word lookups: the mapped file's index, or the same index built from
+  // `vocab` on the first lookup (vocab/word_index.h).
+  std::once_flag words_once;
+  WordIndexView words;
+  bool words_ok = false;
+  std::vector<uint64_t> word_slots;
+
+  // The index words are looked up in; false if there is none (a vocabulary
+  // of 2^40 bytes or more: Vocabulary::Find then).
+  bool Words();
+
+  // Sets up order, seed and unigram keys for a model built in memory.
+  void Init(int n, size_t V, uint64_t s) {
+    order = n;
+    seed = s;
+    vocab_size = V;
+    uni_store.assign(V, Unigram{0, 0.0f, 0.0f});
+    for (size_t w = 0; w < V; ++w) uni_store[w].rand = query::WordRandom(w, seed);
+    uni = uni_store.data();
+    InitPowers();
+    tables.assign(order + 1, query::TableView());
+    table_store.clear();
+    table_store.resize(2 * std::max(0, order - 1));
+    shards.assign(2 * std::max(0, order - 1), MappedModelParts::Shard());
+  }
+
+  void InitPowers() {
+    powers.resize(order + 1);
+    powers[0] = 1;
+    for (int k = 1; k <= order; ++k) powers[k] = powers[k - 1] * query::kPolyBase;
+  }
+
+  void SetUnigrams(const std::vector<float>& prob, const std::vector<float>& backoff) {
+    for (size_t w = 0; w < uni_store.size(); ++w) {
+      uni_store[w].prob = prob[w];
+      uni_store[w].backoff = order > 1 && w < backoff.size() ? backoff[w] : 0.0f;
+    }
+  }
+
+  // Points the views of shard s of order n at its table.
+  void SetShard(int n, int s, HugeArray<unsigned char> slots, uint64_t homes, uint64_t slot_count,
+                uint64_t entries) {
+    const size_t i = 2 * (n - 2) + s;
+    table_store[i] = std::move(slots);
+    shards[i] = MappedModelParts::Shard{table_store[i].data(), slot_count, homes, entries};
+    tables[n].shards[s] = query::ShardView{shards[i].slots, homes};
+  }
+
+  // Keys of order n from the keys of order n-1 and the trie level.
+  static void Keys(const std::vector<uint64_t>& up, const TrieLevel& level, const Unigram* uni,
+                   std::vector<uint64_t>* keys) {
+    keys->resize(level.size());
+    for (size_t i = 0; i < level.size(); ++i) {
+      (*keys)[i] =
+          query::NonZero(up[level.parents[i]] * query::kPolyBase + uni[level.words[i]].rand);
+    }
+  }
+
+  // Builds every table from a whole Model under seed `s`; false on a key
+  // collision.
+  bool Build(const Model& model, uint64_t s);
+
+  // Points the views at a mapped file's tables.
+  Status Attach(std::unique_ptr<MappedModelFile> file);
+
+  static StatusOr<std::unique_ptr<LanguageModel>> LoadModelStream(
+      std::unique_ptr<io::InputStream> in);
+
+  // The slot of `key` (unmixed) in the table of order n, or nullptr.
+  const unsigned char* Find(int n, uint64_t key) const {
+    const uint64_t mixed = query::MixKey(key);
+    const query::ShardView& shard = tables[n].ShardOf(mixed);
+    return n == order ? query::FindSlot<query::kTopSlotBytes>(shard, mixed)
+                      : query::FindSlot<query::kSlotBytes>(shard, mixed);
+  }
+};
+
+}  // namespace grams
+
+#endif  // GRAMS_QUERY_LANGUAGE_MODEL_IMPL_H_

@@ -1,0 +1,259 @@
+// LanguageModel::ScoreImpl: whole sentences scored against the hash tables
+// (language_model_impl.h), their lookups in chunks, order by order, each
+// order's slots prefetched together so that the cache misses of a chunk
+// overlap. Every probe address of a sentence is known in advance: scoring a
+// word probes orders 2, 3, ... until the first miss (models are
+// suffix-closed). A KenLM binary hands over to its backend first.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "grams/language_model.h"
+#include "query/language_model_impl.h"
+#include "query/ngram_hash.h"
+#include "util/prefetch.h"
+
+namespace grams {
+
+using query::kSlotBytes;
+using query::kTopSlotBytes;
+using query::MixKey;
+using query::NonZero;
+
+namespace {
+
+// Tokens looked up at once by ScoreImpl.
+constexpr size_t kChunk = 256;
+
+// The slot holding `mixed`, scanning from its home slot `s`, or nullptr
+// (query::FindSlot, from a home already found). The keys of a scan that
+// are below `mixed` come first, so the first four slots are compared at
+// once, without a branch whose outcome the processor could not predict;
+// the rare scan that goes further (an entry displaced by four slots or
+// more) continues one slot at a time.
+// A pointer with its low bit set is a home within four slots of the
+// table's end: it is scanned one slot at a time.
+template <size_t kStride>
+inline const unsigned char* FindFrom(const unsigned char* s, uint64_t mixed) {
+  const uint64_t m1 = mixed - 1;
+  if (__builtin_expect(reinterpret_cast<uintptr_t>(s) & 1, 0)) {
+    for (s -= 1;; s += kStride) {
+      const uint64_t k = query::LoadKey(s);
+      if (k - 1 >= m1) return k == mixed ? s : nullptr;
+    }
+  }
+  // k - 1 < mixed - 1: a key below mixed (0, the empty slot, wraps around).
+  const uint64_t k0 = query::LoadKey(s), k1 = query::LoadKey(s + kStride);
+  const uint64_t k2 = query::LoadKey(s + 2 * kStride), k3 = query::LoadKey(s + 3 * kStride);
+  const size_t below = static_cast<size_t>(k0 - 1 < m1) + static_cast<size_t>(k1 - 1 < m1) +
+                       static_cast<size_t>(k2 - 1 < m1) + static_cast<size_t>(k3 - 1 < m1);
+  if (__builtin_expect(below == 4, 0)) {
+    for (s += 4 * kStride;; s += kStride) {
+      const uint64_t k = query::LoadKey(s);
+      if (k - 1 >= m1) return k == mixed ? s : nullptr;
+    }
+  }
+  s += below * kStride;
+  return query::LoadKey(s) == mixed ? s : nullptr;
+}
+
+// A shard as the lookups see it: where its scans may read four slots.
+struct ShardScan {
+  const unsigned char* slots;
+  uint64_t homes;
+  uint64_t fast_homes;  // homes h with h + 4 <= slot count
+};
+
+// ScoreImpl's scratch, one per thread.
+struct ScoreScratch {
+  std::vector<ShardScan> shards;
+  std::vector<WordId> ext;
+  std::vector<uint64_t> rnd;
+  std::vector<float> uprob, ubo;
+  std::vector<uint32_t> pos;
+  std::vector<uint8_t> ctx;
+  uint64_t key[kChunk], mixed[kChunk];
+  const unsigned char* slot[kChunk];
+  uint32_t active[kChunk], next[kChunk];
+  uint8_t matched[kChunk + 1];
+  float prob[kChunk];
+  std::vector<float> bo;
+};
+
+// The calling thread's scratch. Not inlined: the thread_local's address is
+// then taken once a call and kept in a plain reference; inlined, in a
+// shared library, the compiler called __tls_get_addr again after every
+// call ScoreImpl makes (38 calls, 8% of a short sentence's time).
+__attribute__((noinline)) ScoreScratch& ThreadScratch() {
+  thread_local ScoreScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
+void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
+                              float* out, uint8_t* ngram_length) const {
+  const Impl& m = *impl_;
+  if (m.kenlm) return m.kenlm->ScoreSentences(ids, ends, count, bos, out, ngram_length);
+  const int N = m.order;
+  const Unigram* const uni = m.uni;
+  const size_t total = count ? ends[count - 1] : 0;
+  if (total == 0) return;
+  ScoreScratch& z = ThreadScratch();
+  // ext holds each sentence after its own <s> (with bos), and rnd, uprob
+  // and ubo the unigram record of each of its words, read once; token g sits
+  // at ext[pos[g]] with ctx[g] words of history (capped at N-1) before it
+  // (0 or 1 for a sentence's first token). Ids outside the vocabulary are
+  // scored as <unk>.
+  const size_t E = total + (bos ? count : 0);
+  z.ext.resize(E);
+  z.rnd.resize(E);
+  z.uprob.resize(E);
+  z.ubo.resize(E);
+  z.pos.resize(total);
+  z.ctx.resize(total);
+  WordId* const ext = z.ext.data();
+  uint64_t* const rnd = z.rnd.data();
+  float* const uprob = z.uprob.data();
+  float* const ubo = z.ubo.data();
+  uint32_t* const pos = z.pos.data();
+  uint8_t* const ctx = z.ctx.data();
+  {
+    size_t e = 0, g = 0;
+    for (size_t s = 0; s < count; ++s) {
+      if (bos) ext[e++] = kBosId;
+      for (size_t k = 0; g < ends[s]; ++g, ++k) {
+        pos[g] = static_cast<uint32_t>(e);
+        ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
+        ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
+      }
+    }
+    constexpr size_t kAhead = 16;
+    for (e = 0; e < E && e < kAhead; ++e) ::grams::Prefetch(&uni[ext[e]]);
+    for (e = 0; e < E; ++e) {
+      if (e + kAhead < E) ::grams::Prefetch(&uni[ext[e + kAhead]]);
+      const Unigram& u = uni[ext[e]];
+      rnd[e] = u.rand;
+      uprob[e] = u.prob;
+      ubo[e] = u.backoff;
+    }
+  }
+  z.shards.resize(2 * static_cast<size_t>(std::max(0, N - 1)));
+  ShardScan* const shards = z.shards.data();
+  for (size_t k = 0; k < z.shards.size(); ++k) {
+    const MappedModelParts::Shard& sh = m.shards[k];
+    shards[k] = ShardScan{sh.slots, sh.homes,
+                          std::min(sh.homes, sh.slot_count >= 3 ? sh.slot_count - 3 : 0)};
+  }
+
+  // The tokens are looked up in chunks, order by order: every key of an
+  // order is computed and its slot prefetched, then the slots are read, so
+  // that the cache misses of a chunk overlap (a few hundred lookups are
+  // under way where one token's would be). As before, a token's lookups stop
+  // at its first miss; and a token is looked up at order j+1 only if the
+  // token before it matched order j or more. That skips only lookups that
+  // would miss: if the (i+1)-gram ending at t is in the model for every i <
+  // j+1, so is its prefix, the i-gram ending at t-1 (a model is a trie:
+  // every prefix of an n-gram is in it), so t-1 matched order j.
+  const size_t row = static_cast<size_t>(std::max(1, N - 1));  // backoffs of orders 1..N-1
+  z.bo.resize((kChunk + 2) * row);
+  float* const bo = z.bo.data();
+  float* const carry = bo + kChunk * row;  // the row of the token before the chunk
+  float* const bos_row = carry + row;      // the row of <s>
+  bos_row[0] = uni[kBosId].backoff;
+  uint64_t* const key = z.key;
+  uint64_t* const mixed = z.mixed;
+  const unsigned char** const slot = z.slot;
+  // matched[i + 1]: the order token i of the chunk matched; matched[0]: the
+  // token before the chunk's (0 at the start: never looked at).
+  uint8_t* const matched = z.matched;
+  float* const prob = z.prob;
+  uint32_t* active = z.active;
+  uint32_t* next = z.next;
+
+  matched[0] = 0;
+  const float* prev = bos_row;  // the row of the token before, and its orders in use
+  int prev_matched = 0;
+  size_t s = 0;
+  for (size_t c0 = 0; c0 < total; c0 += kChunk) {
+    const size_t B = std::min(total - c0, kChunk);
+    // Order 1, and the tokens that may match order 2.
+    size_t na = 0;
+    for (size_t i = 0; i < B; ++i) {
+      const size_t e = pos[c0 + i];
+      key[i] = rnd[e];
+      prob[i] = uprob[e];
+      bo[i * row] = ubo[e];
+      matched[i + 1] = 1;
+      active[na] = static_cast<uint32_t>(i);
+      na += ctx[c0 + i] >= 1;
+    }
+    for (int j = 2; j <= N && na > 0; ++j) {
+      const size_t stride = j == N ? kTopSlotBytes : kSlotBytes;
+      const ShardScan* const shard = &shards[2 * (j - 2)];
+      const uint64_t power = m.powers[j - 1];
+      for (size_t a = 0; a < na; ++a) {
+        const uint32_t i = active[a];
+        const uint64_t k = NonZero(rnd[pos[c0 + i] - j + 1] * power + key[i]);
+        key[i] = k;
+        const uint64_t x = MixKey(k);
+        const ShardScan& sh = shard[x & 1];
+        const uint64_t home = query::Reduce(x, sh.homes);
+        const unsigned char* p = sh.slots + home * stride;
+        ::grams::Prefetch(p);
+        ::grams::Prefetch(p + 3 * stride + 7);
+        // A home near the table's end is marked (its low bit, slots being
+        // 4-aligned) for the scan that reads one slot at a time.
+        slot[a] = reinterpret_cast<const unsigned char*>(reinterpret_cast<uintptr_t>(p) |
+                                                         (home >= sh.fast_homes));
+        mixed[a] = x;
+      }
+      // A token goes on to order j+1 if its context is that long and the
+      // token before it matched order j (a sentence's first token has a
+      // context of at most 1, so what is before it does not matter).
+      size_t nn = 0;
+      const bool top = j == N;
+      float* const bo_j = bo + (j - 1);
+      for (size_t a = 0; a < na; ++a) {
+        const uint32_t i = active[a];
+        const unsigned char* p = top ? FindFrom<kTopSlotBytes>(slot[a], mixed[a])
+                                     : FindFrom<kSlotBytes>(slot[a], mixed[a]);
+        if (!p) continue;
+        prob[i] = query::LoadFloat(p + 8);
+        if (!top) bo_j[i * row] = query::LoadFloat(p + 12);
+        matched[i + 1] = static_cast<uint8_t>(j);
+        next[nn] = i;
+        nn += std::min<int>(ctx[c0 + i], matched[i]) >= j;
+      }
+      std::swap(active, next);
+      na = nn;
+    }
+    // The backoffs, in input order: the row of the token before holds the
+    // backoffs of the n-grams ending there, for the orders it matched (the
+    // longer ones are absent, models being suffix-closed).
+    for (size_t i = 0; i < B; ++i) {
+      const size_t t = c0 + i;
+      while (t == (s ? ends[s - 1] : 0) && s < count) {  // a new sentence: context <s>
+        prev = bos_row;
+        prev_matched = bos ? 1 : 0;
+        ++s;
+      }
+      float p = prob[i];
+      const int mt = matched[i + 1];
+      const int top = std::min<int>(ctx[t], prev_matched);
+      for (int j = mt; j <= top; ++j) p += prev[j - 1];
+      out[t] = p;
+      if (ngram_length) ngram_length[t] = static_cast<uint8_t>(mt);
+      prev = bo + i * row;
+      prev_matched = std::min(mt, N - 1);
+    }
+    matched[0] = matched[B];
+    if (prev != bos_row) {
+      std::memmove(carry, prev, sizeof(float) * static_cast<size_t>(prev_matched));
+      prev = carry;
+    }
+  }
+}
+
+}  // namespace grams
