@@ -3,6 +3,8 @@
 // input: counts of n-grams of any length, continuations, infinity-gram
 // probabilities and perplexity, where n-grams occur, and the longest span of
 // each test line found in the corpus (a leak check).
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -25,6 +27,7 @@ struct QueryJob {
   Mode mode = Mode::kCount;
   bool units = false;  // query lines are printed units, not text
   bool json = false;
+  bool timing = false;  // per-query times to stderr
   size_t top = 10;
   size_t limit = 10;
   std::string input = "-", output = "-";
@@ -226,10 +229,17 @@ Status RunQueries(const std::string& index_path, const QueryJob& job, bool check
   std::string out;
   std::string_view line;
   const bool interactive = StdinIsTerminal() && job.input == "-";
+  std::vector<double> micros;
   while (reader->Next(&line)) {
+    const auto start = std::chrono::steady_clock::now();
     Status s = index->Tokenize(line, job.units, &ids);
     if (!s.ok()) return InvalidArgument(reader->Where() + ": " + s.message());
     answerer.Answer(reader->line_number(), line, ids, &out);
+    if (job.timing) {
+      micros.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+              .count());
+    }
     if (out.size() > (1 << 16) || interactive) {
       writer->Write(out);
       out.clear();
@@ -238,6 +248,12 @@ Status RunQueries(const std::string& index_path, const QueryJob& job, bool check
     if (writer->broken_pipe()) return Status::OK();
   }
   GRAMS_RETURN_IF_ERROR(reader->status());
+  if (job.timing && !micros.empty()) {
+    std::sort(micros.begin(), micros.end());
+    auto at = [&](double q) { return micros[static_cast<size_t>(q * (micros.size() - 1))]; };
+    std::fprintf(stderr, "%s: %zu queries: median %.2f us, p90 %.2f us, p99 %.2f us, max %.2f us\n",
+                 ToolName().c_str(), micros.size(), at(0.5), at(0.9), at(0.99), micros.back());
+  }
   if (job.mode == Mode::kPpl) out += answerer.Summary();
   writer->Write(out);
   if (writer->broken_pipe()) return Status::OK();
@@ -281,6 +297,8 @@ int Main(int argc, char** argv) {
        "next: the K most frequent continuations (0 = all)")
       ("limit", po::value<int64_t>()->default_value(10)->value_name("N"),
        "where: at most N line numbers per n-gram")
+      ("timing", "queries: print the median, p90 and p99 time per query (tokenizing, "
+                 "searching, formatting) to stderr")
       ("check", "queries: verify every section's checksum first (reads the whole index)")
       ("unit", po::value<std::string>()->default_value("word")->value_name("UNIT"),
        "build: word, byte, char, grapheme, segment or sentencepiece, as grams-count")
@@ -331,12 +349,13 @@ int Main(int argc, char** argv) {
     job.limit = static_cast<size_t>(limit);
     job.units = cl.Has("units");
     job.json = cl.Has("json");
+    job.timing = cl.Has("timing");
     if (cl.Has("input")) job.input = cl.Get<std::string>("input");
     if (cl.Has("output")) job.output = cl.Get<std::string>("output");
     if (Status s = RunQueries(files[0], job, cl.Has("check")); !s.ok()) return ReportError(s);
     return kExitOk;
   }
-  for (const char* opt : {"input", "units", "json", "top", "limit", "check"}) {
+  for (const char* opt : {"input", "units", "json", "top", "limit", "check", "timing"}) {
     if (cl.Has(opt)) return UsageError(std::string("--") + opt + " applies to --query only");
   }
   if (!cl.Has("output") || cl.Get<std::string>("output").empty()) {
