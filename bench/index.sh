@@ -8,7 +8,8 @@
 #   - count query: the median time per query over 20,000 random 1-10-grams
 #     drawn from scale.txt, warm (target under 50 us), from --timing;
 # then the infinity-gram perplexity of Brown test from Brown train, beside
-# the order-5 mkn model's (grams-count | grams-build | grams-perplexity).
+# the order-5 mkn model's (grams-count | grams-build | grams-perplexity) and
+# their interpolation (lambda tuned on Brown dev).
 #
 #   bench/index.sh [--bin build/tools] [--runs 3]
 set -euo pipefail
@@ -69,4 +70,7 @@ if [ -r "$BROWN/train.txt" ] && [ -r "$BROWN/test.txt" ]; then
   "$BIN/grams-index" --query ppl -i "$BROWN/test.txt" "$work/brown.idx" | sed 's/^/brown test infinity-gram: /'
   "$BIN/grams-count" -q --order 5 "$BROWN/train.txt" | "$BIN/grams-build" -q -o "$work/brown.lm"
   "$BIN/grams-perplexity" "$work/brown.lm" "$BROWN/test.txt" | sed 's/^/brown test mkn order 5: /'
+  "$BIN/grams-index" --query ppl --model "$work/brown.lm" --tune "$BROWN/dev.txt" \
+    -i "$BROWN/test.txt" "$work/brown.idx" 2>&1 | grep -E 'lambda|interpolated' |
+    sed 's/^/brown test interpolation (lambda tuned on dev): /'
 fi

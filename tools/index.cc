@@ -14,6 +14,8 @@
 #include "grams/escape.h"
 #include "grams/files.h"
 #include "grams/index.h"
+#include "grams/language_model.h"
+#include "grams/scorer.h"
 #include "grams/settings.h"
 
 namespace grams {
@@ -27,7 +29,10 @@ struct QueryJob {
   Mode mode = Mode::kCount;
   bool units = false;  // query lines are printed units, not text
   bool json = false;
-  bool timing = false;  // per-query times to stderr
+  bool timing = false;   // per-query times to stderr
+  std::string model;     // prob/ppl: interpolate with this n-gram model
+  double lambda = -1;    // the infinity-gram's weight (< 0: not given)
+  std::string tune_dev;  // or tuned on this text
   size_t top = 10;
   size_t limit = 10;
   std::string input = "-", output = "-";
@@ -63,8 +68,12 @@ int ParseTokenizer(const CommandLine& cl, TokenizerSettings* t) {
 // per unit) per query.
 class Answerer {
  public:
-  Answerer(CorpusIndex* index, const QueryJob& job)
-      : index_(index), job_(job), escape_(UnitsNeedEscaping(index->settings())) {}
+  Answerer(CorpusIndex* index, const QueryJob& job, TextScorer* scorer, double lambda)
+      : index_(index),
+        job_(job),
+        escape_(UnitsNeedEscaping(index->settings())),
+        scorer_(scorer),
+        lambda_(lambda) {}
 
   std::string Unit(WordId id) const {
     const std::string_view w = index_->Word(id);
@@ -79,8 +88,8 @@ class Answerer {
     return s;
   }
 
-  void Answer(uint64_t line_no, std::string_view query, const std::vector<WordId>& ids,
-              std::string* out) {
+  Status Answer(uint64_t line_no, std::string_view query, const std::vector<WordId>& ids,
+                std::string* out) {
     const std::string q(query);
     switch (job_.mode) {
       case Mode::kCount: {
@@ -112,7 +121,8 @@ class Answerer {
           out->append("]}\n");
         } else {
           out->append(q + "\t" + std::to_string(total) + "\t" + std::to_string(distinct));
-          for (const auto& c : next) out->append("\t" + Unit(c.word) + " " + std::to_string(c.count));
+          for (const auto& c : next)
+            out->append("\t" + Unit(c.word) + " " + std::to_string(c.count));
           out->push_back('\n');
         }
         break;
@@ -120,6 +130,7 @@ class Answerer {
       case Mode::kProb:
       case Mode::kPpl: {
         index_->InfinigramProbabilities(ids, &probs_);
+        if (scorer_ != nullptr) GRAMS_RETURN_IF_ERROR(NgramLog10(query, probs_.size(), &ngram_));
         const bool eos = probs_.size() > ids.size();
         for (size_t i = 0; i < probs_.size(); ++i) {
           const auto& p = probs_[i];
@@ -129,11 +140,17 @@ class Answerer {
           } else {
             ++zeros_;
           }
+          double mixed = 0;
+          if (scorer_ != nullptr) {
+            mixed = std::log10(lambda_ * p.probability +
+                               (1 - lambda_) * std::pow(10.0, static_cast<double>(ngram_[i])));
+            mixed_sum_ += mixed;
+          }
           if (job_.mode == Mode::kPpl) continue;
-          const std::string unit = i < ids.size() ? (ids[i] == CorpusIndex::kUnknownUnit
-                                                         ? std::string("<unk>")
-                                                         : Unit(ids[i]))
-                                                  : std::string(eos ? "</s>" : "");
+          const std::string unit =
+              i < ids.size()
+                  ? (ids[i] == CorpusIndex::kUnknownUnit ? std::string("<unk>") : Unit(ids[i]))
+                  : std::string(eos ? "</s>" : "");
           const double l10 = p.probability > 0 ? std::log10(p.probability) : -INFINITY;
           if (job_.json) {
             out->append("{\"line\":" + std::to_string(line_no) + ",\"unit\":");
@@ -144,11 +161,22 @@ class Answerer {
             AppendJsonNumber(out, l10);
             out->append(",\"suffix\":" + std::to_string(p.suffix) +
                         ",\"count\":" + std::to_string(p.count) +
-                        ",\"context_count\":" + std::to_string(p.context_count) + "}\n");
+                        ",\"context_count\":" + std::to_string(p.context_count));
+            if (scorer_ != nullptr) {
+              out->append(",\"ngram_log10prob\":");
+              AppendJsonNumber(out, ngram_[i]);
+              out->append(",\"interpolated_log10prob\":");
+              AppendJsonNumber(out, mixed);
+            }
+            out->append("}\n");
           } else {
             out->append(std::to_string(line_no) + "\t" + unit + "\t" + FormatDouble(p.probability) +
                         "\t" + FormatFixed(l10, 6) + "\t" + std::to_string(p.suffix) + "\t" +
-                        std::to_string(p.count) + "\t" + std::to_string(p.context_count) + "\n");
+                        std::to_string(p.count) + "\t" + std::to_string(p.context_count));
+            if (scorer_ != nullptr) {
+              out->append("\t" + FormatFixed(ngram_[i], 6) + "\t" + FormatFixed(mixed, 6));
+            }
+            out->push_back('\n');
           }
         }
         break;
@@ -188,6 +216,18 @@ class Answerer {
         break;
       }
     }
+    return Status::OK();
+  }
+
+  // The n-gram model's log10 probabilities of the line's tokens into *out;
+  // `n` of them, as the index scores it.
+  Status NgramLog10(std::string_view line, size_t n, std::vector<float>* out) {
+    GRAMS_RETURN_IF_ERROR(scorer_->ScoreLine(line, &line_score_));
+    if (line_score_.token_log10.size() != n) {
+      return InternalError("the model and the index split the line differently");
+    }
+    *out = line_score_.token_log10;
+    return Status::OK();
   }
 
   // --query ppl: the summary after the last line.
@@ -200,31 +240,109 @@ class Answerer {
       AppendJsonNumber(&out, log10_sum_);
       out.append(",\"perplexity_nonzero\":");
       AppendJsonNumber(&out, ppl);
+      if (scorer_ != nullptr && scored_ > 0) {
+        out.append(",\"lambda\":");
+        AppendJsonNumber(&out, lambda_);
+        out.append(",\"interpolated_perplexity\":");
+        AppendJsonNumber(&out, std::pow(10.0, -mixed_sum_ / static_cast<double>(scored_)));
+      }
       out.append("}\n");
       return out;
     }
-    return "tokens\t" + std::to_string(scored_) + "\nzero_probability\t" +
-           std::to_string(zeros_) + "\nlog10prob\t" + FormatFixed(log10_sum_, 4) +
-           "\nperplexity_nonzero\t" + FormatFixed(ppl, 4) + "\nperplexity\t" +
-           (zeros_ > 0 ? std::string("inf") : FormatFixed(ppl, 4)) + "\n";
+    std::string out = "tokens\t" + std::to_string(scored_) + "\nzero_probability\t" +
+                      std::to_string(zeros_) + "\nlog10prob\t" + FormatFixed(log10_sum_, 4) +
+                      "\nperplexity_nonzero\t" + FormatFixed(ppl, 4) + "\nperplexity\t" +
+                      (zeros_ > 0 ? std::string("inf") : FormatFixed(ppl, 4)) + "\n";
+    if (scorer_ != nullptr && scored_ > 0) {
+      out += "lambda\t" + FormatFixed(lambda_, 4) + "\ninterpolated_log10prob\t" +
+             FormatFixed(mixed_sum_, 4) + "\ninterpolated_perplexity\t" +
+             FormatFixed(std::pow(10.0, -mixed_sum_ / static_cast<double>(scored_)), 4) + "\n";
+    }
+    return out;
   }
 
  private:
   CorpusIndex* index_;
   const QueryJob& job_;
   bool escape_;
+  TextScorer* scorer_;
+  double lambda_;
   std::vector<CorpusIndex::TokenProbability> probs_;
+  std::vector<float> ngram_;
+  TextScorer::LineScore line_score_;
   uint64_t scored_ = 0, zeros_ = 0;
-  double log10_sum_ = 0;
+  double log10_sum_ = 0, mixed_sum_ = 0;
 };
+
+// The weight of the infinity-gram in its interpolation with the model that
+// maximizes the likelihood of the text `dev`, in [0, 0.999].
+StatusOr<double> TuneLambda(CorpusIndex* index, TextScorer* scorer, const std::string& dev) {
+  GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(dev));
+  std::vector<double> inf, ngram;
+  std::vector<WordId> ids;
+  std::vector<CorpusIndex::TokenProbability> probs;
+  TextScorer::LineScore score;
+  std::string_view line;
+  while (reader->Next(&line)) {
+    Status s = index->Tokenize(line, false, &ids);
+    if (s.ok()) s = scorer->ScoreLine(line, &score);
+    if (!s.ok()) return InvalidArgument(reader->Where() + ": " + s.message());
+    index->InfinigramProbabilities(ids, &probs);
+    if (probs.size() != score.token_log10.size()) {
+      return InternalError(reader->Where() +
+                           ": the model and the index split the line differently");
+    }
+    for (size_t i = 0; i < probs.size(); ++i) {
+      inf.push_back(probs[i].probability);
+      ngram.push_back(std::pow(10.0, static_cast<double>(score.token_log10[i])));
+    }
+  }
+  GRAMS_RETURN_IF_ERROR(reader->status());
+  // The log-likelihood is concave in lambda (a sum of logs of linear
+  // functions): a ternary search finds its maximum on [0, 0.999].
+  auto likelihood = [&](double l) {
+    double ll = 0;
+    for (size_t i = 0; i < inf.size(); ++i) ll += std::log(l * inf[i] + (1 - l) * ngram[i]);
+    return ll;
+  };
+  double lo = 0, hi = 0.999;
+  for (int step = 0; step < 60; ++step) {
+    const double a = lo + (hi - lo) / 3, b = hi - (hi - lo) / 3;
+    if (likelihood(a) < likelihood(b))
+      lo = a;
+    else
+      hi = b;
+  }
+  const double best = likelihood(0) >= likelihood((lo + hi) / 2) ? 0.0 : (lo + hi) / 2;
+  return best;
+}
 
 Status RunQueries(const std::string& index_path, const QueryJob& job, bool check) {
   CorpusIndex::OpenOptions open;
   open.verify_checksums = check;
   GRAMS_ASSIGN_OR_RETURN(auto index, CorpusIndex::Open(index_path, open));
+  std::unique_ptr<LanguageModel> lm;
+  std::unique_ptr<TextScorer> scorer;
+  double lambda = job.lambda;
+  if (!job.model.empty()) {
+    GRAMS_ASSIGN_OR_RETURN(lm, LanguageModel::Load(job.model));
+    if (!(lm->settings() == index->settings()) ||
+        index->settings().boundaries != Boundaries::kLine) {
+      return InvalidArgument(
+          job.model + ": the model and " + index_path +
+          " must tokenize alike, with boundaries=line (model: " + lm->settings().ToString() +
+          "; index: " + index->settings().ToString() + ")");
+    }
+    scorer = std::make_unique<TextScorer>(lm.get());
+    if (!job.tune_dev.empty()) {
+      GRAMS_ASSIGN_OR_RETURN(lambda, TuneLambda(index.get(), scorer.get(), job.tune_dev));
+      std::fprintf(stderr, "%s: lambda %.4f (tuned on %s)\n", ToolName().c_str(), lambda,
+                   job.tune_dev.c_str());
+    }
+  }
   GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(job.input));
   GRAMS_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(job.output));
-  Answerer answerer(index.get(), job);
+  Answerer answerer(index.get(), job, scorer.get(), lambda);
   std::vector<WordId> ids;
   std::string out;
   std::string_view line;
@@ -234,7 +352,8 @@ Status RunQueries(const std::string& index_path, const QueryJob& job, bool check
     const auto start = std::chrono::steady_clock::now();
     Status s = index->Tokenize(line, job.units, &ids);
     if (!s.ok()) return InvalidArgument(reader->Where() + ": " + s.message());
-    answerer.Answer(reader->line_number(), line, ids, &out);
+    s = answerer.Answer(reader->line_number(), line, ids, &out);
+    if (!s.ok()) return InvalidArgument(reader->Where() + ": " + s.message());
     if (job.timing) {
       micros.push_back(
           std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
@@ -297,6 +416,13 @@ int Main(int argc, char** argv) {
        "next: the K most frequent continuations (0 = all)")
       ("limit", po::value<int64_t>()->default_value(10)->value_name("N"),
        "where: at most N line numbers per n-gram")
+      ("model", po::value<std::string>()->value_name("MODEL"),
+       "prob, ppl: interpolate with this n-gram model (any model grams-perplexity takes, "
+       "tokenizing as the index): LAMBDA x infinity-gram + (1 - LAMBDA) x model")
+      ("lambda", po::value<double>()->value_name("LAMBDA"),
+       "with --model: the infinity-gram's weight, 0 <= LAMBDA < 1")
+      ("tune", po::value<std::string>()->value_name("DEV"),
+       "with --model: choose LAMBDA maximizing the likelihood of the text DEV")
       ("timing", "queries: print the median, p90 and p99 time per query (tokenizing, "
                  "searching, formatting) to stderr")
       ("check", "queries: verify every section's checksum first (reads the whole index)")
@@ -337,7 +463,8 @@ int Main(int argc, char** argv) {
     }
     if (!found) return UsageError("--query: unknown mode '" + mode + "'");
     if (files.size() != 1) return UsageError("--query needs exactly one INDEX");
-    for (const char* opt : {"unit", "sp-model", "normalize", "case-fold", "boundaries", "invalid"}) {
+    for (const char* opt :
+         {"unit", "sp-model", "normalize", "case-fold", "boundaries", "invalid"}) {
       if (cl.Has(opt)) {
         return UsageError(std::string("--") + opt + " applies to building; the index has its own");
       }
@@ -350,12 +477,29 @@ int Main(int argc, char** argv) {
     job.units = cl.Has("units");
     job.json = cl.Has("json");
     job.timing = cl.Has("timing");
+    if (cl.Has("model")) {
+      if (job.mode != Mode::kProb && job.mode != Mode::kPpl) {
+        return UsageError("--model applies to --query prob and ppl only");
+      }
+      if (cl.Has("lambda") == cl.Has("tune")) {
+        return UsageError("--model needs one of --lambda and --tune");
+      }
+      job.model = cl.Get<std::string>("model");
+      if (cl.Has("lambda")) {
+        job.lambda = cl.Get<double>("lambda");
+        if (!(job.lambda >= 0 && job.lambda < 1)) return UsageError("--lambda must be in [0, 1)");
+      }
+      if (cl.Has("tune")) job.tune_dev = cl.Get<std::string>("tune");
+    } else if (cl.Has("lambda") || cl.Has("tune")) {
+      return UsageError("--lambda and --tune need --model");
+    }
     if (cl.Has("input")) job.input = cl.Get<std::string>("input");
     if (cl.Has("output")) job.output = cl.Get<std::string>("output");
     if (Status s = RunQueries(files[0], job, cl.Has("check")); !s.ok()) return ReportError(s);
     return kExitOk;
   }
-  for (const char* opt : {"input", "units", "json", "top", "limit", "check", "timing"}) {
+  for (const char* opt :
+       {"input", "units", "json", "top", "limit", "check", "timing", "model", "lambda", "tune"}) {
     if (cl.Has(opt)) return UsageError(std::string("--") + opt + " applies to --query only");
   }
   if (!cl.Has("output") || cl.Get<std::string>("output").empty()) {

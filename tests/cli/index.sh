@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.bash"
 
 check_common_cli grams-index --query --units --json --top --limit --check --timing --unit \
-  --boundaries
+  --boundaries --model --lambda --tune
 
 write_tiny_corpus corpus.txt
 printf '\n' >> corpus.txt  # an empty line: <s> </s>
@@ -58,6 +58,32 @@ check_json_lines out.json
 echo 'the cat sat on the mat' | grams-index --query ppl words.idx > out
 grep -q $'^tokens\t7$' out || { cat out >&2; fail "ppl tokens"; }
 grep -q $'^perplexity\t' out || { cat out >&2; fail "ppl"; }
+
+# Interpolation with an n-gram model: at lambda 0 the model's perplexity,
+# the same as grams-perplexity's (including OOVs); --tune picks a lambda.
+grams-count -q --order 3 -o words.counts corpus.txt
+grams-build -q -o words.lm words.counts 2>/dev/null
+printf 'the cat sat on the mat\nthe bird ate the bone\n' > t.txt
+grams-index --query ppl --model words.lm --lambda 0 -i t.txt words.idx > out
+want=$(grams-perplexity words.lm t.txt | awk -F': *' '/perplexity including OOVs/ { print $2 }')
+got=$(awk -F'\t' '$1 == "interpolated_perplexity" { print $2 }' out)
+awk -v a="$want" -v b="$got" 'BEGIN { exit !(a - b < 0.001 && b - a < 0.001) }' ||
+  { cat out >&2; fail "interpolated perplexity at lambda 0: $got, grams-perplexity: $want"; }
+grams-index --query ppl --model words.lm --lambda 0.5 -i t.txt words.idx > out
+got5=$(awk -F'\t' '$1 == "interpolated_perplexity" { print $2 }' out)
+[[ $got5 != "$got" ]] || fail "lambda 0.5 changes nothing"
+run grams-index --query ppl --model words.lm --tune t.txt -i t.txt words.idx
+expect_rc 0 "--tune"
+expect_err "lambda"
+grams-index --query prob --model words.lm --lambda 0.5 -i t.txt words.idx > out
+[[ $(awk -F'\t' '{ print NF }' out | sort -u) == 9 ]] || { cat out >&2; fail "prob --model columns"; }
+run grams-index --query ppl --model words.lm words.idx
+expect_rc 2 "--model without --lambda or --tune"
+run grams-index --query count --model words.lm --lambda 0.5 words.idx
+expect_rc 2 "--model with count"
+run grams-index --query ppl --model words.lm --lambda 0.5 -i t.txt chars.idx
+expect_rc 1 "--model tokenizing differently"
+expect_err "tokenize alike"
 
 # where: lines (1-based), bounded by --limit.
 echo 'sat on the' | grams-index --query where words.idx > out
