@@ -28,10 +28,14 @@ constexpr WordId kMark = kEosId;  // the boundary mark B of the stream
 
 const char* SectionName(uint32_t id) {
   switch (id) {
-    case index::kVocab: return "VOCAB";
-    case index::kTokens: return "TOKENS";
-    case index::kSuffixes: return "SUFFIXES";
-    case index::kLineSamples: return "LINE_SAMPLES";
+    case index::kVocab:
+      return "VOCAB";
+    case index::kTokens:
+      return "TOKENS";
+    case index::kSuffixes:
+      return "SUFFIXES";
+    case index::kLineSamples:
+      return "LINE_SAMPLES";
   }
   return "unknown";
 }
@@ -78,12 +82,18 @@ class CorpusIndex::Rep {
     uint64_t a = *lo, b = *hi;
     while (a < b) {  // first key >= x
       const uint64_t m = a + (b - a) / 2;
-      if (Key(m, d) < x) a = m + 1; else b = m;
+      if (Key(m, d) < x)
+        a = m + 1;
+      else
+        b = m;
     }
     uint64_t c = a, e = *hi;
     while (c < e) {  // first key > x
       const uint64_t m = c + (e - c) / 2;
-      if (Key(m, d) <= x) c = m + 1; else e = m;
+      if (Key(m, d) <= x)
+        c = m + 1;
+      else
+        e = m;
     }
     *lo = a;
     *hi = c;
@@ -179,7 +189,8 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
   }
   const uint64_t file_size = DecodeFixed64(fixed + 16);
   const uint32_t H = DecodeFixed32(fixed + 24);
-  const uint64_t min_h = index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize + 4;
+  const uint64_t min_h =
+      index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize + 4;
   if (H < min_h || H > index::kMaxHeaderSize) return bad("corrupt header size");
   if (H > actual) return bad("truncated header");
   std::string header(H, '\0');
@@ -231,7 +242,9 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
     end = x.offset + x.size;
     uint64_t expect_count = 0, expect_size = x.size;
     switch (x.id) {
-      case index::kVocab: expect_count = V; break;
+      case index::kVocab:
+        expect_count = V;
+        break;
       case index::kTokens:
         expect_count = n_;
         expect_size = index::PackedBytes(n_, id_bits_);
@@ -245,12 +258,13 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
         expect_size = samples_n * 8;
         break;
     }
-    if (x.count != expect_count || x.size != expect_size) return bad(name + " has inconsistent sizes");
+    if (x.count != expect_count || x.size != expect_size)
+      return bad(name + " has inconsistent sizes");
   }
   if (end != file_size) return bad("bytes after the last section");
   // Key/values: settings, then info.
-  const char* p = header.data() + index::kFixedHeaderSize +
-                  index::kSectionCount * index::kSectionEntrySize;
+  const char* p =
+      header.data() + index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize;
   const char* kv_end = header.data() + H - 4;
   std::vector<std::pair<std::string, std::string>> settings_kv, info_kv;
   if (!GetKeyValues(&p, kv_end, &settings_kv) || !GetKeyValues(&p, kv_end, &info_kv) ||
@@ -298,7 +312,8 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
   suffixes_ = reinterpret_cast<const unsigned char*>(base + entries[2].offset);
   samples_ = base + entries[3].offset;
   samples_n_ = samples_n;
-  if (Token(0) != kMark || Token(n_ - 1) != kMark) return bad("the stream does not start and end with a boundary");
+  if (Token(0) != kMark || Token(n_ - 1) != kMark)
+    return bad("the stream does not start and end with a boundary");
   return Status::OK();
 }
 
@@ -432,12 +447,15 @@ void CorpusIndex::InfinigramProbabilities(std::span<const WordId> line,
       tp.count = t[i] == kUnknownUnit ? 0 : CountNgram(std::span<const WordId>(&t[i], 1));
     } else {
       tp.context_count = followed;
-      if (t[i] != kUnknownUnit) r.Refine(k, t[i], &lo, &hi); else hi = lo;
+      if (t[i] != kUnknownUnit)
+        r.Refine(k, t[i], &lo, &hi);
+      else
+        hi = lo;
       tp.count = hi - lo;
     }
-    tp.probability =
-        tp.context_count > 0 ? static_cast<double>(tp.count) / static_cast<double>(tp.context_count)
-                             : 0.0;
+    tp.probability = tp.context_count > 0
+                         ? static_cast<double>(tp.count) / static_cast<double>(tp.context_count)
+                         : 0.0;
     out->push_back(tp);
   }
 }
@@ -460,7 +478,7 @@ Count CorpusIndex::Where(std::span<const WordId> ngram, size_t limit,
       if (p + 1 >= rep_->n_) continue;  // the last mark starts no line
       line = rep_->LineOf(p + 1);
     } else {
-      line = rep_->LineOf(p);  // a lone </s>: the line it ends
+      line = rep_->LineOf(p);   // a lone </s>: the line it ends
       if (line == 0) continue;  // the first mark ends no line
     }
     lines->push_back(std::min(line, rep_->lines_));

@@ -82,9 +82,9 @@ Status ReadCorpus(const std::vector<std::string>& inputs, const IndexBuildOption
         if (id == kBosId || id == kEosId) {
           const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
           const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
-          return InvalidArgument(Where(reader.name(), reader.line_number(),
-                                       reader.line_offset() + offset) +
-                                 "the reserved token " + std::string(tok) + " appears in the text");
+          return InvalidArgument(
+              Where(reader.name(), reader.line_number(), reader.line_offset() + offset) +
+              "the reserved token " + std::string(tok) + " appears in the text");
         }
         corpus->stream.push_back(id);
       }
@@ -228,9 +228,9 @@ struct Section {
   uint64_t count;
 };
 
-Status WriteIndex(const std::string& output, const IndexBuildOptions& options,
-                  const Corpus& corpus, const std::vector<std::string_view>& words, int id_bits,
-                  int pos_bits, const std::string& suffixes) {
+Status WriteIndex(const std::string& output, const IndexBuildOptions& options, const Corpus& corpus,
+                  const std::vector<std::string_view>& words, int id_bits, int pos_bits,
+                  const std::string& suffixes) {
   const uint64_t N = corpus.stream.size();
   std::string vocab;
   for (std::string_view w : words) PutLengthPrefixed(&vocab, w);
@@ -246,17 +246,16 @@ Status WriteIndex(const std::string& output, const IndexBuildOptions& options,
     const uint64_t end = std::min<uint64_t>(N, (k + 1) << index::kSampleShift);
     for (uint64_t i = k << index::kSampleShift; i < end; ++i) marks += corpus.stream[i] == kEosId;
   }
-  const Section sections[index::kSectionCount] = {
-      {index::kVocab, &vocab, words.size()},
-      {index::kTokens, &tokens, N},
-      {index::kSuffixes, &suffixes, N},
-      {index::kLineSamples, &samples, samples_n}};
+  const Section sections[index::kSectionCount] = {{index::kVocab, &vocab, words.size()},
+                                                  {index::kTokens, &tokens, N},
+                                                  {index::kSuffixes, &suffixes, N},
+                                                  {index::kLineSamples, &samples, samples_n}};
 
   std::string kv;
   PutKeyValues(&kv, options.tokenizer.ToKeyValues());
   PutKeyValues(&kv, {{"created_by", "grams-index"}});
-  const uint64_t H = index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize +
-                     kv.size() + 4;
+  const uint64_t H =
+      index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize + kv.size() + 4;
   auto align = [](uint64_t x) {
     return (x + index::kSectionAlign - 1) / index::kSectionAlign * index::kSectionAlign;
   };
@@ -325,7 +324,8 @@ Status BuildIndexImpl(const std::vector<std::string>& inputs, const IndexBuildOp
 
 Status BuildIndex(const std::vector<std::string>& inputs, const IndexBuildOptions& options,
                   const std::string& output) {
-  return GuardAlloc("indexing", MemoryHint::kNone, [&] { return BuildIndexImpl(inputs, options, output); });
+  return GuardAlloc("indexing", MemoryHint::kNone,
+                    [&] { return BuildIndexImpl(inputs, options, output); });
 }
 
 }  // namespace grams

@@ -26,9 +26,7 @@ inline constexpr uint32_t kMaxHeaderSize = 64u << 20;
 enum SectionId : uint32_t { kVocab = 1, kTokens = 2, kSuffixes = 3, kLineSamples = 4 };
 
 // Bits to store every value 0 .. n-1 (at least 1).
-inline int BitsForCount(uint64_t n) {
-  return n <= 2 ? 1 : static_cast<int>(std::bit_width(n - 1));
-}
+inline int BitsForCount(uint64_t n) { return n <= 2 ? 1 : static_cast<int>(std::bit_width(n - 1)); }
 
 // Bytes of a packed array of n values of `bits` bits, padding included.
 inline uint64_t PackedBytes(uint64_t n, int bits) {

@@ -219,7 +219,8 @@ TEST_F(IndexBruteForceTest, ContinuationsWhereAndLongestSpanMatchAScan) {
     std::map<WordId, Count> want;
     Count want_total = 0;
     for (size_t p = (q.empty() ? 1 : 0); p + q.size() < stream_.size(); ++p) {
-      if (!std::equal(q.begin(), q.end(), stream_.begin() + static_cast<std::ptrdiff_t>(p))) continue;
+      if (!std::equal(q.begin(), q.end(), stream_.begin() + static_cast<std::ptrdiff_t>(p)))
+        continue;
       ++want[stream_[p + q.size()]];
       ++want_total;
     }
@@ -243,7 +244,8 @@ TEST_F(IndexBruteForceTest, ContinuationsWhereAndLongestSpanMatchAScan) {
     std::vector<uint64_t> want_lines;
     for (size_t l = 0; l < lines_.size(); ++l) {
       const auto& w = lines_[l];
-      if (std::search(w.begin(), w.end(), q.begin(), q.end()) != w.end()) want_lines.push_back(l + 1);
+      if (std::search(w.begin(), w.end(), q.begin(), q.end()) != w.end())
+        want_lines.push_back(l + 1);
     }
     EXPECT_EQ(c, Occurrences(q));
     EXPECT_EQ(lines, want_lines);
@@ -370,11 +372,11 @@ TEST_F(IndexCorruptionTest, SectionDamageIsFoundByTheChecksumsAndNeverCrashes) {
 
 TEST_F(IndexCorruptionTest, OtherFilesAreRefusedClearly) {
   EXPECT_NE(Open("", false).message().find("empty file"), std::string::npos);
-  EXPECT_NE(Open("hello world, not an index at all, long enough to read a header from it......",
-                 false)
-                .message()
-                .find("not a grams corpus index"),
-            std::string::npos);
+  EXPECT_NE(
+      Open("hello world, not an index at all, long enough to read a header from it......", false)
+          .message()
+          .find("not a grams corpus index"),
+      std::string::npos);
   auto missing = CorpusIndex::Open(dir_.path() + "/missing.idx");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   std::string appended = good_ + "x";

@@ -99,14 +99,14 @@ class CorpusIndex {
   // The units that follow `context` in the corpus, the `top_k` most frequent
   // into *out (count descending, then id; top_k 0 = all); returns the total
   // of all continuations and their number in *distinct.
-  Count Continuations(std::span<const WordId> context, size_t top_k,
-                      std::vector<Continuation>* out, uint64_t* distinct) const;
+  Count Continuations(std::span<const WordId> context, size_t top_k, std::vector<Continuation>* out,
+                      uint64_t* distinct) const;
 
   struct TokenProbability {
-    double probability = 0;  // count / context_count (0 if unseen)
-    uint32_t suffix = 0;     // length of the context used (units before the token)
-    Count count = 0;         // occurrences of context + token
-    Count context_count = 0; // occurrences of the context followed by any unit
+    double probability = 0;   // count / context_count (0 if unseen)
+    uint32_t suffix = 0;      // length of the context used (units before the token)
+    Count count = 0;          // occurrences of context + token
+    Count context_count = 0;  // occurrences of the context followed by any unit
   };
   // The infinity-gram probability of each unit of `line` (ids of one line's
   // units, without marks) and of its </s> (so line.size() + 1 results; with
