@@ -51,6 +51,38 @@ inline void PutPacked(unsigned char* base, int bits, uint64_t i, uint64_t v) {
   std::memcpy(base + (bit >> 3), &word, 8);
 }
 
+// Writes id's code at out (at most 5 bytes); returns its length. The code
+// is prefix-free and order-preserving: 1 byte below 0x80 (the most frequent
+// units, as ids are canonical), then 2 bytes led by 0x80-0xBF, 3 by
+// 0xC0-0xDF, 4 by 0xE0-0xEF and 5 by 0xF0, each big-endian in its range.
+inline int EncodeId(uint32_t id, unsigned char* out) {
+  if (id < 0x80) {
+    out[0] = static_cast<unsigned char>(id);
+    return 1;
+  }
+  uint64_t x = id - 0x80u;
+  int len = 2;
+  unsigned lead = 0x80;
+  if (x >= 0x4000) {
+    x -= 0x4000;
+    len = 3, lead = 0xC0;
+    if (x >= 0x200000) {
+      x -= 0x200000;
+      len = 4, lead = 0xE0;
+      if (x >= 0x10000000) {
+        x -= 0x10000000;
+        len = 5, lead = 0xF0;
+      }
+    }
+  }
+  for (int k = len - 1; k >= 1; --k) {
+    out[k] = static_cast<unsigned char>(x & 0xff);
+    x >>= 8;
+  }
+  out[0] = static_cast<unsigned char>(lead | x);
+  return len;
+}
+
 }  // namespace grams::index
 
 #endif  // GRAMS_INDEX_INDEX_FORMAT_H_

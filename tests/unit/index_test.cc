@@ -15,6 +15,7 @@
 
 #include "grams/counts.h"
 #include "grams/index.h"
+#include "index/index_format.h"
 #include "test_util.h"
 #include "util/coding.h"
 
@@ -381,6 +382,41 @@ TEST_F(IndexCorruptionTest, OtherFilesAreRefusedClearly) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   std::string appended = good_ + "x";
   EXPECT_NE(Open(appended, false).message().find("appended"), std::string::npos);
+}
+
+// The byte code the suffix sort runs on is order-preserving and prefix-free
+// across all its lengths (1 to 5 bytes), so the sort of its bytes is the
+// sort of the ids.
+TEST(IndexTest, TheIdCodeIsOrderPreservingAndPrefixFree) {
+  std::vector<uint32_t> ids;
+  for (uint64_t edge : {0ull, 0x80ull, 0x4080ull, 0x204080ull, 0x10204080ull, 0xFFFFFFFEull}) {
+    for (int64_t d = -300; d <= 300; ++d) {
+      const int64_t id = static_cast<int64_t>(edge) + d;
+      if (id >= 0 && id <= 0xFFFFFFFFll) ids.push_back(static_cast<uint32_t>(id));
+    }
+  }
+  std::mt19937 rng(1);
+  for (int i = 0; i < 2000; ++i) ids.push_back(static_cast<uint32_t>(rng()));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  auto code = [](uint32_t id) {
+    unsigned char b[8];
+    const int n = index::EncodeId(id, b);
+    return std::string(reinterpret_cast<const char*>(b), static_cast<size_t>(n));
+  };
+  std::vector<std::string> codes;
+  for (uint32_t id : ids) codes.push_back(code(id));
+  for (size_t i = 1; i < codes.size(); ++i) {
+    const std::string& a = codes[i - 1];
+    const std::string& b = codes[i];
+    ASSERT_LT(a, b) << ids[i - 1] << " " << ids[i];
+    ASSERT_NE(b.compare(0, a.size(), a), 0) << "prefix: " << ids[i - 1] << " " << ids[i];
+  }
+  EXPECT_EQ(code(0x7F).size(), 1u);
+  EXPECT_EQ(code(0x80).size(), 2u);
+  EXPECT_EQ(code(0x4080).size(), 3u);
+  EXPECT_EQ(code(0x204080).size(), 4u);
+  EXPECT_EQ(code(0x10204080).size(), 5u);
 }
 
 }  // namespace
