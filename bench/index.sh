@@ -32,22 +32,25 @@ trap 'rm -rf "$work"' EXIT
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 zstd -dcq "$SCALE" > "$work/scale.txt"
-walls=() rsss=()
+walls=() rsss=() cpus=()
 for _ in $(seq "$RUNS"); do
   /usr/bin/time -v -o "$work/time" "$BIN/grams-index" -q -o "$work/scale.idx" "$work/scale.txt"
   walls+=("$(sed -n 's/.*Elapsed.*): //p' "$work/time" |
              awk '{ n = split($1, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }')")
   rsss+=("$(awk -F': *' '/Maximum resident/ { print $2 }' "$work/time")")
+  cpus+=("$(awk -F': *' '/(User|System) time \(seconds\)/ { s += $2 } END { print s }' "$work/time")")
 done
 # The continuations of the empty context: every token.
 tokens=$(printf '\n' | "$BIN/grams-index" --query next --top 1 "$work/scale.idx" | cut -f2)
 size=$(stat -c %s "$work/scale.idx")
 wall=$(printf '%s\n' "${walls[@]}" | median)
 rss=$(printf '%s\n' "${rsss[@]}" | median)
+cpu=$(printf '%s\n' "${cpus[@]}" | median)
 printf 'scale.txt: %d tokens; index %d bytes = %.2f bytes/token\n' "$tokens" "$size" \
   "$(awk -v s="$size" -v t="$tokens" 'BEGIN { print s / t }')"
-printf 'build: median %.2f s over %d runs = %.2f M tokens/s, peak RSS %.1f MB\n' "$wall" "$RUNS" \
-  "$(awk -v w="$wall" -v t="$tokens" 'BEGIN { print t / w / 1e6 }')" \
+printf 'build: median %.2f s wall (%.2f s CPU) over %d runs = %.2f M tokens/s (%.2f M per CPU second), peak RSS %.1f MB\n' \
+  "$wall" "$cpu" "$RUNS" "$(awk -v w="$wall" -v t="$tokens" 'BEGIN { print t / w / 1e6 }')" \
+  "$(awk -v w="$cpu" -v t="$tokens" 'BEGIN { print t / w / 1e6 }')" \
   "$(awk -v r="$rss" 'BEGIN { print r * 1024 / 1e6 }')"
 
 # 20,000 random 1-10-grams of scale.txt (a fixed seed).

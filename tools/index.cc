@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,11 @@ struct QueryJob {
   Mode mode = Mode::kCount;
   bool units = false;  // query lines are printed units, not text
   bool json = false;
-  bool timing = false;   // per-query times to stderr
-  std::string model;     // prob/ppl: interpolate with this n-gram model
-  double lambda = -1;    // the infinity-gram's weight (< 0: not given)
+  bool timing = false;  // per-query times to stderr
+  std::string model;    // prob/ppl: interpolate with this n-gram model
+  // The infinity-gram's weights, for sparse estimates and for the others
+  // (< 0: not given).
+  double lambda_sparse = -1, lambda = -1;
   std::string tune_dev;  // or tuned on this text
   size_t top = 10;
   size_t limit = 10;
@@ -68,11 +71,13 @@ int ParseTokenizer(const CommandLine& cl, TokenizerSettings* t) {
 // per unit) per query.
 class Answerer {
  public:
-  Answerer(CorpusIndex* index, const QueryJob& job, TextScorer* scorer, double lambda)
+  Answerer(CorpusIndex* index, const QueryJob& job, TextScorer* scorer, double lambda_sparse,
+           double lambda)
       : index_(index),
         job_(job),
         escape_(UnitsNeedEscaping(index->settings())),
         scorer_(scorer),
+        lambda_sparse_(lambda_sparse),
         lambda_(lambda) {}
 
   std::string Unit(WordId id) const {
@@ -142,8 +147,9 @@ class Answerer {
           }
           double mixed = 0;
           if (scorer_ != nullptr) {
-            mixed = std::log10(lambda_ * p.probability +
-                               (1 - lambda_) * std::pow(10.0, static_cast<double>(ngram_[i])));
+            const double l = p.sparse ? lambda_sparse_ : lambda_;
+            mixed = std::log10(l * p.probability +
+                               (1 - l) * std::pow(10.0, static_cast<double>(ngram_[i])));
             mixed_sum_ += mixed;
           }
           if (job_.mode == Mode::kPpl) continue;
@@ -241,6 +247,8 @@ class Answerer {
       out.append(",\"perplexity_nonzero\":");
       AppendJsonNumber(&out, ppl);
       if (scorer_ != nullptr && scored_ > 0) {
+        out.append(",\"lambda_sparse\":");
+        AppendJsonNumber(&out, lambda_sparse_);
         out.append(",\"lambda\":");
         AppendJsonNumber(&out, lambda_);
         out.append(",\"interpolated_perplexity\":");
@@ -254,8 +262,9 @@ class Answerer {
                       "\nperplexity_nonzero\t" + FormatFixed(ppl, 4) + "\nperplexity\t" +
                       (zeros_ > 0 ? std::string("inf") : FormatFixed(ppl, 4)) + "\n";
     if (scorer_ != nullptr && scored_ > 0) {
-      out += "lambda\t" + FormatFixed(lambda_, 4) + "\ninterpolated_log10prob\t" +
-             FormatFixed(mixed_sum_, 4) + "\ninterpolated_perplexity\t" +
+      out += "lambda_sparse\t" + FormatFixed(lambda_sparse_, 4) + "\nlambda\t" +
+             FormatFixed(lambda_, 4) + "\ninterpolated_log10prob\t" + FormatFixed(mixed_sum_, 4) +
+             "\ninterpolated_perplexity\t" +
              FormatFixed(std::pow(10.0, -mixed_sum_ / static_cast<double>(scored_)), 4) + "\n";
     }
     return out;
@@ -266,7 +275,7 @@ class Answerer {
   const QueryJob& job_;
   bool escape_;
   TextScorer* scorer_;
-  double lambda_;
+  double lambda_sparse_, lambda_;
   std::vector<CorpusIndex::TokenProbability> probs_;
   std::vector<float> ngram_;
   TextScorer::LineScore line_score_;
@@ -276,9 +285,10 @@ class Answerer {
 
 // The weight of the infinity-gram in its interpolation with the model that
 // maximizes the likelihood of the text `dev`, in [0, 0.999].
-StatusOr<double> TuneLambda(CorpusIndex* index, TextScorer* scorer, const std::string& dev) {
+Status TuneLambdas(CorpusIndex* index, TextScorer* scorer, const std::string& dev,
+                   double* lambda_sparse, double* lambda) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(dev));
-  std::vector<double> inf, ngram;
+  std::vector<double> inf[2], ngram[2];  // [1]: sparse estimates
   std::vector<WordId> ids;
   std::vector<CorpusIndex::TokenProbability> probs;
   TextScorer::LineScore score;
@@ -293,28 +303,36 @@ StatusOr<double> TuneLambda(CorpusIndex* index, TextScorer* scorer, const std::s
                            ": the model and the index split the line differently");
     }
     for (size_t i = 0; i < probs.size(); ++i) {
-      inf.push_back(probs[i].probability);
-      ngram.push_back(std::pow(10.0, static_cast<double>(score.token_log10[i])));
+      const int k = probs[i].sparse ? 1 : 0;
+      inf[k].push_back(probs[i].probability);
+      ngram[k].push_back(std::pow(10.0, static_cast<double>(score.token_log10[i])));
     }
   }
   GRAMS_RETURN_IF_ERROR(reader->status());
-  // The log-likelihood is concave in lambda (a sum of logs of linear
-  // functions): a ternary search finds its maximum on [0, 0.999].
-  auto likelihood = [&](double l) {
-    double ll = 0;
-    for (size_t i = 0; i < inf.size(); ++i) ll += std::log(l * inf[i] + (1 - l) * ngram[i]);
-    return ll;
-  };
-  double lo = 0, hi = 0.999;
-  for (int step = 0; step < 60; ++step) {
-    const double a = lo + (hi - lo) / 3, b = hi - (hi - lo) / 3;
-    if (likelihood(a) < likelihood(b))
-      lo = a;
-    else
-      hi = b;
+  // The log-likelihood of each kind of token is concave in its lambda (a
+  // sum of logs of linear functions): a ternary search finds its maximum on
+  // [0, 0.999].
+  for (int k = 0; k < 2; ++k) {
+    auto likelihood = [&](double l) {
+      double ll = 0;
+      for (size_t i = 0; i < inf[k].size(); ++i) {
+        ll += std::log(l * inf[k][i] + (1 - l) * ngram[k][i]);
+      }
+      return ll;
+    };
+    double lo = 0, hi = 0.999;
+    for (int step = 0; step < 60; ++step) {
+      const double a = lo + (hi - lo) / 3, b = hi - (hi - lo) / 3;
+      if (likelihood(a) < likelihood(b)) {
+        lo = a;
+      } else {
+        hi = b;
+      }
+    }
+    const double best = likelihood(0) >= likelihood((lo + hi) / 2) ? 0.0 : (lo + hi) / 2;
+    *(k == 1 ? lambda_sparse : lambda) = best;
   }
-  const double best = likelihood(0) >= likelihood((lo + hi) / 2) ? 0.0 : (lo + hi) / 2;
-  return best;
+  return Status::OK();
 }
 
 Status RunQueries(const std::string& index_path, const QueryJob& job, bool check) {
@@ -323,7 +341,7 @@ Status RunQueries(const std::string& index_path, const QueryJob& job, bool check
   GRAMS_ASSIGN_OR_RETURN(auto index, CorpusIndex::Open(index_path, open));
   std::unique_ptr<LanguageModel> lm;
   std::unique_ptr<TextScorer> scorer;
-  double lambda = job.lambda;
+  double lambda_sparse = job.lambda_sparse, lambda = job.lambda;
   if (!job.model.empty()) {
     GRAMS_ASSIGN_OR_RETURN(lm, LanguageModel::Load(job.model));
     if (!(lm->settings() == index->settings()) ||
@@ -335,14 +353,16 @@ Status RunQueries(const std::string& index_path, const QueryJob& job, bool check
     }
     scorer = std::make_unique<TextScorer>(lm.get());
     if (!job.tune_dev.empty()) {
-      GRAMS_ASSIGN_OR_RETURN(lambda, TuneLambda(index.get(), scorer.get(), job.tune_dev));
-      std::fprintf(stderr, "%s: lambda %.4f (tuned on %s)\n", ToolName().c_str(), lambda,
-                   job.tune_dev.c_str());
+      GRAMS_RETURN_IF_ERROR(
+          TuneLambdas(index.get(), scorer.get(), job.tune_dev, &lambda_sparse, &lambda));
+      std::fprintf(stderr,
+                   "%s: lambda %.4f for sparse estimates, %.4f for the others (tuned on %s)\n",
+                   ToolName().c_str(), lambda_sparse, lambda, job.tune_dev.c_str());
     }
   }
   GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(job.input));
   GRAMS_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(job.output));
-  Answerer answerer(index.get(), job, scorer.get(), lambda);
+  Answerer answerer(index.get(), job, scorer.get(), lambda_sparse, lambda);
   std::vector<WordId> ids;
   std::string out;
   std::string_view line;
@@ -419,8 +439,9 @@ int Main(int argc, char** argv) {
       ("model", po::value<std::string>()->value_name("MODEL"),
        "prob, ppl: interpolate with this n-gram model (any model grams-perplexity takes, "
        "tokenizing as the index): LAMBDA x infinity-gram + (1 - LAMBDA) x model")
-      ("lambda", po::value<double>()->value_name("LAMBDA"),
-       "with --model: the infinity-gram's weight, 0 <= LAMBDA < 1")
+      ("lambda", po::value<std::string>()->value_name("L[,LS]"),
+       "with --model: the infinity-gram's weight, 0 <= L < 1; LS, for its sparse estimates "
+       "(contexts always followed by the same unit), is L unless given")
       ("tune", po::value<std::string>()->value_name("DEV"),
        "with --model: choose LAMBDA maximizing the likelihood of the text DEV")
       ("timing", "queries: print the median, p90 and p99 time per query (tokenizing, "
@@ -486,8 +507,18 @@ int Main(int argc, char** argv) {
       }
       job.model = cl.Get<std::string>("model");
       if (cl.Has("lambda")) {
-        job.lambda = cl.Get<double>("lambda");
-        if (!(job.lambda >= 0 && job.lambda < 1)) return UsageError("--lambda must be in [0, 1)");
+        const std::string text = cl.Get<std::string>("lambda");
+        const size_t comma = text.find(',');
+        auto parse = [](const std::string& t, double* v) {
+          char* end = nullptr;
+          *v = std::strtod(t.c_str(), &end);
+          return !t.empty() && end == t.c_str() + t.size() && *v >= 0 && *v < 1;
+        };
+        if (!parse(text.substr(0, comma), &job.lambda) ||
+            !parse(comma == std::string::npos ? text.substr(0, comma) : text.substr(comma + 1),
+                   &job.lambda_sparse)) {
+          return UsageError("--lambda: '" + text + "' is not L or L,LS with 0 <= L, LS < 1");
+        }
       }
       if (cl.Has("tune")) job.tune_dev = cl.Get<std::string>("tune");
     } else if (cl.Has("lambda") || cl.Has("tune")) {

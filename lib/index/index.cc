@@ -447,6 +447,8 @@ void CorpusIndex::InfinigramProbabilities(std::span<const WordId> line,
       tp.count = t[i] == kUnknownUnit ? 0 : CountNgram(std::span<const WordId>(&t[i], 1));
     } else {
       tp.context_count = followed;
+      const uint64_t begin = lo + (r.Suffix(lo) + k >= r.n_ ? 1 : 0);
+      tp.sparse = begin < hi && r.Key(begin, k) == r.Key(hi - 1, k);
       if (t[i] != kUnknownUnit)
         r.Refine(k, t[i], &lo, &hi);
       else

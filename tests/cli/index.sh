@@ -77,6 +77,10 @@ expect_rc 0 "--tune"
 expect_err "lambda"
 grams-index --query prob --model words.lm --lambda 0.5 -i t.txt words.idx > out
 [[ $(awk -F'\t' '{ print NF }' out | sort -u) == 9 ]] || { cat out >&2; fail "prob --model columns"; }
+grams-index --query ppl --model words.lm --lambda 0.5,0 -i t.txt words.idx > out
+grep -q $'^lambda_sparse\t0.0000$' out || { cat out >&2; fail "--lambda L,LS"; }
+run grams-index --query ppl --model words.lm --lambda 1.5 -i t.txt words.idx
+expect_rc 2 "--lambda out of range"
 run grams-index --query ppl --model words.lm words.idx
 expect_rc 2 "--model without --lambda or --tune"
 run grams-index --query count --model words.lm --lambda 0.5 words.idx

@@ -204,6 +204,21 @@ TEST_F(IndexBruteForceTest, InfinigramProbabilitiesMatchAScanOfTheStream) {
       ASSERT_EQ(p.context_count, context);
       ASSERT_EQ(p.count, count);
       ASSERT_DOUBLE_EQ(p.probability, static_cast<double>(count) / static_cast<double>(context));
+      // Sparse: the context is always followed by the same unit.
+      bool sparse = false;
+      if (k > 0) {
+        std::vector<WordId> next_units;
+        for (size_t q = 0; q + k < stream_.size(); ++q) {
+          if (std::equal(t.begin() + static_cast<std::ptrdiff_t>(i - k),
+                         t.begin() + static_cast<std::ptrdiff_t>(i),
+                         stream_.begin() + static_cast<std::ptrdiff_t>(q))) {
+            next_units.push_back(stream_[q + k]);
+          }
+        }
+        std::sort(next_units.begin(), next_units.end());
+        sparse = std::unique(next_units.begin(), next_units.end()) - next_units.begin() == 1;
+      }
+      ASSERT_EQ(p.sparse, sparse) << "trial " << trial << " position " << i;
     }
   }
 }

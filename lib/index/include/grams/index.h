@@ -107,6 +107,10 @@ class CorpusIndex {
     uint32_t suffix = 0;      // length of the context used (units before the token)
     Count count = 0;          // occurrences of context + token
     Count context_count = 0;  // occurrences of the context followed by any unit
+    // The context is always followed by the same unit (suffix > 0): the
+    // estimate is "sparse" in the infini-gram paper's sense (probability 1
+    // or 0), and interpolation weighs it apart.
+    bool sparse = false;
   };
   // The infinity-gram probability of each unit of `line` (ids of one line's
   // units, without marks) and of its </s> (so line.size() + 1 results; with
