@@ -295,6 +295,8 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
       }
     }
   }
+  // Every unit takes at least its length byte.
+  if (V > ve.size) return bad("malformed VOCAB section");
   std::vector<std::string_view> words;
   words.reserve(V);
   const char* vp = base + ve.offset;
