@@ -17,6 +17,7 @@
 // it on its first line, and nothing below that line runs.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -122,6 +123,26 @@ class LanguageModel::Impl {
   WordIndexView words;
   bool words_ok = false;
   std::vector<uint64_t> word_slots;
+  // A Stupid Backoff model (info "smoothing" = "stupid"): every backoff costs
+  // log10 alpha, also from a context that is not in the model (Brants et al.
+  // 2007: S(w|h) = alpha S(w|h') whenever c(hw) = 0), where the ARPA rule
+  // would charge nothing. Its states keep the whole context (up to N-1
+  // words) so that each order dropped is charged.
+  bool stupid = false;
+  float stupid_log_alpha = 0.0f;
+
+  // Sets `stupid` and its alpha from the info (the <s> backoff, log10 alpha
+  // like every backoff of such a model, when the info has no alpha).
+  void InitStupid() {
+    stupid = kenlm == nullptr && order > 1 && InfoValue(info, "smoothing") == "stupid";
+    if (!stupid) return;
+    const std::string a = InfoValue(info, "stupid_alpha");
+    char* end = nullptr;
+    const double alpha = a.empty() ? 0.0 : std::strtod(a.c_str(), &end);
+    stupid_log_alpha = alpha > 0 && std::isfinite(alpha) && end && *end == '\0'
+                           ? static_cast<float>(std::log10(alpha))
+                           : uni[kBosId].backoff;
+  }
 
   // The index words are looked up in; false if there is none (a vocabulary
   // of 2^40 bytes or more: Vocabulary::Find then).
@@ -256,6 +277,7 @@ class LanguageModel::Impl {
       }
     }
     mapped = std::move(file);
+    InitStupid();
     return Status::OK();
   }
 
@@ -284,6 +306,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
         m.settings = model.settings;
         m.vocab = model.vocab;
         m.info = model.info;
+        m.InitStupid();
         return lm;
       }
     }
@@ -323,6 +346,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
       m.SetShard(n, s, std::move(shard.slots), shard.homes, shard.slot_count, shard.entries);
     }
   }
+  m.InitStupid();
   return lm;
 }
 
@@ -478,7 +502,12 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
     matched = j;
   }
   for (int j = matched; j <= L; ++j) prob += in.backoff[j - 1];
-  const int keep = std::min(matched, std::min(N - 1, kMaxStateWords));
+  int keep = std::min(matched, std::min(N - 1, kMaxStateWords));
+  if (m.stupid) {  // keep the unmatched context too, each of its orders costing alpha
+    const int full = std::min(L + 1, std::min(N - 1, kMaxStateWords));
+    for (int j = keep; j < full; ++j) bo[j] = m.stupid_log_alpha;
+    keep = std::max(keep, full);
+  }
   State next;
   next.words[0] = word;
   for (int j = 1; j < keep; ++j) next.words[j] = in.words[j - 1];
@@ -679,6 +708,11 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       const int mt = matched[i];
       const int top = std::min<int>(ctx[t], prev_matched);
       for (int j = mt; j <= top; ++j) p += prev[j - 1];
+      // Stupid Backoff: the orders of the context beyond what the token
+      // before matched are not in the model; each costs alpha all the same.
+      if (m.stupid) {
+        for (int j = std::max(mt, top + 1); j <= ctx[t]; ++j) p += m.stupid_log_alpha;
+      }
       out[t] = p;
       if (ngram_length) ngram_length[t] = static_cast<uint8_t>(mt);
       prev = bo + i * row;
