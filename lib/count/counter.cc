@@ -29,6 +29,7 @@
 #include "grams/counts.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "io/utf16_input.h"
 #include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
 #include "vocab/canonical_order.h"
@@ -209,6 +210,9 @@ Status Counter::Impl::AppendUnits(std::string_view line, const std::string& wher
 Status Counter::Impl::AddFile(const std::string& path) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+  // UTF-16 text with a byte order mark is read as UTF-8 (byte units count
+  // the bytes as they are).
+  if (options_.tokenizer.unit != Unit::kByte) GRAMS_RETURN_IF_ERROR(io::DecodeUtf16(&in));
   ReserveFor(*in);
   batch_tokens_ = in->size_hint() > 0 ? std::clamp<size_t>(static_cast<size_t>(in->size_hint()) / 48,
                                                            kMinBatchTokens, kMaxBatchTokens)

@@ -7,6 +7,9 @@
 //   d_r = (r*/r - (k+1) n_{k+1} / n_1) / (1 - (k+1) n_{k+1} / n_1)    for 1 <= r <= k
 //   d_r = 1                                                      for r > k
 //
+// k is lowered first while n_{k+1} = 0, as SRILM's GoodTuring::estimate
+// does (Discount.cc), so the discounts never use a zero n_{k+1}.
+//
 //   p_katz(w|h) = d_r r / S(h)                 if r = c(hw) > 0
 //               = bow(h) p_katz(w|h')          otherwise
 //
@@ -43,12 +46,23 @@ class Katz : public Smoother {
   uint64_t MinCount(int n) const override { return GtMin(n); }
 
   Status PrepareOrder(int n, const std::vector<uint64_t>& counts) override {
-    const uint64_t k = GtMax(n);
+    uint64_t k = GtMax(n);
     if (static_cast<int>(d_.size()) < n) d_.resize(n);
     std::vector<double>& d = d_[n - 1];
     d.assign(k + 1, 1.0);             // d[r] for r = 0..k; d[0] unused
     if (k <= 1) return Status::OK();  // d_1 = 0 by the formula: no discount (see above)
     const std::vector<uint64_t> t = CountOfCounts(counts, k + 1);
+    // As SRILM's GoodTuring::estimate: while n_{k+1} = 0, lower the cut-off k
+    // (the counts above it are then not discounted) and compute the discounts
+    // with the lowered k.
+    const uint64_t asked = k;
+    while (k > 0 && t[k + 1] == 0) --k;
+    if (k != asked && options_.warn) {
+      options_.warn("Good-Turing count-of-count n_" + std::to_string(asked + 1) + " of order " +
+                    std::to_string(n) + " is zero: cut-off lowered from " + std::to_string(asked) +
+                    " to " + std::to_string(k) + " (as SRILM)");
+    }
+    if (k <= 1) return Status::OK();
     const double common = (k + 1) * static_cast<double>(t[k + 1]) / static_cast<double>(t[1]);
     std::string bad;
     for (uint64_t r = 1; r <= k; ++r) {

@@ -9,7 +9,9 @@
 // S(h) = sum_x c(hx), the same as the count of h for every context that can
 // be followed. The scores are not normalized: they are not probabilities,
 // and the model says so (info "smoothing" = "stupid"; IsProperDistribution).
-// Every n-gram below the top order stores log10 alpha as its backoff.
+// Every n-gram below the top order stores log10 alpha as its backoff, and
+// the scorer (query/language_model.cc) charges alpha for a context that is
+// not in the model too, as the definition does (the ARPA rule would not).
 #include "estimate/estimate_internal.h"
 
 namespace grams::estimate {

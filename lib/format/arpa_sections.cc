@@ -161,16 +161,20 @@ Status ArpaParser::ParseUnigram(std::string_view line) {
 }
 
 Status ArpaParser::FinishUnigrams() {
-  for (WordId id : {kBosId, kEosId}) {
-    if (!reserved_seen_[id]) {
-      return ErrHere("the 1-grams have no " + std::string(vocab_.Word(id)) +
-                     " (every ARPA model needs <s> and </s>)");
-    }
+  if (!reserved_seen_[kEosId]) {
+    return ErrHere("the 1-grams have no </s> (every ARPA model needs it)");
   }
   if (prob1_.size() < vocab_.size()) {
     prob1_.resize(vocab_.size(), 0.0f);
     bo1_.resize(vocab_.size(), 0.0f);
     uni_pos_.resize(vocab_.size(), 0);
+  }
+  // SRILM writes models without <s> (e.g. pruned ones): add it as a context
+  // only, never predicted (log10 probability -99, as the writers give it).
+  if (!reserved_seen_[kBosId]) {
+    prob1_[kBosId] = -99.0f;
+    bo1_[kBosId] = 0.0f;
+    Warn(name_ + ": the 1-grams have no <s>; added it as a context only (log10 probability -99)");
   }
   words_.Build(vocab_, reserved_seen_[kUnkId]);
   if (!reserved_seen_[kUnkId]) {

@@ -4,6 +4,7 @@
 // in the index of vocab/word_index.h.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -67,6 +68,17 @@ bool LanguageModel::Impl::Words() {
   return words_ok;
 }
 
+void LanguageModel::Impl::InitStupid() {
+  stupid = kenlm == nullptr && order > 1 && InfoValue(info, "smoothing") == "stupid";
+  if (!stupid) return;
+  const std::string a = InfoValue(info, "stupid_alpha");
+  char* end = nullptr;
+  const double alpha = a.empty() ? 0.0 : std::strtod(a.c_str(), &end);
+  stupid_log_alpha = alpha > 0 && std::isfinite(alpha) && end && *end == '\0'
+                         ? static_cast<float>(std::log10(alpha))
+                         : uni[kBosId].backoff;
+}
+
 bool LanguageModel::Impl::Build(const Model& model, uint64_t s) {
   Init(model.order(), model.vocab.size(), s);
   SetUnigrams(model.log_prob[0], model.order() > 1 ? model.log_backoff[0] : std::vector<float>());
@@ -121,6 +133,7 @@ Status LanguageModel::Impl::Attach(std::unique_ptr<MappedModelFile> file) {
     }
   }
   mapped = std::move(file);
+  InitStupid();
   return Status::OK();
 }
 
@@ -134,6 +147,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
         m.settings = model.settings;
         m.vocab = model.vocab;
         m.info = model.info;
+        m.InitStupid();
         return lm;
       }
     }
@@ -174,6 +188,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
       m.SetShard(n, s, std::move(shard.slots), shard.homes, shard.slot_count, shard.entries);
     }
   }
+  m.InitStupid();
   return lm;
 }
 
@@ -354,7 +369,12 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
     matched = j;
   }
   for (int j = matched; j <= L; ++j) prob += in.backoff[j - 1];
-  const int keep = std::min(matched, std::min(N - 1, kMaxStateWords));
+  int keep = std::min(matched, std::min(N - 1, kMaxStateWords));
+  if (m.stupid) {  // keep the unmatched context too, each of its orders costing alpha
+    const int full = std::min(L + 1, std::min(N - 1, kMaxStateWords));
+    for (int j = keep; j < full; ++j) bo[j] = m.stupid_log_alpha;
+    keep = std::max(keep, full);
+  }
   State next;
   next.words[0] = word;
   for (int j = 1; j < keep; ++j) next.words[j] = in.words[j - 1];

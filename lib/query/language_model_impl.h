@@ -72,6 +72,17 @@ class LanguageModel::Impl {
   WordIndexView words;
   bool words_ok = false;
   std::vector<uint64_t> word_slots;
+  // A Stupid Backoff model (info "smoothing" = "stupid"): every backoff costs
+  // log10 alpha, also from a context that is not in the model (Brants et al.
+  // 2007: S(w|h) = alpha S(w|h') whenever c(hw) = 0), where the ARPA rule
+  // would charge nothing. Its states keep the whole context (up to N-1
+  // words) so that each order dropped is charged.
+  bool stupid = false;
+  float stupid_log_alpha = 0.0f;
+
+  // Sets `stupid` and its alpha from the info (the <s> backoff, log10 alpha
+  // like every backoff of such a model, when the info has no alpha).
+  void InitStupid();
 
   // The index words are looked up in; false if there is none (a vocabulary
   // of 2^40 bytes or more: Vocabulary::Find then).

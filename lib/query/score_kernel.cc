@@ -243,6 +243,11 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       const int mt = matched[i + 1];
       const int top = std::min<int>(ctx[t], prev_matched);
       for (int j = mt; j <= top; ++j) p += prev[j - 1];
+      // Stupid Backoff: the orders of the context beyond what the token
+      // before matched are not in the model; each costs alpha all the same.
+      if (m.stupid) {
+        for (int j = std::max(mt, top + 1); j <= ctx[t]; ++j) p += m.stupid_log_alpha;
+      }
       out[t] = p;
       if (ngram_length) ngram_length[t] = static_cast<uint8_t>(mt);
       prev = bo + i * row;

@@ -6,6 +6,8 @@
 #include <unicode/brkiter.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/ucnv.h>
+#include <unicode/ucnv_err.h>
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
@@ -221,8 +223,63 @@ int CheckSpModel(const char* bytes, size_t size, char* err, size_t err_size) {
   });
 }
 
-const GramsUnicodeApi kApi = {GRAMS_UNICODE_ABI, Create, Destroy,     Normalize,
-                              Segment,           Encode, CheckSpModel};
+// A UTF-16 to UTF-8 converter: ICU's two converters and the pivot buffer
+// between them, kept across calls.
+struct Utf16Converter {
+  UConverter* from = nullptr;  // UTF-16LE or UTF-16BE, stopping at an invalid sequence
+  UConverter* to = nullptr;    // UTF-8
+  std::vector<UChar> pivot = std::vector<UChar>(1 << 12);
+  UChar* psource = nullptr;
+  UChar* ptarget = nullptr;
+  ~Utf16Converter() {
+    if (from) ucnv_close(from);
+    if (to) ucnv_close(to);
+  }
+};
+
+int Utf16Open(int big_endian, void** converter, char* err, size_t err_size) {
+  return Guarded(err, err_size, [&] {
+    auto c = std::make_unique<Utf16Converter>();
+    UErrorCode error = U_ZERO_ERROR;
+    c->from = ucnv_open(big_endian ? "UTF-16BE" : "UTF-16LE", &error);
+    if (U_SUCCESS(error)) c->to = ucnv_open("UTF-8", &error);
+    if (U_SUCCESS(error)) {
+      ucnv_setToUCallBack(c->from, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &error);
+    }
+    if (U_FAILURE(error)) {
+      SetError(err, err_size, IcuError("cannot open the UTF-16 converter", error));
+      return 3;
+    }
+    c->psource = c->ptarget = c->pivot.data();
+    *converter = c.release();
+    return 0;
+  });
+}
+
+void Utf16Close(void* converter) { delete static_cast<Utf16Converter*>(converter); }
+
+int Utf16Convert(void* converter, const char** src, const char* src_end, char** dst, char* dst_end,
+                 int flush, size_t* invalid, char* err, size_t err_size) {
+  Utf16Converter& c = *static_cast<Utf16Converter*>(converter);
+  UErrorCode error = U_ZERO_ERROR;
+  ucnv_convertEx(c.to, c.from, dst, dst_end, src, src_end, c.pivot.data(), &c.psource, &c.ptarget,
+                 c.pivot.data() + c.pivot.size(), /*reset=*/false, flush != 0, &error);
+  if (error == U_BUFFER_OVERFLOW_ERROR) return 1;
+  if (U_FAILURE(error)) {
+    char bad[8];
+    int8_t len = sizeof(bad);
+    UErrorCode e2 = U_ZERO_ERROR;
+    ucnv_getInvalidChars(c.from, bad, &len, &e2);
+    *invalid = U_SUCCESS(e2) ? static_cast<size_t>(len) : 0;
+    SetError(err, err_size, u_errorName(error));
+    return 2;
+  }
+  return 0;
+}
+
+const GramsUnicodeApi kApi = {GRAMS_UNICODE_ABI, Create,      Destroy,      Normalize,
+                              Segment,           Encode,      CheckSpModel, Utf16Open,
+                              Utf16Close,        Utf16Convert};
 
 }  // namespace
 

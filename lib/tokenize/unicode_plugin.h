@@ -19,7 +19,7 @@ extern "C" {
 
 // Bumped whenever the table below changes: a plugin of another build is
 // refused rather than called.
-#define GRAMS_UNICODE_ABI 1
+#define GRAMS_UNICODE_ABI 2
 
 // The symbol the plugin exports: returns its table.
 #define GRAMS_UNICODE_ENTRY "grams_unicode_api"
@@ -52,6 +52,17 @@ struct GramsUnicodeApi {
                 const size_t** ends, size_t* count, char* err, size_t err_size);
   // 0 if bytes are a SentencePiece model; else why not in err.
   int (*check_sp_model)(const char* bytes, size_t size, char* err, size_t err_size);
+  // A converter of UTF-16 (big_endian 0: little-endian) to UTF-8 that stops
+  // at the first invalid sequence (io/utf16_input.cc). 0 on success.
+  int (*utf16_open)(int big_endian, void** converter, char* err, size_t err_size);
+  void (*utf16_close)(void* converter);
+  // Converts from *src (up to src_end) into *dst (up to dst_end), advancing
+  // both; `flush` at the end of the input. Returns 0 when the input given
+  // is used up (flushed if asked), 1 when the output is full (call again),
+  // 2 on invalid UTF-16 (*invalid: how many of the bytes consumed are the
+  // invalid sequence), 3 on another failure; a message in err for 2 and 3.
+  int (*utf16_convert)(void* converter, const char** src, const char* src_end, char** dst,
+                       char* dst_end, int flush, size_t* invalid, char* err, size_t err_size);
 };
 
 typedef const GramsUnicodeApi* (*GramsUnicodeEntry)(void);

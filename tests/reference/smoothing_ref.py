@@ -141,8 +141,17 @@ class Model:
             if T(1) == 0:
                 self.notes.append("order %d: n_1 = 0, no Good-Turing discount" % n)
                 return d
-            common = F((k + 1) * T(k + 1), T(1))
-            for r in range(1, k + 1):
+            # SRILM's GoodTuring::estimate: lower k while n_{k+1} = 0
+            # (counts above the lowered k are not discounted).
+            kk = k
+            while kk > 0 and T(kk + 1) == 0:
+                kk -= 1
+            if kk != k:
+                self.notes.append("order %d: n_%d = 0, cut-off lowered to %d" % (n, k + 1, kk))
+            if kk <= 1:
+                return d
+            common = F((kk + 1) * T(kk + 1), T(1))
+            for r in range(1, kk + 1):
                 if T(r) == 0:
                     continue
                 coeff = (F((r + 1) * T(r + 1), r * T(r)) - common) / (1 - common)

@@ -538,7 +538,8 @@ TEST(ArpaReader, UnknownWords) {
 }
 
 TEST(ArpaReader, MissingSentenceMarkers) {
-  ExpectError(EditSmall(9, "-0.7 d\n"), 16, "<s>");
+  // A missing <s> is added as a context (tests/unit/peer_differences_test.cc);
+  // a missing </s> is an error.
   ExpectError(EditSmall(10, "-0.7 d\n"), 16, "</s>");
 }
 

@@ -27,7 +27,8 @@ namespace grams {
 inline constexpr int kMaxStateWords = 15;
 
 // What a decoder carries between words: the last words (most recent first)
-// that can still matter, and their backoffs.
+// that can still matter, and their backoffs. (For a Stupid Backoff model
+// every word of the last N-1 matters: each order dropped costs alpha.)
 struct GRAMS_EXPORT State {
   WordId words[kMaxStateWords];
   float backoff[kMaxStateWords];

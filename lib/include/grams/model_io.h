@@ -26,10 +26,11 @@ GRAMS_EXPORT StatusOr<Model> ReadModelFile(const std::string& path);
 GRAMS_EXPORT Status WriteArpa(const Model& model, const std::string& path);
 GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path);
 // As above; `warn` (may be empty) receives each warning: <unk> missing from
-// the 1-grams (added with log10 probability -100), context n-grams missing
-// from the file (added with backed-off probabilities), blanks (n-grams
-// missing from the file that end longer ones, added so that lookups reach
-// those: Model::blanks), ignored backoffs on the highest order.
+// the 1-grams (added with log10 probability -100), <s> missing (added as a
+// context only, log10 probability -99; SRILM writes such models), context
+// n-grams missing from the file (added with backed-off probabilities),
+// blanks (n-grams missing from the file that end longer ones, added so that
+// lookups reach those: Model::blanks), ignored backoffs on the highest order.
 GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path,
                                       const std::function<void(const std::string&)>& warn);
 
