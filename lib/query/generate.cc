@@ -31,6 +31,8 @@ uint64_t SentenceSeed(uint64_t seed, uint64_t index) {
 bool Plain(const GenerateOptions& o) { return o.temperature == 1.0 && o.top_k == 0 && o.top_p >= 1.0; }
 
 struct Scratch {
+  PredictState next;
+  std::vector<WordId> ctx;
   std::vector<Prediction> cands;
   std::vector<float> dist;
   std::vector<double> weights;
@@ -95,15 +97,25 @@ WordId DrawTransformed(const NgramPredictor& p, const GenerateOptions& o, const 
   return kEosId;
 }
 
+// The next unit after ctx[0..n) (whose state is *state, advanced to the
+// state after the unit).
 WordId DrawNext(const NgramPredictor& p, const GenerateOptions& o, const WordId* ctx, size_t n,
-                uint64_t* rng, Scratch* s) {
-  if (!Plain(o)) return DrawTransformed(p, o, ctx, n, rng, s);
-  for (int tries = 0; tries < 10000; ++tries) {
-    const WordId w = p.Sample(ctx, n, rng);
-    if (w != kUnkId || !o.no_unk) return w;
+                PredictState* state, uint64_t* rng, Scratch* s) {
+  if (Plain(o)) {
+    for (int tries = 0; tries < 10000; ++tries) {
+      const WordId w = p.Sample(*state, rng, &s->next);
+      if (w != kUnkId || !o.no_unk) {
+        *state = s->next;
+        return w;
+      }
+    }
+    // <unk> holds (nearly) all the mass: draw among the rest.
   }
-  // <unk> holds (nearly) all the mass: draw among the rest.
-  return DrawTransformed(p, o, ctx, n, rng, s);
+  const WordId w = DrawTransformed(p, o, ctx, n, rng, s);
+  s->ctx.assign(ctx, ctx + n);
+  s->ctx.push_back(w);
+  *state = p.StateOf(s->ctx.data(), s->ctx.size());
+  return w;
 }
 
 void AppendUnits(const NgramPredictor& p, const WordId* ids, size_t n, bool spaced,
@@ -129,9 +141,10 @@ void Generate(const NgramPredictor& p, const GenerateOptions& o, const std::vect
   *ids = prefix;
   *ended = false;
   uint64_t rng = SentenceSeed(o.seed, index);
+  PredictState state = p.StateOf(ctx->data(), ctx->size());
   while (ids->size() < o.max_length) {
     const size_t n = std::min(ctx->size(), keep);
-    const WordId w = DrawNext(p, o, ctx->data() + ctx->size() - n, n, &rng, s);
+    const WordId w = DrawNext(p, o, ctx->data() + ctx->size() - n, n, &state, &rng, s);
     if (w == kEosId) {
       *ended = true;
       return;
@@ -162,9 +175,10 @@ Status GenerateStream(const NgramPredictor& p, const GenerateOptions& o,
   };
   for (WordId w : prefix) add(w);
   uint64_t rng = SentenceSeed(o.seed, 0);
+  PredictState state = p.StateOf(ctx.data(), ctx.size());
   for (uint64_t i = 0; i < o.count; ++i) {
     const size_t n = std::min(ctx.size(), keep);
-    const WordId w = DrawNext(p, o, ctx.data() + ctx.size() - n, n, &rng, &s);
+    const WordId w = DrawNext(p, o, ctx.data() + ctx.size() - n, n, &state, &rng, &s);
     if (w == kEosId) break;
     add(w);
     ctx.push_back(w);

@@ -61,11 +61,20 @@ class NgramPredictor::Impl {
   std::vector<std::vector<double>> lower;
 
   // The context entries of the last 1, 2, ... words of context[0..n).
+  // (Not zero-filled: only [1, length] is ever read.)
   struct Chain {
     int length = 0;
-    EntryIndex entry[kMaxOrder] = {};
-    float backoff[kMaxOrder] = {};  // backoff[j]: log10 backoff of entry[j]
+    EntryIndex entry[kMaxOrder + 1];
+    float backoff[kMaxOrder + 1];  // backoff[j]: log10 backoff of entry[j]
   };
+
+  void ChainOf(const PredictState& state, Chain* chain) const {
+    chain->length = state.length;
+    for (int j = 1; j <= state.length; ++j) {
+      chain->entry[j] = state.entry[j - 1];
+      chain->backoff[j] = model.log_backoff[j - 1][state.entry[j - 1]];
+    }
+  }
 
   std::pair<EntryIndex, EntryIndex> Children(int j, EntryIndex e) const {
     if (j == 0) return {0, static_cast<EntryIndex>(vocab_size)};
@@ -251,25 +260,36 @@ class NgramPredictor::Impl {
     return i;
   }
 
-  WordId SampleAt(const Chain& chain, const double* total, int j, uint64_t* rng) const {
+  // Draws from P(. | the last j words); *level and *entry: the order-(level+1)
+  // entry the unit was drawn as (level 0: the unigram, entry = the word).
+  WordId SampleAt(const Chain& chain, const double* total, int j, uint64_t* rng, int* level,
+                  EntryIndex* entry) const {
     if (j == 0) {
       const double u = NextUniform(rng) * total[0];
-      return model.trie.levels[0].words[Pick(0, 0, static_cast<EntryIndex>(vocab_size), u)];
+      *level = 0;
+      *entry = Pick(0, 0, static_cast<EntryIndex>(vocab_size), u);
+      return static_cast<WordId>(*entry);
     }
     const EntryIndex e = chain.entry[j];
     const auto [b, end] = Children(j, e);
     const double s = b == end ? 0.0 : cum[j][end - 1];
     const double u = NextUniform(rng) * total[j];
-    if (u < s) return model.trie.levels[j].words[Pick(j, b, end, u)];
+    if (u < s) {
+      *level = j;
+      *entry = Pick(j, b, end, u);
+      return model.trie.levels[j].words[*entry];
+    }
     // Backed off: the lower order's draw, unless it is a continuation here.
     for (int tries = 0; tries < 1000000; ++tries) {
-      const WordId w = SampleAt(chain, total, j - 1, rng);
+      const WordId w = SampleAt(chain, total, j - 1, rng, level, entry);
       EntryIndex child;
       if (!FindChild(j, e, w, &child)) return w;
     }
     // The lower order's mass lies (nearly) all on the continuations: draw
     // among them instead.
-    return model.trie.levels[j].words[Pick(j, b, end, NextUniform(rng) * s)];
+    *level = j;
+    *entry = Pick(j, b, end, NextUniform(rng) * s);
+    return model.trie.levels[j].words[*entry];
   }
 };
 
@@ -379,14 +399,51 @@ void NgramPredictor::Distribution(const WordId* context, size_t n, std::vector<f
   (*out)[kBosId] = kNegInf;
 }
 
-WordId NgramPredictor::Sample(const WordId* context, size_t n, uint64_t* rng) const {
+PredictState NgramPredictor::StateOf(const WordId* context, size_t n) const {
+  Impl::Chain chain;
+  impl_->FindContexts(context, n, &chain);
+  PredictState state;
+  state.length = chain.length;
+  for (int j = 1; j <= chain.length; ++j) state.entry[j - 1] = chain.entry[j];
+  return state;
+}
+
+WordId NgramPredictor::Sample(const PredictState& in, uint64_t* rng, PredictState* out) const {
   const Impl& m = *impl_;
   assert(!m.cum.empty());
   Impl::Chain chain;
-  m.FindContexts(context, n, &chain);
+  m.ChainOf(in, &chain);
   double total[kMaxOrder + 1];
   m.Totals(chain, total);
-  return m.SampleAt(chain, total, chain.length, rng);
+  int level;
+  EntryIndex picked;
+  const WordId w = m.SampleAt(chain, total, chain.length, rng, &level, &picked);
+  // The contexts after w: (h_j w) for j < level are suffixes of the drawn
+  // n-gram (h_level w), which is itself the longest (w was no continuation
+  // of the longer contexts).
+  const int longest = std::min(level + 1, m.order - 1);
+  int length = 0;
+  if (longest >= 1) {
+    out->entry[0] = w;
+    length = 1;
+    for (int j = 2; j <= longest; ++j) {
+      EntryIndex e;
+      if (j == level + 1) {
+        e = picked;
+      } else if (!m.FindChild(j - 1, in.entry[j - 2], w, &e)) {
+        break;  // not suffix-closed: stop at what the model holds
+      }
+      out->entry[j - 1] = e;
+      length = j;
+    }
+  }
+  out->length = length;
+  return w;
+}
+
+WordId NgramPredictor::Sample(const WordId* context, size_t n, uint64_t* rng) const {
+  PredictState state = StateOf(context, n), next;
+  return Sample(state, rng, &next);
 }
 
 class UnitReader::Impl {

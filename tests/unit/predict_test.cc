@@ -233,6 +233,34 @@ TEST(PredictTest, SampleFollowsTheModel) {
   }
 }
 
+// The state Sample hands on equals the state of the longer context walked
+// from its start, and the draws equal those of Sample on the words.
+TEST(PredictTest, SampleStateFollowsTheContext) {
+  for (int order : {1, 2, 3, 5}) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    PredictorOptions options;
+    options.sampling = true;
+    auto p = NgramPredictor::Create(BuildOf(kLines, order, Smoothing::kModifiedKneserNey), options);
+    ASSERT_TRUE(p.ok());
+    uint64_t rng_a = 5, rng_b = 5;
+    for (int sentence = 0; sentence < 300; ++sentence) {
+      std::vector<WordId> ctx = {kBosId};
+      PredictState state = (*p)->StateOf(ctx.data(), ctx.size());
+      for (int i = 0; i < 30; ++i) {
+        PredictState next;
+        const WordId w = (*p)->Sample(state, &rng_a, &next);
+        ASSERT_EQ(w, (*p)->Sample(ctx.data(), ctx.size(), &rng_b));
+        if (w == kEosId) break;
+        ctx.push_back(w);
+        const PredictState walked = (*p)->StateOf(ctx.data(), ctx.size());
+        ASSERT_EQ(next.length, walked.length);
+        for (int j = 0; j < walked.length; ++j) ASSERT_EQ(next.entry[j], walked.entry[j]);
+        state = next;
+      }
+    }
+  }
+}
+
 TEST(PredictTest, BrownTopKEqualsBruteForce) {
   const std::string train = test::SharedPath("corpora/brown/train.txt");
   const std::string test_text = test::SharedPath("corpora/brown/test.txt");

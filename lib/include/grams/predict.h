@@ -43,6 +43,14 @@ struct GRAMS_EXPORT Continuations {
   size_t size = 0;
 };
 
+// Where sampling stands: the model's entries for the last 1, 2, ..., length
+// units of the context (length: the longest context the model holds, at most
+// order-1). entry[j-1] is the entry of order j; the rest is not set.
+struct GRAMS_EXPORT PredictState {
+  int length = 0;
+  EntryIndex entry[kMaxOrder];
+};
+
 struct GRAMS_EXPORT PredictorOptions {
   // Build the tables Sample() needs (per context, the cumulative
   // probabilities of its continuations and the mass its lower order gives
@@ -105,6 +113,12 @@ class GRAMS_EXPORT NgramPredictor {
   // (SplitMix64, NextUniform), advanced by each draw.
   // REQUIRES: created with options.sampling.
   WordId Sample(const WordId* context, size_t n, uint64_t* rng) const;
+  // The same from a state: the state of context[0..n), then *out = the state
+  // after the drawn unit (meaningless after </s>), found from the n-gram the
+  // unit was drawn as, without a walk from the context's start: the fast
+  // way to draw a sequence.
+  PredictState StateOf(const WordId* context, size_t n) const;
+  WordId Sample(const PredictState& in, uint64_t* rng, PredictState* out) const;
 
  private:
   NgramPredictor();
