@@ -55,10 +55,15 @@ class NgramPredictor::Impl {
   // children by descending log10 probability (ties: ascending word).
   std::vector<std::vector<EntryIndex>> by_prob;
   // Sampling: cum[j][i], the linear mass of entry i of order j+1 and of its
-  // siblings before it (<s> counts 0); lower[j][e], for an entry e of
-  // order j >= 1, the mass its lower order gives its continuations.
+  // siblings before it (<s> counts 0); mass[j][e], for an entry e of
+  // order j >= 1 (a context), what a draw after it needs, in one place.
+  struct ContextMass {
+    double children = 0;  // the mass of its continuations
+    double lower = 0;     // the mass its lower order gives them
+    double backoff = 1;   // its backoff weight, 10^log10 backoff
+  };
   std::vector<std::vector<double>> cum;
-  std::vector<std::vector<double>> lower;
+  std::vector<std::vector<ContextMass>> mass;
 
   // The context entries of the last 1, 2, ... words of context[0..n).
   // (Not zero-filled: only [1, length] is ever read.)
@@ -67,14 +72,6 @@ class NgramPredictor::Impl {
     EntryIndex entry[kMaxOrder + 1];
     float backoff[kMaxOrder + 1];  // backoff[j]: log10 backoff of entry[j]
   };
-
-  void ChainOf(const PredictState& state, Chain* chain) const {
-    chain->length = state.length;
-    for (int j = 1; j <= state.length; ++j) {
-      chain->entry[j] = state.entry[j - 1];
-      chain->backoff[j] = model.log_backoff[j - 1][state.entry[j - 1]];
-    }
-  }
 
   std::pair<EntryIndex, EntryIndex> Children(int j, EntryIndex e) const {
     if (j == 0) return {0, static_cast<EntryIndex>(vocab_size)};
@@ -199,7 +196,7 @@ class NgramPredictor::Impl {
 
   void BuildSampling() {
     cum.resize(order);
-    lower.resize(order);
+    mass.resize(order);
     for (int j = 0; j < order; ++j) {
       const TrieLevel& level = model.trie.levels[j];
       const std::vector<float>& lp = model.log_prob[j];
@@ -212,15 +209,18 @@ class NgramPredictor::Impl {
         c[i] = sum;
       }
     }
-    // lower[j][e]: the continuations of e (order j) scored with the context
-    // of e's last j-1 words.
+    // mass[j][e].lower: the continuations of e (order j) scored with the
+    // context of e's last j-1 words.
     std::vector<WordId> words(order);
     for (int j = 1; j < order; ++j) {
-      std::vector<double>& l = lower[j];
-      l.assign(model.trie.levels[j - 1].size(), 0.0);
-      for (EntryIndex e = 0; e < l.size(); ++e) {
+      std::vector<ContextMass>& ms = mass[j];
+      ms.assign(model.trie.levels[j - 1].size(), ContextMass());
+      const std::vector<float>& bo = model.log_backoff[j - 1];
+      for (EntryIndex e = 0; e < ms.size(); ++e) {
+        ms[e].backoff = std::pow(10.0, static_cast<double>(bo[e]));
         const auto [b, end] = Children(j, e);
         if (b == end) continue;
+        ms[e].children = cum[j][end - 1];
         model.trie.Ngram(j, e, words.data());
         Chain chain;
         FindContexts(words.data() + 1, static_cast<size_t>(j - 1), &chain);
@@ -230,7 +230,7 @@ class NgramPredictor::Impl {
           const WordId w = child_words[c];
           sum += Mass(w, LogProb(chain, w));
         }
-        l[e] = sum;
+        ms[e].lower = sum;
       }
     }
   }
@@ -240,11 +240,8 @@ class NgramPredictor::Impl {
     const std::vector<double>& c0 = cum[0];
     total[0] = c0.empty() ? 0.0 : c0.back();
     for (int j = 1; j <= chain.length; ++j) {
-      const auto [b, end] = Children(j, chain.entry[j]);
-      const double s = b == end ? 0.0 : cum[j][end - 1];
-      const double rest = std::pow(10.0, static_cast<double>(chain.backoff[j])) *
-                          std::max(0.0, total[j - 1] - lower[j][chain.entry[j]]);
-      total[j] = s + rest;
+      const ContextMass& m = mass[j][chain.entry[j]];
+      total[j] = m.children + m.backoff * std::max(0.0, total[j - 1] - m.lower);
     }
   }
 
@@ -271,9 +268,9 @@ class NgramPredictor::Impl {
       return static_cast<WordId>(*entry);
     }
     const EntryIndex e = chain.entry[j];
-    const auto [b, end] = Children(j, e);
-    const double s = b == end ? 0.0 : cum[j][end - 1];
+    const double s = mass[j][e].children;
     const double u = NextUniform(rng) * total[j];
+    const auto [b, end] = Children(j, e);
     if (u < s) {
       *level = j;
       *entry = Pick(j, b, end, u);
@@ -411,8 +408,9 @@ PredictState NgramPredictor::StateOf(const WordId* context, size_t n) const {
 WordId NgramPredictor::Sample(const PredictState& in, uint64_t* rng, PredictState* out) const {
   const Impl& m = *impl_;
   assert(!m.cum.empty());
-  Impl::Chain chain;
-  m.ChainOf(in, &chain);
+  Impl::Chain chain;  // the entries only: sampling needs no log10 backoffs
+  chain.length = in.length;
+  for (int j = 1; j <= in.length; ++j) chain.entry[j] = in.entry[j - 1];
   double total[kMaxOrder + 1];
   m.Totals(chain, total);
   int level;
