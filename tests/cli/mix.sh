@@ -74,7 +74,7 @@ assert best and "tolerance 1e-06" in best[0], best
 m = re.search(r"on the dev tokens every model knows: model 1 (\S+), model 2 (\S+), mixture (\S+) \((\d+) tokens\)", "\n".join(lines))
 assert m, lines
 a, b, mix = float(m.group(1)), float(m.group(2)), float(m.group(3))
-assert mix <= min(a, b), (a, b, mix)
+assert mix <= min(a, b), (a, b, mix)  # on this text (not a theorem: see grams-mix(1))
 st = [l for l in lines if l.startswith("static model: dev perplexity ")]
 assert st, lines
 static = float(st[0].split()[-1])

@@ -149,7 +149,8 @@ TEST(MixTest, EmNeverLowersTheDevProbability) {
   for (double w = 0.01; w < 1; w += 0.01) {
     EXPECT_LE(MixLog10Prob(*scores, {w, 1 - w}), last.log10_prob + 1e-9) << w;
   }
-  // On the tokens both know, the mixture beats each alone.
+  // On the tokens both know, the mixture beats each alone here (on this
+  // text: not a theorem, as a word one model lacks pulls weight to the other).
   uint64_t known = 0;
   const double mix = MixLog10ProbKnown(*scores, last.weights, &known);
   EXPECT_GT(known, 0u);
