@@ -3,8 +3,8 @@
 // truncation (GenerateText).
 #include <algorithm>
 #include <cstdio>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/cli.h"
@@ -82,7 +82,8 @@ int Main(int argc, char** argv) {
   if (options.threads < 0 || options.threads > 256) {
     return UsageError("--threads must be between 0 and 256");
   }
-  if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options.threads == 0)
+    options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (Status s = CheckGenerateOptions(options); !s.ok()) {
     const std::string m = s.message();
     return UsageError(m.find("temperature") != std::string::npos ? "--temperature must be above 0"
@@ -97,14 +98,15 @@ int Main(int argc, char** argv) {
   auto predictor = NgramPredictor::Create(std::move(model).value(), predictor_options);
   if (!predictor.ok()) return ReportError(predictor.status().WithContext(model_arg[0]));
   if (!(*predictor)->IsProbabilistic()) {
-    Warn(model_arg[0] + " is a Stupid Backoff model: its scores are not probabilities; they are "
+    Warn(model_arg[0] +
+         " is a Stupid Backoff model: its scores are not probabilities; they are "
          "normalized over the vocabulary and drawn from");
   }
   auto writer = FileWriter::Open("-");
   if (!writer.ok()) return ReportError(writer.status());
   ScoreOutput out(std::move(writer).value(), cl.Has("line-buffered") || StdoutIsTerminal());
-  Status generated = GenerateText(**predictor, options,
-                                  [&out](std::string_view text) { return out.Write(text); });
+  Status generated =
+      GenerateText(**predictor, options, [&out](std::string_view text) { return out.Write(text); });
   if (!generated.ok()) generated = generated.WithContext(model_arg[0]);
   return out.Finish(generated);
 }
@@ -112,4 +114,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace grams
 
-int main(int argc, char** argv) { return grams::cli::Run("grams-generate", argc, argv, grams::Main); }
+int main(int argc, char** argv) {
+  return grams::cli::Run("grams-generate", argc, argv, grams::Main);
+}

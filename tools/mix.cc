@@ -95,7 +95,8 @@ int Main(int argc, char** argv) {
   if (paths.size() < 2) return UsageError("give at least two MODELs");
   std::vector<double> weights(paths.size(), 1.0 / static_cast<double>(paths.size()));
   if (cl.Has("weights")) {
-    if (int rc = ParseWeights(cl.Get<std::string>("weights"), paths.size(), &weights); rc != kContinue) {
+    if (int rc = ParseWeights(cl.Get<std::string>("weights"), paths.size(), &weights);
+        rc != kContinue) {
       return rc;
     }
   }
@@ -130,10 +131,12 @@ int Main(int argc, char** argv) {
   if (Status s = CheckMixable(models, paths); !s.ok()) return ReportError(s);
   const bool scores = !models[0]->IsProbabilistic();
   if (scores && dev) {
-    return ReportError(paths[0] + ": Stupid Backoff models give scores, not probabilities: no "
+    return ReportError(paths[0] +
+                       ": Stupid Backoff models give scores, not probabilities: no "
                        "perplexity to minimize (give --weights)");
   }
-  if (scores) Warn("the models are Stupid Backoff: the mixture's numbers are scores, not probabilities");
+  if (scores)
+    Warn("the models are Stupid Backoff: the mixture's numbers are scores, not probabilities");
 
   auto print = [&](const std::string& line) {
     std::fputs(line.c_str(), stdout);
@@ -154,8 +157,9 @@ int Main(int argc, char** argv) {
     }
     const MixIteration last =
         EstimateMixWeights(dev_scores, weights, em, [&](const MixIteration& it) {
-          print("iteration " + std::to_string(it.iteration) + ": weights " + WeightList(it.weights) +
-                ", dev perplexity " + FormatFixed(it.perplexity, 4) + "\n");
+          print("iteration " + std::to_string(it.iteration) + ": weights " +
+                WeightList(it.weights) + ", dev perplexity " + FormatFixed(it.perplexity, 4) +
+                "\n");
         });
     weights = last.weights;
     print("best weights: " + WeightList(weights) + " (dev perplexity " +

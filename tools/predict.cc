@@ -127,7 +127,8 @@ int Main(int argc, char** argv) {
   format.escape = UnitsNeedEscaping(p.settings());
   format.scores = !p.IsProbabilistic();
   if (format.scores) {
-    Warn(model_arg[0] + " is a Stupid Backoff model: the numbers are log10 scores, not "
+    Warn(model_arg[0] +
+         " is a Stupid Backoff model: the numbers are log10 scores, not "
          "probabilities");
   }
   auto units = UnitReader::Create(p.settings(), &p.vocab());
@@ -159,4 +160,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace grams
 
-int main(int argc, char** argv) { return grams::cli::Run("grams-predict", argc, argv, grams::Main); }
+int main(int argc, char** argv) {
+  return grams::cli::Run("grams-predict", argc, argv, grams::Main);
+}

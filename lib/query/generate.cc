@@ -28,7 +28,9 @@ uint64_t SentenceSeed(uint64_t seed, uint64_t index) {
   return Mix(Mix(seed) + 0x9E3779B97F4A7C15ull * (index + 1));
 }
 
-bool Plain(const GenerateOptions& o) { return o.temperature == 1.0 && o.top_k == 0 && o.top_p >= 1.0; }
+bool Plain(const GenerateOptions& o) {
+  return o.temperature == 1.0 && o.top_k == 0 && o.top_p >= 1.0;
+}
 
 struct Scratch {
   PredictState next;
@@ -39,8 +41,8 @@ struct Scratch {
 };
 
 // A draw among the reweighted, truncated candidates.
-WordId DrawTransformed(const NgramPredictor& p, const GenerateOptions& o, const WordId* ctx, size_t n,
-                       uint64_t* rng, Scratch* s) {
+WordId DrawTransformed(const NgramPredictor& p, const GenerateOptions& o, const WordId* ctx,
+                       size_t n, uint64_t* rng, Scratch* s) {
   std::vector<Prediction>& cands = s->cands;
   if (o.top_k > 0) {
     TopKOptions topk;

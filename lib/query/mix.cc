@@ -116,64 +116,67 @@ Status CheckMixable(const std::vector<const NgramPredictor*>& models,
 
 StatusOr<MixDevScores> ScoreForMix(const std::vector<const NgramPredictor*>& models,
                                    const std::string& path) {
-  return GuardAlloc("scoring " + InputName(path) + " for the mixture", MemoryHint::kNone,
-                    [&]() -> StatusOr<MixDevScores> {
-    const size_t m = models.size();
-    MixDevScores out;
-    out.models = m;
-    out.own_log10.assign(m, 0.0);
-    GRAMS_ASSIGN_OR_RETURN(auto tokenizer, Tokenizer::Create(models[0]->settings()));
-    GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(path));
-    const bool stream = models[0]->settings().boundaries == Boundaries::kNone;
-    std::vector<std::vector<WordId>> ctx(m, std::vector<WordId>(1, kBosId));
-    std::vector<WordId> ids(m);
-    auto score = [&](std::string_view unit, bool eos) {
-      bool in_any = eos, in_all = true;
-      for (size_t i = 0; i < m && !eos; ++i) {
-        ids[i] = models[i]->vocab().Find(unit);
-        if (ids[i] != Vocabulary::kNotFound) {
-          in_any = true;
-        } else {
-          in_all = false;
+  return GuardAlloc(
+      "scoring " + InputName(path) + " for the mixture", MemoryHint::kNone,
+      [&]() -> StatusOr<MixDevScores> {
+        const size_t m = models.size();
+        MixDevScores out;
+        out.models = m;
+        out.own_log10.assign(m, 0.0);
+        GRAMS_ASSIGN_OR_RETURN(auto tokenizer, Tokenizer::Create(models[0]->settings()));
+        GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(path));
+        const bool stream = models[0]->settings().boundaries == Boundaries::kNone;
+        std::vector<std::vector<WordId>> ctx(m, std::vector<WordId>(1, kBosId));
+        std::vector<WordId> ids(m);
+        auto score = [&](std::string_view unit, bool eos) {
+          bool in_any = eos, in_all = true;
+          for (size_t i = 0; i < m && !eos; ++i) {
+            ids[i] = models[i]->vocab().Find(unit);
+            if (ids[i] != Vocabulary::kNotFound) {
+              in_any = true;
+            } else {
+              in_all = false;
+            }
+          }
+          out.known_to_all.push_back(in_all ? 1 : 0);
+          if (!in_any) ++out.oovs;
+          for (size_t i = 0; i < m; ++i) {
+            const WordId w = eos ? kEosId : ids[i] != Vocabulary::kNotFound ? ids[i] : kUnkId;
+            const bool absent = !eos && ids[i] == Vocabulary::kNotFound && in_any;
+            std::vector<WordId>& c = ctx[i];
+            const size_t n =
+                std::min(c.size(), static_cast<size_t>(std::max(0, models[i]->order() - 1)));
+            const double lp = models[i]->LogProb(c.data() + c.size() - n, n, w);
+            out.own_log10[i] += lp;
+            out.probs.push_back(absent ? 0.0 : std::pow(10.0, lp));
+            c.push_back(w);
+            if (c.size() > 4096)
+              c.erase(c.begin(), c.end() - static_cast<std::ptrdiff_t>(kMaxOrder));
+          }
+          ++out.tokens;
+        };
+        std::string_view line;
+        std::vector<std::string_view> units;
+        while (reader->Next(&line)) {
+          if (!tokenizer->Tokenize(line, stream && reader->newline(), &units).ok()) {
+            return InvalidArgument(reader->Where() + ": byte offset " +
+                                   std::to_string(reader->line_offset() + tokenizer->bad_offset()) +
+                                   ": invalid UTF-8");
+          }
+          for (std::string_view u : units) score(u, false);
+          if (!stream) {
+            score("", true);
+            ++out.sentences;
+            for (auto& c : ctx) c.assign(1, kBosId);
+          }
         }
-      }
-      out.known_to_all.push_back(in_all ? 1 : 0);
-      if (!in_any) ++out.oovs;
-      for (size_t i = 0; i < m; ++i) {
-        const WordId w = eos ? kEosId : ids[i] != Vocabulary::kNotFound ? ids[i] : kUnkId;
-        const bool absent = !eos && ids[i] == Vocabulary::kNotFound && in_any;
-        std::vector<WordId>& c = ctx[i];
-        const size_t n = std::min(c.size(), static_cast<size_t>(std::max(0, models[i]->order() - 1)));
-        const double lp = models[i]->LogProb(c.data() + c.size() - n, n, w);
-        out.own_log10[i] += lp;
-        out.probs.push_back(absent ? 0.0 : std::pow(10.0, lp));
-        c.push_back(w);
-        if (c.size() > 4096) c.erase(c.begin(), c.end() - static_cast<std::ptrdiff_t>(kMaxOrder));
-      }
-      ++out.tokens;
-    };
-    std::string_view line;
-    std::vector<std::string_view> units;
-    while (reader->Next(&line)) {
-      if (!tokenizer->Tokenize(line, stream && reader->newline(), &units).ok()) {
-        return InvalidArgument(reader->Where() + ": byte offset " +
-                               std::to_string(reader->line_offset() + tokenizer->bad_offset()) +
-                               ": invalid UTF-8");
-      }
-      for (std::string_view u : units) score(u, false);
-      if (!stream) {
-        score("", true);
-        ++out.sentences;
-        for (auto& c : ctx) c.assign(1, kBosId);
-      }
-    }
-    GRAMS_RETURN_IF_ERROR(reader->status());
-    if (stream) {
-      score("", true);
-      out.sentences = 1;
-    }
-    return out;
-  });
+        GRAMS_RETURN_IF_ERROR(reader->status());
+        if (stream) {
+          score("", true);
+          out.sentences = 1;
+        }
+        return out;
+      });
 }
 
 double MixLog10Prob(const MixDevScores& scores, const std::vector<double>& weights) {
@@ -211,7 +214,8 @@ MixIteration EstimateMixWeights(const MixDevScores& scores, std::vector<double> 
   auto report = [&]() {
     it.weights = weights;
     it.log10_prob = MixLog10Prob(scores, weights);
-    it.perplexity = scores.tokens ? std::pow(10.0, -it.log10_prob / static_cast<double>(scores.tokens)) : 0;
+    it.perplexity =
+        scores.tokens ? std::pow(10.0, -it.log10_prob / static_cast<double>(scores.tokens)) : 0;
     if (on_iteration) on_iteration(it);
   };
   report();
@@ -298,8 +302,10 @@ StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
           const TrieLevel& own = models[i]->model().trie.levels[n - 1];
           next.resize(own.size());
           for (size_t e = 0; e < own.size(); ++e) {
-            const uint64_t key = static_cast<uint64_t>(emap[i][own.parents[e]]) << 32 | to_union[i][own.words[e]];
-            next[e] = static_cast<EntryIndex>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+            const uint64_t key =
+                static_cast<uint64_t>(emap[i][own.parents[e]]) << 32 | to_union[i][own.words[e]];
+            next[e] = static_cast<EntryIndex>(std::lower_bound(keys.begin(), keys.end(), key) -
+                                              keys.begin());
           }
         }
         emap[i] = std::move(next);
@@ -323,8 +329,8 @@ StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
             const WordId c = to_local[i][words[k]];
             local[k] = c == Vocabulary::kNotFound ? kUnkId : c;
           }
-          p += weights[i] * std::pow(10.0, static_cast<double>(
-                                               models[i]->LogProb(local.data(), static_cast<size_t>(n - 1), lw)));
+          p += weights[i] * std::pow(10.0, static_cast<double>(models[i]->LogProb(
+                                               local.data(), static_cast<size_t>(n - 1), lw)));
         }
         lp[e] = w == kBosId || !(p > 0) ? kLog10Zero : static_cast<float>(std::log10(p));
       }
@@ -332,7 +338,8 @@ StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
     // The backoffs, shortest contexts first (a missing shorter n-gram backs
     // off through the backoffs already set).
     out.log_backoff.resize(order);
-    for (int n = 1; n < order; ++n) out.log_backoff[n - 1].assign(out.trie.levels[n - 1].size(), 0.0f);
+    for (int n = 1; n < order; ++n)
+      out.log_backoff[n - 1].assign(out.trie.levels[n - 1].size(), 0.0f);
     TrieLookup lookup(&out);
     std::vector<std::unique_ptr<TrieLookup>> own(m);
     if (scores) {
@@ -357,7 +364,8 @@ StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
             }
             EntryIndex e;
             if (!all || !own[i]->Find(local.data(), n, &e)) continue;
-            sum += weights[i] * std::pow(10.0, static_cast<double>(models[i]->model().log_backoff[n - 1][e]));
+            sum += weights[i] *
+                   std::pow(10.0, static_cast<double>(models[i]->model().log_backoff[n - 1][e]));
             weight += weights[i];
           }
           bo[c] = weight > 0 ? static_cast<float>(std::log10(sum / weight)) : 0.0f;

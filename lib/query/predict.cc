@@ -103,7 +103,8 @@ class NgramPredictor::Impl {
       EntryIndex e;
       if (!FindChild(0, 0, words[0], &e)) return;
       bool found = true;
-      for (size_t i = 1; i < j && found; ++i) found = FindChild(static_cast<int>(i), e, words[i], &e);
+      for (size_t i = 1; i < j && found; ++i)
+        found = FindChild(static_cast<int>(i), e, words[i], &e);
       if (!found) return;  // suffix closure: no longer context is held either
       chain->entry[j] = e;
       chain->backoff[j] = model.log_backoff[j - 1][e];
@@ -141,7 +142,8 @@ class NgramPredictor::Impl {
   Status Check() const {
     const NgramTrie& trie = model.trie;
     if (order < 1 || vocab_size < 3) return InvalidArgument("the model has no unigrams");
-    if (order > kMaxOrder) return InvalidArgument("the model's order exceeds " + std::to_string(kMaxOrder));
+    if (order > kMaxOrder)
+      return InvalidArgument("the model's order exceeds " + std::to_string(kMaxOrder));
     if (model.vocab.size() != vocab_size || model.log_prob.size() != static_cast<size_t>(order) ||
         model.log_backoff.size() < static_cast<size_t>(order - 1)) {
       return InvalidArgument("the model's arrays do not match its trie");
@@ -160,11 +162,12 @@ class NgramPredictor::Impl {
       }
       for (size_t i = 0; i < level.size(); ++i) {
         const bool bad_order =
-            i > 0 && (level.parents[i] < level.parents[i - 1] ||
-                      (level.parents[i] == level.parents[i - 1] && level.words[i] <= level.words[i - 1]));
+            i > 0 &&
+            (level.parents[i] < level.parents[i - 1] ||
+             (level.parents[i] == level.parents[i - 1] && level.words[i] <= level.words[i - 1]));
         if (level.parents[i] >= parents || level.words[i] >= vocab_size || bad_order) {
-          return InvalidArgument("order " + std::to_string(n) +
-                                 " is not in trie order (entry " + std::to_string(i) + ")");
+          return InvalidArgument("order " + std::to_string(n) + " is not in trie order (entry " +
+                                 std::to_string(i) + ")");
         }
       }
     }
@@ -180,7 +183,9 @@ class NgramPredictor::Impl {
       std::vector<EntryIndex>& perm = by_prob[j];
       perm.resize(lp.size());
       for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<EntryIndex>(i);
-      auto by_desc = [&](EntryIndex a, EntryIndex b) { return lp[a] > lp[b] || (lp[a] == lp[b] && a < b); };
+      auto by_desc = [&](EntryIndex a, EntryIndex b) {
+        return lp[a] > lp[b] || (lp[a] == lp[b] && a < b);
+      };
       if (j == 0) {
         std::sort(perm.begin(), perm.end(), by_desc);
         continue;
@@ -192,7 +197,9 @@ class NgramPredictor::Impl {
     }
   }
 
-  static double Mass(WordId w, float lp) { return w == kBosId ? 0.0 : std::pow(10.0, static_cast<double>(lp)); }
+  static double Mass(WordId w, float lp) {
+    return w == kBosId ? 0.0 : std::pow(10.0, static_cast<double>(lp));
+  }
 
   void BuildSampling() {
     cum.resize(order);
@@ -472,7 +479,8 @@ Status UnitReader::Read(std::string_view line, bool bos, std::vector<WordId>* id
   if (bos) ids->push_back(kBosId);
   Status s = r.tokenizer->Tokenize(line, /*newline=*/false, &r.units);
   if (!s.ok()) {
-    return InvalidArgument("byte offset " + std::to_string(line_offset + r.tokenizer->bad_offset()) +
+    return InvalidArgument("byte offset " +
+                           std::to_string(line_offset + r.tokenizer->bad_offset()) +
                            ": invalid UTF-8");
   }
   for (std::string_view u : r.units) {

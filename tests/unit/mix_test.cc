@@ -128,7 +128,8 @@ TEST(MixTest, EmNeverLowersTheDevProbability) {
   const std::vector<const NgramPredictor*> models = {a.get(), b.get()};
   test::TempDir dir;
   const std::string dev = dir.path() + "/dev.txt";
-  test::WriteFile(dev, "the cat sat on the log\nthe word was god\nthe dog sat\nand the cat saw the light\n");
+  test::WriteFile(
+      dev, "the cat sat on the log\nthe word was god\nthe dog sat\nand the cat saw the light\n");
   auto scores = ScoreForMix(models, dev);
   ASSERT_TRUE(scores.ok()) << scores.status().ToString();
   EXPECT_EQ(scores->sentences, 4u);

@@ -24,9 +24,11 @@ namespace grams {
 namespace {
 
 const std::vector<std::string> kLines = {
-    "the cat sat on the mat",      "the dog sat on the log",   "a cat and a dog sat",
-    "the cat saw the dog",         "on the mat the cat sat down", "a dog and the cat",
-    "the mat is on the log",       "down sat the dog",         "the cat the dog the mat",
+    "the cat sat on the mat",      "the dog sat on the log",
+    "a cat and a dog sat",         "the cat saw the dog",
+    "on the mat the cat sat down", "a dog and the cat",
+    "the mat is on the log",       "down sat the dog",
+    "the cat the dog the mat",
 };
 
 Model BuildOf(const std::vector<std::string>& lines, int order, Smoothing smoothing) {
@@ -80,8 +82,8 @@ std::vector<std::vector<WordId>> Contexts(const Vocabulary& vocab, int count, ui
 }
 
 TEST(PredictTest, LogProbEqualsLanguageModelScore) {
-  for (Smoothing smoothing : {Smoothing::kModifiedKneserNey, Smoothing::kWittenBell, Smoothing::kKatz,
-                              Smoothing::kStupidBackoff}) {
+  for (Smoothing smoothing : {Smoothing::kModifiedKneserNey, Smoothing::kWittenBell,
+                              Smoothing::kKatz, Smoothing::kStupidBackoff}) {
     for (int order : {1, 2, 3, 5}) {
       SCOPED_TRACE(std::string(SmoothingName(smoothing)) + " order " + std::to_string(order));
       Model model = BuildOf(kLines, order, smoothing);
@@ -92,7 +94,7 @@ TEST(PredictTest, LogProbEqualsLanguageModelScore) {
       EXPECT_EQ((*p)->IsProbabilistic(), smoothing != Smoothing::kStupidBackoff);
       for (const auto& ctx : Contexts((*p)->vocab(), 200, 7)) {
         State state = ctx.empty() || ctx[0] != kBosId ? (*lm)->NullContextState()
-                                                       : (*lm)->BeginSentenceState();
+                                                      : (*lm)->BeginSentenceState();
         State next;
         for (size_t i = ctx.empty() || ctx[0] != kBosId ? 0 : 1; i < ctx.size(); ++i) {
           (*lm)->Score(state, ctx[i], &next);
@@ -207,16 +209,20 @@ std::pair<double, int> ChiSquare(const NgramPredictor& p, const std::vector<Word
 }
 
 TEST(PredictTest, SampleFollowsTheModel) {
-  for (Smoothing smoothing : {Smoothing::kModifiedKneserNey, Smoothing::kKatz, Smoothing::kStupidBackoff}) {
+  for (Smoothing smoothing :
+       {Smoothing::kModifiedKneserNey, Smoothing::kKatz, Smoothing::kStupidBackoff}) {
     SCOPED_TRACE(SmoothingName(smoothing));
     PredictorOptions options;
     options.sampling = true;
     auto p = NgramPredictor::Create(BuildOf(kLines, 3, smoothing), options);
     ASSERT_TRUE(p.ok());
     const Vocabulary& v = (*p)->vocab();
-    const std::vector<std::vector<WordId>> contexts = {
-        {kBosId}, {kBosId, v.Find("the")}, {v.Find("the"), v.Find("cat")}, {v.Find("dog"), v.Find("the")},
-        {v.Find("zebra")}, {}};
+    const std::vector<std::vector<WordId>> contexts = {{kBosId},
+                                                       {kBosId, v.Find("the")},
+                                                       {v.Find("the"), v.Find("cat")},
+                                                       {v.Find("dog"), v.Find("the")},
+                                                       {v.Find("zebra")},
+                                                       {}};
     for (const auto& ctx : contexts) {
       // 200000 draws: the 99.9% quantile of chi-square with d degrees of
       // freedom is below d + 3.1 sqrt(2d) + 10 for these d (<= 20); a wrong
@@ -288,7 +294,8 @@ TEST(PredictTest, BrownTopKEqualsBruteForce) {
       TopKOptions options;
       options.k = 10;
       (*p)->TopK(ids.data(), len, options, &got);
-      ExpectSame(got, BruteForce(**p, std::vector<WordId>(ids.begin(), ids.begin() + len), 10, false));
+      ExpectSame(got,
+                 BruteForce(**p, std::vector<WordId>(ids.begin(), ids.begin() + len), 10, false));
       ++queries;
     }
   }
@@ -301,7 +308,8 @@ TEST(PredictTest, UnitReaderTokenizesAsTheModel) {
   ASSERT_TRUE(reader.ok());
   std::vector<WordId> ids;
   ASSERT_TRUE((*reader)->Read("  the zebra\tcat ", true, &ids).ok());
-  EXPECT_EQ(ids, (std::vector<WordId>{kBosId, model.vocab.Find("the"), kUnkId, model.vocab.Find("cat")}));
+  EXPECT_EQ(
+      ids, (std::vector<WordId>{kBosId, model.vocab.Find("the"), kUnkId, model.vocab.Find("cat")}));
   ASSERT_TRUE((*reader)->Read("", false, &ids).ok());
   EXPECT_TRUE(ids.empty());
 }

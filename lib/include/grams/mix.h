@@ -49,8 +49,8 @@ struct GRAMS_EXPORT MixDevScores {
 
 // The log10 probability and count of the tokens known to all models under
 // the mixture `weights` (a model alone: weight 1 on it).
-GRAMS_EXPORT double MixLog10ProbKnown(const MixDevScores& scores, const std::vector<double>& weights,
-                                      uint64_t* tokens);
+GRAMS_EXPORT double MixLog10ProbKnown(const MixDevScores& scores,
+                                      const std::vector<double>& weights, uint64_t* tokens);
 
 // Reads and scores `path` ("-" = stdin) as grams-perplexity reads a text
 // (lines are sentences; of a stream model, one stream). REQUIRES: CheckMixable.
@@ -78,9 +78,9 @@ struct GRAMS_EXPORT MixEmOptions {
 // lowers the development text's probability. Calls on_iteration (may be
 // empty) with iteration 0 (the start) and after each iteration; returns
 // the last.
-GRAMS_EXPORT MixIteration EstimateMixWeights(const MixDevScores& scores, std::vector<double> weights,
-                                             const MixEmOptions& options,
-                                             const std::function<void(const MixIteration&)>& on_iteration);
+GRAMS_EXPORT MixIteration EstimateMixWeights(
+    const MixDevScores& scores, std::vector<double> weights, const MixEmOptions& options,
+    const std::function<void(const MixIteration&)>& on_iteration);
 
 // The static mixture: the union of the models' vocabularies (the first
 // model's ids first) and n-grams, each n-gram's log10 probability that of
