@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "grams/files.h"
 #include "grams/mix.h"
 #include "grams/model_io.h"
 #include "grams/predict.h"
@@ -147,6 +148,9 @@ int Main(int argc, char** argv) {
     auto scored = ScoreForMix(models, cl.Get<std::string>("dev"));
     if (!scored.ok()) return ReportError(scored.status());
     dev_scores = std::move(scored).value();
+    if (dev_scores.tokens == 0) {
+      return ReportError(InputName(cl.Get<std::string>("dev")) + ": the development text is empty");
+    }
     print("dev: " + std::to_string(dev_scores.sentences) + " sentences, " +
           std::to_string(dev_scores.tokens) + " tokens, " + std::to_string(dev_scores.oovs) +
           " OOVs (in no model)\n");

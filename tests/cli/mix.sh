@@ -39,6 +39,10 @@ run grams-mix --dev dev.txt a.lm c.lm
 expect_rc 1 "different units"
 expect_error_line grams-mix
 expect_err "c.lm: the models split text differently: setting unit"
+: > empty.txt
+run grams-mix --dev empty.txt a.lm b.lm
+expect_rc 1 "empty dev text"
+expect_err "empty.txt: the development text is empty"
 run grams-mix --dev no-such.txt a.lm b.lm
 expect_rc 1 "missing dev text"
 expect_err "no-such.txt"
