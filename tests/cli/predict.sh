@@ -133,4 +133,17 @@ expect_err "scores, not probabilities"
 expect_out '"log10score"'
 brute word_prefixes.txt sb.lm 5
 
+# KenLM binaries: a trie predicts as its ARPA; a probing binary and a mapped
+# model keep no n-grams, and say so.
+K=$GRAMS_SOURCE_DIR/tests/formats/kenlm
+diff <(grams-predict -k 5 --prob "$K/tiny.arpa" < "$K/tiny.txt") \
+     <(grams-predict -k 5 --prob "$K/tiny.trie" < "$K/tiny.txt") || fail "the trie binary predicts differently"
+run grams-predict "$K/tiny.probing" "$K/tiny.txt"
+expect_rc 1 "probing binary"
+expect_err "probing layout"
+grams-convert m.lm --to mapped -o m.lmm
+run grams-predict m.lmm p.txt
+expect_rc 1 "mapped model"
+expect_err "mapped model"
+
 echo "predict: all checks passed"
