@@ -64,6 +64,13 @@ class NgramPredictor::Impl {
   };
   std::vector<std::vector<double>> cum;
   std::vector<std::vector<ContextMass>> mass;
+  // A guide into cum[0] (the unigrams, drawn most often): guide[k] is the
+  // first unigram whose cumulative mass exceeds GuideStep(k), so a draw
+  // starts its search there instead of bisecting the whole vocabulary.
+  std::vector<EntryIndex> guide;
+  double GuideStep(size_t k) const {
+    return static_cast<double>(k) * cum[0].back() / static_cast<double>(guide.size());
+  }
 
   // The context entries of the last 1, 2, ... words of context[0..n).
   // (Not zero-filled: only [1, length] is ever read.)
@@ -216,6 +223,11 @@ class NgramPredictor::Impl {
         c[i] = sum;
       }
     }
+    guide.resize(vocab_size);
+    for (size_t k = 0; k < guide.size(); ++k) {
+      guide[k] = static_cast<EntryIndex>(
+          std::upper_bound(cum[0].begin(), cum[0].end(), GuideStep(k)) - cum[0].begin());
+    }
     // mass[j][e].lower: the continuations of e (order j) scored with the
     // context of e's last j-1 words.
     std::vector<WordId> words(order);
@@ -256,6 +268,15 @@ class NgramPredictor::Impl {
   // exceeds u (its siblings' masses before it being below u).
   EntryIndex Pick(int j, EntryIndex b, EntryIndex end, double u) const {
     const double* c = cum[j].data();
+    if (j == 0 && c[end - 1] > 0) {
+      // The same entry as the bisection below: the first with c > u.
+      size_t k = static_cast<size_t>(u / c[end - 1] * static_cast<double>(guide.size()));
+      if (k >= guide.size()) k = guide.size() - 1;
+      while (k > 0 && u < GuideStep(k)) --k;  // GuideStep(k) <= u
+      for (EntryIndex i = guide[k]; i < end; ++i) {
+        if (c[i] > u) return i;
+      }
+    }
     const double* it = std::upper_bound(c + b, c + end, u);
     if (it != c + end) return static_cast<EntryIndex>(it - c);  // c[i-1] <= u < c[i]: mass > 0
     // u at the top (rounding): the last entry with mass.
