@@ -1,5 +1,6 @@
 # bash completion for the grams tools (grams-count, grams-build, grams-score,
-# grams-perplexity, grams-convert, grams-info, grams-index).
+# grams-perplexity, grams-convert, grams-info, grams-index, grams-predict,
+# grams-generate, grams-mix).
 #
 # The options are read from the tool's own --help when completing, so they are
 # always those of the tool that runs (whatever its version) and this file never
@@ -71,4 +72,5 @@ _grams() {
   return 0
 }
 
-complete -F _grams grams-count grams-build grams-score grams-perplexity grams-convert grams-info grams-index
+complete -F _grams grams-count grams-build grams-score grams-perplexity grams-convert grams-info \
+  grams-index grams-predict grams-generate grams-mix

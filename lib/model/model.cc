@@ -2,7 +2,9 @@
 // Backoff check, and a model's summary and its description.
 #include "grams/model.h"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace grams {
@@ -71,6 +73,16 @@ bool IsProperDistribution(const ModelInfo& info) {
 }
 
 bool IsProperDistribution(const Model& model) { return IsProperDistribution(model.info); }
+
+float StupidLogAlpha(const ModelInfo& info, float bos_backoff) {
+  if (IsProperDistribution(info)) return 0.0f;
+  const std::string a = InfoValue(info, "stupid_alpha");
+  char* end = nullptr;
+  const double alpha = a.empty() ? 0.0 : std::strtod(a.c_str(), &end);
+  return alpha > 0 && std::isfinite(alpha) && end && *end == '\0'
+             ? static_cast<float>(std::log10(alpha))
+             : bos_backoff;
+}
 
 std::string Model::Info(const std::string& key) const { return InfoValue(info, key); }
 

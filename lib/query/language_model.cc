@@ -69,14 +69,8 @@ bool LanguageModel::Impl::Words() {
 }
 
 void LanguageModel::Impl::InitStupid() {
-  stupid = kenlm == nullptr && order > 1 && InfoValue(info, "smoothing") == "stupid";
-  if (!stupid) return;
-  const std::string a = InfoValue(info, "stupid_alpha");
-  char* end = nullptr;
-  const double alpha = a.empty() ? 0.0 : std::strtod(a.c_str(), &end);
-  stupid_log_alpha = alpha > 0 && std::isfinite(alpha) && end && *end == '\0'
-                         ? static_cast<float>(std::log10(alpha))
-                         : uni[kBosId].backoff;
+  stupid = kenlm == nullptr && order > 1 && !IsProperDistribution(info);
+  if (stupid) stupid_log_alpha = StupidLogAlpha(info, uni[kBosId].backoff);
 }
 
 bool LanguageModel::Impl::Build(const Model& model, uint64_t s) {

@@ -29,7 +29,7 @@ has() {  # has WORD: WORD is among the completions
   return 1
 }
 
-for tool in count build score perplexity convert info index; do
+for tool in count build score perplexity convert info index predict generate mix; do
   complete -p grams-$tool >/dev/null || fail "no completion registered for grams-$tool"
   complete_line grams-$tool --
   # Every long option --help lists is offered.

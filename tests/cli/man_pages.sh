@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.bash"
 
 : "${GRAMS_SOURCE_DIR:?set GRAMS_SOURCE_DIR to the source tree}"
 
-for tool in count build score perplexity convert info index; do
+for tool in count build score perplexity convert info index predict generate mix; do
   page=$GRAMS_SOURCE_DIR/man/grams-$tool.1
   [[ -f $page ]] || fail "$page missing"
   for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do

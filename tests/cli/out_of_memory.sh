@@ -94,6 +94,14 @@ for tool in grams-score grams-perplexity; do
   expect_err "while reading the ARPA file corpus.arpa"
   [[ ! -s out ]] || { show; fail "$tool: wrote to stdout after running out of memory"; }
 done
+for job in "grams-predict corpus.arpa test.txt" "grams-generate corpus.arpa" \
+    "grams-mix --dev test.txt corpus.arpa corpus.arpa"; do
+  # shellcheck disable=SC2086
+  run limited "$limit" $job
+  expect_out_of_memory "${job%% *}" "$job"
+  expect_err "while reading the ARPA file corpus.arpa"
+  [[ ! -s out ]] || { show; fail "$job: wrote to stdout after running out of memory"; }
+done
 
 # The same jobs run without the limit (the failures above were the limit's).
 run grams-score corpus.lm test.txt

@@ -34,6 +34,12 @@ GRAMS_EXPORT std::string InfoValue(const ModelInfo& info, std::string_view key);
 // for them. The one place that tells such models apart.
 GRAMS_EXPORT bool IsProperDistribution(const ModelInfo& info);
 
+// A Stupid Backoff model's log10 alpha, which every backoff costs, the
+// unseen contexts included (Brants et al. 2007): the info's
+// "stupid_alpha", else `bos_backoff` (<s>'s log10 backoff, which is log10
+// alpha like every backoff of such a model). 0 for other models.
+GRAMS_EXPORT float StupidLogAlpha(const ModelInfo& info, float bos_backoff);
+
 struct GRAMS_EXPORT Model {
   TokenizerSettings settings;
   Vocabulary vocab;

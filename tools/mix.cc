@@ -1,0 +1,209 @@
+// grams-mix: linear interpolation of two or more models: weights by hand or
+// by EM on a development text (EstimateMixWeights), and the mixture written
+// as one static backoff model (MixModels).
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "grams/files.h"
+#include "grams/mix.h"
+#include "grams/model_io.h"
+#include "grams/predict.h"
+
+namespace grams {
+namespace {
+
+using namespace cli;
+
+int ParseWeights(const std::string& text, size_t models, std::vector<double>* out) {
+  out->clear();
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const double w = std::strtod(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !(w >= 0) || !std::isfinite(w)) {
+      return UsageError("--weights: '" + item + "' is not a weight (a number >= 0)");
+    }
+    out->push_back(w);
+  }
+  if (out->size() != models) {
+    return UsageError("--weights gives " + std::to_string(out->size()) + " weights for " +
+                      std::to_string(models) + " models");
+  }
+  double sum = 0;
+  for (double w : *out) sum += w;
+  if (!(sum > 0)) return UsageError("--weights: the weights add up to 0");
+  for (double& w : *out) w /= sum;
+  return kContinue;
+}
+
+std::string WeightList(const std::vector<double>& w) {
+  std::string s;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (i) s.push_back(' ');
+    s.append(FormatFixed(w[i], 6));
+  }
+  return s;
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL MODEL [MODEL...]",
+                 "Mixes two or more models by linear interpolation: p(w | h) = sum_i\n"
+                 "weight_i p_i(w | h). The models must split text the same way (the same\n"
+                 "tokenizer settings); their vocabularies may differ (a word a model lacks has\n"
+                 "probability 0 there). The weights are given (--weights, normalized to sum\n"
+                 "to 1; default: equal) or, with --dev, estimated by EM to minimize the\n"
+                 "perplexity of a development text, as SRILM's compute-best-mix: one line per\n"
+                 "iteration with the weights and the dev perplexity, until no weight moves by\n"
+                 "more than --tolerance. Each model's own dev perplexity (its OOVs as its <unk>,\n"
+                 "as grams-perplexity computes it) is printed first.\n"
+                 "-o / --arpa write the mixture as one static backoff model: the union of the\n"
+                 "n-grams, each with the mixed probability, every context's backoff recomputed\n"
+                 "so that its distribution sums to 1. Those n-grams score exactly as the\n"
+                 "mixture; other words after a context get its backoff times the shorter\n"
+                 "context's probability, so the static model's perplexity differs slightly\n"
+                 "from the mixture's (--dev prints both).\n"
+                 "Stupid Backoff models mix their scores (with --weights only: they have no\n"
+                 "perplexity); the result is marked as Stupid Backoff.\n"
+                 "MODEL: a grams model file, an ARPA file or a KenLM trie binary.");
+  // clang-format off
+  cl.options().add_options()
+      ("weights,w", po::value<std::string>()->value_name("W1,W2,..."),
+       "the weights, one per model (normalized to sum to 1); with --dev, where EM starts")
+      ("dev", po::value<std::string>()->value_name("FILE"),
+       "estimate the weights by EM on the development text FILE")
+      ("tolerance", po::value<double>()->default_value(1e-5)->value_name("X"),
+       "EM stops when no weight moves by more than X in an iteration")
+      ("max-iterations", po::value<int>()->default_value(500)->value_name("N"),
+       "EM stops after N iterations at most")
+      ("output,o", po::value<std::string>()->value_name("FILE"),
+       "write the static mixture as a grams model file ('-' = stdout)")
+      ("arpa", po::value<std::string>()->value_name("FILE"),
+       "write the static mixture as ARPA ('-' = stdout)");
+  // clang-format on
+  cl.AddPositional("model", -1);
+  cl.set_epilog(
+      "Examples:\n"
+      "  grams-mix --dev dev.txt -o mixed.lm in-domain.lm general.lm\n"
+      "  grams-mix --weights 0.7,0.3 --arpa mixed.arpa a.lm b.lm\n");
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  const std::vector<std::string> paths = cl.Positional("model");
+  if (paths.size() < 2) return UsageError("give at least two MODELs");
+  std::vector<double> weights(paths.size(), 1.0 / static_cast<double>(paths.size()));
+  if (cl.Has("weights")) {
+    if (int rc = ParseWeights(cl.Get<std::string>("weights"), paths.size(), &weights);
+        rc != kContinue) {
+      return rc;
+    }
+  }
+  const bool dev = cl.Has("dev");
+  ModelOutputs outputs;
+  if (cl.Has("output")) outputs.model_path = cl.Get<std::string>("output");
+  if (cl.Has("arpa")) outputs.arpa_path = cl.Get<std::string>("arpa");
+  if (outputs.model_path == "-" && outputs.arpa_path == "-") {
+    return UsageError("-o and --arpa cannot both write to stdout");
+  }
+  const bool write = !outputs.model_path.empty() || !outputs.arpa_path.empty();
+  if (!dev && !write) return UsageError("nothing to do: give --dev, -o or --arpa");
+  if (write && (outputs.model_path == "-" || outputs.arpa_path == "-") && dev) {
+    return UsageError("--dev prints a report on stdout: write the model to a file");
+  }
+  MixEmOptions em;
+  em.tolerance = cl.Get<double>("tolerance");
+  em.max_iterations = cl.Get<int>("max-iterations");
+  if (!(em.tolerance > 0)) return UsageError("--tolerance must be above 0");
+  if (em.max_iterations < 0) return UsageError("--max-iterations must be 0 or more");
+
+  std::vector<std::unique_ptr<NgramPredictor>> owned;
+  std::vector<const NgramPredictor*> models;
+  for (const std::string& path : paths) {
+    auto model = LoadModel(path);
+    if (!model.ok()) return ReportError(model.status());
+    auto p = NgramPredictor::Create(std::move(model).value());
+    if (!p.ok()) return ReportError(p.status().WithContext(path));
+    models.push_back(p->get());
+    owned.push_back(std::move(p).value());
+  }
+  if (Status s = CheckMixable(models, paths); !s.ok()) return ReportError(s);
+  const bool scores = !models[0]->IsProbabilistic();
+  if (scores && dev) {
+    return ReportError(paths[0] +
+                       ": Stupid Backoff models give scores, not probabilities: no "
+                       "perplexity to minimize (give --weights)");
+  }
+  if (scores)
+    Warn("the models are Stupid Backoff: the mixture's numbers are scores, not probabilities");
+
+  auto print = [&](const std::string& line) {
+    std::fputs(line.c_str(), stdout);
+    std::fflush(stdout);
+  };
+  MixDevScores dev_scores;
+  if (dev) {
+    auto scored = ScoreForMix(models, cl.Get<std::string>("dev"));
+    if (!scored.ok()) return ReportError(scored.status());
+    dev_scores = std::move(scored).value();
+    if (dev_scores.tokens == 0) {
+      return ReportError(InputName(cl.Get<std::string>("dev")) + ": the development text is empty");
+    }
+    print("dev: " + std::to_string(dev_scores.sentences) + " sentences, " +
+          std::to_string(dev_scores.tokens) + " tokens, " + std::to_string(dev_scores.oovs) +
+          " OOVs (in no model)\n");
+    for (size_t i = 0; i < models.size(); ++i) {
+      const double lp = dev_scores.own_log10[i];
+      print("model " + std::to_string(i + 1) + " alone (" + paths[i] + "): dev perplexity " +
+            FormatFixed(std::pow(10.0, -lp / static_cast<double>(dev_scores.tokens)), 4) + "\n");
+    }
+    const MixIteration last =
+        EstimateMixWeights(dev_scores, weights, em, [&](const MixIteration& it) {
+          print("iteration " + std::to_string(it.iteration) + ": weights " +
+                WeightList(it.weights) + ", dev perplexity " + FormatFixed(it.perplexity, 4) +
+                "\n");
+        });
+    weights = last.weights;
+    print("best weights: " + WeightList(weights) + " (dev perplexity " +
+          FormatFixed(last.perplexity, 4) + ", " + std::to_string(last.iteration) +
+          " iterations, tolerance " + FormatDouble(em.tolerance) + ")\n");
+    // On equal terms: the tokens every model knows.
+    uint64_t known = 0;
+    auto ppl = [&](const std::vector<double>& w) {
+      const double lp = MixLog10ProbKnown(dev_scores, w, &known);
+      return FormatFixed(std::pow(10.0, -lp / static_cast<double>(known)), 4);
+    };
+    std::string line = "on the dev tokens every model knows:";
+    for (size_t i = 0; i < models.size(); ++i) {
+      std::vector<double> alone(models.size(), 0.0);
+      alone[i] = 1.0;
+      line += " model " + std::to_string(i + 1) + " " + ppl(alone) + ",";
+    }
+    line += " mixture " + ppl(weights);
+    print(line + " (" + std::to_string(known) + " tokens)\n");
+  }
+  if (!write) return kExitOk;
+  auto mixed = MixModels(models, weights);
+  if (!mixed.ok()) return ReportError(mixed.status());
+  if (dev) {
+    PredictorOptions none;
+    auto p = NgramPredictor::Create(*mixed, none);
+    if (!p.ok()) return ReportError(p.status());
+    std::vector<const NgramPredictor*> one = {p->get(), p->get()};
+    auto scored = ScoreForMix(one, cl.Get<std::string>("dev"));
+    if (!scored.ok()) return ReportError(scored.status());
+    const double lp = MixLog10Prob(*scored, {1.0, 0.0});
+    print("static model: dev perplexity " +
+          FormatFixed(std::pow(10.0, -lp / static_cast<double>(scored->tokens)), 4) + "\n");
+  }
+  Status written = WriteModelOutputs(*mixed, outputs);
+  if (!written.ok()) return ReportError(written);
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace grams
+
+int main(int argc, char** argv) { return grams::cli::Run("grams-mix", argc, argv, grams::Main); }
