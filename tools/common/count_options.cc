@@ -105,22 +105,25 @@ int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
 }
 
 // --sp-model: read the SentencePiece model, which then travels in the files.
-int ParseSentencePieceOption(const CommandLine& cl, CountJob* job) {
-  TokenizerSettings& t = job->options.tokenizer;
-  if (job->merge) return kContinue;  // the counts files carry their own
-  if ((t.unit == Unit::kSentencePiece) != cl.Has("sp-model")) {
+int ParseSentencePieceOption(const CommandLine& cl, TokenizerSettings* t) {
+  if ((t->unit == Unit::kSentencePiece) != cl.Has("sp-model")) {
     return UsageError(cl.Has("sp-model") ? "--sp-model applies to --unit sentencepiece only"
                                          : "--unit sentencepiece needs --sp-model FILE");
   }
   if (cl.Has("sp-model")) {
     auto sp_model = ReadSentencePieceModel(cl.Get<std::string>("sp-model"));
     if (!sp_model.ok()) return ReportError(sp_model.status());
-    t.sp_model = std::move(sp_model).value();
+    t->sp_model = std::move(sp_model).value();
   }
   return kContinue;
 }
 
 }  // namespace
+
+int ParseTokenizerSettings(const CommandLine& cl, TokenizerSettings* t) {
+  if (int rc = ParseTokenizerOptions(cl, t); rc != kContinue) return rc;
+  return ParseSentencePieceOption(cl, t);
+}
 
 // A table of declarations, hence its length.
 void AddCountOptions(CommandLine* cl) {
@@ -209,7 +212,8 @@ int ParseCountOptions(const CommandLine& cl, CountJob* job) {
   }
   if (int rc = ParseTokenizerOptions(cl, &options.tokenizer); rc != kContinue) return rc;
   if (int rc = ParseOutputOptions(cl, job); rc != kContinue) return rc;
-  return ParseSentencePieceOption(cl, job);
+  if (job->merge) return kContinue;  // the counts files carry their own model
+  return ParseSentencePieceOption(cl, &options.tokenizer);
 }
 
 }  // namespace grams::cli

@@ -32,6 +32,12 @@ void AddCountOptions(CommandLine* cl);
 // code.
 int ParseCountOptions(const CommandLine& cl, CountJob* job);
 
+// The tokenizer options (--unit, --normalize, --case-fold, --boundaries,
+// --invalid, --sp-model, declared as grams-count declares them) into *t;
+// grams-index takes the same. Returns kContinue, or the usage error's exit
+// code.
+int ParseTokenizerSettings(const CommandLine& cl, TokenizerSettings* t);
+
 }  // namespace grams::cli
 
 #endif  // GRAMS_TOOLS_COMMON_COUNT_OPTIONS_H_
