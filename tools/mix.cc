@@ -51,6 +51,93 @@ std::string WeightList(const std::vector<double>& w) {
   return s;
 }
 
+// What grams-mix is asked to do.
+struct MixJob {
+  std::vector<std::string> paths;  // the models
+  std::vector<double> weights;     // given, or where EM starts
+  std::string dev;                 // EM on this text ("": no EM)
+  MixEmOptions em;
+  ModelOutputs outputs;
+  bool write = false;  // -o or --arpa
+};
+
+int ParseMixOptions(const CommandLine& cl, MixJob* job) {
+  job->paths = cl.Positional("model");
+  const size_t n = job->paths.size();
+  if (n < 2) return UsageError("give at least two MODELs");
+  job->weights.assign(n, 1.0 / static_cast<double>(n));
+  if (cl.Has("weights")) {
+    if (int rc = ParseWeights(cl.Get<std::string>("weights"), n, &job->weights); rc != kContinue) {
+      return rc;
+    }
+  }
+  if (cl.Has("dev")) job->dev = cl.Get<std::string>("dev");
+  ModelOutputs& outputs = job->outputs;
+  if (cl.Has("output")) outputs.model_path = cl.Get<std::string>("output");
+  if (cl.Has("arpa")) outputs.arpa_path = cl.Get<std::string>("arpa");
+  if (outputs.model_path == "-" && outputs.arpa_path == "-") {
+    return UsageError("-o and --arpa cannot both write to stdout");
+  }
+  job->write = !outputs.model_path.empty() || !outputs.arpa_path.empty();
+  const bool dev = !job->dev.empty();
+  if (!dev && !job->write) return UsageError("nothing to do: give --dev, -o or --arpa");
+  if (job->write && (outputs.model_path == "-" || outputs.arpa_path == "-") && dev) {
+    return UsageError("--dev prints a report on stdout: write the model to a file");
+  }
+  job->em.tolerance = cl.Get<double>("tolerance");
+  job->em.max_iterations = cl.Get<int>("max-iterations");
+  if (!(job->em.tolerance > 0)) return UsageError("--tolerance must be above 0");
+  if (job->em.max_iterations < 0) return UsageError("--max-iterations must be 0 or more");
+  return kContinue;
+}
+
+void Print(const std::string& line) {
+  std::fputs(line.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+// EM on job->dev, reported as it goes; job->weights becomes the best.
+int TuneOnDev(const std::vector<const NgramPredictor*>& models, MixJob* job) {
+  auto scored = ScoreForMix(models, job->dev);
+  if (!scored.ok()) return ReportError(scored.status());
+  const MixDevScores dev_scores = std::move(scored).value();
+  if (dev_scores.tokens == 0) {
+    return ReportError(InputName(job->dev) + ": the development text is empty");
+  }
+  Print("dev: " + std::to_string(dev_scores.sentences) + " sentences, " +
+        std::to_string(dev_scores.tokens) + " tokens, " + std::to_string(dev_scores.oovs) +
+        " OOVs (in no model)\n");
+  for (size_t i = 0; i < models.size(); ++i) {
+    const double lp = dev_scores.own_log10[i];
+    Print("model " + std::to_string(i + 1) + " alone (" + job->paths[i] + "): dev perplexity " +
+          FormatFixed(std::pow(10.0, -lp / static_cast<double>(dev_scores.tokens)), 4) + "\n");
+  }
+  const MixIteration last =
+      EstimateMixWeights(dev_scores, job->weights, job->em, [&](const MixIteration& it) {
+        Print("iteration " + std::to_string(it.iteration) + ": weights " + WeightList(it.weights) +
+              ", dev perplexity " + FormatFixed(it.perplexity, 4) + "\n");
+      });
+  job->weights = last.weights;
+  Print("best weights: " + WeightList(job->weights) + " (dev perplexity " +
+        FormatFixed(last.perplexity, 4) + ", " + std::to_string(last.iteration) +
+        " iterations, tolerance " + FormatDouble(job->em.tolerance) + ")\n");
+  // On equal terms: the tokens every model knows.
+  uint64_t known = 0;
+  auto ppl = [&](const std::vector<double>& w) {
+    const double lp = MixLog10ProbKnown(dev_scores, w, &known);
+    return FormatFixed(std::pow(10.0, -lp / static_cast<double>(known)), 4);
+  };
+  std::string line = "on the dev tokens every model knows:";
+  for (size_t i = 0; i < models.size(); ++i) {
+    std::vector<double> alone(models.size(), 0.0);
+    alone[i] = 1.0;
+    line += " model " + std::to_string(i + 1) + " " + ppl(alone) + ",";
+  }
+  line += " mixture " + ppl(job->weights);
+  Print(line + " (" + std::to_string(known) + " tokens)\n");
+  return kContinue;
+}
+
 int Main(int argc, char** argv) {
   CommandLine cl("[options] MODEL MODEL [MODEL...]",
                  "Mixes two or more models by linear interpolation: p(w | h) = sum_i\n"
@@ -92,36 +179,11 @@ int Main(int argc, char** argv) {
       "  grams-mix --dev dev.txt -o mixed.lm in-domain.lm general.lm\n"
       "  grams-mix --weights 0.7,0.3 --arpa mixed.arpa a.lm b.lm\n");
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
-  const std::vector<std::string> paths = cl.Positional("model");
-  if (paths.size() < 2) return UsageError("give at least two MODELs");
-  std::vector<double> weights(paths.size(), 1.0 / static_cast<double>(paths.size()));
-  if (cl.Has("weights")) {
-    if (int rc = ParseWeights(cl.Get<std::string>("weights"), paths.size(), &weights);
-        rc != kContinue) {
-      return rc;
-    }
-  }
-  const bool dev = cl.Has("dev");
-  ModelOutputs outputs;
-  if (cl.Has("output")) outputs.model_path = cl.Get<std::string>("output");
-  if (cl.Has("arpa")) outputs.arpa_path = cl.Get<std::string>("arpa");
-  if (outputs.model_path == "-" && outputs.arpa_path == "-") {
-    return UsageError("-o and --arpa cannot both write to stdout");
-  }
-  const bool write = !outputs.model_path.empty() || !outputs.arpa_path.empty();
-  if (!dev && !write) return UsageError("nothing to do: give --dev, -o or --arpa");
-  if (write && (outputs.model_path == "-" || outputs.arpa_path == "-") && dev) {
-    return UsageError("--dev prints a report on stdout: write the model to a file");
-  }
-  MixEmOptions em;
-  em.tolerance = cl.Get<double>("tolerance");
-  em.max_iterations = cl.Get<int>("max-iterations");
-  if (!(em.tolerance > 0)) return UsageError("--tolerance must be above 0");
-  if (em.max_iterations < 0) return UsageError("--max-iterations must be 0 or more");
-
+  MixJob job;
+  if (int rc = ParseMixOptions(cl, &job); rc != kContinue) return rc;
   std::vector<std::unique_ptr<NgramPredictor>> owned;
   std::vector<const NgramPredictor*> models;
-  for (const std::string& path : paths) {
+  for (const std::string& path : job.paths) {
     auto model = LoadModel(path);
     if (!model.ok()) return ReportError(model.status());
     auto p = NgramPredictor::Create(std::move(model).value());
@@ -129,76 +191,32 @@ int Main(int argc, char** argv) {
     models.push_back(p->get());
     owned.push_back(std::move(p).value());
   }
-  if (Status s = CheckMixable(models, paths); !s.ok()) return ReportError(s);
+  if (Status s = CheckMixable(models, job.paths); !s.ok()) return ReportError(s);
   const bool scores = !models[0]->IsProbabilistic();
-  if (scores && dev) {
-    return ReportError(paths[0] +
+  if (scores && !job.dev.empty()) {
+    return ReportError(job.paths[0] +
                        ": Stupid Backoff models give scores, not probabilities: no "
                        "perplexity to minimize (give --weights)");
   }
   if (scores)
     Warn("the models are Stupid Backoff: the mixture's numbers are scores, not probabilities");
-
-  auto print = [&](const std::string& line) {
-    std::fputs(line.c_str(), stdout);
-    std::fflush(stdout);
-  };
-  MixDevScores dev_scores;
-  if (dev) {
-    auto scored = ScoreForMix(models, cl.Get<std::string>("dev"));
-    if (!scored.ok()) return ReportError(scored.status());
-    dev_scores = std::move(scored).value();
-    if (dev_scores.tokens == 0) {
-      return ReportError(InputName(cl.Get<std::string>("dev")) + ": the development text is empty");
-    }
-    print("dev: " + std::to_string(dev_scores.sentences) + " sentences, " +
-          std::to_string(dev_scores.tokens) + " tokens, " + std::to_string(dev_scores.oovs) +
-          " OOVs (in no model)\n");
-    for (size_t i = 0; i < models.size(); ++i) {
-      const double lp = dev_scores.own_log10[i];
-      print("model " + std::to_string(i + 1) + " alone (" + paths[i] + "): dev perplexity " +
-            FormatFixed(std::pow(10.0, -lp / static_cast<double>(dev_scores.tokens)), 4) + "\n");
-    }
-    const MixIteration last =
-        EstimateMixWeights(dev_scores, weights, em, [&](const MixIteration& it) {
-          print("iteration " + std::to_string(it.iteration) + ": weights " +
-                WeightList(it.weights) + ", dev perplexity " + FormatFixed(it.perplexity, 4) +
-                "\n");
-        });
-    weights = last.weights;
-    print("best weights: " + WeightList(weights) + " (dev perplexity " +
-          FormatFixed(last.perplexity, 4) + ", " + std::to_string(last.iteration) +
-          " iterations, tolerance " + FormatDouble(em.tolerance) + ")\n");
-    // On equal terms: the tokens every model knows.
-    uint64_t known = 0;
-    auto ppl = [&](const std::vector<double>& w) {
-      const double lp = MixLog10ProbKnown(dev_scores, w, &known);
-      return FormatFixed(std::pow(10.0, -lp / static_cast<double>(known)), 4);
-    };
-    std::string line = "on the dev tokens every model knows:";
-    for (size_t i = 0; i < models.size(); ++i) {
-      std::vector<double> alone(models.size(), 0.0);
-      alone[i] = 1.0;
-      line += " model " + std::to_string(i + 1) + " " + ppl(alone) + ",";
-    }
-    line += " mixture " + ppl(weights);
-    print(line + " (" + std::to_string(known) + " tokens)\n");
+  if (!job.dev.empty()) {
+    if (int rc = TuneOnDev(models, &job); rc != kContinue) return rc;
   }
-  if (!write) return kExitOk;
-  auto mixed = MixModels(models, weights);
+  if (!job.write) return kExitOk;
+  auto mixed = MixModels(models, job.weights);
   if (!mixed.ok()) return ReportError(mixed.status());
-  if (dev) {
-    PredictorOptions none;
-    auto p = NgramPredictor::Create(*mixed, none);
+  if (!job.dev.empty()) {
+    auto p = NgramPredictor::Create(*mixed, PredictorOptions());
     if (!p.ok()) return ReportError(p.status());
     std::vector<const NgramPredictor*> one = {p->get(), p->get()};
-    auto scored = ScoreForMix(one, cl.Get<std::string>("dev"));
+    auto scored = ScoreForMix(one, job.dev);
     if (!scored.ok()) return ReportError(scored.status());
     const double lp = MixLog10Prob(*scored, {1.0, 0.0});
-    print("static model: dev perplexity " +
+    Print("static model: dev perplexity " +
           FormatFixed(std::pow(10.0, -lp / static_cast<double>(scored->tokens)), 4) + "\n");
   }
-  Status written = WriteModelOutputs(*mixed, outputs);
+  Status written = WriteModelOutputs(*mixed, job.outputs);
   if (!written.ok()) return ReportError(written);
   return kExitOk;
 }
