@@ -80,6 +80,11 @@ class TextCountsReader {
   // Index of the n-gram ids[0..n-1] among the sorted, distinct entries of
   // order n, or -1.
   int64_t Find(int n, const WordId* ids) const;
+  // Finish's steps.
+  Status CheckUnigrams() const;
+  std::vector<WordId> CanonicalIds(std::vector<std::string_view>* words) const;
+  Status SortOrder(int n, const std::vector<WordId>& to_canonical);
+  Status LinkOrder(int n, TrieLevel* level) const;
 
   const ReadCountsTextOptions& options_;
   std::vector<std::string> names_;
@@ -204,27 +209,9 @@ StatusOr<NgramCounts> TextCountsReader::Finish() {
   const size_t V = vocab_.size();
   unigram_.resize(V, 0);
   has_unigram_.resize(V, 0);
-  // Every unit must have its unigram line (the reserved words need none).
-  for (WordId id = kNumReservedWords; id < V; ++id) {
-    if (!has_unigram_[id]) {
-      std::string unit;
-      AppendEscapedUnit(vocab_.Word(id), &unit);
-      return InvalidArgument(Where(first_file_[id], first_line_[id]) + "the unit '" + unit +
-                             "' has no unigram line (the counts are taken as given: list "
-                             "every n-gram's prefix and suffix too)");
-    }
-  }
-  // Canonical vocabulary order, as the counter numbers words.
-  const std::vector<uint32_t> rank = SortCanonically(
-      V - kNumReservedWords, [&](size_t i) { return unigram_[i + kNumReservedWords]; },
-      [&](size_t i) { return vocab_.Word(static_cast<WordId>(i + kNumReservedWords)); });
-  std::vector<WordId> to_canonical(V);
-  std::vector<std::string_view> words(V);
-  for (WordId id = 0; id < kNumReservedWords; ++id) to_canonical[id] = id;
-  for (size_t r = 0; r < rank.size(); ++r) {
-    to_canonical[rank[r] + kNumReservedWords] = static_cast<WordId>(r + kNumReservedWords);
-  }
-  for (WordId id = 0; id < V; ++id) words[to_canonical[id]] = vocab_.Word(id);
+  GRAMS_RETURN_IF_ERROR(CheckUnigrams());
+  std::vector<std::string_view> words;
+  const std::vector<WordId> to_canonical = CanonicalIds(&words);
 
   NgramCounts out;
   out.settings = options_.settings;
@@ -234,59 +221,10 @@ StatusOr<NgramCounts> TextCountsReader::Finish() {
   std::iota(out.trie.levels[0].words.begin(), out.trie.levels[0].words.end(), 0);
   out.counts[0].resize(V);
   for (WordId id = 0; id < V; ++id) out.counts[0][to_canonical[id]] = unigram_[id];
-
-  // Each order: canonical ids, sorted (lexicographic order of the ids is
-  // trie order), duplicates added up, then prefix and suffix looked up.
   for (int n = 2; n <= order; ++n) {
-    OrderLines& o = orders_[n - 1];
-    for (WordId& id : o.ids) id = to_canonical[id];
-    std::vector<uint32_t> perm(o.size());
-    std::iota(perm.begin(), perm.end(), 0);
-    const WordId* base = o.ids.data();
-    std::stable_sort(perm.begin(), perm.end(), [base, n](uint32_t a, uint32_t b) {
-      return std::lexicographical_compare(base + size_t{a} * n, base + size_t{a} * n + n,
-                                          base + size_t{b} * n, base + size_t{b} * n + n);
-    });
-    OrderLines sorted;
-    sorted.ids.reserve(o.ids.size());
-    for (uint32_t p : perm) {
-      const WordId* g = base + size_t{p} * n;
-      const size_t m = sorted.size();
-      if (m > 0 && std::equal(g, g + n, &sorted.ids[(m - 1) * n])) {
-        if (sorted.counts[m - 1] > ~Count{0} - o.counts[p]) {
-          return InvalidArgument(Where(o.file[p], o.lines[p]) + "the counts add up past 2^64");
-        }
-        sorted.counts[m - 1] += o.counts[p];
-        continue;
-      }
-      sorted.ids.insert(sorted.ids.end(), g, g + n);
-      sorted.counts.push_back(o.counts[p]);
-      sorted.lines.push_back(o.lines[p]);
-      sorted.file.push_back(o.file[p]);
-    }
-    o = OrderLines();
-    orders_[n - 1] = std::move(sorted);
-    const OrderLines& s = orders_[n - 1];
-    TrieLevel& level = out.trie.levels[n - 1];
-    level.words.resize(s.size());
-    level.parents.resize(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-      const WordId* g = &s.ids[i * n];
-      const int64_t parent = n == 2 ? g[0] : Find(n - 1, g);
-      const int64_t suffix = n == 2 ? g[1] : Find(n - 1, g + 1);
-      if (parent < 0 || suffix < 0) {
-        return InvalidArgument(
-            Where(s.file[i], s.lines[i]) + "'" + NgramString(s, n, i, 0, n) +
-            "' is listed but its " +
-            (parent < 0 ? "prefix '" + NgramString(s, n, i, 0, n - 1)
-                        : "suffix '" + NgramString(s, n, i, 1, n)) +
-            "' is not (the counts are taken as given: list every n-gram's prefix and suffix "
-            "too)");
-      }
-      level.parents[i] = static_cast<EntryIndex>(parent);
-      level.words[i] = g[n - 1];
-    }
-    out.counts[n - 1] = s.counts;
+    GRAMS_RETURN_IF_ERROR(SortOrder(n, to_canonical));
+    GRAMS_RETURN_IF_ERROR(LinkOrder(n, &out.trie.levels[n - 1]));
+    out.counts[n - 1] = orders_[n - 1].counts;
     // Order n-1 is no longer looked up.
     if (n >= 3) orders_[n - 2] = OrderLines();
   }
@@ -298,6 +236,94 @@ StatusOr<NgramCounts> TextCountsReader::Finish() {
   for (Count c : out.counts[0]) total += c;
   out.tokens = total - out.sentences;
   return out;
+}
+
+// Every unit must have its unigram line (the reserved words need none).
+Status TextCountsReader::CheckUnigrams() const {
+  for (WordId id = kNumReservedWords; id < vocab_.size(); ++id) {
+    if (!has_unigram_[id]) {
+      std::string unit;
+      AppendEscapedUnit(vocab_.Word(id), &unit);
+      return InvalidArgument(Where(first_file_[id], first_line_[id]) + "the unit '" + unit +
+                             "' has no unigram line (the counts are taken as given: list "
+                             "every n-gram's prefix and suffix too)");
+    }
+  }
+  return Status::OK();
+}
+
+// The canonical id of each reading id, as the counter numbers words; *words
+// the units in canonical order.
+std::vector<WordId> TextCountsReader::CanonicalIds(std::vector<std::string_view>* words) const {
+  const size_t V = vocab_.size();
+  const std::vector<uint32_t> rank = SortCanonically(
+      V - kNumReservedWords, [&](size_t i) { return unigram_[i + kNumReservedWords]; },
+      [&](size_t i) { return vocab_.Word(static_cast<WordId>(i + kNumReservedWords)); });
+  std::vector<WordId> to_canonical(V);
+  words->assign(V, std::string_view());
+  for (WordId id = 0; id < kNumReservedWords; ++id) to_canonical[id] = id;
+  for (size_t r = 0; r < rank.size(); ++r) {
+    to_canonical[rank[r] + kNumReservedWords] = static_cast<WordId>(r + kNumReservedWords);
+  }
+  for (WordId id = 0; id < V; ++id) (*words)[to_canonical[id]] = vocab_.Word(id);
+  return to_canonical;
+}
+
+// Order n in canonical ids, sorted (lexicographic order of the ids is trie
+// order), repeated n-grams added up.
+Status TextCountsReader::SortOrder(int n, const std::vector<WordId>& to_canonical) {
+  OrderLines& o = orders_[n - 1];
+  for (WordId& id : o.ids) id = to_canonical[id];
+  std::vector<uint32_t> perm(o.size());
+  std::iota(perm.begin(), perm.end(), 0);
+  const WordId* base = o.ids.data();
+  std::stable_sort(perm.begin(), perm.end(), [base, n](uint32_t a, uint32_t b) {
+    return std::lexicographical_compare(base + size_t{a} * n, base + size_t{a} * n + n,
+                                        base + size_t{b} * n, base + size_t{b} * n + n);
+  });
+  OrderLines sorted;
+  sorted.ids.reserve(o.ids.size());
+  for (uint32_t p : perm) {
+    const WordId* g = base + size_t{p} * n;
+    const size_t m = sorted.size();
+    if (m > 0 && std::equal(g, g + n, &sorted.ids[(m - 1) * n])) {
+      if (sorted.counts[m - 1] > ~Count{0} - o.counts[p]) {
+        return InvalidArgument(Where(o.file[p], o.lines[p]) + "the counts add up past 2^64");
+      }
+      sorted.counts[m - 1] += o.counts[p];
+      continue;
+    }
+    sorted.ids.insert(sorted.ids.end(), g, g + n);
+    sorted.counts.push_back(o.counts[p]);
+    sorted.lines.push_back(o.lines[p]);
+    sorted.file.push_back(o.file[p]);
+  }
+  orders_[n - 1] = std::move(sorted);
+  return Status::OK();
+}
+
+// Each n-gram of sorted order n linked to its prefix in order n-1, whose
+// suffix must be there too.
+Status TextCountsReader::LinkOrder(int n, TrieLevel* level) const {
+  const OrderLines& s = orders_[n - 1];
+  level->words.resize(s.size());
+  level->parents.resize(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const WordId* g = &s.ids[i * n];
+    const int64_t parent = n == 2 ? g[0] : Find(n - 1, g);
+    const int64_t suffix = n == 2 ? g[1] : Find(n - 1, g + 1);
+    if (parent < 0 || suffix < 0) {
+      return InvalidArgument(
+          Where(s.file[i], s.lines[i]) + "'" + NgramString(s, n, i, 0, n) + "' is listed but its " +
+          (parent < 0 ? "prefix '" + NgramString(s, n, i, 0, n - 1)
+                      : "suffix '" + NgramString(s, n, i, 1, n)) +
+          "' is not (the counts are taken as given: list every n-gram's prefix and suffix "
+          "too)");
+    }
+    level->parents[i] = static_cast<EntryIndex>(parent);
+    level->words[i] = g[n - 1];
+  }
+  return Status::OK();
 }
 
 }  // namespace
