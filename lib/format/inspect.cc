@@ -275,109 +275,141 @@ Status ListVocabulary(const std::string& path,
   });
 }
 
+namespace {
+
+// An n-gram to look up: its units as printed, and as stored once the file
+// says whether they are escaped.
+struct NgramQuery {
+  std::string path;
+  std::vector<std::string> units;
+  int n = 0;
+
+  void Unescape(const TokenizerSettings& settings) {
+    if (!UnitsNeedEscaping(settings)) return;
+    for (std::string& u : units) u = UnescapeUnit(u);
+  }
+  Status TooLong(int order) const {
+    return InvalidArgument(Named(path) + ": a " + std::to_string(n) +
+                           "-gram is longer than the file's order, " + std::to_string(order));
+  }
+  // The ids of the units in `vocab`, or false if one is not there.
+  bool FindIds(const Vocabulary& vocab, std::vector<WordId>* ids) const {
+    ids->resize(n);
+    for (int k = 0; k < n; ++k) {
+      (*ids)[k] = vocab.Find(units[k]);
+      if ((*ids)[k] == Vocabulary::kNotFound) return false;
+    }
+    return true;
+  }
+};
+
+StatusOr<NgramValues> LookupInCounts(NgramQuery& q, std::unique_ptr<io::InputStream> in) {
+  GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(std::move(in)));
+  if (q.n > counts.order()) return q.TooLong(counts.order());
+  q.Unescape(counts.settings);
+  NgramValues v;
+  v.is_counts = true;
+  std::vector<WordId> ids;
+  if (!q.FindIds(counts.vocab, &ids)) return v;
+  const int64_t entry = FindInTrie(counts.trie, ids.data(), q.n);
+  if (entry >= 0) {
+    v.found = true;
+    v.count = counts.counts[q.n - 1][entry];
+  }
+  return v;
+}
+
+StatusOr<NgramValues> LookupInModel(NgramQuery& q, Kind kind, std::unique_ptr<io::InputStream> in) {
+  StatusOr<Model> read =
+      kind == Kind::kModel ? ReadModelFile(std::move(in)) : ReadArpa(in.get(), nullptr);
+  GRAMS_RETURN_IF_ERROR(read.status());
+  const Model& model = *read;
+  const int n = q.n;
+  if (n > model.order()) return q.TooLong(model.order());
+  q.Unescape(model.settings);
+  NgramValues v;
+  std::vector<WordId> ids;
+  if (!q.FindIds(model.vocab, &ids)) return v;
+  const int64_t entry = FindInTrie(model.trie, ids.data(), n);
+  if (entry >= 0) {
+    v.found = true;
+    v.log_prob = model.log_prob[n - 1][entry];
+    v.log_backoff = n < model.order() ? model.log_backoff[n - 1][entry] : 0.0f;
+  }
+  return v;
+}
+
+StatusOr<NgramValues> LookupInKenlm(const NgramQuery& q, std::unique_ptr<io::InputStream> in) {
+  GRAMS_ASSIGN_OR_RETURN(auto file, OpenKenlmBinary(q.path, std::move(in), false));
+  const int N = file->order(), n = q.n;
+  if (n > N) return q.TooLong(N);
+  NgramValues v;
+  std::vector<uint32_t> k(n);
+  for (int i = 0; i < n; ++i) {
+    k[i] = file->Index(q.units[i]);
+    if (k[i] == 0 && q.units[i] != "<unk>") return v;
+  }
+  // The context most recent first; a full match is the n-gram.
+  std::vector<uint32_t> context(k.rbegin() + 1, k.rend());
+  float backoffs[kMaxStateWords + 1];
+  const KenlmBinary::Match m = file->Score(k[n - 1], context.data(), n - 1, backoffs);
+  if (m.length != n) return v;
+  v.found = true;
+  v.log_prob = m.prob;
+  v.log_backoff = n < N ? backoffs[n - 1] : 0.0f;
+  return v;
+}
+
+StatusOr<NgramValues> LookupInMapped(NgramQuery& q) {
+  GRAMS_ASSIGN_OR_RETURN(auto lm, LanguageModel::Load(q.path));
+  const int N = lm->order(), n = q.n;
+  if (n > N) return q.TooLong(N);
+  q.Unescape(lm->settings());
+  NgramValues v;
+  std::vector<WordId> ids;
+  if (!q.FindIds(lm->vocab(), &ids)) return v;
+  // The context, most recent word first, with zero backoffs: a full match
+  // then scores the n-gram's own probability.
+  State context = lm->NullContextState();
+  for (int i = 0; i < n - 1 && i < kMaxStateWords; ++i) {
+    context.words[i] = ids[n - 2 - i];
+    context.backoff[i] = 0;
+  }
+  context.length = static_cast<uint8_t>(std::min(n - 1, kMaxStateWords));
+  State out;
+  const FullScoreResult r = lm->FullScore(context, ids[n - 1], &out);
+  if (r.ngram_length != n) return v;
+  v.found = true;
+  v.log_prob = r.log_prob;
+  v.log_backoff = n < N ? out.backoff[n - 1] : 0.0f;
+  return v;
+}
+
+}  // namespace
+
 StatusOr<NgramValues> LookupNgram(const std::string& path,
                                   const std::vector<std::string>& printed) {
   return GuardAlloc("reading " + Named(path), [&]() -> StatusOr<NgramValues> {
-    const int n = static_cast<int>(printed.size());
-    if (n == 0) return InvalidArgument("the n-gram to look up is empty");
-    // The units as stored, once the file says whether they are escaped.
-    std::vector<std::string> units = printed;
-    auto unescape = [&units](const TokenizerSettings& settings) {
-      if (!UnitsNeedEscaping(settings)) return;
-      for (std::string& u : units) u = UnescapeUnit(u);
-    };
-    auto too_long = [&](int order) {
-      return InvalidArgument(Named(path) + ": a " + std::to_string(n) +
-                             "-gram is longer than the file's order, " + std::to_string(order));
-    };
-    // The ids of the units in `vocab`, or false if one is not there.
-    auto find_ids = [&](const Vocabulary& vocab, std::vector<WordId>* ids) {
-      ids->resize(n);
-      for (int k = 0; k < n; ++k) {
-        (*ids)[k] = vocab.Find(units[k]);
-        if ((*ids)[k] == Vocabulary::kNotFound) return false;
-      }
-      return true;
-    };
+    if (printed.empty()) return InvalidArgument("the n-gram to look up is empty");
+    NgramQuery q{path, printed, static_cast<int>(printed.size())};
     std::unique_ptr<io::InputStream> in;
     GRAMS_ASSIGN_OR_RETURN(Kind kind, Sniff(path, &in));
-    NgramValues v;
-    std::vector<WordId> ids;
+    StatusOr<NgramValues> v = InternalError("unknown kind of file");
     switch (kind) {
-      case Kind::kCounts: {
-        GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(std::move(in)));
-        if (n > counts.order()) return too_long(counts.order());
-        unescape(counts.settings);
-        v.is_counts = true;
-        if (!find_ids(counts.vocab, &ids)) return v;
-        const int64_t entry = FindInTrie(counts.trie, ids.data(), n);
-        if (entry >= 0) {
-          v.found = true;
-          v.count = counts.counts[n - 1][entry];
-        }
-        return v;
-      }
+      case Kind::kCounts:
+        return LookupInCounts(q, std::move(in));
       case Kind::kModel:
-      case Kind::kArpa: {
-        StatusOr<Model> read =
-            kind == Kind::kModel ? ReadModelFile(std::move(in)) : ReadArpa(in.get(), nullptr);
-        GRAMS_RETURN_IF_ERROR(read.status());
-        const Model& model = *read;
-        if (n > model.order()) return too_long(model.order());
-        unescape(model.settings);
-        if (!find_ids(model.vocab, &ids)) return v;
-        const int64_t entry = FindInTrie(model.trie, ids.data(), n);
-        if (entry >= 0) {
-          v.found = true;
-          v.log_prob = model.log_prob[n - 1][entry];
-          v.log_backoff = n < model.order() ? model.log_backoff[n - 1][entry] : 0.0f;
-        }
-        return v;
-      }
-      case Kind::kKenlm: {
-        GRAMS_ASSIGN_OR_RETURN(auto file, OpenKenlmBinary(path, std::move(in), false));
-        const int N = file->order();
-        if (n > N) return too_long(N);
-        std::vector<uint32_t> k(n);
-        for (int i = 0; i < n; ++i) {
-          k[i] = file->Index(units[i]);
-          if (k[i] == 0 && units[i] != "<unk>") return v;
-        }
-        // The context most recent first; a full match is the n-gram.
-        std::vector<uint32_t> context(k.rbegin() + 1, k.rend());
-        float backoffs[kMaxStateWords + 1];
-        const KenlmBinary::Match m = file->Score(k[n - 1], context.data(), n - 1, backoffs);
-        if (m.length != n) return v;
-        v.found = true;
-        v.log_prob = m.prob;
-        v.log_backoff = n < N ? backoffs[n - 1] : 0.0f;
+      case Kind::kArpa:
+        return LookupInModel(q, kind, std::move(in));
+      case Kind::kKenlm:
+        v = LookupInKenlm(q, std::move(in));
         break;
-      }
-      case Kind::kMapped: {
+      case Kind::kMapped:
         in.reset();
-        GRAMS_ASSIGN_OR_RETURN(auto lm, LanguageModel::Load(path));
-        const int N = lm->order();
-        if (n > N) return too_long(N);
-        unescape(lm->settings());
-        if (!find_ids(lm->vocab(), &ids)) return v;
-        // The context, most recent word first, with zero backoffs: a full
-        // match then scores the n-gram's own probability.
-        State context = lm->NullContextState();
-        for (int i = 0; i < n - 1 && i < kMaxStateWords; ++i) {
-          context.words[i] = ids[n - 2 - i];
-          context.backoff[i] = 0;
-        }
-        context.length = static_cast<uint8_t>(std::min(n - 1, kMaxStateWords));
-        State out;
-        const FullScoreResult r = lm->FullScore(context, ids[n - 1], &out);
-        if (r.ngram_length != n) return v;
-        v.found = true;
-        v.log_prob = r.log_prob;
-        v.log_backoff = n < N ? out.backoff[n - 1] : 0.0f;
+        v = LookupInMapped(q);
         break;
-      }
     }
-    if (v.log_backoff == 0.0f) v.log_backoff = 0.0f;  // KenLM's -0.0 marks
+    if (v.ok() && v->log_backoff == 0.0f) v->log_backoff = 0.0f;  // KenLM's -0.0 marks
     return v;
   });
 }
