@@ -237,7 +237,7 @@ void RegisterCounting(py::module_& m) {
                ids[k] = c->counts->vocab.Find(units[k]);
                if (ids[k] == Vocabulary::kNotFound) return 0;
              }
-             const int64_t entry = FindNgram(c->counts->trie, ids.data(), n);
+             const int64_t entry = c->counts->trie.Find(ids.data(), n);
              return entry < 0 ? 0 : c->counts->counts[n - 1][entry];
            },
            py::arg("ngram"),

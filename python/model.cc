@@ -334,7 +334,7 @@ py::object Lookup(const PyModel& model, py::handle ngram) {
   }
   if (model.data()) {
     const Model& data = *model.data();
-    const int64_t entry = FindNgram(data.trie, ids.data(), n);
+    const int64_t entry = data.trie.Find(ids.data(), n);
     if (entry < 0) return py::none();
     const float backoff = n < data.order() ? data.log_backoff[n - 1][entry] : 0.0f;
     return py::make_tuple(data.log_prob[n - 1][entry], backoff);

@@ -1,5 +1,4 @@
-// N-gram lookup in an NgramTrie (a Model's or an NgramCounts'), and the
-// n-gram arguments of Model.lookup and Counts.count.
+// The n-gram arguments of Model.lookup and Counts.count.
 #ifndef GRAMS_PYTHON_NGRAM_LOOKUP_H_
 #define GRAMS_PYTHON_NGRAM_LOOKUP_H_
 
@@ -12,11 +11,6 @@
 #include "grams/types.h"
 
 namespace grams::python {
-
-// The index of the n-gram ids[0..n) among the entries of order n of `trie`,
-// or -1 if the trie does not hold it. Binary search, level by level: each
-// level is sorted by (parent, word).
-int64_t FindNgram(const NgramTrie& trie, const WordId* ids, int n);
 
 // The units of an n-gram argument: a str or bytes is split at ASCII
 // whitespace (as a sentence of a word model); a list or tuple (any

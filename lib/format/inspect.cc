@@ -175,29 +175,6 @@ StatusOr<FileSummary> InspectKenlm(const std::string& path, std::unique_ptr<io::
   return s;
 }
 
-// The entry of `ids[0..n)` in `trie`, or -1.
-int64_t FindInTrie(const NgramTrie& trie, const WordId* ids, int n) {
-  if (n < 1 || n > trie.order() || ids[0] >= trie.levels[0].size()) return -1;
-  int64_t entry = ids[0];
-  for (int k = 1; k < n; ++k) {
-    const TrieLevel& level = trie.levels[k];
-    const EntryIndex parent = static_cast<EntryIndex>(entry);
-    size_t lo = 0, hi = level.size();
-    while (lo < hi) {  // the first entry not before (parent, ids[k])
-      const size_t mid = lo + (hi - lo) / 2;
-      if (level.parents[mid] < parent ||
-          (level.parents[mid] == parent && level.words[mid] < ids[k])) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    if (lo == level.size() || level.parents[lo] != parent || level.words[lo] != ids[k]) return -1;
-    entry = static_cast<int64_t>(lo);
-  }
-  return entry;
-}
-
 }  // namespace
 
 StatusOr<FileSummary> InspectFile(const std::string& path, const InspectOptions& options) {
@@ -311,7 +288,7 @@ StatusOr<NgramValues> LookupInCounts(NgramQuery& q, std::unique_ptr<io::InputStr
   v.is_counts = true;
   std::vector<WordId> ids;
   if (!q.FindIds(counts.vocab, &ids)) return v;
-  const int64_t entry = FindInTrie(counts.trie, ids.data(), q.n);
+  const int64_t entry = counts.trie.Find(ids.data(), q.n);
   if (entry >= 0) {
     v.found = true;
     v.count = counts.counts[q.n - 1][entry];
@@ -330,7 +307,7 @@ StatusOr<NgramValues> LookupInModel(NgramQuery& q, Kind kind, std::unique_ptr<io
   NgramValues v;
   std::vector<WordId> ids;
   if (!q.FindIds(model.vocab, &ids)) return v;
-  const int64_t entry = FindInTrie(model.trie, ids.data(), n);
+  const int64_t entry = model.trie.Find(ids.data(), n);
   if (entry >= 0) {
     v.found = true;
     v.log_prob = model.log_prob[n - 1][entry];

@@ -21,4 +21,26 @@ std::vector<EntryIndex> NgramTrie::ChildOffsets(int n) const {
   return offsets;
 }
 
+int64_t NgramTrie::Find(const WordId* ids, int n) const {
+  if (n < 1 || n > order() || ids[0] >= levels[0].size()) return -1;
+  int64_t entry = ids[0];  // order 1: entry i is word i
+  for (int k = 1; k < n; ++k) {
+    const TrieLevel& level = levels[k];
+    const EntryIndex parent = static_cast<EntryIndex>(entry);
+    size_t lo = 0, hi = level.size();
+    while (lo < hi) {  // the first entry not before (parent, ids[k])
+      const size_t mid = lo + (hi - lo) / 2;
+      if (level.parents[mid] < parent ||
+          (level.parents[mid] == parent && level.words[mid] < ids[k])) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    if (lo == level.size() || level.parents[lo] != parent || level.words[lo] != ids[k]) return -1;
+    entry = static_cast<int64_t>(lo);
+  }
+  return entry;
+}
+
 }  // namespace grams

@@ -11,6 +11,7 @@
 #define GRAMS_TRIE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "grams/export.h"
@@ -33,6 +34,10 @@ struct GRAMS_EXPORT NgramTrie {
   // Returns offsets o with size = entries of order n-1, plus one: the children
   // of entry p of order n-1 are entries [o[p], o[p+1]) of order n. REQUIRES: n >= 2.
   std::vector<EntryIndex> ChildOffsets(int n) const;
+  // The entry of the n-gram ids[0..n) among the entries of order n, or -1
+  // if the trie does not hold it: binary search, level by level (each level
+  // is sorted by parent, then word).
+  int64_t Find(const WordId* ids, int n) const;
 };
 
 }  // namespace grams
