@@ -56,6 +56,10 @@ int ParseJob(const CommandLine& cl, Job* job) {
     if (job->from_arpa && cl.Has(option))
       return UsageError(std::string("--") + option + " needs COUNTS, not --from-arpa");
   }
+  if (cl.Has("lenient-arpa") && !job->from_arpa) {
+    return UsageError("--lenient-arpa goes with --from-arpa");
+  }
+  job->options.lenient_arpa = cl.Has("lenient-arpa");
   job->input = job->from_arpa ? cl.Get<std::string>("from-arpa")
                : positional.empty() ? "-" : positional[0];
   if (!job->from_arpa && job->input == "-" && StdinIsTerminal()) {

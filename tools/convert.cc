@@ -26,8 +26,7 @@ std::string Summary(const std::string& path, const LanguageModel& lm) {
 
 // --check: reads the model completely, every checksum verified, and
 // prints its summary.
-int Check(const std::string& input) {
-  LoadOptions options;
+int Check(const std::string& input, LoadOptions options) {
   options.verify_checksums = true;
   auto lm = LanguageModel::Load(input, options);
   if (!lm.ok()) return ReportError(lm.status());
@@ -62,6 +61,7 @@ int Main(int argc, char** argv) {
       ("output,o", po::value<std::string>()->value_name("FILE"), "where to write it ('-' = standard output)")
       ("check", "read MODEL completely instead, verifying every checksum (a mapped model's "
                 "tables included), print a one-line summary and write nothing");
+  AddLenientArpaOption(&cl);
   cl.AddPositional("model", 1);
   cl.set_epilog(
       "Examples:\n"
@@ -77,7 +77,7 @@ int Main(int argc, char** argv) {
 
   if (cl.Has("check")) {
     if (cl.Has("to") || cl.Has("output")) return UsageError("--check writes nothing: no --to or -o");
-    return Check(input);
+    return Check(input, ModelLoadOptions(cl));
   }
 
   if (!cl.Has("to")) return UsageError("missing --to (mapped, model or arpa)");
@@ -94,12 +94,13 @@ int Main(int argc, char** argv) {
   if (to == "mapped") {
     // Through the query tables: a model file or ARPA is loaded as for
     // scoring, a mapped model is mapped, and the tables are written out.
-    auto lm = LanguageModel::Load(input);
+    auto lm = LanguageModel::Load(input, ModelLoadOptions(cl));
     if (!lm.ok()) return ReportError(lm.status());
     Status s = WriteMappedModel(**lm, output);
     return s.ok() ? kExitOk : ReportError(s);
   }
-  auto model = LoadModel(input, [](const std::string& w) { Warn(w); });
+  auto model = LoadModel(
+      input, [](const std::string& w) { Warn(w); }, cl.Has("lenient-arpa"));
   if (!model.ok()) return ReportError(model.status());
   Status s = to == "model" ? WriteModelFile(*model, output) : WriteArpa(*model, output);
   return s.ok() ? kExitOk : ReportError(s);

@@ -2,6 +2,7 @@
 // file (binary, docs/FORMAT.md) or its text form.
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "common/cli.h"
 #include "common/count_options.h"
@@ -56,8 +57,12 @@ int Main(int argc, char** argv) {
 
   ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
   job.options.progress = progress.callback();
-  if (Status s = CountAndWrite(job, &progress); !s.ok()) return ReportError(s);
-  progress.Done();
+  std::vector<std::string> warnings;  // printed after the progress line is gone
+  job.options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
+  const Status counted = CountAndWrite(job, &progress);
+  if (counted.ok()) progress.Done();
+  for (const std::string& w : warnings) Warn(w);
+  if (!counted.ok()) return ReportError(counted);
   if (cl.Has("verbose") && TempBytesPeak() > 0) {
     const std::string& dir = job.options.temp_dir;
     std::fprintf(stderr, "%s: temporary disk peak %.1f MB in %s\n", ToolName().c_str(),

@@ -80,6 +80,7 @@ int Main(int argc, char** argv) {
                "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl (the "
                "same number, under SRILM's name), srilm_ppl1, bits_per_token, unit");
   AddThreadsOption(&cl);
+  AddLenientArpaOption(&cl);
   cl.AddPositional("model", 1);
   cl.AddPositional("input", -1);
   cl.set_epilog(
@@ -95,8 +96,10 @@ int Main(int argc, char** argv) {
   ScoreTextOptions options;
   if (int rc = ParseThreadsOption(cl, &options.threads); rc != kContinue) return rc;
 
-  auto model = LanguageModel::Load(model_arg[0]);
-  if (!model.ok()) return ReportError(model.status());
+  auto model = LanguageModel::Load(model_arg[0], ModelLoadOptions(cl));
+  if (!model.ok())
+    return ReportError(
+        ModelLoadError(model.status(), "grams-perplexity [options] MODEL [FILE...]"));
   if (!(*model)->IsProbabilistic()) {
     return ReportError(model_arg[0] + ": a Stupid Backoff model gives scores, not probabilities, "
                        "so it has no perplexity (grams-score still scores with it)");

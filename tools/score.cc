@@ -84,8 +84,9 @@ int Main(int argc, char** argv) {
   ScoreJob job;
   if (int rc = ParseScoreOptions(cl, &job); rc != kContinue) return rc;
 
-  auto model = LanguageModel::Load(job.model);
-  if (!model.ok()) return ReportError(model.status());
+  auto model = LanguageModel::Load(job.model, job.load);
+  if (!model.ok())
+    return ReportError(ModelLoadError(model.status(), "grams-score [options] MODEL [FILE...]"));
   job.format.escape = UnitsNeedEscaping((*model)->settings());
   auto writer = FileWriter::Open("-");
   if (!writer.ok()) return ReportError(writer.status());

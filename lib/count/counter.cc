@@ -17,6 +17,7 @@
 // when to spill, and Finish(), which numbers the vocabulary canonically and
 // hands the sorted orders to a sink.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <thread>
 
@@ -26,6 +27,9 @@
 #include "count/order_table.h"
 #include "count/sort_tables.h"
 #include "count/spill.h"
+#include "format/binary_file.h"
+#include "format/kenlm_binary.h"
+#include "format/mapped_model.h"
 #include "grams/counts.h"
 #include "io/file.h"
 #include "io/line_reader.h"
@@ -142,6 +146,7 @@ class Counter::Impl {
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<std::string_view> tokens_;
   bool stream_open_ = false;  // boundaries=none: the stream's <s> is out
+  bool warned_nul_ = false;   // the one warning about NUL bytes is out
   WordId byte_ids_[256];      // ids of one-byte units
   count::SpillStore spills_;  // phase 1's spills
   uint64_t reserve_ = 0;      // entries reserved per table (address space only)
@@ -175,6 +180,7 @@ Status Counter::Impl::AppendUnits(std::string_view line, const std::string& wher
     words.push_back(kBosId);
     stream_open_ = stream;
   }
+  size_t skipped = 0;  // <s> and </s> skipped (options_.skip_markers)
   for (std::string_view tok : tokens_) {
     WordId id;
     if (tok.size() == 1) {  // bytes and ASCII characters: skip the hash
@@ -185,17 +191,23 @@ Status Counter::Impl::AppendUnits(std::string_view line, const std::string& wher
       id = vocab_.FindOrInsert(tok);
     }
     if (id == kBosId || id == kEosId) {
+      if (options_.skip_markers) {
+        ++skipped;
+        continue;
+      }
       words.resize(start);
       const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
       const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
-      return InvalidArgument(Where(where_file, line_no, line_offset + offset) + "the reserved token " +
-                             std::string(tok) + " appears in the text");
+      return InvalidArgument(Where(where_file, line_no, line_offset + offset) +
+                             "the reserved token " + std::string(tok) +
+                             " appears in the text (--skip-markers skips <s> and </s> in the "
+                             "text, as lmplz's --skip_symbols)");
     }
     words.push_back(id);
   }
   if (stream) {
     batch_.limits.resize(words.size(), Batch::kOpen);
-    tokens_counted_ += tokens_.size();
+    tokens_counted_ += tokens_.size() - skipped;
     sentences_ = 1;
   } else {
     words.push_back(kEosId);
@@ -207,9 +219,37 @@ Status Counter::Impl::AppendUnits(std::string_view line, const std::string& wher
   return Status::OK();
 }
 
+namespace {
+
+// The files of grams and KenLM given as text: refused, naming what they are
+// (their bytes would be counted as words). Peeks, so pipes work too.
+Status RefuseModelFiles(std::unique_ptr<io::InputStream>* in) {
+  std::string head;
+  GRAMS_RETURN_IF_ERROR(io::PeekHead(in, std::max<size_t>(16, kKenlmMagicPrefix.size()), &head));
+  std::string what;
+  if (HasBinaryMagic(head)) {
+    uint32_t kind = 0;
+    if (head.size() >= 16) std::memcpy(&kind, head.data() + 12, sizeof(kind));
+    what = kind == static_cast<uint32_t>(FileKind::kCounts)  ? "a grams counts file (grams-count "
+                                                               "--merge adds counts files)"
+           : kind == static_cast<uint32_t>(FileKind::kModel) ? "a grams model file"
+                                                             : "a grams binary file";
+  } else if (HasMappedMagic(head)) {
+    what = "a mapped grams model";
+  } else if (HasKenlmMagic(head)) {
+    what = "a KenLM binary model";
+  } else {
+    return Status::OK();
+  }
+  return InvalidArgument((*in)->name() + ": is " + what + ", not text to count");
+}
+
+}  // namespace
+
 Status Counter::Impl::AddFile(const std::string& path) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+  GRAMS_RETURN_IF_ERROR(RefuseModelFiles(&in));
   // UTF-16 text with a byte order mark is read as UTF-8 (byte units count
   // the bytes as they are).
   if (options_.tokenizer.unit != Unit::kByte) GRAMS_RETURN_IF_ERROR(io::DecodeUtf16(&in));
@@ -222,6 +262,13 @@ Status Counter::Impl::AddFile(const std::string& path) {
   Progress progress{"counting " + in->name(), 0,
                     in->size_hint() > 0 ? static_cast<uint64_t>(in->size_hint()) : 0, "bytes"};
   while (reader.Next(&line)) {
+    if (!warned_nul_ && line.find('\0') != std::string_view::npos) {
+      warned_nul_ = true;
+      if (options_.warn) {
+        options_.warn(reader.name() + ":" + std::to_string(reader.line_number()) +
+                      ": a NUL byte: the input looks binary, not text (counted as text anyway)");
+      }
+    }
     GRAMS_RETURN_IF_ERROR(AddLine(line, reader.newline(), reader.name(), reader.line_number(),
                                   reader.line_offset()));
     if (options_.progress && (reader.line_number() & 0x3fff) == 0) {

@@ -1,8 +1,10 @@
 // BuildModelFromCounts and ConvertArpa: a counts file (or an ARPA model) to
 // the model's files, choosing between the streaming estimator and the one
 // that holds the counts in memory.
+#include <memory>
 #include <utility>
 
+#include "format/model_file.h"
 #include "grams/build.h"
 #include "grams/files.h"
 
@@ -68,7 +70,22 @@ StatusOr<ModelSummary> ConvertArpa(const std::string& arpa_path, const BuildOpti
     return InvalidArgument("no output file to write the model to");
   }
   Stage(options, "reading " + arpa_path);
-  GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(arpa_path, options.warn));
+  std::unique_ptr<io::InputStream> in;
+  GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(arpa_path, &in));
+  switch (format) {
+    case ModelFormat::kKenlm:
+      return InvalidArgument(in->name() +
+                             ": is a KenLM binary model, not ARPA: the scoring tools read it "
+                             "directly, and grams-convert --to model (or --to arpa) converts a "
+                             "trie binary");
+    case ModelFormat::kModelFile:
+      return InvalidArgument(in->name() + ": is already a grams model file, not ARPA");
+    case ModelFormat::kMapped:
+      return InvalidArgument(in->name() + ": is a mapped grams model, not ARPA");
+    case ModelFormat::kArpa:
+      break;
+  }
+  GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(in.get(), options.warn, options.lenient_arpa));
   if (options.prune_entropy > 0) {
     if (!IsProperDistribution(model)) {
       return InvalidArgument(arpa_path + ": a Stupid Backoff model cannot be pruned");

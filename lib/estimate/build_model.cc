@@ -48,7 +48,7 @@ std::unique_ptr<Smoother> MakeSmoother(const BuildOptions& o, size_t vocab_size)
     case Smoothing::kAbsolute:
       return MakeAbsoluteDiscounting(o);
     case Smoothing::kKatz:
-      return MakeKatz(o);
+      return MakeKatz(o, vocab_size);
     case Smoothing::kAdditive:
       return MakeAdditive(o, vocab_size);
     case Smoothing::kMaximumLikelihood:

@@ -150,7 +150,7 @@ std::unique_ptr<Smoother> MakeModifiedKneserNey(const BuildOptions& options);
 std::unique_ptr<Smoother> MakeKneserNey(const BuildOptions& options);
 std::unique_ptr<Smoother> MakeWittenBell(const BuildOptions& options);
 std::unique_ptr<Smoother> MakeAbsoluteDiscounting(const BuildOptions& options);
-std::unique_ptr<Smoother> MakeKatz(const BuildOptions& options);
+std::unique_ptr<Smoother> MakeKatz(const BuildOptions& options, size_t vocab_size);
 std::unique_ptr<Smoother> MakeAdditive(const BuildOptions& options, size_t vocab_size);
 std::unique_ptr<Smoother> MakeMaximumLikelihood(const BuildOptions& options);
 std::unique_ptr<Smoother> MakeStupidBackoff(const BuildOptions& options);

@@ -18,8 +18,11 @@
 // mass goes to the backoff), and a d_r outside (0, 1] (or with n_r = 0) is
 // replaced by 1, no discount. With k = 1 the formula always gives d_1 = 0,
 // so SRILM's default gt_max of 1 for unigrams means no unigram discount.
-// Unigrams left without mass (<unk>, say) share what discounting freed, and
-// get nothing when nothing was freed.
+// Unigrams left without mass (<unk>, say) share what discounting freed. When
+// a context's seen words keep all its mass (every count above k, nothing cut)
+// while some words of the vocabulary are unseen in it, its denominator S(h)
+// is incremented by one, as SRILM does ("incrementing denominator"), so that
+// 1 / (S(h) + 1) is left for the backoff and no word gets probability 0.
 #include <algorithm>
 #include <cmath>
 
@@ -35,7 +38,11 @@ uint64_t PerOrder(const std::vector<uint64_t>& values, int n, uint64_t first, ui
 
 class Katz : public Smoother {
  public:
-  explicit Katz(const BuildOptions& options) : options_(options) {}
+  // SRILM's Prob_Epsilon: less mass than this left for backing off is none.
+  static constexpr double kNoMassLeft = 3e-6;
+
+  Katz(const BuildOptions& options, size_t vocab_size)
+      : options_(options), vocab_size_(vocab_size) {}
   Smoothing method() const override { return Smoothing::kKatz; }
 
   uint64_t GtMin(int n) const {
@@ -87,14 +94,39 @@ class Katz : public Smoother {
     const std::vector<double>& d = d_[n - 1];
     const uint64_t k = d.size() - 1;
     const uint64_t min = n == 1 ? GtMin(1) : 0;  // higher orders: cut by the driver
+    const uint64_t cut = n == 1 ? 0 : GtMin(n);  // below it the driver cuts (mass to backoff)
     double S = 0;
-    for (size_t i = 0; i < size; ++i) S += static_cast<double>(counts[i]);
-    double left = 0;
+    size_t unseen = 0;  // words left without mass of their own here
+    for (size_t i = 0; i < size; ++i) {
+      S += static_cast<double>(counts[i]);
+      unseen += counts[i] < std::max<uint64_t>(min, 1);
+    }
+    // At order 1 the children are every word but <s> (zero counts included);
+    // above, only the words seen after the context, out of the V - 1 that
+    // may follow it.
+    if (n > 1 && size < vocab_size_ - 1) unseen += vocab_size_ - 1 - size;
+    double left = 0, freed = 0;
     for (size_t i = 0; i < size; ++i) {
       const uint64_t r = counts[i];
       const double kept = r < min ? 0.0 : (r <= k ? d[r] : 1.0) * static_cast<double>(r);
       alpha[i] = kept / S;
       left += (static_cast<double>(r) - kept) / S;
+      freed += r < cut ? alpha[i] : 0.0;
+    }
+    // As SRILM (NgramLM::estimate): a context whose seen words keep all the
+    // mass (no count discounted, nothing cut) while some words are unseen in
+    // it gets its denominator incremented by one, so the backoff has
+    // 1 / (S + 1) to give them and no word in the vocabulary gets 0.
+    if (unseen > 0 && left + freed < kNoMassLeft) {
+      S += 1.0;
+      left = 0;
+      for (size_t i = 0; i < size; ++i) {
+        const uint64_t r = counts[i];
+        const double kept = r < min ? 0.0 : (r <= k ? d[r] : 1.0) * static_cast<double>(r);
+        alpha[i] = kept / S;
+        left += (static_cast<double>(r) - kept) / S;
+      }
+      left += 1.0 / S;
     }
     return left;
   }
@@ -110,13 +142,14 @@ class Katz : public Smoother {
 
  private:
   const BuildOptions& options_;
+  const size_t vocab_size_;             // V, <s> included
   std::vector<std::vector<double>> d_;  // per order, d[r] for r = 1..gt_max
 };
 
 }  // namespace
 
-std::unique_ptr<Smoother> MakeKatz(const BuildOptions& options) {
-  return std::make_unique<Katz>(options);
+std::unique_ptr<Smoother> MakeKatz(const BuildOptions& options, size_t vocab_size) {
+  return std::make_unique<Katz>(options, vocab_size);
 }
 
 }  // namespace grams::estimate

@@ -16,6 +16,9 @@ namespace {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
+// How much free text (other than grams' comment lines) may precede \data\.
+constexpr uint64_t kMaxPreambleBytes = 65536;
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -60,11 +63,24 @@ Status ArpaParser::ReadComments() {
   std::string sp_model_base64;
   std::string_view line;
   bool found = false;
+  // Free text before \data\ is allowed, but not without bound: a text file
+  // given where a model is expected must fail fast, not be read through.
+  // grams' own comment lines (which carry a SentencePiece model) do not count.
+  uint64_t free_bytes = 0;
+  bool bounded = false, text = true;
   while (reader_.Next(&line)) {
     const std::string_view t = Trim(line);
     if (t == "\\data\\") {
       found = true;
       break;
+    }
+    if (!StartsWith(t, "# grams")) {
+      free_bytes += line.size() + 1;
+      for (unsigned char c : line) text = text && (c >= 0x20 || c == '\t' || c == '\r');
+      if (free_bytes > kMaxPreambleBytes) {
+        bounded = true;
+        break;
+      }
     }
     std::string_view bad;
     // grams' own comment lines (grams/escape.h): the tokenization of a
@@ -90,7 +106,11 @@ Status ArpaParser::ReadComments() {
   }
   if (!found) {
     if (!reader_.status().ok()) return reader_.status();
-    return Err(reader_.line_number(), "no \\data\\ line: not an ARPA file");
+    return Err(
+        reader_.line_number(),
+        std::string("no \\data\\ line") +
+            (bounded ? " in the first " + std::to_string(kMaxPreambleBytes) + " bytes" : "") +
+            ": not an ARPA file" + (text ? "; it looks like text" : ""));
   }
   if (tokenizer_line != 0) {
     auto parsed = TokenizerSettings::FromArpaKeyValues(tokenizer_kv, sp_model_base64);

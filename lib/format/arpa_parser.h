@@ -73,11 +73,15 @@ struct PendingLevel {
 
 class ArpaParser {
  public:
-  ArpaParser(io::InputStream* in, const std::function<void(const std::string&)>& warn)
+  // lenient: positive log probabilities (IRSTLM's rounding) are clamped to
+  // 0 with one warning instead of being an error.
+  ArpaParser(io::InputStream* in, const std::function<void(const std::string&)>& warn,
+             bool lenient = false)
       : reader_(in, size_t{4} << 20),
         name_(in->name()),
         input_size_(in->size_hint()),
-        warn_(warn) {}
+        warn_(warn),
+        lenient_(lenient) {}
 
   StatusOr<Model> Run();
 
@@ -89,6 +93,8 @@ class ArpaParser {
   void Warn(const std::string& msg) const {
     if (warn_) warn_(msg);
   }
+  // A positive log probability: clamped to 0 (lenient) or an error.
+  Status PositiveLogProb(std::string_view field, float* prob);
   // The end of input before \end\: an I/O error, or a truncated file.
   Status EndOfInput(const std::string& where) const;
 
@@ -222,6 +228,11 @@ class ArpaParser {
   std::vector<size_t> blank_from_;
   uint64_t added_blanks_ = 0;
   uint64_t first_blank_line_ = 0;
+  const bool lenient_;
+  uint64_t clamped_ = 0;             // positive log probabilities set to 0
+  uint64_t worst_clamped_line_ = 0;  // the line of the largest
+  float worst_clamped_ = 0.0f;
+  std::string worst_clamped_text_;
   uint64_t top_backoffs_ = 0;
   uint64_t first_top_backoff_line_ = 0;
 };

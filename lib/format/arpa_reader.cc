@@ -188,6 +188,11 @@ StatusOr<Model> ArpaParser::Run() {
          "), so that lookups reach those, with backed-off log probabilities and zero backoffs; "
          "ARPA output leaves them out");
   }
+  if (clamped_ > 0) {
+    Warn(name_ + ": clamped " + std::to_string(clamped_) +
+         " positive log probabilities to 0 (--lenient-arpa); the largest was " +
+         worst_clamped_text_ + ", at line " + std::to_string(worst_clamped_line_));
+  }
   if (top_backoffs_ > 0) {
     Warn(name_ + ":" + std::to_string(first_top_backoff_line_) + ": ignored " +
          std::to_string(top_backoffs_) + " backoffs on " + std::to_string(order_) +
@@ -198,10 +203,11 @@ StatusOr<Model> ArpaParser::Run() {
 
 }  // namespace arpa
 
-StatusOr<Model> ReadArpa(io::InputStream* in, const std::function<void(const std::string&)>& warn) {
+StatusOr<Model> ReadArpa(io::InputStream* in, const std::function<void(const std::string&)>& warn,
+                         bool lenient) {
   return GuardAlloc("reading the ARPA file " + in->name(), MemoryHint::kNone,
                     [&]() -> StatusOr<Model> {
-                      auto parser = std::make_unique<arpa::ArpaParser>(in, warn);
+                      auto parser = std::make_unique<arpa::ArpaParser>(in, warn, lenient);
                       return parser->Run();
                     });
 }

@@ -123,6 +123,20 @@ Status ArpaParser::ReadSection(int n, std::string_view* next_header) {
   return Status::OK();
 }
 
+Status ArpaParser::PositiveLogProb(std::string_view field, float* prob) {
+  if (!lenient_) {
+    return ErrHere("positive log probability " + Quote(field) +
+                   " (--lenient-arpa clamps such values, IRSTLM's rounding, to 0)");
+  }
+  if (clamped_++ == 0 || *prob > worst_clamped_) {
+    worst_clamped_ = *prob;
+    worst_clamped_text_ = std::string(field);
+    worst_clamped_line_ = reader_.line_number();
+  }
+  *prob = 0.0f;
+  return Status::OK();
+}
+
 Status ArpaParser::ParseUnigram(std::string_view line) {
   size_t nf;
   GRAMS_RETURN_IF_ERROR(SplitFields(1, line, &nf));
@@ -130,7 +144,7 @@ Status ArpaParser::ParseUnigram(std::string_view line) {
   if (!ParseFloat(fields_[0], &prob)) {
     return ErrHere("malformed log probability " + Quote(fields_[0]));
   }
-  if (prob > 0.0f) return ErrHere("positive log probability " + Quote(fields_[0]));
+  if (prob > 0.0f) GRAMS_RETURN_IF_ERROR(PositiveLogProb(fields_[0], &prob));
   if (nf == 3 && !ParseFloat(fields_[2], &bo)) {
     return ErrHere("malformed backoff " + Quote(fields_[2]));
   }
@@ -193,7 +207,7 @@ Status ArpaParser::ParseNgram(int n, std::string_view line) {
   if (!ParseFloat(fields_[0], &prob)) {
     return ErrHere("malformed log probability " + Quote(fields_[0]));
   }
-  if (prob > 0.0f) return ErrHere("positive log probability " + Quote(fields_[0]));
+  if (prob > 0.0f) GRAMS_RETURN_IF_ERROR(PositiveLogProb(fields_[0], &prob));
   const bool has_backoff = nf == static_cast<size_t>(n) + 2;
   if (has_backoff && !ParseFloat(fields_[n + 1], &bo)) {
     return ErrHere("malformed backoff " + Quote(fields_[n + 1]));

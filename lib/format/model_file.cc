@@ -330,6 +330,11 @@ StatusOr<Model> LoadModel(const std::string& path) { return LoadModel(path, null
 
 StatusOr<Model> LoadModel(const std::string& path,
                           const std::function<void(const std::string&)>& warn) {
+  return LoadModel(path, warn, /*lenient_arpa=*/false);
+}
+
+StatusOr<Model> LoadModel(const std::string& path,
+                          const std::function<void(const std::string&)>& warn, bool lenient_arpa) {
   return GuardAlloc("loading " + Named(path, "<stdin>"), MemoryHint::kNone, [&]() -> StatusOr<Model> {
     std::unique_ptr<io::InputStream> in;
     GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
@@ -346,7 +351,7 @@ StatusOr<Model> LoadModel(const std::string& path,
       case ModelFormat::kArpa:
         break;
     }
-    return ReadArpa(in.get(), warn);
+    return ReadArpa(in.get(), warn, lenient_arpa);
   });
 }
 

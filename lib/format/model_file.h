@@ -46,8 +46,10 @@ Status MappedModelNotReadable(const std::string& name);
 // ReadModelFile and ReadArpa on a stream OpenModel opened (ReadArpa's is
 // defined in arpa_reader.cc).
 StatusOr<Model> ReadModelFile(std::unique_ptr<io::InputStream> in);
-StatusOr<Model> ReadArpa(io::InputStream* in,
-                         const std::function<void(const std::string&)>& warn);
+// `lenient`: positive log probabilities are clamped to 0 with one warning
+// (IRSTLM's rounding) instead of being an error.
+StatusOr<Model> ReadArpa(io::InputStream* in, const std::function<void(const std::string&)>& warn,
+                         bool lenient = false);
 
 // The header of a model file: sentences and tokens are 0, the settings are
 // written in their canonical form (all keys, in order).

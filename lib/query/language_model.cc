@@ -229,7 +229,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
       case ModelFormat::kArpa:
         break;
     }
-    GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(in.get(), nullptr));
+    GRAMS_ASSIGN_OR_RETURN(Model model, ReadArpa(in.get(), options.warn, options.lenient_arpa));
     return Create(model);
   });
 }

@@ -296,8 +296,8 @@ def opengrm_katz(ref, ours, counts):
     backoff with Good-Turing discounts d_r (p = d_r r / S(h) for a seen n-gram); the discounts
     differ (katz_discounts), and with them what depends on them: the probabilities by d_grams /
     d_opengrm exactly, the backoff weights (asserted to normalize grams' distribution), and the
-    contexts whose lower order frees no mass in grams (its documented rule: the seen words
-    share all the mass)."""
+    contexts whose seen words would keep all the mass in grams (its documented rule, SRILM's:
+    the denominator is incremented, p = d_r r / (S(h) + 1))."""
     group = 'katz (ngrammake)'
     coc = collections.defaultdict(collections.Counter)
     for g, c in counts.items():
@@ -312,6 +312,7 @@ def opengrm_katz(ref, ours, counts):
     def seen_mass(h, lower):
         return sum(10 ** logprob(ours, h[1:] if lower else h, x) for x in children[h])
 
+    unigram_total = sum(c for g, c in counts.items() if len(g) == 1 and g != ('<s>',))
     changed = set()
     for g, p in ref['probs'].items():
         q = ours['probs'].get(g, math.nan)
@@ -326,11 +327,20 @@ def opengrm_katz(ref, ours, counts):
                 T.differ(group, 'discount d_r (r > 5: OpenGrm 0.999, grams 1; order 5: grams '
                          'lowers k to 4 as n_6 = 0, as SRILM)', True)
                 continue
-            if 1 - seen_mass(g[:-1], True) <= 1e-6:
-                T.differ(group, 'context whose lower order frees nothing: grams gives the seen '
-                         'words all the mass', abs(seen_mass(g[:-1], False) - 1) <= 1e-5,
-                         f'p({" ".join(g)}): seen mass {seen_mass(g[:-1], False)}')
-                continue
+        # A context whose seen words would keep all its mass (nothing discounted): grams
+        # increments its denominator, S(h) + 1, as SRILM, so that the words not seen after it
+        # (and <unk> at order 1, where grams discounts nothing) keep a non-zero probability.
+        r = counts[g]
+        if len(g) > 1:
+            dr = d[(len(g), 'grams')][r]
+            S = sum(counts[g[:-1] + (x,)] for x in children[g[:-1]])
+        else:
+            dr = 1.0
+            S = unigram_total
+        if close(q, math.log10(dr * r / (S + 1)), TOL):
+            T.differ(group, 'context whose seen words keep all the mass: grams increments the '
+                     'denominator, S(h) + 1 (SRILM)', True)
+            continue
         T.fail(group, f'p({" ".join(g)}) {p} vs {q}')
     for h, b in ref['bows'].items():
         q = ours['bows'].get(h, math.nan)

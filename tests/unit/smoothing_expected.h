@@ -8,6 +8,9 @@
 // p(w | h) / p(w | h') over the words not stored after h, checking that the
 // ratio is one number (that the distribution has a backoff form at all) and
 // that every context sums to one. Each entry's comment gives the exact value.
+// The two katz models were recomputed (exact fractions, independently of the
+// C++) when Katz took SRILM's rule of incrementing the denominator of a
+// context that leaves nothing for the backoff (docs/ESTIMATION.md).
 #ifndef GRAMS_TESTS_UNIT_SMOOTHING_EXPECTED_H_
 #define GRAMS_TESTS_UNIT_SMOOTHING_EXPECTED_H_
 
@@ -789,24 +792,24 @@ const ExpectedModel kKatzDefault = {
     3,
     {{1}, {0.1111111111111111, 0.66666666666666663, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1}},
     {
-        // p = 5/19, backoff = 1
-        {"</s>", -0.579783597, 0.000000000},
-        // p = (<s>: written as 1), backoff = 19/9
-        {"<s>", 0.0, 0.324511092},
-        // p = 0, backoff = 1
-        {"<unk>", -kInf, 0.000000000},
-        // p = 4/19, backoff = 19/54
-        {"a", -0.676693610, -0.453640159},
-        // p = 4/19, backoff = 76/27
-        {"b", -0.676693610, 0.449449828},
-        // p = 3/19, backoff = 19/9
-        {"c", -0.801632346, 0.324511092},
-        // p = 2/19, backoff = 19/42
-        {"d", -0.977723605, -0.344495689},
-        // p = 1/19, backoff = 76/63
-        {"e", -1.278753601, 0.081473043},
-        // p = 4/15, backoff = 0
-        {"<s> a", -0.574031268, -kInf},
+        // p = 1/4, backoff = 1
+        {"</s>", -0.602059991, 0.000000000},
+        // p = (<s>: written as 1), backoff = 40/21
+        {"<s>", 0.0, 0.279840697},
+        // p = 1/20, backoff = 1
+        {"<unk>", -1.301029996, 0.000000000},
+        // p = 1/5, backoff = 40/117
+        {"a", -0.698970004, -0.466125870},
+        // p = 1/5, backoff = 160/63
+        {"b", -0.698970004, 0.404779433},
+        // p = 3/20, backoff = 160/81
+        {"c", -0.823908741, 0.295634964},
+        // p = 1/10, backoff = 4/9
+        {"d", -1.000000000, -0.352182518},
+        // p = 1/20, backoff = 32/27
+        {"e", -1.301029996, 0.073786214},
+        // p = 4/15, backoff = 4/3
+        {"<s> a", -0.574031268, 0.124938737},
         // p = 1/45, backoff = 1
         {"<s> b", -1.653212514, 0.000000000},
         // p = 1/45, backoff = 1
@@ -835,8 +838,8 @@ const ExpectedModel kKatzDefault = {
         {"d </s>", -0.176091259, 0.000000000},
         // p = 1/9, backoff = 1
         {"e </s>", -0.954242509, 0.000000000},
-        // p = 1
-        {"<s> a b", 0.000000000, kNoBackoff},
+        // p = 2/3
+        {"<s> a b", -0.176091259, kNoBackoff},
     },
 };
 
@@ -865,62 +868,62 @@ const ExpectedModel kKatzGt = {
         {"d", -1.102662342, -0.344495689},
         // p = 1/38, backoff = 76/63
         {"e", -1.579783597, 0.081473043},
-        // p = 4/15, backoff = 0
-        {"<s> a", -0.574031268, -kInf},
-        // p = 1/45, backoff = 0
-        {"<s> b", -1.653212514, -kInf},
-        // p = 1/45, backoff = 0
-        {"<s> c", -1.653212514, -kInf},
-        // p = 1/45, backoff = 0
-        {"<s> d", -1.653212514, -kInf},
-        // p = 3/4, backoff = 0
-        {"a b", -0.124938737, -kInf},
-        // p = 1/36, backoff = 0
-        {"a c", -1.556302501, -kInf},
+        // p = 4/15, backoff = 4/3
+        {"<s> a", -0.574031268, 0.124938737},
+        // p = 1/45, backoff = 18/35
+        {"<s> b", -1.653212514, -0.288795539},
+        // p = 1/45, backoff = 27/52
+        {"<s> c", -1.653212514, -0.284639579},
+        // p = 1/45, backoff = 3/2
+        {"<s> d", -1.653212514, 0.176091259},
+        // p = 3/4, backoff = 3/11
+        {"a b", -0.124938737, -0.564271430},
+        // p = 1/36, backoff = 27/52
+        {"a c", -1.556302501, -0.284639579},
         // p = 1/36, backoff = 1
         {"b </s>", -1.556302501, 0.000000000},
-        // p = 1/36, backoff = 0
-        {"b a", -1.556302501, -kInf},
-        // p = 1/36, backoff = 0
-        {"b c", -1.556302501, -kInf},
-        // p = 1/36, backoff = 0
-        {"b e", -1.556302501, -kInf},
+        // p = 1/36, backoff = 18/35
+        {"b a", -1.556302501, -0.288795539},
+        // p = 1/36, backoff = 27/52
+        {"b c", -1.556302501, -0.284639579},
+        // p = 1/36, backoff = 9/16
+        {"b e", -1.556302501, -0.249877473},
         // p = 1/27, backoff = 1
         {"c </s>", -1.431363764, 0.000000000},
-        // p = 1/27, backoff = 0
-        {"c a", -1.431363764, -kInf},
-        // p = 1/27, backoff = 0
-        {"c d", -1.431363764, -kInf},
+        // p = 1/27, backoff = 2
+        {"c a", -1.431363764, 0.301029996},
+        // p = 1/27, backoff = 3/2
+        {"c d", -1.431363764, 0.176091259},
         // p = 2/3, backoff = 1
         {"d </s>", -0.176091259, 0.000000000},
         // p = 1/9, backoff = 1
         {"e </s>", -0.954242509, 0.000000000},
-        // p = 1
-        {"<s> a b", 0.000000000, kNoBackoff},
-        // p = 1
-        {"<s> b a", 0.000000000, kNoBackoff},
-        // p = 1
-        {"<s> c a", 0.000000000, kNoBackoff},
-        // p = 1
-        {"<s> d </s>", 0.000000000, kNoBackoff},
-        // p = 1/3
-        {"a b </s>", -0.477121255, kNoBackoff},
-        // p = 1/3
-        {"a b c", -0.477121255, kNoBackoff},
-        // p = 1/3
-        {"a b e", -0.477121255, kNoBackoff},
-        // p = 1
-        {"a c d", 0.000000000, kNoBackoff},
-        // p = 1
-        {"b a c", 0.000000000, kNoBackoff},
-        // p = 1
-        {"b c </s>", 0.000000000, kNoBackoff},
-        // p = 1
-        {"b e </s>", 0.000000000, kNoBackoff},
-        // p = 1
-        {"c a b", 0.000000000, kNoBackoff},
-        // p = 1
-        {"c d </s>", 0.000000000, kNoBackoff},
+        // p = 2/3
+        {"<s> a b", -0.176091259, kNoBackoff},
+        // p = 1/2
+        {"<s> b a", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"<s> c a", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"<s> d </s>", -0.301029996, kNoBackoff},
+        // p = 1/4
+        {"a b </s>", -0.602059991, kNoBackoff},
+        // p = 1/4
+        {"a b c", -0.602059991, kNoBackoff},
+        // p = 1/4
+        {"a b e", -0.602059991, kNoBackoff},
+        // p = 1/2
+        {"a c d", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"b a c", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"b c </s>", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"b e </s>", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"c a b", -0.301029996, kNoBackoff},
+        // p = 1/2
+        {"c d </s>", -0.301029996, kNoBackoff},
     },
 };
 

@@ -96,6 +96,9 @@ void AddBuildOptions(CommandLine* cl) {
        "write the model as ARPA text to FILE ('-' = standard output)")
       ("from-arpa", po::value<std::string>()->value_name("FILE"),
        "read an ARPA model from FILE instead of estimating one from counts")
+      ("lenient-arpa", "with --from-arpa: positive log probabilities (the rounding of "
+                       "IRSTLM, e.g. 1.76602e-07) are clamped to 0 with one warning giving "
+                       "their number and the largest, instead of being an error")
       ("smoothing", po::value<std::string>()->value_name("METHOD")->default_value("mkn"),
        "mkn (modified Kneser-Ney), kn (Kneser-Ney), wb (Witten-Bell), abs (absolute "
        "discounting), katz (Good-Turing + Katz backoff), add (additive), mle (maximum "

@@ -151,6 +151,28 @@ std::string VersionLine() {
          std::to_string(GRAMS_FORMAT_VERSION) + ")";
 }
 
+void AddLenientArpaOption(CommandLine* cl) {
+  cl->options().add_options()(
+      "lenient-arpa",
+      "an ARPA model's positive log probabilities (the rounding of IRSTLM, e.g. 1.76602e-07) "
+      "are clamped to 0 with one warning giving their number and the largest, instead of "
+      "being an error");
+}
+
+LoadOptions ModelLoadOptions(const CommandLine& cl) {
+  LoadOptions options;
+  options.lenient_arpa = cl.Has("lenient-arpa");
+  options.warn = [](const std::string& w) { Warn(w); };
+  return options;
+}
+
+Status ModelLoadError(const Status& status, const std::string& usage) {
+  if (status.message().find("it looks like text") == std::string::npos) return status;
+  return Status(
+      status.code(),
+      status.message() + ": a text file where a model is expected? The order is " + usage);
+}
+
 int ReportError(const Status& status) { return ReportError(status.message()); }
 
 int ReportError(const std::string& message) {

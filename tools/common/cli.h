@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "grams/language_model.h"
 #include "grams/progress.h"
 #include "grams/status.h"
 
@@ -75,6 +76,9 @@ std::string VersionLine();
 // Library statuses already name the file (and line) they concern.
 int ReportError(const Status& status);
 int ReportError(const std::string& message);
+// A failure to load MODEL for the scoring tools: when the model file looks
+// like text, says that MODEL and FILE may be swapped (usage: `usage`).
+Status ModelLoadError(const Status& status, const std::string& usage);
 // Prints "<tool>: error: <message> (try --help)" and returns kExitUsage.
 int UsageError(const std::string& message);
 // Prints "<tool>: warning: <message>".
@@ -126,6 +130,12 @@ class CommandLine {
 // CommandLine into *memory and *temp_dir (left empty when not given).
 // Returns kContinue or a usage error's code.
 int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* temp_dir);
+
+// --lenient-arpa, for the tools that read ARPA files: positive log
+// probabilities (IRSTLM's rounding) are clamped to 0 with one warning.
+void AddLenientArpaOption(CommandLine* cl);
+// LoadOptions for MODEL: --lenient-arpa, and warnings printed by Warn.
+LoadOptions ModelLoadOptions(const CommandLine& cl);
 
 // Number formatting for outputs.
 // The shortest decimal that reads back as the same float / double

@@ -152,6 +152,8 @@ void AddCountOptions(CommandLine* cl) {
        "invalid UTF-8 with a Unicode unit (char, grapheme, segment, sentencepiece, or with "
        "--normalize/--case-fold): error (name file, line and byte offset), replace "
        "(with U+FFFD) or skip")
+      ("skip-markers", "skip <s> and </s> found in the text, as if they were whitespace "
+                       "(lmplz's --skip_symbols); without it they are an error")
       ("text", "write \"w1 ... wn<TAB>count\" lines instead of a binary counts file "
                "(non-word units holding bytes below 0x21 or 0x7F, or bytes that are not "
                "UTF-8, are written escaped: <0x0A>, <sp>, <0xFF>)")
@@ -201,6 +203,7 @@ int ParseCountOptions(const CommandLine& cl, CountJob* job) {
   CountOptions& options = job->options;
   options.order = cl.Get<int>("order");
   job->order_given = cl.Has("order");
+  options.skip_markers = cl.Has("skip-markers");
   options.threads = cl.Get<int>("threads");
   if (options.threads < 0 || options.threads > 64)
     return UsageError("--threads must be between 0 and 64");

@@ -78,6 +78,7 @@ int ParseThreadsOption(const CommandLine& cl, int* threads) {
 }
 
 void AddScoreOptions(CommandLine* cl) {
+  AddLenientArpaOption(cl);
   cl->options().add_options()
       ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
                     "words are written TOKEN=<unk>:LOG10")
@@ -137,6 +138,7 @@ void AddScoreOptions(CommandLine* cl) {
 }
 
 int ParseScoreOptions(const CommandLine& cl, ScoreJob* job) {
+  job->load = ModelLoadOptions(cl);
   std::vector<std::string> model = cl.Positional("model");
   if (model.empty()) return UsageError("missing MODEL");
   job->model = model[0];

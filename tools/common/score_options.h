@@ -30,6 +30,7 @@ struct ScoreJob {
   bool jsonl = false;
   JsonlOptions jsonl_options;
   std::string html;                 // --html FILE, or empty
+  LoadOptions load;                 // --lenient-arpa
   bool line_buffered = false;       // --line-buffered, or output to a terminal
   ColorMode color = ColorMode::kAuto;
 };

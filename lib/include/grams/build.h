@@ -54,6 +54,9 @@ struct TuneResult;
 struct GRAMS_EXPORT BuildOptions {
   // Called with each warning (e.g. fallback discounts). May be empty.
   std::function<void(const std::string&)> warn;
+  // ConvertArpa: positive log probabilities in the ARPA file (IRSTLM's
+  // rounding) are clamped to 0 with one warning instead of being an error.
+  bool lenient_arpa = false;
   // Called as each order is estimated (stage "estimating", orders), and by
   // BuildModelFromCounts and ConvertArpa as they read and write files
   // (stages "reading FILE", "writing FILE"). May be empty.

@@ -57,6 +57,12 @@ struct GRAMS_EXPORT CountOptions {
   // Called as text is read (stage "counting FILE", bytes) and as orders are
   // sorted (stage "sorting", orders). May be empty.
   ProgressCallback progress;
+  // <s> and </s> found in the text: an error (false), or skipped like
+  // whitespace (true; lmplz's --skip_symbols).
+  bool skip_markers = false;
+  // Called once per Counter with a warning (text that looks binary: a NUL
+  // byte). May be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 // Counts every n-gram of orders 1..order in the text, each line a sentence

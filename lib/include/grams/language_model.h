@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,11 @@ struct GRAMS_EXPORT LoadOptions {
   // truncated or rewritten while in use (which kills a process that maps it
   // with SIGBUS). Default: mapped read-only and shared.
   bool read_into_memory = false;
+  // An ARPA file's positive log probabilities (IRSTLM's rounding) are
+  // clamped to 0 with one warning (to `warn`) instead of being an error.
+  bool lenient_arpa = false;
+  // Receives the warnings of reading an ARPA file. May be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 class LanguageModel;

@@ -39,6 +39,12 @@ GRAMS_EXPORT StatusOr<Model> ReadArpa(const std::string& path,
 GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path);
 GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path,
                                        const std::function<void(const std::string&)>& warn);
+// As above; `lenient_arpa`: an ARPA file's positive log probabilities (the
+// rounding of IRSTLM, 1.76602e-07 say) are clamped to 0 with one warning
+// giving their number and the largest, instead of being an error.
+GRAMS_EXPORT StatusOr<Model> LoadModel(const std::string& path,
+                                       const std::function<void(const std::string&)>& warn,
+                                       bool lenient_arpa);
 
 // The files a model is written to; "" = not written, "-" = stdout (at most
 // one of them).
