@@ -520,6 +520,19 @@ TEST(ArpaReader, BadNumbers) {
   ExpectError(EditSmall(3, "ngrams 1=6\n"), 3, "ngram N=count");
 }
 
+// Issue 13: an infinite backoff was accepted (nan was refused), and the
+// perplexity came out 0. -inf stays legal, as for log10 probabilities.
+TEST(ArpaReader, InfiniteBackoffIsRefused) {
+  ExpectError(EditSmall(17, "-0.3 <s> a inf\n"), 17, "infinite backoff 'inf'");
+  ExpectError(EditSmall(17, "-0.3 <s> a +Infinity\n"), 17, "infinite backoff");
+  ExpectError(EditSmall(12, "-0.25 a inf\n"), 12, "infinite backoff");
+  ExpectError(EditSmall(12, "-0.25 a 1e99\n"), 12, "infinite backoff");
+  ExpectError(EditSmall(12, "-0.25 a NaN\n"), 12, "malformed backoff");
+  TempDir dir;
+  auto m = ReadArpa(dir.Write("minus_inf.arpa", EditSmall(17, "-0.3 <s> a -inf\n")));
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+}
+
 TEST(ArpaReader, WrongNumberOfWords) {
   ExpectError(EditSmall(18, "-0.4 a b c d\n"), 18, "too many fields");
   ExpectError(EditSmall(18, "-0.4\n"), 18, "too few fields");
