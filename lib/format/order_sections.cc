@@ -110,8 +110,8 @@ Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
   if (lower > child_counts.size()) {
     return CorruptionError(name + ": order " + std::to_string(n - 1) + " claims " +
                            std::to_string(lower) + " n-grams, but the child counts of order " +
-                           std::to_string(n) + " take only " +
-                           std::to_string(child_counts.size()) + " bytes (the file is corrupted)");
+                           std::to_string(n) + " take only " + std::to_string(child_counts.size()) +
+                           " bytes (the file is corrupted)");
   }
   return Status::OK();
 }

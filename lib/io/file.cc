@@ -285,7 +285,8 @@ void RemoveInput(dev_t dev, ino_t ino) {
   std::lock_guard<std::mutex> lock(g_files_mu);
   for (size_t i = 0; i < g_inputs.size(); ++i) {
     if (g_inputs[i].dev == dev && g_inputs[i].ino == ino) {
-      if (--g_inputs[i].refs == 0) g_inputs.erase(g_inputs.begin() + static_cast<std::ptrdiff_t>(i));
+      if (--g_inputs[i].refs == 0)
+        g_inputs.erase(g_inputs.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     }
   }
@@ -315,7 +316,8 @@ void RemoveOutput(const void* owner) {
 std::string TempName(const std::string& target, unsigned attempt) {
   static std::atomic<unsigned> counter{0};
   static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  uint64_t x = (static_cast<uint64_t>(::getpid()) << 32) ^ (counter.fetch_add(1) * 0x9e3779b97f4a7c15ULL) ^
+  uint64_t x = (static_cast<uint64_t>(::getpid()) << 32) ^
+               (counter.fetch_add(1) * 0x9e3779b97f4a7c15ULL) ^
                (static_cast<uint64_t>(attempt) * 0xbf58476d1ce4e5b9ULL) ^
                static_cast<uint64_t>(::time(nullptr));
   std::string name = target + ".tmp-";
@@ -538,7 +540,11 @@ StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) 
     f->rename_to_ = target;
     // A file replaced keeps its permissions (a private file stays private);
     // a new one gets 0644 less the umask.
-    mode_t mode = 0644 & ~[] { mode_t m = umask(0); umask(m); return m; }();
+    mode_t mode = 0644 & ~[] {
+      mode_t m = umask(0);
+      umask(m);
+      return m;
+    }();
     if (::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       GRAMS_RETURN_IF_ERROR(AddOutput(path, st, f.get()));
       f->replaces_ = true;
@@ -550,8 +556,9 @@ StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) 
     // leaves nothing behind. Linked in under a temporary name and renamed
     // over the target by Commit().
     const size_t slash = target.rfind('/');
-    const std::string dir =
-        slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : target.substr(0, slash);
     fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 #endif
     if (fd < 0) {  // no O_TMPFILE here: a named temporary file
