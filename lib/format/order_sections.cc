@@ -102,6 +102,11 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
 Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words) {
   const uint64_t lower = header.ngram_counts[n - 2], size = header.ngram_counts[n - 1];
+  if (size <= words.size() && lower <= child_counts.size()) return Status::OK();
+  // The cursor names what is wrong as every reader does, allocating nothing.
+  Status cursor = VisitTrieLevel(name, header, n, child_counts, words,
+                                 [](EntryIndex, EntryIndex, WordId) {});
+  if (!cursor.ok()) return cursor;
   if (size > words.size()) {
     return CorruptionError(name + ": order " + std::to_string(n) + " claims " +
                            std::to_string(size) + " n-grams, but its words take only " +
@@ -146,11 +151,9 @@ Status ZeroCount(const std::string& name, int n) {
 
 Status DecodeCounts(const std::string& name, int n, std::string_view raw, uint64_t size,
                     std::vector<Count>* out) {
-  if (size > raw.size()) {  // a varint of one byte at least per entry
-    return CorruptionError(name + ": order " + std::to_string(n) + " claims " +
-                           std::to_string(size) + " n-grams, but its counts take only " +
-                           std::to_string(raw.size()) + " bytes (the file is corrupted)");
-  }
+  // A varint of one byte at least per entry: the error VisitCounts would
+  // give, before `size` entries are allocated.
+  if (size > raw.size()) return MalformedCounts(name, n);
   out->resize(size);
   Count* dst = out->data();
   return VisitCounts(name, n, raw, size, [dst](uint64_t i, uint64_t c) { dst[i] = c; });

@@ -261,7 +261,9 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   const uint64_t vocab_size = header.vocab_size, lower = header.ngram_counts[n - 2],
                  size = header.ngram_counts[n - 1];
   if (size > UINT32_MAX || lower > UINT32_MAX) return slow();
-  GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name, header, n, child_counts, words));
+  // A claim the bytes cannot hold: the cursor finds the error without
+  // filling `size` entries of scratch first.
+  if (!CheckTrieClaims(name, header, n, child_counts, words).ok()) return slow();
   // Pass 1: each parent's number at the index of its first child. A parent
   // without children writes where the next parent will write over it (or
   // at index m, past the entries).
