@@ -104,8 +104,8 @@ Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
   const uint64_t lower = header.ngram_counts[n - 2], size = header.ngram_counts[n - 1];
   if (size <= words.size() && lower <= child_counts.size()) return Status::OK();
   // The cursor names what is wrong as every reader does, allocating nothing.
-  Status cursor = VisitTrieLevel(name, header, n, child_counts, words,
-                                 [](EntryIndex, EntryIndex, WordId) {});
+  Status cursor =
+      VisitTrieLevel(name, header, n, child_counts, words, [](EntryIndex, EntryIndex, WordId) {});
   if (!cursor.ok()) return cursor;
   if (size > words.size()) {
     return CorruptionError(name + ": order " + std::to_string(n) + " claims " +
