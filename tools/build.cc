@@ -103,6 +103,9 @@ int Main(int argc, char** argv) {
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   Job job;
   if (int rc = ParseJob(cl, &job); rc != kContinue) return rc;
+  for (const std::string* out : {&job.outputs.model_path, &job.outputs.arpa_path}) {
+    if (Status s = CheckOutputNotInput(*out, {job.input}); !s.ok()) return ReportError(s);
+  }
   BuildOptions& options = job.options;
   const bool verbose = cl.Has("verbose");
   const bool streamed =

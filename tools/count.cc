@@ -54,6 +54,7 @@ int Main(int argc, char** argv) {
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   CountJob job;
   if (int rc = ParseCountOptions(cl, &job); rc != kContinue) return rc;
+  if (Status s = CheckOutputNotInput(job.output, job.inputs); !s.ok()) return ReportError(s);
 
   ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
   job.options.progress = progress.callback();

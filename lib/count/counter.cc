@@ -33,6 +33,7 @@
 #include "grams/counts.h"
 #include "io/file.h"
 #include "io/line_reader.h"
+#include "io/temp_file.h"
 #include "io/utf16_input.h"
 #include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
@@ -70,6 +71,11 @@ Status CheckCountOptions(const CountOptions& options) {
   if (options.order < 1 || options.order > kMaxOrder) {
     return InvalidArgument("order must be between 1 and " + std::to_string(kMaxOrder) + ", not " +
                            std::to_string(options.order));
+  }
+  if (!options.temp_dir.empty()) {
+    // A directory given must work, whether or not this count spills: a bad
+    // -T is an error at once, not at the first spill (or never).
+    GRAMS_RETURN_IF_ERROR(io::TempFile::Create(options.temp_dir).status());
   }
   return Status::OK();
 }

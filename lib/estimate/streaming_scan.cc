@@ -173,6 +173,7 @@ Status StreamingBuild::ScanOrder(int n) {
   std::string cc, words;
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kChildCounts, n), &cc));
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kWords, n), &words));
+  GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name_, h_, n, cc, words));
   std::vector<EntryIndex> links(m);
   GRAMS_RETURN_IF_ERROR(LinkOrder(n, &cc, &words, &links));
   if (adjusted_) {

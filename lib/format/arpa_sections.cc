@@ -3,6 +3,7 @@
 // the lines of higher orders go through batches (format/arpa_parser.h).
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -148,6 +149,9 @@ Status ArpaParser::ParseUnigram(std::string_view line) {
   if (nf == 3 && !ParseFloat(fields_[2], &bo)) {
     return ErrHere("malformed backoff " + Quote(fields_[2]));
   }
+  if (bo == std::numeric_limits<float>::infinity()) {
+    return ErrHere("infinite backoff " + Quote(fields_[2]));
+  }
   if (nf == 3 && order_ == 1) {
     if (top_backoffs_++ == 0) first_top_backoff_line_ = reader_.line_number();
   }
@@ -211,6 +215,11 @@ Status ArpaParser::ParseNgram(int n, std::string_view line) {
   const bool has_backoff = nf == static_cast<size_t>(n) + 2;
   if (has_backoff && !ParseFloat(fields_[n + 1], &bo)) {
     return ErrHere("malformed backoff " + Quote(fields_[n + 1]));
+  }
+  // A backoff weight of 10^+inf would make every backed-off probability
+  // infinite; -inf (weight 0) is as legal as a log10 probability of -inf.
+  if (bo == std::numeric_limits<float>::infinity()) {
+    return ErrHere("infinite backoff " + Quote(fields_[n + 1]));
   }
   // The words are looked up when the batch is flushed; keep their text.
   if (batch_text_.size() + line.size() > UINT32_MAX) return ErrHere("line too long");

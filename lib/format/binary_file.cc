@@ -20,6 +20,11 @@ constexpr uint64_t kMaxSectionSize = 1ull << 40;
 constexpr uint64_t kReadStep = 16u << 20;  // bytes read (and allocated) at a time
 constexpr uint64_t kLargeFrame = 1u << 20;
 
+// The most content a zstd frame of `frame` bytes can hold: a block yields
+// at most 128 KiB (the format's maximum block size) and takes 3 bytes of
+// header at least.
+uint64_t MaxFrameContent(uint64_t frame) { return (frame / 3 + 1) * (uint64_t{128} << 10); }
+
 const char* KindName(FileKind kind) { return kind == FileKind::kCounts ? "counts" : "model"; }
 
 std::string EncodeHeader(const FileHeader& h) {
@@ -257,6 +262,14 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
   }
   if (comp_size > kMaxSectionSize || s->raw_size > kMaxSectionSize) {
     return CorruptionError(name_ + ": corrupt section size");
+  }
+  if (s->raw_size > MaxFrameContent(comp_size)) {
+    // Checked before the frame is read, and so before any buffer is sized
+    // from the claim: a file of a few bytes never costs gigabytes.
+    return CorruptionError(name_ + ": section " + std::to_string(s->number) + " claims " +
+                           std::to_string(s->raw_size) + " bytes of content, more than its " +
+                           std::to_string(comp_size) +
+                           " compressed bytes can hold (the file is corrupted)");
   }
   // Read the frame in bounded steps: a damaged size must end in "truncated",
   // not in allocating up to 2^40 bytes first. The buffer is reused: fresh

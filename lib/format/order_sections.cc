@@ -99,8 +99,31 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
   return DecodeTrieLevel(name, header, n, child_counts, words, &trie->levels[n - 1]);
 }
 
+Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
+                       std::string_view child_counts, std::string_view words) {
+  const uint64_t lower = header.ngram_counts[n - 2], size = header.ngram_counts[n - 1];
+  if (size <= words.size() && lower <= child_counts.size()) return Status::OK();
+  // The cursor names what is wrong as every reader does, allocating nothing.
+  Status cursor =
+      VisitTrieLevel(name, header, n, child_counts, words, [](EntryIndex, EntryIndex, WordId) {});
+  if (!cursor.ok()) return cursor;
+  if (size > words.size()) {
+    return CorruptionError(name + ": order " + std::to_string(n) + " claims " +
+                           std::to_string(size) + " n-grams, but its words take only " +
+                           std::to_string(words.size()) + " bytes (the file is corrupted)");
+  }
+  if (lower > child_counts.size()) {
+    return CorruptionError(name + ": order " + std::to_string(n - 1) + " claims " +
+                           std::to_string(lower) + " n-grams, but the child counts of order " +
+                           std::to_string(n) + " take only " + std::to_string(child_counts.size()) +
+                           " bytes (the file is corrupted)");
+  }
+  return Status::OK();
+}
+
 Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words, TrieLevel* level) {
+  GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name, header, n, child_counts, words));
   const uint64_t m = std::min<uint64_t>(header.ngram_counts[n - 1], UINT32_MAX);
   level->words.resize(m);
   level->parents.resize(m + 1);  // DecodeTrieLevelFast's scratch, then the parents
@@ -128,6 +151,9 @@ Status ZeroCount(const std::string& name, int n) {
 
 Status DecodeCounts(const std::string& name, int n, std::string_view raw, uint64_t size,
                     std::vector<Count>* out) {
+  // A varint of one byte at least per entry: the error VisitCounts would
+  // give, before `size` entries are allocated.
+  if (size > raw.size()) return MalformedCounts(name, n);
   out->resize(size);
   Count* dst = out->data();
   return VisitCounts(name, n, raw, size, [dst](uint64_t i, uint64_t c) { dst[i] = c; });

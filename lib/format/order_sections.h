@@ -246,6 +246,13 @@ Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
 // prefetch(word) is called as soon as an entry's word is known, visit(k,
 // parent, word) 16 entries later: time for what visit reads by word to
 // arrive in cache.
+// Checks what the header claims of order n against the bytes that hold it
+// (a varint of at least one byte per entry in WORDS(n), and per entry of
+// order n-1 in CHILD_COUNTS(n)) before anything is sized from the claim:
+// "order n claims M n-grams, but ..." (the file is corrupted).
+Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
+                       std::string_view child_counts, std::string_view words);
+
 template <bool kKeepParents, typename Prefetch, typename Visit>
 Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, int n,
                            std::string_view child_counts, std::string_view words,
@@ -254,6 +261,9 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   const uint64_t vocab_size = header.vocab_size, lower = header.ngram_counts[n - 2],
                  size = header.ngram_counts[n - 1];
   if (size > UINT32_MAX || lower > UINT32_MAX) return slow();
+  // A claim the bytes cannot hold: the cursor finds the error without
+  // filling `size` entries of scratch first.
+  if (!CheckTrieClaims(name, header, n, child_counts, words).ok()) return slow();
   // Pass 1: each parent's number at the index of its first child. A parent
   // without children writes where the next parent will write over it (or
   // at index m, past the entries).

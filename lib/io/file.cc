@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/iostreams/device/array.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
@@ -14,6 +15,7 @@
 #include <boost/iostreams/filter/lzma.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
 #include <cstdlib>
+#include <ctime>
 #include <mutex>
 #include <vector>
 
@@ -25,6 +27,9 @@ namespace {
 std::string ErrnoText(int err) { return std::string(strerror(err)); }
 
 // Reads from a file descriptor, first replaying `prefix` bytes already read.
+// Forgets an input opened by OpenFd (AddInput) once its stream is gone.
+void RemoveInput(dev_t dev, ino_t ino);
+
 class FdInput final : public InputStream {
  public:
   FdInput(int fd, bool owned, std::string name, std::string prefix)
@@ -33,6 +38,12 @@ class FdInput final : public InputStream {
   }
   ~FdInput() override {
     if (owned_ && fd_ >= 0) ::close(fd_);
+    if (registered_) RemoveInput(dev_, ino_);
+  }
+  void set_file(dev_t dev, ino_t ino) {
+    dev_ = dev;
+    ino_ = ino;
+    registered_ = true;
   }
   size_t Read(char* buf, size_t n) override {
     if (!status_.ok() || n == 0) return 0;
@@ -44,7 +55,21 @@ class FdInput final : public InputStream {
     }
     for (;;) {
       ssize_t r = ::read(fd_, buf, n);
-      if (r >= 0) return static_cast<size_t>(r);
+      if (r > 0) {
+        read_ += static_cast<uint64_t>(r);
+        return static_cast<size_t>(r);
+      }
+      if (r == 0) {
+        // A regular file that ends before the size it had when opened was
+        // cut while being read (rewritten, truncated): counting or scoring
+        // up to the cut would be a silent half result.
+        if (size_hint_ >= 0 && prefix_.size() + read_ < static_cast<uint64_t>(size_hint_)) {
+          status_ = IOError(name_ + ": the file shrank while being read (it ends after " +
+                            std::to_string(prefix_.size() + read_) + " bytes, but had " +
+                            std::to_string(size_hint_) + " when opened)");
+        }
+        return 0;
+      }
       if (errno == EINTR) continue;
       status_ = IOError(name_ + ": read failed: " + ErrnoText(errno));
       return 0;
@@ -57,6 +82,10 @@ class FdInput final : public InputStream {
   bool owned_;
   std::string prefix_;
   size_t prefix_pos_ = 0;
+  uint64_t read_ = 0;  // bytes read from fd_ (after the prefix)
+  dev_t dev_ = 0;      // the file, if registered by AddInput
+  ino_t ino_ = 0;
+  bool registered_ = false;
 };
 
 // Boost.Iostreams source over another InputStream.
@@ -215,6 +244,90 @@ void UnregisterPending(const char* path) {
   }
 }
 
+// The regular files this process reads and the ones it replaces, by
+// device and inode (a second path or a hard link is the same file): an
+// output that is also an input is refused, whichever is opened first.
+struct OpenedFile {
+  dev_t dev;
+  ino_t ino;
+  std::string name;
+  const void* owner;  // the OutputFile, for outputs
+  int refs = 1;       // streams open on an input
+};
+std::mutex g_files_mu;
+std::vector<OpenedFile> g_inputs, g_outputs;
+
+const OpenedFile* FindFile(const std::vector<OpenedFile>& files, const struct stat& st) {
+  for (const OpenedFile& f : files) {
+    if (f.dev == st.st_dev && f.ino == st.st_ino) return &f;
+  }
+  return nullptr;
+}
+
+// Records an input; an error if it is an output of this process.
+Status AddInput(const std::string& name, const struct stat& st) {
+  std::lock_guard<std::mutex> lock(g_files_mu);
+  if (const OpenedFile* out = FindFile(g_outputs, st)) {
+    return InvalidArgument(name + ": is also the output " + out->name +
+                           ", which would replace it; write the output to another file");
+  }
+  for (OpenedFile& f : g_inputs) {
+    if (f.dev == st.st_dev && f.ino == st.st_ino) {
+      ++f.refs;
+      return Status::OK();
+    }
+  }
+  g_inputs.push_back(OpenedFile{st.st_dev, st.st_ino, name, nullptr, 1});
+  return Status::OK();
+}
+
+void RemoveInput(dev_t dev, ino_t ino) {
+  std::lock_guard<std::mutex> lock(g_files_mu);
+  for (size_t i = 0; i < g_inputs.size(); ++i) {
+    if (g_inputs[i].dev == dev && g_inputs[i].ino == ino) {
+      if (--g_inputs[i].refs == 0)
+        g_inputs.erase(g_inputs.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+}
+
+// Records an output that replaces an existing file; an error if it is an
+// input of this process.
+Status AddOutput(const std::string& name, const struct stat& st, const void* owner) {
+  std::lock_guard<std::mutex> lock(g_files_mu);
+  if (const OpenedFile* in = FindFile(g_inputs, st)) {
+    const std::string also = in->name == name ? "" : " (as " + in->name + ")";
+    return InvalidArgument(name + ": the output is also an input" + also +
+                           ", which it would replace; write the output to another file");
+  }
+  g_outputs.push_back(OpenedFile{st.st_dev, st.st_ino, name, owner, 1});
+  return Status::OK();
+}
+
+void RemoveOutput(const void* owner) {
+  std::lock_guard<std::mutex> lock(g_files_mu);
+  g_outputs.erase(std::remove_if(g_outputs.begin(), g_outputs.end(),
+                                 [owner](const OpenedFile& f) { return f.owner == owner; }),
+                  g_outputs.end());
+}
+
+// A fresh name next to `target` for linking the finished output in.
+std::string TempName(const std::string& target, unsigned attempt) {
+  static std::atomic<unsigned> counter{0};
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  uint64_t x = (static_cast<uint64_t>(::getpid()) << 32) ^
+               (counter.fetch_add(1) * 0x9e3779b97f4a7c15ULL) ^
+               (static_cast<uint64_t>(attempt) * 0xbf58476d1ce4e5b9ULL) ^
+               static_cast<uint64_t>(::time(nullptr));
+  std::string name = target + ".tmp-";
+  for (int i = 0; i < 6; ++i) {
+    name.push_back(kChars[x % 62]);
+    x /= 62;
+  }
+  return name;
+}
+
 void CleanupSignalHandler(int sig) {
   for (auto& slot : g_pending) {
     const char* p = slot.load();
@@ -248,10 +361,22 @@ struct OpenedFd {
   bool owned = false;
   std::string name = "<stdin>";
   int64_t size = -1;
+  bool registered = false;  // recorded by AddInput (a regular file)
+  dev_t dev = 0;
+  ino_t ino = 0;
 };
 
 Status OpenFd(const std::string& path, OpenedFd* out) {
-  if (path == "-") return Status::OK();
+  if (path == "-") {
+    struct stat st;
+    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+      GRAMS_RETURN_IF_ERROR(AddInput("<stdin>", st));
+      out->registered = true;
+      out->dev = st.st_dev;
+      out->ino = st.st_ino;
+    }
+    return Status::OK();
+  }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
@@ -268,6 +393,13 @@ Status OpenFd(const std::string& path, OpenedFd* out) {
       return InvalidArgument(path + ": is a directory");
     }
     if (S_ISREG(st.st_mode)) {
+      if (Status s = AddInput(path, st); !s.ok()) {
+        ::close(fd);
+        return s;
+      }
+      out->registered = true;
+      out->dev = st.st_dev;
+      out->ino = st.st_ino;
       out->size = st.st_size;
       posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
@@ -287,6 +419,7 @@ Status PeekMagic(const OpenedFd& in, std::string* prefix) {
       if (errno == EINTR) continue;
       int err = errno;
       if (in.owned) ::close(in.fd);
+      if (in.registered) RemoveInput(in.dev, in.ino);
       return IOError(in.name + ": read failed: " + ErrnoText(err));
     }
     got += static_cast<size_t>(r);
@@ -331,6 +464,7 @@ StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path
   std::string prefix;
   if (!raw) GRAMS_RETURN_IF_ERROR(PeekMagic(in, &prefix));
   auto plain = std::make_unique<FdInput>(in.fd, in.owned, in.name, prefix);
+  if (in.registered) plain->set_file(in.dev, in.ino);
   plain->set_size_hint(in.size);
   if (raw) return std::unique_ptr<InputStream>(std::move(plain));
   // zstd through libzstd directly: Boost 1.74's zstd filter accepted
@@ -404,18 +538,46 @@ StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path) 
       free(real);
     }
     f->rename_to_ = target;
-    std::string templ = target + ".tmp-XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    int fd = mkstemp(buf.data());
-    if (fd < 0) {
-      int err = errno;
-      return IOError(path + ": cannot create output: " + ErrnoText(err));
+    // A file replaced keeps its permissions (a private file stays private);
+    // a new one gets 0644 less the umask.
+    mode_t mode = 0644 & ~[] {
+      mode_t m = umask(0);
+      umask(m);
+      return m;
+    }();
+    if (::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      GRAMS_RETURN_IF_ERROR(AddOutput(path, st, f.get()));
+      f->replaces_ = true;
+      mode = st.st_mode & 07777;
     }
-    fchmod(fd, 0644 & ~[] { mode_t m = umask(0); umask(m); return m; }());
+    int fd = -1;
+#ifdef O_TMPFILE
+    // Unnamed until complete: a process killed (kill -9, the OOM killer)
+    // leaves nothing behind. Linked in under a temporary name and renamed
+    // over the target by Commit().
+    const size_t slash = target.rfind('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : target.substr(0, slash);
+    fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+#endif
+    if (fd < 0) {  // no O_TMPFILE here: a named temporary file
+      std::string templ = target + ".tmp-XXXXXX";
+      std::vector<char> buf(templ.begin(), templ.end());
+      buf.push_back('\0');
+      fd = mkstemp(buf.data());
+      if (fd < 0) {
+        int err = errno;
+        if (f->replaces_) RemoveOutput(f.get());
+        return IOError(path + ": cannot create output: " + ErrnoText(err));
+      }
+      f->temp_path_.assign(buf.data());
+      RegisterPending(f->temp_path_.c_str());
+    } else {
+      f->unnamed_ = true;
+    }
+    fchmod(fd, mode);
     f->fd_ = fd;
-    f->temp_path_.assign(buf.data());
-    RegisterPending(f->temp_path_.c_str());
   }
   f->buffer_.reserve(1 << 20);
   return f;
@@ -427,6 +589,27 @@ OutputFile::~OutputFile() {
     UnregisterPending(temp_path_.c_str());
     ::unlink(temp_path_.c_str());
   }
+  if (replaces_) RemoveOutput(this);
+}
+
+Status OutputFile::LinkTemporary() {
+  // /proc/self/fd names the unnamed file for linkat; AT_EMPTY_PATH does
+  // without /proc but needs CAP_DAC_READ_SEARCH.
+  const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+  for (unsigned attempt = 0; attempt < 100; ++attempt) {
+    std::string name = TempName(rename_to_, attempt);
+    int r = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW);
+    if (r != 0 && errno != EEXIST) r = ::linkat(fd_, "", AT_FDCWD, name.c_str(), AT_EMPTY_PATH);
+    if (r == 0) {
+      temp_path_ = std::move(name);
+      RegisterPending(temp_path_.c_str());
+      return Status::OK();
+    }
+    if (errno != EEXIST) {
+      return IOError(name_ + ": cannot link the finished output in: " + ErrnoText(errno));
+    }
+  }
+  return IOError(name_ + ": cannot link the finished output in: no free temporary name");
 }
 
 void OutputFile::Write(const void* data, size_t n) {
@@ -477,10 +660,11 @@ Status OutputFile::FlushNow() {
 Status OutputFile::Commit() {
   if (committed_) return status_;
   Flush();
-  if (status_.ok() && !temp_path_.empty()) {
+  if (status_.ok() && (unnamed_ || !temp_path_.empty())) {
     if (::fsync(fd_) != 0 && errno != EINVAL) {
       status_ = IOError(name_ + ": fsync failed: " + ErrnoText(errno));
     }
+    if (status_.ok() && unnamed_) status_ = LinkTemporary();
     if (::close(fd_) != 0 && status_.ok()) {
       status_ = IOError(name_ + ": close failed: " + ErrnoText(errno));
     }

@@ -66,6 +66,8 @@ class OutputFile {
  private:
   OutputFile() = default;
   void Flush();
+  // Gives the unnamed temporary file (O_TMPFILE) a name next to the target.
+  Status LinkTemporary();
 
   int fd_ = -1;
   std::string name_;       // target path or "<stdout>"
@@ -75,6 +77,8 @@ class OutputFile {
   Status status_;
   bool committed_ = false;
   bool broken_pipe_ = false;
+  bool unnamed_ = false;   // fd_ is an O_TMPFILE file, linked in by Commit()
+  bool replaces_ = false;  // the target existed (registered as an output)
 };
 
 // True if `path` names a terminal ("-" = stdout for outputs).

@@ -81,7 +81,8 @@ class Loader {
     const int vocab = AddSection(0, -1);
     graph_.Add(kLastPriority, {vocab},
                [this] { return DecodeVocab(name_, header_, vocab_raw_.view(), &out_->vocab); });
-    const int rand = graph_.Add(kChainPriority, {}, [this] { return MakeWordKeys(); });
+    // After the vocabulary's bytes, which bound the size the header claims.
+    const int rand = graph_.Add(kChainPriority, {vocab}, [this] { return MakeWordKeys(); });
     int uni_prob = AddSection(1, -1), uni_backoff = -1;
     if (order_ > 1) uni_backoff = AddSection(2, -1);
     graph_.Add(kLastPriority, {uni_prob, uni_backoff}, [this] { return SetUnigrams(); });
@@ -211,6 +212,11 @@ class Loader {
     const uint64_t V = header_.vocab_size;
     if (V > (1ull << 32) - 2 || header_.ngram_counts.empty() || header_.ngram_counts[0] != V) {
       return CorruptionError(name_ + ": inconsistent vocabulary size (the file is corrupted)");
+    }
+    if (V > vocab_raw_.view().size()) {  // a length prefix of one byte at least per word
+      return CorruptionError(name_ + ": the vocabulary claims " + std::to_string(V) +
+                             " words, but takes only " + std::to_string(vocab_raw_.view().size()) +
+                             " bytes (the file is corrupted)");
     }
     word_keys_.Reset(V);
     for (uint64_t w = 0; w < V; ++w) word_keys_[w] = WordRandom(w, 0);

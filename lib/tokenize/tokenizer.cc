@@ -1,5 +1,7 @@
 #include "tokenize/tokenizer.h"
 
+#include <algorithm>
+
 #include <unicode/utf8.h>  // the UTF-8 macros only: no ICU library is linked
 
 #include "io/file.h"
@@ -79,15 +81,37 @@ Status Tokenizer::Tokenize(std::string_view line, bool newline,
   return Status::OK();
 }
 
+namespace {
+
+// ICU's U8_ macros index with int32_t; a line may hold 2^31 bytes or more.
+// A sequence is at most 4 bytes, so a window of 4 decodes (and advances
+// over a bad sequence) exactly as the whole text would.
+inline UChar32 NextUtf8(const char* s, size_t* i, size_t n) {
+  int32_t j = 0;
+  const int32_t m = static_cast<int32_t>(std::min<size_t>(n - *i, 4));
+  UChar32 c;
+  U8_NEXT(s + *i, j, m, c);
+  *i += static_cast<size_t>(j);
+  return c;
+}
+
+inline void ForwardUtf8(const char* s, size_t* i, size_t n) {
+  int32_t j = 0;
+  const int32_t m = static_cast<int32_t>(std::min<size_t>(n - *i, 4));
+  U8_FWD_1(s + *i, j, m);
+  *i += static_cast<size_t>(j);
+}
+
+}  // namespace
+
 // Validates *text, repairing it per settings_.invalid.
 Status Tokenizer::CheckUtf8(std::string_view* text) {
   const char* s = text->data();
-  const int32_t n = static_cast<int32_t>(text->size());
+  const size_t n = text->size();
   bool clean = true;
-  for (int32_t i = 0; i < n && clean;) {
-    const int32_t start = i;
-    UChar32 c;
-    U8_NEXT(s, i, n, c);
+  for (size_t i = 0; i < n && clean;) {
+    const size_t start = i;
+    const UChar32 c = NextUtf8(s, &i, n);
     if (c >= 0) continue;
     if (settings_.invalid == InvalidUtf8::kError) {
       bad_offset_ = static_cast<size_t>(start);
@@ -98,10 +122,9 @@ Status Tokenizer::CheckUtf8(std::string_view* text) {
   if (clean) return Status::OK();
   // Second pass builds the repaired text (rare: only for bad input).
   repaired_.clear();
-  for (int32_t i = 0; i < n;) {
-    const int32_t start = i;
-    UChar32 c;
-    U8_NEXT(s, i, n, c);
+  for (size_t i = 0; i < n;) {
+    const size_t start = i;
+    const UChar32 c = NextUtf8(s, &i, n);
     if (c >= 0) {
       repaired_.append(s + start, i - start);
     } else if (settings_.invalid == InvalidUtf8::kReplace) {
@@ -146,10 +169,10 @@ Status Tokenizer::Split(std::string_view text, std::vector<std::string_view>* to
       break;
     case Unit::kChar: {
       const char* s = text.data();
-      const int32_t n = static_cast<int32_t>(text.size());
-      for (int32_t i = 0; i < n;) {
-        const int32_t start = i;
-        U8_FWD_1(s, i, n);
+      const size_t n = text.size();
+      for (size_t i = 0; i < n;) {
+        const size_t start = i;
+        ForwardUtf8(s, &i, n);
         tokens->push_back(std::string_view(s + start, i - start));
       }
       break;

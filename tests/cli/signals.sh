@@ -14,7 +14,10 @@ for sig in INT TERM; do
   pid=$!
   seen=0
   for _ in $(seq 1 500); do
+    # The output is written to an unnamed file (O_TMPFILE: "DIR/#inode
+    # (deleted)" among the tool's descriptors) or, without it, to out.arpa.tmp-*.
     if compgen -G "out.arpa.tmp-*" >/dev/null; then seen=1; break; fi
+    if ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$SCRATCH/#"; then seen=1; break; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.01
   done

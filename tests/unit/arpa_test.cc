@@ -366,7 +366,7 @@ TEST(ArpaReader, ExtremeNumbers) {
                               "-1e999 <s> 1e-999\n"
                               "-0 </s> -INF\n"
                               "-1e-40 a 3.4028235e38\n"
-                              "-99 b 1e39\n"
+                              "-99 b 1e38\n"
                               "\n\\2-grams:\n-1e-45 a b\n"
                               "\n\\end\\\n"));
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -380,7 +380,7 @@ TEST(ArpaReader, ExtremeNumbers) {
   EXPECT_EQ(m->log_backoff[0][kBosId], 0.0f);
   EXPECT_EQ(m->log_backoff[0][kEosId], -inf);
   EXPECT_EQ(m->log_backoff[0][3], std::numeric_limits<float>::max());
-  EXPECT_EQ(m->log_backoff[0][4], inf);
+  EXPECT_EQ(m->log_backoff[0][4], 1e38f);  // beyond the floats, +inf: refused (issue 13)
   EXPECT_LT(m->log_prob[0][3], 0.0f);  // a denormal
   EXPECT_LT(m->log_prob[1][0], 0.0f);
 }
@@ -518,6 +518,19 @@ TEST(ArpaReader, BadNumbers) {
   ExpectError(EditSmall(24, "- b c </s>\n"), 24, "malformed log probability");
   ExpectError(EditSmall(3, "ngram 1=six\n"), 3, "ngram N=count");
   ExpectError(EditSmall(3, "ngrams 1=6\n"), 3, "ngram N=count");
+}
+
+// Issue 13: an infinite backoff was accepted (nan was refused), and the
+// perplexity came out 0. -inf stays legal, as for log10 probabilities.
+TEST(ArpaReader, InfiniteBackoffIsRefused) {
+  ExpectError(EditSmall(17, "-0.3 <s> a inf\n"), 17, "infinite backoff 'inf'");
+  ExpectError(EditSmall(17, "-0.3 <s> a +Infinity\n"), 17, "infinite backoff");
+  ExpectError(EditSmall(12, "-0.25 a inf\n"), 12, "infinite backoff");
+  ExpectError(EditSmall(12, "-0.25 a 1e99\n"), 12, "infinite backoff");
+  ExpectError(EditSmall(12, "-0.25 a NaN\n"), 12, "malformed backoff");
+  TempDir dir;
+  auto m = ReadArpa(dir.Write("minus_inf.arpa", EditSmall(17, "-0.3 <s> a -inf\n")));
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
 }
 
 TEST(ArpaReader, WrongNumberOfWords) {

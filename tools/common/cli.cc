@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -406,6 +407,24 @@ void AppendJsonNumber(std::string* out, float value) {
     return;
   }
   out->append(FormatFloat(value));
+}
+
+Status CheckOutputNotInput(const std::string& output, const std::vector<std::string>& inputs) {
+  struct stat out;
+  if (output.empty() || output == "-" || ::stat(output.c_str(), &out) != 0 ||
+      !S_ISREG(out.st_mode)) {
+    return Status::OK();
+  }
+  for (const std::string& input : inputs) {
+    struct stat in;
+    if (input == "-" || ::stat(input.c_str(), &in) != 0) continue;
+    if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      const std::string as = input == output ? "" : " (" + input + ")";
+      return InvalidArgument(output + ": the output is also an input" + as +
+                             ", which writing it would replace; write the output to another file");
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace grams::cli

@@ -75,6 +75,11 @@ std::string VersionLine();
 // Prints "<tool>: error: <message>" to stderr and returns kExitFailure.
 // Library statuses already name the file (and line) they concern.
 int ReportError(const Status& status);
+// An error if `output` is the same file as one of `inputs` (the same device
+// and inode: through another path, a hard or a symbolic link), which writing
+// it would replace; OK otherwise ("" and "-" never match, nor a file that
+// does not exist yet).
+Status CheckOutputNotInput(const std::string& output, const std::vector<std::string>& inputs);
 int ReportError(const std::string& message);
 // A failure to load MODEL for the scoring tools: when the model file looks
 // like text, says that MODEL and FILE may be swapped (usage: `usage`).
