@@ -144,8 +144,8 @@ Status ExternalMerge::WriteGroupRuns(int g) {
 // each from the one group run that has it, to the sink.
 Status ExternalMerge::MergeOrder(int n, CountsSink* sink) {
   if (options_.progress) {
-    options_.progress(Progress{"writing", static_cast<uint64_t>(n - 2),
-                               static_cast<uint64_t>(N_ - 1), "orders"});
+    options_.progress(Progress{"writing", static_cast<uint64_t>(n - 1),
+                               static_cast<uint64_t>(N_), "orders"});
   }
   std::vector<std::unique_ptr<GroupRunReader>> runs;
   std::vector<char> open(G_);  // the run has a block to take

@@ -156,7 +156,8 @@ Status SortTables(const std::vector<BucketTables*>& parts, int order,
   TableSorter sorter(parts, word_map, threads);
   for (int n = 2; n <= order; ++n) {
     if (progress) {
-      progress(Progress{"sorting", static_cast<uint64_t>(n - 2), static_cast<uint64_t>(order - 1),
+      // "order n of N" (order 1 needs no sorting).
+      progress(Progress{"sorting", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(order),
                         "orders"});
     }
     TrieLevel level;
