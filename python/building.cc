@@ -21,7 +21,7 @@ namespace {
 // grams-build's estimation options, as Python values; None = the default.
 struct PyBuildOptions {
   std::string smoothing = "mkn";
-  std::optional<std::string> form;  // "interpolated" or "backoff"
+  std::optional<std::string> form;    // "interpolated" or "backoff"
   py::object discounts = py::none();  // a path, or a list (per order) of lists
   std::optional<double> discount;
   std::optional<std::vector<uint64_t>> gt_min, gt_max;
@@ -35,9 +35,10 @@ struct PyBuildOptions {
   py::object temp_dir = py::none();
 };
 
-const char* const kFields[] = {"smoothing", "form",  "discounts", "discount",      "gt_min",
-                               "gt_max",    "add_k", "stupid_alpha", "prune",      "prune_entropy",
-                               "vocab",     "max_vocab", "tune",  "memory",        "temp_dir"};
+const char* const kFields[] = {"smoothing", "form",          "discounts", "discount",
+                               "gt_min",    "gt_max",        "add_k",     "stupid_alpha",
+                               "prune",     "prune_entropy", "vocab",     "max_vocab",
+                               "tune",      "memory",        "temp_dir"};
 
 // What build() does besides the BuildOptions.
 struct Plan {
@@ -60,7 +61,8 @@ void CheckScopes(const PyBuildOptions& p, const BuildOptions& o) {
     std::vector<Smoothing> methods;
   } scoped[] = {
       {"discount", p.discount.has_value(), {Smoothing::kAbsolute}},
-      {"discounts", !p.discounts.is_none(),
+      {"discounts",
+       !p.discounts.is_none(),
        {Smoothing::kModifiedKneserNey, Smoothing::kKneserNey, Smoothing::kAbsolute}},
       {"gt_min", p.gt_min.has_value(), {Smoothing::kKatz}},
       {"gt_max", p.gt_max.has_value(), {Smoothing::kKatz}},
@@ -117,7 +119,8 @@ Plan MakePlan(const PyBuildOptions& p) {
   o.form = ParseForm(p.form);
   CheckScopes(p, o);
   if (p.discount) {
-    if (!(*p.discount >= 0 && *p.discount <= 1)) ThrowValueError("discount must be between 0 and 1");
+    if (!(*p.discount >= 0 && *p.discount <= 1))
+      ThrowValueError("discount must be between 0 and 1");
     o.discounts.assign(kMaxOrder, {*p.discount});
   }
   if (!p.discounts.is_none()) o.discounts = DiscountsOf(p.discounts);
@@ -199,8 +202,8 @@ void BuildInMemory(const PyCounts* counts, const std::string& counts_path, Plan*
   Check(write_status, ErrorKind::kFile);
 }
 
-py::object Build(py::handle counts_arg, py::handle options_arg, py::handle output,
-                 py::handle arpa, bool load, const py::kwargs& kwargs) {
+py::object Build(py::handle counts_arg, py::handle options_arg, py::handle output, py::handle arpa,
+                 bool load, const py::kwargs& kwargs) {
   const py::object options = OptionsWithKeywords(options_arg, kwargs);
   Plan plan = MakePlan(*InstanceOf<PyBuildOptions>(options));
   const std::optional<std::string> model_path =
@@ -259,26 +262,28 @@ void RegisterBuilding(py::module_& m) {
       "development text: mkn, kn); memory and temp_dir (the streaming estimator's -S, -T).");
   options
       .def(py::init([](const py::kwargs& kwargs) {
-             py::object o = py::cast(PyBuildOptions());
-             for (const auto& [key, value] : kwargs) {
-               const std::string name = py::str(key);
-               if (std::find_if(std::begin(kFields), std::end(kFields),
-                                [&](const char* f) { return name == f; }) == std::end(kFields)) {
-                 ThrowTypeError("BuildOptions() got an unexpected keyword argument '" + name + "'");
-               }
-               o.attr(key) = value;
-             }
-             return o.cast<PyBuildOptions>();
-           }))
-      .def("__copy__", [](Self<PyBuildOptions> o) { return PyBuildOptions(*o); })
-      .def("__deepcopy__", [](Self<PyBuildOptions> o, py::handle memo) {
-        PyBuildOptions copy = *o;
-        py::object deepcopy = py::module_::import("copy").attr("deepcopy");
-        for (py::object* member : {&copy.discounts, &copy.vocab, &copy.tune, &copy.memory, &copy.temp_dir}) {
-          *member = deepcopy(*member, memo);
+        py::object o = py::cast(PyBuildOptions());
+        for (const auto& [key, value] : kwargs) {
+          const std::string name = py::str(key);
+          if (std::find_if(std::begin(kFields), std::end(kFields),
+                           [&](const char* f) { return name == f; }) == std::end(kFields)) {
+            ThrowTypeError("BuildOptions() got an unexpected keyword argument '" + name + "'");
+          }
+          o.attr(key) = value;
         }
-        return copy;
-      })
+        return o.cast<PyBuildOptions>();
+      }))
+      .def("__copy__", [](Self<PyBuildOptions> o) { return PyBuildOptions(*o); })
+      .def("__deepcopy__",
+           [](Self<PyBuildOptions> o, py::handle memo) {
+             PyBuildOptions copy = *o;
+             py::object deepcopy = py::module_::import("copy").attr("deepcopy");
+             for (py::object* member :
+                  {&copy.discounts, &copy.vocab, &copy.tune, &copy.memory, &copy.temp_dir}) {
+               *member = deepcopy(*member, memo);
+             }
+             return copy;
+           })
       .def("__repr__", [](Self<PyBuildOptions> self) {
         std::string out = "grams.BuildOptions(";
         bool first = true;

@@ -89,14 +89,17 @@ std::string PathOf(py::handle obj, const char* what) {
     bytes = py::reinterpret_steal<py::object>(PyUnicode_EncodeFSDefault(fspath.ptr()));
     if (!bytes) throw py::error_already_set();
   }
-  std::string path(PyBytes_AS_STRING(bytes.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(bytes.ptr())));
-  if (path.find('\0') != std::string::npos) ThrowValueError(std::string(what) + ": embedded null byte");
+  std::string path(PyBytes_AS_STRING(bytes.ptr()),
+                   static_cast<size_t>(PyBytes_GET_SIZE(bytes.ptr())));
+  if (path.find('\0') != std::string::npos)
+    ThrowValueError(std::string(what) + ": embedded null byte");
   if (path.empty()) ThrowValueError(std::string(what) + " is empty");
   return path;
 }
 
 py::str UnitToPython(std::string_view unit) {
-  PyObject* s = PyUnicode_DecodeUTF8(unit.data(), static_cast<Py_ssize_t>(unit.size()), "surrogateescape");
+  PyObject* s =
+      PyUnicode_DecodeUTF8(unit.data(), static_cast<Py_ssize_t>(unit.size()), "surrogateescape");
   if (!s) throw py::error_already_set();
   return py::reinterpret_steal<py::str>(s);
 }
@@ -160,7 +163,8 @@ py::dict SettingsToDict(const TokenizerSettings& settings) {
 }
 
 void ParallelFor(size_t n, int threads, const std::function<void(int, size_t, size_t)>& body) {
-  if (threads > 1 && static_cast<size_t>(threads) > n) threads = static_cast<int>(std::max<size_t>(n, 1));
+  if (threads > 1 && static_cast<size_t>(threads) > n)
+    threads = static_cast<int>(std::max<size_t>(n, 1));
   if (threads <= 1) {
     body(0, 0, n);
     return;

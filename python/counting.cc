@@ -141,7 +141,8 @@ class PyCounter {
       py::gil_scoped_release release;
       return counter->Finish();
     }();
-    return PyCounts{std::make_shared<const NgramCounts>(Unwrap(std::move(counts), ErrorKind::kValue))};
+    return PyCounts{
+        std::make_shared<const NgramCounts>(Unwrap(std::move(counts), ErrorKind::kValue))};
   }
 
   void FinishToFile(py::handle path) {
@@ -201,12 +202,15 @@ void RegisterCounting(py::module_& m) {
                        "made by count(), count_files(), merge_counts(), load_counts() or a\n"
                        "Counter; grams.build() estimates a model from them.")
       .def_property_readonly("order", [](Self<PyCounts> c) { return c->counts->order(); })
-      .def_property_readonly("settings", [](Self<PyCounts> c) { return SettingsToDict(c->counts->settings); },
-                             "The tokenizer settings the text was counted with (a dict).")
-      .def_property_readonly("sentences", [](Self<PyCounts> c) { return c->counts->sentences; },
-                             "Sentences (lines) counted.")
-      .def_property_readonly("tokens", [](Self<PyCounts> c) { return c->counts->tokens; },
-                             "Tokens counted: units plus </s>.")
+      .def_property_readonly(
+          "settings", [](Self<PyCounts> c) { return SettingsToDict(c->counts->settings); },
+          "The tokenizer settings the text was counted with (a dict).")
+      .def_property_readonly(
+          "sentences", [](Self<PyCounts> c) { return c->counts->sentences; },
+          "Sentences (lines) counted.")
+      .def_property_readonly(
+          "tokens", [](Self<PyCounts> c) { return c->counts->tokens; },
+          "Tokens counted: units plus </s>.")
       .def_property_readonly(
           "ngram_counts",
           [](Self<PyCounts> c) {
@@ -215,66 +219,71 @@ void RegisterCounting(py::module_& m) {
             return sizes;
           },
           "The number of distinct n-grams of each order, from order 1.")
-      .def("vocab",
-           [](Self<PyCounts> c) {
-             const Vocabulary& vocab = c->counts->vocab;
-             py::list words(vocab.size());
-             for (size_t i = 0; i < vocab.size(); ++i) {
-               PyList_SET_ITEM(words.ptr(), static_cast<Py_ssize_t>(i),
-                               UnitToPython(vocab.Word(static_cast<WordId>(i))).release().ptr());
-             }
-             return words;
-           },
-           "The units, by id: '<unk>', '<s>', '</s>', then by descending count.")
-      .def("count",
-           [](Self<PyCounts> c, py::handle ngram) -> Count {
-             const std::vector<std::string> units = NgramUnits(ngram);
-             const int n = static_cast<int>(units.size());
-             if (n == 0) ThrowValueError("count: the n-gram is empty");
-             if (n > c->counts->order()) return 0;
-             std::vector<WordId> ids(n);
-             for (int k = 0; k < n; ++k) {
-               ids[k] = c->counts->vocab.Find(units[k]);
-               if (ids[k] == Vocabulary::kNotFound) return 0;
-             }
-             const int64_t entry = c->counts->trie.Find(ids.data(), n);
-             return entry < 0 ? 0 : c->counts->counts[n - 1][entry];
-           },
-           py::arg("ngram"),
-           "How many times the n-gram was seen (0 if never). The n-gram is a str or bytes\n"
-           "(units separated by whitespace) or a list of units; '<s>' and '</s>' are the\n"
-           "sentence boundaries.")
-      .def("save",
-           [](Self<PyCounts> c, py::handle path) {
-             const std::string file = PathOf(path, "path");
-             Status status;
-             {
-               py::gil_scoped_release release;
-               status = WriteCountsFile(*c->counts, file);
-             }
-             Check(status, ErrorKind::kValue);
-           },
-           py::arg("path"), "Writes the counts file (as grams-count -o).")
-      .def("save_text",
-           [](Self<PyCounts> c, py::handle path, int64_t min_count, int64_t top) {
-             const std::string file = PathOf(path, "path");
-             if (min_count < 0) ThrowValueError("min_count must not be negative");
-             if (top < 0) ThrowValueError("top must not be negative");
-             Status status;
-             {
-               py::gil_scoped_release release;
-               status = WriteCountsText(*c->counts, file, static_cast<Count>(min_count),
-                                        static_cast<size_t>(top));
-             }
-             Check(status, ErrorKind::kValue);
-           },
-           py::arg("path"), py::arg("min_count") = 0, py::arg("top") = 0,
-           "Writes the counts as text, \"w1 ... wn<TAB>count\" lines (as grams-count --text;\n"
-           "min_count and top as --min-count and --top, 0 for none).")
+      .def(
+          "vocab",
+          [](Self<PyCounts> c) {
+            const Vocabulary& vocab = c->counts->vocab;
+            py::list words(vocab.size());
+            for (size_t i = 0; i < vocab.size(); ++i) {
+              PyList_SET_ITEM(words.ptr(), static_cast<Py_ssize_t>(i),
+                              UnitToPython(vocab.Word(static_cast<WordId>(i))).release().ptr());
+            }
+            return words;
+          },
+          "The units, by id: '<unk>', '<s>', '</s>', then by descending count.")
+      .def(
+          "count",
+          [](Self<PyCounts> c, py::handle ngram) -> Count {
+            const std::vector<std::string> units = NgramUnits(ngram);
+            const int n = static_cast<int>(units.size());
+            if (n == 0) ThrowValueError("count: the n-gram is empty");
+            if (n > c->counts->order()) return 0;
+            std::vector<WordId> ids(n);
+            for (int k = 0; k < n; ++k) {
+              ids[k] = c->counts->vocab.Find(units[k]);
+              if (ids[k] == Vocabulary::kNotFound) return 0;
+            }
+            const int64_t entry = c->counts->trie.Find(ids.data(), n);
+            return entry < 0 ? 0 : c->counts->counts[n - 1][entry];
+          },
+          py::arg("ngram"),
+          "How many times the n-gram was seen (0 if never). The n-gram is a str or bytes\n"
+          "(units separated by whitespace) or a list of units; '<s>' and '</s>' are the\n"
+          "sentence boundaries.")
+      .def(
+          "save",
+          [](Self<PyCounts> c, py::handle path) {
+            const std::string file = PathOf(path, "path");
+            Status status;
+            {
+              py::gil_scoped_release release;
+              status = WriteCountsFile(*c->counts, file);
+            }
+            Check(status, ErrorKind::kValue);
+          },
+          py::arg("path"), "Writes the counts file (as grams-count -o).")
+      .def(
+          "save_text",
+          [](Self<PyCounts> c, py::handle path, int64_t min_count, int64_t top) {
+            const std::string file = PathOf(path, "path");
+            if (min_count < 0) ThrowValueError("min_count must not be negative");
+            if (top < 0) ThrowValueError("top must not be negative");
+            Status status;
+            {
+              py::gil_scoped_release release;
+              status = WriteCountsText(*c->counts, file, static_cast<Count>(min_count),
+                                       static_cast<size_t>(top));
+            }
+            Check(status, ErrorKind::kValue);
+          },
+          py::arg("path"), py::arg("min_count") = 0, py::arg("top") = 0,
+          "Writes the counts as text, \"w1 ... wn<TAB>count\" lines (as grams-count --text;\n"
+          "min_count and top as --min-count and --top, 0 for none).")
       // Counts are immutable: a copy is the object itself.
-      .def("__copy__", [](Self<PyCounts> c) { return py::reinterpret_borrow<py::object>(c.object); })
-      .def("__deepcopy__",
-           [](Self<PyCounts> c, py::handle) { return py::reinterpret_borrow<py::object>(c.object); })
+      .def("__copy__",
+           [](Self<PyCounts> c) { return py::reinterpret_borrow<py::object>(c.object); })
+      .def("__deepcopy__", [](Self<PyCounts> c,
+                              py::handle) { return py::reinterpret_borrow<py::object>(c.object); })
       .def("__repr__", [](Self<PyCounts> c) {
         return "<grams.Counts of order " + std::to_string(c->counts->order()) + ", " +
                std::to_string(c->counts->sentences) + " sentences, " +
@@ -284,26 +293,41 @@ void RegisterCounting(py::module_& m) {
   py::class_<PyCounter>(m, "Counter",
                         "Counts n-grams of text fed in pieces: lines from any iterable, files,\n"
                         "other Counts; finish() gives the Counts. The options are grams-count's.")
-      .def(py::init([](int order, const std::string& unit, const std::string& normalize,
-                       bool case_fold, const std::string& boundaries, const std::string& invalid,
-                       int threads, py::handle memory, py::handle temp_dir) {
-             return std::make_unique<PyCounter>(MakeCountOptions(
-                 order, unit, normalize, case_fold, boundaries, invalid, threads, memory, temp_dir));
-           }),
-           py::kw_only(), py::arg("order") = 3, py::arg("unit") = "word",
-           py::arg("normalize") = "none", py::arg("case_fold") = false,
-           py::arg("boundaries") = "line", py::arg("invalid") = "error", py::arg("threads") = 0,
-           py::arg("memory") = py::none(), py::arg("temp_dir") = py::none())
-      .def("add_lines", [](Self<PyCounter> self, py::handle lines) { return self->AddLines(lines); }, py::arg("lines"),
-           "Counts the lines of an iterable of str or bytes, as the lines of a file (a trailing\n"
-           "newline is ignored).")
-      .def("add_files", [](Self<PyCounter> self, py::handle paths) { return self->AddFiles(paths); }, py::arg("paths"),
-           "Counts the text files (plain or compressed) of a path or a list of paths.")
-      .def("add_counts", [](Self<PyCounter> self, py::handle counts, const std::string& name) { return self->AddCounts(counts, name); }, py::arg("counts"), py::arg("name") = "<counts>",
-           "Adds Counts made with the same order and tokenization.")
-      .def("finish", [](Self<PyCounter> self) { return self->Finish(); }, "The Counts. The Counter is spent afterwards.")
-      .def("finish_to_file", [](Self<PyCounter> self, py::handle path) { return self->FinishToFile(path); }, py::arg("path"),
-           "Writes the counts file, each order as soon as it is sorted. Spends the Counter.");
+      .def(
+          py::init([](int order, const std::string& unit, const std::string& normalize,
+                      bool case_fold, const std::string& boundaries, const std::string& invalid,
+                      int threads, py::handle memory, py::handle temp_dir) {
+            return std::make_unique<PyCounter>(MakeCountOptions(
+                order, unit, normalize, case_fold, boundaries, invalid, threads, memory, temp_dir));
+          }),
+          py::kw_only(), py::arg("order") = 3, py::arg("unit") = "word",
+          py::arg("normalize") = "none", py::arg("case_fold") = false,
+          py::arg("boundaries") = "line", py::arg("invalid") = "error", py::arg("threads") = 0,
+          py::arg("memory") = py::none(), py::arg("temp_dir") = py::none())
+      .def(
+          "add_lines", [](Self<PyCounter> self, py::handle lines) { return self->AddLines(lines); },
+          py::arg("lines"),
+          "Counts the lines of an iterable of str or bytes, as the lines of a file (a trailing\n"
+          "newline is ignored).")
+      .def(
+          "add_files", [](Self<PyCounter> self, py::handle paths) { return self->AddFiles(paths); },
+          py::arg("paths"),
+          "Counts the text files (plain or compressed) of a path or a list of paths.")
+      .def(
+          "add_counts",
+          [](Self<PyCounter> self, py::handle counts, const std::string& name) {
+            return self->AddCounts(counts, name);
+          },
+          py::arg("counts"), py::arg("name") = "<counts>",
+          "Adds Counts made with the same order and tokenization.")
+      .def(
+          "finish", [](Self<PyCounter> self) { return self->Finish(); },
+          "The Counts. The Counter is spent afterwards.")
+      .def(
+          "finish_to_file",
+          [](Self<PyCounter> self, py::handle path) { return self->FinishToFile(path); },
+          py::arg("path"),
+          "Writes the counts file, each order as soon as it is sorted. Spends the Counter.");
 
   m.def(
       "count",
@@ -334,8 +358,8 @@ void RegisterCounting(py::module_& m) {
          bool case_fold, const std::string& boundaries, const std::string& invalid, int threads,
          py::handle memory, py::handle temp_dir, py::handle output) {
         const std::vector<std::string> files = PathsOf(paths, "paths");
-        const CountOptions options = MakeCountOptions(order, unit, normalize, case_fold,
-                                                      boundaries, invalid, threads, memory, temp_dir);
+        const CountOptions options = MakeCountOptions(order, unit, normalize, case_fold, boundaries,
+                                                      invalid, threads, memory, temp_dir);
         if (!output.is_none()) {
           const std::string file = PathOf(output, "output");
           Status status;
@@ -350,8 +374,8 @@ void RegisterCounting(py::module_& m) {
           py::gil_scoped_release release;
           return CountFiles(files, options);
         }();
-        return CountsOrNone(
-            PyCounts{std::make_shared<const NgramCounts>(Unwrap(std::move(counts), ErrorKind::kValue))});
+        return CountsOrNone(PyCounts{
+            std::make_shared<const NgramCounts>(Unwrap(std::move(counts), ErrorKind::kValue))});
       },
       py::arg("paths"), py::kw_only(), py::arg("order") = 3, py::arg("unit") = "word",
       py::arg("normalize") = "none", py::arg("case_fold") = false, py::arg("boundaries") = "line",
@@ -380,8 +404,8 @@ void RegisterCounting(py::module_& m) {
           py::gil_scoped_release release;
           return MergeCountFiles(files, options);
         }();
-        return CountsOrNone(
-            PyCounts{std::make_shared<const NgramCounts>(Unwrap(std::move(counts), ErrorKind::kFile))});
+        return CountsOrNone(PyCounts{
+            std::make_shared<const NgramCounts>(Unwrap(std::move(counts), ErrorKind::kFile))});
       },
       py::arg("paths"), py::kw_only(), py::arg("output") = py::none(), py::arg("threads") = 0,
       py::arg("memory") = py::none(), py::arg("temp_dir") = py::none(),

@@ -17,7 +17,6 @@
 namespace grams::python {
 namespace {
 
-
 // Models whose text is split exactly as KenLM's module splits it.
 bool IsPlain(const TokenizerSettings& s) {
   return s.unit == Unit::kWord && s.normalize == Normalization::kNone && !s.case_fold &&
@@ -137,7 +136,13 @@ double PyModel::Score(std::string_view text, bool bos, bool eos) {
 namespace {
 
 // KenLM's load methods, accepted for compatibility (see docs/PYTHON.md).
-enum LoadMethodValue { kLazy = 0, kPopulateOrLazy = 1, kPopulateOrRead = 2, kRead = 3, kParallelRead = 4 };
+enum LoadMethodValue {
+  kLazy = 0,
+  kPopulateOrLazy = 1,
+  kPopulateOrRead = 2,
+  kRead = 3,
+  kParallelRead = 4
+};
 
 struct PyConfig {
   int load_method = kPopulateOrLazy;
@@ -150,7 +155,8 @@ WordId IndexOf(const PyModel& model, py::handle word) {
 
 void RequireProbabilities(const PyModel& model) {
   if (!model.lm().IsProbabilistic()) {
-    ThrowValueError("a Stupid Backoff model gives scores, not probabilities, so it has no perplexity");
+    ThrowValueError(
+        "a Stupid Backoff model gives scores, not probabilities, so it has no perplexity");
   }
 }
 
@@ -310,12 +316,14 @@ py::object FullScores(PyModel& model, py::handle sentence, bool bos, bool eos) {
   Py_ssize_t k = 0;
   for (WordId id : ids) {
     const FullScoreResult r = lm.FullScore(state, id, &next);
-    PyList_SET_ITEM(out.ptr(), k++, py::make_tuple(r.log_prob, r.ngram_length, r.oov).release().ptr());
+    PyList_SET_ITEM(out.ptr(), k++,
+                    py::make_tuple(r.log_prob, r.ngram_length, r.oov).release().ptr());
     state = next;
   }
   if (eos) {
     const FullScoreResult r = lm.FullScore(state, kEosId, &next);
-    PyList_SET_ITEM(out.ptr(), k++, py::make_tuple(r.log_prob, r.ngram_length, false).release().ptr());
+    PyList_SET_ITEM(out.ptr(), k++,
+                    py::make_tuple(r.log_prob, r.ngram_length, false).release().ptr());
   }
   // KenLM's full_scores is a generator: give an iterator, not a list.
   return py::reinterpret_steal<py::object>(PyObject_GetIter(out.ptr()));
@@ -359,7 +367,8 @@ void Save(const PyModel& model, py::handle path_arg, bool arpa) {
   const std::string path = PathOf(path_arg, "path");
   Status status = [&] {
     py::gil_scoped_release release;
-    if (model.data()) return arpa ? WriteArpa(*model.data(), path) : WriteModelFile(*model.data(), path);
+    if (model.data())
+      return arpa ? WriteArpa(*model.data(), path) : WriteModelFile(*model.data(), path);
     auto whole = LoadModel(*model.path());
     if (!whole.ok()) return whole.status();
     return arpa ? WriteArpa(*whole, path) : WriteModelFile(*whole, path);
@@ -412,20 +421,23 @@ void RegisterModel(py::module_& m) {
   ReadOnly(stats, "oov_log10_prob", &PerplexityStats::oov_log10_prob);
   ReadOnly(stats, "iv_log10_prob", &PerplexityStats::iv_log10_prob);
   stats
-      .def_property_readonly("tokens", [](Self<PerplexityStats> s) { return s->tokens(); },
-                             "Words plus </s>.")
-      .def_property_readonly("perplexity", [](Self<PerplexityStats> s) { return s->Perplexity(); },
-                             "KenLM query's perplexity, OOVs included.")
+      .def_property_readonly(
+          "tokens", [](Self<PerplexityStats> s) { return s->tokens(); }, "Words plus </s>.")
+      .def_property_readonly(
+          "perplexity", [](Self<PerplexityStats> s) { return s->Perplexity(); },
+          "KenLM query's perplexity, OOVs included.")
       .def_property_readonly("perplexity_excluding_oovs",
                              [](Self<PerplexityStats> s) { return s->PerplexityExcludingOovs(); })
       .def_property_readonly("srilm_ppl", [](Self<PerplexityStats> s) { return s->SrilmPpl(); })
       .def_property_readonly("srilm_ppl1", [](Self<PerplexityStats> s) { return s->SrilmPpl1(); })
-      .def_property_readonly("bits_per_token", [](Self<PerplexityStats> s) { return s->BitsPerToken(); })
+      .def_property_readonly("bits_per_token",
+                             [](Self<PerplexityStats> s) { return s->BitsPerToken(); })
       .def("__repr__", [](Self<PerplexityStats> self) {
         const PerplexityStats& s = *self;
         return "<grams.PerplexityStats: " + std::to_string(s.sentences) + " sentences, " +
                std::to_string(s.tokens()) + " tokens, " + std::to_string(s.oovs) +
-               " OOVs, perplexity " + py::repr(py::float_(s.Perplexity())).cast<std::string>() + ">";
+               " OOVs, perplexity " + py::repr(py::float_(s.Perplexity())).cast<std::string>() +
+               ">";
       });
 
   py::class_<PyModel, std::shared_ptr<PyModel>> model(
@@ -455,75 +467,87 @@ void RegisterModel(py::module_& m) {
           "settings", [](Self<PyModel> self) { return SettingsToDict(self->lm().settings()); },
           "The tokenizer settings of the model (its training text's): a dict with the keys\n"
           "of grams.count()'s options.")
-      .def_property_readonly("is_probabilistic",
-                             [](Self<PyModel> self) { return self->lm().IsProbabilistic(); },
-                             "False for Stupid Backoff models, whose scores are not probabilities.")
-      .def("info", [](Self<PyModel> self, const std::string& key) { return self->lm().Info(key); },
-           py::arg("key"),
-           "The value of an entry of the model's provenance (\"smoothing\", \"discounts.3\"...),\n"
-           "or '' when absent.")
-      .def("perplexity", [](Self<PyModel> self, py::handle text) { return Perplexity(*self, text); },
-           py::arg("text"),
-           "With a str or bytes: the perplexity of that sentence, 10^(-score / (units + 1)), as\n"
-           "KenLM's. With an os.PathLike or an iterable of lines: the perplexity of that text, as\n"
-           "grams-perplexity (OOVs included); see evaluate().")
-      .def("full_scores",
-           [](Self<PyModel> self, py::handle sentence, bool bos, bool eos) {
-             return FullScores(*self, sentence, bos, eos);
-           },
-           py::arg("sentence"), py::arg("bos") = true,
-           py::arg("eos") = true,
-           "An iterator of (log10 p, n-gram length, oov) per unit of the sentence, and for </s>.")
-      .def("score_batch",
-           [](Self<PyModel> self, py::handle sentences, bool bos, bool eos, int threads) {
-             return ScoreBatch(*self, sentences, bos, eos, threads);
-           },
-           py::arg("sentences"), py::arg("bos") = true,
-           py::arg("eos") = true, py::arg("threads") = 0,
-           "score() of every sentence of a list (or any iterable), as a list of floats, on\n"
-           "`threads` threads (0 = one per core) with the GIL released. The same numbers for any\n"
-           "number of threads.")
-      .def("evaluate", [](Self<PyModel> self, py::handle source) { return Evaluate(*self, source); },
-           py::arg("source"),
-           "The totals of grams-perplexity over a file (str, bytes or os.PathLike: a path) or\n"
-           "an iterable of lines (str or bytes; a trailing newline is ignored): a\n"
-           "PerplexityStats.")
-      .def("__contains__",
-           [](Self<PyModel> self, py::handle word) { return IndexOf(*self, word) != kUnkId; },
-           py::arg("word"))
-      .def("vocab",
-           [](Self<PyModel> self) {
-             const Vocabulary& vocab = self->lm().vocab();
-             py::list words(vocab.size());
-             for (size_t i = 0; i < vocab.size(); ++i) {
-               PyList_SET_ITEM(words.ptr(), static_cast<Py_ssize_t>(i),
-                               UnitToPython(vocab.Word(static_cast<WordId>(i))).release().ptr());
-             }
-             return words;
-           },
-           "The units of the vocabulary, by id: '<unk>', '<s>', '</s>', then the others. Bytes\n"
-           "that are not UTF-8 (units of byte models) are lone surrogates, as 'surrogateescape'\n"
-           "decodes them.")
-      .def("lookup", [](Self<PyModel> self, py::handle ngram) { return Lookup(*self, ngram); },
-           py::arg("ngram"),
-           "(log10 p, log10 backoff) of an n-gram of the model, or None if the model does not\n"
-           "have it. The n-gram is a str or bytes (units separated by whitespace) or a list of\n"
-           "units. The backoff of the highest order is 0.")
-      .def("save", [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/false); },
-           py::arg("path"), "Writes the model as a grams model file.")
-      .def("save_arpa", [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/true); },
-           py::arg("path"), "Writes the model as an ARPA file.")
+      .def_property_readonly(
+          "is_probabilistic", [](Self<PyModel> self) { return self->lm().IsProbabilistic(); },
+          "False for Stupid Backoff models, whose scores are not probabilities.")
+      .def(
+          "info", [](Self<PyModel> self, const std::string& key) { return self->lm().Info(key); },
+          py::arg("key"),
+          "The value of an entry of the model's provenance (\"smoothing\", \"discounts.3\"...),\n"
+          "or '' when absent.")
+      .def(
+          "perplexity", [](Self<PyModel> self, py::handle text) { return Perplexity(*self, text); },
+          py::arg("text"),
+          "With a str or bytes: the perplexity of that sentence, 10^(-score / (units + 1)), as\n"
+          "KenLM's. With an os.PathLike or an iterable of lines: the perplexity of that text, as\n"
+          "grams-perplexity (OOVs included); see evaluate().")
+      .def(
+          "full_scores",
+          [](Self<PyModel> self, py::handle sentence, bool bos, bool eos) {
+            return FullScores(*self, sentence, bos, eos);
+          },
+          py::arg("sentence"), py::arg("bos") = true, py::arg("eos") = true,
+          "An iterator of (log10 p, n-gram length, oov) per unit of the sentence, and for </s>.")
+      .def(
+          "score_batch",
+          [](Self<PyModel> self, py::handle sentences, bool bos, bool eos, int threads) {
+            return ScoreBatch(*self, sentences, bos, eos, threads);
+          },
+          py::arg("sentences"), py::arg("bos") = true, py::arg("eos") = true,
+          py::arg("threads") = 0,
+          "score() of every sentence of a list (or any iterable), as a list of floats, on\n"
+          "`threads` threads (0 = one per core) with the GIL released. The same numbers for any\n"
+          "number of threads.")
+      .def(
+          "evaluate", [](Self<PyModel> self, py::handle source) { return Evaluate(*self, source); },
+          py::arg("source"),
+          "The totals of grams-perplexity over a file (str, bytes or os.PathLike: a path) or\n"
+          "an iterable of lines (str or bytes; a trailing newline is ignored): a\n"
+          "PerplexityStats.")
+      .def(
+          "__contains__",
+          [](Self<PyModel> self, py::handle word) { return IndexOf(*self, word) != kUnkId; },
+          py::arg("word"))
+      .def(
+          "vocab",
+          [](Self<PyModel> self) {
+            const Vocabulary& vocab = self->lm().vocab();
+            py::list words(vocab.size());
+            for (size_t i = 0; i < vocab.size(); ++i) {
+              PyList_SET_ITEM(words.ptr(), static_cast<Py_ssize_t>(i),
+                              UnitToPython(vocab.Word(static_cast<WordId>(i))).release().ptr());
+            }
+            return words;
+          },
+          "The units of the vocabulary, by id: '<unk>', '<s>', '</s>', then the others. Bytes\n"
+          "that are not UTF-8 (units of byte models) are lone surrogates, as 'surrogateescape'\n"
+          "decodes them.")
+      .def(
+          "lookup", [](Self<PyModel> self, py::handle ngram) { return Lookup(*self, ngram); },
+          py::arg("ngram"),
+          "(log10 p, log10 backoff) of an n-gram of the model, or None if the model does not\n"
+          "have it. The n-gram is a str or bytes (units separated by whitespace) or a list of\n"
+          "units. The backoff of the highest order is 0.")
+      .def(
+          "save", [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/false); },
+          py::arg("path"), "Writes the model as a grams model file.")
+      .def(
+          "save_arpa",
+          [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/true); },
+          py::arg("path"), "Writes the model as an ARPA file.")
       .def("__reduce__",
            [](Self<PyModel> self) {
              if (!self->path()) {
-               ThrowTypeError("a Model built in memory cannot be pickled: save() it, and pickle the "
-                              "Model loaded from that file");
+               ThrowTypeError(
+                   "a Model built in memory cannot be pickled: save() it, and pickle the "
+                   "Model loaded from that file");
              }
-             return py::make_tuple(self.object.get_type(), py::make_tuple(py::bytes(*self->path())));
+             return py::make_tuple(self.object.get_type(),
+                                   py::make_tuple(py::bytes(*self->path())));
            })
       .def("__repr__", [](Self<PyModel> self) {
-        const std::string where =
-            self->path() ? "from '" + Basename(*self->path()) + "'" : std::string("built in memory");
+        const std::string where = self->path() ? "from '" + Basename(*self->path()) + "'"
+                                               : std::string("built in memory");
         return "<grams.Model " + where + ", order " + std::to_string(self->lm().order()) + ">";
       });
 

@@ -16,7 +16,6 @@
 
 #include "common.h"
 #include "grams/grams.h"
-#include "grams/grams.h"
 
 namespace grams::python {
 

@@ -31,7 +31,8 @@ T* InstanceOf(pybind11::handle obj);
 // A read-only property for a data member, through Self.
 template <typename T, typename Class, typename M>
 void ReadOnly(Class& c, const char* name, M T::*member, const char* doc = "") {
-  c.def_property_readonly(name, [member](Self<T> self) { return (*self).*member; }, doc);
+  c.def_property_readonly(
+      name, [member](Self<T> self) { return (*self).*member; }, doc);
 }
 
 // A read-write property for a data member, through Self.

@@ -12,8 +12,7 @@ namespace {
 // ------------------------------------------------------------------ State
 
 struct StateObject {
-  PyObject_HEAD
-  State state;
+  PyObject_HEAD State state;
 };
 
 PyTypeObject* g_state_type = nullptr;
@@ -211,7 +210,8 @@ bool BindArgs(const char* function, PyObject* const* args, Py_ssize_t nargs, PyO
               const char* const* names, int n, int required, PyObject** out) {
   for (int k = 0; k < n; ++k) out[k] = nullptr;
   if (nargs > n) {
-    PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%zd given)", function, n, nargs);
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%zd given)", function, n,
+                 nargs);
     return false;
   }
   for (Py_ssize_t k = 0; k < nargs; ++k) out[k] = args[k];
@@ -225,7 +225,8 @@ bool BindArgs(const char* function, PyObject* const* args, Py_ssize_t nargs, PyO
       return false;
     }
     if (out[k]) {
-      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", function, names[k]);
+      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", function,
+                   names[k]);
       return false;
     }
     out[k] = args[nargs + i];
@@ -290,7 +291,8 @@ PyObject* WriteState(PyObject* self, PyObject* state_arg, bool begin) {
 }
 
 template <bool kBegin>
-PyObject* FastWriteState(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* FastWriteState(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames) {
   static const char* const kNames[] = {"state"};
   PyObject* a[1];
   if (!BindArgs(kBegin ? "BeginSentenceWrite" : "NullContextWrite", args, nargs, kwnames, kNames, 1,
@@ -301,7 +303,8 @@ PyObject* FastWriteState(PyObject* self, PyObject* const* args, Py_ssize_t nargs
 }
 
 template <bool kFull>
-PyObject* FastBaseScore(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* FastBaseScore(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames) {
   static const char* const kNames[] = {"in_state", "word", "out_state"};
   PyObject* a[3];
   if (!BindArgs(kFull ? "BaseFullScore" : "BaseScore", args, nargs, kwnames, kNames, 3, 3, a)) {

@@ -50,9 +50,9 @@ int ParseJob(const CommandLine& cl, Job* job) {
   job->from_arpa = cl.Has("from-arpa");
   if (job->from_arpa && !positional.empty())
     return UsageError("give either COUNTS or --from-arpa FILE, not both");
-  for (const char* option : {"smoothing", "interpolate", "backoff", "discount", "discounts",
-                             "gt-min", "gt-max", "add-k", "stupid-alpha", "prune", "vocab",
-                             "max-vocab", "tune"}) {
+  for (const char* option :
+       {"smoothing", "interpolate", "backoff", "discount", "discounts", "gt-min", "gt-max", "add-k",
+        "stupid-alpha", "prune", "vocab", "max-vocab", "tune"}) {
     if (job->from_arpa && cl.Has(option))
       return UsageError(std::string("--") + option + " needs COUNTS, not --from-arpa");
   }
@@ -60,8 +60,9 @@ int ParseJob(const CommandLine& cl, Job* job) {
     return UsageError("--lenient-arpa goes with --from-arpa");
   }
   job->options.lenient_arpa = cl.Has("lenient-arpa");
-  job->input = job->from_arpa ? cl.Get<std::string>("from-arpa")
-               : positional.empty() ? "-" : positional[0];
+  job->input = job->from_arpa       ? cl.Get<std::string>("from-arpa")
+               : positional.empty() ? "-"
+                                    : positional[0];
   if (!job->from_arpa && job->input == "-" && StdinIsTerminal()) {
     return UsageError(
         "refusing to read a binary counts file from a terminal; give COUNTS or pipe one in");

@@ -20,8 +20,7 @@ using namespace cli;
 // The one-line summary --check prints.
 std::string Summary(const std::string& path, const LanguageModel& lm) {
   return path + ": OK: order " + std::to_string(lm.order()) + ", " +
-         std::to_string(lm.vocab().size()) + " words, unit " + UnitName(lm.settings().unit) +
-         "\n";
+         std::to_string(lm.vocab().size()) + " words, unit " + UnitName(lm.settings().unit) + "\n";
 }
 
 // --check: reads the model completely, every checksum verified, and
@@ -56,11 +55,13 @@ int Main(int argc, char** argv) {
                  "n-grams, not the n-grams: it converts only to mapped again. So does a KenLM\n"
                  "binary in the probing layout, which converts to nothing (score it as it is);\n"
                  "a KenLM trie binary converts to every form.");
+  // clang-format off
   cl.options().add_options()
       ("to", po::value<std::string>()->value_name("FORMAT"), "the form to write: mapped, model or arpa")
       ("output,o", po::value<std::string>()->value_name("FILE"), "where to write it ('-' = standard output)")
       ("check", "read MODEL completely instead, verifying every checksum (a mapped model's "
                 "tables included), print a one-line summary and write nothing");
+  // clang-format on
   AddLenientArpaOption(&cl);
   cl.AddPositional("model", 1);
   cl.set_epilog(
@@ -76,7 +77,8 @@ int Main(int argc, char** argv) {
   const std::string& input = model_arg[0];
 
   if (cl.Has("check")) {
-    if (cl.Has("to") || cl.Has("output")) return UsageError("--check writes nothing: no --to or -o");
+    if (cl.Has("to") || cl.Has("output"))
+      return UsageError("--check writes nothing: no --to or -o");
     return Check(input, ModelLoadOptions(cl));
   }
 
@@ -109,4 +111,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace grams
 
-int main(int argc, char** argv) { return grams::cli::Run("grams-convert", argc, argv, grams::Main); }
+int main(int argc, char** argv) {
+  return grams::cli::Run("grams-convert", argc, argv, grams::Main);
+}

@@ -75,10 +75,12 @@ int Main(int argc, char** argv) {
                  "with --boundaries none reads the input as one stream (one </s> at the end).\n"
                  "Lines are scored on every core (-j); the figures are the same for any number\n"
                  "of threads.");
+  // clang-format off
   cl.options().add_options()
       ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
                "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl (the "
                "same number, under SRILM's name), srilm_ppl1, bits_per_token, unit");
+  // clang-format on
   AddThreadsOption(&cl);
   AddLenientArpaOption(&cl);
   cl.AddPositional("model", 1);
@@ -101,7 +103,8 @@ int Main(int argc, char** argv) {
     return ReportError(
         ModelLoadError(model.status(), "grams-perplexity [options] MODEL [FILE...]"));
   if (!(*model)->IsProbabilistic()) {
-    return ReportError(model_arg[0] + ": a Stupid Backoff model gives scores, not probabilities, "
+    return ReportError(model_arg[0] +
+                       ": a Stupid Backoff model gives scores, not probabilities, "
                        "so it has no perplexity (grams-score still scores with it)");
   }
   PerplexityStats total;

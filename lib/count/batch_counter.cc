@@ -54,8 +54,9 @@ Status BatchCounter::Wait() {
   if (background_.valid()) background_.get();
   for (char o : overflow_) {
     if (o) {
-      return ResourceExhausted("too much text for one in-memory count: an n-gram count or the "
-                               "number of distinct n-grams of one order exceeds 2^32-1");
+      return ResourceExhausted(
+          "too much text for one in-memory count: an n-gram count or the "
+          "number of distinct n-grams of one order exceeds 2^32-1");
     }
   }
   return Status::OK();
@@ -70,7 +71,8 @@ Status BatchCounter::Wait() {
 void BatchCounter::BalanceBuckets() {
   std::vector<int> order(kBuckets);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [this](int a, int b) { return load_[a] > load_[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [this](int a, int b) { return load_[a] > load_[b]; });
   std::vector<uint64_t> total(threads_, 0);
   for (int b : order) {
     const int t = static_cast<int>(std::min_element(total.begin(), total.end()) - total.begin());
@@ -104,7 +106,8 @@ void BatchCounter::CountPartition(int t, char* overflow_out) {
     sc.hashes.resize(m);
     for (size_t j = 0; j < m; ++j) sc.hashes[j] = KeyHash(sc.prev[j], words[sc.active[j] + n - 1]);
     for (size_t j = 0; j < m; ++j) {
-      if (j + kPrefetchDistance < m) table(j + kPrefetchDistance).Prefetch(sc.hashes[j + kPrefetchDistance]);
+      if (j + kPrefetchDistance < m)
+        table(j + kPrefetchDistance).Prefetch(sc.hashes[j + kPrefetchDistance]);
       if (j + kPrefetchDistance / 2 < m)
         table(j + kPrefetchDistance / 2).PrefetchEntry(sc.hashes[j + kPrefetchDistance / 2]);
       const uint32_t i = sc.active[j];

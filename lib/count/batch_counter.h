@@ -80,9 +80,9 @@ class BatchCounter {
     std::vector<uint32_t> hashes;
   };
   std::vector<Scratch> scratch_;
-  Batch counting_;                       // the batch being counted
-  std::vector<uint8_t> counting_bucket_;  // per position: its bucket
-  std::vector<char> overflow_;            // per thread
+  Batch counting_;                                                   // the batch being counted
+  std::vector<uint8_t> counting_bucket_;                             // per position: its bucket
+  std::vector<char> overflow_;                                       // per thread
   std::vector<uint8_t> owner_ = std::vector<uint8_t>(kBuckets, 0);   // bucket -> thread
   std::vector<uint64_t> load_ = std::vector<uint64_t>(kBuckets, 0);  // windows seen per bucket
   std::future<void> background_;  // last: destroyed (waited for) first

@@ -145,8 +145,8 @@ class Counter::Impl {
   std::vector<Count> unigram_counts_;
   // buckets_[b][n-2]: bucket b's table of order n.
   std::vector<BucketTables> buckets_;
-  count::BatchCounter batches_;  // after buckets_: destroyed (waited for) first
-  Batch batch_;                  // the batch being filled
+  count::BatchCounter batches_;            // after buckets_: destroyed (waited for) first
+  Batch batch_;                            // the batch being filled
   size_t batch_tokens_ = kMinBatchTokens;  // a batch is counted once this long
   uint64_t sentences_ = 0, tokens_counted_ = 0;
   std::unique_ptr<Tokenizer> tokenizer_;
@@ -260,9 +260,10 @@ Status Counter::Impl::AddFile(const std::string& path) {
   // the bytes as they are).
   if (options_.tokenizer.unit != Unit::kByte) GRAMS_RETURN_IF_ERROR(io::DecodeUtf16(&in));
   ReserveFor(*in);
-  batch_tokens_ = in->size_hint() > 0 ? std::clamp<size_t>(static_cast<size_t>(in->size_hint()) / 48,
-                                                           kMinBatchTokens, kMaxBatchTokens)
-                                      : kMaxBatchTokens;
+  batch_tokens_ = in->size_hint() > 0
+                      ? std::clamp<size_t>(static_cast<size_t>(in->size_hint()) / 48,
+                                           kMinBatchTokens, kMaxBatchTokens)
+                      : kMaxBatchTokens;
   io::LineReader reader(in.get());
   std::string_view line;
   Progress progress{"counting " + in->name(), 0,
@@ -275,8 +276,8 @@ Status Counter::Impl::AddFile(const std::string& path) {
                       ": a NUL byte: the input looks binary, not text (counted as text anyway)");
       }
     }
-    GRAMS_RETURN_IF_ERROR(AddLine(line, reader.newline(), reader.name(), reader.line_number(),
-                                  reader.line_offset()));
+    GRAMS_RETURN_IF_ERROR(
+        AddLine(line, reader.newline(), reader.name(), reader.line_number(), reader.line_offset()));
     if (options_.progress && (reader.line_number() & 0x3fff) == 0) {
       progress.done = reader.line_offset();
       options_.progress(progress);
@@ -324,7 +325,8 @@ Status Counter::Impl::CheckMergeable(const NgramCounts& c, const std::string& na
     }
   }
   if (c.settings.boundaries == Boundaries::kNone) {
-    return InvalidArgument(name + ": counts made with --boundaries none cannot be merged (the "
+    return InvalidArgument(name +
+                           ": counts made with --boundaries none cannot be merged (the "
                            "windows that cross from one shard into the next are missing)");
   }
   return Status::OK();
@@ -339,7 +341,8 @@ Status Counter::Impl::AddCounts(const NgramCounts& c, const std::string& name) {
   GRAMS_RETURN_IF_ERROR(CheckMergeable(c, name));
   GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
   std::vector<WordId> word_map(c.vocab.size());
-  for (WordId id = 0; id < c.vocab.size(); ++id) word_map[id] = vocab_.FindOrInsert(c.vocab.Word(id));
+  for (WordId id = 0; id < c.vocab.size(); ++id)
+    word_map[id] = vocab_.FindOrInsert(c.vocab.Word(id));
   if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
   for (WordId id = 0; id < c.vocab.size(); ++id) unigram_counts_[word_map[id]] += c.counts[0][id];
   bool overflow = false;
@@ -365,8 +368,9 @@ Status Counter::Impl::AddCounts(const NgramCounts& c, const std::string& name) {
   sentences_ += c.sentences;
   tokens_counted_ += c.tokens;
   if (overflow) {
-    return ResourceExhausted("too many counts to merge in memory: an n-gram count or the number "
-                             "of distinct n-grams of one order exceeds 2^32-1");
+    return ResourceExhausted(
+        "too many counts to merge in memory: an n-gram count or the number "
+        "of distinct n-grams of one order exceeds 2^32-1");
   }
   return MaybeSpill();
 }
@@ -386,8 +390,7 @@ Status Counter::Impl::ProcessBatch(bool final) {
   if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
   for (size_t i = 0; i < n_tokens; ++i)
     if (batch_.done[i] == 0) ++unigram_counts_[batch_.words[i]];
-  const size_t keep =
-      !final && stream_open_ ? std::min<size_t>(options_.order - 1, n_tokens) : 0;
+  const size_t keep = !final && stream_open_ ? std::min<size_t>(options_.order - 1, n_tokens) : 0;
   batches_.Start(&batch_, keep, /*background=*/!final);
   return final ? batches_.Wait() : Status::OK();
 }
@@ -483,7 +486,8 @@ std::vector<WordId> Counter::Impl::CanonicalOrder() const {
       threads_);
   std::vector<WordId> by_rank(V);
   std::iota(by_rank.begin(), by_rank.begin() + kNumReservedWords, 0);
-  for (size_t i = 0; i < order.size(); ++i) by_rank[i + kNumReservedWords] = order[i] + kNumReservedWords;
+  for (size_t i = 0; i < order.size(); ++i)
+    by_rank[i + kNumReservedWords] = order[i] + kNumReservedWords;
   return by_rank;
 }
 
@@ -556,7 +560,7 @@ Status Counter::FinishToFile(const std::string& path) {
 namespace {
 // Adds the counts files into a new Counter.
 StatusOr<std::unique_ptr<Counter>> MergeInto(const std::vector<std::string>& paths,
-                                              const CountOptions& base) {
+                                             const CountOptions& base) {
   if (paths.empty()) return InvalidArgument("no counts files to merge");
   std::unique_ptr<Counter> counter;
   for (const auto& path : paths) {

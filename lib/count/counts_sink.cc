@@ -5,8 +5,8 @@ namespace grams::count {
 Status FileSink::Start(NgramCounts* out, const std::vector<std::string_view>& words,
                        const std::vector<uint64_t>& sizes) {
   sizes_ = sizes;
-  GRAMS_ASSIGN_OR_RETURN(writer_, CountsFileWriter::Open(path_, out->settings, sizes,
-                                                         out->sentences, out->tokens));
+  GRAMS_ASSIGN_OR_RETURN(
+      writer_, CountsFileWriter::Open(path_, out->settings, sizes, out->sentences, out->tokens));
   writer_->AddUnigrams(words, out->counts[0]);
   std::vector<Count>().swap(out->counts[0]);
   return Status::OK();
@@ -19,7 +19,9 @@ Status FileSink::Order(int n, TrieLevel* level, std::vector<Count>* counts) {
   return Status::OK();
 }
 
-void FileSink::BeginOrder(int n) { encoder_ = std::make_unique<OrderSectionsEncoder>(sizes_[n - 2]); }
+void FileSink::BeginOrder(int n) {
+  encoder_ = std::make_unique<OrderSectionsEncoder>(sizes_[n - 2]);
+}
 
 Status FileSink::EndOrder() {
   writer_->AddOrderEncoded(encoder_->Finish());

@@ -47,7 +47,9 @@ class FileSink : public CountsSink {
                const std::vector<uint64_t>& sizes) override;
   Status Order(int n, TrieLevel* level, std::vector<Count>* counts) override;
   void BeginOrder(int n) override;
-  void Add(uint64_t parent, WordId word, Count count) override { encoder_->Add(parent, word, count); }
+  void Add(uint64_t parent, WordId word, Count count) override {
+    encoder_->Add(parent, word, count);
+  }
   Status EndOrder() override;
   // Last: finishes the file (and renames it into place).
   Status Finish();

@@ -144,8 +144,8 @@ Status ExternalMerge::WriteGroupRuns(int g) {
 // each from the one group run that has it, to the sink.
 Status ExternalMerge::MergeOrder(int n, CountsSink* sink) {
   if (options_.progress) {
-    options_.progress(Progress{"writing", static_cast<uint64_t>(n - 1),
-                               static_cast<uint64_t>(N_), "orders"});
+    options_.progress(
+        Progress{"writing", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(N_), "orders"});
   }
   std::vector<std::unique_ptr<GroupRunReader>> runs;
   std::vector<char> open(G_);  // the run has a block to take
@@ -170,8 +170,8 @@ Status ExternalMerge::MergeOrder(int n, CountsSink* sink) {
       if (!run.NextEntry(&offset, &word, &count)) return run.status();
       // The sink wants (parent, word) ascending.
       const uint64_t parent = start_lower_[w] + offset;
-      if (parent >= parents || (k > 0 && (parent < last_parent ||
-                                          (parent == last_parent && word <= last_word)))) {
+      if (parent >= parents ||
+          (k > 0 && (parent < last_parent || (parent == last_parent && word <= last_word)))) {
         return Corrupt();
       }
       sink->Add(parent, word, count);

@@ -4,7 +4,8 @@
 
 namespace grams::count {
 
-std::string GroupRunWriter::Encode(int n, const TrieLevel& level, const std::vector<Count>& counts) {
+std::string GroupRunWriter::Encode(int n, const TrieLevel& level,
+                                   const std::vector<Count>& counts) {
   std::string out;
   std::vector<uint64_t> block;  // the open block's entries, three varints each
   auto close_block = [&] {

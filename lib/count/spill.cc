@@ -29,7 +29,8 @@ Status DecodeBucket(const std::string& raw, BucketTables* tables, std::vector<ui
   for (size_t k = 0; k < tables->size(); ++k) {
     OrderTable& table = (*tables)[k];
     uint64_t m;
-    if (!GetVarint64(&p, end, &m)) return CorruptionError("a temporary file in " + dir + " is corrupted");
+    if (!GetVarint64(&p, end, &m))
+      return CorruptionError("a temporary file in " + dir + " is corrupted");
     cur->resize(m);
     for (uint64_t i = 0; i < m; ++i) {
       uint64_t parent, word, count;
@@ -45,8 +46,9 @@ Status DecodeBucket(const std::string& raw, BucketTables* tables, std::vector<ui
     prev->swap(*cur);
   }
   if (overflow) {
-    return ResourceExhausted("too many counts: an n-gram count or the number of distinct "
-                             "n-grams of one order exceeds 2^32-1");
+    return ResourceExhausted(
+        "too many counts: an n-gram count or the number of distinct "
+        "n-grams of one order exceeds 2^32-1");
   }
   return Status::OK();
 }

@@ -54,7 +54,7 @@ class OneDiscount : public ClassDiscounting {
       d = static_cast<double>(t[1]) / (static_cast<double>(t[1]) + 2.0 * t[2]);
     } else if (options_.warn && !FallbackExpected(n, counts.size()) &&
                !(static_cast<int>(options_.discounts.size()) >= n &&
-                                  !options_.discounts[n - 1].empty())) {
+                 !options_.discounts[n - 1].empty())) {
       options_.warn(std::string("cannot estimate the ") + what_ + " of order " + std::to_string(n) +
                     " from its count-of-counts (" + counts_ + " = " + std::to_string(t[1]) + ", " +
                     std::to_string(t[2]) + "); using the fallback discount " + FormatNumber(d));

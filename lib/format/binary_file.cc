@@ -14,8 +14,8 @@
 namespace grams {
 namespace {
 
-constexpr size_t kPreludeSize = 20;       // magic, version, kind, header length
-constexpr size_t kSectionHeaderSize = 20; // id, raw size, compressed size
+constexpr size_t kPreludeSize = 20;        // magic, version, kind, header length
+constexpr size_t kSectionHeaderSize = 20;  // id, raw size, compressed size
 constexpr uint64_t kMaxSectionSize = 1ull << 40;
 constexpr uint64_t kReadStep = 16u << 20;  // bytes read (and allocated) at a time
 constexpr uint64_t kLargeFrame = 1u << 20;
@@ -165,9 +165,8 @@ void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
 void BinaryFileWriter::AddSection(uint32_t id, std::string raw, int level) {
   while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
-  pending_.push_back(StartAsync([id, level, raw = std::move(raw)]() {
-    return CompressSection(id, raw, level);
-  }));
+  pending_.push_back(
+      StartAsync([id, level, raw = std::move(raw)]() { return CompressSection(id, raw, level); }));
 }
 
 Status BinaryFileWriter::Finish() {

@@ -46,13 +46,13 @@ struct FileHeader {
 
 // Section ids: (type << 16) | order (order 0 for the vocabulary).
 enum class SectionType : uint32_t {
-  kVocab = 1,       // words in id order, each length-prefixed
-  kChildCounts = 2, // per entry of order n-1: number of children at order n
-  kWords = 3,       // per entry of order n: word id delta within its parent
-  kCounts = 4,      // per entry: count
-  kLogProb = 5,     // per entry: float32 log10 probability, byte planes
-  kLogBackoff = 6,  // per entry: float32 log10 backoff, byte planes
-  kBlanks = 7,      // model file, optional, last: the blanks of every order
+  kVocab = 1,        // words in id order, each length-prefixed
+  kChildCounts = 2,  // per entry of order n-1: number of children at order n
+  kWords = 3,        // per entry of order n: word id delta within its parent
+  kCounts = 4,       // per entry: count
+  kLogProb = 5,      // per entry: float32 log10 probability, byte planes
+  kLogBackoff = 6,   // per entry: float32 log10 backoff, byte planes
+  kBlanks = 7,       // model file, optional, last: the blanks of every order
 };
 
 inline uint32_t SectionId(SectionType type, uint32_t order) {
@@ -65,8 +65,7 @@ inline uint32_t SectionId(SectionType type, uint32_t order) {
 class BinaryFileWriter {
  public:
   static StatusOr<std::unique_ptr<BinaryFileWriter>> Open(const std::string& path,
-                                                          const FileHeader& header,
-                                                          int zstd_level);
+                                                          const FileHeader& header, int zstd_level);
   ~BinaryFileWriter();
 
   // Takes `raw` and compresses it on a thread of its own while the caller

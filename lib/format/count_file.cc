@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "format/count_file.h"
 #include "format/binary_file.h"
+#include "format/count_file.h"
 #include "format/ngram_text.h"
 #include "format/order_sections.h"
 #include "format/trie_codec.h"
@@ -42,7 +42,8 @@ void CountsFileWriter::AddUnigrams(const Vocabulary& vocab, const std::vector<Co
 void CountsFileWriter::AddUnigrams(const std::vector<std::string_view>& words,
                                    const std::vector<Count>& counts) {
   writer_->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
-  writer_->AddSection(SectionId(SectionType::kCounts, 1), EncodeCounts(counts.data(), counts.size()));
+  writer_->AddSection(SectionId(SectionType::kCounts, 1),
+                      EncodeCounts(counts.data(), counts.size()));
   next_order_ = 2;
 }
 
@@ -81,7 +82,8 @@ Status WriteCountsFileImpl(const NgramCounts& counts, const std::string& path) {
                                                              counts.sentences, counts.tokens));
   writer->AddUnigrams(counts.vocab, counts.counts[0]);
   for (int n = 2; n <= counts.order(); ++n) {
-    writer->AddOrder(counts.trie.levels[n - 2].size(), counts.trie.levels[n - 1], counts.counts[n - 1]);
+    writer->AddOrder(counts.trie.levels[n - 2].size(), counts.trie.levels[n - 1],
+                     counts.counts[n - 1]);
   }
   return writer->Finish();
 }
@@ -215,8 +217,7 @@ Status WriteCountsText(const NgramCounts& counts, const std::string& path,
                        const CountsTextOptions& options) {
   CountsTextOptions sorted = options;
   std::sort(sorted.orders.begin(), sorted.orders.end());
-  sorted.orders.erase(std::unique(sorted.orders.begin(), sorted.orders.end()),
-                      sorted.orders.end());
+  sorted.orders.erase(std::unique(sorted.orders.begin(), sorted.orders.end()), sorted.orders.end());
   return GuardAlloc("writing " + Named(path), MemoryHint::kNone,
                     [&] { return WriteCountsTextImpl(counts, path, sorted); });
 }

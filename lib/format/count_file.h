@@ -23,9 +23,10 @@ StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<io::InputStream> in);
 class CountsFileWriter {
  public:
   // `ngram_counts[n-1]`: the number of n-grams order n will have.
-  static StatusOr<std::unique_ptr<CountsFileWriter>> Open(
-      const std::string& path, const TokenizerSettings& settings,
-      const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens);
+  static StatusOr<std::unique_ptr<CountsFileWriter>> Open(const std::string& path,
+                                                          const TokenizerSettings& settings,
+                                                          const std::vector<uint64_t>& ngram_counts,
+                                                          uint64_t sentences, uint64_t tokens);
 
   // First: the vocabulary and the unigram counts (order 1).
   void AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts);

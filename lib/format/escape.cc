@@ -67,7 +67,8 @@ void AppendEscapedUnit(std::string_view unit, std::string* out) {
     U8_NEXT(s, i, n, c);
     if (c < 0) {  // every byte of an invalid sequence
       for (int32_t k = start; k < i; ++k) AppendHexByte(static_cast<unsigned char>(s[k]), out);
-    } else if (i - start == 1 && (UnsafeByte(static_cast<unsigned char>(s[start])) || s[start] == '<')) {
+    } else if (i - start == 1 &&
+               (UnsafeByte(static_cast<unsigned char>(s[start])) || s[start] == '<')) {
       AppendHexByte(static_cast<unsigned char>(s[start]), out);
     } else {
       out->append(s + start, i - start);

@@ -44,14 +44,14 @@ struct MappedModelParts {
     const unsigned char* slots = nullptr;
     uint64_t slot_count = 0;  // the empty sentinel included
     uint64_t homes = 1;
-    uint64_t entries = 0;     // n-grams in the shard
+    uint64_t entries = 0;  // n-grams in the shard
   };
   uint32_t order = 0;
   uint64_t seed = 0;  // of the key hash (query/ngram_hash.h)
   uint64_t vocab_size = 0;
   std::vector<std::pair<std::string, std::string>> settings;  // tokenizer
   std::vector<std::pair<std::string, std::string>> info;      // provenance
-  const unsigned char* unigrams = nullptr;  // vocab_size records of kUnigramBytes
+  const unsigned char* unigrams = nullptr;                    // vocab_size records of kUnigramBytes
   std::vector<Shard> shards;  // 2 per order n >= 2: shards[2 * (n - 2) + s]
 };
 

@@ -10,9 +10,9 @@
 #include "format/mapped_model.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
-#include "vocab/word_index.h"
 #include "util/coding.h"
 #include "util/threads.h"
+#include "vocab/word_index.h"
 
 namespace grams {
 namespace mapped {

@@ -335,24 +335,25 @@ StatusOr<Model> LoadModel(const std::string& path,
 
 StatusOr<Model> LoadModel(const std::string& path,
                           const std::function<void(const std::string&)>& warn, bool lenient_arpa) {
-  return GuardAlloc("loading " + Named(path, "<stdin>"), MemoryHint::kNone, [&]() -> StatusOr<Model> {
-    std::unique_ptr<io::InputStream> in;
-    GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
-    switch (format) {
-      case ModelFormat::kModelFile:
-        return ReadModelFile(std::move(in));
-      case ModelFormat::kMapped:
-        return MappedModelNotReadable(in->name());
-      case ModelFormat::kKenlm: {
-        GRAMS_ASSIGN_OR_RETURN(auto file,
-                               OpenKenlmBinary(path, std::move(in), /*read_into_memory=*/false));
-        return KenlmToModel(*file);
-      }
-      case ModelFormat::kArpa:
-        break;
-    }
-    return ReadArpa(in.get(), warn, lenient_arpa);
-  });
+  return GuardAlloc(
+      "loading " + Named(path, "<stdin>"), MemoryHint::kNone, [&]() -> StatusOr<Model> {
+        std::unique_ptr<io::InputStream> in;
+        GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
+        switch (format) {
+          case ModelFormat::kModelFile:
+            return ReadModelFile(std::move(in));
+          case ModelFormat::kMapped:
+            return MappedModelNotReadable(in->name());
+          case ModelFormat::kKenlm: {
+            GRAMS_ASSIGN_OR_RETURN(
+                auto file, OpenKenlmBinary(path, std::move(in), /*read_into_memory=*/false));
+            return KenlmToModel(*file);
+          }
+          case ModelFormat::kArpa:
+            break;
+        }
+        return ReadArpa(in.get(), warn, lenient_arpa);
+      });
 }
 
 }  // namespace grams

@@ -88,7 +88,8 @@ bool TrieLevelCursor::Fail(const char* what) {
 }
 
 bool TrieLevelCursor::Finish() {
-  if (!child_counts_.at_end() || !words_.at_end()) return Fail("has trailing bytes in its structure");
+  if (!child_counts_.at_end() || !words_.at_end())
+    return Fail("has trailing bytes in its structure");
   if (entries_ != size_) return Fail("has child counts that do not add up to its n-gram count");
   done_ = true;
   return false;

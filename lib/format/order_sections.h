@@ -336,7 +336,8 @@ Status DecodeTrieLevel(const std::string& name, const FileHeader& header, int n,
 Status MalformedCounts(const std::string& name, int n);
 Status ZeroCount(const std::string& name, int n);
 template <typename Visit>
-Status VisitCounts(const std::string& name, int n, std::string_view raw, uint64_t size, Visit visit) {
+Status VisitCounts(const std::string& name, int n, std::string_view raw, uint64_t size,
+                   Visit visit) {
   VarintCursor in(raw);
   bool zero = false;
   for (uint64_t i = 0; i < size; ++i) {

@@ -176,7 +176,8 @@ class ZstdInput final : public InputStream {
         if (!raw_->status().ok()) {
           status_ = raw_->status();
         } else if (in_frame_) {
-          status_ = CorruptionError(name_ + ": corrupt zstd data: unexpected end of input (truncated?)");
+          status_ =
+              CorruptionError(name_ + ": corrupt zstd data: unexpected end of input (truncated?)");
         } else {
           done_ = true;
         }

@@ -43,9 +43,9 @@ class InputStream {
 
 // Output to a file through "<path>.tmp-XXXXXX" renamed on Commit(), or to
 // stdout for "-". An existing device or FIFO (/dev/null, a named pipe) is
-// written in place, and a symbolic link's target is replaced, not the link. If the object is destroyed (or the process is interrupted by
-// SIGINT/SIGTERM/SIGHUP) before Commit(), the temporary file is removed and
-// the target is left untouched.
+// written in place, and a symbolic link's target is replaced, not the link. If the object is
+// destroyed (or the process is interrupted by SIGINT/SIGTERM/SIGHUP) before Commit(), the temporary
+// file is removed and the target is left untouched.
 class OutputFile {
  public:
   static StatusOr<std::unique_ptr<OutputFile>> Open(const std::string& path);

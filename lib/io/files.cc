@@ -40,12 +40,28 @@ StatusOr<uint64_t> ParseSize(std::string_view text) {
   int shift = 0;
   if (!unit.empty()) {
     switch (unit[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 't': case 'T': shift = 40; break;
-      case 'b': case 'B': shift = 0; break;
-      default: shift = -1;
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+      case 'g':
+      case 'G':
+        shift = 30;
+        break;
+      case 't':
+      case 'T':
+        shift = 40;
+        break;
+      case 'b':
+      case 'B':
+        shift = 0;
+        break;
+      default:
+        shift = -1;
     }
     if (unit[0] != 'b' && unit[0] != 'B') unit.remove_prefix(1);
     if (shift < 0 || !(unit.empty() || unit == "B" || unit == "b" || unit == "iB")) {
@@ -85,7 +101,6 @@ StatusOr<uint64_t> ParseMemoryBudget(std::string_view text) {
   }
   return bytes;
 }
-
 
 class TextReader::Impl {
  public:

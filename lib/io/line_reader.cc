@@ -63,8 +63,6 @@ void LineReader::StripBom(std::string_view* line) {
   }
 }
 
-std::string LineReader::Where() const {
-  return in_->name() + ":" + std::to_string(line_number_);
-}
+std::string LineReader::Where() const { return in_->name() + ":" + std::to_string(line_number_); }
 
 }  // namespace grams::io

@@ -60,7 +60,11 @@ Status ReadFrame(const TempFile& file, const FrameRef& ref, void* out) {
 }
 
 FrameReader::FrameReader(const TempFile* file, const FrameRef& ref)
-    : file_(file), ref_(ref), dctx_(ZSTD_createDCtx()), in_(kInStep, '\0'), out_(kOutStep + 16, '\0') {
+    : file_(file),
+      ref_(ref),
+      dctx_(ZSTD_createDCtx()),
+      in_(kInStep, '\0'),
+      out_(kOutStep + 16, '\0') {
   if (!dctx_) status_ = ResourceExhausted("out of memory creating a zstd context");
   if (ref.raw == 0) finished_ = true;
 }
@@ -69,7 +73,8 @@ FrameReader::~FrameReader() { ZSTD_freeDCtx(dctx_); }
 
 bool FrameReader::GetVarint(const char** p, const char* end, uint64_t* v) {
   if (grams::GetVarint64(p, end, v)) return true;
-  if (status_.ok()) status_ = CorruptionError("a temporary file in " + file_->dir() + " is corrupted");
+  if (status_.ok())
+    status_ = CorruptionError("a temporary file in " + file_->dir() + " is corrupted");
   return false;
 }
 
@@ -77,7 +82,8 @@ bool FrameReader::Read(void* out, size_t size) {
   char* dst = static_cast<char*>(out);
   while (size > 0) {
     if (pos_ == end_ && !Refill()) {
-      if (status_.ok()) status_ = CorruptionError("a temporary file in " + file_->dir() + " is truncated");
+      if (status_.ok())
+        status_ = CorruptionError("a temporary file in " + file_->dir() + " is truncated");
       return false;
     }
     const size_t n = std::min(size, end_ - pos_);

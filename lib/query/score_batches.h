@@ -40,18 +40,18 @@ struct BatchLine {
 
 struct Batch {
   // Filled by the reader.
-  std::string text;               // the lines back to back
+  std::string text;  // the lines back to back
   std::vector<BatchLine> lines;
-  bool last = false;              // the input ends after these lines
-  Status read_error;              // reading failed after these lines
+  bool last = false;  // the input ends after these lines
+  Status read_error;  // reading failed after these lines
   // Filled by the work stage.
   std::unique_ptr<TextScorer> scorer;  // one per batch, kept across uses
   TextScorer::LineScore score;         // scratch for the work stage
   std::string output;
-  size_t good_lines = 0;          // lines worked; fewer than lines.size() if `error`
-  Status error;                   // the work stage failed on line good_lines
-  uint64_t skipped = 0;           // lines the work stage skipped (ScoreJsonl)
-  Status first_skipped;           // why the first of them was skipped
+  size_t good_lines = 0;  // lines worked; fewer than lines.size() if `error`
+  Status error;           // the work stage failed on line good_lines
+  uint64_t skipped = 0;   // lines the work stage skipped (ScoreJsonl)
+  Status first_skipped;   // why the first of them was skipped
   // The engine's.
   bool done = false;
 
@@ -67,9 +67,9 @@ struct Batch {
 };
 
 struct BatchOptions {
-  int threads = 1;             // >= 1
+  int threads = 1;                // >= 1
   size_t batch_bytes = 64 << 10;  // a batch ends after this much text
-  bool prompt = false;         // and whenever no further line is waiting
+  bool prompt = false;            // and whenever no further line is waiting
 };
 
 // The work stage: fills batch->output / the scorer, good_lines and error.

@@ -16,9 +16,8 @@ constexpr size_t kPartTokens = 4096;
 query::BatchOptions BatchOptionsFor(const LanguageModel& model, const ScoreTextOptions& options) {
   query::BatchOptions batch;
   // A stream's lines depend on the lines before them: one thread.
-  batch.threads = model.settings().boundaries == Boundaries::kNone
-                      ? 1
-                      : query::ScoringThreads(options.threads);
+  batch.threads =
+      model.settings().boundaries == Boundaries::kNone ? 1 : query::ScoringThreads(options.threads);
   batch.prompt = options.batch_tokens <= 1;
   return batch;
 }
@@ -29,8 +28,7 @@ query::BatchOptions BatchOptionsFor(const LanguageModel& model, const ScoreTextO
 query::BatchWork TextWork(const LanguageModel& model, const ScoreTextOptions& options,
                           const LineFormatter* format) {
   const size_t part = options.batch_tokens <= 1 ? kPartTokens : options.batch_tokens;
-  const bool end_stream =
-      options.end_stream && model.settings().boundaries == Boundaries::kNone;
+  const bool end_stream = options.end_stream && model.settings().boundaries == Boundaries::kNone;
   return [part, end_stream, format](query::Batch* b, const std::vector<std::string>& names) {
     TextScorer& scorer = *b->scorer;
     size_t scored = 0;

@@ -15,21 +15,21 @@ StatusOr<E> ParseName(const std::string& name, const char* what,
     if (name == n) return e;
     expected += expected.empty() ? n : std::string("|") + n;
   }
-  return InvalidArgument("unknown " + std::string(what) + " '" + name + "' (expected " + expected + ")");
+  return InvalidArgument("unknown " + std::string(what) + " '" + name + "' (expected " + expected +
+                         ")");
 }
 
-constexpr std::pair<const char*, Unit> kUnits[] = {{"word", Unit::kWord},
-                                                   {"byte", Unit::kByte},
-                                                   {"char", Unit::kChar},
-                                                   {"grapheme", Unit::kGrapheme},
-                                                   {"segment", Unit::kSegment},
-                                                   {"sentencepiece", Unit::kSentencePiece}};
+constexpr std::pair<const char*, Unit> kUnits[] = {
+    {"word", Unit::kWord},       {"byte", Unit::kByte},
+    {"char", Unit::kChar},       {"grapheme", Unit::kGrapheme},
+    {"segment", Unit::kSegment}, {"sentencepiece", Unit::kSentencePiece}};
 constexpr std::pair<const char*, Normalization> kNormalizations[] = {
     {"none", Normalization::kNone}, {"nfc", Normalization::kNfc}, {"nfkc", Normalization::kNfkc}};
 constexpr std::pair<const char*, Boundaries> kBoundaries[] = {{"line", Boundaries::kLine},
                                                               {"none", Boundaries::kNone}};
-constexpr std::pair<const char*, InvalidUtf8> kInvalid[] = {
-    {"error", InvalidUtf8::kError}, {"replace", InvalidUtf8::kReplace}, {"skip", InvalidUtf8::kSkip}};
+constexpr std::pair<const char*, InvalidUtf8> kInvalid[] = {{"error", InvalidUtf8::kError},
+                                                            {"replace", InvalidUtf8::kReplace},
+                                                            {"skip", InvalidUtf8::kSkip}};
 
 template <typename E, size_t N>
 const char* NameOf(E e, const std::pair<const char*, E> (&table)[N]) {
@@ -38,7 +38,8 @@ const char* NameOf(E e, const std::pair<const char*, E> (&table)[N]) {
   return "?";
 }
 
-constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr size_t kBase64LineLength = 76;
 
 std::string Base64Encode(std::string_view in) {
@@ -156,7 +157,8 @@ StatusOr<TokenizerSettings> TokenizerSettings::FromKeyValues(
     } else if (key == "normalize") {
       GRAMS_ASSIGN_OR_RETURN(s.normalize, ParseNormalization(value));
     } else if (key == "case_fold") {
-      if (value != "0" && value != "1") return InvalidArgument("bad case_fold setting '" + value + "'");
+      if (value != "0" && value != "1")
+        return InvalidArgument("bad case_fold setting '" + value + "'");
       s.case_fold = value == "1";
     } else if (key == "boundaries") {
       GRAMS_ASSIGN_OR_RETURN(s.boundaries, ParseBoundaries(value));

@@ -151,8 +151,8 @@ Status Tokenizer::Normalize(std::string_view* text) {
   const char* out = nullptr;
   size_t out_size = 0;
   char err[kErrorBytes] = "";
-  if (unicode_->normalize(handle_, text->data(), text->size(), &out, &out_size, err,
-                          sizeof(err)) != 0) {
+  if (unicode_->normalize(handle_, text->data(), text->size(), &out, &out_size, err, sizeof(err)) !=
+      0) {
     return InternalError(err);
   }
   *text = std::string_view(out, out_size);

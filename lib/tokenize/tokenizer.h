@@ -26,7 +26,8 @@ struct GramsUnicodeApi;
 
 namespace grams {
 
-static_assert(std::endian::native == std::endian::little, "SplitWords reads bytes as little-endian words");
+static_assert(std::endian::native == std::endian::little,
+              "SplitWords reads bytes as little-endian words");
 
 // True for the bytes KenLM treats as token separators: space, \t, \n, \v, \f, \r.
 inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }

@@ -45,7 +45,8 @@ inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
     std::fill(count.begin(), count.end(), 0);
     on_threads([&](size_t t) {
       size_t* c = count.data() + t * kBuckets;
-      for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) ++c[((*src)[i].key >> shift) & (kBuckets - 1)];
+      for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i)
+        ++c[((*src)[i].key >> shift) & (kBuckets - 1)];
     });
     // Digit-major, then slice: slice t's items of digit d follow those of
     // the slices before it.

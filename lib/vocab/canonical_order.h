@@ -50,7 +50,8 @@ std::vector<uint32_t> SortCanonically(size_t n, CountOf count_of, WordOf word_of
   const int T = n < (1u << 16) ? 1 : std::max(1, threads);
   std::vector<size_t> cut(T + 1);
   for (int t = 0; t <= T; ++t) cut[t] = n * t / T;
-  RunOnThreads(T, [&](int t) { std::sort(ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less); });
+  RunOnThreads(T,
+               [&](int t) { std::sort(ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less); });
   for (int t = 1; t < T; ++t) {
     std::inplace_merge(ranks.begin(), ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less);
   }

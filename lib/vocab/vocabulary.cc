@@ -78,8 +78,8 @@ void Vocabulary::Grow() {
 
 bool Vocabulary::FromWords(const std::vector<std::string_view>& words, Vocabulary* out) {
   Vocabulary v;
-  if (words.size() < kNumReservedWords || words[kUnkId] != kUnkWord ||
-      words[kBosId] != kBosWord || words[kEosId] != kEosWord) {
+  if (words.size() < kNumReservedWords || words[kUnkId] != kUnkWord || words[kBosId] != kBosWord ||
+      words[kEosId] != kEosWord) {
     return false;
   }
   size_t bytes = 0;

@@ -26,8 +26,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "grams/counts.h"
 #include "grams/build.h"
+#include "grams/counts.h"
 #include "grams/documents.h"
 #include "query/jsonl.h"
 

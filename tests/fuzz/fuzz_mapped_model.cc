@@ -29,7 +29,6 @@
 #include "format/mapped_model.h"
 #include "format/model_file.h"
 #include "grams/grams.h"
-#include "grams/grams.h"
 #include "util/coding.h"
 
 namespace {

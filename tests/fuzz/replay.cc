@@ -139,7 +139,6 @@ std::string MutateBinary(const std::string& seed, Rng* rng) {
   return b;
 }
 
-
 std::string MutateText(const std::string& seed, Rng* rng, const char* const* tokens,
                        size_t token_count) {
   std::string b = seed;
@@ -170,6 +169,5 @@ std::string MutateText(const std::string& seed, Rng* rng, const char* const* tok
   }
   return b;
 }
-
 
 }  // namespace grams::fuzz

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
                "a\x00 \x00\xe9\x00\n",
                9),  // the same, BE
         string("\xfe"
-               "=\xd8\x00\xde\n\x00-N\x87" "e",
+               "=\xd8\x00\xde\n\x00-N\x87"
+               "e",
                11),                                         // an emoji and CJK, LE
         string("\x7f\xd8=\xde\x00\x00\n\x00\xfe\xff", 11),  // BE, long reads, a U+FFFE
         string("\x10\x00\xd8"

@@ -10,10 +10,10 @@
 #include <fstream>
 #include <string>
 
-#include "grams/counts.h"
 #include "grams/build.h"
-#include "grams/scorer.h"
+#include "grams/counts.h"
 #include "grams/language_model.h"
+#include "grams/scorer.h"
 #include "grams/version.h"
 
 namespace {

@@ -381,7 +381,7 @@ TEST(ArpaReader, ExtremeNumbers) {
   EXPECT_EQ(m->log_backoff[0][kEosId], -inf);
   EXPECT_EQ(m->log_backoff[0][3], std::numeric_limits<float>::max());
   EXPECT_EQ(m->log_backoff[0][4], 1e38f);  // beyond the floats, +inf: refused (issue 13)
-  EXPECT_LT(m->log_prob[0][3], 0.0f);  // a denormal
+  EXPECT_LT(m->log_prob[0][3], 0.0f);      // a denormal
   EXPECT_LT(m->log_prob[1][0], 0.0f);
 }
 

@@ -60,9 +60,9 @@ void ExpectTrieInvariants(const NgramCounts& c) {
       ASSERT_NE(level.words[i], kBosId) << "<s> after the first position, order " << n;
       ASSERT_GE(c.counts[n - 1][i], 1u) << "order " << n << " entry " << i;
       if (i > 0) {
-        bool ascending = level.parents[i - 1] < level.parents[i] ||
-                         (level.parents[i - 1] == level.parents[i] &&
-                          level.words[i - 1] < level.words[i]);
+        bool ascending =
+            level.parents[i - 1] < level.parents[i] ||
+            (level.parents[i - 1] == level.parents[i] && level.words[i - 1] < level.words[i]);
         ASSERT_TRUE(ascending) << "order " << n << " not sorted by (parent, word) at " << i;
       }
     }
@@ -94,11 +94,10 @@ TEST(CounterTest, EveryNgramOfEveryOrder) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ExpectTrieInvariants(*c);
   NgramMap want = {
-      {"<unk>", 0}, {"<s>", 2}, {"</s>", 2}, {"a", 3}, {"b", 2}, {"c", 1},
-      {"<s> a", 1}, {"<s> b", 1}, {"a b", 1}, {"b a", 2}, {"a </s>", 1}, {"a c", 1},
-      {"c </s>", 1},
-      {"<s> a b", 1}, {"a b a", 1}, {"b a </s>", 1}, {"<s> b a", 1}, {"b a c", 1},
-      {"a c </s>", 1},
+      {"<unk>", 0},    {"<s>", 2},     {"</s>", 2},   {"a", 3},        {"b", 2},
+      {"c", 1},        {"<s> a", 1},   {"<s> b", 1},  {"a b", 1},      {"b a", 2},
+      {"a </s>", 1},   {"a c", 1},     {"c </s>", 1}, {"<s> a b", 1},  {"a b a", 1},
+      {"b a </s>", 1}, {"<s> b a", 1}, {"b a c", 1},  {"a c </s>", 1},
   };
   EXPECT_EQ(ToMap(*c), want);
   EXPECT_EQ(c->order(), 3);
@@ -113,10 +112,10 @@ TEST(CounterTest, RepeatedNgramsAcrossLines) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ExpectTrieInvariants(*c);
   NgramMap want = {
-      {"<unk>", 0}, {"<s>", 2}, {"</s>", 2}, {"a", 6},
-      {"<s> a", 2}, {"a a", 4}, {"a </s>", 2},
-      {"<s> a a", 2}, {"a a a", 2}, {"a a </s>", 2},
-      {"<s> a a a", 1}, {"a a a a", 1}, {"a a a </s>", 1}, {"<s> a a </s>", 1},
+      {"<unk>", 0},      {"<s>", 2},          {"</s>", 2},      {"a", 6},
+      {"<s> a", 2},      {"a a", 4},          {"a </s>", 2},    {"<s> a a", 2},
+      {"a a a", 2},      {"a a </s>", 2},     {"<s> a a a", 1}, {"a a a a", 1},
+      {"a a a </s>", 1}, {"<s> a a </s>", 1},
   };
   EXPECT_EQ(ToMap(*c), want);
   EXPECT_EQ(c->tokens, 8u);
@@ -127,9 +126,8 @@ TEST(CounterTest, EmptyLinesCountAsEmptySentences) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ExpectTrieInvariants(*c);
   NgramMap want = {
-      {"<unk>", 0}, {"<s>", 3}, {"</s>", 3}, {"x", 1},
-      {"<s> </s>", 2}, {"<s> x", 1}, {"x </s>", 1},
-      {"<s> x </s>", 1},
+      {"<unk>", 0},    {"<s>", 3},   {"</s>", 3},   {"x", 1},
+      {"<s> </s>", 2}, {"<s> x", 1}, {"x </s>", 1}, {"<s> x </s>", 1},
   };
   EXPECT_EQ(ToMap(*c), want);
   EXPECT_EQ(c->sentences, 3u);
@@ -156,7 +154,7 @@ TEST(CounterTest, FileWithoutFinalNewline) {
   auto without = CountText("a b\nc", 2);
   ASSERT_TRUE(with.ok() && without.ok());
   NgramMap want = {
-      {"<unk>", 0}, {"<s>", 2}, {"</s>", 2}, {"a", 1}, {"b", 1}, {"c", 1},
+      {"<unk>", 0}, {"<s>", 2}, {"</s>", 2},   {"a", 1},     {"b", 1},      {"c", 1},
       {"<s> a", 1}, {"a b", 1}, {"b </s>", 1}, {"<s> c", 1}, {"c </s>", 1},
   };
   EXPECT_EQ(ToMap(*without), want);
@@ -184,7 +182,11 @@ TEST(CounterTest, CarriageReturnsAreWhitespace) {
 }
 
 TEST(CounterTest, TabsAndRunsOfWhitespace) {
-  auto messy = CountLines({"  a\t\tb   c \t", "\x0b" "d\x0c" "e\r"}, 3);
+  auto messy = CountLines({"  a\t\tb   c \t",
+                           "\x0b"
+                           "d\x0c"
+                           "e\r"},
+                          3);
   auto clean = CountLines({"a b c", "d e"}, 3);
   ASSERT_TRUE(messy.ok() && clean.ok());
   EXPECT_EQ(ToMap(*messy), ToMap(*clean));
@@ -336,7 +338,8 @@ TEST(CounterTest, CanonicalVocabularyIds) {
   // "e" < "\xc3\xa9").
   auto c = CountLines({"b c c a a a", "d b B", "\xc3\xa9 e B"}, 2);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  std::vector<std::string> want = {"<unk>", "<s>", "</s>", "a", "B", "b", "c", "d", "e", "\xc3\xa9"};
+  std::vector<std::string> want = {"<unk>", "<s>", "</s>", "a", "B",
+                                   "b",     "c",   "d",    "e", "\xc3\xa9"};
   ASSERT_EQ(c->vocab.size(), want.size());
   for (WordId id = 0; id < want.size(); ++id) {
     EXPECT_EQ(c->vocab.Word(id), want[id]) << "id " << id;
@@ -428,7 +431,8 @@ TEST(CounterTest, BrownTrainOrder5) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   // KenLM's lmplz on the same text (reference/README.md).
   const size_t want[] = {53450, 419824, 798721, 930627, 925662};
-  for (int n = 1; n <= 5; ++n) EXPECT_EQ(c->trie.levels[n - 1].size(), want[n - 1]) << "order " << n;
+  for (int n = 1; n <= 5; ++n)
+    EXPECT_EQ(c->trie.levels[n - 1].size(), want[n - 1]) << "order " << n;
   EXPECT_EQ(c->vocab.size(), 53450u);
   ExpectTrieInvariants(*c);
   // Totals: every sentence of k words has k + 3 - n n-grams of order n.
@@ -444,17 +448,18 @@ TEST(CounterTest, BrownTrainOrder5) {
 // the threaded sort of many words agrees with a plain sort.
 TEST(CanonicalOrderTest, CountThenBytes) {
   const std::string nul("abcdefgh\0", 9);
-  const std::vector<std::string> words = {"b", "a", "ab", "a\xff", "a\x01", "abcdefghij", "abcdefghi",
-                                          "abcdefgh", nul, "z", "\xc3\xa9"};
+  const std::vector<std::string> words = {"b",     "a",          "ab",        "a\xff",
+                                          "a\x01", "abcdefghij", "abcdefghi", "abcdefgh",
+                                          nul,     "z",          "\xc3\xa9"};
   const std::vector<Count> counts = {5, 1, 1, 1, 1, 1, 1, 1, 1, 7, 1};
   const std::vector<uint32_t> order = SortCanonically(
       words.size(), [&](size_t i) { return counts[i]; },
       [&](size_t i) { return std::string_view(words[i]); });
   std::vector<std::string> sorted;
   for (uint32_t i : order) sorted.push_back(words[i]);
-  const std::vector<std::string> expected = {"z",         "b",          "a",      "a\x01",
-                                             "ab",        "abcdefgh",   nul,      "abcdefghi",
-                                             "abcdefghij", "a\xff",      "\xc3\xa9"};
+  const std::vector<std::string> expected = {"z",          "b",        "a",       "a\x01",
+                                             "ab",         "abcdefgh", nul,       "abcdefghi",
+                                             "abcdefghij", "a\xff",    "\xc3\xa9"};
   EXPECT_EQ(sorted, expected);
 
   std::vector<std::string> many;

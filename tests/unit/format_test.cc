@@ -10,13 +10,13 @@
 #include <limits>
 #include <thread>
 
+#include "format/order_sections.h"
 #include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/model.h"
 #include "grams/model_io.h"
 #include "grams/version.h"
 #include "test_util.h"
-#include "format/order_sections.h"
 #include "util/coding.h"
 
 namespace grams {
@@ -207,7 +207,8 @@ class FifoWriter {
           size_t done = 0;
           while (done < bytes.size()) {
             // Small writes so the reader sees many partial reads.
-            ssize_t w = ::write(fd, bytes.data() + done, std::min<size_t>(777, bytes.size() - done));
+            ssize_t w =
+                ::write(fd, bytes.data() + done, std::min<size_t>(777, bytes.size() - done));
             if (w <= 0) break;  // the reader gave up (EPIPE)
             done += static_cast<size_t>(w);
           }
@@ -369,8 +370,7 @@ TEST(DamagedFileTest, EveryTruncationIsCorruption) {
       Status s = ReadBytes(bytes.substr(0, len), model);
       ASSERT_FALSE(s.ok()) << (model ? "model" : "counts") << " file cut to " << len << " of "
                            << bytes.size() << " bytes read without error";
-      EXPECT_EQ(s.code(), StatusCode::kCorruption)
-          << "cut to " << len << ": " << s.ToString();
+      EXPECT_EQ(s.code(), StatusCode::kCorruption) << "cut to " << len << ": " << s.ToString();
     }
     EXPECT_TRUE(ReadBytes(bytes, model).ok());
   }
@@ -678,8 +678,8 @@ TEST(GoldenFileTest, V1CountsFileLoads) {
   auto c = ReadCountsFile(Golden("v1/tiny.counts"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   // Fixed content, written out so that a reader change cannot go unnoticed.
-  const std::vector<std::string> vocab = {"<unk>", "<s>", "</s>", "a", "b", "c",
-                                          "d", "caf\xc3\xa9"};
+  const std::vector<std::string> vocab = {"<unk>", "<s>", "</s>", "a",
+                                          "b",     "c",   "d",    "caf\xc3\xa9"};
   ASSERT_EQ(c->vocab.size(), vocab.size());
   for (WordId w = 0; w < vocab.size(); ++w) EXPECT_EQ(c->vocab.Word(w), vocab[w]);
   EXPECT_EQ(c->order(), 3);
@@ -749,7 +749,8 @@ TEST(GoldenFileTest, DamagedV1FilesFailCleanly) {
     Status s = b.model ? ReadModelFile(path).status() : ReadCountsFile(path).status();
     ASSERT_FALSE(s.ok()) << b.file << " loaded";
     EXPECT_EQ(s.code(), b.code) << b.file << ": " << s.ToString();
-    EXPECT_NE(s.message().find(b.message_part), std::string::npos) << b.file << ": " << s.ToString();
+    EXPECT_NE(s.message().find(b.message_part), std::string::npos)
+        << b.file << ": " << s.ToString();
     EXPECT_NE(s.message().find(path), std::string::npos) << b.file << ": " << s.ToString();
   }
 }
@@ -807,7 +808,8 @@ TEST(OrderSectionsTest, WorkedExampleBytes) {
   EXPECT_EQ(words, words_bytes);
   EXPECT_EQ(EncodeCounts(counts.data(), counts.size()), counts_bytes);
   OrderSectionsEncoder encoder(5);
-  for (size_t k = 0; k < level.size(); ++k) encoder.Add(level.parents[k], level.words[k], counts[k]);
+  for (size_t k = 0; k < level.size(); ++k)
+    encoder.Add(level.parents[k], level.words[k], counts[k]);
   const OrderSections sections = encoder.Finish();
   EXPECT_EQ(sections.child_counts, cc_bytes);
   EXPECT_EQ(sections.words, words_bytes);
@@ -852,7 +854,8 @@ TEST(OrderSectionsTest, RoundTripOfALargeLevel) {
   EXPECT_TRUE(cc1 == cc4);
   EXPECT_TRUE(words1 == words4);
   OrderSectionsEncoder encoder(lower);
-  for (size_t k = 0; k < level.size(); ++k) encoder.Add(level.parents[k], level.words[k], counts[k]);
+  for (size_t k = 0; k < level.size(); ++k)
+    encoder.Add(level.parents[k], level.words[k], counts[k]);
   const OrderSections sections = encoder.Finish();
   EXPECT_TRUE(sections.child_counts == cc1);
   EXPECT_TRUE(sections.words == words1);

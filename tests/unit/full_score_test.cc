@@ -17,11 +17,8 @@ namespace grams {
 namespace {
 
 const std::vector<std::string> kLines = {
-    "the cat sat on the mat",
-    "the dog sat on the log",
-    "a cat and a dog sat",
-    "the cat saw the dog",
-    "on the mat the cat sat down",
+    "the cat sat on the mat", "the dog sat on the log",      "a cat and a dog sat",
+    "the cat saw the dog",    "on the mat the cat sat down",
 };
 
 std::unique_ptr<LanguageModel> ModelOfLines(int order, Model* model_out) {

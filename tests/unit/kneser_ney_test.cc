@@ -22,11 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "estimate/estimate_internal.h"
 #include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/model.h"
 #include "grams/model_io.h"
-#include "estimate/estimate_internal.h"
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "test_util.h"
@@ -55,8 +55,7 @@ struct ExpectedModel {
 
 // The corpora: kOrder1 is counted from kCorpusU, the others from kCorpusK.
 const std::vector<std::string> kCorpusU = {"a b c d", "a b c", "a b", "a"};
-const std::vector<std::string> kCorpusK = {"d",   "a a", "c b d a a a", "c b a a",
-                                           "a a", "c b", "d"};
+const std::vector<std::string> kCorpusK = {"d", "a a", "c b d a a a", "c b a a", "a a", "c b", "d"};
 
 // kOrder1: order 1 on a b c d | a b c | a b | a
 //   order 1: t1..t4 = 1, 1, 1, 2; D1 = 1/3, 1, 1/3
@@ -461,7 +460,8 @@ Status CompareWithArpa(const Model& m, const std::string& path, double tolerance
     const size_t tab1 = line.find('\t');
     if (tab1 == std::string_view::npos) return InvalidArgument(reader.Where() + ": no tab");
     size_t tab2 = line.find('\t', tab1 + 1);
-    std::string_view words = line.substr(tab1 + 1, tab2 == std::string_view::npos ? std::string_view::npos : tab2 - tab1 - 1);
+    std::string_view words = line.substr(
+        tab1 + 1, tab2 == std::string_view::npos ? std::string_view::npos : tab2 - tab1 - 1);
     double prob = std::strtod(std::string(line.substr(0, tab1)).c_str(), nullptr);
     double backoff = tab2 == std::string_view::npos
                          ? 0.0
@@ -470,7 +470,8 @@ Status CompareWithArpa(const Model& m, const std::string& path, double tolerance
     size_t start = 0;
     while (start <= words.size()) {
       size_t sp = words.find(' ', start);
-      std::string_view w = words.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start);
+      std::string_view w =
+          words.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start);
       WordId id = m.vocab.Find(w);
       ids.push_back(id);
       if (sp == std::string_view::npos) break;
@@ -493,8 +494,8 @@ Status CompareWithArpa(const Model& m, const std::string& path, double tolerance
     out->max_prob_diff = std::max(out->max_prob_diff, dp);
     if (dp > tolerance) {
       ++out->prob_mismatches;
-      problem("log10 p of " + std::string(words) + ": KenLM " + std::to_string(prob) +
-              ", grams " + std::to_string(m.log_prob[section - 1][e]));
+      problem("log10 p of " + std::string(words) + ": KenLM " + std::to_string(prob) + ", grams " +
+              std::to_string(m.log_prob[section - 1][e]));
     }
     double ours = section < m.order() ? m.log_backoff[section - 1][e] : 0.0;
     double db = std::fabs(ours - backoff);
@@ -526,9 +527,8 @@ void CheckKenlmParity(int order, const std::string& arpa) {
   // reference/README.md checkpoints (lmplz's discounts, 6 significant digits).
   // Orders 1 and 2 are the same in the order-3 and order-5 models; order 3
   // is the highest (raw counts) only in the order-3 model.
-  const double want[3][3] = {{0.622401, 1.06743, 1.36858},
-                             {0.783704, 1.14746, 1.39497},
-                             {0.882173, 1.21619, 1.43136}};
+  const double want[3][3] = {
+      {0.622401, 1.06743, 1.36858}, {0.783704, 1.14746, 1.39497}, {0.882173, 1.21619, 1.43136}};
   for (int n = 1; n <= (order == 3 ? 3 : 2); ++n) {
     std::array<double, 3> d = Discounts(*m, n);
     for (int k = 0; k < 3; ++k) {
@@ -546,8 +546,10 @@ void CheckKenlmParity(int order, const std::string& arpa) {
   }
   // Same counts per order and every ARPA n-gram found: the same n-gram set.
   EXPECT_EQ(cmp.missing, 0u) << cmp.first_problem;
-  EXPECT_EQ(cmp.prob_mismatches, 0u) << cmp.first_problem << " (max diff " << cmp.max_prob_diff << ")";
-  EXPECT_EQ(cmp.backoff_mismatches, 0u) << cmp.first_problem << " (max diff " << cmp.max_backoff_diff << ")";
+  EXPECT_EQ(cmp.prob_mismatches, 0u)
+      << cmp.first_problem << " (max diff " << cmp.max_prob_diff << ")";
+  EXPECT_EQ(cmp.backoff_mismatches, 0u)
+      << cmp.first_problem << " (max diff " << cmp.max_backoff_diff << ")";
   ::testing::Test::RecordProperty("max_log_prob_diff", std::to_string(cmp.max_prob_diff));
   ::testing::Test::RecordProperty("max_log_backoff_diff", std::to_string(cmp.max_backoff_diff));
 }

@@ -19,7 +19,6 @@
 #include "format/mapped_model.h"
 #include "grams/counts.h"
 #include "grams/grams.h"
-#include "grams/grams.h"
 #include "test_util.h"
 #include "util/coding.h"
 
@@ -106,8 +105,8 @@ std::vector<float> ScoreAll(const LanguageModel& lm, const std::vector<std::stri
 void ExpectSameFloats(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
   ASSERT_EQ(a.size(), b.size()) << what;
   for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(FloatBits(a[i]), FloatBits(b[i])) << what << ": token " << i << ": " << a[i]
-                                                 << " vs " << b[i];
+    ASSERT_EQ(FloatBits(a[i]), FloatBits(b[i]))
+        << what << ": token " << i << ": " << a[i] << " vs " << b[i];
   }
 }
 
@@ -137,7 +136,8 @@ class MappedModelTest : public ::testing::Test {
   static std::string File(const std::string& name) { return dir_->File(name); }
 
   // A copy of the mapped file with `edit` applied to its bytes.
-  static std::string Damaged(const std::string& name, const std::function<void(std::string*)>& edit) {
+  static std::string Damaged(const std::string& name,
+                             const std::function<void(std::string*)>& edit) {
     std::string bytes = ReadFile(File("m.lmm"));
     edit(&bytes);
     const std::string path = File(name);
@@ -295,7 +295,8 @@ TEST_F(MappedModelTest, CharacterModelsKeepTheirSettings) {
   options.order = 5;
   options.tokenizer.unit = Unit::kChar;
   Counter counter(options);
-  for (const auto& line : ZipfCorpus(300, 200, 11)) ASSERT_TRUE(counter.AddLine(line + " é中").ok());
+  for (const auto& line : ZipfCorpus(300, 200, 11))
+    ASSERT_TRUE(counter.AddLine(line + " é中").ok());
   auto counts = counter.Finish();
   ASSERT_TRUE(counts.ok());
   auto model = BuildModel(*counts, BuildOptions());
@@ -395,14 +396,21 @@ TEST_F(MappedModelTest, InconsistentHeadersAreRefusedEvenWithAValidCrc) {
       {"order", [](std::string* b) { SetFixed32(b, 28, 3); }, "section count"},
       {"order0", [](std::string* b) { SetFixed32(b, 28, 0); }, "bad order"},
       {"vocab", [](std::string* b) { SetFixed64(b, 32, 2); }, "vocabulary size"},
-      {"vocab2", [](std::string* b) { SetFixed64(b, 32, SectionField(*b, 3, 24) + 1); }, "inconsistent"},
-      {"offset", [&](std::string* b) { SetFixed64(b, table + 8, whole.size()); }, "outside the file"},
-      {"overlap", [&](std::string* b) { SetFixed64(b, table + 8, SectionField(*b, 4, 8)); }, "overlaps"},
-      {"unaligned", [&](std::string* b) { SetFixed64(b, table + 8, SectionField(*b, 5, 8) + 64); }, "outside"},
-      {"size", [&](std::string* b) { SetFixed64(b, table + 16, SectionField(*b, 5, 16) + 16); }, ""},
-      {"homes", [&](std::string* b) { SetFixed64(b, table + 32, SectionField(*b, 5, 24)); }, "inconsistent"},
+      {"vocab2", [](std::string* b) { SetFixed64(b, 32, SectionField(*b, 3, 24) + 1); },
+       "inconsistent"},
+      {"offset", [&](std::string* b) { SetFixed64(b, table + 8, whole.size()); },
+       "outside the file"},
+      {"overlap", [&](std::string* b) { SetFixed64(b, table + 8, SectionField(*b, 4, 8)); },
+       "overlaps"},
+      {"unaligned", [&](std::string* b) { SetFixed64(b, table + 8, SectionField(*b, 5, 8) + 64); },
+       "outside"},
+      {"size", [&](std::string* b) { SetFixed64(b, table + 16, SectionField(*b, 5, 16) + 16); },
+       ""},
+      {"homes", [&](std::string* b) { SetFixed64(b, table + 32, SectionField(*b, 5, 24)); },
+       "inconsistent"},
       {"homes0", [&](std::string* b) { SetFixed64(b, table + 32, 0); }, "inconsistent"},
-      {"slots", [&](std::string* b) { SetFixed64(b, table + 24, SectionField(*b, 5, 24) - 1); }, "inconsistent"},
+      {"slots", [&](std::string* b) { SetFixed64(b, table + 24, SectionField(*b, 5, 24) - 1); },
+       "inconsistent"},
       {"id", [&](std::string* b) { SetFixed32(b, table, 7); }, "unexpected section"},
       {"index", [&](std::string* b) { SetFixed64(b, kSectionsAt + 24, 12); }, "inconsistent"},
       {"kind", [](std::string* b) { SetFixed32(b, 12, 9); }, "unknown kind"},

@@ -17,8 +17,12 @@ using grams::test::ReadFile;
 using grams::test::TempDir;
 
 const std::vector<std::string> kCorpus = {
-    "the cat sat on the mat", "the dog sat on the log", "a cat and a dog",
-    "the cat saw the dog",    "a dog sat",              "on the mat the cat sat",
+    "the cat sat on the mat",
+    "the dog sat on the log",
+    "a cat and a dog",
+    "the cat saw the dog",
+    "a dog sat",
+    "on the mat the cat sat",
 };
 
 std::string WriteCounts(const TempDir& dir, int order = 3) {
@@ -76,7 +80,8 @@ TEST(BuildModelFromCountsTest, WhyCountsLoadedWhole) {
   BuildOptions o;
   ModelOutputs model_only{"m.lm", ""};
   EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kNone);
-  EXPECT_EQ(WhyCountsLoadedWhole(o, ModelOutputs{"m.lm", "m.arpa"}), WholeCountsReason::kArpaOutput);
+  EXPECT_EQ(WhyCountsLoadedWhole(o, ModelOutputs{"m.lm", "m.arpa"}),
+            WholeCountsReason::kArpaOutput);
   o.max_vocab = 5;
   EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kVocabularySize);
   o.limit_vocab = true;
@@ -266,8 +271,8 @@ TEST(ScoreTextTest, StreamEnd) {
                   has_end.push_back(score.has_end);
                   return true;
                 }).ok());
-    EXPECT_EQ(has_end, end ? (std::vector<bool>{false, false, true})
-                           : (std::vector<bool>{false, false}));
+    EXPECT_EQ(has_end,
+              end ? (std::vector<bool>{false, false, true}) : (std::vector<bool>{false, false}));
   }
   auto stats = ComputePerplexity(*lm, path);
   ASSERT_TRUE(stats.ok());

@@ -30,7 +30,8 @@ TEST(RadixSortTest, ByKeyIsStableAndTheSameOnAnyNumberOfThreads) {
         RadixSortByKey(&got, threads);
         ASSERT_EQ(got.size(), want.size());
         for (size_t i = 0; i < n; ++i) {
-          ASSERT_EQ(got[i].key, want[i].key) << "range " << range << ", n " << n << ", threads " << threads;
+          ASSERT_EQ(got[i].key, want[i].key)
+              << "range " << range << ", n " << n << ", threads " << threads;
           ASSERT_EQ(got[i].value, want[i].value) << "not stable at " << i;
         }
       }

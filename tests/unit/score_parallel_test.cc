@@ -19,8 +19,12 @@ namespace {
 using grams::test::TempDir;
 
 const std::vector<std::string> kCorpus = {
-    "the cat sat on the mat", "the dog sat on the log", "a cat and a dog",
-    "the cat saw the dog",    "a dog sat",              "on the mat the cat sat",
+    "the cat sat on the mat",
+    "the dog sat on the log",
+    "a cat and a dog",
+    "the cat saw the dog",
+    "a dog sat",
+    "on the mat the cat sat",
 };
 
 std::unique_ptr<LanguageModel> MakeModel(Unit unit = Unit::kWord, int order = 3) {
@@ -244,11 +248,11 @@ TEST(JsonlTest, FirstInvalidUtf8) {
   EXPECT_EQ(FirstInvalidUtf8("plain ascii text, long enough for words"), npos);
   EXPECT_EQ(FirstInvalidUtf8("na\xC3\xAFve \xE4\xB8\xAD \xF0\x9F\x98\x80"), npos);
   EXPECT_EQ(FirstInvalidUtf8("abc\xFF"), 3u);
-  EXPECT_EQ(FirstInvalidUtf8("abcdefghij\xC3"), 10u);          // truncated
-  EXPECT_EQ(FirstInvalidUtf8("\xC0\xAF"), 0u);                 // overlong
-  EXPECT_EQ(FirstInvalidUtf8("x\xE0\x80\xAF"), 1u);            // overlong
-  EXPECT_EQ(FirstInvalidUtf8("xy\xED\xA0\x80"), 2u);           // surrogate
-  EXPECT_EQ(FirstInvalidUtf8("\xF4\x90\x80\x80"), 0u);         // above U+10FFFF
+  EXPECT_EQ(FirstInvalidUtf8("abcdefghij\xC3"), 10u);   // truncated
+  EXPECT_EQ(FirstInvalidUtf8("\xC0\xAF"), 0u);          // overlong
+  EXPECT_EQ(FirstInvalidUtf8("x\xE0\x80\xAF"), 1u);     // overlong
+  EXPECT_EQ(FirstInvalidUtf8("xy\xED\xA0\x80"), 2u);    // surrogate
+  EXPECT_EQ(FirstInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
   EXPECT_EQ(FirstInvalidUtf8("ok \xE2\x82"), 3u);
   EXPECT_EQ(FirstInvalidUtf8("ok \xE2\x28\xA1"), 3u);
 }
@@ -269,8 +273,8 @@ TEST(JsonlTest, OneLine) {
   ASSERT_TRUE(scorer.ScoreLine("a zebra", &b).ok());
   EXPECT_DOUBLE_EQ(doc.log10_prob, a.log10_prob + b.log10_prob);
   EXPECT_DOUBLE_EQ(doc.Perplexity(), std::pow(10.0, -doc.log10_prob / 7));
-  EXPECT_EQ(out.rfind(R"({"id":7,"text":"the cat sat\na zebra","x":[1,{"y":null}],"log10prob":)", 0),
-            0u)
+  EXPECT_EQ(
+      out.rfind(R"({"id":7,"text":"the cat sat\na zebra","x":[1,{"y":null}],"log10prob":)", 0), 0u)
       << out;
   EXPECT_NE(out.find(R"(,"tokens":7,"oovs":1,"perplexity":)"), std::string::npos) << out;
 
@@ -278,7 +282,12 @@ TEST(JsonlTest, OneLine) {
     return query::ScoreJsonlLine(line, 100, field, &scorer, &doc, nullptr).message();
   };
   EXPECT_EQ(why("{\"text\":\"a\xFF\"}"), "byte offset 110: invalid UTF-8");
-  EXPECT_EQ(why(R"({"text":"a",})").rfind("byte offset 112: not JSON (syntax error while parsing object key - unexpected '}'; expected string literal)", 0), 0u) << why(R"({"text":"a",})");
+  EXPECT_EQ(why(R"({"text":"a",})")
+                .rfind("byte offset 112: not JSON (syntax error while parsing object key - "
+                       "unexpected '}'; expected string literal)",
+                       0),
+            0u)
+      << why(R"({"text":"a",})");
   EXPECT_EQ(why(""), why(""));  // blank: not JSON
   EXPECT_NE(why("").find("not JSON"), std::string::npos);
   EXPECT_EQ(why(R"({"text":"a","x":1e400})"), "not JSON (number overflow parsing '1e400')");

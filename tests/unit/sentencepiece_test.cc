@@ -134,8 +134,8 @@ TEST_F(SentencePieceTest, UnitsAreSentencePiecesPieces) {
   std::string joined;
   for (const auto& p : u) joined += p;
   EXPECT_EQ(joined, std::string(kSpace) + "In" + std::string(kSpace) + "the" + std::string(kSpace) +
-                        "beginning" + std::string(kSpace) + "God" + std::string(kSpace) + "created" +
-                        std::string(kSpace) + "the" + std::string(kSpace) + "heaven");
+                        "beginning" + std::string(kSpace) + "God" + std::string(kSpace) +
+                        "created" + std::string(kSpace) + "the" + std::string(kSpace) + "heaven");
 }
 
 TEST_F(SentencePieceTest, EmptyLinesCrlfAndStreams) {
@@ -213,8 +213,10 @@ TEST_F(SentencePieceTest, KeyValuesCarryTheModel) {
   char crc[16];
   std::snprintf(crc, sizeof(crc), "%08x", Crc32(model_->data(), model_->size()));
   const std::string summary = std::to_string(model_->size()) + ":" + crc;
-  EXPECT_EQ(s.ToString(), "unit=sentencepiece normalize=none case_fold=0 boundaries=line "
-                          "invalid=error sp_model=" + summary);
+  EXPECT_EQ(s.ToString(),
+            "unit=sentencepiece normalize=none case_fold=0 boundaries=line "
+            "invalid=error sp_model=" +
+                summary);
   EXPECT_EQ(s.DisplayKeyValues()[5].second, summary);
 }
 
@@ -222,12 +224,14 @@ TEST_F(SentencePieceTest, KeyValueErrors) {
   auto missing = TokenizerSettings::FromKeyValues({{"unit", "sentencepiece"}});
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("sp_model"), std::string::npos);
-  EXPECT_FALSE(TokenizerSettings::FromKeyValues({{"unit", "sentencepiece"}, {"sp_model", ""}}).ok());
+  EXPECT_FALSE(
+      TokenizerSettings::FromKeyValues({{"unit", "sentencepiece"}, {"sp_model", ""}}).ok());
   auto stray = TokenizerSettings::FromKeyValues({{"unit", "char"}, {"sp_model", *model_}});
   EXPECT_FALSE(stray.ok());
   EXPECT_NE(stray.status().message().find("unit=char"), std::string::npos);
   // Key order does not matter.
-  auto reordered = TokenizerSettings::FromKeyValues({{"sp_model", *model_}, {"unit", "sentencepiece"}});
+  auto reordered =
+      TokenizerSettings::FromKeyValues({{"sp_model", *model_}, {"unit", "sentencepiece"}});
   ASSERT_TRUE(reordered.ok());
   EXPECT_EQ(*reordered, Settings());
 }
@@ -266,17 +270,19 @@ TEST_F(SentencePieceTest, ArpaLinesRoundTrip) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, s);
   // Spaces (as between "# grams-sp-model:" and the text) are ignored.
-  auto spaced = TokenizerSettings::FromArpaKeyValues(Displayed(s), " " + b64.substr(0, 76) + " " + b64.substr(76));
+  auto spaced = TokenizerSettings::FromArpaKeyValues(
+      Displayed(s), " " + b64.substr(0, 76) + " " + b64.substr(76));
   ASSERT_TRUE(spaced.ok()) << spaced.status().ToString();
   EXPECT_EQ(*spaced, s);
 
   // Every length modulo 3 (padding), through a settings object that is not
   // a valid model: the base64 layer alone.
   for (const std::string& bytes : {std::string("a"), std::string("ab"), std::string("abc"),
-                                  std::string("\x00\xFF\x10\x80", 4)}) {
+                                   std::string("\x00\xFF\x10\x80", 4)}) {
     TokenizerSettings t = Settings();
     t.sp_model = bytes;
-    auto r = TokenizerSettings::FromArpaKeyValues(Displayed(t), ArpaBase64(t.SpModelArpaLines(), &count));
+    auto r = TokenizerSettings::FromArpaKeyValues(Displayed(t),
+                                                  ArpaBase64(t.SpModelArpaLines(), &count));
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->sp_model, bytes);
   }
@@ -344,9 +350,10 @@ TEST_F(SentencePieceTest, ReadSentencePieceModel) {
 
 TEST_F(SentencePieceTest, FilesCarryTheModel) {
   test::TempDir dir;
-  const std::string corpus = dir.Write("corpus.txt", "And God said , Let there be light\n"
-                                                     "and there was light .\n"
-                                                     "And God saw the light , that it was good\n");
+  const std::string corpus = dir.Write("corpus.txt",
+                                       "And God said , Let there be light\n"
+                                       "and there was light .\n"
+                                       "And God saw the light , that it was good\n");
   CountOptions options;
   options.order = 3;
   options.tokenizer = Settings();

@@ -82,7 +82,8 @@ size_t ExpectNormalized(const Model& m, double tolerance, size_t per_order,
       m.trie.Ngram(n, i, h.data());
       ++checked;
       const double sum = walker.Sum(h);
-      EXPECT_NEAR(sum, 1.0, tolerance) << what << ": context '" << test::NgramString(m, n, i) << "'";
+      EXPECT_NEAR(sum, 1.0, tolerance)
+          << what << ": context '" << test::NgramString(m, n, i) << "'";
       if (std::fabs(sum - 1.0) > tolerance) return checked;  // one message is enough
     }
   }
@@ -139,7 +140,8 @@ void ExpectModel(const Model& m, const ExpectedModel& want, const std::string& n
           << "discount " << k + 1 << " of order " << n;
     }
   }
-  std::map<std::string, std::pair<double, double>> got = test::ProbsByNgram(m, kNoBackoff), expected;
+  std::map<std::string, std::pair<double, double>> got = test::ProbsByNgram(m, kNoBackoff),
+                                                   expected;
   for (const auto& e : want.ngrams) expected[e.ngram] = {e.log_prob, e.log_backoff};
   ASSERT_EQ(test::KeysOf(got), test::KeysOf(expected)) << "different n-gram sets";
   for (const auto& [ngram, value] : expected) {
@@ -478,7 +480,8 @@ TEST(PruningTest, KatzGtMinKeepsContextsAndSuffixes) {
   for (EntryIndex i = 0; i < m->trie.levels[2].size(); ++i) {
     WordId ids[3];
     m->trie.Ngram(3, i, ids);
-    EXPECT_NE(walker.Find(ids + 1, 2), UINT32_MAX) << "suffix of '" << test::NgramString(*m, 3, i) << "'";
+    EXPECT_NE(walker.Find(ids + 1, 2), UINT32_MAX)
+        << "suffix of '" << test::NgramString(*m, 3, i) << "'";
   }
   ExpectNormalized(*m, 1e-6, 100, "katz gt-min 1 3 1");
 }

@@ -21,11 +21,12 @@ using test::TempDir;
 const std::string kCorpus = test::SourcePath("data/kjv-train.txt.zst");
 
 struct CountRun {
-  std::string bytes;            // the counts file
-  std::set<std::string> stages; // progress stages seen
+  std::string bytes;             // the counts file
+  std::set<std::string> stages;  // progress stages seen
 };
 
-CountRun CountWith(const std::vector<std::string>& inputs, CountOptions options, const std::string& out) {
+CountRun CountWith(const std::vector<std::string>& inputs, CountOptions options,
+                   const std::string& out) {
   CountRun run;
   options.progress = [&run](const Progress& p) { run.stages.insert(p.stage); };
   Status s = CountFilesToFile(inputs, options, out);

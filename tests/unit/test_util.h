@@ -117,9 +117,7 @@ inline bool HasTempFiles(const std::string& dir) {
 }
 
 // Runs `command` with /bin/sh; true if it exited with status 0.
-inline bool RunShell(const std::string& command) {
-  return std::system(command.c_str()) == 0;
-}
+inline bool RunShell(const std::string& command) { return std::system(command.c_str()) == 0; }
 
 // True if `tool` is found on PATH.
 inline bool HaveTool(const std::string& tool) {
@@ -127,8 +125,12 @@ inline bool HaveTool(const std::string& tool) {
 }
 
 // Shared corpora and reference models (../shared), and the source tree.
-inline std::string SharedPath(const std::string& rel) { return std::string(GRAMS_SHARED_DIR) + "/" + rel; }
-inline std::string SourcePath(const std::string& rel) { return std::string(GRAMS_SOURCE_DIR) + "/" + rel; }
+inline std::string SharedPath(const std::string& rel) {
+  return std::string(GRAMS_SHARED_DIR) + "/" + rel;
+}
+inline std::string SourcePath(const std::string& rel) {
+  return std::string(GRAMS_SOURCE_DIR) + "/" + rel;
+}
 
 // ------------------------------------------------------- counts and models
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "grams/settings.h"
-#include "tokenize/tokenizer.h"
 #include "test_util.h"
+#include "tokenize/tokenizer.h"
 
 namespace grams {
 namespace {
@@ -37,7 +37,9 @@ std::vector<std::string> Units(const TokenizerSettings& settings, std::string_vi
   return std::vector<std::string>(views.begin(), views.end());
 }
 
-std::vector<std::string> Units(Unit unit, std::string_view line) { return Units(Settings(unit), line); }
+std::vector<std::string> Units(Unit unit, std::string_view line) {
+  return Units(Settings(unit), line);
+}
 
 bool Contains(const std::vector<std::string>& units, const std::string& unit) {
   return std::find(units.begin(), units.end(), unit) != units.end();
@@ -115,11 +117,14 @@ TEST(TokenizerSettingsTest, KeyValuesRoundTrip) {
       }
     }
   }
-  const auto kv = Settings(Unit::kChar, Normalization::kNfc, true, Boundaries::kNone,
-                           InvalidUtf8::kSkip).ToKeyValues();
-  const std::vector<std::pair<std::string, std::string>> want = {
-      {"unit", "char"}, {"normalize", "nfc"}, {"case_fold", "1"}, {"boundaries", "none"},
-      {"invalid", "skip"}};
+  const auto kv =
+      Settings(Unit::kChar, Normalization::kNfc, true, Boundaries::kNone, InvalidUtf8::kSkip)
+          .ToKeyValues();
+  const std::vector<std::pair<std::string, std::string>> want = {{"unit", "char"},
+                                                                 {"normalize", "nfc"},
+                                                                 {"case_fold", "1"},
+                                                                 {"boundaries", "none"},
+                                                                 {"invalid", "skip"}};
   EXPECT_EQ(kv, want);
 }
 
@@ -145,7 +150,12 @@ TEST(TokenizerSettingsTest, MissingKeysKeepDefaultsUnknownKeysFail) {
 TEST(TokenizerTest, WordsSplitAtAsciiWhitespaceOnly) {
   EXPECT_EQ(Units(Unit::kWord, "  the\tcat \v sat\f on\r"), (V{"the", "cat", "sat", "on"}));
   // A no-break space (U+00A0) is not ASCII whitespace.
-  EXPECT_EQ(Units(Unit::kWord, "a\xC2\xA0" "b c"), (V{"a\xC2\xA0" "b", "c"}));
+  EXPECT_EQ(Units(Unit::kWord,
+                  "a\xC2\xA0"
+                  "b c"),
+            (V{"a\xC2\xA0"
+               "b",
+               "c"}));
   EXPECT_EQ(Units(Unit::kWord, ""), V{});
   EXPECT_EQ(Units(Unit::kWord, " \t "), V{});
 }
@@ -159,7 +169,8 @@ TEST(TokenizerTest, BytesIncludeEverything) {
   EXPECT_EQ(Units(Unit::kByte, "\xC3\xA9"), (V{"\xC3", "\xA9"}));
   // Byte units never fail, whatever the invalid-UTF-8 setting.
   EXPECT_EQ(Units(Settings(Unit::kByte, Normalization::kNone, false, Boundaries::kLine,
-                           InvalidUtf8::kError), "\xFF"),
+                           InvalidUtf8::kError),
+                  "\xFF"),
             V{"\xFF"});
 }
 
@@ -180,11 +191,12 @@ TEST(TokenizerTest, CarriageReturnBeforeTheNewlineIsDropped) {
 }
 
 TEST(TokenizerTest, GraphemeClusters) {
-  const std::string family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";  // 👨‍👩‍👧
-  const std::string e_acute = "e\xCC\x81";                   // e + U+0301
+  const std::string family =
+      "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";  // 👨‍👩‍👧
+  const std::string e_acute = "e\xCC\x81";                                         // e + U+0301
   const std::string han = "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB";  // ᄒ ᅡ ᆫ: 한 from jamo
-  const std::string flag = "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7";  // regional indicators F R
-  const std::string thumbs = "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD";  // 👍🏽 (skin tone modifier)
+  const std::string flag = "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7";     // regional indicators F R
+  const std::string thumbs = "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD";   // 👍🏽 (skin tone modifier)
   EXPECT_EQ(Units(Unit::kGrapheme, family + e_acute + han + flag + thumbs + "x"),
             (V{family, e_acute, han, flag, thumbs, "x"}));
   EXPECT_EQ(Units(Unit::kChar, family).size(), 5u);
@@ -213,7 +225,9 @@ TEST(TokenizerTest, CaseFolding) {
   const auto fold = Settings(Unit::kWord, Normalization::kNone, /*case_fold=*/true);
   EXPECT_EQ(Units(fold, "The CAT sat"), (V{"the", "cat", "sat"}));
   // Full case folding: ß -> ss, Σ/σ/ς -> σ, É -> é.
-  EXPECT_EQ(Units(fold, "Stra\xC3\x9F" "e \xCE\xA3\xCE\xBF\xCF\x82 \xC3\x89t\xC3\xA9"),
+  EXPECT_EQ(Units(fold,
+                  "Stra\xC3\x9F"
+                  "e \xCE\xA3\xCE\xBF\xCF\x82 \xC3\x89t\xC3\xA9"),
             (V{"strasse", "\xCF\x83\xCE\xBF\xCF\x83", "\xC3\xA9t\xC3\xA9"}));
   const auto fold_chars = Settings(Unit::kChar, Normalization::kNone, true);
   EXPECT_EQ(Units(fold_chars, "Ab"), (V{"a", "b"}));
@@ -227,7 +241,7 @@ TEST(TokenizerTest, SegmentsChineseJapaneseThaiIntoWords) {
   EXPECT_TRUE(Contains(zh, "学习")) << testing::PrintToString(zh);
   EXPECT_TRUE(Contains(zh, "中文")) << testing::PrintToString(zh);
   EXPECT_TRUE(Contains(zh, "。")) << testing::PrintToString(zh);  // punctuation kept
-  EXPECT_LT(zh.size(), 8u);  // fewer segments than characters
+  EXPECT_LT(zh.size(), 8u);                                       // fewer segments than characters
 
   const auto ja = Units(Unit::kSegment, "日本語を勉強しています。");
   EXPECT_TRUE(Contains(ja, "日本語")) << testing::PrintToString(ja);
@@ -250,17 +264,23 @@ TEST(TokenizerTest, SegmentsDropWhitespaceKeepPunctuation) {
   EXPECT_EQ(Units(Unit::kSegment, "Hello, world!  It's 3.5 km\t(ok)"),
             (V{"Hello", ",", "world", "!", "It's", "3.5", "km", "(", "ok", ")"}));
   // Unicode whitespace too (no-break space, ideographic space).
-  EXPECT_EQ(Units(Unit::kSegment, "a\xC2\xA0" "b\xE3\x80\x80" "c"), (V{"a", "b", "c"}));
+  EXPECT_EQ(Units(Unit::kSegment,
+                  "a\xC2\xA0"
+                  "b\xE3\x80\x80"
+                  "c"),
+            (V{"a", "b", "c"}));
   EXPECT_EQ(Units(Unit::kSegment, "   "), V{});
   EXPECT_EQ(Units(Unit::kSegment, ""), V{});
 }
 
 TEST(TokenizerTest, StreamNewlineUnit) {
-  const auto stream = [](Unit u) { return Settings(u, Normalization::kNone, false, Boundaries::kNone); };
+  const auto stream = [](Unit u) {
+    return Settings(u, Normalization::kNone, false, Boundaries::kNone);
+  };
   EXPECT_EQ(Units(stream(Unit::kChar), "ab", true), (V{"a", "b", "\n"}));
   EXPECT_EQ(Units(stream(Unit::kChar), "ab\r", true), (V{"a", "b", "\n"}));  // CRLF = LF
-  EXPECT_EQ(Units(stream(Unit::kChar), "ab", false), (V{"a", "b"}));          // last line, no \n
-  EXPECT_EQ(Units(stream(Unit::kByte), "", true), (V{"\n"}));                 // empty line
+  EXPECT_EQ(Units(stream(Unit::kChar), "ab", false), (V{"a", "b"}));         // last line, no \n
+  EXPECT_EQ(Units(stream(Unit::kByte), "", true), (V{"\n"}));                // empty line
   EXPECT_EQ(Units(stream(Unit::kGrapheme), "e\xCC\x81", true), (V{"e\xCC\x81", "\n"}));
   // Words and segments have no newline unit: lines just continue the stream.
   EXPECT_EQ(Units(stream(Unit::kWord), "a b", true), (V{"a", "b"}));
@@ -274,7 +294,11 @@ TEST(TokenizerTest, InvalidUtf8IsAnErrorWithItsOffset) {
     auto t = Tokenizer::Create(Settings(u));
     ASSERT_TRUE(t.ok());
     std::vector<std::string_view> units;
-    Status s = (*t)->Tokenize("ab\xC3\xA9" "c\xFF" "d", true, &units);
+    Status s = (*t)->Tokenize(
+        "ab\xC3\xA9"
+        "c\xFF"
+        "d",
+        true, &units);
     ASSERT_FALSE(s.ok()) << UnitName(u);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
     EXPECT_EQ((*t)->bad_offset(), 5u) << UnitName(u);
@@ -319,21 +343,30 @@ TEST(TokenizerTest, LineOf2To31BytesIsCheckedWhole) {
 }
 
 TEST(TokenizerTest, InvalidUtf8ReplaceOrSkip) {
-  const auto replace = Settings(Unit::kChar, Normalization::kNone, false, Boundaries::kLine,
-                                InvalidUtf8::kReplace);
-  const auto skip = Settings(Unit::kChar, Normalization::kNone, false, Boundaries::kLine,
-                             InvalidUtf8::kSkip);
+  const auto replace =
+      Settings(Unit::kChar, Normalization::kNone, false, Boundaries::kLine, InvalidUtf8::kReplace);
+  const auto skip =
+      Settings(Unit::kChar, Normalization::kNone, false, Boundaries::kLine, InvalidUtf8::kSkip);
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(Units(replace, "a\xFF" "b"), (V{"a", fffd, "b"}));
-  EXPECT_EQ(Units(skip, "a\xFF" "b"), (V{"a", "b"}));
+  EXPECT_EQ(Units(replace,
+                  "a\xFF"
+                  "b"),
+            (V{"a", fffd, "b"}));
+  EXPECT_EQ(Units(skip,
+                  "a\xFF"
+                  "b"),
+            (V{"a", "b"}));
   EXPECT_EQ(Units(skip, "\xFF\xFE"), V{});
   // Valid characters around the bad bytes survive.
   EXPECT_EQ(Units(replace, "\xC3\xA9\x80\xC3\xA9"), (V{"\xC3\xA9", fffd, "\xC3\xA9"}));
   EXPECT_EQ(Units(Settings(Unit::kWord, Normalization::kNfc, false, Boundaries::kLine,
-                           InvalidUtf8::kSkip), "ab\xFF" "c d"),
+                           InvalidUtf8::kSkip),
+                  "ab\xFF"
+                  "c d"),
             (V{"abc", "d"}));
   EXPECT_EQ(Units(Settings(Unit::kGrapheme, Normalization::kNone, false, Boundaries::kLine,
-                           InvalidUtf8::kReplace), "e\xFF\xCC\x81"),
+                           InvalidUtf8::kReplace),
+                  "e\xFF\xCC\x81"),
             (V{"e", fffd + "\xCC\x81"}));
 }
 

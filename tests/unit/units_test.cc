@@ -21,8 +21,8 @@
 #include "grams/model_io.h"
 #include "grams/scorer.h"
 #include "grams/settings.h"
-#include "tokenize/tokenizer.h"
 #include "test_util.h"
+#include "tokenize/tokenizer.h"
 
 namespace grams {
 namespace {
@@ -100,7 +100,8 @@ ProbMap ToProbMap(const Model& m) {
   ProbMap out;
   for (int n = 1; n <= m.order(); ++n) {
     for (EntryIndex i = 0; i < m.trie.levels[n - 1].size(); ++i) {
-      const float bo = n < m.order() ? m.log_backoff[n - 1][i] : std::numeric_limits<float>::quiet_NaN();
+      const float bo =
+          n < m.order() ? m.log_backoff[n - 1][i] : std::numeric_limits<float>::quiet_NaN();
       out[NgramOf(m.trie, m.vocab, n, i)] = {m.log_prob[n - 1][i], bo};
     }
   }
@@ -182,7 +183,8 @@ std::pair<std::string, std::string> CharsAndSpacedWords(const std::vector<std::s
 void ExpectSameModel(const Model& a, const Model& b) {
   ASSERT_EQ(a.order(), b.order());
   ASSERT_EQ(a.vocab.size(), b.vocab.size());
-  for (WordId id = 0; id < a.vocab.size(); ++id) ASSERT_EQ(a.vocab.Word(id), b.vocab.Word(id)) << id;
+  for (WordId id = 0; id < a.vocab.size(); ++id)
+    ASSERT_EQ(a.vocab.Word(id), b.vocab.Word(id)) << id;
   for (int n = 1; n <= a.order(); ++n) {
     ASSERT_EQ(a.trie.levels[n - 1].words, b.trie.levels[n - 1].words) << "order " << n;
     ASSERT_EQ(a.trie.levels[n - 1].parents, b.trie.levels[n - 1].parents) << "order " << n;
@@ -340,7 +342,8 @@ TEST(UnitsTest, ScoringAppliesTheModelsCaseFolding) {
   // Without folding "The" and "the" are different words.
   auto plain = ModelOf("the cat sat\nThe dog sat\nA CAT\n", TokenizerSettings(), 3);
   ASSERT_TRUE(plain);
-  EXPECT_NE(ScoreLine(*plain, "THE CAT SAT").log10_prob, ScoreLine(*plain, "the cat sat").log10_prob);
+  EXPECT_NE(ScoreLine(*plain, "THE CAT SAT").log10_prob,
+            ScoreLine(*plain, "the cat sat").log10_prob);
   EXPECT_EQ(ScoreLine(*plain, "THE CAT SAT").oovs, 2u);
 }
 
@@ -425,8 +428,8 @@ bool IsValidUtf8(std::string_view s) {
 TEST(EscapeTest, RandomUnitsRoundTrip) {
   // Bytes chosen to hit every rule: controls, space, '<' '0' 'x' 'A' '>',
   // 's' 'p', bytes of valid and invalid UTF-8.
-  const std::string alphabet = Lit("\0\n\t \r\x7F<>0xAsp/ab") +
-                               "\xC3\xA9\xE4\xB8\xAD\xFF\x80\xF0\x9F\x98";
+  const std::string alphabet =
+      Lit("\0\n\t \r\x7F<>0xAsp/ab") + "\xC3\xA9\xE4\xB8\xAD\xFF\x80\xF0\x9F\x98";
   std::mt19937 rng(12345);
   std::uniform_int_distribution<size_t> len(0, 10), pick(0, alphabet.size() - 1), any(0, 255);
   for (int iter = 0; iter < 200000; ++iter) {
@@ -438,7 +441,8 @@ TEST(EscapeTest, RandomUnitsRoundTrip) {
     const std::string escaped = EscapeUnit(unit);
     ASSERT_EQ(UnescapeUnit(escaped), unit) << testing::PrintToString(unit) << " -> " << escaped;
     // The escaped form is printable: valid UTF-8, no controls or spaces.
-    for (unsigned char c : escaped) ASSERT_FALSE(c < 0x21 || c == 0x7F) << testing::PrintToString(unit);
+    for (unsigned char c : escaped)
+      ASSERT_FALSE(c < 0x21 || c == 0x7F) << testing::PrintToString(unit);
     ASSERT_TRUE(IsValidUtf8(escaped)) << testing::PrintToString(unit);
     if (escaped != unit) {
       ASSERT_TRUE(IsEscapedUnit(escaped)) << testing::PrintToString(unit);
@@ -540,9 +544,9 @@ TEST(UnitsTest, WordUnitsSurviveArpaAsTheyAre) {
   // would write it, and reads back the same.
   const std::string text =
       "<b> <0x41> <sp> a<0x20>b\n<b> x<0x <<>> <> < > \xFF\xFE caf\xC3\xA9\n<0x0A> <sp> <b>\n";
-  CheckArpaRoundTrip(text, TokenizerSettings(), 3,
-                     {"<b>", "<0x41>", "<sp>", "a<0x20>b", "x<0x", "<<>>", "<>", "<", ">",
-                      "\xFF\xFE", "<0x0A>"});
+  CheckArpaRoundTrip(
+      text, TokenizerSettings(), 3,
+      {"<b>", "<0x41>", "<sp>", "a<0x20>b", "x<0x", "<<>>", "<>", "<", ">", "\xFF\xFE", "<0x0A>"});
   auto counts = CountText(text, TokenizerSettings(), 2);
   ASSERT_TRUE(counts.ok());
   auto model = Build(*counts);
@@ -604,10 +608,12 @@ TEST(UnitsTest, CountsOfSegmentsAndGraphemes) {
   EXPECT_EQ(CountOf(s, {"勉強"}), 1u);
   EXPECT_EQ(CountOf(s, {"学"}), 0u);  // not split into characters
 
-  const std::string family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+  const std::string family =
+      "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
   const std::string e_acute = "e\xCC\x81";
   const std::string han = "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB";
-  auto g = CountText(family + e_acute + han + "\n" + han + family + "\n", Settings(Unit::kGrapheme), 2);
+  auto g =
+      CountText(family + e_acute + han + "\n" + han + family + "\n", Settings(Unit::kGrapheme), 2);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   const CountMap gm = ToMap(*g);
   EXPECT_EQ(CountOf(gm, {family}), 2u);
@@ -633,7 +639,9 @@ TEST(UnitsTest, CountsOfSegmentsAndGraphemes) {
 
 TEST(UnitsTest, InvalidUtf8NamesFileLineAndOffset) {
   // Line 2 starts at byte 3; the bad byte is its 5th (after "ab" and é).
-  const std::string text = "ok\nab\xC3\xA9\xFF" "cd\nmore\n";
+  const std::string text =
+      "ok\nab\xC3\xA9\xFF"
+      "cd\nmore\n";
   for (Unit u : {Unit::kChar, Unit::kGrapheme, Unit::kSegment}) {
     auto c = CountText(text, Settings(u), 2, "bad.txt");
     ASSERT_FALSE(c.ok()) << UnitName(u);
@@ -642,7 +650,10 @@ TEST(UnitsTest, InvalidUtf8NamesFileLineAndOffset) {
     EXPECT_NE(m.find("bad.txt:2: byte offset 7: invalid UTF-8"), std::string::npos) << m;
   }
   // With a BOM, offsets still count the file's bytes.
-  auto bom = CountText("\xEF\xBB\xBF" "ab\xFF\n", Settings(Unit::kChar), 2, "bom.txt");
+  auto bom = CountText(
+      "\xEF\xBB\xBF"
+      "ab\xFF\n",
+      Settings(Unit::kChar), 2, "bom.txt");
   ASSERT_FALSE(bom.ok());
   EXPECT_NE(bom.status().message().find("bom.txt:1: byte offset 5:"), std::string::npos)
       << bom.status().message();
@@ -652,7 +663,9 @@ TEST(UnitsTest, InvalidUtf8NamesFileLineAndOffset) {
 }
 
 TEST(UnitsTest, InvalidUtf8ReplaceAndSkip) {
-  const std::string text = "a\xFF" "b\n\xFE\n";
+  const std::string text =
+      "a\xFF"
+      "b\n\xFE\n";
   TokenizerSettings s = Settings(Unit::kChar);
   s.invalid = InvalidUtf8::kReplace;
   auto r = CountText(text, s, 2);
@@ -683,7 +696,11 @@ TEST(UnitsTest, ScoringInvalidUtf8FollowsTheModel) {
   skip.invalid = InvalidUtf8::kSkip;
   auto lenient = ModelOf("abc\n", skip, 2);
   ASSERT_TRUE(lenient);
-  EXPECT_EQ(ScoreLine(*lenient, "a\xFF" "bc").log10_prob, ScoreLine(*lenient, "abc").log10_prob);
+  EXPECT_EQ(ScoreLine(*lenient,
+                      "a\xFF"
+                      "bc")
+                .log10_prob,
+            ScoreLine(*lenient, "abc").log10_prob);
 }
 
 TEST(UnitsTest, BomIsNotCounted) {
@@ -698,7 +715,10 @@ TEST(UnitsTest, BomIsNotCounted) {
     }
   }
   // Only at the start of the input: elsewhere U+FEFF is a character.
-  auto mid = CountText("a\n\xEF\xBB\xBF" "b\n", Settings(Unit::kChar), 1);
+  auto mid = CountText(
+      "a\n\xEF\xBB\xBF"
+      "b\n",
+      Settings(Unit::kChar), 1);
   ASSERT_TRUE(mid.ok());
   EXPECT_EQ(CountOf(ToMap(*mid), {"\xEF\xBB\xBF"}), 1u);
 }
@@ -859,7 +879,8 @@ TEST(UnitsTest, StreamCountedInBatchesEqualsBruteForce) {
     EXPECT_EQ(got.size(), want.size());
     size_t shown = 0;
     for (const auto& [g, n] : want) {
-      if (CountOf(got, g) != n && shown++ < 10) ADD_FAILURE() << Show(g) << ": " << CountOf(got, g) << " != " << n;
+      if (CountOf(got, g) != n && shown++ < 10)
+        ADD_FAILURE() << Show(g) << ": " << CountOf(got, g) << " != " << n;
     }
     for (const auto& [g, n] : got) {
       if (!want.count(g) && shown++ < 10) ADD_FAILURE() << "extra " << Show(g);

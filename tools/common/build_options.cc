@@ -188,14 +188,22 @@ int ParseBuildOptions(const CommandLine& cl, BuildOptions* o,
 
 const char* WholeCountsOption(WholeCountsReason reason) {
   switch (reason) {
-    case WholeCountsReason::kNone: return "";
-    case WholeCountsReason::kArpaOutput: return "--arpa";
-    case WholeCountsReason::kTune: return "--tune";
-    case WholeCountsReason::kKatz: return "katz";
-    case WholeCountsReason::kCountPruning: return "--prune";
-    case WholeCountsReason::kEntropyPruning: return "--prune-entropy";
-    case WholeCountsReason::kVocabularyList: return "--vocab";
-    case WholeCountsReason::kVocabularySize: return "--max-vocab";
+    case WholeCountsReason::kNone:
+      return "";
+    case WholeCountsReason::kArpaOutput:
+      return "--arpa";
+    case WholeCountsReason::kTune:
+      return "--tune";
+    case WholeCountsReason::kKatz:
+      return "katz";
+    case WholeCountsReason::kCountPruning:
+      return "--prune";
+    case WholeCountsReason::kEntropyPruning:
+      return "--prune-entropy";
+    case WholeCountsReason::kVocabularyList:
+      return "--vocab";
+    case WholeCountsReason::kVocabularySize:
+      return "--max-vocab";
   }
   return "";
 }

@@ -9,14 +9,14 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <new>
 
-#include "grams/version.h"
 #include "grams/files.h"
+#include "grams/version.h"
 
 namespace grams::cli {
 namespace {
@@ -90,7 +90,8 @@ void ProgressDisplay::Update(const Progress& p) {
       const double rate = static_cast<double>(p.done) / elapsed;
       line += ", " + HumanBytes(rate) + "/s";
       if (p.total > p.done && rate > 0) {
-        line += ", ETA " + std::to_string(static_cast<long>((p.total - p.done) / rate + 0.5)) + " s";
+        line +=
+            ", ETA " + std::to_string(static_cast<long>((p.total - p.done) / rate + 0.5)) + " s";
       }
     }
   }
@@ -198,9 +199,11 @@ CommandLine::CommandLine(std::string synopsis, std::string description)
     : synopsis_(std::move(synopsis)),
       description_(std::move(description)),
       visible_("Options", 80, 40) {
+  // clang-format off
   visible_.add_options()
       ("help,h", "print this help and exit")
       ("version", "print the version and exit");
+  // clang-format on
 }
 
 void CommandLine::AddPositional(const std::string& name, int max_count) {
@@ -262,13 +265,13 @@ int CommandLine::Parse(int argc, char** argv) {
     return UsageError(habit);
   }
   try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(all)
-                  .positional(positional_)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm_);
+    po::store(
+        po::command_line_parser(argc, argv)
+            .options(all)
+            .positional(positional_)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run(),
+        vm_);
     if (vm_.count("help")) {
       PrintHelp();
       return kExitOk;
@@ -374,11 +377,21 @@ void AppendJsonString(std::string* out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];

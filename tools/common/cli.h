@@ -117,7 +117,9 @@ class CommandLine {
 
   bool Has(const std::string& name) const { return vm_.count(name) > 0 && !vm_[name].defaulted(); }
   template <typename T>
-  T Get(const std::string& name) const { return vm_[name].as<T>(); }
+  T Get(const std::string& name) const {
+    return vm_[name].as<T>();
+  }
   // The values of a positional argument (empty if none were given).
   std::vector<std::string> Positional(const std::string& name) const;
 

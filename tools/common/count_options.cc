@@ -70,7 +70,8 @@ int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
   const int64_t top = cl.Has("top") ? cl.Get<int64_t>("top") : 0;
   if (cl.Has("top") && top < 1) return UsageError("--top must be at least 1");
   // --min-count N (even 1) asks for the key gram list, sorted by count.
-  job->listing.min_count = static_cast<Count>(cl.Has("min-count") ? std::max<int64_t>(min_count, 1) : 0);
+  job->listing.min_count =
+      static_cast<Count>(cl.Has("min-count") ? std::max<int64_t>(min_count, 1) : 0);
   job->listing.top = static_cast<size_t>(top);
   if (cl.Has("orders")) {
     auto orders = ParseOrderList(cl.Get<std::string>("orders"));
@@ -99,7 +100,8 @@ int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
                           " cannot be given with --merge: the counts files carry their own");
       }
     }
-    if (cl.Positional("input").empty()) return UsageError("--merge needs the counts files to merge");
+    if (cl.Positional("input").empty())
+      return UsageError("--merge needs the counts files to merge");
   }
   return kContinue;
 }
@@ -192,11 +194,13 @@ void AddCountOptions(CommandLine* cl) {
       "  grams-count --order 5 -o corpus.counts corpus.txt\n"
       "  grams-count --order 5 corpus.txt.zst | grams-build -o corpus.lm\n"
       "  grams-count --order 2 --text --min-count 10 corpus.txt\n"
-      "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram profile\n"
+      "  grams-count --unit char --order 3 --top 300 --text doc.txt   # a character-trigram "
+      "profile\n"
       "  grams-count --order 3 --text --top 20 --orders 3 --drop-sentence-marks corpus.txt\n"
       "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
       "  grams-count --merge part1.counts part2.counts -o all.counts\n"
-      "  grams-count --order 3 --text corpus.txt | grep -vw lorem | grams-count --from-text -o edited.counts\n");
+      "  grams-count --order 3 --text corpus.txt | grep -vw lorem | grams-count --from-text -o "
+      "edited.counts\n");
 }
 
 int ParseCountOptions(const CommandLine& cl, CountJob* job) {

@@ -18,10 +18,10 @@ struct CountJob {
   CountOptions options;
   std::vector<std::string> inputs;  // text files, or counts files with --merge
   std::string output = "-";
-  bool merge = false;  // add counts files together instead of counting text
-  bool from_text = false;  // read counts text ("w1 ... wn<TAB>count") instead of text
-  bool order_given = false;  // --order was given (with from_text: the highest order kept)
-  bool text = false;   // write the text form
+  bool merge = false;         // add counts files together instead of counting text
+  bool from_text = false;     // read counts text ("w1 ... wn<TAB>count") instead of text
+  bool order_given = false;   // --order was given (with from_text: the highest order kept)
+  bool text = false;          // write the text form
   CountsTextOptions listing;  // text form: which n-grams, in what order
 };
 

@@ -77,12 +77,23 @@ const char kScript[] = R"(<script>
 void AppendHtmlEscaped(std::string_view text, std::string* out) {
   for (char c : text) {
     switch (c) {
-      case '&': out->append("&amp;"); break;
-      case '<': out->append("&lt;"); break;
-      case '>': out->append("&gt;"); break;
-      case '"': out->append("&quot;"); break;
-      case '\'': out->append("&#39;"); break;
-      default: out->push_back(c);
+      case '&':
+        out->append("&amp;");
+        break;
+      case '<':
+        out->append("&lt;");
+        break;
+      case '>':
+        out->append("&gt;");
+        break;
+      case '"':
+        out->append("&quot;");
+        break;
+      case '\'':
+        out->append("&#39;");
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
@@ -92,7 +103,8 @@ StatusOr<std::unique_ptr<HtmlReport>> HtmlReport::Open(const std::string& path,
   std::unique_ptr<HtmlReport> r(new HtmlReport());
   GRAMS_ASSIGN_OR_RETURN(r->out_, FileWriter::Open(path));
   r->escape_ = escape;
-  std::string head = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
+  std::string head =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
   AppendText(title, false, &head);
   head += "</title>\n";
   head += kStyle;
@@ -107,13 +119,14 @@ StatusOr<std::unique_ptr<HtmlReport>> HtmlReport::Open(const std::string& path,
     AppendHtmlEscaped(SurprisalLabel(c), &head);
     head += "</span>";
   }
-  head += " <span class=\"t oov\">underlined</span>: not in the vocabulary (&lt;unk&gt;). "
-          "Hover over a token for its log10 p and the n-gram that matched; click a column "
-          "head to sort.</p>\n"
-          "<table id=\"sentences\">\n<thead><tr><th data-key=\"line\">#</th>"
-          "<th data-key=\"ppl\">perplexity</th><th data-key=\"lp\">log10 p</th>"
-          "<th data-key=\"tokens\">tokens</th><th data-key=\"oovs\">OOVs</th>"
-          "<th class=\"sentence\">sentence</th></tr></thead>\n<tbody>\n";
+  head +=
+      " <span class=\"t oov\">underlined</span>: not in the vocabulary (&lt;unk&gt;). "
+      "Hover over a token for its log10 p and the n-gram that matched; click a column "
+      "head to sort.</p>\n"
+      "<table id=\"sentences\">\n<thead><tr><th data-key=\"line\">#</th>"
+      "<th data-key=\"ppl\">perplexity</th><th data-key=\"lp\">log10 p</th>"
+      "<th data-key=\"tokens\">tokens</th><th data-key=\"oovs\">OOVs</th>"
+      "<th class=\"sentence\">sentence</th></tr></thead>\n<tbody>\n";
   r->out_->Write(head);
   return r;
 }

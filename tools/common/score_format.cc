@@ -31,7 +31,8 @@ namespace {
 
 constexpr double kBitsPerLog10 = 3.321928094887362;  // log2(10)
 constexpr double kClassBounds[kSurprisalClasses - 1] = {1, 2, 4, 7, 10, 14};
-constexpr const char* kLabels[kSurprisalClasses] = {"<1", "1-2", "2-4", "4-7", "7-10", "10-14", ">=14"};
+constexpr const char* kLabels[kSurprisalClasses] = {"<1",   "1-2",   "2-4", "4-7",
+                                                    "7-10", "10-14", ">=14"};
 constexpr int kXterm[kSurprisalClasses] = {194, 157, 230, 223, 216, 210, 203};
 constexpr const char* kHex[kSurprisalClasses] = {"#d7ffd7", "#afffaf", "#ffffd7", "#ffd7af",
                                                  "#ffaf87", "#ff8787", "#ff5f5f"};

@@ -45,8 +45,7 @@ double SentencePerplexity(double log10_prob, uint64_t tokens);
 void FormatScore(const TextScorer::LineScore& s, const ScoreFormat& f, std::string* out);
 
 // Filter mode: appends s.line and '\n' if the sentence passes.
-void FormatFiltered(const TextScorer::LineScore& s, const SentenceFilter& filter,
-                    std::string* out);
+void FormatFiltered(const TextScorer::LineScore& s, const SentenceFilter& filter, std::string* out);
 
 // --jsonl: the object with its scores, or in filter mode the line as read
 // if the document passes.

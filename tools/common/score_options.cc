@@ -66,9 +66,11 @@ int CheckCombinations(const CommandLine& cl, const ScoreJob& job) {
 }  // namespace
 
 void AddThreadsOption(CommandLine* cl) {
+  // clang-format off
   cl->options().add_options()
       ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
        "scoring threads (0 = one per core); the output is the same bytes for any N");
+  // clang-format on
 }
 
 int ParseThreadsOption(const CommandLine& cl, int* threads) {
@@ -79,6 +81,7 @@ int ParseThreadsOption(const CommandLine& cl, int* threads) {
 
 void AddScoreOptions(CommandLine* cl) {
   AddLenientArpaOption(cl);
+  // clang-format off
   cl->options().add_options()
       ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
                     "words are written TOKEN=<unk>:LOG10")
@@ -123,6 +126,7 @@ void AddScoreOptions(CommandLine* cl) {
        "surprisal with their log10 p, matched n-gram and OOV on hover, sortable by "
        "perplexity ('-': the page alone on standard output)")
       ("line-buffered", "flush the output after every line (for use as a coprocess)");
+  // clang-format on
   AddThreadsOption(cl);
   cl->AddPositional("model", 1);
   cl->AddPositional("input", -1);
@@ -180,9 +184,8 @@ int ParseScoreOptions(const CommandLine& cl, ScoreJob* job) {
   }
 
   if (int rc = CheckCombinations(cl, *job); rc != kContinue) return rc;
-  f.color = job->color == ColorMode::kAlways ||
-            (job->color == ColorMode::kAuto && f.per_token && !f.json && job->html != "-" &&
-             ColorByDefault());
+  f.color = job->color == ColorMode::kAlways || (job->color == ColorMode::kAuto && f.per_token &&
+                                                 !f.json && job->html != "-" && ColorByDefault());
   job->line_buffered = cl.Has("line-buffered") || StdoutIsTerminal();
   // Prompt mode: no line's result waits for input that has not arrived.
   if (job->line_buffered) job->options.batch_tokens = 1;

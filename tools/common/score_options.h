@@ -29,9 +29,9 @@ struct ScoreJob {
   SentenceFilter filter;            // filter mode when active()
   bool jsonl = false;
   JsonlOptions jsonl_options;
-  std::string html;                 // --html FILE, or empty
-  LoadOptions load;                 // --lenient-arpa
-  bool line_buffered = false;       // --line-buffered, or output to a terminal
+  std::string html;            // --html FILE, or empty
+  LoadOptions load;            // --lenient-arpa
+  bool line_buffered = false;  // --line-buffered, or output to a terminal
   ColorMode color = ColorMode::kAuto;
 };
 

@@ -166,7 +166,8 @@ struct GRAMS_EXPORT TuneResult {
 // descent on the perplexity of the text in `dev_path` (tokenized with the
 // counts' settings). Honors options.prune. Pass the result's discounts in
 // BuildOptions::discounts to build the model.
-GRAMS_EXPORT StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts, const std::string& dev_path,
+GRAMS_EXPORT StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts,
+                                                const std::string& dev_path,
                                                 const BuildOptions& options);
 
 // Whether BuildModelFile can build with these options: not with count
@@ -194,14 +195,14 @@ GRAMS_EXPORT StatusOr<ModelSummary> BuildModelFile(const std::string& counts_pat
 // streaming them (BuildModelFile), the first reason that applies, in this
 // order. With any reason but kNone, options.memory and temp_dir are unused.
 enum class WholeCountsReason {
-  kNone,             // streamed: BuildModelFile
-  kArpaOutput,       // an ARPA file is written (from the model in memory)
-  kTune,             // options.tune_text: tuning reads the counts
-  kKatz,             // katz (its gt_min leaves n-grams out)
-  kCountPruning,     // options.prune
-  kEntropyPruning,   // options.prune_entropy
-  kVocabularyList,   // options.limit_vocab
-  kVocabularySize,   // options.max_vocab
+  kNone,            // streamed: BuildModelFile
+  kArpaOutput,      // an ARPA file is written (from the model in memory)
+  kTune,            // options.tune_text: tuning reads the counts
+  kKatz,            // katz (its gt_min leaves n-grams out)
+  kCountPruning,    // options.prune
+  kEntropyPruning,  // options.prune_entropy
+  kVocabularyList,  // options.limit_vocab
+  kVocabularySize,  // options.max_vocab
 };
 GRAMS_EXPORT WholeCountsReason WhyCountsLoadedWhole(const BuildOptions& options,
                                                     const ModelOutputs& outputs);

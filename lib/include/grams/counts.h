@@ -37,8 +37,8 @@ struct GRAMS_EXPORT NgramCounts {
 };
 
 struct GRAMS_EXPORT CountOptions {
-  int order = 3;                 // 1..kMaxOrder
-  TokenizerSettings tokenizer;   // how lines become units
+  int order = 3;                // 1..kMaxOrder
+  TokenizerSettings tokenizer;  // how lines become units
   // Counting threads; 0 = one per core. The counts (and files) are the same
   // whatever the number: n-grams are split among threads by their first
   // word, and every output is sorted canonically.
@@ -99,7 +99,7 @@ class GRAMS_EXPORT Counter {
 
 // Convenience: counts all `inputs` ("-" = stdin) in order.
 GRAMS_EXPORT StatusOr<NgramCounts> CountFiles(const std::vector<std::string>& inputs,
-                                               const CountOptions& options);
+                                              const CountOptions& options);
 
 // CountFiles, then WriteCountsFile, holding only one sorted order at a time.
 GRAMS_EXPORT Status CountFilesToFile(const std::vector<std::string>& inputs,

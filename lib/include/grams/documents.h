@@ -55,8 +55,8 @@ struct GRAMS_EXPORT DocumentScore {
 using DocumentFormatter = std::function<void(const DocumentScore& doc, std::string* out)>;
 
 struct GRAMS_EXPORT JsonlStats {
-  uint64_t documents = 0;  // scored
-  uint64_t skipped = 0;    // malformed lines skipped (skip_bad_lines)
+  uint64_t documents = 0;     // scored
+  uint64_t skipped = 0;       // malformed lines skipped (skip_bad_lines)
   std::string first_skipped;  // "FILE:LINE: why" of the first skipped line
 };
 

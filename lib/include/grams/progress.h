@@ -13,9 +13,9 @@
 namespace grams {
 
 struct GRAMS_EXPORT Progress {
-  std::string stage;   // "counting corpus.txt", "sorting", "estimating"...
-  uint64_t done = 0;   // work done in this stage, in `unit`s
-  uint64_t total = 0;  // the stage's whole work, or 0 if unknown
+  std::string stage;           // "counting corpus.txt", "sorting", "estimating"...
+  uint64_t done = 0;           // work done in this stage, in `unit`s
+  uint64_t total = 0;          // the stage's whole work, or 0 if unknown
   const char* unit = "bytes";  // "bytes" or "orders"
 };
 

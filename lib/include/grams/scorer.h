@@ -26,12 +26,12 @@ namespace grams {
 // with p(<unk>).
 struct GRAMS_EXPORT PerplexityStats {
   uint64_t sentences = 0;
-  uint64_t words = 0;        // not counting </s>
+  uint64_t words = 0;  // not counting </s>
   uint64_t oovs = 0;
-  double log10_prob = 0;     // total over all tokens, OOVs included
-  double oov_log10_prob = 0; // the part of log10_prob from OOVs
-  double iv_log10_prob = 0;  // the rest: tokens in the vocabulary (kept apart
-                             // so that an OOV scored -inf leaves it finite)
+  double log10_prob = 0;      // total over all tokens, OOVs included
+  double oov_log10_prob = 0;  // the part of log10_prob from OOVs
+  double iv_log10_prob = 0;   // the rest: tokens in the vocabulary (kept apart
+                              // so that an OOV scored -inf leaves it finite)
 
   uint64_t tokens() const { return words + sentences; }
   // KenLM query: 10^(-log10_prob / tokens).
@@ -90,7 +90,7 @@ class GRAMS_EXPORT TextScorer {
     // Per token: the length of the longest n-gram of the model that matched
     // (1 = the unigram alone; the model backed off from longer contexts).
     std::vector<uint8_t> token_ngram_length;
-    bool has_end = false;                 // whether the last token is </s>
+    bool has_end = false;  // whether the last token is </s>
     // Set by ScoreText and ScoreAndFormatText only (TextScorer leaves them
     // empty): the input line as read, without its '\n', and its 1-based
     // number in its file (0 for the closing </s> of a stream).
@@ -104,9 +104,9 @@ class GRAMS_EXPORT TextScorer {
   // Batch: Add() copies a line in; Score() scores the lines added since the
   // last Score() or Clear() (so a long batch can be scored in parts, each
   // while its lookups are in cache); Get(i) gives line i's result (REQUIRES:
-  // scored); Clear() empties the batch (a stream's context is kept). `newline`: the line ended with '\n'.
-  // `line_offset`, the line's byte offset in its file, is added to the
-  // offset an invalid-UTF-8 error reports.
+  // scored); Clear() empties the batch (a stream's context is kept). `newline`: the line ended with
+  // '\n'. `line_offset`, the line's byte offset in its file, is added to the offset an
+  // invalid-UTF-8 error reports.
   Status Add(std::string_view line, bool newline = true, uint64_t line_offset = 0);
   // Stream mode: adds the stream's closing </s> as a line of its own.
   void AddEnd();
@@ -193,8 +193,8 @@ using TextCallback = std::function<bool(std::string_view text)>;
 // the text of every line before the failing one is written first.
 GRAMS_EXPORT Status ScoreAndFormatText(const LanguageModel& model,
                                        const std::vector<std::string>& paths,
-                                       const ScoreTextOptions& options,
-                                       const LineFormatter& format, const TextCallback& write);
+                                       const ScoreTextOptions& options, const LineFormatter& format,
+                                       const TextCallback& write);
 
 // Perplexity of a whole file ("-" = stdin), one sentence per line (with
 // boundaries=none: one stream, its closing </s> included). ScoreText with

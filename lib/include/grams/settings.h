@@ -15,11 +15,11 @@
 namespace grams {
 
 enum class Unit {
-  kWord,      // tokens separated by ASCII whitespace (KenLM, SRILM)
-  kByte,      // every byte; any input is valid, NUL included
-  kChar,      // every Unicode code point of the UTF-8 text
-  kGrapheme,  // every extended grapheme cluster (ICU)
-  kSegment,   // ICU word-break segments, whitespace dropped, punctuation kept
+  kWord,           // tokens separated by ASCII whitespace (KenLM, SRILM)
+  kByte,           // every byte; any input is valid, NUL included
+  kChar,           // every Unicode code point of the UTF-8 text
+  kGrapheme,       // every extended grapheme cluster (ICU)
+  kSegment,        // ICU word-break segments, whitespace dropped, punctuation kept
   kSentencePiece,  // the pieces of a SentencePiece model (sp_model), as
                    // spm_encode writes them ("▁the")
 };

@@ -6,8 +6,8 @@
 
 namespace grams {
 
-using WordId = uint32_t;   // index into the Vocabulary
-using Count = uint64_t;    // an n-gram count
+using WordId = uint32_t;      // index into the Vocabulary
+using Count = uint64_t;       // an n-gram count
 using EntryIndex = uint32_t;  // index of an n-gram within its order of a trie
 
 // Reserved ids: every vocabulary starts with these three, in this order.

@@ -55,8 +55,8 @@ class GRAMS_EXPORT Vocabulary {
   void Grow();
 
   std::vector<char> arena_;
-  std::vector<uint64_t> offsets_;   // size()+1 entries
-  std::vector<uint64_t> slots_;  // hash tag << 32 | id+1, 0 = empty; linear probing
+  std::vector<uint64_t> offsets_;  // size()+1 entries
+  std::vector<uint64_t> slots_;    // hash tag << 32 | id+1, 0 = empty; linear probing
   uint64_t mask_ = 0;
 };
 
