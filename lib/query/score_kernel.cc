@@ -92,6 +92,11 @@ __attribute__((noinline)) ScoreScratch& ThreadScratch() {
 
 }  // namespace
 
+// Long but left whole: the scoring loop, profiled as one piece. Its phases
+// (the sentences' unigram records gathered, each chunk's lookups order by
+// order with their prefetches, the backoffs added in input order) share
+// the chunk's scratch arrays and loop state, and split into functions they
+// would pass a dozen pointers each; each phase is introduced by a comment.
 void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
                               float* out, uint8_t* ngram_length) const {
   const Impl& m = *impl_;
