@@ -130,7 +130,7 @@ int Main(int argc, char** argv) {
     // warnings; an in-memory one's estimation stage ends after them.
     if (streamed) progress.Done();
     flush_warnings();
-    progress.Done();
+    progress.Summary("a model of " + ProgressDisplay::NgramCountsText(summary.ngram_counts));
     if (!verbose) return;
     for (const std::string& line : DescribeModel(summary))
       std::fprintf(stderr, "%s: %s\n", ToolName().c_str(), line.c_str());

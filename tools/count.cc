@@ -8,6 +8,7 @@
 #include "common/count_options.h"
 #include "grams/counts.h"
 #include "grams/files.h"
+#include "grams/inspect.h"
 
 namespace grams {
 namespace {
@@ -61,7 +62,18 @@ int Main(int argc, char** argv) {
   std::vector<std::string> warnings;  // printed after the progress line is gone
   job.options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
   const Status counted = CountAndWrite(job, &progress);
-  if (counted.ok()) progress.Done();
+  if (counted.ok()) {
+    // The summary from the file's header (a counts file written to a file).
+    auto summary = job.text || job.output == "-" ? StatusOr<FileSummary>(NotFoundError(""))
+                                                 : InspectFile(job.output);
+    if (summary.ok()) {
+      progress.Summary(ProgressDisplay::Grouped(summary->tokens) + " tokens in " +
+                       ProgressDisplay::Grouped(summary->sentences) + " sentences, " +
+                       ProgressDisplay::NgramCountsText(summary->ngram_counts));
+    } else {
+      progress.Done();
+    }
+  }
   for (const std::string& w : warnings) Warn(w);
   if (!counted.ok()) return ReportError(counted);
   if (cl.Has("verbose") && TempBytesPeak() > 0) {

@@ -183,6 +183,14 @@ if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; t
   rc=$?
   set -e
   [[ $rc == 0 ]] || { cat tty.txt >&2; fail "--text to a terminal: exit $rc"; }
+  # On a terminal the run ends with a one-line summary, which -q hides.
+  script -qec "grams-count --order 2 -o tty.counts corpus.txt" /dev/null > tty.txt 2>&1 ||
+    fail "count to a file on a terminal"
+  grep -Eq "grams-count: [0-9,]+ tokens in [0-9,]+ sentences, [0-9,]+ n-grams \([0-9,]+ 1-grams, [0-9,]+ 2-grams\) in [0-9.]+ s" tty.txt ||
+    { cat tty.txt >&2; fail "no summary line at the end"; }
+  script -qec "grams-count -q --order 2 -o tty.counts corpus.txt" /dev/null > tty.txt 2>&1 ||
+    fail "count -q on a terminal"
+  ! grep -q "n-grams" tty.txt || { cat tty.txt >&2; fail "-q printed the summary"; }
 else
   echo "note: 'script' unavailable; terminal checks skipped"
 fi

@@ -138,7 +138,7 @@ void AddBuildOptions(CommandLine* cl) {
       ("temp-dir,T", po::value<std::string>()->value_name("DIR"),
        "directory for the temporary files of -S (default: $TMPDIR, else /tmp); they are "
        "removed however grams-build ends")
-      ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
+      ("quiet,q", "show no progress nor summary (by default both are shown when stderr is a terminal)")
       ("verbose,v",
        "print the method, per order the number of n-grams and the discounts, and each "
        "stage's time and the peak memory, to stderr");

@@ -50,7 +50,7 @@ std::string HumanBytes(double b) {
 static ProgressDisplay* g_progress = nullptr;
 
 ProgressDisplay::ProgressDisplay(bool quiet, bool verbose)
-    : show_(!quiet && isatty(2) == 1), verbose_(verbose) {
+    : show_(!quiet && isatty(2) == 1), verbose_(verbose), start_(Now()) {
   g_progress = this;
 }
 
@@ -112,6 +112,33 @@ void ProgressDisplay::EndStage() {
 }
 
 void ProgressDisplay::Done() { EndStage(); }
+
+void ProgressDisplay::Summary(const std::string& text) {
+  EndStage();
+  if (!show_) return;
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.1f", Now() - start_);
+  std::fprintf(stderr, "%s: %s in %s s\n", g_tool_name.c_str(), text.c_str(), seconds);
+}
+
+std::string ProgressDisplay::Grouped(uint64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string ProgressDisplay::NgramCountsText(const std::vector<uint64_t>& per_order) {
+  uint64_t total = 0;
+  std::string each;
+  for (size_t n = 0; n < per_order.size(); ++n) {
+    total += per_order[n];
+    each += (n ? ", " : "") + Grouped(per_order[n]) + " " + std::to_string(n + 1) + "-grams";
+  }
+  return Grouped(total) + " n-grams (" + each + ")";
+}
 
 void ReturnFreedMemoryEagerly() {
   // glibc raises its mmap threshold after big frees, after which large

@@ -49,6 +49,13 @@ class ProgressDisplay {
   void Stage(const std::string& name) { Update(Progress{name, 0, 0, "bytes"}); }
   // Ends the current stage.
   void Done();
+  // The run's one-line summary, "TOOL: TEXT in T s" (T since the display
+  // was made), on a terminal unless quiet: what the progress line leaves
+  // behind when it goes.
+  void Summary(const std::string& text);
+  // "1,234,567 n-grams (1,000 1-grams, ...)" of per-order counts.
+  static std::string NgramCountsText(const std::vector<uint64_t>& per_order);
+  static std::string Grouped(uint64_t v);  // 1234567 -> "1,234,567"
   ProgressCallback callback() {
     return [this](const Progress& p) { Update(p); };
   }
@@ -57,7 +64,7 @@ class ProgressDisplay {
   void EndStage();
   bool show_, verbose_;
   std::string stage_;
-  double stage_start_ = 0, last_draw_ = 0;
+  double stage_start_ = 0, last_draw_ = 0, start_ = 0;
   bool drawn_ = false;
 };
 

@@ -162,7 +162,7 @@ void AddCountOptions(CommandLine* cl) {
       ("min-count", po::value<int64_t>()->value_name("N"),
        "with --text: the key gram list: only n-grams seen at least N times, most "
        "frequent first in each order")
-      ("quiet,q", "show no progress (by default progress is shown when stderr is a terminal)")
+      ("quiet,q", "show no progress nor summary (by default both are shown when stderr is a terminal)")
       ("verbose,v", "print each stage's time and the peak memory to stderr")
       ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
        "counting threads (0 = one per core); the output is the same for any N")
