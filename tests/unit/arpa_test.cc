@@ -188,6 +188,7 @@ StatusOr<Model> Read(const std::string& path, std::vector<std::string>* warnings
 }
 
 TEST(ArpaReader, KenlmTestModel) {
+  if (!std::filesystem::exists(kKenlmTest)) GTEST_SKIP() << kKenlmTest << " not found";
   std::vector<std::string> warnings;
   auto m = Read(kKenlmTest, &warnings);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -246,6 +247,7 @@ TEST(ArpaReader, KenlmTestModel) {
 }
 
 TEST(ArpaReader, KenlmTestModelWithoutUnk) {
+  if (!std::filesystem::exists(kKenlmNoUnk)) GTEST_SKIP() << kKenlmNoUnk << " not found";
   std::vector<std::string> warnings;
   auto m = Read(kKenlmNoUnk, &warnings);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -270,6 +272,8 @@ TEST(ArpaReader, KenlmTestModelWithoutUnk) {
 }
 
 TEST(ArpaReader, WriteArpaRoundTripIsExact) {
+  if (!std::filesystem::exists(kKenlmNoUnk)) GTEST_SKIP() << kKenlmNoUnk << " not found";
+  if (!std::filesystem::exists(kKenlmTest)) GTEST_SKIP() << kKenlmTest << " not found";
   TempDir dir;
   for (const std::string& src : {kKenlmTest, kKenlmNoUnk}) {
     auto m = ReadArpa(src);
@@ -285,6 +289,7 @@ TEST(ArpaReader, WriteArpaRoundTripIsExact) {
 }
 
 TEST(ArpaReader, ModelFileRoundTripIsExact) {
+  if (!std::filesystem::exists(kKenlmTest)) GTEST_SKIP() << kKenlmTest << " not found";
   TempDir dir;
   auto m = ReadArpa(kKenlmTest);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -482,6 +487,7 @@ std::string EditSmall(int line, const std::string& replacement) {
 }
 
 TEST(ArpaReader, TruncatedFile) {
+  if (!std::filesystem::exists(kKenlmTest)) GTEST_SKIP() << kKenlmTest << " not found";
   const std::string full = ReadFile(kKenlmTest);
   // Cut after line 100 (inside the 3-grams).
   std::istringstream in(full);
@@ -542,6 +548,7 @@ TEST(ArpaReader, WrongNumberOfWords) {
 }
 
 TEST(ArpaReader, UnknownWords) {
+  if (!std::filesystem::exists(kKenlmNoUnk)) GTEST_SKIP() << kKenlmNoUnk << " not found";
   ExpectError(EditSmall(18, "-0.4 a zz\n"), 18, "word 'zz' of this 2-gram is not in the 1-grams");
   ExpectError(EditSmall(24, "-0.01 zz c </s>\n"), 24, "'zz'");
   // <unk> absent from the 1-grams is unknown in higher orders.
@@ -694,6 +701,7 @@ TEST(ArpaReader, IgnoresBackoffsOfHighestOrder) {
 }
 
 TEST(ArpaReader, UnsortedInputIsSorted) {
+  if (!std::filesystem::exists(kKenlmTest)) GTEST_SKIP() << kKenlmTest << " not found";
   // The n-grams of each order reversed: same model.
   const std::string text = ReadFile(kKenlmTest);
   std::istringstream in(text);
