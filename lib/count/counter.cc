@@ -266,8 +266,13 @@ Status Counter::Impl::AddFile(const std::string& path) {
                       : kMaxBatchTokens;
   io::LineReader reader(in.get());
   std::string_view line;
-  Progress progress{"counting " + in->name(), 0,
-                    in->size_hint() > 0 ? static_cast<uint64_t>(in->size_hint()) : 0, "bytes"};
+  // Progress in bytes of the text, or for compressed input (whose text has
+  // no size until it is read) in bytes of the file read.
+  const bool by_raw = in->size_hint() <= 0 && in->raw_size_hint() > 0;
+  const uint64_t total = in->size_hint() > 0 ? static_cast<uint64_t>(in->size_hint())
+                         : by_raw            ? static_cast<uint64_t>(in->raw_size_hint())
+                                             : 0;
+  Progress progress{"counting " + in->name(), 0, total, "bytes"};
   while (reader.Next(&line)) {
     if (!warned_nul_ && line.find('\0') != std::string_view::npos) {
       warned_nul_ = true;
@@ -279,7 +284,7 @@ Status Counter::Impl::AddFile(const std::string& path) {
     GRAMS_RETURN_IF_ERROR(
         AddLine(line, reader.newline(), reader.name(), reader.line_number(), reader.line_offset()));
     if (options_.progress && (reader.line_number() & 0x3fff) == 0) {
-      progress.done = reader.line_offset();
+      progress.done = by_raw ? in->raw_bytes_read() : reader.line_offset();
       options_.progress(progress);
     }
   }

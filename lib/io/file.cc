@@ -51,12 +51,14 @@ class FdInput final : public InputStream {
       size_t k = std::min(n, prefix_.size() - prefix_pos_);
       memcpy(buf, prefix_.data() + prefix_pos_, k);
       prefix_pos_ += k;
+      raw_read_ += k;
       return k;
     }
     for (;;) {
       ssize_t r = ::read(fd_, buf, n);
       if (r > 0) {
         read_ += static_cast<uint64_t>(r);
+        raw_read_ += static_cast<uint64_t>(r);
         return static_cast<size_t>(r);
       }
       if (r == 0) {
@@ -135,6 +137,7 @@ class FilteredInput final : public InputStream {
   }
 
  private:
+  const InputStream* source() const override { return raw_.get(); }
   std::unique_ptr<InputStream> raw_;
   const char* format_;
   std::unique_ptr<boost::iostreams::filtering_istream> stream_;
@@ -188,6 +191,7 @@ class ZstdInput final : public InputStream {
   }
 
  private:
+  const InputStream* source() const override { return raw_.get(); }
   std::unique_ptr<InputStream> raw_;
   ZSTD_DStream* dctx_;
   std::vector<char> in_buf_;
@@ -219,6 +223,7 @@ class ReplayInput final : public InputStream {
   }
 
  private:
+  const InputStream* source() const override { return inner_.get(); }
   std::unique_ptr<InputStream> inner_;
   std::string head_;
   size_t pos_ = 0;

@@ -34,11 +34,25 @@ class InputStream {
   const std::string& name() const { return name_; }
   // Total size in bytes if known (regular uncompressed file), else -1.
   int64_t size_hint() const { return size_hint_; }
+  // The file itself, under decompression and other decoding: its size if
+  // known (a regular file), else -1, and the bytes of it read so far. For
+  // progress on compressed input, whose decompressed size is unknown.
+  int64_t raw_size_hint() const { return Innermost().size_hint_; }
+  uint64_t raw_bytes_read() const { return Innermost().raw_read_; }
 
  protected:
+  // The stream this one decodes, if any (raw_size_hint, raw_bytes_read).
+  virtual const InputStream* source() const { return nullptr; }
+  const InputStream& Innermost() const {
+    const InputStream* s = this;
+    while (s->source() != nullptr) s = s->source();
+    return *s;
+  }
+
   Status status_;
   std::string name_;
   int64_t size_hint_ = -1;
+  uint64_t raw_read_ = 0;  // the innermost stream: bytes it has returned
 };
 
 // Output to a file through "<path>.tmp-XXXXXX" renamed on Commit(), or to

@@ -62,6 +62,7 @@ class Utf16Input final : public InputStream {
 
  private:
   static constexpr size_t kBuffer = 1 << 16;
+  const InputStream* source() const override { return inner_.get(); }
   std::unique_ptr<InputStream> inner_;
   const GramsUnicodeApi* api_;
   void* converter_;

@@ -282,6 +282,33 @@ TEST_P(CompressedInputTest, ConcatenatedStreams) {
   EXPECT_EQ(*all, "first part\nspans lines and more\nend\n");
 }
 
+TEST_P(CompressedInputTest, RawProgressCountsTheFileRead) {
+  // Progress on compressed input is measured in bytes of the file: its size
+  // is known where the text's is not, and all of it is read by the end.
+  const Compressor c = GetParam();
+  if (!HaveTool(c.tool)) GTEST_SKIP() << c.tool << " not installed";
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i * 7919 % 10007) + "\n";
+  WriteFile(dir.File("t"), text);
+  const std::string packed = dir.File("t.") + c.ext;
+  ASSERT_TRUE(RunShell(std::string(c.tool) + " -c " + dir.File("t") + " > " + packed));
+  const uint64_t packed_size = ReadFile(packed).size();
+  auto in = io::InputStream::Open(packed);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ((*in)->size_hint(), -1);
+  EXPECT_EQ((*in)->raw_size_hint(), static_cast<int64_t>(packed_size));
+  std::string buf(4096, '\0'), got;
+  uint64_t last = 0;
+  while (size_t n = (*in)->Read(buf.data(), buf.size())) {
+    got.append(buf.data(), n);
+    EXPECT_GE((*in)->raw_bytes_read(), last);
+    last = (*in)->raw_bytes_read();
+  }
+  EXPECT_EQ(got, text);
+  EXPECT_EQ((*in)->raw_bytes_read(), packed_size);
+}
+
 TEST_P(CompressedInputTest, TrailingGarbageIsAnError) {
   const Compressor c = GetParam();
   if (!HaveTool(c.tool)) GTEST_SKIP() << c.tool << " not installed";
