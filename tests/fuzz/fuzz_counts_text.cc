@@ -21,6 +21,7 @@
 #include <iterator>
 #include <string>
 
+#include "fuzz_files.h"
 #include "grams/counts.h"
 
 namespace {
@@ -30,24 +31,7 @@ namespace {
   std::abort();
 }
 
-// A scratch directory for the files (the writers rename temporary files
-// into place, so they need a real directory), removed at exit.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    char templ[] = "/tmp/grams-fuzz-counts-text.XXXXXX";
-    if (!mkdtemp(templ)) Die("mkdtemp failed");
-    path = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-const std::string& Dir() {
-  static const ScratchDir dir;
-  return dir.path;
-}
+const std::string& Dir() { return grams::fuzz::ScratchDir("counts-text"); }
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

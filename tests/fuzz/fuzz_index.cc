@@ -17,35 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_files.h"
 #include "grams/index.h"
 #include "util/coding.h"
 
 namespace {
 
-// A memory-backed regular file holding `bytes`; its /proc path.
-class MemoryFile {
- public:
-  explicit MemoryFile(const std::string& bytes) {
-    fd_ = memfd_create("grams-fuzz-index", MFD_CLOEXEC);
-    if (fd_ < 0) return;
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t w = write(fd_, bytes.data() + done, bytes.size() - done);
-      if (w <= 0) break;
-      done += static_cast<size_t>(w);
-    }
-    path_ = "/proc/self/fd/" + std::to_string(fd_);
-  }
-  ~MemoryFile() {
-    if (fd_ >= 0) close(fd_);
-  }
-  const std::string& path() const { return path_; }
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-  std::string path_;
-};
+using grams::fuzz::MemoryFile;
 
 void FixHeaderCrc(std::string* b) {
   if (b->size() < 64 || b->compare(0, 4, "\x89GRM") != 0) return;

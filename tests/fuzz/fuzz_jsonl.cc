@@ -26,12 +26,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuzz_files.h"
 #include "grams/build.h"
 #include "grams/counts.h"
 #include "grams/documents.h"
 #include "query/jsonl.h"
 
 namespace {
+
+using grams::fuzz::MemoryFile;
 
 [[noreturn]] void Die(const char* why) {
   std::fprintf(stderr, "fuzz_jsonl: %s\n", why);
@@ -62,27 +65,6 @@ const grams::LanguageModel& Model(bool chars) {
 }
 
 // The bytes in a memory file, named by its /proc path.
-class MemoryFile {
- public:
-  explicit MemoryFile(std::string_view bytes) {
-    fd_ = memfd_create("fuzz-jsonl", MFD_CLOEXEC);
-    if (fd_ < 0) return;
-    for (size_t done = 0; done < bytes.size();) {
-      const ssize_t w = write(fd_, bytes.data() + done, bytes.size() - done);
-      if (w <= 0) break;
-      done += static_cast<size_t>(w);
-    }
-  }
-  ~MemoryFile() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-  std::string path() const { return "/proc/self/fd/" + std::to_string(fd_); }
-
- private:
-  int fd_ = -1;
-};
-
 void CheckLine(std::string_view line, const std::string& field, grams::TextScorer* scorer) {
   grams::DocumentScore doc;
   std::string out;

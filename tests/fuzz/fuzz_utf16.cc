@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "fuzz_files.h"
 #include "io/file.h"
 #include "io/utf16_input.h"
 
@@ -30,22 +31,7 @@ namespace {
   std::abort();
 }
 
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    char templ[] = "/tmp/grams-fuzz-utf16.XXXXXX";
-    if (!mkdtemp(templ)) Die("mkdtemp failed");
-    path = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-const std::string& Dir() {
-  static const ScratchDir dir;
-  return dir.path;
-}
+const std::string& Dir() { return grams::fuzz::ScratchDir("utf16"); }
 
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {

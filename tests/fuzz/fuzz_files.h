@@ -1,0 +1,71 @@
+// Files for the fuzz targets' inputs: a memory-backed regular file holding
+// the fuzzed bytes (readers that map or stat their input need a real file),
+// and a scratch directory for targets whose writers rename temporary files
+// into place.
+#ifndef GRAMS_TESTS_FUZZ_FUZZ_FILES_H_
+#define GRAMS_TESTS_FUZZ_FUZZ_FILES_H_
+
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace grams::fuzz {
+
+// A memory-backed regular file holding `bytes`; its /proc path.
+class MemoryFile {
+ public:
+  explicit MemoryFile(std::string_view bytes) {
+    fd_ = memfd_create("grams-fuzz", MFD_CLOEXEC);
+    if (fd_ < 0) return;
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t w = write(fd_, bytes.data() + done, bytes.size() - done);
+      if (w <= 0) break;
+      done += static_cast<size_t>(w);
+    }
+    path_ = "/proc/self/fd/" + std::to_string(fd_);
+  }
+  ~MemoryFile() {
+    if (fd_ >= 0) close(fd_);
+  }
+  MemoryFile(const MemoryFile&) = delete;
+  MemoryFile& operator=(const MemoryFile&) = delete;
+  const std::string& path() const { return path_; }
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+// The process's scratch directory, /tmp/grams-fuzz-<tag>.XXXXXX, made on
+// the first call and removed at exit. Aborts if it cannot be made.
+inline const std::string& ScratchDir(const char* tag) {
+  struct Dir {
+    std::string path;
+    explicit Dir(const char* t) {
+      std::string templ = std::string("/tmp/grams-fuzz-") + t + ".XXXXXX";
+      if (!mkdtemp(templ.data())) {
+        std::fprintf(stderr, "fuzz %s: mkdtemp failed\n", t);
+        std::abort();
+      }
+      path = templ;
+    }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir(tag);
+  return dir.path;
+}
+
+}  // namespace grams::fuzz
+
+#endif  // GRAMS_TESTS_FUZZ_FUZZ_FILES_H_
