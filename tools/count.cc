@@ -63,9 +63,11 @@ int Main(int argc, char** argv) {
   job.options.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
   const Status counted = CountAndWrite(job, &progress);
   if (counted.ok()) {
-    // The summary from the file's header (a counts file written to a file).
-    auto summary = job.text || job.output == "-" ? StatusOr<FileSummary>(NotFoundError(""))
-                                                 : InspectFile(job.output);
+    // The summary from the file's header (a counts file written to a file),
+    // read only when it will be shown.
+    auto summary = !progress.shown() || job.text || job.output == "-"
+                       ? StatusOr<FileSummary>(NotFoundError(""))
+                       : InspectFile(job.output);
     if (summary.ok()) {
       progress.Summary(ProgressDisplay::Grouped(summary->tokens) + " tokens in " +
                        ProgressDisplay::Grouped(summary->sentences) + " sentences, " +

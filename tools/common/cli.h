@@ -49,6 +49,8 @@ class ProgressDisplay {
   void Stage(const std::string& name) { Update(Progress{name, 0, 0, "bytes"}); }
   // Ends the current stage.
   void Done();
+  // Whether progress and the summary are shown (a terminal, not quiet).
+  bool shown() const { return show_; }
   // The run's one-line summary, "TOOL: TEXT in T s" (T since the display
   // was made), on a terminal unless quiet: what the progress line leaves
   // behind when it goes.
