@@ -54,6 +54,8 @@ bool GetKeyValues(const char** p, const char* end,
 
 }  // namespace
 
+struct IndexHeader;
+
 class CorpusIndex::Rep {
  public:
   ~Rep() {
@@ -141,6 +143,13 @@ class CorpusIndex::Rep {
     return true;
   }
 
+  // The steps of Open.
+  Status ReadSizes(const std::string& path, IndexHeader* h);
+  Status ReadSections(const std::string& path, IndexHeader* h) const;
+  Status ReadSettings(const std::string& path, const IndexHeader& h);
+  Status MapSections(const std::string& path, int fd, const IndexHeader& h, bool verify_checksums);
+  Status ReadVocab(const std::string& path, const char* vp, uint64_t size, uint64_t V);
+
   uint64_t n_ = 0, lines_ = 0;
   int id_bits_ = 0, pos_bits_ = 0;
   const unsigned char* tokens_ = nullptr;
@@ -155,24 +164,46 @@ class CorpusIndex::Rep {
   size_t size_ = 0;
 };
 
-Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& options) {
-  auto bad = [&](const std::string& why) { return CorruptionError(path + ": " + why); };
-  io::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
+// The header as read and checked by ReadHeader: the whole header bytes and
+// the section table.
+struct IndexHeader {
+  struct Entry {
+    uint32_t id, crc;
+    uint64_t offset, size, count;
+  };
+  std::string bytes;  // H bytes, checksum included
+  uint64_t file_size = 0, vocab_size = 0;
+  Entry entries[index::kSectionCount];
+};
+
+namespace {
+
+// Opens `path` for mapping: a regular, non-empty file. Sets *size.
+Status OpenIndexFile(const std::string& path, io::Fd* fd, uint64_t* size) {
+  fd->reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd->get() < 0) {
     const int err = errno;
     const std::string m = path + ": " + io::ErrnoText(err);
     return err == ENOENT ? NotFoundError(m) : IOError(m);
   }
   struct stat st;
-  if (fstat(fd.get(), &st) != 0) return IOError(path + ": " + io::ErrnoText(errno));
+  if (fstat(fd->get(), &st) != 0) return IOError(path + ": " + io::ErrnoText(errno));
   if (S_ISDIR(st.st_mode)) return InvalidArgument(path + ": is a directory");
   if (!S_ISREG(st.st_mode)) {
     return InvalidArgument(path + ": an index must be a regular file (it is mapped, not read)");
   }
-  const uint64_t actual = static_cast<uint64_t>(st.st_size);
-  if (actual == 0) return bad("empty file, expected a grams corpus index");
+  *size = static_cast<uint64_t>(st.st_size);
+  if (*size == 0) return CorruptionError(path + ": empty file, expected a grams corpus index");
+  return Status::OK();
+}
+
+// Reads the fixed header's magic, version and flags, then the whole header
+// (its size H from the fixed part) into h->bytes, checked against its
+// checksum and against the file's actual size.
+Status ReadHeaderBytes(const std::string& path, int fd, uint64_t actual, IndexHeader* h) {
+  auto bad = [&](const std::string& why) { return CorruptionError(path + ": " + why); };
   char fixed[index::kFixedHeaderSize] = {};
-  const int64_t got = io::ReadAt(fd.get(), fixed, sizeof fixed, 0);
+  const int64_t got = io::ReadAt(fd, fixed, sizeof fixed, 0);
   if (got < 0) return IOError(path + ": " + io::ErrnoText(static_cast<int>(-got)));
   if (static_cast<uint64_t>(got) < 8 || std::memcmp(fixed, index::kIndexMagic, 8) != 0) {
     return bad("not a grams corpus index (bad magic bytes)");
@@ -187,31 +218,40 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
   if (DecodeFixed32(fixed + 12) != 0) {
     return UnsupportedVersion(path + ": corpus index with unknown flags");
   }
-  const uint64_t file_size = DecodeFixed64(fixed + 16);
+  h->file_size = DecodeFixed64(fixed + 16);
   const uint32_t H = DecodeFixed32(fixed + 24);
   const uint64_t min_h =
       index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize + 4;
   if (H < min_h || H > index::kMaxHeaderSize) return bad("corrupt header size");
   if (H > actual) return bad("truncated header");
-  std::string header(H, '\0');
-  if (io::ReadAt(fd.get(), header.data(), H, 0) != static_cast<int64_t>(H)) {
+  h->bytes.assign(H, '\0');
+  if (io::ReadAt(fd, h->bytes.data(), H, 0) != static_cast<int64_t>(H)) {
     return bad("truncated header");
   }
-  if (Crc32(header.data(), H - 4) != DecodeFixed32(header.data() + H - 4)) {
+  if (Crc32(h->bytes.data(), H - 4) != DecodeFixed32(h->bytes.data() + H - 4)) {
     return bad("header checksum mismatch (the file is corrupted)");
   }
-  if (file_size > actual) {
+  if (h->file_size > actual) {
     return bad("truncated: " + std::to_string(actual) + " bytes, the header says " +
-               std::to_string(file_size));
+               std::to_string(h->file_size));
   }
-  if (file_size < actual) {
-    return bad(std::to_string(actual) + " bytes, the header says " + std::to_string(file_size) +
+  if (h->file_size < actual) {
+    return bad(std::to_string(actual) + " bytes, the header says " + std::to_string(h->file_size) +
                " (bytes were appended?)");
   }
   if (DecodeFixed32(fixed + 28) != index::kSectionCount) return bad("unexpected section count");
+  return Status::OK();
+}
+
+}  // namespace
+
+Status CorpusIndex::Rep::ReadSizes(const std::string& path, IndexHeader* h) {
+  auto bad = [&](const std::string& why) { return CorruptionError(path + ": " + why); };
+  const char* fixed = h->bytes.data();
   n_ = DecodeFixed64(fixed + 32);
   lines_ = DecodeFixed64(fixed + 40);
-  const uint64_t V = DecodeFixed64(fixed + 48);
+  h->vocab_size = DecodeFixed64(fixed + 48);
+  const uint64_t V = h->vocab_size;
   id_bits_ = static_cast<unsigned char>(fixed[56]);
   pos_bits_ = static_cast<unsigned char>(fixed[57]);
   if (n_ < 1 || n_ > (uint64_t{1} << 40)) return bad("bad stream size");
@@ -222,28 +262,29 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
   for (int i = 58; i < 64; ++i) {
     if (fixed[i] != 0) return bad("nonzero reserved header bytes");
   }
-  struct Entry {
-    uint32_t id, crc;
-    uint64_t offset, size, count;
-  } entries[index::kSectionCount];
-  const uint64_t samples_n = (n_ >> index::kSampleShift) + 1;
-  uint64_t end = H;
+  samples_n_ = (n_ >> index::kSampleShift) + 1;
+  return Status::OK();
+}
+
+Status CorpusIndex::Rep::ReadSections(const std::string& path, IndexHeader* h) const {
+  auto bad = [&](const std::string& why) { return CorruptionError(path + ": " + why); };
+  uint64_t end = h->bytes.size();
   for (uint32_t s = 0; s < index::kSectionCount; ++s) {
-    const char* e = header.data() + index::kFixedHeaderSize + s * index::kSectionEntrySize;
-    Entry& x = entries[s];
+    const char* e = h->bytes.data() + index::kFixedHeaderSize + s * index::kSectionEntrySize;
+    IndexHeader::Entry& x = h->entries[s];
     x = {DecodeFixed32(e), DecodeFixed32(e + 4), DecodeFixed64(e + 8), DecodeFixed64(e + 16),
          DecodeFixed64(e + 24)};
     if (x.id != s + 1) return bad("unexpected section " + std::to_string(x.id));
     const std::string name = std::string(SectionName(x.id)) + " section";
-    if (x.offset % index::kSectionAlign != 0 || x.offset < end || x.offset > file_size ||
-        x.size > file_size - x.offset) {
+    if (x.offset % index::kSectionAlign != 0 || x.offset < end || x.offset > h->file_size ||
+        x.size > h->file_size - x.offset) {
       return bad(name + " lies outside the file or overlaps another section");
     }
     end = x.offset + x.size;
     uint64_t expect_count = 0, expect_size = x.size;
     switch (x.id) {
       case index::kVocab:
-        expect_count = V;
+        expect_count = h->vocab_size;
         break;
       case index::kTokens:
         expect_count = n_;
@@ -254,69 +295,101 @@ Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& option
         expect_size = index::PackedBytes(n_, pos_bits_);
         break;
       case index::kLineSamples:
-        expect_count = samples_n;
-        expect_size = samples_n * 8;
+        expect_count = samples_n_;
+        expect_size = samples_n_ * 8;
         break;
     }
     if (x.count != expect_count || x.size != expect_size)
       return bad(name + " has inconsistent sizes");
   }
-  if (end != file_size) return bad("bytes after the last section");
+  if (end != h->file_size) return bad("bytes after the last section");
+  return Status::OK();
+}
+
+Status CorpusIndex::Rep::ReadSettings(const std::string& path, const IndexHeader& h) {
   // Key/values: settings, then info.
   const char* p =
-      header.data() + index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize;
-  const char* kv_end = header.data() + H - 4;
+      h.bytes.data() + index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize;
+  const char* kv_end = h.bytes.data() + h.bytes.size() - 4;
   std::vector<std::pair<std::string, std::string>> settings_kv, info_kv;
   if (!GetKeyValues(&p, kv_end, &settings_kv) || !GetKeyValues(&p, kv_end, &info_kv) ||
       p != kv_end) {
-    return bad("malformed header key/values");
+    return CorruptionError(path + ": malformed header key/values");
   }
   auto settings = TokenizerSettings::FromKeyValues(settings_kv);
   if (!settings.ok()) {
     return Status(settings.status().code(), path + ": " + settings.status().message());
   }
   settings_ = std::move(settings).value();
+  return Status::OK();
+}
 
-  void* map = mmap(nullptr, file_size, PROT_READ, MAP_SHARED, fd.get(), 0);
+Status CorpusIndex::Rep::MapSections(const std::string& path, int fd, const IndexHeader& h,
+                                     bool verify_checksums) {
+  auto bad = [&](const std::string& why) { return CorruptionError(path + ": " + why); };
+  void* map = mmap(nullptr, h.file_size, PROT_READ, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) return IOError(path + ": cannot map: " + io::ErrnoText(errno));
   map_ = map;
-  size_ = file_size;
-  if (fstat(fd.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) != file_size) {
+  size_ = h.file_size;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != h.file_size) {
     return bad("the file changed size while being loaded");
   }
   const char* base = static_cast<const char*>(map);
   // The vocabulary is read whole: always checksummed.
-  const Entry& ve = entries[0];
+  const IndexHeader::Entry& ve = h.entries[0];
   if (Crc32(base + ve.offset, ve.size) != ve.crc) return bad("checksum mismatch in VOCAB section");
-  if (options.verify_checksums) {
+  if (verify_checksums) {
     for (uint32_t s = 1; s < index::kSectionCount; ++s) {
-      if (Crc32(base + entries[s].offset, entries[s].size) != entries[s].crc) {
-        return bad(std::string("checksum mismatch in ") + SectionName(entries[s].id) + " section");
+      if (Crc32(base + h.entries[s].offset, h.entries[s].size) != h.entries[s].crc) {
+        return bad(std::string("checksum mismatch in ") + SectionName(h.entries[s].id) +
+                   " section");
       }
     }
   }
-  // Every unit takes at least its length byte.
-  if (V > ve.size) return bad("malformed VOCAB section");
-  std::vector<std::string_view> words;
-  words.reserve(V);
-  const char* vp = base + ve.offset;
-  const char* vend = vp + ve.size;
-  for (uint64_t i = 0; i < V; ++i) {
-    std::string_view w;
-    if (!GetLengthPrefixed(&vp, vend, &w)) return bad("malformed VOCAB section");
-    words.push_back(w);
-  }
-  if (vp != vend) return bad("malformed VOCAB section");
-  if (!Vocabulary::FromWords(words, &vocab_)) {
-    return bad("the reserved words are missing or a unit is repeated in the VOCAB section");
-  }
-  tokens_ = reinterpret_cast<const unsigned char*>(base + entries[1].offset);
-  suffixes_ = reinterpret_cast<const unsigned char*>(base + entries[2].offset);
-  samples_ = base + entries[3].offset;
-  samples_n_ = samples_n;
+  GRAMS_RETURN_IF_ERROR(ReadVocab(path, base + ve.offset, ve.size, h.vocab_size));
+  tokens_ = reinterpret_cast<const unsigned char*>(base + h.entries[1].offset);
+  suffixes_ = reinterpret_cast<const unsigned char*>(base + h.entries[2].offset);
+  samples_ = base + h.entries[3].offset;
   if (Token(0) != kMark || Token(n_ - 1) != kMark)
     return bad("the stream does not start and end with a boundary");
   return Status::OK();
+}
+
+Status CorpusIndex::Rep::ReadVocab(const std::string& path, const char* vp, uint64_t size,
+                                   uint64_t V) {
+  const Status malformed = CorruptionError(path + ": malformed VOCAB section");
+  // Every unit takes at least its length byte.
+  if (V > size) return malformed;
+  std::vector<std::string_view> words;
+  words.reserve(V);
+  const char* vend = vp + size;
+  for (uint64_t i = 0; i < V; ++i) {
+    std::string_view w;
+    if (!GetLengthPrefixed(&vp, vend, &w)) return malformed;
+    words.push_back(w);
+  }
+  if (vp != vend) return malformed;
+  if (!Vocabulary::FromWords(words, &vocab_)) {
+    return CorruptionError(
+        path + ": the reserved words are missing or a unit is repeated in the VOCAB section");
+  }
+  return Status::OK();
+}
+
+// The checks of docs/FORMAT.md, in file order: the fixed header, the sizes
+// it claims, the section table, the key/values; then the mapping, the
+// checksums and the vocabulary.
+Status CorpusIndex::Rep::Open(const std::string& path, const OpenOptions& options) {
+  io::Fd fd(-1);
+  uint64_t actual = 0;
+  GRAMS_RETURN_IF_ERROR(OpenIndexFile(path, &fd, &actual));
+  IndexHeader h;
+  GRAMS_RETURN_IF_ERROR(ReadHeaderBytes(path, fd.get(), actual, &h));
+  GRAMS_RETURN_IF_ERROR(ReadSizes(path, &h));
+  GRAMS_RETURN_IF_ERROR(ReadSections(path, &h));
+  GRAMS_RETURN_IF_ERROR(ReadSettings(path, h));
+  return MapSections(path, fd.get(), h, options.verify_checksums);
 }
 
 CorpusIndex::CorpusIndex(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
