@@ -46,141 +46,172 @@ class Answerer {
 
   Status Answer(uint64_t line_no, std::string_view query, const std::vector<WordId>& ids,
                 std::string* out) {
-    const std::string q(query);
     switch (job_.mode) {
-      case Mode::kCount: {
-        const Count c = index_->CountNgram(ids);
-        if (job_.json) {
-          out->append("{\"query\":");
-          AppendJsonString(out, q);
-          out->append(",\"count\":" + std::to_string(c) + "}\n");
-        } else {
-          out->append(q + "\t" + std::to_string(c) + "\n");
-        }
+      case Mode::kCount:
+        AnswerCount(std::string(query), ids, out);
         break;
-      }
-      case Mode::kNext: {
-        std::vector<CorpusIndex::Continuation> next;
-        uint64_t distinct = 0;
-        const Count total = index_->Continuations(ids, job_.top, &next, &distinct);
-        if (job_.json) {
-          out->append("{\"query\":");
-          AppendJsonString(out, q);
-          out->append(",\"total\":" + std::to_string(total) +
-                      ",\"distinct\":" + std::to_string(distinct) + ",\"next\":[");
-          for (size_t i = 0; i < next.size(); ++i) {
-            if (i) out->push_back(',');
-            out->append("{\"unit\":");
-            AppendJsonString(out, index_->Word(next[i].word));
-            out->append(",\"count\":" + std::to_string(next[i].count) + "}");
-          }
-          out->append("]}\n");
-        } else {
-          out->append(q + "\t" + std::to_string(total) + "\t" + std::to_string(distinct));
-          for (const auto& c : next) {
-            out->push_back('\t');
-            out->append(Unit(c.word));
-            out->push_back(' ');
-            out->append(std::to_string(c.count));
-          }
-          out->push_back('\n');
-        }
+      case Mode::kNext:
+        AnswerNext(std::string(query), ids, out);
         break;
-      }
       case Mode::kProb:
-      case Mode::kPpl: {
-        index_->InfinigramProbabilities(ids, &probs_);
-        if (scorer_ != nullptr) GRAMS_RETURN_IF_ERROR(NgramLog10(query, probs_.size(), &ngram_));
-        const bool eos = probs_.size() > ids.size();
-        for (size_t i = 0; i < probs_.size(); ++i) {
-          const auto& p = probs_[i];
-          ++scored_;
-          if (p.probability > 0) {
-            log10_sum_ += std::log10(p.probability);
-          } else {
-            ++zeros_;
-          }
-          double mixed = 0;
-          if (scorer_ != nullptr) {
-            const double l = p.sparse ? lambda_sparse_ : lambda_;
-            mixed = std::log10(l * p.probability +
-                               (1 - l) * std::pow(10.0, static_cast<double>(ngram_[i])));
-            mixed_sum_ += mixed;
-          }
-          if (job_.mode == Mode::kPpl) continue;
-          const std::string unit =
-              i < ids.size()
-                  ? (ids[i] == CorpusIndex::kUnknownUnit ? std::string("<unk>") : Unit(ids[i]))
-                  : std::string(eos ? "</s>" : "");
-          const double l10 = p.probability > 0 ? std::log10(p.probability) : -INFINITY;
-          if (job_.json) {
-            out->append("{\"line\":" + std::to_string(line_no) + ",\"unit\":");
-            AppendJsonString(out, unit);
-            out->append(",\"prob\":");
-            AppendJsonNumber(out, p.probability);
-            out->append(",\"log10prob\":");
-            AppendJsonNumber(out, l10);
-            out->append(",\"suffix\":" + std::to_string(p.suffix) +
-                        ",\"count\":" + std::to_string(p.count) +
-                        ",\"context_count\":" + std::to_string(p.context_count));
-            if (scorer_ != nullptr) {
-              out->append(",\"ngram_log10prob\":");
-              AppendJsonNumber(out, ngram_[i]);
-              out->append(",\"interpolated_log10prob\":");
-              AppendJsonNumber(out, mixed);
-            }
-            out->append("}\n");
-          } else {
-            out->append(std::to_string(line_no) + "\t" + unit + "\t" + FormatDouble(p.probability) +
-                        "\t" + FormatFixed(l10, 6) + "\t" + std::to_string(p.suffix) + "\t" +
-                        std::to_string(p.count) + "\t" + std::to_string(p.context_count));
-            if (scorer_ != nullptr) {
-              out->push_back('\t');
-              out->append(FormatFixed(ngram_[i], 6));
-              out->push_back('\t');
-              out->append(FormatFixed(mixed, 6));
-            }
-            out->push_back('\n');
-          }
-        }
+      case Mode::kPpl:
+        return AnswerProbabilities(line_no, query, ids, out);
+      case Mode::kWhere:
+        AnswerWhere(std::string(query), ids, out);
         break;
-      }
-      case Mode::kWhere: {
-        std::vector<uint64_t> lines;
-        const Count c = index_->Where(ids, job_.limit, &lines);
-        if (job_.json) {
-          out->append("{\"query\":");
-          AppendJsonString(out, q);
-          out->append(",\"count\":" + std::to_string(c) + ",\"lines\":[");
-        } else {
-          out->append(q + "\t" + std::to_string(c) + "\t");
-        }
-        for (size_t i = 0; i < lines.size(); ++i) {
-          if (i) out->push_back(',');
-          out->append(std::to_string(lines[i]));
-        }
-        out->append(job_.json ? "]}\n" : "\n");
+      case Mode::kLeak:
+        AnswerLeak(line_no, ids, out);
         break;
-      }
-      case Mode::kLeak: {
-        const CorpusIndex::Span s = index_->LongestSpan(ids);
-        const std::string span = Units(ids, s.begin, s.length);
-        if (job_.json) {
-          out->append("{\"line\":" + std::to_string(line_no) +
-                      ",\"units\":" + std::to_string(ids.size()) +
-                      ",\"length\":" + std::to_string(s.length) + ",\"span\":");
-          AppendJsonString(out, span);
-          out->append(",\"count\":" + std::to_string(s.count) +
-                      ",\"corpus_line\":" + std::to_string(s.line) + "}\n");
-        } else {
-          out->append(std::to_string(line_no) + "\t" + std::to_string(ids.size()) + "\t" +
-                      std::to_string(s.length) + "\t" + span + "\t" + std::to_string(s.count) +
-                      "\t" + std::to_string(s.line) + "\n");
-        }
-        break;
-      }
     }
     return Status::OK();
+  }
+
+  // --query count: the query and its count.
+  void AnswerCount(const std::string& q, const std::vector<WordId>& ids, std::string* out) const {
+    const Count c = index_->CountNgram(ids);
+    if (job_.json) {
+      out->append("{\"query\":");
+      AppendJsonString(out, q);
+      out->append(",\"count\":" + std::to_string(c) + "}\n");
+    } else {
+      out->append(q + "\t" + std::to_string(c) + "\n");
+    }
+  }
+
+  // --query next: the total and distinct continuations, then the top ones.
+  void AnswerNext(const std::string& q, const std::vector<WordId>& ids, std::string* out) const {
+    std::vector<CorpusIndex::Continuation> next;
+    uint64_t distinct = 0;
+    const Count total = index_->Continuations(ids, job_.top, &next, &distinct);
+    if (job_.json) {
+      out->append("{\"query\":");
+      AppendJsonString(out, q);
+      out->append(",\"total\":" + std::to_string(total) +
+                  ",\"distinct\":" + std::to_string(distinct) + ",\"next\":[");
+      for (size_t i = 0; i < next.size(); ++i) {
+        if (i) out->push_back(',');
+        out->append("{\"unit\":");
+        AppendJsonString(out, index_->Word(next[i].word));
+        out->append(",\"count\":" + std::to_string(next[i].count) + "}");
+      }
+      out->append("]}\n");
+    } else {
+      out->append(q + "\t" + std::to_string(total) + "\t" + std::to_string(distinct));
+      for (const auto& c : next) {
+        out->push_back('\t');
+        out->append(Unit(c.word));
+        out->push_back(' ');
+        out->append(std::to_string(c.count));
+      }
+      out->push_back('\n');
+    }
+  }
+
+  // --query prob and ppl: the ∞-gram probability of each unit (with the
+  // n-gram model's and the interpolation where a model is given); ppl only
+  // adds them up for the summary.
+  Status AnswerProbabilities(uint64_t line_no, std::string_view query,
+                             const std::vector<WordId>& ids, std::string* out) {
+    index_->InfinigramProbabilities(ids, &probs_);
+    if (scorer_ != nullptr) GRAMS_RETURN_IF_ERROR(NgramLog10(query, probs_.size(), &ngram_));
+    const bool eos = probs_.size() > ids.size();
+    for (size_t i = 0; i < probs_.size(); ++i) {
+      const auto& p = probs_[i];
+      ++scored_;
+      if (p.probability > 0) {
+        log10_sum_ += std::log10(p.probability);
+      } else {
+        ++zeros_;
+      }
+      double mixed = 0;
+      if (scorer_ != nullptr) {
+        const double l = p.sparse ? lambda_sparse_ : lambda_;
+        mixed = std::log10(l * p.probability +
+                           (1 - l) * std::pow(10.0, static_cast<double>(ngram_[i])));
+        mixed_sum_ += mixed;
+      }
+      if (job_.mode == Mode::kPpl) continue;
+      const std::string unit =
+          i < ids.size()
+              ? (ids[i] == CorpusIndex::kUnknownUnit ? std::string("<unk>") : Unit(ids[i]))
+              : std::string(eos ? "</s>" : "");
+      AppendProbability(line_no, unit, p, i, mixed, out);
+    }
+    return Status::OK();
+  }
+
+  // One unit's line of --query prob: the ∞-gram probability and what it
+  // came from, then the model's and the interpolated log10 where a model is
+  // given.
+  void AppendProbability(uint64_t line_no, const std::string& unit,
+                         const CorpusIndex::TokenProbability& p, size_t i, double mixed,
+                         std::string* out) const {
+    const double l10 = p.probability > 0 ? std::log10(p.probability) : -INFINITY;
+    if (job_.json) {
+      out->append("{\"line\":" + std::to_string(line_no) + ",\"unit\":");
+      AppendJsonString(out, unit);
+      out->append(",\"prob\":");
+      AppendJsonNumber(out, p.probability);
+      out->append(",\"log10prob\":");
+      AppendJsonNumber(out, l10);
+      out->append(",\"suffix\":" + std::to_string(p.suffix) +
+                  ",\"count\":" + std::to_string(p.count) +
+                  ",\"context_count\":" + std::to_string(p.context_count));
+      if (scorer_ != nullptr) {
+        out->append(",\"ngram_log10prob\":");
+        AppendJsonNumber(out, ngram_[i]);
+        out->append(",\"interpolated_log10prob\":");
+        AppendJsonNumber(out, mixed);
+      }
+      out->append("}\n");
+    } else {
+      out->append(std::to_string(line_no) + "\t" + unit + "\t" + FormatDouble(p.probability) +
+                  "\t" + FormatFixed(l10, 6) + "\t" + std::to_string(p.suffix) + "\t" +
+                  std::to_string(p.count) + "\t" + std::to_string(p.context_count));
+      if (scorer_ != nullptr) {
+        out->push_back('\t');
+        out->append(FormatFixed(ngram_[i], 6));
+        out->push_back('\t');
+        out->append(FormatFixed(mixed, 6));
+      }
+      out->push_back('\n');
+    }
+  }
+
+  // --query where: the count and the first lines holding the n-gram.
+  void AnswerWhere(const std::string& q, const std::vector<WordId>& ids, std::string* out) const {
+    std::vector<uint64_t> lines;
+    const Count c = index_->Where(ids, job_.limit, &lines);
+    if (job_.json) {
+      out->append("{\"query\":");
+      AppendJsonString(out, q);
+      out->append(",\"count\":" + std::to_string(c) + ",\"lines\":[");
+    } else {
+      out->append(q + "\t" + std::to_string(c) + "\t");
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i) out->push_back(',');
+      out->append(std::to_string(lines[i]));
+    }
+    out->append(job_.json ? "]}\n" : "\n");
+  }
+
+  // --query leak: the longest span of the line found in the corpus.
+  void AnswerLeak(uint64_t line_no, const std::vector<WordId>& ids, std::string* out) const {
+    const CorpusIndex::Span s = index_->LongestSpan(ids);
+    const std::string span = Units(ids, s.begin, s.length);
+    if (job_.json) {
+      out->append("{\"line\":" + std::to_string(line_no) +
+                  ",\"units\":" + std::to_string(ids.size()) +
+                  ",\"length\":" + std::to_string(s.length) + ",\"span\":");
+      AppendJsonString(out, span);
+      out->append(",\"count\":" + std::to_string(s.count) +
+                  ",\"corpus_line\":" + std::to_string(s.line) + "}\n");
+    } else {
+      out->append(std::to_string(line_no) + "\t" + std::to_string(ids.size()) + "\t" +
+                  std::to_string(s.length) + "\t" + span + "\t" + std::to_string(s.count) + "\t" +
+                  std::to_string(s.line) + "\n");
+    }
   }
 
   // The n-gram model's log10 probabilities of the line's tokens into *out;
