@@ -18,31 +18,32 @@ namespace {
 
 using namespace cli;
 
-int Main(int argc, char** argv) {
-  cli::ReturnFreedMemoryEagerly();
-  CommandLine cl(
-      "[options] -o INDEX [FILE...]  |  --query MODE [options] INDEX",
-      "Builds a suffix-array index of the text of FILE... (one sentence per line;\n"
-      "compressed input is read directly; no FILE or '-' reads standard input),\n"
-      "tokenized exactly as grams-count tokenizes it (the settings are recorded in the\n"
-      "index), or answers queries on an index, one per line of standard input (or\n"
-      "--input), TSV out (--json: JSON Lines). MODE is:\n"
-      "  count  the count of each n-gram, of any length (QUERY, COUNT)\n"
-      "  next   the units that follow each context (QUERY, TOTAL, DISTINCT, then the\n"
-      "         --top most frequent as 'UNIT COUNT' fields)\n"
-      "  prob   the infinity-gram probability of each unit of each line and of its </s>\n"
-      "         (LINE, UNIT, PROB, LOG10PROB, SUFFIX, COUNT, CONTEXT_COUNT): the longest\n"
-      "         suffix of the context seen in the corpus, SUFFIX units long\n"
-      "  ppl    the same, summed: tokens, zero-probability tokens, log10 probability,\n"
-      "         perplexity over the nonzero ones, and perplexity\n"
-      "  where  the count and up to --limit lines (1-based) where each n-gram occurs\n"
-      "  leak   for each line: its units, its longest span found in the corpus (length,\n"
-      "         span, count, a corpus line holding it)\n"
-      "Units never seen return 0 counts. Queries are text tokenized by the index's\n"
-      "settings, or with --units printed units as grams-count --text writes them\n"
-      "(<s> first and </s> last are allowed).");
+constexpr const char* kUsage = "[options] -o INDEX [FILE...]  |  --query MODE [options] INDEX";
+constexpr const char* kDescription =
+    "Builds a suffix-array index of the text of FILE... (one sentence per line;\n"
+    "compressed input is read directly; no FILE or '-' reads standard input),\n"
+    "tokenized exactly as grams-count tokenizes it (the settings are recorded in the\n"
+    "index), or answers queries on an index, one per line of standard input (or\n"
+    "--input), TSV out (--json: JSON Lines). MODE is:\n"
+    "  count  the count of each n-gram, of any length (QUERY, COUNT)\n"
+    "  next   the units that follow each context (QUERY, TOTAL, DISTINCT, then the\n"
+    "         --top most frequent as 'UNIT COUNT' fields)\n"
+    "  prob   the infinity-gram probability of each unit of each line and of its </s>\n"
+    "         (LINE, UNIT, PROB, LOG10PROB, SUFFIX, COUNT, CONTEXT_COUNT): the longest\n"
+    "         suffix of the context seen in the corpus, SUFFIX units long\n"
+    "  ppl    the same, summed: tokens, zero-probability tokens, log10 probability,\n"
+    "         perplexity over the nonzero ones, and perplexity\n"
+    "  where  the count and up to --limit lines (1-based) where each n-gram occurs\n"
+    "  leak   for each line: its units, its longest span found in the corpus (length,\n"
+    "         span, count, a corpus line holding it)\n"
+    "Units never seen return 0 counts. Queries are text tokenized by the index's\n"
+    "settings, or with --units printed units as grams-count --text writes them\n"
+    "(<s> first and </s> last are allowed).";
+
+// The options of both jobs, building and querying.
+void AddIndexOptions(CommandLine* cl) {
   // clang-format off
-  cl.options().add_options()
+  cl->options().add_options()
       ("output,o", po::value<std::string>()->value_name("FILE"),
        "build: the index file to write; queries: where answers go (default standard output)")
       ("query", po::value<std::string>()->value_name("MODE"),
@@ -80,23 +81,19 @@ int Main(int argc, char** argv) {
       ("quiet,q", "show no progress")
       ("verbose,v", "print each stage's time and the peak memory to stderr");
   // clang-format on
-  cl.AddPositional("input-files", -1);
-  cl.set_epilog(
+  cl->AddPositional("input-files", -1);
+  cl->set_epilog(
       "Examples:\n"
       "  grams-index -o train.idx train.txt\n"
       "  echo 'of the' | grams-index --query count train.idx\n"
       "  echo 'in the' | grams-index --query next --top 5 train.idx\n"
       "  grams-index --query ppl --input test.txt train.idx\n"
       "  grams-index --query leak --input test.txt train.idx | sort -t$'\\t' -k3,3nr | head\n");
-  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
-  const std::vector<std::string> files = cl.Positional("input-files");
-  ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
-  if (cl.Has("query")) {
-    QueryJob job;
-    if (int rc = ParseIndexQuery(cl, files, &job); rc != kContinue) return rc;
-    if (Status s = RunIndexQueries(files[0], job, cl.Has("check")); !s.ok()) return ReportError(s);
-    return kExitOk;
-  }
+}
+
+// Builds the index (no --query): the query options are refused.
+int BuildIndexFromFiles(const CommandLine& cl, const std::vector<std::string>& files,
+                        ProgressDisplay* progress) {
   for (const char* opt :
        {"input", "units", "json", "top", "limit", "check", "timing", "model", "lambda", "tune"}) {
     if (cl.Has(opt)) return UsageError(std::string("--") + opt + " applies to --query only");
@@ -108,12 +105,28 @@ int Main(int argc, char** argv) {
   if (output == "-") return UsageError("an index is mapped, not streamed: -o needs a file name");
   IndexBuildOptions options;
   if (int rc = ParseTokenizerSettings(cl, &options.tokenizer); rc != kContinue) return rc;
-  options.progress = progress.callback();
+  options.progress = progress->callback();
   std::vector<std::string> inputs = files;
   if (inputs.empty()) inputs.push_back("-");
   if (Status s = BuildIndex(inputs, options, output); !s.ok()) return ReportError(s);
-  progress.Done();
+  progress->Done();
   return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  cli::ReturnFreedMemoryEagerly();
+  CommandLine cl(kUsage, kDescription);
+  AddIndexOptions(&cl);
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  const std::vector<std::string> files = cl.Positional("input-files");
+  ProgressDisplay progress(cl.Has("quiet"), cl.Has("verbose"));
+  if (cl.Has("query")) {
+    QueryJob job;
+    if (int rc = ParseIndexQuery(cl, files, &job); rc != kContinue) return rc;
+    if (Status s = RunIndexQueries(files[0], job, cl.Has("check")); !s.ok()) return ReportError(s);
+    return kExitOk;
+  }
+  return BuildIndexFromFiles(cl, files, &progress);
 }
 
 }  // namespace
