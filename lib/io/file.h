@@ -82,6 +82,10 @@ class OutputFile {
   void Flush();
   // Gives the unnamed temporary file (O_TMPFILE) a name next to the target.
   Status LinkTemporary();
+  // Open's steps for a regular file: the target behind a symbolic link and
+  // the mode to keep, then the file written until Commit().
+  Status PrepareReplacement(const std::string& path, mode_t* mode);
+  Status CreateTemporary(const std::string& path, mode_t mode);
 
   int fd_ = -1;
   std::string name_;       // target path or "<stdout>"
