@@ -52,6 +52,116 @@ ModelInfo KenlmModelInfo(const KenlmBinary& file) {
   return info;
 }
 
+namespace {
+
+// The model's trie levels from KenLM's n-grams, given order by order as
+// KenlmBinary::ListNgrams lists them: each order's n-grams mapped to grams
+// ids, sorted, checked and linked to their context in the order below.
+class KenlmTrieBuilder {
+ public:
+  KenlmTrieBuilder(const KenlmBinary& file, const KenlmIds& ids, Model* model)
+      : file_(file), ids_(ids), model_(*model), N_(file.order()) {
+    model_.trie.levels.resize(N_);
+    model_.log_prob.resize(N_);
+    model_.log_backoff.resize(N_);
+  }
+
+  Status AddOrder(int n, const std::vector<uint32_t>& words, const std::vector<float>& probs,
+                  const std::vector<float>& backoffs) {
+    if (n == 1) {
+      AddUnigrams(probs, backoffs);
+      return Status::OK();
+    }
+    return AddNgrams(n, words, probs, backoffs);
+  }
+
+ private:
+  // Every word of the vocabulary, in grams id order.
+  void AddUnigrams(const std::vector<float>& probs, const std::vector<float>& backoffs) {
+    const size_t V = ids_.to_kenlm.size();
+    TrieLevel& level = model_.trie.levels[0];
+    std::vector<float>& lp = model_.log_prob[0];
+    std::vector<float>& lbo = model_.log_backoff[0];
+    level.words.resize(V);
+    lp.resize(V);
+    if (N_ > 1) lbo.resize(V);
+    for (WordId g = 0; g < V; ++g) {
+      level.words[g] = g;
+      lp[g] = probs[ids_.to_kenlm[g]];
+      if (N_ > 1) lbo[g] = PlusZero(backoffs[ids_.to_kenlm[g]]);
+    }
+    prev_.resize(V);
+    std::iota(prev_.begin(), prev_.end(), WordId{0});
+  }
+
+  // The positions of order n's n-grams (`words`, n ids each, KenLM ids)
+  // sorted by their grams ids, which are left in tuples_.
+  std::vector<size_t> SortedOrder(size_t n, const std::vector<uint32_t>& words, size_t count) {
+    tuples_.resize(words.size());
+    for (size_t i = 0; i < words.size(); ++i) tuples_[i] = ids_.to_grams[words[i]];
+    std::vector<size_t> order(count);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return std::lexicographical_compare(&tuples_[a * n], &tuples_[a * n] + n, &tuples_[b * n],
+                                          &tuples_[b * n] + n);
+    });
+    return order;
+  }
+
+  Status AddNgrams(int n, const std::vector<uint32_t>& words, const std::vector<float>& probs,
+                   const std::vector<float>& backoffs) {
+    TrieLevel& level = model_.trie.levels[n - 1];
+    std::vector<float>& lp = model_.log_prob[n - 1];
+    std::vector<float>& lbo = model_.log_backoff[n - 1];
+    const size_t count = probs.size();
+    const size_t un = static_cast<size_t>(n);
+    const std::vector<size_t> order = SortedOrder(un, words, count);
+    level.words.resize(count);
+    level.parents.resize(count);
+    lp.resize(count);
+    if (n < N_) lbo.resize(count);
+    std::vector<WordId> sorted(count * un);
+    const size_t pn = un - 1;
+    const size_t prev_count = prev_.size() / pn;
+    size_t j = 0;  // the parent candidate in the order below
+    for (size_t r = 0; r < count; ++r) {
+      const size_t i = order[r];
+      const WordId* t = &tuples_[i * un];
+      std::copy(t, t + un, &sorted[r * un]);
+      if (r > 0 && std::equal(t, t + un, &sorted[(r - 1) * un])) {
+        return Damaged(n, "-gram appears twice");
+      }
+      while (j < prev_count &&
+             std::lexicographical_compare(&prev_[j * pn], &prev_[j * pn] + pn, t, t + pn)) {
+        ++j;
+      }
+      if (j == prev_count || !std::equal(t, t + pn, &prev_[j * pn])) {
+        return Damaged(n, "-gram's context is not in the model");
+      }
+      level.parents[r] = static_cast<EntryIndex>(j);
+      level.words[r] = t[pn];
+      lp[r] = probs[i];
+      if (n < N_) lbo[r] = PlusZero(backoffs[i]);
+    }
+    prev_.swap(sorted);
+    return Status::OK();
+  }
+
+  Status Damaged(int n, const char* what) const {
+    return CorruptionError(file_.name() + ": damaged KenLM binary: a " + std::to_string(n) + what);
+  }
+
+  const KenlmBinary& file_;
+  const KenlmIds& ids_;
+  Model& model_;
+  const int N_;
+  // The n-grams of the order below, in grams ids, sorted: entry i of the
+  // model's level n-1 is prev_[i * (n-1) .. i * (n-1) + n-1).
+  std::vector<WordId> prev_, tuples_;
+};
+
+}  // namespace
+
 StatusOr<Model> KenlmToModel(const KenlmBinary& file) {
   if (!file.is_trie()) return KenlmBinary::ProbingNotListable(file.name());
   const KenlmIds ids = MapKenlmIds(file);
@@ -60,76 +170,12 @@ StatusOr<Model> KenlmToModel(const KenlmBinary& file) {
     return CorruptionError(file.name() + ": damaged KenLM binary: its vocabulary repeats a word");
   }
   model.info = KenlmModelInfo(file);
-  const int N = file.order();
-  const size_t V = ids.to_kenlm.size();
-  model.trie.levels.resize(N);
-  model.log_prob.resize(N);
-  model.log_backoff.resize(N);
-  // The n-grams of the order below, in grams ids, sorted: entry i of the
-  // model's level n-1 is prev[i * (n-1) .. i * (n-1) + n-1).
-  std::vector<WordId> prev, tuples;
-  Status status = file.ListNgrams([&](int n, const std::vector<uint32_t>& words,
-                                      const std::vector<float>& probs,
-                                      const std::vector<float>& backoffs) -> Status {
-    TrieLevel& level = model.trie.levels[n - 1];
-    std::vector<float>& lp = model.log_prob[n - 1];
-    std::vector<float>& lbo = model.log_backoff[n - 1];
-    if (n == 1) {
-      level.words.resize(V);
-      lp.resize(V);
-      if (N > 1) lbo.resize(V);
-      for (WordId g = 0; g < V; ++g) {
-        level.words[g] = g;
-        lp[g] = probs[ids.to_kenlm[g]];
-        if (N > 1) lbo[g] = PlusZero(backoffs[ids.to_kenlm[g]]);
-      }
-      prev.resize(V);
-      std::iota(prev.begin(), prev.end(), WordId{0});
-      return Status::OK();
-    }
-    const size_t count = probs.size();
-    tuples.resize(words.size());
-    for (size_t i = 0; i < words.size(); ++i) tuples[i] = ids.to_grams[words[i]];
-    std::vector<size_t> order(count);
-    std::iota(order.begin(), order.end(), size_t{0});
-    const size_t un = static_cast<size_t>(n);
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return std::lexicographical_compare(&tuples[a * un], &tuples[a * un] + un, &tuples[b * un],
-                                          &tuples[b * un] + un);
-    });
-    level.words.resize(count);
-    level.parents.resize(count);
-    lp.resize(count);
-    if (n < N) lbo.resize(count);
-    std::vector<WordId> sorted(count * un);
-    const size_t pn = un - 1;
-    const size_t prev_count = prev.size() / pn;
-    size_t j = 0;  // the parent candidate in the order below
-    for (size_t r = 0; r < count; ++r) {
-      const size_t i = order[r];
-      const WordId* t = &tuples[i * un];
-      std::copy(t, t + un, &sorted[r * un]);
-      if (r > 0 && std::equal(t, t + un, &sorted[(r - 1) * un])) {
-        return CorruptionError(file.name() + ": damaged KenLM binary: a " + std::to_string(n) +
-                               "-gram appears twice");
-      }
-      while (j < prev_count &&
-             std::lexicographical_compare(&prev[j * pn], &prev[j * pn] + pn, t, t + pn)) {
-        ++j;
-      }
-      if (j == prev_count || !std::equal(t, t + pn, &prev[j * pn])) {
-        return CorruptionError(file.name() + ": damaged KenLM binary: a " + std::to_string(n) +
-                               "-gram's context is not in the model");
-      }
-      level.parents[r] = static_cast<EntryIndex>(j);
-      level.words[r] = t[pn];
-      lp[r] = probs[i];
-      if (n < N) lbo[r] = PlusZero(backoffs[i]);
-    }
-    prev.swap(sorted);
-    return Status::OK();
-  });
-  GRAMS_RETURN_IF_ERROR(status);
+  KenlmTrieBuilder builder(file, ids, &model);
+  GRAMS_RETURN_IF_ERROR(
+      file.ListNgrams([&](int n, const std::vector<uint32_t>& words,
+                          const std::vector<float>& probs, const std::vector<float>& backoffs) {
+        return builder.AddOrder(n, words, probs, backoffs);
+      }));
   return model;
 }
 
