@@ -197,38 +197,45 @@ struct Section {
   uint64_t count;
 };
 
-Status WriteIndex(const std::string& output, const IndexBuildOptions& options, const Corpus& corpus,
-                  const std::vector<std::string_view>& words, int id_bits, int pos_bits,
-                  const std::string& suffixes) {
-  const uint64_t N = corpus.stream.size();
-  std::string vocab;
-  for (std::string_view w : words) PutLengthPrefixed(&vocab, w);
+// The TOKENS section: the stream's ids, id_bits each.
+std::string PackTokens(const std::vector<WordId>& stream, int id_bits) {
+  const uint64_t N = stream.size();
   std::string tokens(index::PackedBytes(N, id_bits), '\0');
   auto* t = reinterpret_cast<unsigned char*>(tokens.data());
-  for (uint64_t i = 0; i < N; ++i) PutPacked(t, id_bits, i, corpus.stream[i]);
-  const uint64_t samples_n = (N >> index::kSampleShift) + 1;
+  for (uint64_t i = 0; i < N; ++i) PutPacked(t, id_bits, i, stream[i]);
+  return tokens;
+}
+
+// The LINE_SAMPLES section: the marks before every 2^kSampleShift-th
+// position, as fixed64.
+std::string LineSamples(const std::vector<WordId>& stream, uint64_t samples_n) {
+  const uint64_t N = stream.size();
   std::string samples;
   samples.reserve(samples_n * 8);
   uint64_t marks = 0;
   for (uint64_t k = 0; k < samples_n; ++k) {
     PutFixed64(&samples, marks);
     const uint64_t end = std::min<uint64_t>(N, (k + 1) << index::kSampleShift);
-    for (uint64_t i = k << index::kSampleShift; i < end; ++i) marks += corpus.stream[i] == kEosId;
+    for (uint64_t i = k << index::kSampleShift; i < end; ++i) marks += stream[i] == kEosId;
   }
-  const Section sections[index::kSectionCount] = {{index::kVocab, &vocab, words.size()},
-                                                  {index::kTokens, &tokens, N},
-                                                  {index::kSuffixes, &suffixes, N},
-                                                  {index::kLineSamples, &samples, samples_n}};
+  return samples;
+}
 
-  std::string kv;
-  PutKeyValues(&kv, options.tokenizer.ToKeyValues());
-  PutKeyValues(&kv, {{"created_by", "grams-index"}});
+// What the fixed header records besides the sections.
+struct IndexSizes {
+  uint64_t tokens, lines, vocab;
+  int id_bits, pos_bits;
+};
+
+// The header (docs/FORMAT.md, "Corpus index") for `sections`, laid out at
+// *offsets (set here, each aligned) after it.
+std::string EncodeHeader(const IndexSizes& z, const Section (&sections)[index::kSectionCount],
+                         const std::string& kv, uint64_t (&offsets)[index::kSectionCount]) {
   const uint64_t H =
       index::kFixedHeaderSize + index::kSectionCount * index::kSectionEntrySize + kv.size() + 4;
   auto align = [](uint64_t x) {
     return (x + index::kSectionAlign - 1) / index::kSectionAlign * index::kSectionAlign;
   };
-  uint64_t offsets[index::kSectionCount];
   uint64_t at = align(H);
   for (uint32_t s = 0; s < index::kSectionCount; ++s) {
     offsets[s] = at;
@@ -243,11 +250,11 @@ Status WriteIndex(const std::string& output, const IndexBuildOptions& options, c
   PutFixed64(&header, file_size);
   PutFixed32(&header, static_cast<uint32_t>(H));
   PutFixed32(&header, index::kSectionCount);
-  PutFixed64(&header, N);
-  PutFixed64(&header, corpus.lines);
-  PutFixed64(&header, words.size());
-  header.push_back(static_cast<char>(id_bits));
-  header.push_back(static_cast<char>(pos_bits));
+  PutFixed64(&header, z.tokens);
+  PutFixed64(&header, z.lines);
+  PutFixed64(&header, z.vocab);
+  header.push_back(static_cast<char>(z.id_bits));
+  header.push_back(static_cast<char>(z.pos_bits));
   header.append(6, '\0');
   for (uint32_t s = 0; s < index::kSectionCount; ++s) {
     PutFixed32(&header, sections[s].id);
@@ -258,6 +265,28 @@ Status WriteIndex(const std::string& output, const IndexBuildOptions& options, c
   }
   header += kv;
   PutFixed32(&header, Crc32(header.data(), header.size()));
+  return header;
+}
+
+Status WriteIndex(const std::string& output, const IndexBuildOptions& options, const Corpus& corpus,
+                  const std::vector<std::string_view>& words, int id_bits, int pos_bits,
+                  const std::string& suffixes) {
+  const uint64_t N = corpus.stream.size();
+  std::string vocab;
+  for (std::string_view w : words) PutLengthPrefixed(&vocab, w);
+  const std::string tokens = PackTokens(corpus.stream, id_bits);
+  const uint64_t samples_n = (N >> index::kSampleShift) + 1;
+  const std::string samples = LineSamples(corpus.stream, samples_n);
+  const Section sections[index::kSectionCount] = {{index::kVocab, &vocab, words.size()},
+                                                  {index::kTokens, &tokens, N},
+                                                  {index::kSuffixes, &suffixes, N},
+                                                  {index::kLineSamples, &samples, samples_n}};
+  std::string kv;
+  PutKeyValues(&kv, options.tokenizer.ToKeyValues());
+  PutKeyValues(&kv, {{"created_by", "grams-index"}});
+  uint64_t offsets[index::kSectionCount];
+  const std::string header =
+      EncodeHeader({N, corpus.lines, words.size(), id_bits, pos_bits}, sections, kv, offsets);
 
   GRAMS_ASSIGN_OR_RETURN(auto out, io::OutputFile::Open(output));
   out->Write(header);
