@@ -208,6 +208,11 @@ class KenlmBinary {
   Match ScoreProbing(uint32_t word, const uint32_t* context, int context_length,
                      float* backoffs) const;
   Status CheckTrie() const;
+  // CheckTrie's steps: order n's pointers and values; the children of
+  // every entry of order n - 1 sorted by word.
+  Status CheckTrieLevel(int n) const;
+  Status CheckTrieChildrenSorted(int n) const;
+  Status TrieDamaged(int n, const std::string& what) const;
   Status CheckProbing() const;
 
   std::string name_;

@@ -72,74 +72,87 @@ Status KenlmBinary::CheckProbing() const {
   return Status::OK();
 }
 
+Status KenlmBinary::TrieDamaged(int n, const std::string& what) const {
+  return CorruptionError(name_ + ": damaged KenLM binary: order " + std::to_string(n) + ": " +
+                         what);
+}
+
 Status KenlmBinary::CheckTrie() const {
   const int N = order();
-  auto fail = [&](int n, const std::string& what) {
-    return CorruptionError(name_ + ": damaged KenLM binary: order " + std::to_string(n) + ": " +
-                           what);
-  };
   // Unigram pointers: from 0, never decreasing, to the bigram count.
   uint64_t prev = 0;
   for (uint64_t id = 0; id <= counts_[0]; ++id) {
     const uint64_t next = Load64(unigrams_ + kTrieUnigram * id + 8);
-    if (next < prev || (id == 0 && next != 0)) return fail(1, "child pointers out of order");
+    if (next < prev || (id == 0 && next != 0)) return TrieDamaged(1, "child pointers out of order");
     prev = next;
   }
-  if (prev != levels_[0].entries) return fail(1, "child pointers do not end at the 2-grams");
-  for (int n = 2; n <= N; ++n) {
-    const Level& l = levels_[n - 2];
-    if (l.offsets) {
-      for (uint64_t j = 1; j < l.offset_count; ++j) {
-        if (Load64(l.offsets + 8 * j) < Load64(l.offsets + 8 * (j - 1))) {
-          return fail(n, "compressed pointer array out of order");
-        }
+  if (prev != levels_[0].entries) return TrieDamaged(1, "child pointers do not end at the 2-grams");
+  for (int n = 2; n <= N; ++n) GRAMS_RETURN_IF_ERROR(CheckTrieLevel(n));
+  for (int n = 2; n <= N; ++n) GRAMS_RETURN_IF_ERROR(CheckTrieChildrenSorted(n));
+  return Status::OK();
+}
+
+Status KenlmBinary::CheckTrieLevel(int n) const {
+  const int N = order();
+  const Level& l = levels_[n - 2];
+  if (l.offsets) {
+    for (uint64_t j = 1; j < l.offset_count; ++j) {
+      if (Load64(l.offsets + 8 * j) < Load64(l.offsets + 8 * (j - 1))) {
+        return TrieDamaged(n, "compressed pointer array out of order");
       }
-    }
-    if (n < N) {
-      uint64_t last = 0;
-      for (uint64_t i = 0; i <= l.entries; ++i) {
-        uint64_t v = ReadBits(l.base, i * l.total_bits + l.word_bits + l.value_bits, l.next_bits);
-        if (l.offsets) {
-          uint64_t lo = 1, hi = l.offset_count;
-          while (lo < hi) {
-            const uint64_t mid = lo + (hi - lo) / 2;
-            if (Load64(l.offsets + 8 * mid) <= i) {
-              lo = mid + 1;
-            } else {
-              hi = mid;
-            }
-          }
-          v |= (lo - 1) << l.next_bits;
-        }
-        if (v < last || (i == 0 && v != 0) || v > l.next_entries) {
-          return fail(n, "child pointers out of order");
-        }
-        last = v;
-      }
-      if (last != l.next_entries) return fail(n, "child pointers do not end at the next order");
-    }
-    for (uint64_t i = 0; i < l.entries; ++i) {
-      if (LevelWord(l, i) >= bound_) return fail(n, "word id out of range");
-      const float p = LevelProb(l, i, n == N);
-      if (std::isnan(p)) return fail(n, "invalid probability");
-      if (n < N && std::isnan(LevelBackoff(l, i))) return fail(n, "invalid backoff");
     }
   }
-  // Children sorted by word under each parent.
-  auto check_sorted = [&](int n, Range r) -> Status {
-    const Level& l = levels_[n - 2];
+  if (n < N) {
+    uint64_t last = 0;
+    for (uint64_t i = 0; i <= l.entries; ++i) {
+      uint64_t v = ReadBits(l.base, i * l.total_bits + l.word_bits + l.value_bits, l.next_bits);
+      if (l.offsets) {
+        uint64_t lo = 1, hi = l.offset_count;
+        while (lo < hi) {
+          const uint64_t mid = lo + (hi - lo) / 2;
+          if (Load64(l.offsets + 8 * mid) <= i) {
+            lo = mid + 1;
+          } else {
+            hi = mid;
+          }
+        }
+        v |= (lo - 1) << l.next_bits;
+      }
+      if (v < last || (i == 0 && v != 0) || v > l.next_entries) {
+        return TrieDamaged(n, "child pointers out of order");
+      }
+      last = v;
+    }
+    if (last != l.next_entries) {
+      return TrieDamaged(n, "child pointers do not end at the next order");
+    }
+  }
+  for (uint64_t i = 0; i < l.entries; ++i) {
+    if (LevelWord(l, i) >= bound_) return TrieDamaged(n, "word id out of range");
+    const float p = LevelProb(l, i, n == N);
+    if (std::isnan(p)) return TrieDamaged(n, "invalid probability");
+    if (n < N && std::isnan(LevelBackoff(l, i))) return TrieDamaged(n, "invalid backoff");
+  }
+  return Status::OK();
+}
+
+Status KenlmBinary::CheckTrieChildrenSorted(int n) const {
+  const Level& l = levels_[n - 2];
+  auto sorted = [&](Range r) {
     for (uint64_t i = r.begin + 1; i < r.end; ++i) {
-      if (LevelWord(l, i - 1) >= LevelWord(l, i)) return fail(n, "children not sorted by word");
+      if (LevelWord(l, i - 1) >= LevelWord(l, i)) return false;
+    }
+    return true;
+  };
+  if (n == 2) {
+    for (uint32_t id = 0; id < counts_[0]; ++id) {
+      if (!sorted(UnigramRange(id))) return TrieDamaged(n, "children not sorted by word");
     }
     return Status::OK();
-  };
-  for (uint32_t id = 0; id < counts_[0]; ++id) {
-    GRAMS_RETURN_IF_ERROR(check_sorted(2, UnigramRange(id)));
   }
-  for (int n = 2; n < N; ++n) {
-    const Level& l = levels_[n - 2];
-    for (uint64_t i = 0; i < l.entries; ++i)
-      GRAMS_RETURN_IF_ERROR(check_sorted(n + 1, LevelNext(l, i)));
+  const Level& parent = levels_[n - 3];
+  for (uint64_t i = 0; i < parent.entries; ++i) {
+    if (!sorted(LevelNext(parent, i))) return TrieDamaged(n, "children not sorted by word");
   }
   return Status::OK();
 }
