@@ -38,50 +38,46 @@ int Check(const std::string& input, LoadOptions options) {
   return kExitOk;
 }
 
-int Main(int argc, char** argv) {
-  CommandLine cl("[options] MODEL --to FORMAT -o OUTPUT\n       grams-convert --check MODEL",
-                 "Converts MODEL (a grams model file, a mapped model, an ARPA file or a KenLM\n"
-                 "binary; ARPA may be compressed; '-' = standard input) to another form,\n"
-                 "written to OUTPUT\n"
-                 "('-' = standard output) through a temporary file renamed into place:\n"
-                 "  mapped  the mapped model file: uncompressed, its tables ready to probe;\n"
-                 "          grams-score and grams-perplexity map it in milliseconds, and every\n"
-                 "          process scoring with it shares one copy in memory (about 21 bytes\n"
-                 "          per n-gram). It must stay a regular file, and must not be modified\n"
-                 "          in place while in use: replace it with mv or grams-convert.\n"
-                 "  model   the compressed model file, as grams-build -o writes it\n"
-                 "  arpa    ARPA text, as grams-build --arpa writes it\n"
-                 "Every tool takes any of these forms. A mapped model holds hashes of the\n"
-                 "n-grams, not the n-grams: it converts only to mapped again. So does a KenLM\n"
-                 "binary in the probing layout, which converts to nothing (score it as it is);\n"
-                 "a KenLM trie binary converts to every form.");
+constexpr const char* kUsage =
+    "[options] MODEL --to FORMAT -o OUTPUT\n       grams-convert --check MODEL";
+constexpr const char* kDescription =
+    "Converts MODEL (a grams model file, a mapped model, an ARPA file or a KenLM\n"
+    "binary; ARPA may be compressed; '-' = standard input) to another form,\n"
+    "written to OUTPUT\n"
+    "('-' = standard output) through a temporary file renamed into place:\n"
+    "  mapped  the mapped model file: uncompressed, its tables ready to probe;\n"
+    "          grams-score and grams-perplexity map it in milliseconds, and every\n"
+    "          process scoring with it shares one copy in memory (about 21 bytes\n"
+    "          per n-gram). It must stay a regular file, and must not be modified\n"
+    "          in place while in use: replace it with mv or grams-convert.\n"
+    "  model   the compressed model file, as grams-build -o writes it\n"
+    "  arpa    ARPA text, as grams-build --arpa writes it\n"
+    "Every tool takes any of these forms. A mapped model holds hashes of the\n"
+    "n-grams, not the n-grams: it converts only to mapped again. So does a KenLM\n"
+    "binary in the probing layout, which converts to nothing (score it as it is);\n"
+    "a KenLM trie binary converts to every form.";
+
+void AddConvertOptions(CommandLine* cl) {
   // clang-format off
-  cl.options().add_options()
+  cl->options().add_options()
       ("to", po::value<std::string>()->value_name("FORMAT"), "the form to write: mapped, model or arpa")
       ("output,o", po::value<std::string>()->value_name("FILE"), "where to write it ('-' = standard output)")
       ("check", "read MODEL completely instead, verifying every checksum (a mapped model's "
                 "tables included), print a one-line summary and write nothing");
   // clang-format on
-  AddLenientArpaOption(&cl);
-  cl.AddPositional("model", 1);
-  cl.set_epilog(
+  AddLenientArpaOption(cl);
+  cl->AddPositional("model", 1);
+  cl->set_epilog(
       "Examples:\n"
       "  grams-convert corpus.lm --to mapped -o corpus.lmm\n"
       "  grams-convert kenlm.arpa.gz --to mapped -o kenlm.lmm\n"
       "  grams-convert kenlm.trie.bin --to arpa -o kenlm.arpa\n"
       "  grams-convert corpus.lm --to arpa -o corpus.arpa\n"
       "  grams-convert --check corpus.lmm\n");
-  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
-  const std::vector<std::string> model_arg = cl.Positional("model");
-  if (model_arg.empty()) return UsageError("missing MODEL");
-  const std::string& input = model_arg[0];
+}
 
-  if (cl.Has("check")) {
-    if (cl.Has("to") || cl.Has("output"))
-      return UsageError("--check writes nothing: no --to or -o");
-    return Check(input, ModelLoadOptions(cl));
-  }
-
+// --to FORMAT -o OUTPUT: the conversion.
+int Convert(const CommandLine& cl, const std::string& input) {
   if (!cl.Has("to")) return UsageError("missing --to (mapped, model or arpa)");
   if (!cl.Has("output")) return UsageError("missing -o OUTPUT");
   const std::string to = cl.Get<std::string>("to");
@@ -106,6 +102,23 @@ int Main(int argc, char** argv) {
   if (!model.ok()) return ReportError(model.status());
   Status s = to == "model" ? WriteModelFile(*model, output) : WriteArpa(*model, output);
   return s.ok() ? kExitOk : ReportError(s);
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl(kUsage, kDescription);
+  AddConvertOptions(&cl);
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  const std::vector<std::string> model_arg = cl.Positional("model");
+  if (model_arg.empty()) return UsageError("missing MODEL");
+  const std::string& input = model_arg[0];
+
+  if (cl.Has("check")) {
+    if (cl.Has("to") || cl.Has("output"))
+      return UsageError("--check writes nothing: no --to or -o");
+    return Check(input, ModelLoadOptions(cl));
+  }
+
+  return Convert(cl, input);
 }
 
 }  // namespace
