@@ -88,46 +88,8 @@ class Loader {
     graph_.Add(kLastPriority, {uni_prob, uni_backoff}, [this] { return SetUnigrams(); });
     const int plan = graph_.Add(kChainPriority, {}, [this] { return Plan(); });
 
-    int decoded[2] = {-1, -1};                   // D(n) of the last two orders, by parity
-    int scattered[2][2] = {{-1, -1}, {-1, -1}};  // S(n, h), by parity
-    int placed[2] = {-1, -1};                    // P(n, s) of the last order
-    for (int n = 2; n <= order_; ++n) {
-      const int b = n & 1;
-      const size_t first = 3 + 4 * static_cast<size_t>(n - 2);
-      // Reuse of the parity's buffers: order n-2's users are done with them.
-      const int cc = AddSection(first + kChildCounts, decoded[b]);
-      const int words = AddSection(first + kWords, decoded[b]);
-      const int d =
-          graph_.Add(kChainPriority + n,
-                     {cc, words, rand, plan, decoded[b ^ 1], scattered[b][0], scattered[b][1]},
-                     [this, n] { return Decode(n); });
-      const int lp = AddSection(first + kLogProb, scattered[b][0], scattered[b][1]);
-      const int lbo =
-          n < order_ ? AddSection(first + kLogBackoff, scattered[b][0], scattered[b][1]) : -1;
-      const int start = graph_.Add(kBuildPriority + n, {placed[0], placed[1]}, [this, n] {
-        builder_.Start(header_.ngram_counts[n - 1]);
-        return Status::OK();
-      });
-      for (int h = 0; h < 2; ++h) {
-        scattered[b][h] = graph_.Add(kBuildPriority + n, {d, lp, lbo, start},
-                                     [this, n, h] { return Scatter(n, h); });
-      }
-      for (int s = 0; s < 2; ++s) {
-        placed[s] = graph_.Add(kBuildPriority + n, {scattered[b][0], scattered[b][1]},
-                               [this, n, s] { return Place(n, s); });
-      }
-      decoded[b] = d;
-      // What the last two orders leave is released as soon as it is used,
-      // not when the load ends: the peak is while the last order is built.
-      if (n == order_ && n > 2) {
-        graph_.Add(kBuildPriority + n, {scattered[b ^ 1][0], scattered[b ^ 1][1], d},
-                   [this, n] { return Release(n - 1); });
-      }
-      if (n == order_) {
-        graph_.Add(kBuildPriority + n, {scattered[b][0], scattered[b][1]},
-                   [this, n] { return Release(n); });
-      }
-    }
+    OrderTasks tasks;
+    for (int n = 2; n <= order_; ++n) AddOrderTasks(n, rand, plan, &tasks);
     graph_.Add(kReadPriority, {read_task_.back()}, [this] { return reader_->Finish(); });
     const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u));
     GRAMS_RETURN_IF_ERROR(graph_.Run(threads));
@@ -136,6 +98,54 @@ class Loader {
   }
 
  private:
+  // The task ids of the orders added so far that the next ones wait on.
+  struct OrderTasks {
+    int decoded[2] = {-1, -1};                   // D(n) of the last two orders, by parity
+    int scattered[2][2] = {{-1, -1}, {-1, -1}};  // S(n, h), by parity
+    int placed[2] = {-1, -1};                    // P(n, s) of the last order
+  };
+
+  // Order n's tasks: its sections read, decoded (D), scattered into the
+  // hash tables by halves (S) and placed (P), after the word keys (`rand`)
+  // and the plan.
+  void AddOrderTasks(int n, int rand, int plan, OrderTasks* t) {
+    const int b = n & 1;
+    const size_t first = 3 + 4 * static_cast<size_t>(n - 2);
+    // Reuse of the parity's buffers: order n-2's users are done with them.
+    const int cc = AddSection(first + kChildCounts, t->decoded[b]);
+    const int words = AddSection(first + kWords, t->decoded[b]);
+    const int d = graph_.Add(
+        kChainPriority + n,
+        {cc, words, rand, plan, t->decoded[b ^ 1], t->scattered[b][0], t->scattered[b][1]},
+        [this, n] { return Decode(n); });
+    const int lp = AddSection(first + kLogProb, t->scattered[b][0], t->scattered[b][1]);
+    const int lbo =
+        n < order_ ? AddSection(first + kLogBackoff, t->scattered[b][0], t->scattered[b][1]) : -1;
+    const int start = graph_.Add(kBuildPriority + n, {t->placed[0], t->placed[1]}, [this, n] {
+      builder_.Start(header_.ngram_counts[n - 1]);
+      return Status::OK();
+    });
+    for (int h = 0; h < 2; ++h) {
+      t->scattered[b][h] = graph_.Add(kBuildPriority + n, {d, lp, lbo, start},
+                                      [this, n, h] { return Scatter(n, h); });
+    }
+    for (int s = 0; s < 2; ++s) {
+      t->placed[s] = graph_.Add(kBuildPriority + n, {t->scattered[b][0], t->scattered[b][1]},
+                                [this, n, s] { return Place(n, s); });
+    }
+    t->decoded[b] = d;
+    // What the last two orders leave is released as soon as it is used,
+    // not when the load ends: the peak is while the last order is built.
+    if (n == order_ && n > 2) {
+      graph_.Add(kBuildPriority + n, {t->scattered[b ^ 1][0], t->scattered[b ^ 1][1], d},
+                 [this, n] { return Release(n - 1); });
+    }
+    if (n == order_) {
+      graph_.Add(kBuildPriority + n, {t->scattered[b][0], t->scattered[b][1]},
+                 [this, n] { return Release(n); });
+    }
+  }
+
   // Adds reading section i and decompressing it (after the tasks `after`
   // and `after2`, the last users of the buffer it goes to); returns the
   // decompression's id.
