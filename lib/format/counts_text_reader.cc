@@ -76,6 +76,11 @@ class TextCountsReader {
     return InvalidArgument(Where(static_cast<uint32_t>(names_.size() - 1), line) + what);
   }
   Status AddLine(std::string_view line, uint64_t line_no);
+  // AddLine's steps: the line's units and count; a unit's reading id (k of
+  // n), added to the vocabulary if new.
+  Status SplitLine(std::string_view line, uint64_t line_no, std::vector<std::string_view>* units,
+                   Count* count) const;
+  Status UnitId(std::string_view field, int k, int n, uint64_t line_no, WordId* id);
   std::string NgramString(const OrderLines& o, int n, size_t i, int from, int to) const;
   // Index of the n-gram ids[0..n-1] among the sorted, distinct entries of
   // order n, or -1.
@@ -97,9 +102,11 @@ class TextCountsReader {
   bool any_ = false;                // a count was read
 };
 
-Status TextCountsReader::AddLine(std::string_view line, uint64_t line_no) {
+Status TextCountsReader::SplitLine(std::string_view line, uint64_t line_no,
+                                   std::vector<std::string_view>* units, Count* count) const {
   // Fields at ASCII whitespace: the units, then the count.
-  std::vector<std::string_view> fields;
+  std::vector<std::string_view>& fields = *units;
+  fields.clear();
   size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && IsSpace(line[i])) ++i;
@@ -113,14 +120,48 @@ Status TextCountsReader::AddLine(std::string_view line, uint64_t line_no) {
                             std::string(line.substr(0, 80)) + "'");
   }
   const std::string_view count_text = fields.back();
-  Count count = 0;
-  auto r = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+  auto r = std::from_chars(count_text.data(), count_text.data() + count_text.size(), *count);
   if (r.ec != std::errc() || r.ptr != count_text.data() + count_text.size()) {
     return Bad(line_no, "the count '" + std::string(count_text.substr(0, 40)) +
                             "' is not a whole number" +
                             (r.ec == std::errc::result_out_of_range ? " below 2^64" : ""));
   }
   fields.pop_back();
+  return Status::OK();
+}
+
+Status TextCountsReader::UnitId(std::string_view field, int k, int n, uint64_t line_no,
+                                WordId* out) {
+  const bool escaped = UnitsNeedEscaping(options_.settings);
+  const std::string unit = escaped ? UnescapeUnit(field) : std::string(field);
+  WordId id = vocab_.Find(unit);
+  if (id == Vocabulary::kNotFound) {
+    if (!PlausibleUnit(options_.settings.unit, unit)) {
+      return Bad(line_no, "'" + std::string(field) + "' is not one " +
+                              UnitName(options_.settings.unit) +
+                              " unit (are these counts of another --unit?)");
+    }
+    id = vocab_.FindOrInsert(unit);
+  }
+  if (id >= unigram_.size()) {
+    unigram_.resize(id + 1, 0);
+    has_unigram_.resize(id + 1, 0);
+    first_line_.resize(id + 1, line_no);
+    first_file_.resize(id + 1, static_cast<uint32_t>(names_.size() - 1));
+  }
+  if ((id == kBosId && k != 0) || (id == kEosId && k != n - 1)) {
+    return Bad(line_no, std::string(id == kBosId ? "<s> may only begin" : "</s> may only end") +
+                            " an n-gram");
+  }
+  *out = id;
+  return Status::OK();
+}
+
+Status TextCountsReader::AddLine(std::string_view line, uint64_t line_no) {
+  std::vector<std::string_view> fields;
+  Count count = 0;
+  GRAMS_RETURN_IF_ERROR(SplitLine(line, line_no, &fields, &count));
+  if (fields.empty()) return Status::OK();  // a blank line
   const int n = static_cast<int>(std::min<size_t>(fields.size(), kMaxOrder + 1));
   if (n > kMaxOrder) {
     return Bad(line_no, "an n-gram of more than " + std::to_string(kMaxOrder) + " units");
@@ -128,31 +169,8 @@ Status TextCountsReader::AddLine(std::string_view line, uint64_t line_no) {
   if (options_.max_order > 0 && n > options_.max_order) return Status::OK();  // as SRILM -order
   if (count == 0) return Status::OK();  // not seen: as if not listed
   any_ = true;
-  const bool escaped = UnitsNeedEscaping(options_.settings);
   WordId ids[kMaxOrder];
-  for (int k = 0; k < n; ++k) {
-    const std::string unit = escaped ? UnescapeUnit(fields[k]) : std::string(fields[k]);
-    WordId id = vocab_.Find(unit);
-    if (id == Vocabulary::kNotFound) {
-      if (!PlausibleUnit(options_.settings.unit, unit)) {
-        return Bad(line_no, "'" + std::string(fields[k]) + "' is not one " +
-                                UnitName(options_.settings.unit) +
-                                " unit (are these counts of another --unit?)");
-      }
-      id = vocab_.FindOrInsert(unit);
-    }
-    if (id >= unigram_.size()) {
-      unigram_.resize(id + 1, 0);
-      has_unigram_.resize(id + 1, 0);
-      first_line_.resize(id + 1, line_no);
-      first_file_.resize(id + 1, static_cast<uint32_t>(names_.size() - 1));
-    }
-    if ((id == kBosId && k != 0) || (id == kEosId && k != n - 1)) {
-      return Bad(line_no, std::string(id == kBosId ? "<s> may only begin" : "</s> may only end") +
-                              " an n-gram");
-    }
-    ids[k] = id;
-  }
+  for (int k = 0; k < n; ++k) GRAMS_RETURN_IF_ERROR(UnitId(fields[k], k, n, line_no, &ids[k]));
   if (n == 1) {
     if (unigram_[ids[0]] > ~Count{0} - count) return Bad(line_no, "the counts add up past 2^64");
     unigram_[ids[0]] += count;
