@@ -18,7 +18,7 @@ namespace {
 
 using namespace cli;
 
-constexpr const char* kUsage = "[options] -o INDEX [FILE...]  |  --query MODE [options] INDEX";
+constexpr const char* kUsage = "[options] -o INDEX [FILE...]  |  --query MODE [options] INDEX...";
 constexpr const char* kDescription =
     "Builds a suffix-array index of the text of FILE... (one sentence per line;\n"
     "compressed input is read directly; no FILE or '-' reads standard input),\n"
@@ -38,7 +38,8 @@ constexpr const char* kDescription =
     "         span, count, a corpus line holding it)\n"
     "Units never seen return 0 counts. Queries are text tokenized by the index's\n"
     "settings, or with --units printed units as grams-count --text writes them\n"
-    "(<s> first and </s> last are allowed).";
+    "(<s> first and </s> last are allowed). Several INDEX, each of a part of a\n"
+    "corpus (built with the same options), are queried as one index of the whole.";
 
 // The options of both jobs, building and querying.
 void AddIndexOptions(CommandLine* cl) {
@@ -88,7 +89,8 @@ void AddIndexOptions(CommandLine* cl) {
       "  echo 'of the' | grams-index --query count train.idx\n"
       "  echo 'in the' | grams-index --query next --top 5 train.idx\n"
       "  grams-index --query ppl --input test.txt train.idx\n"
-      "  grams-index --query leak --input test.txt train.idx | sort -t$'\\t' -k3,3nr | head\n");
+      "  grams-index --query leak --input test.txt train.idx | sort -t$'\\t' -k3,3nr | head\n"
+      "  grams-index --query ppl --input test.txt part.00.idx part.01.idx part.02.idx\n");
 }
 
 // Builds the index (no --query): the query options are refused.
@@ -123,7 +125,7 @@ int Main(int argc, char** argv) {
   if (cl.Has("query")) {
     QueryJob job;
     if (int rc = ParseIndexQuery(cl, files, &job); rc != kContinue) return rc;
-    if (Status s = RunIndexQueries(files[0], job, cl.Has("check")); !s.ok()) return ReportError(s);
+    if (Status s = RunIndexQueries(files, job, cl.Has("check")); !s.ok()) return ReportError(s);
     return kExitOk;
   }
   return BuildIndexFromFiles(cl, files, &progress);

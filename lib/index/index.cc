@@ -435,6 +435,20 @@ Status CorpusIndex::Tokenize(std::string_view line, bool units, std::vector<Word
   return Status::OK();
 }
 
+Status CorpusIndex::SplitUnits(std::string_view line, bool units, std::vector<std::string>* out) {
+  out->clear();
+  if (units) {
+    SplitWords(line, [&](std::string_view u) { out->push_back(UnescapeUnit(u)); });
+    return Status::OK();
+  }
+  if (!rep_->tokenizer_) {
+    GRAMS_ASSIGN_OR_RETURN(rep_->tokenizer_, Tokenizer::Create(rep_->settings_));
+  }
+  GRAMS_RETURN_IF_ERROR(rep_->tokenizer_->Tokenize(line, false, &rep_->tokens_scratch_));
+  for (std::string_view u : rep_->tokens_scratch_) out->emplace_back(u);
+  return Status::OK();
+}
+
 Count CorpusIndex::CountNgram(std::span<const WordId> ngram) const {
   std::vector<WordId> q;
   if (ngram.empty() || !rep_->ToStream(ngram, &q)) return 0;

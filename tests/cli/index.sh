@@ -110,7 +110,9 @@ expect_err "unknown mode"
 run grams-index --query count --unit char words.idx
 expect_rc 2 "--unit with --query"
 run grams-index --query count words.idx chars.idx
-expect_rc 2 "two indexes"
+expect_rc 1 "indexes with different settings"
+expect_error_line grams-index
+expect_err "chars.idx: built with other settings than words.idx"
 
 # Bad input: one error line naming the file and line; no index left.
 printf 'fine\nthe <s> here\n' > bad.txt

@@ -22,7 +22,7 @@ namespace {
 // per unit) per query.
 class Answerer {
  public:
-  Answerer(CorpusIndex* index, const QueryJob& job, TextScorer* scorer, double lambda_sparse,
+  Answerer(IndexSet* index, const QueryJob& job, TextScorer* scorer, double lambda_sparse,
            double lambda)
       : index_(index),
         job_(job),
@@ -31,20 +31,17 @@ class Answerer {
         lambda_sparse_(lambda_sparse),
         lambda_(lambda) {}
 
-  std::string Unit(WordId id) const {
-    const std::string_view w = index_->Word(id);
-    return escape_ ? EscapeUnit(w) : std::string(w);
-  }
-  std::string Units(const std::vector<WordId>& ids, size_t begin, size_t n) const {
+  std::string Unit(std::string_view w) const { return escape_ ? EscapeUnit(w) : std::string(w); }
+  std::string Units(const IndexSet::Query& q, size_t begin, size_t n) const {
     std::string s;
     for (size_t i = begin; i < begin + n; ++i) {
       if (i > begin) s += ' ';
-      s += Unit(ids[i]);
+      s += Unit(q.units[i]);
     }
     return s;
   }
 
-  Status Answer(uint64_t line_no, std::string_view query, const std::vector<WordId>& ids,
+  Status Answer(uint64_t line_no, std::string_view query, const IndexSet::Query& ids,
                 std::string* out) {
     switch (job_.mode) {
       case Mode::kCount:
@@ -67,7 +64,7 @@ class Answerer {
   }
 
   // --query count: the query and its count.
-  void AnswerCount(const std::string& q, const std::vector<WordId>& ids, std::string* out) const {
+  void AnswerCount(const std::string& q, const IndexSet::Query& ids, std::string* out) const {
     const Count c = index_->CountNgram(ids);
     if (job_.json) {
       out->append("{\"query\":");
@@ -79,8 +76,8 @@ class Answerer {
   }
 
   // --query next: the total and distinct continuations, then the top ones.
-  void AnswerNext(const std::string& q, const std::vector<WordId>& ids, std::string* out) const {
-    std::vector<CorpusIndex::Continuation> next;
+  void AnswerNext(const std::string& q, const IndexSet::Query& ids, std::string* out) const {
+    std::vector<IndexSet::Continuation> next;
     uint64_t distinct = 0;
     const Count total = index_->Continuations(ids, job_.top, &next, &distinct);
     if (job_.json) {
@@ -91,7 +88,7 @@ class Answerer {
       for (size_t i = 0; i < next.size(); ++i) {
         if (i) out->push_back(',');
         out->append("{\"unit\":");
-        AppendJsonString(out, index_->Word(next[i].word));
+        AppendJsonString(out, next[i].unit);
         out->append(",\"count\":" + std::to_string(next[i].count) + "}");
       }
       out->append("]}\n");
@@ -99,7 +96,7 @@ class Answerer {
       out->append(q + "\t" + std::to_string(total) + "\t" + std::to_string(distinct));
       for (const auto& c : next) {
         out->push_back('\t');
-        out->append(Unit(c.word));
+        out->append(Unit(c.unit));
         out->push_back(' ');
         out->append(std::to_string(c.count));
       }
@@ -110,8 +107,8 @@ class Answerer {
   // --query prob and ppl: the ∞-gram probability of each unit (with the
   // n-gram model's and the interpolation where a model is given); ppl only
   // adds them up for the summary.
-  Status AnswerProbabilities(uint64_t line_no, std::string_view query,
-                             const std::vector<WordId>& ids, std::string* out) {
+  Status AnswerProbabilities(uint64_t line_no, std::string_view query, const IndexSet::Query& ids,
+                             std::string* out) {
     index_->InfinigramProbabilities(ids, &probs_);
     if (scorer_ != nullptr) GRAMS_RETURN_IF_ERROR(NgramLog10(query, probs_.size(), &ngram_));
     const bool eos = probs_.size() > ids.size();
@@ -131,10 +128,9 @@ class Answerer {
         mixed_sum_ += mixed;
       }
       if (job_.mode == Mode::kPpl) continue;
-      const std::string unit =
-          i < ids.size()
-              ? (ids[i] == CorpusIndex::kUnknownUnit ? std::string("<unk>") : Unit(ids[i]))
-              : std::string(eos ? "</s>" : "");
+      const std::string unit = i < ids.size()
+                                   ? (ids.known(i) ? Unit(ids.units[i]) : std::string("<unk>"))
+                                   : std::string(eos ? "</s>" : "");
       AppendProbability(line_no, unit, p, i, mixed, out);
     }
     return Status::OK();
@@ -179,7 +175,7 @@ class Answerer {
   }
 
   // --query where: the count and the first lines holding the n-gram.
-  void AnswerWhere(const std::string& q, const std::vector<WordId>& ids, std::string* out) const {
+  void AnswerWhere(const std::string& q, const IndexSet::Query& ids, std::string* out) const {
     std::vector<uint64_t> lines;
     const Count c = index_->Where(ids, job_.limit, &lines);
     if (job_.json) {
@@ -197,7 +193,7 @@ class Answerer {
   }
 
   // --query leak: the longest span of the line found in the corpus.
-  void AnswerLeak(uint64_t line_no, const std::vector<WordId>& ids, std::string* out) const {
+  void AnswerLeak(uint64_t line_no, const IndexSet::Query& ids, std::string* out) const {
     const CorpusIndex::Span s = index_->LongestSpan(ids);
     const std::string span = Units(ids, s.begin, s.length);
     if (job_.json) {
@@ -260,7 +256,7 @@ class Answerer {
   }
 
  private:
-  CorpusIndex* index_;
+  IndexSet* index_;
   const QueryJob& job_;
   bool escape_;
   TextScorer* scorer_;
@@ -274,11 +270,11 @@ class Answerer {
 
 // The weight of the infinity-gram in its interpolation with the model that
 // maximizes the likelihood of the text `dev`, in [0, 0.999].
-Status TuneLambdas(CorpusIndex* index, TextScorer* scorer, const std::string& dev,
+Status TuneLambdas(IndexSet* index, TextScorer* scorer, const std::string& dev,
                    double* lambda_sparse, double* lambda) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(dev));
   std::vector<double> inf[2], ngram[2];  // [1]: sparse estimates
-  std::vector<WordId> ids;
+  IndexSet::Query ids;
   std::vector<CorpusIndex::TokenProbability> probs;
   TextScorer::LineScore score;
   std::string_view line;
@@ -337,7 +333,7 @@ int ParseIndexQuery(const CommandLine& cl, const std::vector<std::string>& files
     if (mode == name) job.mode = m, found = true;
   }
   if (!found) return UsageError("--query: unknown mode '" + mode + "'");
-  if (files.size() != 1) return UsageError("--query needs exactly one INDEX");
+  if (files.empty()) return UsageError("--query needs an INDEX (or several, queried as one)");
   for (const char* opt : {"unit", "sp-model", "normalize", "case-fold", "boundaries", "invalid"}) {
     if (cl.Has(opt)) {
       return UsageError(std::string("--") + opt + " applies to building; the index has its own");
@@ -382,10 +378,11 @@ int ParseIndexQuery(const CommandLine& cl, const std::vector<std::string>& files
   return kContinue;
 }
 
-Status RunIndexQueries(const std::string& index_path, const QueryJob& job, bool check) {
+Status RunIndexQueries(const std::vector<std::string>& index_paths, const QueryJob& job,
+                       bool check) {
   CorpusIndex::OpenOptions open;
   open.verify_checksums = check;
-  GRAMS_ASSIGN_OR_RETURN(auto index, CorpusIndex::Open(index_path, open));
+  GRAMS_ASSIGN_OR_RETURN(auto index, IndexSet::Open(index_paths, open));
   std::unique_ptr<LanguageModel> lm;
   std::unique_ptr<TextScorer> scorer;
   double lambda_sparse = job.lambda_sparse, lambda = job.lambda;
@@ -394,7 +391,7 @@ Status RunIndexQueries(const std::string& index_path, const QueryJob& job, bool 
     if (!(lm->settings() == index->settings()) ||
         index->settings().boundaries != Boundaries::kLine) {
       return InvalidArgument(
-          job.model + ": the model and " + index_path +
+          job.model + ": the model and " + index_paths[0] +
           " must tokenize alike, with boundaries=line (model: " + lm->settings().ToString() +
           "; index: " + index->settings().ToString() + ")");
     }
@@ -410,7 +407,7 @@ Status RunIndexQueries(const std::string& index_path, const QueryJob& job, bool 
   GRAMS_ASSIGN_OR_RETURN(auto reader, TextReader::Open(job.input));
   GRAMS_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(job.output));
   Answerer answerer(index.get(), job, scorer.get(), lambda_sparse, lambda);
-  std::vector<WordId> ids;
+  IndexSet::Query ids;
   std::string out;
   std::string_view line;
   const bool interactive = StdinIsTerminal() && job.input == "-";

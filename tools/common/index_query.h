@@ -30,13 +30,15 @@ struct QueryJob {
   std::string input = "-", output = "-";
 };
 
-// --query MODE and the query options into *job, for the INDEX in `files`.
+// --query MODE and the query options into *job, for the INDEX... in `files`.
 // Returns kContinue, or the usage error's exit code.
 int ParseIndexQuery(const CommandLine& cl, const std::vector<std::string>& files, QueryJob* job);
 
-// Answers the queries of job.input on the index at index_path (every
-// checksum verified first with `check`), writing to job.output.
-Status RunIndexQueries(const std::string& index_path, const QueryJob& job, bool check);
+// Answers the queries of job.input on the indexes at index_paths, queried
+// as one (every checksum verified first with `check`), writing to
+// job.output.
+Status RunIndexQueries(const std::vector<std::string>& index_paths, const QueryJob& job,
+                       bool check);
 
 }  // namespace grams::cli
 

@@ -16,6 +16,7 @@
 // the vocabulary; damage inside the stream or the suffix array (found by
 // verify_checksums) can make answers wrong but never makes a query read
 // outside the file.
+// IndexSet queries several such indexes, of parts of a corpus, as one.
 //
 // An optional component with its own library (grams_index, which links
 // libdivsufsort); not part of libgrams.so yet. Queries are const and safe
@@ -87,6 +88,9 @@ class CorpusIndex {
   // grams-count --text writes n-grams: <s>, </s>, escaped units). Invalid
   // UTF-8 under invalid=error fails with InvalidArgument. Not thread-safe.
   Status Tokenize(std::string_view line, bool units, std::vector<WordId>* ids);
+  // The same line's units as strings (unescaped with `units`). Not
+  // thread-safe.
+  Status SplitUnits(std::string_view line, bool units, std::vector<std::string>* out);
 
   // The occurrences of the n-gram `ngram` (ids; <s> only first, </s> only
   // last, as grams-count has them; an empty n-gram is never counted: 0).
@@ -139,6 +143,73 @@ class CorpusIndex {
  private:
   explicit CorpusIndex(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
+};
+
+// Indexes of parts of a corpus ("shards", each built by BuildIndex with the
+// same settings, line boundaries) queried as the index of their
+// concatenation, in the order given: counts, continuations and where lists
+// add up; an infinity-gram context is the longest seen in any shard, its
+// counts summed over the shards that have it; line numbers run on from one
+// shard to the next. Answers equal those of one index of the whole corpus,
+// except that Where's `limit` lines are the first of each shard in turn and
+// LongestSpan's line is one from the first shard holding the span (both
+// are some of the right lines, not always the same ones). A set of one
+// index answers exactly as the index. Queries are const and safe to run
+// concurrently; Tokenize is not.
+class IndexSet {
+ public:
+  // Opens every index of `paths` (at least one); their settings must agree
+  // (an error names the first that differs).
+  static StatusOr<std::unique_ptr<IndexSet>> Open(const std::vector<std::string>& paths,
+                                                  const CorpusIndex::OpenOptions& options);
+  ~IndexSet();
+  IndexSet(const IndexSet&) = delete;
+  IndexSet& operator=(const IndexSet&) = delete;
+
+  size_t size() const { return indexes_.size(); }
+  const CorpusIndex& index(size_t i) const { return *indexes_[i]; }
+  const TokenizerSettings& settings() const { return indexes_[0]->settings(); }
+  uint64_t lines() const;
+  uint64_t tokens() const;
+  uint64_t file_size() const;
+
+  // A query line: its units and their ids in each index (kUnknownUnit
+  // where an index lacks the unit).
+  struct Query {
+    std::vector<std::string> units;
+    std::vector<std::vector<WordId>> ids;  // ids[i]: in index i
+    size_t size() const { return units.size(); }
+    // The unit occurs in some index.
+    bool known(size_t k) const;
+  };
+  // As CorpusIndex::Tokenize, for every index.
+  Status Tokenize(std::string_view line, bool units, Query* q);
+
+  Count CountNgram(const Query& ngram) const;
+  struct Continuation {
+    std::string_view unit;  // a view into an index's vocabulary
+    Count count;
+  };
+  // As CorpusIndex::Continuations; equal counts are ordered as ids of the
+  // whole corpus would order them (<s>, </s>, then the units by their count
+  // in the corpus, descending, then their bytes).
+  Count Continuations(const Query& context, size_t top_k, std::vector<Continuation>* out,
+                      uint64_t* distinct) const;
+  void InfinigramProbabilities(const Query& line,
+                               std::vector<CorpusIndex::TokenProbability>* out) const;
+  Count Where(const Query& ngram, size_t limit, std::vector<uint64_t>* lines) const;
+  CorpusIndex::Span LongestSpan(const Query& units) const;
+
+ private:
+  IndexSet() = default;
+  // The probability of token i of `line` where the longest context is
+  // `suffix` units long in the set, from the shards' own answers `per`.
+  CorpusIndex::TokenProbability Combine(
+      const Query& line, size_t i, uint32_t suffix,
+      const std::vector<const CorpusIndex::TokenProbability*>& per) const;
+
+  std::vector<std::unique_ptr<CorpusIndex>> indexes_;
+  std::vector<uint64_t> first_line_;  // lines before index i
 };
 
 }  // namespace grams
