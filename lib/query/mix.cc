@@ -133,17 +133,6 @@ Status CheckMixable(const std::vector<const NgramPredictor*>& models,
   return CheckMixableSettings(settings, probabilistic, names, 2);
 }
 
-Status CheckMixable(const std::vector<const LanguageModel*>& models,
-                    const std::vector<std::string>& names) {
-  std::vector<const TokenizerSettings*> settings;
-  std::vector<bool> probabilistic;
-  for (const LanguageModel* lm : models) {
-    settings.push_back(&lm->settings());
-    probabilistic.push_back(lm->IsProbabilistic());
-  }
-  return CheckMixableSettings(settings, probabilistic, names, 2);
-}
-
 StatusOr<std::unique_ptr<LanguageModel>> CreateMixture(
     std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
     const std::vector<std::string>& names) {

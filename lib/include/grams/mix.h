@@ -36,11 +36,6 @@ namespace grams {
 GRAMS_EXPORT Status CheckMixable(const std::vector<const NgramPredictor*>& models,
                                  const std::vector<std::string>& names);
 
-// The same for loaded models (any form: model file, mapped, ARPA, KenLM
-// binary).
-GRAMS_EXPORT Status CheckMixable(const std::vector<const LanguageModel*>& models,
-                                 const std::vector<std::string>& names);
-
 // The dynamic mixture of `models` with `weights` (one per model, >= 0, not
 // all 0; normalized to sum to 1 as w_i / (w_1 + ... + w_n)), as a
 // LanguageModel that shares the members (they stay alive while it does):
@@ -49,7 +44,8 @@ GRAMS_EXPORT Status CheckMixable(const std::vector<const LanguageModel*>& models
 //   log10 sum_i weight_i P_i(w | h),
 // each P_i by its model's own rule (the floats LanguageModel::ScoreSentences
 // gives), added in double in the models' order and rounded to float: where
-// the n-gram sets coincide, exactly the static mixture's (MixModels) score.
+// the static mixture (MixModels) holds the token's whole n-gram (context
+// and word), exactly its score.
 // Its vocabulary is the union (the first model's ids first); a word model i
 // lacks has P_i = 0 (in a context, it is model i's <unk>), and a word in no
 // model is an OOV (kUnkId), scored with every model's P_i(<unk>). Its order
@@ -58,9 +54,9 @@ GRAMS_EXPORT Status CheckMixable(const std::vector<const LanguageModel*>& models
 // matched. Of Stupid Backoff models the scores are mixed the same way and
 // the mixture is marked Stupid Backoff (IsProbabilistic() false). Info:
 // source = mix, mix.dynamic = true, mix.models, mix.weights (normalized).
-// WriteMappedModel refuses a mixture. Fails (InvalidArgument) unless
-// CheckMixable holds (a single model is allowed) and the weights are valid;
-// `names` (may be empty) name the models in messages.
+// WriteMappedModel refuses a mixture. Fails (InvalidArgument) unless the
+// models are mixable as CheckMixable says (a single model is allowed) and
+// the weights are valid; `names` (may be empty) name the models in messages.
 GRAMS_EXPORT StatusOr<std::unique_ptr<LanguageModel>> CreateMixture(
     std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
     const std::vector<std::string>& names = {});
