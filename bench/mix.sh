@@ -24,12 +24,21 @@ trap 'rm -rf "$work"' EXIT
 "$BIN/grams-count" --order 3 "$BROWN/train.txt" 2>/dev/null | "$BIN/grams-build" -o "$work/brown3.lm" 2>/dev/null
 "$BIN/grams-count" --order 3 "$KJV" 2>/dev/null | "$BIN/grams-build" -o "$work/kjv3.lm" 2>/dev/null
 start=$EPOCHREALTIME
-"$BIN/grams-mix" --dev "$BROWN/dev.txt" -o "$work/mixed.lm" "$work/brown3.lm" "$work/kjv3.lm"
+"$BIN/grams-mix" --dev "$BROWN/dev.txt" -o "$work/mixed.lm" "$work/brown3.lm" "$work/kjv3.lm" |
+  tee "$work/report.txt"
 end=$EPOCHREALTIME
 awk -v a="$start" -v b="$end" 'BEGIN { printf "grams-mix: %.2f s (loading, EM, the static model and its dev score)\n", b - a }'
 ppl() { "$BIN/grams-perplexity" "$1" "$2" | awk -F': *' '/perplexity including OOVs/ { print $2 }'; }
 printf '\n%-22s %12s %12s\n' model "dev ppl" "test ppl"
 for m in brown3 kjv3 mixed; do
-  printf '%-22s %12s %12s\n' "$m" "$(ppl "$work/$m.lm" "$BROWN/dev.txt")" "$(ppl "$work/$m.lm" "$BROWN/test.txt")"
+  label=$m
+  [ "$m" = mixed ] && label="mixed (static)"
+  printf '%-22s %12s %12s\n' "$label" "$(ppl "$work/$m.lm" "$BROWN/dev.txt")" "$(ppl "$work/$m.lm" "$BROWN/test.txt")"
 done
-echo "(each as grams-perplexity scores it: OOVs of that model's vocabulary as its <unk>)"
+# The dynamic mixture (grams-perplexity --mix-model), with EM's weights.
+weights=$(sed -n 's/^dynamic mixture: .*--weights \([^ ]*\) .*/\1/p' "$work/report.txt")
+dyn() { "$BIN/grams-perplexity" --mix-model "$work/kjv3.lm" --weights "$weights" "$work/brown3.lm" "$1" |
+  awk -F': *' '/perplexity including OOVs/ { print $2 }'; }
+printf '%-22s %12s %12s\n' "mixed (dynamic)" "$(dyn "$BROWN/dev.txt")" "$(dyn "$BROWN/test.txt")"
+echo "(each as grams-perplexity scores it: OOVs of that model's vocabulary as its <unk>;"
+echo " the mixtures' OOVs are the units in neither model)"

@@ -112,6 +112,46 @@ std::shared_ptr<PyModel> PyModel::FromModel(std::shared_ptr<const Model> data) {
   return model;
 }
 
+std::shared_ptr<PyModel> PyModel::FromMixture(const std::vector<std::shared_ptr<PyModel>>& members,
+                                              const std::vector<double>& weights) {
+  std::vector<std::shared_ptr<const LanguageModel>> lms;
+  for (const auto& member : members) {
+    if (!member) ThrowTypeError("Mixture: every model must be a grams.Model");
+    // Shares the member's ownership: the member lives as long as the mixture.
+    lms.emplace_back(member, &member->lm());
+  }
+  auto created = [&] {
+    py::gil_scoped_release release;
+    return CreateMixture(std::move(lms), weights);
+  }();
+  std::shared_ptr<PyModel> model(new PyModel());
+  model->lm_ = Unwrap(std::move(created), ErrorKind::kValue);
+  model->members_ = members;
+  model->Init();
+  return model;
+}
+
+const NgramPredictor& PyModel::Predictor() {
+  if (predictor_) return *predictor_;
+  if (!members_.empty()) {
+    ThrowValueError(
+        "predict() and generate() take a single model, not a dynamic mixture (write the "
+        "static mixture with grams-mix -o and load that)");
+  }
+  if (!data_ && !path_) ThrowValueError("this model has no n-grams to predict from");
+  auto made = [&]() -> StatusOr<std::unique_ptr<NgramPredictor>> {
+    py::gil_scoped_release release;
+    PredictorOptions options;
+    options.sampling = true;
+    if (data_) return NgramPredictor::Create(*data_, options);
+    GRAMS_ASSIGN_OR_RETURN(Model whole, LoadModel(*path_));
+    return NgramPredictor::Create(std::move(whole), options);
+  }();
+  auto predictor = Unwrap(std::move(made), data_ ? ErrorKind::kValue : ErrorKind::kFile);
+  if (!predictor_) predictor_ = std::move(predictor);  // another thread may have made one
+  return *predictor_;
+}
+
 void PyModel::Init() { tokens_ = std::make_unique<Tokens>(lm_.get()); }
 
 void PyModel::RequireStateApi() const {
@@ -331,6 +371,11 @@ py::object FullScores(PyModel& model, py::handle sentence, bool bos, bool eos) {
 
 py::object Lookup(const PyModel& model, py::handle ngram) {
   const LanguageModel& lm = model.lm();
+  if (!model.members().empty()) {
+    ThrowValueError(
+        "lookup: a dynamic mixture has no n-grams of its own (look them up in its "
+        "models)");
+  }
   std::vector<std::string> units = NgramUnits(ngram);
   const int n = static_cast<int>(units.size());
   if (n == 0) ThrowValueError("lookup: the n-gram is empty");
@@ -365,6 +410,11 @@ py::object Lookup(const PyModel& model, py::handle ngram) {
 
 void Save(const PyModel& model, py::handle path_arg, bool arpa) {
   const std::string path = PathOf(path_arg, "path");
+  if (!model.data() && !model.path()) {
+    ThrowValueError(
+        "a dynamic mixture cannot be saved: write the static mixture with grams-mix -o "
+        "(or --arpa)");
+  }
   Status status = [&] {
     py::gil_scoped_release release;
     if (model.data())
@@ -536,7 +586,12 @@ void RegisterModel(py::module_& m) {
           [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/true); },
           py::arg("path"), "Writes the model as an ARPA file.")
       .def("__reduce__",
-           [](Self<PyModel> self) {
+           [](Self<PyModel> self) -> py::tuple {
+             if (!self->members().empty()) {
+               ThrowTypeError(
+                   "a dynamic mixture cannot be pickled: pickle its mix_models and "
+                   "mix_weights, and make it again with grams.Mixture");
+             }
              if (!self->path()) {
                ThrowTypeError(
                    "a Model built in memory cannot be pickled: save() it, and pickle the "
@@ -546,12 +601,16 @@ void RegisterModel(py::module_& m) {
                                    py::make_tuple(py::bytes(*self->path())));
            })
       .def("__repr__", [](Self<PyModel> self) {
-        const std::string where = self->path() ? "from '" + Basename(*self->path()) + "'"
-                                               : std::string("built in memory");
+        const std::string where =
+            self->path() ? "from '" + Basename(*self->path()) + "'"
+            : !self->members().empty()
+                ? "mixing " + std::to_string(self->members().size()) + " models"
+                : std::string("built in memory");
         return "<grams.Model " + where + ", order " + std::to_string(self->lm().order()) + ">";
       });
 
   RegisterState(m, model);
+  RegisterWorking(m, model);
 
   // KenLM's backwards-compatible name.
   py::dict attrs;

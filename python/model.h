@@ -59,7 +59,20 @@ class PyModel {
   // exact lookups.
   static std::shared_ptr<PyModel> FromModel(std::shared_ptr<const Model> data);
 
+  // The dynamic mixture (grams/mix.h, CreateMixture) of `members`, which it
+  // keeps alive, with `weights` (ValueError on a bad mixture).
+  static std::shared_ptr<PyModel> FromMixture(const std::vector<std::shared_ptr<PyModel>>& members,
+                                              const std::vector<double>& weights);
+
   const LanguageModel& lm() const { return *lm_; }
+  // A mixture's members (empty for any other model).
+  const std::vector<std::shared_ptr<PyModel>>& members() const { return members_; }
+  // The model in trie form for predict() and generate(), with the sampling
+  // tables: built on the first call (from the model in memory, or by reading
+  // the file again), kept. ValueError for a dynamic mixture; OSError when the
+  // file cannot be read again. REQUIRES: the GIL is held (it is released
+  // while the predictor is built).
+  const NgramPredictor& Predictor();
   const std::shared_ptr<const Model>& data() const { return data_; }
   const std::optional<std::string>& path() const { return path_; }
   // The tokenizer for calls made with the GIL held.
@@ -86,7 +99,13 @@ class PyModel {
   std::unique_ptr<Tokens> tokens_;
   std::vector<WordId> ids_;
   std::vector<float> scores_;
+  std::vector<std::shared_ptr<PyModel>> members_;
+  std::unique_ptr<NgramPredictor> predictor_;
 };
+
+// Registers Model.predict(), Model.generate(), Model.mix_weights, and the
+// module's Mixture() and estimate_mix_weights() (working.cc).
+void RegisterWorking(py::module_& m, py::class_<PyModel, std::shared_ptr<PyModel>>& model);
 
 // Registers Model (and LanguageModel), State, FullScoreReturn, Config,
 // LoadMethod and PerplexityStats (State and the decoder methods through

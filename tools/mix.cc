@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "common/mix_options.h"
 #include "grams/files.h"
 #include "grams/mix.h"
 #include "grams/model_io.h"
@@ -19,25 +20,12 @@ namespace {
 
 using namespace cli;
 
+// --weights, normalized to sum to 1 (as CreateMixture normalizes them: the
+// dynamic and the static mixture get the same weights).
 int ParseWeights(const std::string& text, size_t models, std::vector<double>* out) {
-  out->clear();
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const double w = std::strtod(item.c_str(), &end);
-    if (item.empty() || *end != '\0' || !(w >= 0) || !std::isfinite(w)) {
-      return UsageError("--weights: '" + item + "' is not a weight (a number >= 0)");
-    }
-    out->push_back(w);
-  }
-  if (out->size() != models) {
-    return UsageError("--weights gives " + std::to_string(out->size()) + " weights for " +
-                      std::to_string(models) + " models");
-  }
+  if (int rc = ParseWeightList(text, models, out); rc != kContinue) return rc;
   double sum = 0;
   for (double w : *out) sum += w;
-  if (!(sum > 0)) return UsageError("--weights: the weights add up to 0");
   for (double& w : *out) w /= sum;
   return kContinue;
 }
@@ -121,6 +109,17 @@ int TuneOnDev(const std::vector<const NgramPredictor*>& models, MixJob* job) {
   Print("best weights: " + WeightList(job->weights) + " (dev perplexity " +
         FormatFixed(last.perplexity, 4) + ", " + std::to_string(last.iteration) +
         " iterations, tolerance " + FormatDouble(job->em.tolerance) + ")\n");
+  // The same mixture, scored without writing it.
+  std::string weights, others;
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (i) {
+      weights.push_back(',');
+      others.append("--mix-model ").append(job->paths[i]).push_back(' ');
+    }
+    weights.append(FormatDouble(job->weights[i]));
+  }
+  Print("dynamic mixture: grams-perplexity " + others + "--weights " + weights + " " +
+        job->paths[0] + "\n");
   // On equal terms: the tokens every model knows.
   uint64_t known = 0;
   auto ppl = [&](const std::vector<double>& w) {
@@ -155,6 +154,8 @@ int Main(int argc, char** argv) {
                  "mixture; other words after a context get its backoff times the shorter\n"
                  "context's probability, so the static model's perplexity differs slightly\n"
                  "from the mixture's (--dev prints both).\n"
+                 "grams-score and grams-perplexity score with the mixture without writing it:\n"
+                 "MODEL1 --mix-model MODEL2 ... --weights W1,W2,... (--dev prints the line).\n"
                  "Stupid Backoff models mix their scores (with --weights only: they have no\n"
                  "perplexity); the result is marked as Stupid Backoff.\n"
                  "MODEL: a grams model file, an ARPA file or a KenLM trie binary.");

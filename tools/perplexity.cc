@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "common/mix_options.h"
 #include "common/score_options.h"
 #include "grams/scorer.h"
 
@@ -74,7 +75,10 @@ int Main(int argc, char** argv) {
                  "Units are words, characters, bytes... as the model was built; a model built\n"
                  "with --boundaries none reads the input as one stream (one </s> at the end).\n"
                  "Lines are scored on every core (-j); the figures are the same for any number\n"
-                 "of threads.");
+                 "of threads.\n"
+                 "With --mix-model, the perplexity of the dynamic mixture of MODEL and the\n"
+                 "--mix-model files, p = sum_i weight_i p_i (see grams-mix), without writing\n"
+                 "it: an OOV is a unit in no model (scored with each model's <unk>).");
   // clang-format off
   cl.options().add_options()
       ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
@@ -83,13 +87,15 @@ int Main(int argc, char** argv) {
   // clang-format on
   AddThreadsOption(&cl);
   AddLenientArpaOption(&cl);
+  AddMixOptions(&cl);
   cl.AddPositional("model", 1);
   cl.AddPositional("input", -1);
   cl.set_epilog(
       "Examples:\n"
       "  grams-perplexity corpus.lm test.txt\n"
       "  grams-perplexity --json corpus.arpa < test.txt\n"
-      "  grams-perplexity -j1 corpus.lm test.txt\n");
+      "  grams-perplexity -j1 corpus.lm test.txt\n"
+      "  grams-perplexity --mix-model general.lm --weights 0.7,0.3 in-domain.lm test.txt\n");
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   std::vector<std::string> model_arg = cl.Positional("model");
   if (model_arg.empty()) return UsageError("missing MODEL");
@@ -98,22 +104,27 @@ int Main(int argc, char** argv) {
   ScoreTextOptions options;
   if (int rc = ParseThreadsOption(cl, &options.threads); rc != kContinue) return rc;
 
-  auto model = LanguageModel::Load(model_arg[0], ModelLoadOptions(cl));
-  if (!model.ok())
-    return ReportError(
-        ModelLoadError(model.status(), "grams-perplexity [options] MODEL [FILE...]"));
-  if (!(*model)->IsProbabilistic()) {
+  std::unique_ptr<LanguageModel> model;
+  if (int rc = LoadScoringModel(cl, model_arg[0], ModelLoadOptions(cl),
+                                "grams-perplexity [options] MODEL [FILE...]", &model);
+      rc != kContinue) {
+    return rc;
+  }
+  if (!model->IsProbabilistic()) {
     return ReportError(model_arg[0] +
-                       ": a Stupid Backoff model gives scores, not probabilities, "
+                       (cl.Has("mix-model") ? ": the mixture's models are Stupid Backoff: they "
+                                              "give scores, not probabilities, "
+                                            : ": a Stupid Backoff model gives scores, not "
+                                              "probabilities, ") +
                        "so it has no perplexity (grams-score still scores with it)");
   }
   PerplexityStats total;
   for (const std::string& path : inputs) {
-    auto stats = ComputePerplexity(**model, path, options);
+    auto stats = ComputePerplexity(*model, path, options);
     if (!stats.ok()) return ReportError(stats.status());
     total.Add(*stats);
   }
-  const char* unit = UnitName((*model)->settings().unit);
+  const char* unit = UnitName(model->settings().unit);
   const std::string text = cl.Has("json") ? FormatJson(total, unit) : FormatText(total, unit);
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

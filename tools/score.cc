@@ -8,6 +8,7 @@
 
 #include "common/cli.h"
 #include "common/html_report.h"
+#include "common/mix_options.h"
 #include "common/score_format.h"
 #include "common/score_options.h"
 #include "grams/documents.h"
@@ -78,23 +79,30 @@ int Main(int argc, char** argv) {
                  "Lines are scored on every core (-j) and written in input order, the same\n"
                  "bytes for any number of threads. With a filter (--max-perplexity...) the\n"
                  "input lines that pass are written unchanged instead; with --jsonl the input\n"
-                 "is JSON Lines documents, written back with their scores.");
+                 "is JSON Lines documents, written back with their scores.\n"
+                 "With --mix-model, MODEL and the --mix-model files are scored as one dynamic\n"
+                 "mixture, p = sum_i weight_i p_i (see grams-mix): a unit is an OOV only when\n"
+                 "no model has it, and the n-gram length of a token is the longest n-gram that\n"
+                 "a model having the unit matched.");
   AddScoreOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   ScoreJob job;
   if (int rc = ParseScoreOptions(cl, &job); rc != kContinue) return rc;
 
-  auto model = LanguageModel::Load(job.model, job.load);
-  if (!model.ok())
-    return ReportError(ModelLoadError(model.status(), "grams-score [options] MODEL [FILE...]"));
-  job.format.escape = UnitsNeedEscaping((*model)->settings());
+  std::unique_ptr<LanguageModel> model;
+  if (int rc = LoadScoringModel(cl, job.model, job.load, "grams-score [options] MODEL [FILE...]",
+                                &model);
+      rc != kContinue) {
+    return rc;
+  }
+  job.format.escape = UnitsNeedEscaping(model->settings());
   auto writer = FileWriter::Open("-");
   if (!writer.ok()) return ReportError(writer.status());
   ScoreOutput out(std::move(writer).value(), job.line_buffered);
   if (job.format.color) std::fputs(ColorLegend().c_str(), stderr);
 
-  if (job.jsonl) return ScoreDocuments(**model, job, &out);
-  if (!job.html.empty()) return ScoreToHtml(**model, job, &out);
+  if (job.jsonl) return ScoreDocuments(*model, job, &out);
+  if (!job.html.empty()) return ScoreToHtml(*model, job, &out);
   LineFormatter format;
   if (job.filter.active()) {
     format = [filter = job.filter](const TextScorer::LineScore& s, std::string* text) {
@@ -105,7 +113,7 @@ int Main(int argc, char** argv) {
       FormatScore(s, f, text);
     };
   }
-  Status scored = ScoreAndFormatText(**model, job.inputs, job.options, format,
+  Status scored = ScoreAndFormatText(*model, job.inputs, job.options, format,
                                      [&out](std::string_view text) { return out.Write(text); });
   return out.Finish(scored);
 }

@@ -236,6 +236,11 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
 
 Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
   const LanguageModel::Impl& m = *model.impl_;
+  if (m.mixture) {
+    return InvalidArgument(
+        "a dynamic mixture has no tables of its own to write (grams-mix -o writes the static "
+        "mixture)");
+  }
   if (m.kenlm) {  // through a Model: the n-grams of a trie (a probing binary has none)
     return GuardAlloc("writing " + path, [&]() -> Status {
       GRAMS_ASSIGN_OR_RETURN(Model whole, KenlmToModel(m.kenlm->file()));
@@ -329,6 +334,7 @@ void LanguageModel::IndexWords(std::string_view text, std::vector<std::string_vi
 
 State LanguageModel::BeginSentenceState() const {
   if (impl_->kenlm) return impl_->kenlm->BeginSentenceState();
+  if (impl_->mixture) return impl_->mixture->BeginSentenceState();
   State s;
   s.words[0] = kBosId;
   s.backoff[0] = impl_->uni[kBosId].backoff;
@@ -345,6 +351,7 @@ float LanguageModel::Score(const State& in, WordId word, State* out) const {
 FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* out) const {
   const Impl& m = *impl_;
   if (m.kenlm) return m.kenlm->FullScore(in, word, out);
+  if (m.mixture) return m.mixture->FullScore(in, word, out);
   const int N = m.order;
   const int L = std::min<int>(in.length, N - 1);
   if (word >= m.vocab_size) word = kUnkId;

@@ -13,7 +13,8 @@
 //
 // A KenLM binary model is scored by query/kenlm_backend.h instead, by
 // KenLM's rules: when Impl::kenlm is set, each public query hands over to
-// it on its first line, and nothing below that line runs.
+// it on its first line, and nothing below that line runs. A dynamic
+// mixture (query/mix_backend.h) is handed over to the same way.
 #ifndef GRAMS_QUERY_LANGUAGE_MODEL_IMPL_H_
 #define GRAMS_QUERY_LANGUAGE_MODEL_IMPL_H_
 
@@ -29,6 +30,7 @@
 #include "grams/model.h"
 #include "io/file.h"
 #include "query/kenlm_backend.h"
+#include "query/mix_backend.h"
 #include "query/ngram_hash.h"
 #include "util/huge_array.h"
 #include "util/threads.h"
@@ -66,6 +68,9 @@ class LanguageModel::Impl {
   std::once_flag vocab_once;
   // A KenLM binary: what answers every query instead of the tables above.
   std::unique_ptr<query::KenlmBackend> kenlm;
+  // A dynamic mixture (grams/mix.h, CreateMixture): what answers the
+  // queries that need tables instead (the vocabulary above is the union).
+  std::unique_ptr<query::MixtureBackend> mixture;
   // Word lookups: the mapped file's index, or the same index built from
   // `vocab` on the first lookup (vocab/word_index.h).
   std::once_flag words_once;

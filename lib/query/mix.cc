@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "grams/files.h"
+#include "query/mix_backend.h"
 #include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
 
@@ -86,13 +87,18 @@ class TrieLookup {
 
 }  // namespace
 
-Status CheckMixable(const std::vector<const NgramPredictor*>& models,
-                    const std::vector<std::string>& names) {
-  if (models.size() < 2) return InvalidArgument("mixing needs at least two models");
-  const TokenizerSettings& first = models[0]->settings();
+namespace {
+
+// CheckMixable on what it looks at: each model's settings and whether it
+// gives probabilities.
+Status CheckMixableSettings(const std::vector<const TokenizerSettings*>& settings,
+                            const std::vector<bool>& probabilistic,
+                            const std::vector<std::string>& names, size_t least) {
+  if (settings.size() < least) return InvalidArgument("mixing needs at least two models");
+  const TokenizerSettings& first = *settings[0];
   const auto first_kv = first.ToKeyValues();
-  for (size_t i = 1; i < models.size(); ++i) {
-    const TokenizerSettings& s = models[i]->settings();
+  for (size_t i = 1; i < settings.size(); ++i) {
+    const TokenizerSettings& s = *settings[i];
     if (!(s == first)) {
       const auto kv = s.ToKeyValues();
       std::string which = "tokenizer settings";
@@ -105,13 +111,46 @@ Status CheckMixable(const std::vector<const NgramPredictor*>& models,
       }
       return InvalidArgument(Named(names, i) + ": the models split text differently: " + which);
     }
-    if (models[i]->IsProbabilistic() != models[0]->IsProbabilistic()) {
+    if (probabilistic[i] != probabilistic[0]) {
       return InvalidArgument(Named(names, i) +
                              ": cannot mix a Stupid Backoff model (scores) with a model of "
                              "probabilities");
     }
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status CheckMixable(const std::vector<const NgramPredictor*>& models,
+                    const std::vector<std::string>& names) {
+  std::vector<const TokenizerSettings*> settings;
+  std::vector<bool> probabilistic;
+  for (const NgramPredictor* p : models) {
+    settings.push_back(&p->settings());
+    probabilistic.push_back(p->IsProbabilistic());
+  }
+  return CheckMixableSettings(settings, probabilistic, names, 2);
+}
+
+StatusOr<std::unique_ptr<LanguageModel>> CreateMixture(
+    std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
+    const std::vector<std::string>& names) {
+  std::vector<const TokenizerSettings*> settings;
+  std::vector<bool> probabilistic;
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (models[i] == nullptr) return InvalidArgument(Named(names, i) + ": no model");
+    settings.push_back(&models[i]->settings());
+    probabilistic.push_back(models[i]->IsProbabilistic());
+  }
+  if (models.empty()) return InvalidArgument("a mixture needs at least one model");
+  GRAMS_RETURN_IF_ERROR(CheckMixableSettings(settings, probabilistic, names, 1));
+  return query::MixtureBackend::Create(std::move(models), weights);
+}
+
+std::vector<double> MixtureWeights(const LanguageModel& model) {
+  const query::MixtureBackend* mix = query::MixtureBackend::Of(model);
+  return mix ? mix->weights() : std::vector<double>();
 }
 
 StatusOr<MixDevScores> ScoreForMix(const std::vector<const NgramPredictor*>& models,

@@ -101,6 +101,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
                               float* out, uint8_t* ngram_length) const {
   const Impl& m = *impl_;
   if (m.kenlm) return m.kenlm->ScoreSentences(ids, ends, count, bos, out, ngram_length);
+  if (m.mixture) return m.mixture->ScoreSentences(ids, ends, count, bos, out, ngram_length);
   const int N = m.order;
   const Unigram* const uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;

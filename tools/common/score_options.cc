@@ -1,5 +1,7 @@
 #include "common/score_options.h"
 
+#include "common/mix_options.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -81,6 +83,7 @@ int ParseThreadsOption(const CommandLine& cl, int* threads) {
 
 void AddScoreOptions(CommandLine* cl) {
   AddLenientArpaOption(cl);
+  AddMixOptions(cl);
   // clang-format off
   cl->options().add_options()
       ("per-token", "append a TOKEN=LOG10 field per token, </s> last; out-of-vocabulary "
@@ -138,7 +141,8 @@ void AddScoreOptions(CommandLine* cl) {
       "  grams-score --with-perplexity --with-line corpus.lm text.txt | sort -t$'\\t' -k4,4g\n"
       "  grams-score --max-perplexity 500 corpus.lm crawl.txt > clean.txt\n"
       "  grams-score --jsonl --field content corpus.lm docs.jsonl > scored.jsonl\n"
-      "  grams-score --html report.html corpus.lm test.txt > /dev/null\n");
+      "  grams-score --html report.html corpus.lm test.txt > /dev/null\n"
+      "  grams-score --mix-model general.lm --weights 0.7,0.3 in-domain.lm test.txt\n");
 }
 
 int ParseScoreOptions(const CommandLine& cl, ScoreJob* job) {

@@ -10,10 +10,13 @@
 #include "grams/escape.h"          // the printable form of units (<0x0A>, <sp>)
 #include "grams/export.h"          // GRAMS_EXPORT
 #include "grams/files.h"           // "-" for stdin/stdout, TextReader, FileWriter, temp files
+#include "grams/generate.h"        // sampling text: GenerateText (grams-generate)
 #include "grams/inspect.h"         // InspectFile, ListVocabulary, LookupNgram: grams-info
 #include "grams/language_model.h"  // LanguageModel, State: queries
+#include "grams/mix.h"             // mixing: CreateMixture, EstimateMixWeights, MixModels
 #include "grams/model.h"           // Model, ModelInfo, ModelSummary
 #include "grams/model_io.h"        // model files and ARPA
+#include "grams/predict.h"         // NgramPredictor: the next units (grams-predict)
 #include "grams/progress.h"        // Progress, ProgressCallback
 #include "grams/scorer.h"          // TextScorer, ScoreText, PerplexityStats
 #include "grams/settings.h"        // TokenizerSettings

@@ -67,6 +67,9 @@ struct GRAMS_EXPORT LoadOptions {
 };
 
 class LanguageModel;
+namespace query {
+class MixtureBackend;  // CreateMixture's (grams/mix.h)
+}  // namespace query
 GRAMS_EXPORT Status WriteMappedModel(const LanguageModel& model, const std::string& path);
 
 class GRAMS_EXPORT LanguageModel {
@@ -144,6 +147,7 @@ class GRAMS_EXPORT LanguageModel {
 
  private:
   friend Status WriteMappedModel(const LanguageModel& model, const std::string& path);
+  friend class query::MixtureBackend;
   void ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos, float* out,
                  uint8_t* ngram_length) const;
   LanguageModel();

@@ -9,7 +9,9 @@
 // development text by EM (SRILM's compute-best-mix); MixModels writes the
 // mixture as one static backoff model (SRILM's ngram -mix-lm -write-lm): the
 // union of the n-grams, each with the mixed probability, and every context's
-// backoff recomputed so that its distribution sums to one.
+// backoff recomputed so that its distribution sums to one. CreateMixture
+// scores with the mixture without writing it (SRILM's ngram -lm A -mix-lm B
+// -lambda W): a LanguageModel that every scoring function takes.
 #ifndef GRAMS_MIX_H_
 #define GRAMS_MIX_H_
 
@@ -18,7 +20,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "grams/export.h"
+#include "grams/language_model.h"
 #include "grams/model.h"
 #include "grams/predict.h"
 #include "grams/status.h"
@@ -30,6 +35,35 @@ namespace grams {
 // either all probabilistic or all Stupid Backoff (scores).
 GRAMS_EXPORT Status CheckMixable(const std::vector<const NgramPredictor*>& models,
                                  const std::vector<std::string>& names);
+
+// The dynamic mixture of `models` with `weights` (one per model, >= 0, not
+// all 0; normalized to sum to 1 as w_i / (w_1 + ... + w_n)), as a
+// LanguageModel that shares the members (they stay alive while it does):
+// every scoring function takes it (TextScorer, ScoreText, ComputePerplexity,
+// ScoreJsonl, the State API). Each token's log10 probability is
+//   log10 sum_i weight_i P_i(w | h),
+// each P_i by its model's own rule (the floats LanguageModel::ScoreSentences
+// gives), added in double in the models' order and rounded to float: where
+// the static mixture (MixModels) holds the token's whole n-gram (context
+// and word), exactly its score.
+// Its vocabulary is the union (the first model's ids first); a word model i
+// lacks has P_i = 0 (in a context, it is model i's <unk>), and a word in no
+// model is an OOV (kUnkId), scored with every model's P_i(<unk>). Its order
+// is the largest; FullScoreResult::ngram_length (and the n-gram length per
+// token of ScoreSentences) is the longest n-gram any model that has the word
+// matched. Of Stupid Backoff models the scores are mixed the same way and
+// the mixture is marked Stupid Backoff (IsProbabilistic() false). Info:
+// source = mix, mix.dynamic = true, mix.models, mix.weights (normalized).
+// WriteMappedModel refuses a mixture. Fails (InvalidArgument) unless the
+// models are mixable as CheckMixable says (a single model is allowed) and
+// the weights are valid; `names` (may be empty) name the models in messages.
+GRAMS_EXPORT StatusOr<std::unique_ptr<LanguageModel>> CreateMixture(
+    std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
+    const std::vector<std::string>& names = {});
+
+// The normalized weights of a mixture made by CreateMixture (empty for any
+// other model).
+GRAMS_EXPORT std::vector<double> MixtureWeights(const LanguageModel& model);
 
 // Each token of a development text (units and </s>) with its probability
 // under each model, as the mixture counts them.
