@@ -62,6 +62,17 @@ TEST(StreamMergeTest, EqualsCountingTheWholeWhateverTheBudget) {
   EXPECT_FALSE(test::HasTempFiles(shards.dir.path()));
 }
 
+TEST(StreamMergeTest, MergedInMemoryEqualsTheWhole) {
+  Shards shards(4, 3);
+  for (uint64_t memory : {uint64_t{0}, uint64_t{1}}) {
+    auto merged = MergeCountFiles(shards.counts, Budget(memory, ""));
+    ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+    const std::string out = shards.path("memory.counts");
+    ASSERT_TRUE(WriteCountsFile(*merged, out).ok());
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "budget " << memory;
+  }
+}
+
 TEST(StreamMergeTest, OneShardAndMergedMergesAreTheSame) {
   Shards shards(3, 3);
   const std::string once = shards.path("once.counts");
@@ -101,7 +112,7 @@ TEST(StreamMergeTest, SlicesJoinToTheWhole) {
   EXPECT_TRUE(ReadFile(shards.path("j.counts")) == shards.whole);
 }
 
-TEST(StreamMergeTest, SliceIsNotCountsToMergeOrBuild) {
+TEST(StreamMergeTest, SliceIsNotCountsToMerge) {
   Shards shards(2, 3);
   const std::string slice = shards.path("slice1");
   ASSERT_TRUE(MergeCountFilesToFile(shards.counts, slice, Budget(1, ""), MergeSlice{1, 2}).ok());

@@ -109,11 +109,14 @@ GRAMS_EXPORT Status CountFilesToFile(const std::vector<std::string>& inputs,
 // error says which setting differs). Counting shards of a corpus and merging
 // them gives the same counts, and the same file bytes, as counting the whole.
 // `options` gives the threads, memory budget, temporary directory and
-// progress callback; the order and tokenization come from the files. Under
-// a budget (`options.memory` > 0) each file is read as a stream and its
-// n-grams spilled to the temporary directory in first-word buckets, then
-// merged a group of buckets at a time as counting does (docs/SCALING.md):
-// no file is held whole. Without one, each file is read whole in turn.
+// progress callback; the order and tokenization come from the files. Each
+// file is read as a stream, one order's sections at a time, never whole.
+// Under a budget (`options.memory` > 0) its n-grams are added to the
+// counting tables or, for a file large beside the budget, spilled to the
+// temporary directory in first-word buckets, then merged a group of
+// buckets at a time as counting does (docs/SCALING.md). A file may be
+// compressed; one may be standard input ("-"). A slice of a partitioned
+// merge is refused.
 GRAMS_EXPORT StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths,
                                                    const CountOptions& options = {});
 // The same, written to `path` order by order (see Counter::FinishToFile).
