@@ -28,9 +28,11 @@ Status CountAndWrite(const CountJob& job, ProgressDisplay* progress) {
     return job.text ? WriteCountsText(*counts, job.output, job.listing)
                     : WriteCountsFile(*counts, job.output);
   }
+  if (job.join) return JoinCountSlices(job.inputs, job.output);
   if (!job.text) {
-    // Each order is written as soon as it is sorted.
-    return job.merge ? MergeCountFilesToFile(job.inputs, job.output, job.options)
+    // Each order is written as soon as it is sorted; a merge under -S reads
+    // its inputs as streams.
+    return job.merge ? MergeCountFilesToFile(job.inputs, job.output, job.options, job.slice)
                      : CountFilesToFile(job.inputs, job.options, job.output);
   }
   auto counts =

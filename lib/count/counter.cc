@@ -17,7 +17,9 @@
 // when to spill, and Finish(), which numbers the vocabulary canonically and
 // hands the sorted orders to a sink.
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <functional>
 #include <numeric>
 #include <thread>
 
@@ -25,11 +27,14 @@
 #include "count/counts_sink.h"
 #include "count/external_merge.h"
 #include "count/order_table.h"
+#include "count/shard_spill.h"
 #include "count/sort_tables.h"
 #include "count/spill.h"
 #include "format/binary_file.h"
 #include "format/kenlm_binary.h"
 #include "format/mapped_model.h"
+#include "format/order_sections.h"
+#include "format/trie_codec.h"
 #include "grams/counts.h"
 #include "io/file.h"
 #include "io/line_reader.h"
@@ -56,6 +61,10 @@ using count::OrderTable;
 // so), within these bounds.
 constexpr size_t kMinBatchTokens = 1 << 16;
 constexpr size_t kMaxBatchTokens = 1 << 19;
+// What an n-gram added to the tables may take: its entry, its hash slots
+// (below 70% full, doubling) and the streaming merge's 6 bytes per n-gram
+// of the file being added.
+constexpr uint64_t kTableBytesPerEntry = 12 + 12 + 6;
 
 // The memory of a vocabulary, with its hash table and the ids and counts
 // kept per word (an estimate for the budget).
@@ -95,11 +104,29 @@ int CountingThreads(const CountOptions& options) {
   return std::min(threads, 64);
 }
 
+// Sums and products of counts that need more than 64 bits.
+__extension__ typedef unsigned __int128 Wide;
+
+// floor(sqrt(x)), exactly (the slices' cut must not depend on the
+// machine's floating point).
+uint64_t SqrtFloor(Wide x) {
+  uint64_t lo = 0, hi = UINT64_MAX;
+  while (lo < hi) {                                             // the largest r with r * r <= x
+    const uint64_t mid = lo + (hi - lo) / 2 + ((hi - lo) & 1);  // rounded up, no overflow
+    if (static_cast<Wide>(mid) * mid <= x) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
 }  // namespace
 
-class Counter::Impl {
+class CounterImpl {
  public:
-  explicit Impl(const CountOptions& options)
+  explicit CounterImpl(const CountOptions& options)
       : invalid_(CheckCountOptions(options)),
         options_(Usable(options)),
         threads_(CountingThreads(options)),
@@ -114,6 +141,18 @@ class Counter::Impl {
                  uint64_t line_no, uint64_t line_offset);
   Status AddFile(const std::string& path);
   Status AddCounts(const NgramCounts& c, const std::string& name);
+  // The streaming merge: reads the counts file at `path` as a stream.
+  // kWhole adds all of it; a slice reads each file twice, kUnigrams for
+  // the vocabulary and order 1, then (after PlanSlice) kNgrams for the
+  // n-grams of the slice's first words.
+  enum class Pass { kWhole, kUnigrams, kNgrams };
+  Status MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pass pass);
+  // After every file's kUnigrams pass: which first words slice `slice`
+  // keeps, and the header info that says so.
+  Status PlanSlice(const MergeSlice& slice);
+  Status AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
+                           const std::vector<uint8_t>* keep);
+  const std::vector<std::pair<std::string, std::string>>& info() const { return info_; }
   Status Finish(CountsSink* sink);
   int threads() const { return threads_; }
 
@@ -121,7 +160,8 @@ class Counter::Impl {
   Status AppendUnits(std::string_view line, const std::string& where_file, uint64_t line_no,
                      uint64_t line_offset);
   void ReserveFor(const io::InputStream& in);
-  Status CheckMergeable(const NgramCounts& c, const std::string& name) const;
+  Status CheckMergeable(int order, const TokenizerSettings& settings,
+                        const std::string& name) const;
   Status ProcessBatch(bool final);
 
   // Memory accounting and spilling.
@@ -156,10 +196,18 @@ class Counter::Impl {
   WordId byte_ids_[256];      // ids of one-byte units
   count::SpillStore spills_;  // phase 1's spills
   uint64_t reserve_ = 0;      // entries reserved per table (address space only)
+  // The streaming merge of a slice: the first words kept (by counting id),
+  // the header info, and what each file's header said in the first pass
+  // (vocabulary size, sentences, tokens), checked in the second.
+  std::vector<uint8_t> keep_;
+  std::vector<std::pair<std::string, std::string>> info_;
+  std::vector<std::array<uint64_t, 3>> first_pass_;
+  std::vector<uint64_t> bigram_types_;  // summed over the files, by counting id
+  size_t second_pass_files_ = 0;
 };
 
-Status Counter::Impl::AddLine(std::string_view line, bool newline, const std::string& where_file,
-                              uint64_t line_no, uint64_t line_offset) {
+Status CounterImpl::AddLine(std::string_view line, bool newline, const std::string& where_file,
+                            uint64_t line_no, uint64_t line_offset) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   if (!tokenizer_) {
     GRAMS_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::Create(options_.tokenizer));
@@ -177,8 +225,8 @@ Status Counter::Impl::AddLine(std::string_view line, bool newline, const std::st
 
 // Appends the line's units (tokens_) to the batch: a sentence, or more of
 // the stream.
-Status Counter::Impl::AppendUnits(std::string_view line, const std::string& where_file,
-                                  uint64_t line_no, uint64_t line_offset) {
+Status CounterImpl::AppendUnits(std::string_view line, const std::string& where_file,
+                                uint64_t line_no, uint64_t line_offset) {
   const bool stream = options_.tokenizer.boundaries == Boundaries::kNone;
   std::vector<WordId>& words = batch_.words;
   const size_t start = words.size();
@@ -252,7 +300,7 @@ Status RefuseModelFiles(std::unique_ptr<io::InputStream>* in) {
 
 }  // namespace
 
-Status Counter::Impl::AddFile(const std::string& path) {
+Status CounterImpl::AddFile(const std::string& path) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
   GRAMS_RETURN_IF_ERROR(RefuseModelFiles(&in));
@@ -299,7 +347,7 @@ Status Counter::Impl::AddFile(const std::string& path) {
 // Reserves table room for the input, when its size is known. No order has
 // more distinct n-grams than the text has units, and a unit takes at least
 // one byte; under a budget, no table holds more than the budget's worth.
-void Counter::Impl::ReserveFor(const io::InputStream& in) {
+void CounterImpl::ReserveFor(const io::InputStream& in) {
   if (in.size_hint() <= 0) return;
   uint64_t most = static_cast<uint64_t>(in.size_hint()) / kBuckets * 2 + 1024;
   if (options_.memory > 0) {
@@ -313,14 +361,15 @@ void Counter::Impl::ReserveFor(const io::InputStream& in) {
     for (auto& table : tables) table.Reserve(reserve_);
 }
 
-Status Counter::Impl::CheckMergeable(const NgramCounts& c, const std::string& name) const {
-  if (c.order() != options_.order) {
-    return InvalidArgument(name + ": order " + std::to_string(c.order()) +
+Status CounterImpl::CheckMergeable(int order, const TokenizerSettings& settings,
+                                   const std::string& name) const {
+  if (order != options_.order) {
+    return InvalidArgument(name + ": order " + std::to_string(order) +
                            ", but the counts merged so far have order " +
                            std::to_string(options_.order));
   }
-  if (!(c.settings == options_.tokenizer)) {
-    const auto a = options_.tokenizer.DisplayKeyValues(), b = c.settings.DisplayKeyValues();
+  if (!(settings == options_.tokenizer)) {
+    const auto a = options_.tokenizer.DisplayKeyValues(), b = settings.DisplayKeyValues();
     for (size_t k = 0; k < a.size(); ++k) {
       if (a[k] != b[k]) {
         return InvalidArgument(name + ": counted with " + b[k].first + "=" + b[k].second +
@@ -329,7 +378,7 @@ Status Counter::Impl::CheckMergeable(const NgramCounts& c, const std::string& na
       }
     }
   }
-  if (c.settings.boundaries == Boundaries::kNone) {
+  if (settings.boundaries == Boundaries::kNone) {
     return InvalidArgument(name +
                            ": counts made with --boundaries none cannot be merged (the "
                            "windows that cross from one shard into the next are missing)");
@@ -341,9 +390,9 @@ Status Counter::Impl::CheckMergeable(const NgramCounts& c, const std::string& na
 // shards of a corpus): afterwards the result is that of counting all the
 // text at once. Each entry's (parent, word) key is incremented by its count
 // in the table of its bucket, order by order.
-Status Counter::Impl::AddCounts(const NgramCounts& c, const std::string& name) {
+Status CounterImpl::AddCounts(const NgramCounts& c, const std::string& name) {
   GRAMS_RETURN_IF_ERROR(invalid_);
-  GRAMS_RETURN_IF_ERROR(CheckMergeable(c, name));
+  GRAMS_RETURN_IF_ERROR(CheckMergeable(c.order(), c.settings, name));
   GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
   std::vector<WordId> word_map(c.vocab.size());
   for (WordId id = 0; id < c.vocab.size(); ++id)
@@ -380,13 +429,217 @@ Status Counter::Impl::AddCounts(const NgramCounts& c, const std::string& name) {
   return MaybeSpill();
 }
 
+namespace {
+
+// The info entry `key` of a header, or null.
+const std::string* InfoOf(const FileHeader& header, std::string_view key) {
+  for (const auto& [k, v] : header.info)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+}  // namespace
+
+// Reads a counts file as a stream: header, vocabulary and order 1 into the
+// counting vocabulary and unigram counts, then (count/shard_spill.h) its
+// n-grams into a spill of their own.
+Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pass pass) {
+  GRAMS_RETURN_IF_ERROR(invalid_);
+  const FileHeader& header = reader->header();
+  const std::string& name = reader->name();
+  if (const std::string* slice = InfoOf(header, "slice")) {
+    return InvalidArgument(name + ": is slice " + *slice +
+                           " of a partitioned merge, not counts to merge (grams-count --join "
+                           "joins the slices)");
+  }
+  auto settings = TokenizerSettings::FromKeyValues(header.settings);
+  if (!settings.ok()) return settings.status().WithContext(name);
+  GRAMS_RETURN_IF_ERROR(CheckMergeable(static_cast<int>(header.order), *settings, name));
+  const std::array<uint64_t, 3> totals = {header.vocab_size, header.sentences, header.tokens};
+  if (pass == Pass::kNgrams) {
+    const size_t i = second_pass_files_++;
+    if (i >= first_pass_.size() || first_pass_[i] != totals) {
+      return InvalidArgument(name +
+                             ": changed between the two readings of a partitioned merge (its "
+                             "vocabulary size or totals differ)");
+    }
+  }
+  std::string raw;
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
+  std::vector<WordId> word_map;
+  {
+    Vocabulary words;
+    GRAMS_RETURN_IF_ERROR(DecodeVocab(name, header, raw, &words));
+    word_map.resize(words.size());
+    for (WordId id = 0; id < words.size(); ++id) {
+      word_map[id] =
+          pass == Pass::kNgrams ? vocab_.Find(words.Word(id)) : vocab_.FindOrInsert(words.Word(id));
+      if (word_map[id] == Vocabulary::kNotFound) {
+        return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
+      }
+    }
+  }
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, 1), &raw));
+  if (pass != Pass::kNgrams) {
+    if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
+    GRAMS_RETURN_IF_ERROR(VisitCounts(name, 1, raw, word_map.size(), [&](uint64_t i, Count c) {
+      unigram_counts_[word_map[i]] += c;
+    }));
+    sentences_ += header.sentences;
+    tokens_counted_ += header.tokens;
+  }
+  if (pass == Pass::kUnigrams) {
+    first_pass_.push_back(totals);
+    // The bigram types of each first word, to cut the slices by (PlanSlice).
+    if (header.order >= 2) {
+      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, 2), &raw));
+      if (bigram_types_.size() < vocab_.size()) bigram_types_.resize(vocab_.size(), 0);
+      VarintCursor in(raw);
+      for (WordId id = 0; id < word_map.size(); ++id) {
+        uint64_t c;
+        if (!in.Next(&c)) {
+          return CorruptionError(name +
+                                 ": order 2 has a malformed structure (the file is "
+                                 "corrupted)");
+        }
+        bigram_types_[word_map[id]] += c;
+      }
+    }
+    return Status::OK();
+  }
+  std::string().swap(raw);
+  const std::vector<uint8_t>* keep = pass == Pass::kNgrams ? &keep_ : nullptr;
+  // A file small beside the budget is added to the tables, where the
+  // n-grams it shares with the files before it take no more room (many
+  // small shards then make a few spills of the tables); a larger one goes
+  // to a spill of its own straight away, a piece at a time.
+  uint64_t entries = 0;
+  for (size_t n = 1; n < header.ngram_counts.size(); ++n) entries += header.ngram_counts[n];
+  const uint64_t table_bytes = entries * kTableBytesPerEntry;
+  if (options_.memory == 0 || table_bytes <= options_.memory / 4) {
+    if (options_.memory > 0 && TableBytes() + VocabBytes() + table_bytes > options_.memory) {
+      GRAMS_RETURN_IF_ERROR(Spill());
+    }
+    GRAMS_RETURN_IF_ERROR(AddOrdersToTables(reader.get(), word_map, keep));
+  } else {
+    // Pieces of a sixteenth of the budget, within [1 MB, 64 MB].
+    const uint64_t piece_bytes =
+        std::clamp<uint64_t>(options_.memory / 16, uint64_t{1} << 20, uint64_t{64} << 20);
+    GRAMS_RETURN_IF_ERROR(
+        count::SpillCountsFile(reader.get(), word_map, keep, piece_bytes, &spills_));
+  }
+  return reader->Finish();
+}
+
+// Adds orders 2..N of a counts file read as a stream to the tables (as
+// AddCounts does from one in memory), the n-grams of the first words in
+// `keep` only when it is given.
+Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
+                                      const std::vector<uint8_t>* keep) {
+  constexpr uint16_t kSkipped = 0xFFFF;
+  const FileHeader& header = reader->header();
+  const std::string& name = reader->name();
+  bool overflow = false;
+  // The file's order n-1 / n entries -> (bucket or kSkipped, index in its table).
+  std::vector<uint32_t> prev, cur;
+  std::vector<uint16_t> prev_part, cur_part;
+  std::string child_counts, words, counts;
+  for (int n = 2; n <= static_cast<int>(header.order); ++n) {
+    const uint32_t un = static_cast<uint32_t>(n);
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, un), &child_counts));
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kWords, un), &words));
+    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, un), &counts));
+    GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name, header, n, child_counts, words));
+    cur.resize(header.ngram_counts[n - 1]);
+    cur_part.resize(header.ngram_counts[n - 1]);
+    VarintCursor in_counts(counts);
+    bool malformed = false, zero = false;
+    GRAMS_RETURN_IF_ERROR(VisitTrieLevel(
+        name, header, n, child_counts, words, [&](EntryIndex k, EntryIndex fp, WordId fw) {
+          uint64_t c = 1;
+          if (!in_counts.Next(&c)) malformed = true;
+          zero = zero || c == 0;
+          int part;
+          uint32_t parent;
+          if (n == 2) {
+            parent = word_map[fp];
+            if (keep != nullptr && !(*keep)[parent]) {
+              cur_part[k] = kSkipped;
+              return;
+            }
+            part = count::BucketOf(parent);
+          } else {
+            if (prev_part[fp] == kSkipped) {
+              cur_part[k] = kSkipped;
+              return;
+            }
+            part = prev_part[fp];
+            parent = prev[fp];
+          }
+          const uint32_t word = word_map[fw];
+          cur[k] = buckets_[part][n - 2].Increment(parent, word, count::KeyHash(parent, word),
+                                                   &overflow, c);
+          cur_part[k] = static_cast<uint16_t>(part);
+        }));
+    if (malformed || !in_counts.at_end()) return MalformedCounts(name, n);
+    if (zero) return ZeroCount(name, n);
+    prev.swap(cur);
+    prev_part.swap(cur_part);
+  }
+  if (overflow) {
+    return ResourceExhausted(
+        "too many counts to merge in memory: an n-gram count or the number "
+        "of distinct n-grams of one order exceeds 2^32-1");
+  }
+  return Status::OK();
+}
+
+// Slice i of K: the canonical words r whose weights before them (C(r), of
+// total T) give floor(C(r) * K / T) = i - 1. A word's weight estimates the
+// n-grams it starts: the geometric mean of its count (which overstates
+// them for frequent words, whose n-grams repeat) and its bigram types
+// summed over the files (which understates them at the higher orders):
+// on scale.txt at order 5 (64 shards) the four slices then hold 4.27M to
+// 4.72M n-grams, against 2.0M to 6.6M when cut by counts alone. The
+// cut depends on the merged counts only, so every
+// reducer cuts at the same words; the slices are ranges of the canonical
+// order, as the join needs.
+Status CounterImpl::PlanSlice(const MergeSlice& slice) {
+  const std::vector<WordId> by_rank = CanonicalOrder();
+  bigram_types_.resize(vocab_.size(), 0);
+  std::vector<uint64_t> weight(by_rank.size());
+  Wide total = 0;
+  for (WordId r = 0; r < by_rank.size(); ++r) {
+    const WordId w = by_rank[r];
+    weight[r] = SqrtFloor(static_cast<Wide>(unigram_counts_[w]) * bigram_types_[w]);
+    total += weight[r];
+  }
+  std::vector<uint64_t>().swap(bigram_types_);
+  const uint64_t K = static_cast<uint64_t>(slice.count);
+  keep_.assign(by_rank.size(), 0);
+  Wide before = 0;
+  const uint64_t mine = static_cast<uint64_t>(slice.index - 1);
+  uint64_t lo = 0, hi = 0;  // the ranks in slices before this one, and up to its end
+  for (WordId r = 0; r < by_rank.size(); ++r) {
+    const uint64_t part =
+        total == 0 ? 0 : std::min<uint64_t>(K - 1, static_cast<uint64_t>(before * K / total));
+    if (part == mine) keep_[by_rank[r]] = 1;
+    lo += part < mine;
+    hi += part <= mine;
+    before += weight[r];
+  }
+  info_ = {{"slice", std::to_string(slice.index) + "/" + std::to_string(slice.count)},
+           {"slice_words", std::to_string(lo) + " " + std::to_string(hi)}};
+  return Status::OK();
+}
+
 // Counts the batch's unigrams here and its other orders on the threads
 // (count/batch_counter.h): in the background, unless `final`, while the
 // caller tokenizes the next batch. A stream's last N-1 positions are
 // carried into the next batch (unless `final`). The tables are only touched
 // by the background work or, between batches, by the caller (spilling,
 // merging), never by both at once.
-Status Counter::Impl::ProcessBatch(bool final) {
+Status CounterImpl::ProcessBatch(bool final) {
   GRAMS_RETURN_IF_ERROR(batches_.Wait());
   GRAMS_RETURN_IF_ERROR(MaybeSpill());
   const size_t n_tokens = batch_.size();
@@ -400,7 +653,7 @@ Status Counter::Impl::ProcessBatch(bool final) {
   return final ? batches_.Wait() : Status::OK();
 }
 
-uint64_t Counter::Impl::TableBytes() const {
+uint64_t CounterImpl::TableBytes() const {
   uint64_t bytes = 0;
   for (const auto& tables : buckets_)
     for (const auto& table : tables) bytes += table.bytes();
@@ -408,7 +661,7 @@ uint64_t Counter::Impl::TableBytes() const {
 }
 
 // Peak of sorting everything in memory now (the slots go first).
-uint64_t Counter::Impl::InMemoryFinishBytes() const {
+uint64_t CounterImpl::InMemoryFinishBytes() const {
   const std::vector<uint64_t> sizes = OrderSizes();
   uint64_t entries = 0, peak = 0;
   for (uint64_t m : sizes) entries += m;
@@ -421,14 +674,14 @@ uint64_t Counter::Impl::InMemoryFinishBytes() const {
   return peak + VocabBytes() + vocab_.size() * 12;
 }
 
-Status Counter::Impl::MaybeSpill() {
+Status CounterImpl::MaybeSpill() {
   if (options_.memory == 0 || options_.order < 2) return Status::OK();
   if (TableBytes() + VocabBytes() <= options_.memory) return Status::OK();
   return Spill();
 }
 
 // The number of n-grams of each order (valid until Finish() sorts them).
-std::vector<uint64_t> Counter::Impl::OrderSizes() const {
+std::vector<uint64_t> CounterImpl::OrderSizes() const {
   std::vector<uint64_t> sizes(options_.order, 0);
   sizes[0] = vocab_.size();
   for (const auto& tables : buckets_)
@@ -436,7 +689,7 @@ std::vector<uint64_t> Counter::Impl::OrderSizes() const {
   return sizes;
 }
 
-Status Counter::Impl::Finish(CountsSink* sink) {
+Status CounterImpl::Finish(CountsSink* sink) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   if (stream_open_) {  // close the stream: </s>, and every window may end there
     batch_.words.push_back(kEosId);
@@ -448,8 +701,10 @@ Status Counter::Impl::Finish(CountsSink* sink) {
   unigram_counts_.resize(vocab_.size(), 0);
   // Spill what is left when there are spills already, or when sorting it
   // in memory would not fit.
-  const bool external = options_.memory > 0 && options_.order >= 2 &&
-                        (!spills_.empty() || InMemoryFinishBytes() > options_.memory);
+  // (A merge of counts files may have spilled without a budget: a slice's.)
+  const bool external =
+      options_.order >= 2 &&
+      (!spills_.empty() || (options_.memory > 0 && InMemoryFinishBytes() > options_.memory));
   const std::vector<uint64_t> sizes = OrderSizes();
   // The hash slots are done with (spilling and sorting read the entries
   // only): free them before the canonical vocabulary is built beside the
@@ -483,7 +738,7 @@ Status Counter::Impl::Finish(CountsSink* sink) {
 
 // The canonical order of the vocabulary (vocab/canonical_order.h): by_rank[r]
 // is the counting id of canonical id r.
-std::vector<WordId> Counter::Impl::CanonicalOrder() const {
+std::vector<WordId> CounterImpl::CanonicalOrder() const {
   const size_t V = vocab_.size();
   const std::vector<uint32_t> order = SortCanonically(
       V - kNumReservedWords, [this](size_t i) { return unigram_counts_[i + kNumReservedWords]; },
@@ -498,7 +753,7 @@ std::vector<WordId> Counter::Impl::CanonicalOrder() const {
 
 // The counts' settings, totals and order 1 in canonical order; frees the
 // counting ids' unigram counts.
-NgramCounts Counter::Impl::CanonicalUnigrams(const std::vector<WordId>& by_rank) {
+NgramCounts CounterImpl::CanonicalUnigrams(const std::vector<WordId>& by_rank) {
   const size_t V = by_rank.size();
   NgramCounts out;
   out.settings = options_.tokenizer;
@@ -517,15 +772,20 @@ NgramCounts Counter::Impl::CanonicalUnigrams(const std::vector<WordId>& by_rank)
 
 // Starts the sink with the vocabulary in canonical order, then frees the
 // counting vocabulary.
-Status Counter::Impl::StartSink(CountsSink* sink, NgramCounts* out,
-                                const std::vector<WordId>& by_rank,
-                                const std::vector<uint64_t>& sizes) {
+Status CounterImpl::StartSink(CountsSink* sink, NgramCounts* out,
+                              const std::vector<WordId>& by_rank,
+                              const std::vector<uint64_t>& sizes) {
   std::vector<std::string_view> words(by_rank.size());
   for (size_t r = 0; r < by_rank.size(); ++r) words[r] = vocab_.Word(by_rank[r]);
   GRAMS_RETURN_IF_ERROR(sink->Start(out, words, sizes));
   vocab_ = Vocabulary();
   return Status::OK();
 }
+
+class Counter::Impl : public CounterImpl {
+ public:
+  using CounterImpl::CounterImpl;
+};
 
 Counter::Counter(const CountOptions& options) : impl_(new Impl(options)) {}
 Counter::~Counter() = default;
@@ -563,35 +823,95 @@ Status Counter::FinishToFile(const std::string& path) {
 }
 
 namespace {
-// Adds the counts files into a new Counter.
-StatusOr<std::unique_ptr<Counter>> MergeInto(const std::vector<std::string>& paths,
-                                             const CountOptions& base) {
-  if (paths.empty()) return InvalidArgument("no counts files to merge");
-  std::unique_ptr<Counter> counter;
-  for (const auto& path : paths) {
-    GRAMS_ASSIGN_OR_RETURN(NgramCounts c, ReadCountsFile(path));
-    if (!counter) {
-      CountOptions options = base;
-      options.order = c.order();
-      options.tokenizer = c.settings;
-      counter = std::make_unique<Counter>(options);
-    }
-    GRAMS_RETURN_IF_ERROR(counter->AddCounts(c, path == "-" ? "<stdin>" : path));
-  }
-  return counter;
+
+// A counts file to merge, which may itself be compressed (gzip, bzip2, xz,
+// zstd: a counts file kept as FILE.counts.zst, or sent through a pipe).
+StatusOr<std::unique_ptr<BinaryFileReader>> OpenCountsStream(const std::string& path) {
+  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
+  return BinaryFileReader::Open(std::move(in), FileKind::kCounts);
 }
+
+// The streaming merge (CounterImpl::MergeCountsFile) of `paths`, of the
+// whole or of a slice, then `finish` of the counter. The counter takes its
+// order and tokenization from the first file's header (read once: it may
+// be standard input). Without a budget (options.memory = 0) every file
+// goes to the tables and the counts are sorted in memory.
+Status StreamMerge(const std::vector<std::string>& paths, const CountOptions& base,
+                   const MergeSlice& slice, const std::function<Status(CounterImpl*)>& finish) {
+  if (paths.empty()) return InvalidArgument("no counts files to merge");
+  const bool sliced = slice.count > 0;
+  if (sliced && (slice.index < 1 || slice.index > slice.count)) {
+    return InvalidArgument("slice " + std::to_string(slice.index) + " of " +
+                           std::to_string(slice.count) + " does not exist");
+  }
+  size_t stdin_uses = 0;
+  for (const auto& path : paths) stdin_uses += path == "-";
+  if (stdin_uses > 1) return InvalidArgument("standard input ('-') given more than once");
+  if (sliced && stdin_uses > 0) {
+    return InvalidArgument(
+        "a partitioned merge reads each counts file twice: standard input cannot be one");
+  }
+  GRAMS_ASSIGN_OR_RETURN(auto first, OpenCountsStream(paths[0]));
+  auto settings = TokenizerSettings::FromKeyValues(first->header().settings);
+  if (!settings.ok()) return settings.status().WithContext(first->name());
+  CountOptions options = base;
+  options.order = std::clamp<int>(static_cast<int>(first->header().order), 1, kMaxOrder);
+  options.tokenizer = *settings;
+  CounterImpl counter(options);
+  // Progress: files read, over both passes of a slice.
+  const uint64_t total = paths.size() * (sliced ? 2 : 1);
+  uint64_t done = 0;
+  auto read = [&](std::unique_ptr<BinaryFileReader> reader, CounterImpl::Pass pass) -> Status {
+    if (options.progress) options.progress(Progress{"merging counts files", done, total, "files"});
+    GRAMS_RETURN_IF_ERROR(counter.MergeCountsFile(std::move(reader), pass));
+    ++done;
+    return Status::OK();
+  };
+  const auto pass1 = sliced ? CounterImpl::Pass::kUnigrams : CounterImpl::Pass::kWhole;
+  GRAMS_RETURN_IF_ERROR(read(std::move(first), pass1));
+  for (size_t i = 1; i < paths.size(); ++i) {
+    GRAMS_ASSIGN_OR_RETURN(auto reader, OpenCountsStream(paths[i]));
+    GRAMS_RETURN_IF_ERROR(read(std::move(reader), pass1));
+  }
+  if (sliced) {
+    GRAMS_RETURN_IF_ERROR(counter.PlanSlice(slice));
+    for (const auto& path : paths) {
+      GRAMS_ASSIGN_OR_RETURN(auto reader, OpenCountsStream(path));
+      GRAMS_RETURN_IF_ERROR(read(std::move(reader), CounterImpl::Pass::kNgrams));
+    }
+  }
+  if (options.progress) options.progress(Progress{"merging counts files", done, total, "files"});
+  return finish(&counter);
+}
+
 }  // namespace
 
 StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths,
                                       const CountOptions& options) {
-  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths, options));
-  return counter->Finish();
+  return GuardAlloc("merging counts files", [&]() -> StatusOr<NgramCounts> {
+    count::MemorySink sink;
+    GRAMS_RETURN_IF_ERROR(StreamMerge(paths, options, MergeSlice{}, [&](CounterImpl* counter) {
+      return counter->Finish(&sink);
+    }));
+    return std::move(sink.result());
+  });
 }
 
 Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out,
                              const CountOptions& options) {
-  GRAMS_ASSIGN_OR_RETURN(auto counter, MergeInto(paths, options));
-  return counter->FinishToFile(out);
+  return MergeCountFilesToFile(paths, out, options, MergeSlice{});
+}
+
+Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out,
+                             const CountOptions& options, const MergeSlice& slice) {
+  return GuardAlloc("merging counts files", [&] {
+    return StreamMerge(paths, options, slice, [&](CounterImpl* counter) {
+      count::FileSink sink(out, counter->threads());
+      sink.set_info(counter->info());
+      GRAMS_RETURN_IF_ERROR(counter->Finish(&sink));
+      return sink.Finish();
+    });
+  });
 }
 
 // The Counter checks the options (CheckCountOptions): with bad ones, the

@@ -6,7 +6,8 @@ Status FileSink::Start(NgramCounts* out, const std::vector<std::string_view>& wo
                        const std::vector<uint64_t>& sizes) {
   sizes_ = sizes;
   GRAMS_ASSIGN_OR_RETURN(
-      writer_, CountsFileWriter::Open(path_, out->settings, sizes, out->sentences, out->tokens));
+      writer_, CountsFileWriter::Open(path_, out->settings, sizes, out->sentences, out->tokens,
+                                       info_));
   writer_->AddUnigrams(words, out->counts[0]);
   std::vector<Count>().swap(out->counts[0]);
   return Status::OK();

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "format/count_file.h"
@@ -43,6 +44,8 @@ class FileSink : public CountsSink {
  public:
   // `threads` encode each order given whole.
   FileSink(const std::string& path, int threads) : path_(path), threads_(threads) {}
+  // The header's info entries (a slice's), before Start.
+  void set_info(std::vector<std::pair<std::string, std::string>> info) { info_ = std::move(info); }
   Status Start(NgramCounts* out, const std::vector<std::string_view>& words,
                const std::vector<uint64_t>& sizes) override;
   Status Order(int n, TrieLevel* level, std::vector<Count>* counts) override;
@@ -58,6 +61,7 @@ class FileSink : public CountsSink {
   std::string path_;
   int threads_;
   std::vector<uint64_t> sizes_;
+  std::vector<std::pair<std::string, std::string>> info_;
   std::unique_ptr<CountsFileWriter> writer_;
   std::unique_ptr<OrderSectionsEncoder> encoder_;  // the order being added
 };

@@ -20,30 +20,46 @@ void EncodeTable(const OrderTable& table, std::string* raw) {
   }
 }
 
-// Adds one frame's content into `tables`; prev and cur are scratch.
-Status DecodeBucket(const std::string& raw, BucketTables* tables, std::vector<uint32_t>* prev,
-                    std::vector<uint32_t>* cur, const std::string& dir) {
-  const char* p = raw.data();
-  const char* end = p + raw.size();
+// Adds one spill's pieces of a bucket into `tables`; prev and cur are
+// scratch (the spill's entries of the order before and of this one ->
+// entries of the tables).
+Status DecodeBucket(const io::TempFile& file, const std::vector<SpillStore::Piece>& pieces,
+                    BucketTables* tables, std::string* raw, std::vector<uint32_t>* prev,
+                    std::vector<uint32_t>* cur) {
+  const std::string& dir = file.dir();
+  auto corrupt = [&dir] { return CorruptionError("a temporary file in " + dir + " is corrupted"); };
   bool overflow = false;
-  for (size_t k = 0; k < tables->size(); ++k) {
-    OrderTable& table = (*tables)[k];
-    uint64_t m;
-    if (!GetVarint64(&p, end, &m))
-      return CorruptionError("a temporary file in " + dir + " is corrupted");
-    cur->resize(m);
-    for (uint64_t i = 0; i < m; ++i) {
-      uint64_t parent, word, count;
-      if (!GetVarint64(&p, end, &parent) || !GetVarint64(&p, end, &word) ||
-          !GetVarint64(&p, end, &count) || (k > 0 && parent >= prev->size())) {
-        return CorruptionError("a temporary file in " + dir + " is corrupted");
+  int order = 1;  // of the part read last
+  prev->clear();
+  cur->clear();
+  for (const SpillStore::Piece& piece : pieces) {
+    GRAMS_RETURN_IF_ERROR(io::ReadFrame(file, piece.frame, raw));
+    const char* p = raw->data();
+    const char* end = p + raw->size();
+    for (int n = piece.first_order; p != end; ++n) {
+      if (n != order) {  // a new order: this one's entries become the parents
+        if (n != order + 1) return corrupt();
+        prev->swap(*cur);
+        cur->clear();
+        order = n;
       }
-      // An entry index of this frame becomes one of the tables.
-      const uint32_t par = k == 0 ? static_cast<uint32_t>(parent) : (*prev)[parent];
-      const uint32_t w = static_cast<uint32_t>(word);
-      (*cur)[i] = table.Increment(par, w, KeyHash(par, w), &overflow, count);
+      if (n - 2 >= static_cast<int>(tables->size())) return corrupt();
+      OrderTable& table = (*tables)[n - 2];
+      uint64_t m;
+      if (!GetVarint64(&p, end, &m)) return corrupt();
+      for (uint64_t i = 0; i < m; ++i) {
+        uint64_t parent, word, count;
+        if (!GetVarint64(&p, end, &parent) || !GetVarint64(&p, end, &word) ||
+            !GetVarint64(&p, end, &count) || (n > 2 && parent >= prev->size()) ||
+            parent > UINT32_MAX || word > UINT32_MAX) {
+          return corrupt();
+        }
+        // An entry index of this spill becomes one of the tables.
+        const uint32_t par = n == 2 ? static_cast<uint32_t>(parent) : (*prev)[parent];
+        const uint32_t w = static_cast<uint32_t>(word);
+        cur->push_back(table.Increment(par, w, KeyHash(par, w), &overflow, count));
+      }
     }
-    prev->swap(*cur);
   }
   if (overflow) {
     return ResourceExhausted(
@@ -81,7 +97,7 @@ Status SpillStore::Spill(std::vector<BucketTables>* buckets, int threads, uint64
       if (!ref.ok()) {
         status[t] = ref.status();
       } else {
-        spill[b].frame = *ref;
+        spill[b].pieces.push_back({*ref, 2});
       }
     }
   });
@@ -95,14 +111,29 @@ uint64_t SpillStore::Entries(int b) const {
   return entries;
 }
 
+Status SpillStore::BeginSpill() {
+  if (!file_) {
+    GRAMS_ASSIGN_OR_RETURN(file_, io::TempFile::Create(temp_dir_));
+  }
+  spills_.emplace_back(kBuckets);
+  return Status::OK();
+}
+
+Status SpillStore::AddPiece(int b, int first_order, const std::string& raw, uint64_t entries) {
+  GRAMS_ASSIGN_OR_RETURN(io::FrameRef ref, io::AppendFrame(file_.get(), raw, kSpillZstdLevel));
+  Spilled& s = spills_.back()[b];
+  s.pieces.push_back({ref, first_order});
+  s.entries += entries;
+  return Status::OK();
+}
+
 Status SpillStore::Load(int b, BucketTables* tables) const {
   std::string raw;
   std::vector<uint32_t> prev, cur;
   for (const auto& spill : spills_) {
     const Spilled& s = spill[b];
-    if (s.entries == 0) continue;
-    GRAMS_RETURN_IF_ERROR(io::ReadFrame(*file_, s.frame, &raw));
-    GRAMS_RETURN_IF_ERROR(DecodeBucket(raw, tables, &prev, &cur, file_->dir()));
+    if (s.pieces.empty()) continue;
+    GRAMS_RETURN_IF_ERROR(DecodeBucket(*file_, s.pieces, tables, &raw, &prev, &cur));
   }
   return Status::OK();
 }

@@ -10,7 +10,15 @@
 //   m                      the entries of the bucket's table of order n
 //   m x (parent word count)  those entries in table order: parent is a
 //                          counting word id (n = 2) or an entry index of
-//                          the same frame's order n-1, word a counting id
+//                          the spill's order n-1 in this bucket, word a
+//                          counting id
+//
+// A spill may also be made of pieces added one at a time (AddPiece): the
+// streaming merge of counts files (count/shard_spill.h) writes each input
+// file as a spill of its own, order by order, a bounded piece at a time.
+// A piece is a frame of the same layout whose first part is of order
+// `first_order`; a part of the same order as the one before it (in the
+// previous piece) continues it: its entries are numbered on from there.
 //
 // Thread-safety: Spill() and Clear() by one caller; Load() of different
 // buckets may run on several threads at once.
@@ -30,6 +38,12 @@ namespace grams::count {
 
 class SpillStore {
  public:
+  // A frame of a bucket's spill, its first part of order first_order.
+  struct Piece {
+    io::FrameRef frame;
+    int first_order = 2;
+  };
+
   // Spills go to a file in `temp_dir` ("" = $TMPDIR or /tmp), created at
   // the first spill.
   explicit SpillStore(std::string temp_dir) : temp_dir_(std::move(temp_dir)) {}
@@ -38,6 +52,13 @@ class SpillStore {
   // Writes every bucket's tables to a frame each, on `threads` threads, and
   // empties them (each table reserving `reserve` entries again).
   Status Spill(std::vector<BucketTables>* buckets, int threads, uint64_t reserve);
+  // Starts a spill made of pieces (AddPiece), which the file's later
+  // pieces go to.
+  Status BeginSpill();
+  // Appends a piece of bucket b of the spill begun last: `raw` holds
+  // `entries` entries, its first part of order `first_order`. Orders must
+  // come in turn (the same as the last piece's, or the next one).
+  Status AddPiece(int b, int first_order, const std::string& raw, uint64_t entries);
   // Bucket b's entries over all the spills: an upper bound on its distinct
   // n-grams.
   uint64_t Entries(int b) const;
@@ -52,13 +73,13 @@ class SpillStore {
  private:
   // One bucket's share of a spill.
   struct Spilled {
-    io::FrameRef frame;
+    std::vector<Piece> pieces;
     uint64_t entries = 0;  // of all orders
   };
 
   std::string temp_dir_;
   std::unique_ptr<io::TempFile> file_;
-  std::vector<std::vector<Spilled>> spills_;  // [s][b]: bucket b's frame of spill s
+  std::vector<std::vector<Spilled>> spills_;  // [s][b]: bucket b's pieces of spill s
 };
 
 }  // namespace grams::count

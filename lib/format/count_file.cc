@@ -20,7 +20,8 @@ constexpr int kCountsZstdLevel = 3;
 
 StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
     const std::string& path, const TokenizerSettings& settings,
-    const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens) {
+    const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens,
+    const std::vector<std::pair<std::string, std::string>>& info) {
   FileHeader header;
   header.kind = FileKind::kCounts;
   header.order = static_cast<uint32_t>(ngram_counts.size());
@@ -29,6 +30,7 @@ StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
   header.sentences = sentences;
   header.tokens = tokens;
   header.settings = settings.ToKeyValues();
+  header.info = info;
   GRAMS_ASSIGN_OR_RETURN(auto writer, BinaryFileWriter::Open(path, header, kCountsZstdLevel));
   return std::unique_ptr<CountsFileWriter>(new CountsFileWriter(std::move(writer)));
 }
@@ -44,6 +46,12 @@ void CountsFileWriter::AddUnigrams(const std::vector<std::string_view>& words,
   writer_->AddSection(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
   writer_->AddSection(SectionId(SectionType::kCounts, 1),
                       EncodeCounts(counts.data(), counts.size()));
+  next_order_ = 2;
+}
+
+void CountsFileWriter::AddUnigramsEncoded(std::string vocab, std::string counts) {
+  writer_->AddSection(SectionId(SectionType::kVocab, 0), std::move(vocab));
+  writer_->AddSection(SectionId(SectionType::kCounts, 1), std::move(counts));
   next_order_ = 2;
 }
 

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "format/binary_file.h"
@@ -22,16 +23,20 @@ StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<io::InputStream> in);
 
 class CountsFileWriter {
  public:
-  // `ngram_counts[n-1]`: the number of n-grams order n will have.
-  static StatusOr<std::unique_ptr<CountsFileWriter>> Open(const std::string& path,
-                                                          const TokenizerSettings& settings,
-                                                          const std::vector<uint64_t>& ngram_counts,
-                                                          uint64_t sentences, uint64_t tokens);
+  // `ngram_counts[n-1]`: the number of n-grams order n will have. `info`:
+  // the header's info entries (none in a whole counts file; a slice of a
+  // partitioned merge has its own, docs/FORMAT.md).
+  static StatusOr<std::unique_ptr<CountsFileWriter>> Open(
+      const std::string& path, const TokenizerSettings& settings,
+      const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens,
+      const std::vector<std::pair<std::string, std::string>>& info = {});
 
   // First: the vocabulary and the unigram counts (order 1).
   void AddUnigrams(const Vocabulary& vocab, const std::vector<Count>& counts);
   // The same with the words in id order.
   void AddUnigrams(const std::vector<std::string_view>& words, const std::vector<Count>& counts);
+  // The same with the two sections already encoded (VOCAB, COUNTS(1)).
+  void AddUnigramsEncoded(std::string vocab, std::string counts);
   // Then each order n = 2, 3, ... in turn.
   // `threads` encode it.
   void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts,

@@ -2,7 +2,11 @@
 #include "common/count_options.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iostream>
 #include <system_error>
 
 #include "grams/files.h"
@@ -56,6 +60,50 @@ StatusOr<std::vector<int>> ParseOrderList(const std::string& text) {
   return orders;
 }
 
+// --merge-list FILE: one path a line ("-": the list is standard input);
+// blank lines are skipped, a carriage return before a line end dropped.
+int ReadPathList(const std::string& list, std::vector<std::string>* paths) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (list != "-") {
+    file.open(list);
+    if (!file)
+      return ReportError(list + ": cannot open the list of counts files (" + std::strerror(errno) +
+                         ")");
+    in = &file;
+  }
+  std::string line;
+  const size_t before = paths->size();
+  while (std::getline(*in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if (line == "-" && list == "-") {
+      return UsageError("--merge-list -: the list is standard input, so no file listed may be");
+    }
+    paths->push_back(line);
+  }
+  if (in->bad()) return ReportError(list + ": cannot read the list of counts files");
+  if (paths->size() == before) return UsageError("--merge-list " + list + ": no files listed");
+  return kContinue;
+}
+
+// --partition I/K, 1 <= I <= K.
+int ParsePartition(const std::string& text, MergeSlice* slice) {
+  const size_t slash = text.find('/');
+  auto number = [](std::string_view s, int* v) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
+    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+  };
+  std::string_view t(text);
+  if (slash == std::string::npos || !number(t.substr(0, slash), &slice->index) ||
+      !number(t.substr(slash + 1), &slice->count) || slice->count < 1 || slice->count > 65536 ||
+      slice->index < 1 || slice->index > slice->count) {
+    return UsageError("--partition takes I/K, slice I of K (1 <= I <= K <= 65536), not '" + text +
+                      "'");
+  }
+  return kContinue;
+}
+
 // --text, --min-count, --top, -o and the inputs (--merge checked too).
 int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
   job->text = cl.Has("text");
@@ -86,22 +134,43 @@ int ParseOutputOptions(const CommandLine& cl, CountJob* job) {
         "refusing to write a binary counts file to a terminal; use -o FILE or --text");
   }
   job->inputs = cl.Positional("input");
-  if (job->inputs.empty()) job->inputs.push_back("-");
-  job->merge = cl.Has("merge");
+  job->join = cl.Has("join");
+  job->merge = cl.Has("merge") || (cl.Has("merge-list") && !job->join);
   job->from_text = cl.Has("from-text");
   if (job->merge && job->from_text) {
     return UsageError("--merge reads counts files, --from-text counts text: give one of them");
   }
-  if (job->merge) {
+  if (job->join && (cl.Has("merge") || job->from_text || cl.Has("partition"))) {
+    return UsageError(
+        "--join reads the slices of a partitioned merge: --merge, --partition and "
+        "--from-text do not go with it");
+  }
+  if (cl.Has("partition")) {
+    if (!job->merge) return UsageError("--partition applies to --merge");
+    if (int rc = ParsePartition(cl.Get<std::string>("partition"), &job->slice); rc != kContinue)
+      return rc;
+  }
+  if ((job->join || cl.Has("partition")) && job->text) {
+    return UsageError(std::string(job->join ? "--join" : "--partition") +
+                      " writes a binary counts file: --text does not go with it");
+  }
+  if (cl.Has("merge-list")) {
+    if (int rc = ReadPathList(cl.Get<std::string>("merge-list"), &job->inputs); rc != kContinue)
+      return rc;
+  }
+  const bool listed = !job->inputs.empty();
+  if (job->inputs.empty()) job->inputs.push_back("-");
+  if (job->join && !listed) return UsageError("--join needs the slices to join");
+  if (job->merge || job->join) {
     for (const char* opt :
          {"order", "unit", "normalize", "case-fold", "boundaries", "invalid", "sp-model"}) {
       if (cl.Has(opt)) {
-        return UsageError(std::string("--") + opt +
-                          " cannot be given with --merge: the counts files carry their own");
+        return UsageError(std::string("--") + opt + " cannot be given with " +
+                          (job->join ? "--join" : "--merge") +
+                          ": the counts files carry their own");
       }
     }
-    if (cl.Positional("input").empty())
-      return UsageError("--merge needs the counts files to merge");
+    if (!listed) return UsageError("--merge needs the counts files to merge");
   }
   return kContinue;
 }
@@ -175,6 +244,15 @@ void AddCountOptions(CommandLine* cl) {
        "grams-count ends")
       ("merge", "FILE... are counts files (same order and tokenization) to add together "
                 "into one, as if their texts had been counted at once")
+      ("merge-list", po::value<std::string>()->value_name("FILE"),
+       "read the counts files to merge (or with --join the slices) from FILE, one path a "
+       "line ('-' = standard input), after any FILE... given; implies --merge")
+      ("partition", po::value<std::string>()->value_name("I/K"),
+       "with --merge: write slice I of K (1..K) of the merge, the n-grams of the I-th of K "
+       "ranges of first words (the same cut in every reducer); --join puts the K slices "
+       "together. Each counts file is read twice, so none may be standard input")
+      ("join", "FILE... are the K slices of a partitioned merge (any order): write the whole "
+               "counts file, the same bytes as the merge without --partition")
       ("top", po::value<int64_t>()->value_name("K"),
        "with --text: the key gram list: the K most frequent n-grams of each order, "
        "most frequent first")
@@ -199,6 +277,11 @@ void AddCountOptions(CommandLine* cl) {
       "  grams-count --order 3 --text --top 20 --orders 3 --drop-sentence-marks corpus.txt\n"
       "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
       "  grams-count --merge part1.counts part2.counts -o all.counts\n"
+      "  grams-count --merge-list shards.txt -S 2G -o all.counts\n"
+      "  grams-count --merge --partition 2/4 shard-*.counts -o slice2.counts   # one of 4 "
+      "reducers\n"
+      "  grams-count --join slice1.counts slice2.counts slice3.counts slice4.counts -o "
+      "all.counts\n"
       "  grams-count --order 3 --text corpus.txt | grep -vw lorem | grams-count --from-text -o "
       "edited.counts\n");
 }
@@ -219,7 +302,7 @@ int ParseCountOptions(const CommandLine& cl, CountJob* job) {
   }
   if (int rc = ParseTokenizerOptions(cl, &options.tokenizer); rc != kContinue) return rc;
   if (int rc = ParseOutputOptions(cl, job); rc != kContinue) return rc;
-  if (job->merge) return kContinue;  // the counts files carry their own model
+  if (job->merge || job->join) return kContinue;  // the counts files carry their own model
   return ParseSentencePieceOption(cl, &options.tokenizer);
 }
 

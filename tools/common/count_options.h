@@ -19,6 +19,8 @@ struct CountJob {
   std::vector<std::string> inputs;  // text files, or counts files with --merge
   std::string output = "-";
   bool merge = false;         // add counts files together instead of counting text
+  MergeSlice slice;           // --partition I/K: the slice of the merge to write
+  bool join = false;          // --join: the inputs are the slices of a partitioned merge
   bool from_text = false;     // read counts text ("w1 ... wn<TAB>count") instead of text
   bool order_given = false;   // --order was given (with from_text: the highest order kept)
   bool text = false;          // write the text form

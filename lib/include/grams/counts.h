@@ -109,13 +109,47 @@ GRAMS_EXPORT Status CountFilesToFile(const std::vector<std::string>& inputs,
 // error says which setting differs). Counting shards of a corpus and merging
 // them gives the same counts, and the same file bytes, as counting the whole.
 // `options` gives the threads, memory budget, temporary directory and
-// progress callback; the order and tokenization come from the files.
+// progress callback; the order and tokenization come from the files. Each
+// file is read as a stream, one order's sections at a time, never whole.
+// Under a budget (`options.memory` > 0) its n-grams are added to the
+// counting tables or, for a file large beside the budget, spilled to the
+// temporary directory in first-word buckets, then merged a group of
+// buckets at a time as counting does (docs/SCALING.md). A file may be
+// compressed; one may be standard input ("-"). A slice of a partitioned
+// merge is refused.
 GRAMS_EXPORT StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths,
                                                    const CountOptions& options = {});
 // The same, written to `path` order by order (see Counter::FinishToFile).
 GRAMS_EXPORT Status MergeCountFilesToFile(const std::vector<std::string>& paths,
                                           const std::string& path,
                                           const CountOptions& options = {});
+
+// A partitioned merge (docs/SCALING.md): K reducers each merge the same
+// counts files into slice `index` of `count` (1 <= index <= count), the
+// n-grams whose first word falls in the index-th of `count` ranges of the
+// merged vocabulary (split by unigram counts, so every reducer cuts at the
+// same words); JoinCountSlices makes the whole counts file of the slices.
+struct GRAMS_EXPORT MergeSlice {
+  int index = 1;
+  int count = 0;  // 0: the whole (no partition)
+};
+// MergeCountFilesToFile of one slice: a counts file with the whole
+// vocabulary and order 1, orders 2..N of its first words only, and the
+// header info entries `slice` ("index/count") and `slice_words` (its
+// first canonical word id and the one after its last). Each input is read
+// twice (once for the vocabulary, once for the n-grams), so none may be
+// standard input. Under a budget (`options.memory`) the inputs are read as
+// streams, as by the whole merge.
+GRAMS_EXPORT Status MergeCountFilesToFile(const std::vector<std::string>& paths,
+                                          const std::string& path, const CountOptions& options,
+                                          const MergeSlice& slice);
+// Joins the K slices of a partitioned merge (given in any order) into the
+// counts file `path`: the same bytes as the merge of the whole. The slices
+// must be 1..K of K of the same inputs (same settings, vocabulary and
+// totals); errors name the slice. Reads the slices as streams, holding one
+// order's sections of them at a time.
+GRAMS_EXPORT Status JoinCountSlices(const std::vector<std::string>& slices,
+                                    const std::string& path);
 
 // Writes the binary counts file to `path` ("-" = stdout) through a temporary
 // file renamed on success.

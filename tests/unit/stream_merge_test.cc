@@ -1,0 +1,207 @@
+// The streaming merge of counts files (count/shard_spill.h) and the
+// partitioned merge: merging under a budget, each slice of a partition and
+// their join must all give the bytes of counting the whole text; bad
+// inputs are clear errors naming the file, with no output left.
+#include <gtest/gtest.h>
+
+#include "grams/counts.h"
+#include "io/temp_file.h"
+#include "test_util.h"
+
+namespace grams {
+namespace {
+
+using test::ReadFile;
+using test::TempDir;
+
+// kjv-test in `k` shards at line boundaries, each counted at order `order`;
+// the whole text counted too (whole.counts).
+struct Shards {
+  TempDir dir;
+  std::vector<std::string> counts;
+  std::string whole;
+
+  Shards(int k, int order) {
+    const std::string text = ReadFile(test::SourcePath("data/kjv-test.txt"));
+    size_t from = 0;
+    std::vector<std::string> texts;
+    CountOptions options;
+    options.order = order;
+    for (int i = 1; i <= k; ++i) {
+      const size_t to = i == k ? text.size() : text.find('\n', text.size() * i / k) + 1;
+      texts.push_back(dir.path() + "/shard" + std::to_string(i) + ".txt");
+      test::WriteFile(texts.back(), text.substr(from, to - from));
+      from = to;
+      counts.push_back(texts.back() + ".counts");
+      EXPECT_TRUE(CountFilesToFile({texts.back()}, options, counts.back()).ok());
+    }
+    EXPECT_TRUE(CountFilesToFile(texts, options, dir.path() + "/whole.counts").ok());
+    whole = ReadFile(dir.path() + "/whole.counts");
+  }
+  std::string path(const std::string& name) const { return dir.path() + "/" + name; }
+};
+
+CountOptions Budget(uint64_t memory, const std::string& temp_dir, int threads = 2) {
+  CountOptions options;
+  options.memory = memory;
+  options.temp_dir = temp_dir;
+  options.threads = threads;
+  return options;
+}
+
+TEST(StreamMergeTest, EqualsCountingTheWholeWhateverTheBudget) {
+  Shards shards(5, 4);
+  // 1 byte: the smallest pieces and groups; 64M: one group.
+  for (uint64_t memory : {uint64_t{1}, uint64_t{64} << 20}) {
+    const std::string out = shards.path("merged.counts");
+    Status s = MergeCountFilesToFile(shards.counts, out, Budget(memory, shards.dir.path()));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "budget " << memory;
+  }
+  EXPECT_EQ(io::TempBytesInUse(), 0u);
+  EXPECT_FALSE(test::HasTempFiles(shards.dir.path()));
+}
+
+TEST(StreamMergeTest, MergedInMemoryEqualsTheWhole) {
+  Shards shards(4, 3);
+  for (uint64_t memory : {uint64_t{0}, uint64_t{1}}) {
+    auto merged = MergeCountFiles(shards.counts, Budget(memory, ""));
+    ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+    const std::string out = shards.path("memory.counts");
+    ASSERT_TRUE(WriteCountsFile(*merged, out).ok());
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "budget " << memory;
+  }
+}
+
+TEST(StreamMergeTest, OneShardAndMergedMergesAreTheSame) {
+  Shards shards(3, 3);
+  const std::string once = shards.path("once.counts");
+  ASSERT_TRUE(MergeCountFilesToFile({shards.counts[0]}, once, Budget(1, "")).ok());
+  EXPECT_TRUE(ReadFile(once) == ReadFile(shards.counts[0]));
+  // (1 + 2) + 3: merged counts merge again.
+  const std::string twelve = shards.path("12.counts"), all = shards.path("all.counts");
+  ASSERT_TRUE(
+      MergeCountFilesToFile({shards.counts[0], shards.counts[1]}, twelve, Budget(1, "")).ok());
+  ASSERT_TRUE(MergeCountFilesToFile({twelve, shards.counts[2]}, all, Budget(1, "")).ok());
+  EXPECT_TRUE(ReadFile(all) == shards.whole);
+}
+
+TEST(StreamMergeTest, SlicesJoinToTheWhole) {
+  Shards shards(4, 4);
+  for (int K : {1, 2, 3, 7}) {
+    std::vector<std::string> slices;
+    for (int i = K; i >= 1; --i) {  // any order
+      slices.push_back(shards.path("slice" + std::to_string(i)));
+      Status s = MergeCountFilesToFile(shards.counts, slices.back(), Budget(1 << 20, ""),
+                                       MergeSlice{i, K});
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    const std::string out = shards.path("joined.counts");
+    Status s = JoinCountSlices(slices, out);
+    ASSERT_TRUE(s.ok()) << "K " << K << ": " << s.ToString();
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "K " << K;
+  }
+  // Without a budget too.
+  std::vector<std::string> slices;
+  for (int i = 1; i <= 2; ++i) {
+    slices.push_back(shards.path("s" + std::to_string(i)));
+    ASSERT_TRUE(
+        MergeCountFilesToFile(shards.counts, slices.back(), CountOptions{}, MergeSlice{i, 2}).ok());
+  }
+  ASSERT_TRUE(JoinCountSlices(slices, shards.path("j.counts")).ok());
+  EXPECT_TRUE(ReadFile(shards.path("j.counts")) == shards.whole);
+}
+
+TEST(StreamMergeTest, SliceIsNotCountsToMerge) {
+  Shards shards(2, 3);
+  const std::string slice = shards.path("slice1");
+  ASSERT_TRUE(MergeCountFilesToFile(shards.counts, slice, Budget(1, ""), MergeSlice{1, 2}).ok());
+  Status s = MergeCountFilesToFile({slice, shards.counts[0]}, shards.path("x"), Budget(1, ""));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(slice + ": is slice 1/2"), std::string::npos) << s.message();
+  EXPECT_FALSE(test::FileExists(shards.path("x")));
+}
+
+TEST(StreamMergeTest, JoinRefusesIncompleteOrMixedSlices) {
+  Shards shards(3, 3);
+  auto make = [&](const std::vector<std::string>& inputs, int i, int K, const std::string& name) {
+    Status s = MergeCountFilesToFile(inputs, shards.path(name), Budget(1, ""), MergeSlice{i, K});
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return shards.path(name);
+  };
+  const std::string a1 = make(shards.counts, 1, 3, "a1"), a2 = make(shards.counts, 2, 3, "a2"),
+                    a3 = make(shards.counts, 3, 3, "a3");
+  const std::string b2 = make({shards.counts[0], shards.counts[1]}, 2, 3, "b2");
+  const std::string c2 = make(shards.counts, 2, 2, "c2");
+  const std::string out = shards.path("out.counts");
+  struct Case {
+    std::vector<std::string> slices;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {{a1, a3}, "slice 2/3 is missing"},
+      {{a1, a2, a2, a3}, a2 + ": is slice 2/3 again"},
+      {{a1, b2, a3}, b2 + ": is not a slice of the same merge"},
+      {{a1, c2, a3}, ": is slice "},
+      {{a1, a2, shards.counts[0]}, shards.counts[0] + ": is not a slice"},
+      {{a1, a2, shards.path("missing")}, shards.path("missing")},
+  };
+  for (const Case& c : cases) {
+    Status s = JoinCountSlices(c.slices, out);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find(c.error), std::string::npos) << s.message();
+    EXPECT_FALSE(test::FileExists(out));
+  }
+}
+
+TEST(StreamMergeTest, BadInputsNameTheFileAndLeaveNoOutput) {
+  Shards shards(2, 3);
+  const std::string out = shards.path("out.counts");
+  // Another order.
+  CountOptions o2;
+  o2.order = 2;
+  const std::string order2 = shards.path("order2.counts");
+  ASSERT_TRUE(CountFilesToFile({shards.path("shard1.txt")}, o2, order2).ok());
+  // Other settings.
+  CountOptions folded;
+  folded.order = 3;
+  folded.tokenizer.case_fold = true;
+  const std::string fold = shards.path("fold.counts");
+  ASSERT_TRUE(CountFilesToFile({shards.path("shard1.txt")}, folded, fold).ok());
+  // Corrupt: a byte flipped in the last section, cut short, not a counts file.
+  std::string bytes = ReadFile(shards.counts[1]);
+  std::string flipped = bytes;
+  flipped[flipped.size() - 40] ^= 0x5a;
+  test::WriteFile(shards.path("flipped.counts"), flipped);
+  test::WriteFile(shards.path("cut.counts"), bytes.substr(0, bytes.size() * 2 / 3));
+  test::WriteFile(shards.path("text.counts"), "just some text\n");
+  struct Case {
+    std::string file, error;
+  };
+  const std::vector<Case> cases = {
+      {order2, ": order 2, but the counts merged so far have order 3"},
+      {fold, ": counted with case_fold=1"},
+      {shards.path("flipped.counts"), ""},
+      {shards.path("cut.counts"), ""},
+      {shards.path("text.counts"), ""},
+      {shards.path("missing.counts"), ""},
+  };
+  for (const Case& c : cases) {
+    for (int K : {1, 2}) {
+      Status s = MergeCountFilesToFile({shards.counts[0], c.file}, out,
+                                       Budget(1, shards.dir.path()), MergeSlice{1, K});
+      EXPECT_FALSE(s.ok()) << c.file;
+      EXPECT_NE(s.message().find(c.file + c.error), std::string::npos) << s.message();
+      EXPECT_FALSE(test::FileExists(out));
+      EXPECT_FALSE(test::HasTempFiles(shards.dir.path()));
+    }
+  }
+  // A slice reads its inputs twice: standard input cannot be one.
+  Status s = MergeCountFilesToFile({shards.counts[0], "-"}, out, Budget(1, ""), MergeSlice{1, 2});
+  EXPECT_NE(s.message().find("standard input cannot be one"), std::string::npos) << s.message();
+  s = MergeCountFilesToFile(shards.counts, out, Budget(1, ""), MergeSlice{3, 2});
+  EXPECT_FALSE(s.ok());
+}
+
+}  // namespace
+}  // namespace grams
