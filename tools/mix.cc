@@ -137,30 +137,31 @@ int TuneOnDev(const std::vector<const NgramPredictor*>& models, MixJob* job) {
   return kContinue;
 }
 
-int Main(int argc, char** argv) {
-  CommandLine cl("[options] MODEL MODEL [MODEL...]",
-                 "Mixes two or more models by linear interpolation: p(w | h) = sum_i\n"
-                 "weight_i p_i(w | h). The models must split text the same way (the same\n"
-                 "tokenizer settings); their vocabularies may differ (a word a model lacks has\n"
-                 "probability 0 there). The weights are given (--weights, normalized to sum\n"
-                 "to 1; default: equal) or, with --dev, estimated by EM to minimize the\n"
-                 "perplexity of a development text, as SRILM's compute-best-mix: one line per\n"
-                 "iteration with the weights and the dev perplexity, until no weight moves by\n"
-                 "more than --tolerance. Each model's own dev perplexity (its OOVs as its <unk>,\n"
-                 "as grams-perplexity computes it) is printed first.\n"
-                 "-o / --arpa write the mixture as one static backoff model: the union of the\n"
-                 "n-grams, each with the mixed probability, every context's backoff recomputed\n"
-                 "so that its distribution sums to 1. Those n-grams score exactly as the\n"
-                 "mixture; other words after a context get its backoff times the shorter\n"
-                 "context's probability, so the static model's perplexity differs slightly\n"
-                 "from the mixture's (--dev prints both).\n"
-                 "grams-score and grams-perplexity score with the mixture without writing it:\n"
-                 "MODEL1 --mix-model MODEL2 ... --weights W1,W2,... (--dev prints the line).\n"
-                 "Stupid Backoff models mix their scores (with --weights only: they have no\n"
-                 "perplexity); the result is marked as Stupid Backoff.\n"
-                 "MODEL: a grams model file, an ARPA file or a KenLM trie binary.");
+constexpr const char* kDescription =
+    "Mixes two or more models by linear interpolation: p(w | h) = sum_i\n"
+    "weight_i p_i(w | h). The models must split text the same way (the same\n"
+    "tokenizer settings); their vocabularies may differ (a word a model lacks has\n"
+    "probability 0 there). The weights are given (--weights, normalized to sum\n"
+    "to 1; default: equal) or, with --dev, estimated by EM to minimize the\n"
+    "perplexity of a development text, as SRILM's compute-best-mix: one line per\n"
+    "iteration with the weights and the dev perplexity, until no weight moves by\n"
+    "more than --tolerance. Each model's own dev perplexity (its OOVs as its <unk>,\n"
+    "as grams-perplexity computes it) is printed first.\n"
+    "-o / --arpa write the mixture as one static backoff model: the union of the\n"
+    "n-grams, each with the mixed probability, every context's backoff recomputed\n"
+    "so that its distribution sums to 1. Those n-grams score exactly as the\n"
+    "mixture; other words after a context get its backoff times the shorter\n"
+    "context's probability, so the static model's perplexity differs slightly\n"
+    "from the mixture's (--dev prints both).\n"
+    "grams-score and grams-perplexity score with the mixture without writing it:\n"
+    "MODEL1 --mix-model MODEL2 ... --weights W1,W2,... (--dev prints the line).\n"
+    "Stupid Backoff models mix their scores (with --weights only: they have no\n"
+    "perplexity); the result is marked as Stupid Backoff.\n"
+    "MODEL: a grams model file, an ARPA file or a KenLM trie binary.";
+
+void AddMixToolOptions(CommandLine* cl) {
   // clang-format off
-  cl.options().add_options()
+  cl->options().add_options()
       ("weights,w", po::value<std::string>()->value_name("W1,W2,..."),
        "the weights, one per model (normalized to sum to 1); with --dev, where EM starts")
       ("dev", po::value<std::string>()->value_name("FILE"),
@@ -174,11 +175,36 @@ int Main(int argc, char** argv) {
       ("arpa", po::value<std::string>()->value_name("FILE"),
        "write the static mixture as ARPA ('-' = stdout)");
   // clang-format on
-  cl.AddPositional("model", -1);
-  cl.set_epilog(
+  cl->AddPositional("model", -1);
+  cl->set_epilog(
       "Examples:\n"
       "  grams-mix --dev dev.txt -o mixed.lm in-domain.lm general.lm\n"
       "  grams-mix --weights 0.7,0.3 --arpa mixed.arpa a.lm b.lm\n");
+}
+
+// The static mixture of `models` written to the job's outputs, with its dev
+// perplexity when there is a dev text.
+int WriteStaticMixture(const std::vector<const NgramPredictor*>& models, const MixJob& job) {
+  auto mixed = MixModels(models, job.weights);
+  if (!mixed.ok()) return ReportError(mixed.status());
+  if (!job.dev.empty()) {
+    auto p = NgramPredictor::Create(*mixed, PredictorOptions());
+    if (!p.ok()) return ReportError(p.status());
+    std::vector<const NgramPredictor*> one = {p->get(), p->get()};
+    auto scored = ScoreForMix(one, job.dev);
+    if (!scored.ok()) return ReportError(scored.status());
+    const double lp = MixLog10Prob(*scored, {1.0, 0.0});
+    Print("static model: dev perplexity " +
+          FormatFixed(std::pow(10.0, -lp / static_cast<double>(scored->tokens)), 4) + "\n");
+  }
+  Status written = WriteModelOutputs(*mixed, job.outputs);
+  if (!written.ok()) return ReportError(written);
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL MODEL [MODEL...]", kDescription);
+  AddMixToolOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   MixJob job;
   if (int rc = ParseMixOptions(cl, &job); rc != kContinue) return rc;
@@ -205,21 +231,7 @@ int Main(int argc, char** argv) {
     if (int rc = TuneOnDev(models, &job); rc != kContinue) return rc;
   }
   if (!job.write) return kExitOk;
-  auto mixed = MixModels(models, job.weights);
-  if (!mixed.ok()) return ReportError(mixed.status());
-  if (!job.dev.empty()) {
-    auto p = NgramPredictor::Create(*mixed, PredictorOptions());
-    if (!p.ok()) return ReportError(p.status());
-    std::vector<const NgramPredictor*> one = {p->get(), p->get()};
-    auto scored = ScoreForMix(one, job.dev);
-    if (!scored.ok()) return ReportError(scored.status());
-    const double lp = MixLog10Prob(*scored, {1.0, 0.0});
-    Print("static model: dev perplexity " +
-          FormatFixed(std::pow(10.0, -lp / static_cast<double>(scored->tokens)), 4) + "\n");
-  }
-  Status written = WriteModelOutputs(*mixed, job.outputs);
-  if (!written.ok()) return ReportError(written);
-  return kExitOk;
+  return WriteStaticMixture(models, job);
 }
 
 }  // namespace

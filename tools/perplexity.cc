@@ -58,44 +58,69 @@ std::string FormatJson(const PerplexityStats& t, const char* unit) {
   return out;
 }
 
-int Main(int argc, char** argv) {
-  CommandLine cl("[options] MODEL [FILE...]",
-                 "Computes the perplexity of MODEL (a grams model file or its mapped form, an\n"
-                 "ARPA file or a KenLM binary) on the text of FILE... taken together (no FILE,\n"
-                 "or '-', = standard input), one sentence per line, tokenized as the model was\n"
-                 "trained. Every word and </s> is a token; a word not in the model (OOV) is\n"
-                 "scored as <unk>.\n"
-                 "  perplexity including OOVs  10^(-log10prob / tokens)   (KenLM query)\n"
-                 "  perplexity excluding OOVs  the same without the OOVs  (KenLM query); it is\n"
-                 "                             also SRILM's ppl (OOVs excluded, </s> counted:\n"
-                 "                             the same formula), so it is printed once\n"
-                 "  SRILM ppl1                 OOVs and </s> excluded\n"
-                 "  bits per unit              -log2 p per token (bits per character for a\n"
-                 "                             char model, per byte for a byte model)\n"
-                 "Units are words, characters, bytes... as the model was built; a model built\n"
-                 "with --boundaries none reads the input as one stream (one </s> at the end).\n"
-                 "Lines are scored on every core (-j); the figures are the same for any number\n"
-                 "of threads.\n"
-                 "With --mix-model, the perplexity of the dynamic mixture of MODEL and the\n"
-                 "--mix-model files, p = sum_i weight_i p_i (see grams-mix), without writing\n"
-                 "it: an OOV is a unit in no model (scored with each model's <unk>).");
+constexpr const char* kDescription =
+    "Computes the perplexity of MODEL (a grams model file or its mapped form, an\n"
+    "ARPA file or a KenLM binary) on the text of FILE... taken together (no FILE,\n"
+    "or '-', = standard input), one sentence per line, tokenized as the model was\n"
+    "trained. Every word and </s> is a token; a word not in the model (OOV) is\n"
+    "scored as <unk>.\n"
+    "  perplexity including OOVs  10^(-log10prob / tokens)   (KenLM query)\n"
+    "  perplexity excluding OOVs  the same without the OOVs  (KenLM query); it is\n"
+    "                             also SRILM's ppl (OOVs excluded, </s> counted:\n"
+    "                             the same formula), so it is printed once\n"
+    "  SRILM ppl1                 OOVs and </s> excluded\n"
+    "  bits per unit              -log2 p per token (bits per character for a\n"
+    "                             char model, per byte for a byte model)\n"
+    "Units are words, characters, bytes... as the model was built; a model built\n"
+    "with --boundaries none reads the input as one stream (one </s> at the end).\n"
+    "Lines are scored on every core (-j); the figures are the same for any number\n"
+    "of threads.\n"
+    "With --mix-model, the perplexity of the dynamic mixture of MODEL and the\n"
+    "--mix-model files, p = sum_i weight_i p_i (see grams-mix), without writing\n"
+    "it: an OOV is a unit in no model (scored with each model's <unk>).";
+
+void AddPerplexityOptions(CommandLine* cl) {
   // clang-format off
-  cl.options().add_options()
+  cl->options().add_options()
       ("json", "print the results as one JSON object: sentences, words, oovs, tokens, "
                "log10prob, oov_log10prob, perplexity, perplexity_excluding_oovs, srilm_ppl (the "
                "same number, under SRILM's name), srilm_ppl1, bits_per_token, unit");
   // clang-format on
-  AddThreadsOption(&cl);
-  AddLenientArpaOption(&cl);
-  AddMixOptions(&cl);
-  cl.AddPositional("model", 1);
-  cl.AddPositional("input", -1);
-  cl.set_epilog(
+  AddThreadsOption(cl);
+  AddLenientArpaOption(cl);
+  AddMixOptions(cl);
+  cl->AddPositional("model", 1);
+  cl->AddPositional("input", -1);
+  cl->set_epilog(
       "Examples:\n"
       "  grams-perplexity corpus.lm test.txt\n"
       "  grams-perplexity --json corpus.arpa < test.txt\n"
       "  grams-perplexity -j1 corpus.lm test.txt\n"
       "  grams-perplexity --mix-model general.lm --weights 0.7,0.3 in-domain.lm test.txt\n");
+}
+
+// The perplexity of `model` on the texts `inputs` taken together, printed.
+int PrintPerplexity(const LanguageModel& model, const std::vector<std::string>& inputs,
+                    const ScoreTextOptions& options, bool json) {
+  PerplexityStats total;
+  for (const std::string& path : inputs) {
+    auto stats = ComputePerplexity(model, path, options);
+    if (!stats.ok()) return ReportError(stats.status());
+    total.Add(*stats);
+  }
+  const char* unit = UnitName(model.settings().unit);
+  const std::string text = json ? FormatJson(total, unit) : FormatText(total, unit);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    if (errno == EPIPE) return kExitOk;
+    return ReportError("<stdout>: write failed");
+  }
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL [FILE...]", kDescription);
+  AddPerplexityOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   std::vector<std::string> model_arg = cl.Positional("model");
   if (model_arg.empty()) return UsageError("missing MODEL");
@@ -118,20 +143,7 @@ int Main(int argc, char** argv) {
                                               "probabilities, ") +
                        "so it has no perplexity (grams-score still scores with it)");
   }
-  PerplexityStats total;
-  for (const std::string& path : inputs) {
-    auto stats = ComputePerplexity(*model, path, options);
-    if (!stats.ok()) return ReportError(stats.status());
-    total.Add(*stats);
-  }
-  const char* unit = UnitName(model->settings().unit);
-  const std::string text = cl.Has("json") ? FormatJson(total, unit) : FormatText(total, unit);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-    if (errno == EPIPE) return kExitOk;
-    return ReportError("<stdout>: write failed");
-  }
-  return kExitOk;
+  return PrintPerplexity(*model, inputs, options, cl.Has("json"));
 }
 
 }  // namespace

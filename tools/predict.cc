@@ -66,27 +66,28 @@ void FormatLine(const Format& f, const Vocabulary& vocab, std::string_view prefi
   out->push_back('\n');
 }
 
-int Main(int argc, char** argv) {
-  CommandLine cl("[options] MODEL [FILE...]",
-                 "Predicts the next unit: for each line of FILE... (no FILE, or '-', = standard\n"
-                 "input), a prefix tokenized as the model was trained, prints the K most likely\n"
-                 "next units (words, characters, bytes... as the model was built), </s> among\n"
-                 "them, best first, with log10 p(unit | prefix) by the model's backoff rule (the\n"
-                 "number grams-score gives that unit after that prefix). The prefix starts a\n"
-                 "sentence (after <s>) unless --no-bos; only its last order-1 units matter.\n"
-                 "The result is exact (the same as scoring every unit of the vocabulary), found\n"
-                 "from the prefix's continuations in the model, longest context first, without\n"
-                 "a pass over the vocabulary. <s> is never predicted, <unk> only with --unk.\n"
-                 "Ties are ordered by the model's unit id.\n"
-                 "Text output: one line per input line, the predictions separated by tabs, each\n"
-                 "'UNIT LOG10PROB' ('UNIT LOG10PROB PROB' with --prob); units of non-word\n"
-                 "models are escaped as in ARPA files (<sp> for a space, <0x0A> for a newline).\n"
-                 "A Stupid Backoff model gives scores, not probabilities: they are printed the\n"
-                 "same way (JSON: log10score and score) after a warning.\n"
-                 "MODEL: a grams model file, an ARPA file or a KenLM trie binary (a mapped model\n"
-                 "or a probing binary does not keep its n-grams' words: convert it first).");
+constexpr const char* kDescription =
+    "Predicts the next unit: for each line of FILE... (no FILE, or '-', = standard\n"
+    "input), a prefix tokenized as the model was trained, prints the K most likely\n"
+    "next units (words, characters, bytes... as the model was built), </s> among\n"
+    "them, best first, with log10 p(unit | prefix) by the model's backoff rule (the\n"
+    "number grams-score gives that unit after that prefix). The prefix starts a\n"
+    "sentence (after <s>) unless --no-bos; only its last order-1 units matter.\n"
+    "The result is exact (the same as scoring every unit of the vocabulary), found\n"
+    "from the prefix's continuations in the model, longest context first, without\n"
+    "a pass over the vocabulary. <s> is never predicted, <unk> only with --unk.\n"
+    "Ties are ordered by the model's unit id.\n"
+    "Text output: one line per input line, the predictions separated by tabs, each\n"
+    "'UNIT LOG10PROB' ('UNIT LOG10PROB PROB' with --prob); units of non-word\n"
+    "models are escaped as in ARPA files (<sp> for a space, <0x0A> for a newline).\n"
+    "A Stupid Backoff model gives scores, not probabilities: they are printed the\n"
+    "same way (JSON: log10score and score) after a warning.\n"
+    "MODEL: a grams model file, an ARPA file or a KenLM trie binary (a mapped model\n"
+    "or a probing binary does not keep its n-grams' words: convert it first).";
+
+void AddPredictOptions(CommandLine* cl) {
   // clang-format off
-  cl.options().add_options()
+  cl->options().add_options()
       ("top-k,k", po::value<long long>()->default_value(10)->value_name("K"),
        "how many units to print per line (at most the vocabulary)")
       ("prob", "also print each unit's probability (10^log10prob)")
@@ -97,45 +98,23 @@ int Main(int argc, char** argv) {
       ("line-buffered", "write each line's predictions at once (the default when standard "
                         "output is a terminal): for coprocesses");
   // clang-format on
-  cl.AddPositional("model", 1);
-  cl.AddPositional("input", -1);
-  cl.set_epilog(
+  cl->AddPositional("model", 1);
+  cl->AddPositional("input", -1);
+  cl->set_epilog(
       "Examples:\n"
       "  echo 'the united' | grams-predict -k 5 corpus.lm\n"
       "  grams-predict --json --prob corpus.lm prefixes.txt\n"
       "  printf 'hello wor' | grams-predict --no-bos chars.lm\n");
-  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
-  std::vector<std::string> model_arg = cl.Positional("model");
-  if (model_arg.empty()) return UsageError("missing MODEL");
-  std::vector<std::string> inputs = cl.Positional("input");
-  if (inputs.empty()) inputs.push_back("-");
-  const long long k = cl.Get<long long>("top-k");
-  if (k < 1) return UsageError("--top-k must be at least 1");
-  Format format;
-  format.json = cl.Has("json");
-  format.prob = cl.Has("prob");
-  TopKOptions options;
-  options.include_unk = cl.Has("unk");
-  const bool bos = !cl.Has("no-bos");
+}
 
-  auto model = LoadModel(model_arg[0]);
-  if (!model.ok()) return ReportError(model.status());
-  auto predictor = NgramPredictor::Create(std::move(model).value());
-  if (!predictor.ok()) return ReportError(predictor.status().WithContext(model_arg[0]));
-  const NgramPredictor& p = **predictor;
-  options.k = static_cast<size_t>(k);
-  format.escape = UnitsNeedEscaping(p.settings());
-  format.scores = !p.IsProbabilistic();
-  if (format.scores) {
-    Warn(model_arg[0] +
-         " is a Stupid Backoff model: the numbers are log10 scores, not "
-         "probabilities");
-  }
+// Answers the prefixes of `inputs` with `p` to standard output.
+int PredictLines(const NgramPredictor& p, const std::vector<std::string>& inputs,
+                 const TopKOptions& options, const Format& format, bool bos, bool line_buffered) {
   auto units = UnitReader::Create(p.settings(), &p.vocab());
   if (!units.ok()) return ReportError(units.status());
   auto writer = FileWriter::Open("-");
   if (!writer.ok()) return ReportError(writer.status());
-  ScoreOutput out(std::move(writer).value(), cl.Has("line-buffered") || StdoutIsTerminal());
+  ScoreOutput out(std::move(writer).value(), line_buffered || StdoutIsTerminal());
 
   std::vector<WordId> ids;
   std::vector<Prediction> preds;
@@ -155,6 +134,38 @@ int Main(int argc, char** argv) {
     if (!(*reader)->status().ok()) return out.Finish((*reader)->status());
   }
   return out.Finish(Status::OK());
+}
+
+int Main(int argc, char** argv) {
+  CommandLine cl("[options] MODEL [FILE...]", kDescription);
+  AddPredictOptions(&cl);
+  if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
+  std::vector<std::string> model_arg = cl.Positional("model");
+  if (model_arg.empty()) return UsageError("missing MODEL");
+  std::vector<std::string> inputs = cl.Positional("input");
+  if (inputs.empty()) inputs.push_back("-");
+  const long long k = cl.Get<long long>("top-k");
+  if (k < 1) return UsageError("--top-k must be at least 1");
+  Format format;
+  format.json = cl.Has("json");
+  format.prob = cl.Has("prob");
+  TopKOptions options;
+  options.include_unk = cl.Has("unk");
+  options.k = static_cast<size_t>(k);
+
+  auto model = LoadModel(model_arg[0]);
+  if (!model.ok()) return ReportError(model.status());
+  auto predictor = NgramPredictor::Create(std::move(model).value());
+  if (!predictor.ok()) return ReportError(predictor.status().WithContext(model_arg[0]));
+  const NgramPredictor& p = **predictor;
+  format.escape = UnitsNeedEscaping(p.settings());
+  format.scores = !p.IsProbabilistic();
+  if (format.scores) {
+    Warn(model_arg[0] +
+         " is a Stupid Backoff model: the numbers are log10 scores, not "
+         "probabilities");
+  }
+  return PredictLines(p, inputs, options, format, !cl.Has("no-bos"), cl.Has("line-buffered"));
 }
 
 }  // namespace

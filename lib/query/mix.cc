@@ -284,162 +284,215 @@ MixIteration EstimateMixWeights(const MixDevScores& scores, std::vector<double> 
   return it;
 }
 
-StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
-                          const std::vector<double>& weights) {
-  return GuardAlloc("mixing the models", MemoryHint::kNone, [&]() -> StatusOr<Model> {
-    const size_t m = models.size();
-    if (m < 1 || weights.size() != m) return InvalidArgument("one weight per model is needed");
-    const bool scores = !models[0]->IsProbabilistic();
-    Model out;
-    out.settings = models[0]->settings();
-    int order = 0;
-    for (const NgramPredictor* p : models) order = std::max(order, p->order());
-    // The union vocabulary, and each model's ids in it and back.
-    std::vector<std::vector<WordId>> to_union(m), to_local(m);
-    for (size_t i = 0; i < m; ++i) {
-      const Vocabulary& v = models[i]->vocab();
-      to_union[i].resize(v.size());
+namespace {
+
+// The static mixture (MixModels), in steps over shared state: the union
+// vocabulary, the union of the n-grams order by order, their mixed
+// probabilities, the backoffs, the provenance.
+class StaticMixer {
+ public:
+  StaticMixer(const std::vector<const NgramPredictor*>& models, const std::vector<double>& weights)
+      : models_(models), weights_(weights), m_(models.size()) {
+    scores_ = !models[0]->IsProbabilistic();
+    for (const NgramPredictor* p : models) order_ = std::max(order_, p->order());
+  }
+
+  Model Mix() {
+    out_.settings = models_[0]->settings();
+    UnionVocabulary();
+    UnionNgrams();
+    MixProbabilities();
+    Backoffs();
+    Provenance();
+    return std::move(out_);
+  }
+
+ private:
+  // The union vocabulary, and each model's ids in it and back.
+  void UnionVocabulary() {
+    to_union_.resize(m_);
+    to_local_.resize(m_);
+    for (size_t i = 0; i < m_; ++i) {
+      const Vocabulary& v = models_[i]->vocab();
+      to_union_[i].resize(v.size());
       for (WordId w = 0; w < v.size(); ++w) {
-        to_union[i][w] = w < 3 ? w : out.vocab.FindOrInsert(v.Word(w));
+        to_union_[i][w] = w < 3 ? w : out_.vocab.FindOrInsert(v.Word(w));
       }
     }
-    const size_t vocab_size = out.vocab.size();
-    for (size_t i = 0; i < m; ++i) {
-      to_local[i].assign(vocab_size, Vocabulary::kNotFound);
-      for (WordId w = 0; w < to_union[i].size(); ++w) to_local[i][to_union[i][w]] = w;
+    const size_t vocab_size = out_.vocab.size();
+    for (size_t i = 0; i < m_; ++i) {
+      to_local_[i].assign(vocab_size, Vocabulary::kNotFound);
+      for (WordId w = 0; w < to_union_[i].size(); ++w) to_local_[i][to_union_[i][w]] = w;
     }
-    // The union of the n-grams, order by order; emap[i]: model i's entries
-    // of the order below in the union.
-    out.trie.levels.resize(order);
-    TrieLevel& unigrams = out.trie.levels[0];
+  }
+
+  // The union of the n-grams, order by order; emap[i]: model i's entries of
+  // the order below in the union.
+  void UnionNgrams() {
+    const size_t vocab_size = out_.vocab.size();
+    out_.trie.levels.resize(order_);
+    TrieLevel& unigrams = out_.trie.levels[0];
     unigrams.words.resize(vocab_size);
     for (WordId w = 0; w < vocab_size; ++w) unigrams.words[w] = w;
-    std::vector<std::vector<EntryIndex>> emap(m);
-    for (size_t i = 0; i < m; ++i) emap[i].assign(to_union[i].begin(), to_union[i].end());
-    for (int n = 2; n <= order; ++n) {
+    std::vector<std::vector<EntryIndex>> emap(m_);
+    for (size_t i = 0; i < m_; ++i) emap[i].assign(to_union_[i].begin(), to_union_[i].end());
+    for (int n = 2; n <= order_; ++n) {
+      auto key_of = [&](size_t i, const TrieLevel& level, size_t e) {
+        return static_cast<uint64_t>(emap[i][level.parents[e]]) << 32 |
+               to_union_[i][level.words[e]];
+      };
       std::vector<uint64_t> keys;
-      for (size_t i = 0; i < m; ++i) {
-        if (models[i]->order() < n) continue;
-        const TrieLevel& level = models[i]->model().trie.levels[n - 1];
-        for (size_t e = 0; e < level.size(); ++e) {
-          keys.push_back(static_cast<uint64_t>(emap[i][level.parents[e]]) << 32 |
-                         to_union[i][level.words[e]]);
-        }
+      for (size_t i = 0; i < m_; ++i) {
+        if (models_[i]->order() < n) continue;
+        const TrieLevel& level = models_[i]->model().trie.levels[n - 1];
+        for (size_t e = 0; e < level.size(); ++e) keys.push_back(key_of(i, level, e));
       }
       std::sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-      TrieLevel& level = out.trie.levels[n - 1];
+      TrieLevel& level = out_.trie.levels[n - 1];
       level.words.resize(keys.size());
       level.parents.resize(keys.size());
       for (size_t k = 0; k < keys.size(); ++k) {
         level.parents[k] = static_cast<EntryIndex>(keys[k] >> 32);
         level.words[k] = static_cast<WordId>(keys[k] & 0xFFFFFFFFu);
       }
-      for (size_t i = 0; i < m; ++i) {
+      for (size_t i = 0; i < m_; ++i) {
         std::vector<EntryIndex> next;
-        if (models[i]->order() >= n) {
-          const TrieLevel& own = models[i]->model().trie.levels[n - 1];
+        if (models_[i]->order() >= n) {
+          const TrieLevel& own = models_[i]->model().trie.levels[n - 1];
           next.resize(own.size());
           for (size_t e = 0; e < own.size(); ++e) {
-            const uint64_t key =
-                static_cast<uint64_t>(emap[i][own.parents[e]]) << 32 | to_union[i][own.words[e]];
-            next[e] = static_cast<EntryIndex>(std::lower_bound(keys.begin(), keys.end(), key) -
-                                              keys.begin());
+            next[e] = static_cast<EntryIndex>(
+                std::lower_bound(keys.begin(), keys.end(), key_of(i, own, e)) - keys.begin());
           }
         }
         emap[i] = std::move(next);
       }
     }
-    // The mixed probabilities.
-    out.log_prob.resize(order);
-    std::vector<WordId> words(order), local(order);
-    for (int n = 1; n <= order; ++n) {
-      const TrieLevel& level = out.trie.levels[n - 1];
-      std::vector<float>& lp = out.log_prob[n - 1];
+  }
+
+  // The mixed probability of every n-gram of the union.
+  void MixProbabilities() {
+    out_.log_prob.resize(order_);
+    std::vector<WordId> words(order_), local(order_);
+    for (int n = 1; n <= order_; ++n) {
+      const TrieLevel& level = out_.trie.levels[n - 1];
+      std::vector<float>& lp = out_.log_prob[n - 1];
       lp.resize(level.size());
       for (EntryIndex e = 0; e < level.size(); ++e) {
-        out.trie.Ngram(n, e, words.data());
+        out_.trie.Ngram(n, e, words.data());
         const WordId w = words[n - 1];
         double p = 0;
-        for (size_t i = 0; i < m; ++i) {
-          const WordId lw = to_local[i][w];
+        for (size_t i = 0; i < m_; ++i) {
+          const WordId lw = to_local_[i][w];
           if (lw == Vocabulary::kNotFound) continue;
           for (int k = 0; k + 1 < n; ++k) {
-            const WordId c = to_local[i][words[k]];
+            const WordId c = to_local_[i][words[k]];
             local[k] = c == Vocabulary::kNotFound ? kUnkId : c;
           }
-          p += weights[i] * std::pow(10.0, static_cast<double>(models[i]->LogProb(
-                                               local.data(), static_cast<size_t>(n - 1), lw)));
+          p += weights_[i] * std::pow(10.0, static_cast<double>(models_[i]->LogProb(
+                                                local.data(), static_cast<size_t>(n - 1), lw)));
         }
         lp[e] = w == kBosId || !(p > 0) ? kLog10Zero : static_cast<float>(std::log10(p));
       }
     }
-    // The backoffs, shortest contexts first (a missing shorter n-gram backs
-    // off through the backoffs already set).
-    out.log_backoff.resize(order);
-    for (int n = 1; n < order; ++n)
-      out.log_backoff[n - 1].assign(out.trie.levels[n - 1].size(), 0.0f);
-    TrieLookup lookup(&out);
-    std::vector<std::unique_ptr<TrieLookup>> own(m);
-    if (scores) {
-      for (size_t i = 0; i < m; ++i) own[i] = std::make_unique<TrieLookup>(&models[i]->model());
+  }
+
+  // The backoffs, shortest contexts first (a missing shorter n-gram backs
+  // off through the backoffs already set).
+  void Backoffs() {
+    out_.log_backoff.resize(order_);
+    for (int n = 1; n < order_; ++n)
+      out_.log_backoff[n - 1].assign(out_.trie.levels[n - 1].size(), 0.0f);
+    TrieLookup lookup(&out_);
+    std::vector<std::unique_ptr<TrieLookup>> own(m_);
+    if (scores_) {
+      for (size_t i = 0; i < m_; ++i) own[i] = std::make_unique<TrieLookup>(&models_[i]->model());
     }
-    for (int n = 1; n < order; ++n) {
+    std::vector<WordId> words(order_);
+    for (int n = 1; n < order_; ++n) {
       const std::vector<EntryIndex>& off = lookup.offsets(n);
-      const TrieLevel& children = out.trie.levels[n];
-      std::vector<float>& bo = out.log_backoff[n - 1];
+      std::vector<float>& bo = out_.log_backoff[n - 1];
       for (EntryIndex c = 0; c < bo.size(); ++c) {
         if (off[c] == off[c + 1]) continue;
-        out.trie.Ngram(n, c, words.data());
-        if (scores) {
-          // The weighted mean of the backoffs of the models that hold the
-          // context.
-          double sum = 0, weight = 0;
-          for (size_t i = 0; i < m; ++i) {
-            bool all = models[i]->order() > n;
-            for (int k = 0; k < n && all; ++k) {
-              local[k] = to_local[i][words[k]];
-              all = local[k] != Vocabulary::kNotFound;
-            }
-            EntryIndex e;
-            if (!all || !own[i]->Find(local.data(), n, &e)) continue;
-            sum += weights[i] *
-                   std::pow(10.0, static_cast<double>(models[i]->model().log_backoff[n - 1][e]));
-            weight += weights[i];
-          }
-          bo[c] = weight > 0 ? static_cast<float>(std::log10(sum / weight)) : 0.0f;
-          continue;
-        }
-        double num = 1, den = 1;
-        for (EntryIndex k = off[c]; k < off[c + 1]; ++k) {
-          const WordId w = children.words[k];
-          if (w == kBosId) continue;
-          num -= std::pow(10.0, static_cast<double>(out.log_prob[n][k]));
-          den -= std::pow(10.0, lookup.LogProb(words.data() + 1, n - 1, w));
-        }
-        if (num <= 0) {
-          bo[c] = kLog10Zero;
-        } else if (den <= 0) {
-          bo[c] = 0.0f;
-        } else {
-          bo[c] = static_cast<float>(std::log10(num / den));
-        }
+        out_.trie.Ngram(n, c, words.data());
+        bo[c] = scores_ ? MeanBackoff(n, words.data(), own)
+                        : NormalizingBackoff(n, words.data(), off[c], off[c + 1], lookup);
       }
     }
-    out.log_backoff[order - 1].clear();
-    // The provenance.
+    out_.log_backoff[order_ - 1].clear();
+  }
+
+  // Stupid Backoff: the weighted mean of the backoffs of the models that
+  // hold the context `words` (n units).
+  float MeanBackoff(int n, const WordId* words,
+                    const std::vector<std::unique_ptr<TrieLookup>>& own) const {
+    std::vector<WordId> local(n);
+    double sum = 0, weight = 0;
+    for (size_t i = 0; i < m_; ++i) {
+      bool all = models_[i]->order() > n;
+      for (int k = 0; k < n && all; ++k) {
+        local[k] = to_local_[i][words[k]];
+        all = local[k] != Vocabulary::kNotFound;
+      }
+      EntryIndex e;
+      if (!all || !own[i]->Find(local.data(), n, &e)) continue;
+      sum += weights_[i] *
+             std::pow(10.0, static_cast<double>(models_[i]->model().log_backoff[n - 1][e]));
+      weight += weights_[i];
+    }
+    return weight > 0 ? static_cast<float>(std::log10(sum / weight)) : 0.0f;
+  }
+
+  // The backoff that makes the context `words` (n units, its children the
+  // entries [begin, end) of order n + 1) normalize.
+  float NormalizingBackoff(int n, const WordId* words, EntryIndex begin, EntryIndex end,
+                           const TrieLookup& lookup) const {
+    const TrieLevel& children = out_.trie.levels[n];
+    double num = 1, den = 1;
+    for (EntryIndex k = begin; k < end; ++k) {
+      const WordId w = children.words[k];
+      if (w == kBosId) continue;
+      num -= std::pow(10.0, static_cast<double>(out_.log_prob[n][k]));
+      den -= std::pow(10.0, lookup.LogProb(words + 1, n - 1, w));
+    }
+    if (num <= 0) return kLog10Zero;
+    if (den <= 0) return 0.0f;
+    return static_cast<float>(std::log10(num / den));
+  }
+
+  void Provenance() {
     std::string list;
-    for (size_t i = 0; i < m; ++i) {
+    for (size_t i = 0; i < m_; ++i) {
       char buf[32];
-      std::snprintf(buf, sizeof(buf), "%.17g", weights[i]);
+      std::snprintf(buf, sizeof(buf), "%.17g", weights_[i]);
       if (i) list.push_back(' ');
       list.append(buf);
     }
-    if (scores) out.info.emplace_back("smoothing", "stupid");
-    out.info.emplace_back("source", "mix");
-    out.info.emplace_back("mix.models", std::to_string(m));
-    out.info.emplace_back("mix.weights", list);
-    return out;
+    if (scores_) out_.info.emplace_back("smoothing", "stupid");
+    out_.info.emplace_back("source", "mix");
+    out_.info.emplace_back("mix.models", std::to_string(m_));
+    out_.info.emplace_back("mix.weights", list);
+  }
+
+  const std::vector<const NgramPredictor*>& models_;
+  const std::vector<double>& weights_;
+  const size_t m_;
+  bool scores_ = false;
+  int order_ = 0;
+  Model out_;
+  std::vector<std::vector<WordId>> to_union_, to_local_;
+};
+
+}  // namespace
+
+StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
+                          const std::vector<double>& weights) {
+  return GuardAlloc("mixing the models", MemoryHint::kNone, [&]() -> StatusOr<Model> {
+    if (models.empty() || weights.size() != models.size()) {
+      return InvalidArgument("one weight per model is needed");
+    }
+    return StaticMixer(models, weights).Mix();
   });
 }
 
