@@ -1,6 +1,6 @@
 // Counter: text -> tokens -> vocabulary ids -> n-gram counts of orders
 // 1..N, in memory or, under a memory budget, spilling to disk; and the
-// entry points around it (CountFiles, MergeCountFiles).
+// entry points around it (CountFiles, CountFilesToFile).
 //
 // The parts, each in a file of its own:
 //   count/order_table.h      the hash tables of (parent, word) keys, per
@@ -12,10 +12,13 @@
 //   count/external_merge.h   phases 2 and 3: the spills merged back
 //   count/group_run.h        the runs phase 2 writes and phase 3 merges
 //   count/counts_sink.h      where the sorted orders go: file or memory
+//   count/counter_impl.h     CounterImpl, the counter behind Counter
+//   count/merge_counts.cc    adding counts: in memory, or counts files
+//                            streamed whole or by slices (MergeCountFiles)
 // This file holds the Counter itself: tokenizing lines into batches, the
-// unigram counts, adding counts files, the memory accounting that decides
-// when to spill, and Finish(), which numbers the vocabulary canonically and
-// hands the sorted orders to a sink.
+// unigram counts, the memory accounting that decides when to spill, and
+// Finish(), which numbers the vocabulary canonically and hands the sorted
+// orders to a sink.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -24,6 +27,7 @@
 #include <thread>
 
 #include "count/batch_counter.h"
+#include "count/counter_impl.h"
 #include "count/counts_sink.h"
 #include "count/external_merge.h"
 #include "count/order_table.h"
@@ -45,35 +49,7 @@
 #include "vocab/canonical_order.h"
 
 namespace grams {
-namespace {
-
-using count::Batch;
-using count::BucketTables;
-using count::CountEntry;
-using count::CountsSink;
-using count::kBuckets;
-using count::kMinReserveBytes;
-using count::OrderTable;
-
-// Tokens per batch: large batches keep the threads busy longer between
-// hand-overs, small ones keep the buffers (about 40 bytes per token) small;
-// a file gets a 48th of its size in bytes (an eighth of its words or
-// so), within these bounds.
-constexpr size_t kMinBatchTokens = 1 << 16;
-constexpr size_t kMaxBatchTokens = 1 << 19;
-// What an n-gram added to the tables may take: its entry, its hash slots
-// (below 70% full, doubling) and the streaming merge's 6 bytes per n-gram
-// of the file being added.
-constexpr uint64_t kTableBytesPerEntry = 12 + 12 + 6;
-
-// The memory of a vocabulary, with its hash table and the ids and counts
-// kept per word (an estimate for the budget).
-uint64_t VocabularyBytes(const Vocabulary& v) { return v.arena_bytes() * 2 + v.size() * 48; }
-
-// "FILE:LINE: byte offset N: ", where an error in a line of text is.
-std::string Where(const std::string& file, uint64_t line_no, uint64_t offset) {
-  return file + ":" + std::to_string(line_no) + ": byte offset " + std::to_string(offset) + ": ";
-}
+namespace count {
 
 // The one check of CountOptions.
 Status CheckCountOptions(const CountOptions& options) {
@@ -104,107 +80,21 @@ int CountingThreads(const CountOptions& options) {
   return std::min(threads, 64);
 }
 
-// Sums and products of counts that need more than 64 bits.
-__extension__ typedef unsigned __int128 Wide;
+}  // namespace count
 
-// floor(sqrt(x)), exactly (the slices' cut must not depend on the
-// machine's floating point).
-uint64_t SqrtFloor(Wide x) {
-  uint64_t lo = 0, hi = UINT64_MAX;
-  while (lo < hi) {                                             // the largest r with r * r <= x
-    const uint64_t mid = lo + (hi - lo) / 2 + ((hi - lo) & 1);  // rounded up, no overflow
-    if (static_cast<Wide>(mid) * mid <= x) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return lo;
-}
+namespace {
+
+using count::Batch;
+using count::BucketTables;
+using count::CountEntry;
+using count::CountsSink;
+using count::kBuckets;
+using count::kMaxBatchTokens;
+using count::kMinBatchTokens;
+using count::kMinReserveBytes;
+using count::Where;
 
 }  // namespace
-
-class CounterImpl {
- public:
-  explicit CounterImpl(const CountOptions& options)
-      : invalid_(CheckCountOptions(options)),
-        options_(Usable(options)),
-        threads_(CountingThreads(options)),
-        buckets_(kBuckets, BucketTables(options_.order - 1)),
-        batches_(options_.order, threads_, &buckets_),
-        spills_(options_.temp_dir) {
-    unigram_counts_.assign(kNumReservedWords, 0);
-    std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
-  }
-
-  Status AddLine(std::string_view line, bool newline, const std::string& where_file,
-                 uint64_t line_no, uint64_t line_offset);
-  Status AddFile(const std::string& path);
-  Status AddCounts(const NgramCounts& c, const std::string& name);
-  // The streaming merge: reads the counts file at `path` as a stream.
-  // kWhole adds all of it; a slice reads each file twice, kUnigrams for
-  // the vocabulary and order 1, then (after PlanSlice) kNgrams for the
-  // n-grams of the slice's first words.
-  enum class Pass { kWhole, kUnigrams, kNgrams };
-  Status MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pass pass);
-  // After every file's kUnigrams pass: which first words slice `slice`
-  // keeps, and the header info that says so.
-  Status PlanSlice(const MergeSlice& slice);
-  Status AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
-                           const std::vector<uint8_t>* keep);
-  const std::vector<std::pair<std::string, std::string>>& info() const { return info_; }
-  Status Finish(CountsSink* sink);
-  int threads() const { return threads_; }
-
- private:
-  Status AppendUnits(std::string_view line, const std::string& where_file, uint64_t line_no,
-                     uint64_t line_offset);
-  void ReserveFor(const io::InputStream& in);
-  Status CheckMergeable(int order, const TokenizerSettings& settings,
-                        const std::string& name) const;
-  Status ProcessBatch(bool final);
-
-  // Memory accounting and spilling.
-  uint64_t TableBytes() const;
-  uint64_t VocabBytes() const { return VocabularyBytes(vocab_); }
-  uint64_t InMemoryFinishBytes() const;
-  Status MaybeSpill();
-  Status Spill() { return spills_.Spill(&buckets_, threads_, reserve_); }
-  std::vector<uint64_t> OrderSizes() const;
-
-  // Finishing.
-  std::vector<WordId> CanonicalOrder() const;
-  NgramCounts CanonicalUnigrams(const std::vector<WordId>& by_rank);
-  Status StartSink(CountsSink* sink, NgramCounts* out, const std::vector<WordId>& by_rank,
-                   const std::vector<uint64_t>& sizes);
-
-  const Status invalid_;  // from CheckCountOptions; every call returns it
-  const CountOptions options_;
-  const int threads_;
-  Vocabulary vocab_;
-  std::vector<Count> unigram_counts_;
-  // buckets_[b][n-2]: bucket b's table of order n.
-  std::vector<BucketTables> buckets_;
-  count::BatchCounter batches_;            // after buckets_: destroyed (waited for) first
-  Batch batch_;                            // the batch being filled
-  size_t batch_tokens_ = kMinBatchTokens;  // a batch is counted once this long
-  uint64_t sentences_ = 0, tokens_counted_ = 0;
-  std::unique_ptr<Tokenizer> tokenizer_;
-  std::vector<std::string_view> tokens_;
-  bool stream_open_ = false;  // boundaries=none: the stream's <s> is out
-  bool warned_nul_ = false;   // the one warning about NUL bytes is out
-  WordId byte_ids_[256];      // ids of one-byte units
-  count::SpillStore spills_;  // phase 1's spills
-  uint64_t reserve_ = 0;      // entries reserved per table (address space only)
-  // The streaming merge of a slice: the first words kept (by counting id),
-  // the header info, and what each file's header said in the first pass
-  // (vocabulary size, sentences, tokens), checked in the second.
-  std::vector<uint8_t> keep_;
-  std::vector<std::pair<std::string, std::string>> info_;
-  std::vector<std::array<uint64_t, 3>> first_pass_;
-  std::vector<uint64_t> bigram_types_;  // summed over the files, by counting id
-  size_t second_pass_files_ = 0;
-};
 
 Status CounterImpl::AddLine(std::string_view line, bool newline, const std::string& where_file,
                             uint64_t line_no, uint64_t line_offset) {
@@ -359,278 +249,6 @@ void CounterImpl::ReserveFor(const io::InputStream& in) {
   reserve_ = std::max<uint64_t>(reserve_, most);
   for (auto& tables : buckets_)
     for (auto& table : tables) table.Reserve(reserve_);
-}
-
-Status CounterImpl::CheckMergeable(int order, const TokenizerSettings& settings,
-                                   const std::string& name) const {
-  if (order != options_.order) {
-    return InvalidArgument(name + ": order " + std::to_string(order) +
-                           ", but the counts merged so far have order " +
-                           std::to_string(options_.order));
-  }
-  if (!(settings == options_.tokenizer)) {
-    const auto a = options_.tokenizer.DisplayKeyValues(), b = settings.DisplayKeyValues();
-    for (size_t k = 0; k < a.size(); ++k) {
-      if (a[k] != b[k]) {
-        return InvalidArgument(name + ": counted with " + b[k].first + "=" + b[k].second +
-                               ", but the counts merged so far have " + a[k].first + "=" +
-                               a[k].second);
-      }
-    }
-  }
-  if (settings.boundaries == Boundaries::kNone) {
-    return InvalidArgument(name +
-                           ": counts made with --boundaries none cannot be merged (the "
-                           "windows that cross from one shard into the next are missing)");
-  }
-  return Status::OK();
-}
-
-// Adds the counts of another run over text tokenized the same way (the
-// shards of a corpus): afterwards the result is that of counting all the
-// text at once. Each entry's (parent, word) key is incremented by its count
-// in the table of its bucket, order by order.
-Status CounterImpl::AddCounts(const NgramCounts& c, const std::string& name) {
-  GRAMS_RETURN_IF_ERROR(invalid_);
-  GRAMS_RETURN_IF_ERROR(CheckMergeable(c.order(), c.settings, name));
-  GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
-  std::vector<WordId> word_map(c.vocab.size());
-  for (WordId id = 0; id < c.vocab.size(); ++id)
-    word_map[id] = vocab_.FindOrInsert(c.vocab.Word(id));
-  if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
-  for (WordId id = 0; id < c.vocab.size(); ++id) unigram_counts_[word_map[id]] += c.counts[0][id];
-  bool overflow = false;
-  // The file's order n-1 / n entries -> (bucket, index in its table).
-  std::vector<uint32_t> prev, cur;
-  std::vector<uint8_t> prev_part, cur_part;
-  for (int n = 2; n <= c.order(); ++n) {
-    const TrieLevel& level = c.trie.levels[n - 1];
-    cur.resize(level.size());
-    cur_part.resize(level.size());
-    for (size_t i = 0; i < level.size(); ++i) {
-      const EntryIndex fp = level.parents[i];
-      const int part = n == 2 ? count::BucketOf(word_map[fp]) : prev_part[fp];
-      const uint32_t parent = n == 2 ? word_map[fp] : prev[fp];
-      const uint32_t word = word_map[level.words[i]];
-      cur[i] = buckets_[part][n - 2].Increment(parent, word, count::KeyHash(parent, word),
-                                               &overflow, c.counts[n - 1][i]);
-      cur_part[i] = static_cast<uint8_t>(part);
-    }
-    prev.swap(cur);
-    prev_part.swap(cur_part);
-  }
-  sentences_ += c.sentences;
-  tokens_counted_ += c.tokens;
-  if (overflow) {
-    return ResourceExhausted(
-        "too many counts to merge in memory: an n-gram count or the number "
-        "of distinct n-grams of one order exceeds 2^32-1");
-  }
-  return MaybeSpill();
-}
-
-namespace {
-
-// The info entry `key` of a header, or null.
-const std::string* InfoOf(const FileHeader& header, std::string_view key) {
-  for (const auto& [k, v] : header.info)
-    if (k == key) return &v;
-  return nullptr;
-}
-
-}  // namespace
-
-// Reads a counts file as a stream: header, vocabulary and order 1 into the
-// counting vocabulary and unigram counts, then (count/shard_spill.h) its
-// n-grams into a spill of their own.
-Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pass pass) {
-  GRAMS_RETURN_IF_ERROR(invalid_);
-  const FileHeader& header = reader->header();
-  const std::string& name = reader->name();
-  if (const std::string* slice = InfoOf(header, "slice")) {
-    return InvalidArgument(name + ": is slice " + *slice +
-                           " of a partitioned merge, not counts to merge (grams-count --join "
-                           "joins the slices)");
-  }
-  auto settings = TokenizerSettings::FromKeyValues(header.settings);
-  if (!settings.ok()) return settings.status().WithContext(name);
-  GRAMS_RETURN_IF_ERROR(CheckMergeable(static_cast<int>(header.order), *settings, name));
-  const std::array<uint64_t, 3> totals = {header.vocab_size, header.sentences, header.tokens};
-  if (pass == Pass::kNgrams) {
-    const size_t i = second_pass_files_++;
-    if (i >= first_pass_.size() || first_pass_[i] != totals) {
-      return InvalidArgument(name +
-                             ": changed between the two readings of a partitioned merge (its "
-                             "vocabulary size or totals differ)");
-    }
-  }
-  std::string raw;
-  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
-  std::vector<WordId> word_map;
-  {
-    Vocabulary words;
-    GRAMS_RETURN_IF_ERROR(DecodeVocab(name, header, raw, &words));
-    word_map.resize(words.size());
-    for (WordId id = 0; id < words.size(); ++id) {
-      word_map[id] =
-          pass == Pass::kNgrams ? vocab_.Find(words.Word(id)) : vocab_.FindOrInsert(words.Word(id));
-      if (word_map[id] == Vocabulary::kNotFound) {
-        return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
-      }
-    }
-  }
-  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, 1), &raw));
-  if (pass != Pass::kNgrams) {
-    if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
-    GRAMS_RETURN_IF_ERROR(VisitCounts(name, 1, raw, word_map.size(), [&](uint64_t i, Count c) {
-      unigram_counts_[word_map[i]] += c;
-    }));
-    sentences_ += header.sentences;
-    tokens_counted_ += header.tokens;
-  }
-  if (pass == Pass::kUnigrams) {
-    first_pass_.push_back(totals);
-    // The bigram types of each first word, to cut the slices by (PlanSlice).
-    if (header.order >= 2) {
-      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, 2), &raw));
-      if (bigram_types_.size() < vocab_.size()) bigram_types_.resize(vocab_.size(), 0);
-      VarintCursor in(raw);
-      for (WordId id = 0; id < word_map.size(); ++id) {
-        uint64_t c;
-        if (!in.Next(&c)) {
-          return CorruptionError(name +
-                                 ": order 2 has a malformed structure (the file is "
-                                 "corrupted)");
-        }
-        bigram_types_[word_map[id]] += c;
-      }
-    }
-    return Status::OK();
-  }
-  std::string().swap(raw);
-  const std::vector<uint8_t>* keep = pass == Pass::kNgrams ? &keep_ : nullptr;
-  // A file small beside the budget is added to the tables, where the
-  // n-grams it shares with the files before it take no more room (many
-  // small shards then make a few spills of the tables); a larger one goes
-  // to a spill of its own straight away, a piece at a time.
-  uint64_t entries = 0;
-  for (size_t n = 1; n < header.ngram_counts.size(); ++n) entries += header.ngram_counts[n];
-  const uint64_t table_bytes = entries * kTableBytesPerEntry;
-  if (options_.memory == 0 || table_bytes <= options_.memory / 4) {
-    if (options_.memory > 0 && TableBytes() + VocabBytes() + table_bytes > options_.memory) {
-      GRAMS_RETURN_IF_ERROR(Spill());
-    }
-    GRAMS_RETURN_IF_ERROR(AddOrdersToTables(reader.get(), word_map, keep));
-  } else {
-    // Pieces of a sixteenth of the budget, within [1 MB, 64 MB].
-    const uint64_t piece_bytes =
-        std::clamp<uint64_t>(options_.memory / 16, uint64_t{1} << 20, uint64_t{64} << 20);
-    GRAMS_RETURN_IF_ERROR(
-        count::SpillCountsFile(reader.get(), word_map, keep, piece_bytes, &spills_));
-  }
-  return reader->Finish();
-}
-
-// Adds orders 2..N of a counts file read as a stream to the tables (as
-// AddCounts does from one in memory), the n-grams of the first words in
-// `keep` only when it is given.
-Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
-                                      const std::vector<uint8_t>* keep) {
-  constexpr uint16_t kSkipped = 0xFFFF;
-  const FileHeader& header = reader->header();
-  const std::string& name = reader->name();
-  bool overflow = false;
-  // The file's order n-1 / n entries -> (bucket or kSkipped, index in its table).
-  std::vector<uint32_t> prev, cur;
-  std::vector<uint16_t> prev_part, cur_part;
-  std::string child_counts, words, counts;
-  for (int n = 2; n <= static_cast<int>(header.order); ++n) {
-    const uint32_t un = static_cast<uint32_t>(n);
-    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, un), &child_counts));
-    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kWords, un), &words));
-    GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, un), &counts));
-    GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name, header, n, child_counts, words));
-    cur.resize(header.ngram_counts[n - 1]);
-    cur_part.resize(header.ngram_counts[n - 1]);
-    VarintCursor in_counts(counts);
-    bool malformed = false, zero = false;
-    GRAMS_RETURN_IF_ERROR(VisitTrieLevel(
-        name, header, n, child_counts, words, [&](EntryIndex k, EntryIndex fp, WordId fw) {
-          uint64_t c = 1;
-          if (!in_counts.Next(&c)) malformed = true;
-          zero = zero || c == 0;
-          int part;
-          uint32_t parent;
-          if (n == 2) {
-            parent = word_map[fp];
-            if (keep != nullptr && !(*keep)[parent]) {
-              cur_part[k] = kSkipped;
-              return;
-            }
-            part = count::BucketOf(parent);
-          } else {
-            if (prev_part[fp] == kSkipped) {
-              cur_part[k] = kSkipped;
-              return;
-            }
-            part = prev_part[fp];
-            parent = prev[fp];
-          }
-          const uint32_t word = word_map[fw];
-          cur[k] = buckets_[part][n - 2].Increment(parent, word, count::KeyHash(parent, word),
-                                                   &overflow, c);
-          cur_part[k] = static_cast<uint16_t>(part);
-        }));
-    if (malformed || !in_counts.at_end()) return MalformedCounts(name, n);
-    if (zero) return ZeroCount(name, n);
-    prev.swap(cur);
-    prev_part.swap(cur_part);
-  }
-  if (overflow) {
-    return ResourceExhausted(
-        "too many counts to merge in memory: an n-gram count or the number "
-        "of distinct n-grams of one order exceeds 2^32-1");
-  }
-  return Status::OK();
-}
-
-// Slice i of K: the canonical words r whose weights before them (C(r), of
-// total T) give floor(C(r) * K / T) = i - 1. A word's weight estimates the
-// n-grams it starts: the geometric mean of its count (which overstates
-// them for frequent words, whose n-grams repeat) and its bigram types
-// summed over the files (which understates them at the higher orders):
-// on scale.txt at order 5 (64 shards) the four slices then hold 4.27M to
-// 4.72M n-grams, against 2.0M to 6.6M when cut by counts alone. The
-// cut depends on the merged counts only, so every
-// reducer cuts at the same words; the slices are ranges of the canonical
-// order, as the join needs.
-Status CounterImpl::PlanSlice(const MergeSlice& slice) {
-  const std::vector<WordId> by_rank = CanonicalOrder();
-  bigram_types_.resize(vocab_.size(), 0);
-  std::vector<uint64_t> weight(by_rank.size());
-  Wide total = 0;
-  for (WordId r = 0; r < by_rank.size(); ++r) {
-    const WordId w = by_rank[r];
-    weight[r] = SqrtFloor(static_cast<Wide>(unigram_counts_[w]) * bigram_types_[w]);
-    total += weight[r];
-  }
-  std::vector<uint64_t>().swap(bigram_types_);
-  const uint64_t K = static_cast<uint64_t>(slice.count);
-  keep_.assign(by_rank.size(), 0);
-  Wide before = 0;
-  const uint64_t mine = static_cast<uint64_t>(slice.index - 1);
-  uint64_t lo = 0, hi = 0;  // the ranks in slices before this one, and up to its end
-  for (WordId r = 0; r < by_rank.size(); ++r) {
-    const uint64_t part =
-        total == 0 ? 0 : std::min<uint64_t>(K - 1, static_cast<uint64_t>(before * K / total));
-    if (part == mine) keep_[by_rank[r]] = 1;
-    lo += part < mine;
-    hi += part <= mine;
-    before += weight[r];
-  }
-  info_ = {{"slice", std::to_string(slice.index) + "/" + std::to_string(slice.count)},
-           {"slice_words", std::to_string(lo) + " " + std::to_string(hi)}};
-  return Status::OK();
 }
 
 // Counts the batch's unigrams here and its other orders on the threads
@@ -819,98 +437,6 @@ Status Counter::FinishToFile(const std::string& path) {
     count::FileSink sink(path, impl_->threads());
     GRAMS_RETURN_IF_ERROR(impl_->Finish(&sink));
     return sink.Finish();
-  });
-}
-
-namespace {
-
-// A counts file to merge, which may itself be compressed (gzip, bzip2, xz,
-// zstd: a counts file kept as FILE.counts.zst, or sent through a pipe).
-StatusOr<std::unique_ptr<BinaryFileReader>> OpenCountsStream(const std::string& path) {
-  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-  return BinaryFileReader::Open(std::move(in), FileKind::kCounts);
-}
-
-// The streaming merge (CounterImpl::MergeCountsFile) of `paths`, of the
-// whole or of a slice, then `finish` of the counter. The counter takes its
-// order and tokenization from the first file's header (read once: it may
-// be standard input). Without a budget (options.memory = 0) every file
-// goes to the tables and the counts are sorted in memory.
-Status StreamMerge(const std::vector<std::string>& paths, const CountOptions& base,
-                   const MergeSlice& slice, const std::function<Status(CounterImpl*)>& finish) {
-  if (paths.empty()) return InvalidArgument("no counts files to merge");
-  const bool sliced = slice.count > 0;
-  if (sliced && (slice.index < 1 || slice.index > slice.count)) {
-    return InvalidArgument("slice " + std::to_string(slice.index) + " of " +
-                           std::to_string(slice.count) + " does not exist");
-  }
-  size_t stdin_uses = 0;
-  for (const auto& path : paths) stdin_uses += path == "-";
-  if (stdin_uses > 1) return InvalidArgument("standard input ('-') given more than once");
-  if (sliced && stdin_uses > 0) {
-    return InvalidArgument(
-        "a partitioned merge reads each counts file twice: standard input cannot be one");
-  }
-  GRAMS_ASSIGN_OR_RETURN(auto first, OpenCountsStream(paths[0]));
-  auto settings = TokenizerSettings::FromKeyValues(first->header().settings);
-  if (!settings.ok()) return settings.status().WithContext(first->name());
-  CountOptions options = base;
-  options.order = std::clamp<int>(static_cast<int>(first->header().order), 1, kMaxOrder);
-  options.tokenizer = *settings;
-  CounterImpl counter(options);
-  // Progress: files read, over both passes of a slice.
-  const uint64_t total = paths.size() * (sliced ? 2 : 1);
-  uint64_t done = 0;
-  auto read = [&](std::unique_ptr<BinaryFileReader> reader, CounterImpl::Pass pass) -> Status {
-    if (options.progress) options.progress(Progress{"merging counts files", done, total, "files"});
-    GRAMS_RETURN_IF_ERROR(counter.MergeCountsFile(std::move(reader), pass));
-    ++done;
-    return Status::OK();
-  };
-  const auto pass1 = sliced ? CounterImpl::Pass::kUnigrams : CounterImpl::Pass::kWhole;
-  GRAMS_RETURN_IF_ERROR(read(std::move(first), pass1));
-  for (size_t i = 1; i < paths.size(); ++i) {
-    GRAMS_ASSIGN_OR_RETURN(auto reader, OpenCountsStream(paths[i]));
-    GRAMS_RETURN_IF_ERROR(read(std::move(reader), pass1));
-  }
-  if (sliced) {
-    GRAMS_RETURN_IF_ERROR(counter.PlanSlice(slice));
-    for (const auto& path : paths) {
-      GRAMS_ASSIGN_OR_RETURN(auto reader, OpenCountsStream(path));
-      GRAMS_RETURN_IF_ERROR(read(std::move(reader), CounterImpl::Pass::kNgrams));
-    }
-  }
-  if (options.progress) options.progress(Progress{"merging counts files", done, total, "files"});
-  return finish(&counter);
-}
-
-}  // namespace
-
-StatusOr<NgramCounts> MergeCountFiles(const std::vector<std::string>& paths,
-                                      const CountOptions& options) {
-  return GuardAlloc("merging counts files", [&]() -> StatusOr<NgramCounts> {
-    count::MemorySink sink;
-    GRAMS_RETURN_IF_ERROR(StreamMerge(paths, options, MergeSlice{}, [&](CounterImpl* counter) {
-      return counter->Finish(&sink);
-    }));
-    return std::move(sink.result());
-  });
-}
-
-Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out,
-                             const CountOptions& options) {
-  return MergeCountFilesToFile(paths, out, options, MergeSlice{});
-}
-
-Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out,
-                             const CountOptions& options, const MergeSlice& slice) {
-  return GuardAlloc("merging counts files", [&] {
-    return StreamMerge(paths, options, slice, [&](CounterImpl* counter) {
-      count::FileSink sink(out, counter->threads());
-      sink.set_info(counter->info());
-      GRAMS_RETURN_IF_ERROR(counter->Finish(&sink));
-      return sink.Finish();
-    });
   });
 }
 

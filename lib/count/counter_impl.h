@@ -1,0 +1,142 @@
+// CounterImpl: the counter behind Counter and the merges (grams/counts.h).
+// Its text side, memory accounting and finishing are in counter.cc; adding
+// counts (in memory, or streamed from counts files, whole or a slice) in
+// merge_counts.cc. Internal to lib/count.
+#ifndef GRAMS_COUNT_COUNTER_IMPL_H_
+#define GRAMS_COUNT_COUNTER_IMPL_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "count/batch_counter.h"
+#include "count/counts_sink.h"
+#include "count/order_table.h"
+#include "count/spill.h"
+#include "format/binary_file.h"
+#include "grams/counts.h"
+#include "grams/vocabulary.h"
+#include "io/file.h"
+#include "tokenize/tokenizer.h"
+
+namespace grams {
+namespace count {
+
+// Tokens per batch: large batches keep the threads busy longer between
+// hand-overs, small ones keep the buffers (about 40 bytes per token) small;
+// a file gets a 48th of its size in bytes (an eighth of its words or
+// so), within these bounds.
+inline constexpr size_t kMinBatchTokens = 1 << 16;
+inline constexpr size_t kMaxBatchTokens = 1 << 19;
+// What an n-gram added to the tables may take: its entry, its hash slots
+// (below 70% full, doubling) and the streaming merge's 6 bytes per n-gram
+// of the file being added.
+inline constexpr uint64_t kTableBytesPerEntry = 12 + 12 + 6;
+
+// The memory of a vocabulary, with its hash table and the ids and counts
+// kept per word (an estimate for the budget).
+inline uint64_t VocabularyBytes(const Vocabulary& v) { return v.arena_bytes() * 2 + v.size() * 48; }
+
+// "FILE:LINE: byte offset N: ", where an error in a line of text is.
+inline std::string Where(const std::string& file, uint64_t line_no, uint64_t offset) {
+  return file + ":" + std::to_string(line_no) + ": byte offset " + std::to_string(offset) + ": ";
+}
+
+// The one check of CountOptions.
+Status CheckCountOptions(const CountOptions& options);
+// The options a Counter runs with: unusable ones are replaced (its calls
+// then return the error of CheckCountOptions).
+CountOptions Usable(CountOptions options);
+// Counting threads: 0 means one per core; at most 64.
+int CountingThreads(const CountOptions& options);
+
+}  // namespace count
+
+class CounterImpl {
+ public:
+  explicit CounterImpl(const CountOptions& options)
+      : invalid_(count::CheckCountOptions(options)),
+        options_(count::Usable(options)),
+        threads_(count::CountingThreads(options)),
+        buckets_(count::kBuckets, count::BucketTables(options_.order - 1)),
+        batches_(options_.order, threads_, &buckets_),
+        spills_(options_.temp_dir) {
+    unigram_counts_.assign(kNumReservedWords, 0);
+    std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
+  }
+
+  Status AddLine(std::string_view line, bool newline, const std::string& where_file,
+                 uint64_t line_no, uint64_t line_offset);
+  Status AddFile(const std::string& path);
+  Status AddCounts(const NgramCounts& c, const std::string& name);
+  // The streaming merge: reads the counts file at `path` as a stream.
+  // kWhole adds all of it; a slice reads each file twice, kUnigrams for
+  // the vocabulary and order 1, then (after PlanSlice) kNgrams for the
+  // n-grams of the slice's first words.
+  enum class Pass { kWhole, kUnigrams, kNgrams };
+  Status MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pass pass);
+  // After every file's kUnigrams pass: which first words slice `slice`
+  // keeps, and the header info that says so.
+  Status PlanSlice(const MergeSlice& slice);
+  Status AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
+                           const std::vector<uint8_t>* keep);
+  const std::vector<std::pair<std::string, std::string>>& info() const { return info_; }
+  Status Finish(count::CountsSink* sink);
+  int threads() const { return threads_; }
+
+ private:
+  Status AppendUnits(std::string_view line, const std::string& where_file, uint64_t line_no,
+                     uint64_t line_offset);
+  void ReserveFor(const io::InputStream& in);
+  Status CheckMergeable(int order, const TokenizerSettings& settings,
+                        const std::string& name) const;
+  Status ProcessBatch(bool final);
+
+  // Memory accounting and spilling.
+  uint64_t TableBytes() const;
+  uint64_t VocabBytes() const { return count::VocabularyBytes(vocab_); }
+  uint64_t InMemoryFinishBytes() const;
+  Status MaybeSpill();
+  Status Spill() { return spills_.Spill(&buckets_, threads_, reserve_); }
+  std::vector<uint64_t> OrderSizes() const;
+
+  // Finishing.
+  std::vector<WordId> CanonicalOrder() const;
+  NgramCounts CanonicalUnigrams(const std::vector<WordId>& by_rank);
+  Status StartSink(count::CountsSink* sink, NgramCounts* out, const std::vector<WordId>& by_rank,
+                   const std::vector<uint64_t>& sizes);
+
+  const Status invalid_;  // from CheckCountOptions; every call returns it
+  const CountOptions options_;
+  const int threads_;
+  Vocabulary vocab_;
+  std::vector<Count> unigram_counts_;
+  // buckets_[b][n-2]: bucket b's table of order n.
+  std::vector<count::BucketTables> buckets_;
+  count::BatchCounter batches_;                   // after buckets_: destroyed (waited for) first
+  count::Batch batch_;                            // the batch being filled
+  size_t batch_tokens_ = count::kMinBatchTokens;  // a batch is counted once this long
+  uint64_t sentences_ = 0, tokens_counted_ = 0;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::vector<std::string_view> tokens_;
+  bool stream_open_ = false;  // boundaries=none: the stream's <s> is out
+  bool warned_nul_ = false;   // the one warning about NUL bytes is out
+  WordId byte_ids_[256];      // ids of one-byte units
+  count::SpillStore spills_;  // phase 1's spills
+  uint64_t reserve_ = 0;      // entries reserved per table (address space only)
+  // The streaming merge of a slice: the first words kept (by counting id),
+  // the header info, and what each file's header said in the first pass
+  // (vocabulary size, sentences, tokens), checked in the second.
+  std::vector<uint8_t> keep_;
+  std::vector<std::pair<std::string, std::string>> info_;
+  std::vector<std::array<uint64_t, 3>> first_pass_;
+  std::vector<uint64_t> bigram_types_;  // summed over the files, by counting id
+  size_t second_pass_files_ = 0;
+};
+
+}  // namespace grams
+
+#endif  // GRAMS_COUNT_COUNTER_IMPL_H_
