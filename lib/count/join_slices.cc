@@ -65,12 +65,9 @@ bool CountVarints(std::string_view raw, uint64_t* n, uint64_t* sum) {
   return true;
 }
 
-Status Join(const std::vector<std::string>& paths, const std::string& out) {
-  if (paths.empty()) return InvalidArgument("no slices to join");
-  if (std::count(paths.begin(), paths.end(), "-") > 1) {
-    return InvalidArgument("standard input ('-') given more than once");
-  }
-  std::vector<Slice> slices;
+// Opens the slices of `paths` and reads their slice entries.
+Status OpenSlices(const std::vector<std::string>& paths, std::vector<Slice>* out) {
+  std::vector<Slice>& slices = *out;
   for (const auto& path : paths) {
     Slice s;
     GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));  // may be compressed
@@ -91,6 +88,13 @@ Status Join(const std::vector<std::string>& paths, const std::string& out) {
     }
     slices.push_back(std::move(s));
   }
+  return Status::OK();
+}
+
+// Sorts the slices and checks that they are the K slices of one merge,
+// each once, their word ranges end to end.
+Status CheckSlices(std::vector<Slice>* all) {
+  std::vector<Slice>& slices = *all;
   std::sort(slices.begin(), slices.end(),
             [](const Slice& a, const Slice& b) { return a.index < b.index; });
   const FileHeader& h0 = slices[0].reader->header();
@@ -126,16 +130,16 @@ Status Join(const std::vector<std::string>& paths, const std::string& out) {
                              " is missing (" + std::to_string(slices.size()) + " given)");
     }
   }
-  const int N = static_cast<int>(h0.order);
-  std::vector<uint64_t> sizes(N, 0);
-  sizes[0] = h0.vocab_size;
-  for (const Slice& s : slices)
-    for (int n = 2; n <= N; ++n) sizes[n - 1] += s.reader->header().ngram_counts[n - 1];
-  auto settings = TokenizerSettings::FromKeyValues(h0.settings);
-  if (!settings.ok()) return settings.status().WithContext(slices[0].reader->name());
+  return Status::OK();
+}
 
-  // Order 1: the same in every slice.
-  std::string vocab, unigrams, raw;
+// Order 1, the same in every slice: the vocabulary and unigram count
+// sections of the first, checked against the others'.
+Status ReadUnigrams(std::vector<Slice>* all, std::string* vocab_out, std::string* unigrams_out) {
+  std::vector<Slice>& slices = *all;
+  std::string& vocab = *vocab_out;
+  std::string& unigrams = *unigrams_out;
+  std::string raw;
   for (size_t i = 0; i < slices.size(); ++i) {
     BinaryFileReader& r = *slices[i].reader;
     std::string* v = i == 0 ? &vocab : &raw;
@@ -151,50 +155,80 @@ Status Join(const std::vector<std::string>& paths, const std::string& out) {
                                     " (its unigram counts differ)");
     }
   }
+  return Status::OK();
+}
+
+// Order n (>= 2) of the whole: the slices' sections end to end, but for
+// order 2's child counts, which are per word and combined word by word.
+Status JoinOrder(int n, std::vector<Slice>* all, uint64_t vocab_size, OrderSections* out) {
+  std::vector<Slice>& slices = *all;
+  OrderSections& joined = *out;
+  std::string raw;
+  const uint32_t un = static_cast<uint32_t>(n);
+  std::vector<uint64_t> child2;  // order 2: per word
+  if (n == 2) child2.assign(vocab_size, 0);
+  for (Slice& s : slices) {
+    BinaryFileReader& r = *s.reader;
+    const FileHeader& h = r.header();
+    auto corrupt = [&] {
+      return CorruptionError(r.name() + ": order " + std::to_string(n) +
+                             " of the slice is malformed (the file is corrupted)");
+    };
+    GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kChildCounts, un), &raw));
+    uint64_t m, sum;
+    if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 2] ||
+        sum != h.ngram_counts[n - 1]) {
+      return corrupt();
+    }
+    if (n == 2) {
+      VarintCursor in(raw);
+      for (uint64_t w = 0; w < m; ++w) {
+        uint64_t c = 0;
+        in.Next(&c);
+        if (c == 0) continue;
+        if (w < s.lo || w >= s.hi) return corrupt();  // a first word of another slice
+        child2[w] = c;
+      }
+    } else {
+      joined.child_counts += raw;
+    }
+    GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kWords, un), &raw));
+    if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 1]) return corrupt();
+    joined.words += raw;
+    GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kCounts, un), &raw));
+    if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 1]) return corrupt();
+    joined.counts += raw;
+  }
+  if (n == 2) {
+    for (uint64_t c : child2) PutVarint64(&joined.child_counts, c);
+  }
+  return Status::OK();
+}
+
+Status Join(const std::vector<std::string>& paths, const std::string& out) {
+  if (paths.empty()) return InvalidArgument("no slices to join");
+  if (std::count(paths.begin(), paths.end(), "-") > 1) {
+    return InvalidArgument("standard input ('-') given more than once");
+  }
+  std::vector<Slice> slices;
+  GRAMS_RETURN_IF_ERROR(OpenSlices(paths, &slices));
+  GRAMS_RETURN_IF_ERROR(CheckSlices(&slices));
+  const FileHeader& h0 = slices[0].reader->header();
+  const int N = static_cast<int>(h0.order);
+  std::vector<uint64_t> sizes(N, 0);
+  sizes[0] = h0.vocab_size;
+  for (const Slice& s : slices)
+    for (int n = 2; n <= N; ++n) sizes[n - 1] += s.reader->header().ngram_counts[n - 1];
+  auto settings = TokenizerSettings::FromKeyValues(h0.settings);
+  if (!settings.ok()) return settings.status().WithContext(slices[0].reader->name());
+  std::string vocab, unigrams;
+  GRAMS_RETURN_IF_ERROR(ReadUnigrams(&slices, &vocab, &unigrams));
   GRAMS_ASSIGN_OR_RETURN(auto writer,
                          CountsFileWriter::Open(out, *settings, sizes, h0.sentences, h0.tokens));
   writer->AddUnigramsEncoded(std::move(vocab), std::move(unigrams));
-
   for (int n = 2; n <= N; ++n) {
-    const uint32_t un = static_cast<uint32_t>(n);
     OrderSections joined;
-    std::vector<uint64_t> child2;  // order 2: per word
-    if (n == 2) child2.assign(sizes[0], 0);
-    for (Slice& s : slices) {
-      BinaryFileReader& r = *s.reader;
-      const FileHeader& h = r.header();
-      auto corrupt = [&] {
-        return CorruptionError(r.name() + ": order " + std::to_string(n) +
-                               " of the slice is malformed (the file is corrupted)");
-      };
-      GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kChildCounts, un), &raw));
-      uint64_t m, sum;
-      if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 2] ||
-          sum != h.ngram_counts[n - 1]) {
-        return corrupt();
-      }
-      if (n == 2) {
-        VarintCursor in(raw);
-        for (uint64_t w = 0; w < m; ++w) {
-          uint64_t c = 0;
-          in.Next(&c);
-          if (c == 0) continue;
-          if (w < s.lo || w >= s.hi) return corrupt();  // a first word of another slice
-          child2[w] = c;
-        }
-      } else {
-        joined.child_counts += raw;
-      }
-      GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kWords, un), &raw));
-      if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 1]) return corrupt();
-      joined.words += raw;
-      GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kCounts, un), &raw));
-      if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 1]) return corrupt();
-      joined.counts += raw;
-    }
-    if (n == 2) {
-      for (uint64_t c : child2) PutVarint64(&joined.child_counts, c);
-    }
+    GRAMS_RETURN_IF_ERROR(JoinOrder(n, &slices, sizes[0], &joined));
     writer->AddOrderEncoded(std::move(joined));
   }
   for (Slice& s : slices) GRAMS_RETURN_IF_ERROR(s.reader->Finish());
