@@ -38,6 +38,7 @@
 #include "format/kenlm_binary.h"
 #include "format/mapped_model.h"
 #include "format/order_sections.h"
+#include "format/text_input.h"
 #include "format/trie_codec.h"
 #include "grams/counts.h"
 #include "io/file.h"
@@ -163,40 +164,9 @@ Status CounterImpl::AppendUnits(std::string_view line, const std::string& where_
   return Status::OK();
 }
 
-namespace {
-
-// The files of grams and KenLM given as text: refused, naming what they are
-// (their bytes would be counted as words). Peeks, so pipes work too.
-Status RefuseModelFiles(std::unique_ptr<io::InputStream>* in) {
-  std::string head;
-  GRAMS_RETURN_IF_ERROR(io::PeekHead(in, std::max<size_t>(16, kKenlmMagicPrefix.size()), &head));
-  std::string what;
-  if (HasBinaryMagic(head)) {
-    uint32_t kind = 0;
-    if (head.size() >= 16) std::memcpy(&kind, head.data() + 12, sizeof(kind));
-    what = kind == static_cast<uint32_t>(FileKind::kCounts)  ? "a grams counts file (grams-count "
-                                                               "--merge adds counts files)"
-           : kind == static_cast<uint32_t>(FileKind::kModel) ? "a grams model file"
-                                                             : "a grams binary file";
-  } else if (HasMappedMagic(head)) {
-    what = "a mapped grams model";
-  } else if (HasKenlmMagic(head)) {
-    what = "a KenLM binary model";
-  } else {
-    return Status::OK();
-  }
-  return InvalidArgument((*in)->name() + ": is " + what + ", not text to count");
-}
-
-}  // namespace
-
 Status CounterImpl::AddFile(const std::string& path) {
   GRAMS_RETURN_IF_ERROR(invalid_);
-  GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-  GRAMS_RETURN_IF_ERROR(RefuseModelFiles(&in));
-  // UTF-16 text with a byte order mark is read as UTF-8 (byte units count
-  // the bytes as they are).
-  if (options_.tokenizer.unit != Unit::kByte) GRAMS_RETURN_IF_ERROR(io::DecodeUtf16(&in));
+  GRAMS_ASSIGN_OR_RETURN(auto in, OpenTextInput(path, options_.tokenizer, "count"));
   ReserveFor(*in);
   batch_tokens_ = in->size_hint() > 0
                       ? std::clamp<size_t>(static_cast<size_t>(in->size_hint()) / 48,

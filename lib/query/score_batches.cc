@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "format/text_input.h"
 #include "grams/files.h"
 #include "io/file.h"
 #include "io/line_reader.h"
@@ -58,7 +59,9 @@ class BatchReader {
           b->last = true;
           return false;
         }
-        auto in = io::InputStream::Open(paths_[file_]);
+        auto in = options_.settings != nullptr
+                      ? OpenTextInput(paths_[file_], *options_.settings, "score")
+                      : io::InputStream::Open(paths_[file_]);
         if (!in.ok()) {
           b->read_error = in.status();
           b->last = true;

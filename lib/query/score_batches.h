@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "grams/scorer.h"
+#include "grams/settings.h"
 #include "grams/status.h"
 
 namespace grams::query {
@@ -70,6 +71,9 @@ struct BatchOptions {
   int threads = 1;                // >= 1
   size_t batch_bytes = 64 << 10;  // a batch ends after this much text
   bool prompt = false;            // and whenever no further line is waiting
+  // When set, text is opened as the counter opens it (format/text_input.h:
+  // model files refused, UTF-16 decoded) for these settings.
+  const TokenizerSettings* settings = nullptr;
 };
 
 // The work stage: fills batch->output / the scorer, good_lines and error.

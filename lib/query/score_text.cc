@@ -19,6 +19,7 @@ query::BatchOptions BatchOptionsFor(const LanguageModel& model, const ScoreTextO
   batch.threads =
       model.settings().boundaries == Boundaries::kNone ? 1 : query::ScoringThreads(options.threads);
   batch.prompt = options.batch_tokens <= 1;
+  batch.settings = &model.settings();
   return batch;
 }
 

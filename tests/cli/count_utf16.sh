@@ -1,7 +1,8 @@
 # grams-count reads UTF-16 text with a byte order mark (little- or
 # big-endian) as the same text in UTF-8, through ICU's converter; invalid
 # UTF-16 is an error naming the file and a byte offset, with nothing written.
-# Byte units count the bytes as they are.
+# Byte units count the bytes as they are. grams-score and grams-perplexity
+# read text as grams-count does: UTF-16 scores as its UTF-8.
 source "$(dirname "$0")/lib.bash"
 command -v iconv >/dev/null || skip "iconv not found"
 
@@ -15,6 +16,16 @@ for f in le be; do
   grams-count -q --order 2 --unit char --text $f.txt > $f.char
   grams-count -q --order 2 --unit char --text utf8.txt > want.char
   cmp want.char $f.char || fail "$f: character counts differ"
+done
+# The scorers read it alike.
+grams-count -q --order 3 utf8.txt | grams-build -q -o w.lm - 2>/dev/null
+grams-perplexity w.lm utf8.txt > want.ppl
+grams-score w.lm utf8.txt > want.score
+for f in le be; do
+  grams-perplexity w.lm $f.txt > $f.ppl
+  cmp want.ppl $f.ppl || fail "$f: UTF-16 perplexity differs from UTF-8's: $(diff want.ppl $f.ppl)"
+  grams-score -j2 w.lm $f.txt > $f.score
+  cmp want.score $f.score || fail "$f: UTF-16 scores differ from UTF-8's"
 done
 # Byte units: the bytes themselves (the BOM and the NUL bytes counted).
 grams-count -q --order 1 --unit byte --text le.txt > bytes.txt

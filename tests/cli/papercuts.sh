@@ -71,6 +71,14 @@ expect_err "is a KenLM binary model"
 run grams-count --text - < "$K/tiny.trie"
 expect_rc 1 "KenLM binary on stdin"
 expect_err "is a KenLM binary model"
+# ... and to the scorers as the text to score (the same reader of text).
+run grams-perplexity k.lm k.lmm
+expect_rc 1 "mapped model as text to score"
+expect_error_line grams-perplexity
+expect_err "k.lmm: is a mapped grams model, not text to score"
+run grams-score k.lm - < "$K/tiny.probing"
+expect_rc 1 "KenLM binary as text to score"
+expect_err "is a KenLM binary model, not text to score"
 # Other binary-looking input: counted, with one warning.
 printf 'a\0b c\nd\0e\n' > nul.txt
 run grams-count --unit char --text nul.txt

@@ -7,18 +7,22 @@
 // DecodeCounts), then reads it three ways:
 //   - ReadCountsFile (the sequential reader);
 //   - InspectFile with check (grams-info --check);
-//   - BuildModelFile (the streaming build's ScanOrder and second pass).
+//   - BuildModelFile (the streaming build's ScanOrder and second pass);
+//   - MergeCountFilesToFile (grams-count --merge: the file streamed into the
+//     counter's tables, or under a small budget into a spill of its own).
 // Nothing may crash, hang or read out of bounds. Every error names the file.
-// The three agree: a file ReadCountsFile refuses is refused by the others
-// too (no model is ever built from a corrupt counts file), and one it reads
-// is checked good by InspectFile. Counts it reads write back to a counts
-// file that reads back to the same bytes.
+// They agree: a file ReadCountsFile refuses is refused by the others too (no
+// model is ever built, nor merge made, from a corrupt counts file), and one
+// it reads is checked good by InspectFile. Counts it reads write back to a
+// counts file that reads back to the same bytes.
 //
 // Input:
 //   byte 0       bits 0-1: the order - 1; bit 2: the vocabulary section
 //                is encoded from generated words (EncodeVocab), not taken
 //                from the input; bit 3: value sections (COUNTS) cut or
-//                padded to one byte an n-gram
+//                padded to one byte an n-gram; bit 4: Witten-Bell, not
+//                modified Kneser-Ney, for the build; bit 5: the merge under
+//                a 1 MB budget
 //   per order    a 16-bit little-endian size (order 1: the vocabulary,
 //                3 + size % 512 words w0, w1, ... after <unk> <s> </s>;
 //                the others: size % 2048 n-grams)
@@ -157,6 +161,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // discounts, say) need not name a file; a reading error must.
   if (!built.ok() && !counts.ok()) NamesFile(built.status(), path, "BuildModelFile");
   if (!counts.ok() && built.ok()) Die("BuildModelFile built a model from a corrupt counts file");
+
+  grams::CountOptions merge;
+  merge.memory = (data[0] & 32) ? uint64_t{1} << 20 : 0;
+  merge.threads = 1;
+  const std::string merged = Dir() + "/merged.counts";
+  const grams::Status m = grams::MergeCountFilesToFile({path}, merged, merge);
+  if (!m.ok() && !counts.ok()) NamesFile(m, path, "MergeCountFilesToFile");
+  if (!counts.ok() && m.ok()) Die("the merge accepted a corrupt counts file");
   if (!counts.ok()) return 0;
 
   // What reads writes back to a file that reads back to the same bytes.
