@@ -12,11 +12,25 @@
 namespace grams {
 namespace {
 
+// True while `head` (the first bytes read) could still begin a grams or
+// KenLM binary file.
+bool CouldBeBinary(std::string_view head) {
+  auto could = [head](std::string_view magic) {
+    const size_t n = std::min(head.size(), magic.size());
+    return head.substr(0, n) == magic.substr(0, n);
+  };
+  return could(std::string_view(kFileMagic, sizeof(kFileMagic))) ||
+         could(std::string_view(kMappedMagic, sizeof(kMappedMagic))) || could(kKenlmMagicPrefix);
+}
+
 // The files of grams and KenLM given as text: refused, naming what they are
-// (their bytes would be read as words). Peeks, so pipes work too.
+// (their bytes would be read as words). Peeks, so pipes work too; no
+// further than text shows it is text, so that a coprocess's first short
+// line is answered without waiting for the next.
 Status RefuseModelFiles(std::unique_ptr<io::InputStream>* in, std::string_view purpose) {
   std::string head;
-  GRAMS_RETURN_IF_ERROR(io::PeekHead(in, std::max<size_t>(16, kKenlmMagicPrefix.size()), &head));
+  GRAMS_RETURN_IF_ERROR(
+      io::PeekHead(in, std::max<size_t>(16, kKenlmMagicPrefix.size()), &head, CouldBeBinary));
   std::string what;
   if (HasBinaryMagic(head)) {
     uint32_t kind = 0;

@@ -296,8 +296,27 @@ Status OpenFd(const std::string& path, OpenedFd* out) {
   return Status::OK();
 }
 
+// True while `head` could still begin a compressor's magic (gzip, bzip2,
+// xz, zstd).
+bool CouldBeCompressed(std::string_view head) {
+  static constexpr std::string_view kMagics[] = {std::string_view("\x1f\x8b", 2),
+                                                 std::string_view("BZh", 3),
+                                                 std::string_view("\xfd"
+                                                                  "7zXZ\0",
+                                                                  6),
+                                                 std::string_view("\x28\xb5\x2f\xfd", 4)};
+  for (std::string_view magic : kMagics) {
+    const size_t n = std::min(head.size(), magic.size());
+    if (head.substr(0, n) == magic.substr(0, n)) return true;
+  }
+  return false;
+}
+
 // Reads up to 6 bytes (fewer at the end of input) into *prefix: enough for
-// every compressor's magic. Closes an owned descriptor on failure.
+// every compressor's magic, but no further than the bytes show that no
+// magic begins (a coprocess's first line may be shorter than 6 bytes, and
+// must be answered without waiting for the next). Closes an owned
+// descriptor on failure.
 Status PeekMagic(const OpenedFd& in, std::string* prefix) {
   char magic[6];
   size_t got = 0;
@@ -312,6 +331,7 @@ Status PeekMagic(const OpenedFd& in, std::string* prefix) {
       return IOError(in.name + ": read failed: " + ErrnoText(err));
     }
     got += static_cast<size_t>(r);
+    if (!CouldBeCompressed(std::string_view(magic, got))) break;
   }
   prefix->assign(magic, got);
   return Status::OK();
@@ -386,12 +406,18 @@ StatusOr<std::string> ReadAll(InputStream* in) {
 }
 
 Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head) {
+  return PeekHead(in, n, head, [](std::string_view) { return true; });
+}
+
+Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head,
+                const std::function<bool(std::string_view)>& more) {
   head->assign(n, '\0');
   size_t got = 0;
   while (got < n) {
     const size_t r = (*in)->Read(head->data() + got, n - got);
     if (r == 0) break;
     got += r;
+    if (!more(std::string_view(head->data(), got))) break;
   }
   head->resize(got);
   if (!(*in)->status().ok()) return (*in)->status();

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -112,6 +113,11 @@ StatusOr<std::string> ReadAll(InputStream* in);
 // them again, then the rest. For sniffing a format on a pipe, which cannot
 // be opened twice.
 Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head);
+// The same, but stops early, after any read, once more(the bytes so far)
+// is false: so that a pipe that has sent one short line (a coprocess
+// waiting for its answer) is not waited on for more.
+Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head,
+                const std::function<bool(std::string_view)>& more);
 
 }  // namespace grams::io
 

@@ -76,7 +76,10 @@ class Utf16Input final : public InputStream {
 
 Status DecodeUtf16(std::unique_ptr<InputStream>* in) {
   std::string head;
-  GRAMS_RETURN_IF_ERROR(PeekHead(in, 2, &head));
+  // No further than the first byte when it starts no byte order mark (a
+  // coprocess's first line may be one byte long).
+  GRAMS_RETURN_IF_ERROR(
+      PeekHead(in, 2, &head, [](std::string_view h) { return h[0] == '\xFF' || h[0] == '\xFE'; }));
   if (head.size() < 2) return Status::OK();
   int big_endian = -1;
   if (head[0] == '\xFF' && head[1] == '\xFE') big_endian = 0;

@@ -125,6 +125,18 @@ re=$'^-?[0-9]+\\.[0-9]{6}\t4\t0$'
 [[ $reply =~ $re ]] || fail "--line-buffered answer malformed: $reply"
 eval "exec $scorer_in>&-"
 wait "$scorer_pid" || fail "coprocess exited non-zero"
+# A first line shorter than any file magic is answered at once too (the
+# sniffing of compressed and binary input reads no further than it must).
+for first in "" "a"; do
+  coproc SCORER { grams-score --line-buffered m.lm; }
+  scorer_pid=$SCORER_PID
+  scorer_in=${SCORER[1]}
+  scorer_out=${SCORER[0]}
+  echo "$first" >&"$scorer_in"
+  read -r -t 20 reply <&"$scorer_out" || fail "--line-buffered: no answer to the line '$first'"
+  eval "exec $scorer_in>&-"
+  wait "$scorer_pid" || fail "coprocess exited non-zero"
+done
 
 # ARPA models load directly and score the same.
 grams-count --order 3 corpus.txt 2>/dev/null | grams-build --arpa m.arpa 2>/dev/null
