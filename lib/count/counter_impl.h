@@ -83,6 +83,11 @@ class CounterImpl {
   Status PlanSlice(const MergeSlice& slice);
   Status AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                            const std::vector<uint8_t>* keep);
+  // MergeCountsFile's steps.
+  Status MapFileWords(BinaryFileReader* reader, Pass pass, std::vector<WordId>* word_map);
+  Status AddBigramTypes(BinaryFileReader* reader, const std::vector<WordId>& word_map);
+  Status AddFileNgrams(BinaryFileReader* reader, const std::vector<WordId>& word_map,
+                       const std::vector<uint8_t>* keep);
   const std::vector<std::pair<std::string, std::string>>& info() const { return info_; }
   Status Finish(count::CountsSink* sink);
   int threads() const { return threads_; }

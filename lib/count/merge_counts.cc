@@ -146,21 +146,9 @@ Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pa
                              "vocabulary size or totals differ)");
     }
   }
-  std::string raw;
-  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
   std::vector<WordId> word_map;
-  {
-    Vocabulary words;
-    GRAMS_RETURN_IF_ERROR(DecodeVocab(name, header, raw, &words));
-    word_map.resize(words.size());
-    for (WordId id = 0; id < words.size(); ++id) {
-      word_map[id] =
-          pass == Pass::kNgrams ? vocab_.Find(words.Word(id)) : vocab_.FindOrInsert(words.Word(id));
-      if (word_map[id] == Vocabulary::kNotFound) {
-        return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
-      }
-    }
-  }
+  GRAMS_RETURN_IF_ERROR(MapFileWords(reader.get(), pass, &word_map));
+  std::string raw;
   GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, 1), &raw));
   if (pass != Pass::kNgrams) {
     if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
@@ -173,28 +161,60 @@ Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pa
   if (pass == Pass::kUnigrams) {
     first_pass_.push_back(totals);
     // The bigram types of each first word, to cut the slices by (PlanSlice).
-    if (header.order >= 2) {
-      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, 2), &raw));
-      if (bigram_types_.size() < vocab_.size()) bigram_types_.resize(vocab_.size(), 0);
-      VarintCursor in(raw);
-      for (WordId id = 0; id < word_map.size(); ++id) {
-        uint64_t c;
-        if (!in.Next(&c)) {
-          return CorruptionError(name +
-                                 ": order 2 has a malformed structure (the file is "
-                                 "corrupted)");
-        }
-        bigram_types_[word_map[id]] += c;
-      }
-    }
+    if (header.order >= 2) return AddBigramTypes(reader.get(), word_map);
     return Status::OK();
   }
   std::string().swap(raw);
-  const std::vector<uint8_t>* keep = pass == Pass::kNgrams ? &keep_ : nullptr;
-  // A file small beside the budget is added to the tables, where the
-  // n-grams it shares with the files before it take no more room (many
-  // small shards then make a few spills of the tables); a larger one goes
-  // to a spill of its own straight away, a piece at a time.
+  GRAMS_RETURN_IF_ERROR(
+      AddFileNgrams(reader.get(), word_map, pass == Pass::kNgrams ? &keep_ : nullptr));
+  return reader->Finish();
+}
+
+// The file's vocabulary read, each word's counting id in *word_map (added
+// to the vocabulary, but in a slice's second reading, where each must be
+// there already).
+Status CounterImpl::MapFileWords(BinaryFileReader* reader, Pass pass,
+                                 std::vector<WordId>* word_map) {
+  const std::string& name = reader->name();
+  std::string raw;
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
+  Vocabulary words;
+  GRAMS_RETURN_IF_ERROR(DecodeVocab(name, reader->header(), raw, &words));
+  word_map->resize(words.size());
+  for (WordId id = 0; id < words.size(); ++id) {
+    WordId& w = (*word_map)[id];
+    w = pass == Pass::kNgrams ? vocab_.Find(words.Word(id)) : vocab_.FindOrInsert(words.Word(id));
+    if (w == Vocabulary::kNotFound) {
+      return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
+    }
+  }
+  return Status::OK();
+}
+
+// Order 2's child counts: the bigram types of each first word, added up.
+Status CounterImpl::AddBigramTypes(BinaryFileReader* reader, const std::vector<WordId>& word_map) {
+  std::string raw;
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kChildCounts, 2), &raw));
+  if (bigram_types_.size() < vocab_.size()) bigram_types_.resize(vocab_.size(), 0);
+  VarintCursor in(raw);
+  for (WordId id = 0; id < word_map.size(); ++id) {
+    uint64_t c;
+    if (!in.Next(&c)) {
+      return CorruptionError(reader->name() +
+                             ": order 2 has a malformed structure (the file is corrupted)");
+    }
+    bigram_types_[word_map[id]] += c;
+  }
+  return Status::OK();
+}
+
+// Orders 2..N of the file. A file small beside the budget is added to the
+// tables, where the n-grams it shares with the files before it take no
+// more room (many small shards then make a few spills of the tables); a
+// larger one goes to a spill of its own straight away, a piece at a time.
+Status CounterImpl::AddFileNgrams(BinaryFileReader* reader, const std::vector<WordId>& word_map,
+                                  const std::vector<uint8_t>* keep) {
+  const FileHeader& header = reader->header();
   uint64_t entries = 0;
   for (size_t n = 1; n < header.ngram_counts.size(); ++n) entries += header.ngram_counts[n];
   const uint64_t table_bytes = entries * kTableBytesPerEntry;
@@ -202,15 +222,12 @@ Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pa
     if (options_.memory > 0 && TableBytes() + VocabBytes() + table_bytes > options_.memory) {
       GRAMS_RETURN_IF_ERROR(Spill());
     }
-    GRAMS_RETURN_IF_ERROR(AddOrdersToTables(reader.get(), word_map, keep));
-  } else {
-    // Pieces of a sixteenth of the budget, within [1 MB, 64 MB].
-    const uint64_t piece_bytes =
-        std::clamp<uint64_t>(options_.memory / 16, uint64_t{1} << 20, uint64_t{64} << 20);
-    GRAMS_RETURN_IF_ERROR(
-        count::SpillCountsFile(reader.get(), word_map, keep, piece_bytes, &spills_));
+    return AddOrdersToTables(reader, word_map, keep);
   }
-  return reader->Finish();
+  // Pieces of a sixteenth of the budget, within [1 MB, 64 MB].
+  const uint64_t piece_bytes =
+      std::clamp<uint64_t>(options_.memory / 16, uint64_t{1} << 20, uint64_t{64} << 20);
+  return count::SpillCountsFile(reader, word_map, keep, piece_bytes, &spills_);
 }
 
 // Adds orders 2..N of a counts file read as a stream to the tables (as
