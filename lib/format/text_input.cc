@@ -15,12 +15,9 @@ namespace {
 // True while `head` (the first bytes read) could still begin a grams or
 // KenLM binary file.
 bool CouldBeBinary(std::string_view head) {
-  auto could = [head](std::string_view magic) {
-    const size_t n = std::min(head.size(), magic.size());
-    return head.substr(0, n) == magic.substr(0, n);
-  };
-  return could(std::string_view(kFileMagic, sizeof(kFileMagic))) ||
-         could(std::string_view(kMappedMagic, sizeof(kMappedMagic))) || could(kKenlmMagicPrefix);
+  return io::CouldBegin(head, std::string_view(kFileMagic, sizeof(kFileMagic))) ||
+         io::CouldBegin(head, std::string_view(kMappedMagic, sizeof(kMappedMagic))) ||
+         io::CouldBegin(head, kKenlmMagicPrefix);
 }
 
 // The files of grams and KenLM given as text: refused, naming what they are

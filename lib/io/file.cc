@@ -306,8 +306,7 @@ bool CouldBeCompressed(std::string_view head) {
                                                                   6),
                                                  std::string_view("\x28\xb5\x2f\xfd", 4)};
   for (std::string_view magic : kMagics) {
-    const size_t n = std::min(head.size(), magic.size());
-    if (head.substr(0, n) == magic.substr(0, n)) return true;
+    if (CouldBegin(head, magic)) return true;
   }
   return false;
 }
@@ -403,6 +402,11 @@ StatusOr<std::string> ReadAll(InputStream* in) {
   }
   if (!in->status().ok()) return in->status();
   return out;
+}
+
+bool CouldBegin(std::string_view head, std::string_view magic) {
+  const size_t n = std::min(head.size(), magic.size());
+  return head.substr(0, n) == magic.substr(0, n);
 }
 
 Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head) {

@@ -113,6 +113,9 @@ StatusOr<std::string> ReadAll(InputStream* in);
 // them again, then the rest. For sniffing a format on a pipe, which cannot
 // be opened twice.
 Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head);
+// True while `head` (the first bytes of an input) could still begin
+// `magic`: one is a prefix of the other. For PeekHead's `more`.
+bool CouldBegin(std::string_view head, std::string_view magic);
 // The same, but stops early, after any read, once more(the bytes so far)
 // is false: so that a pipe that has sent one short line (a coprocess
 // waiting for its answer) is not waited on for more.

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -16,6 +18,24 @@
 #include <system_error>
 
 namespace grams::fuzz {
+
+// The fuzzer's bytes, read as fields: past the end, a number reads as 0 and
+// a byte string is cut short.
+struct Input {
+  const uint8_t* p;
+  const uint8_t* end;
+  uint16_t U16() {
+    uint16_t v = 0;
+    for (int i = 0; i < 2 && p < end; ++i) v |= static_cast<uint16_t>(*p++ << (8 * i));
+    return v;
+  }
+  std::string Bytes(size_t n) {
+    n = std::min<size_t>(n, static_cast<size_t>(end - p));
+    std::string s(reinterpret_cast<const char*>(p), n);
+    p += n;
+    return s;
+  }
+};
 
 // A memory-backed regular file holding `bytes`; its /proc path.
 class MemoryFile {

@@ -31,25 +31,12 @@
 
 #include "format/model_file.h"
 #include "format/trie_codec.h"
+#include "fuzz_files.h"
 #include "grams/grams.h"
 
 namespace {
 
-struct Input {
-  const uint8_t* p;
-  const uint8_t* end;
-  uint16_t U16() {
-    uint16_t v = 0;
-    for (int i = 0; i < 2 && p < end; ++i) v |= static_cast<uint16_t>(*p++ << (8 * i));
-    return v;
-  }
-  std::string Bytes(size_t n) {
-    n = std::min<size_t>(n, static_cast<size_t>(end - p));
-    std::string s(reinterpret_cast<const char*>(p), n);
-    p += n;
-    return s;
-  }
-};
+using grams::fuzz::Input;
 
 const std::string& ScratchPath() {
   static const std::string path = [] {
