@@ -16,7 +16,29 @@ export PATH="$GRAMS_BIN:$PATH"
 export LC_ALL=C
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/grams-cli-test.XXXXXX")
-trap 'rm -rf "$SCRATCH"' EXIT
+
+# kill_tree PID: kills PID and every process below it (a FIFO writer's
+# subshell and the cat or sleep it runs), children first.
+kill_tree() {
+  local child
+  for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    kill_tree "$child"
+  done
+  kill "$1" 2>/dev/null || true
+}
+
+# On exit, background jobs the script left (a writer blocked opening a FIFO
+# whose reader failed, a feeder asleep) are killed with their children, so
+# that none outlives the test and holds ctest's pipe open; then the scratch
+# directory goes.
+cleanup() {
+  local job
+  for job in $(jobs -p); do
+    kill_tree "$job"
+  done
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
 cd "$SCRATCH"
 
 fail() {

@@ -35,7 +35,7 @@ stop_cluster() {
     sleep 0.1
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  rm -rf "$SCRATCH"
+  cleanup  # lib.bash: background jobs, then the scratch directory
 }
 trap stop_cluster EXIT
 
