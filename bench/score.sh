@@ -10,6 +10,9 @@
 #
 # Jobs:
 #   perplexity -j1 / -j2    grams-perplexity -jN MODEL train5.txt
+#   perplexity -j1 mapped   the same on the model's mapped form (grams-convert
+#                           --to mapped), the form that compares with KenLM's
+#                           probing binary: both are mapped, not decoded
 #   score -j1 / -j2         grams-score -jN MODEL train5.txt > /dev/null
 #   score --per-token -j2   the same with a field per token
 #   kenlm query             query -v summary PROBING < train5.txt > /dev/null
@@ -31,12 +34,12 @@ while (($#)); do
     --runs) RUNS=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "score.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 die() { echo "score.sh: $*" >&2; exit 1; }
-for t in grams-perplexity grams-score grams-build; do
+for t in grams-perplexity grams-score grams-build grams-convert; do
   [[ -x $BIN/$t ]] || die "$BIN/$t not found (build first, or --bin DIR)"
 done
 [[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time, Debian package time) is needed"
@@ -56,6 +59,7 @@ for _ in 1 2 3 4 5; do cat "$TRAIN"; done > train5.txt
 : > empty.txt
 zstd -dc "$ARPA" > brown.o5.arpa
 "$BIN/grams-build" -q --from-arpa brown.o5.arpa -o brown.o5.lm || die "grams-build failed"
+"$BIN/grams-convert" brown.o5.lm --to mapped -o brown.o5.map || die "grams-convert failed"
 if ((have_kenlm)); then
   "$KENLM/build_binary" probing brown.o5.arpa brown.o5.probing > /dev/null 2>&1 ||
     die "build_binary failed"
@@ -66,8 +70,9 @@ tokens=$("$BIN/grams-perplexity" --json -j1 brown.o5.lm train5.txt |
 cores=$(nproc)
 
 declare -A CMD
-names=("perplexity -j1" "perplexity -j2" "score -j1" "score -j2" "score --per-token -j2" "load")
+names=("perplexity -j1" "perplexity -j1 mapped" "perplexity -j2" "score -j1" "score -j2" "score --per-token -j2" "load")
 CMD["perplexity -j1"]="$BIN/grams-perplexity -j1 brown.o5.lm train5.txt"
+CMD["perplexity -j1 mapped"]="$BIN/grams-perplexity -j1 brown.o5.map train5.txt"
 CMD["perplexity -j2"]="$BIN/grams-perplexity -j2 brown.o5.lm train5.txt"
 CMD["score -j1"]="$BIN/grams-score -j1 brown.o5.lm train5.txt"
 CMD["score -j2"]="$BIN/grams-score -j2 brown.o5.lm train5.txt"
@@ -117,6 +122,7 @@ echo "grams-score -j2 against -j1:           $(ratio "${MW[score -j1]}" "${MW[sc
 echo "  the same without the load:           $(ratio "$(echo "${MW[perplexity -j1]} - ${MW[load]}" | bc -l)" "$(echo "${MW[perplexity -j2]} - ${MW[load]}" | bc -l)")"
 if ((have_kenlm)); then
   echo "grams-perplexity -j1 against KenLM:    $(ratio "${MW[kenlm query]}" "${MW[perplexity -j1]}") (target 2x)"
+  echo "  the mapped form, -j1 against KenLM:  $(ratio "${MW[kenlm query]}" "${MW[perplexity -j1 mapped]}")"
   echo "grams-perplexity -j2 against KenLM:    $(ratio "${MW[kenlm query]}" "${MW[perplexity -j2]}")"
   echo "  by CPU time, -j1 against KenLM:      $(ratio "${MC[kenlm query]}" "${MC[perplexity -j1]}")"
 else
