@@ -1,6 +1,7 @@
-// Fuzz target: the tokenizer under every unit but sentencepiece (word, byte,
-// char, grapheme, segment), every --invalid mode, normalization, case
-// folding and both boundaries, as the counter and the scorer use it. The
+// Fuzz target: the tokenizer under every unit (word, byte, char, grapheme,
+// segment, and sentencepiece with a model trained here once, in memory),
+// every --invalid mode, normalization, case folding and both boundaries, as
+// the counter and the scorer use it. The
 // text is counted (CountFiles, as grams-count), a model is built from the
 // counts (BuildModel) and the same text is scored with it (ScoreText, as
 // grams-perplexity). Nothing may crash, hang or read out of bounds, and:
@@ -12,9 +13,10 @@
 //     log10 probability is a number <= 0.
 //
 // Input: two mode bytes, then the text.
-//   byte 0  bits 0-2: unit (word, byte, char, grapheme, segment; 5-7 as
-//           0-2); bits 3-4: invalid UTF-8 (error, replace, skip; 3 as
-//           replace); bit 5: boundaries=none; bit 6: case folding
+//   byte 0  bits 0-2: unit (word, byte, char, grapheme, segment,
+//           sentencepiece; 6-7 as 0-1); bits 3-4: invalid UTF-8 (error,
+//           replace, skip; 3 as replace); bit 5: boundaries=none; bit 6:
+//           case folding
 //   byte 1  bits 0-1: normalization (none, nfc, nfkc; 3 as none); bits 2-3:
 //           the order - 1 (1-3; 3 as 2); bit 4: Witten-Bell instead of
 //           modified Kneser-Ney; bit 5: score on 2 threads
@@ -26,8 +28,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+
+#include <sentencepiece_trainer.h>
 
 #include "fuzz_files.h"
 #include "grams/build.h"
@@ -43,6 +49,68 @@ namespace {
 }
 
 const std::string& Dir() { return grams::fuzz::ScratchDir("tokenizer"); }
+
+// SentencePiece's trainer reads its text from this: `count` lines of a
+// few words each, of Latin, Greek and CJK letters and digits, made from a
+// fixed sequence so that the model is the same on every run.
+class SampleLines : public sentencepiece::SentenceIterator {
+ public:
+  explicit SampleLines(int count) : left_(count) { Make(); }
+  bool done() const override { return left_ <= 0; }
+  void Next() override {
+    --left_;
+    Make();
+  }
+  const std::string& value() const override { return line_; }
+  sentencepiece::util::Status status() const override { return {}; }
+
+ private:
+  void Make() {
+    static const char* const kWords[] = {"the",
+                                         "cat",
+                                         "sat",
+                                         "on",
+                                         "mat",
+                                         "and",
+                                         "dog",
+                                         "ran",
+                                         "caf\xc3\xa9",
+                                         "stra\xc3\x9f\x65",  // strasse, with a sharp s
+                                         "\xce\xb1\xce\xb2\xce\xb3",
+                                         "\xe4\xbd\xa0\xe5\xa5\xbd",
+                                         "42",
+                                         "don't",
+                                         "3.14",
+                                         "!?"};
+    line_.clear();
+    for (int w = 0; w < 6; ++w) {
+      state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+      if (w) line_ += ' ';
+      line_ += kWords[(state_ >> 33) % std::size(kWords)];
+    }
+  }
+  int left_;
+  uint64_t state_ = 1;
+  std::string line_;
+};
+
+// The sentencepiece unit's model: trained once, on SampleLines.
+const std::string& SpModel() {
+  static const std::string* model = [] {
+    SampleLines lines(400);
+    const std::unordered_map<std::string, std::string> args = {{"vocab_size", "40"},
+                                                               {"model_type", "unigram"},
+                                                               {"hard_vocab_limit", "false"},
+                                                               {"num_threads", "1"},
+                                                               {"minloglevel", "2"}};
+    auto* bytes = new std::string;
+    if (!sentencepiece::SentencePieceTrainer::Train(args, &lines, bytes).ok()) {
+      Die("cannot train the sentencepiece model");
+    }
+    return bytes;
+  }();
+  return *model;
+}
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
@@ -62,16 +130,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (StartsWith(text, magic)) return 0;
   }
   grams::TokenizerSettings settings;
-  static constexpr grams::Unit kUnits[] = {grams::Unit::kWord, grams::Unit::kByte,
-                                           grams::Unit::kChar, grams::Unit::kGrapheme,
-                                           grams::Unit::kSegment};
+  static constexpr grams::Unit kUnits[] = {grams::Unit::kWord,    grams::Unit::kByte,
+                                           grams::Unit::kChar,    grams::Unit::kGrapheme,
+                                           grams::Unit::kSegment, grams::Unit::kSentencePiece};
   static constexpr grams::InvalidUtf8 kInvalid[] = {
       grams::InvalidUtf8::kError, grams::InvalidUtf8::kReplace, grams::InvalidUtf8::kSkip,
       grams::InvalidUtf8::kReplace};
   static constexpr grams::Normalization kNormalize[] = {
       grams::Normalization::kNone, grams::Normalization::kNfc, grams::Normalization::kNfkc,
       grams::Normalization::kNone};
-  settings.unit = kUnits[(data[0] & 7) % 5];
+  settings.unit = kUnits[(data[0] & 7) % 6];
+  if (settings.unit == grams::Unit::kSentencePiece) settings.sp_model = SpModel();
   settings.invalid = kInvalid[(data[0] >> 3) & 3];
   settings.boundaries = (data[0] & 32) ? grams::Boundaries::kNone : grams::Boundaries::kLine;
   settings.case_fold = (data[0] & 64) != 0;

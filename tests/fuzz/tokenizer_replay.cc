@@ -59,9 +59,9 @@ int main(int argc, char** argv) {
         "no newline at the end";
     const std::string invalid = "ok \xff bad \xc3 cut \xed\xa0\x80 surrogate\nnext line\n";
     std::vector<std::string> seeds;
-    // byte 0: unit 0-4, invalid 0-2 (<< 3), boundaries none (32), case fold (64);
+    // byte 0: unit 0-5, invalid 0-2 (<< 3), boundaries none (32), case fold (64);
     // byte 1: normalize 0-2, order - 1 (<< 2), Witten-Bell (16), 2 threads (32).
-    for (int unit = 0; unit < 5; ++unit) {
+    for (int unit = 0; unit < 6; ++unit) {
       for (int b = 0; b < 2; ++b) {
         std::string s;
         s.push_back(static_cast<char>(unit | (b ? 32 : 0)));
