@@ -26,6 +26,7 @@
 #include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
 #include "util/coding.h"
+#include "util/threads.h"
 #include "vocab/canonical_order.h"
 
 namespace grams {
@@ -268,19 +269,32 @@ std::string EncodeHeader(const IndexSizes& z, const Section (&sections)[index::k
   return header;
 }
 
+// The sections that do not depend on the suffix array, made while it is
+// sorted.
+struct OtherSections {
+  std::string vocab, tokens, samples;
+  uint64_t samples_n = 0;
+};
+
+OtherSections MakeOtherSections(const Corpus& corpus, const std::vector<std::string_view>& words,
+                                int id_bits) {
+  OtherSections o;
+  for (std::string_view w : words) PutLengthPrefixed(&o.vocab, w);
+  o.tokens = PackTokens(corpus.stream, id_bits);
+  o.samples_n = (corpus.stream.size() >> index::kSampleShift) + 1;
+  o.samples = LineSamples(corpus.stream, o.samples_n);
+  return o;
+}
+
 Status WriteIndex(const std::string& output, const IndexBuildOptions& options, const Corpus& corpus,
                   const std::vector<std::string_view>& words, int id_bits, int pos_bits,
-                  const std::string& suffixes) {
+                  const OtherSections& other, const std::string& suffixes) {
   const uint64_t N = corpus.stream.size();
-  std::string vocab;
-  for (std::string_view w : words) PutLengthPrefixed(&vocab, w);
-  const std::string tokens = PackTokens(corpus.stream, id_bits);
-  const uint64_t samples_n = (N >> index::kSampleShift) + 1;
-  const std::string samples = LineSamples(corpus.stream, samples_n);
-  const Section sections[index::kSectionCount] = {{index::kVocab, &vocab, words.size()},
-                                                  {index::kTokens, &tokens, N},
-                                                  {index::kSuffixes, &suffixes, N},
-                                                  {index::kLineSamples, &samples, samples_n}};
+  const Section sections[index::kSectionCount] = {
+      {index::kVocab, &other.vocab, words.size()},
+      {index::kTokens, &other.tokens, N},
+      {index::kSuffixes, &suffixes, N},
+      {index::kLineSamples, &other.samples, other.samples_n}};
   std::string kv;
   PutKeyValues(&kv, options.tokenizer.ToKeyValues());
   PutKeyValues(&kv, {{"created_by", "grams-index"}});
@@ -312,10 +326,16 @@ Status BuildIndexImpl(const std::vector<std::string>& inputs, const IndexBuildOp
   const int pos_bits = index::BitsForCount(N);
   if (pos_bits > 40) return ResourceExhausted("more than 2^40 tokens: index the corpus in parts");
   std::vector<uint64_t>().swap(corpus.counts);
+  // The vocabulary, token and line-sample sections on a second thread while
+  // the suffixes are sorted (about a tenth of the time; the packed tokens,
+  // id_bits per token, are then held during the sort).
+  auto other = StartAsync([&] { return MakeOtherSections(corpus, words, id_bits); });
   std::string suffixes;
-  GRAMS_RETURN_IF_ERROR(SortSuffixes(corpus.stream, pos_bits, &suffixes));
+  const Status sorted = SortSuffixes(corpus.stream, pos_bits, &suffixes);
+  const OtherSections sections = other.get();
+  GRAMS_RETURN_IF_ERROR(sorted);
   if (options.progress) options.progress(Progress{"writing " + output, 0, 0, "bytes"});
-  return WriteIndex(output, options, corpus, words, id_bits, pos_bits, suffixes);
+  return WriteIndex(output, options, corpus, words, id_bits, pos_bits, sections, suffixes);
 }
 
 }  // namespace
