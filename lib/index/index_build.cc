@@ -1,6 +1,7 @@
-// BuildIndex: text -> units (the Tokenizer, as the counter uses it) ->
-// canonical ids -> the stream B line1 B ... lineL B -> its suffix array
-// (libdivsufsort) -> the index file (index_format.h).
+// BuildIndex: text -> units (the Tokenizer, as the counter uses it, on two
+// threads: ReadCorpus) -> canonical ids -> the stream B line1 B ... lineL B
+// -> its suffix array (libdivsufsort; the other sections are made meanwhile)
+// -> the index file (index_format.h).
 //
 // Suffix sorting ids with a byte suffix sorter: each id is written in a
 // prefix-free, order-preserving byte code (SortSuffixes says why the byte
@@ -13,7 +14,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <condition_variable>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,58 +52,208 @@ struct Corpus {
   uint64_t lines = 0;
 };
 
-Status ReadCorpus(const std::vector<std::string>& inputs, const IndexBuildOptions& options,
-                  Corpus* corpus) {
-  GRAMS_ASSIGN_OR_RETURN(auto tokenizer, Tokenizer::Create(options.tokenizer));
-  const bool stream_mode = options.tokenizer.boundaries == Boundaries::kNone;
+// ReadCorpus reads on the calling thread and tokenizes on kReadWorkers
+// others: the lines go in batches of about kBatchBytes of text, batch k to
+// worker k % kReadWorkers, at most kBatchesAhead of them waiting. Each
+// worker numbers the units of its batches in a vocabulary of its own and
+// lists, per batch, the words that batch added to it; the batches are then
+// taken in input order and each worker's ids mapped to the corpus's
+// vocabulary. Ids are first-seen in neither, which does not matter:
+// Renumber makes them canonical. Errors are the sequential reader's: the
+// first batch's error, else the input's.
+constexpr int kReadWorkers = 2;
+constexpr size_t kBatchBytes = size_t{1} << 20;
+constexpr size_t kBatchesAhead = 4;
+
+struct LineRef {
+  uint64_t begin, size, line_no, line_offset;
+  bool newline;
+};
+
+struct ReadBatch {
+  std::string file;  // the input's name, for errors
+  std::string text;
+  std::vector<LineRef> lines;
+  uint64_t line_count = 0;
+  std::vector<uint32_t> ids;  // the worker's own; kEosId ends a line
+  std::vector<std::string> new_words;
+  Status status;
+  bool done = false;
+};
+
+// What the reader and the workers share.
+struct ReadQueue {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<std::unique_ptr<ReadBatch>> batches;  // all of them, in input order
+  size_t taken[kReadWorkers] = {};                  // per worker: batches it has started
+  size_t unfinished = 0;
+  bool closed = false;   // no more batches
+  bool aborted = false;  // a worker threw: read no more
+};
+
+// A worker's tokenizing of one batch into its vocabulary.
+Status TokenizeBatch(Tokenizer* tokenizer, Vocabulary* vocab, WordId (&byte_ids)[256],
+                     bool stream_mode, ReadBatch* b) {
   std::vector<std::string_view> tokens;
+  for (const LineRef& l : b->lines) {
+    const std::string_view line(b->text.data() + l.begin, l.size);
+    Status s = tokenizer->Tokenize(line, l.newline, &tokens);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kInvalidArgument) return s;
+      return InvalidArgument(
+          Where(b->file, l.line_no, l.line_offset + tokenizer->bad_offset()) +
+          "invalid UTF-8 (use --invalid replace or --invalid skip to accept it)");
+    }
+    for (std::string_view tok : tokens) {
+      const size_t before = vocab->size();
+      WordId id;
+      if (tok.size() == 1) {
+        WordId& cached = byte_ids[static_cast<unsigned char>(tok[0])];
+        if (cached == Vocabulary::kNotFound) cached = vocab->FindOrInsert(tok);
+        id = cached;
+      } else {
+        id = vocab->FindOrInsert(tok);
+      }
+      if (vocab->size() != before) b->new_words.emplace_back(tok);
+      if (id == kBosId || id == kEosId) {
+        const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
+        const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
+        return InvalidArgument(Where(b->file, l.line_no, l.line_offset + offset) +
+                               "the reserved token " + std::string(tok) + " appears in the text");
+      }
+      b->ids.push_back(id);
+    }
+    if (!stream_mode) b->ids.push_back(kEosId);
+  }
+  return Status::OK();
+}
+
+// Worker w: tokenizes batches w, w + kReadWorkers, ... as they come.
+void ReadWorkerLoop(int w, const IndexBuildOptions& options, ReadQueue* q) {
+  auto tokenizer = Tokenizer::Create(options.tokenizer);
+  const bool stream_mode = options.tokenizer.boundaries == Boundaries::kNone;
+  Vocabulary vocab;
   WordId byte_ids[256];
   std::fill(std::begin(byte_ids), std::end(byte_ids), Vocabulary::kNotFound);
-  corpus->stream.push_back(kEosId);
+  bool failed = false;
+  for (;;) {
+    ReadBatch* b;
+    {
+      std::unique_lock<std::mutex> lock(q->mu);
+      const size_t k = q->taken[w] * kReadWorkers + w;
+      q->changed.wait(lock, [&] { return k < q->batches.size() || q->closed; });
+      if (k >= q->batches.size()) return;
+      b = q->batches[k].get();
+      ++q->taken[w];
+    }
+    // After a failure, batches are only marked done: the error stands.
+    if (!failed) {
+      b->status = tokenizer.ok() ? TokenizeBatch(tokenizer->get(), &vocab, byte_ids, stream_mode, b)
+                                 : tokenizer.status();
+      failed = !b->status.ok();
+    }
+    b->line_count = b->lines.size();
+    std::string().swap(b->text);
+    std::vector<LineRef>().swap(b->lines);
+    std::lock_guard<std::mutex> lock(q->mu);
+    b->done = true;
+    --q->unfinished;
+    q->changed.notify_all();
+  }
+}
+
+// What a worker throws (std::bad_alloc) goes to RunOnThreads' caller; the
+// reader is told, so that it does not wait for the batches left undone.
+void ReadWorker(int w, const IndexBuildOptions& options, ReadQueue* q) {
+  try {
+    ReadWorkerLoop(w, options, q);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    q->aborted = true;
+    q->changed.notify_all();
+    throw;
+  }
+}
+
+// The reader: the inputs' lines into batches. Returns the inputs' error.
+Status ReadBatches(const std::vector<std::string>& inputs, const IndexBuildOptions& options,
+                   ReadQueue* q) {
+  std::unique_ptr<ReadBatch> b;
+  // False when a worker has thrown (its exception is what the caller sees).
+  auto hand_over = [&] {
+    std::unique_lock<std::mutex> lock(q->mu);
+    q->changed.wait(lock, [&] { return q->unfinished < kBatchesAhead || q->aborted; });
+    if (q->aborted) return false;
+    q->batches.push_back(std::move(b));
+    ++q->unfinished;
+    q->changed.notify_all();
+    return true;
+  };
+  const Status aborted = InternalError("a tokenizing thread failed");
   for (const std::string& path : inputs) {
     GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
-    if (in->size_hint() > 0) corpus->stream.reserve(corpus->stream.size() + in->size_hint() / 5);
     io::LineReader reader(in.get());
     Progress progress{"indexing " + in->name(), 0,
                       in->size_hint() > 0 ? static_cast<uint64_t>(in->size_hint()) : 0, "bytes"};
     std::string_view line;
     while (reader.Next(&line)) {
-      Status s = tokenizer->Tokenize(line, reader.newline(), &tokens);
-      if (!s.ok()) {
-        if (s.code() != StatusCode::kInvalidArgument) return s;
-        return InvalidArgument(
-            Where(reader.name(), reader.line_number(),
-                  reader.line_offset() + tokenizer->bad_offset()) +
-            "invalid UTF-8 (use --invalid replace or --invalid skip to accept it)");
+      if (!b) {
+        b = std::make_unique<ReadBatch>();
+        b->file = in->name();
+        b->text.reserve(kBatchBytes + line.size());
       }
-      for (std::string_view tok : tokens) {
-        WordId id;
-        if (tok.size() == 1) {
-          WordId& cached = byte_ids[static_cast<unsigned char>(tok[0])];
-          if (cached == Vocabulary::kNotFound) cached = corpus->vocab.FindOrInsert(tok);
-          id = cached;
-        } else {
-          id = corpus->vocab.FindOrInsert(tok);
-        }
-        if (id == kBosId || id == kEosId) {
-          const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
-          const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
-          return InvalidArgument(
-              Where(reader.name(), reader.line_number(), reader.line_offset() + offset) +
-              "the reserved token " + std::string(tok) + " appears in the text");
-        }
-        corpus->stream.push_back(id);
-      }
-      if (!stream_mode) {
-        corpus->stream.push_back(kEosId);
-        ++corpus->lines;
-      }
+      b->lines.push_back({b->text.size(), line.size(), reader.line_number(), reader.line_offset(),
+                          reader.newline()});
+      b->text.append(line);
+      if (b->text.size() >= kBatchBytes && !hand_over()) return aborted;
       if (options.progress && (reader.line_number() & 0x3fff) == 0) {
         progress.done = reader.line_offset();
         options.progress(progress);
       }
     }
+    if (b && !hand_over()) return aborted;  // a batch holds the lines of one input
     if (!reader.status().ok()) return reader.status();
+  }
+  return Status::OK();
+}
+
+Status ReadCorpus(const std::vector<std::string>& inputs, const IndexBuildOptions& options,
+                  Corpus* corpus) {
+  ReadQueue q;
+  Status input_status;
+  RunOnThreads(1 + kReadWorkers, [&](int t) {
+    if (t > 0) return ReadWorker(t - 1, options, &q);
+    // The reader closes the queue however it ends (an exception included),
+    // so that no worker waits for ever.
+    struct Closer {
+      ReadQueue* q;
+      ~Closer() {
+        std::lock_guard<std::mutex> lock(q->mu);
+        q->closed = true;
+        q->changed.notify_all();
+      }
+    } closer{&q};
+    input_status = ReadBatches(inputs, options, &q);
+  });
+  for (const auto& b : q.batches) GRAMS_RETURN_IF_ERROR(b->status);
+  GRAMS_RETURN_IF_ERROR(input_status);
+
+  // The workers' ids into the corpus's vocabulary, batch by batch.
+  const bool stream_mode = options.tokenizer.boundaries == Boundaries::kNone;
+  std::vector<uint32_t> to_corpus[kReadWorkers];
+  for (auto& m : to_corpus) m = {kUnkId, kBosId, kEosId};
+  uint64_t tokens = 0;
+  for (const auto& b : q.batches) tokens += b->ids.size();
+  corpus->stream.reserve(tokens + 2);
+  corpus->stream.push_back(kEosId);
+  for (size_t k = 0; k < q.batches.size(); ++k) {
+    ReadBatch& b = *q.batches[k];
+    std::vector<uint32_t>& map = to_corpus[k % kReadWorkers];
+    for (const std::string& w : b.new_words) map.push_back(corpus->vocab.FindOrInsert(w));
+    for (uint32_t id : b.ids) corpus->stream.push_back(map[id]);
+    if (!stream_mode) corpus->lines += b.line_count;
+    q.batches[k].reset();
   }
   if (stream_mode) {
     corpus->stream.push_back(kEosId);
@@ -116,7 +270,8 @@ std::vector<std::string_view> Renumber(Corpus* corpus) {
   const size_t n = V - kNumReservedWords;
   const std::vector<uint32_t> order = SortCanonically(
       n, [&](size_t i) { return corpus->counts[i + kNumReservedWords]; },
-      [&](size_t i) { return corpus->vocab.Word(static_cast<WordId>(i + kNumReservedWords)); });
+      [&](size_t i) { return corpus->vocab.Word(static_cast<WordId>(i + kNumReservedWords)); },
+      /*threads=*/2);
   std::vector<uint32_t> new_id(V);
   std::vector<std::string_view> words(V);
   for (WordId r = 0; r < kNumReservedWords; ++r) {
