@@ -126,6 +126,25 @@ run grams-index --unit char -o bad.idx invalid.txt
 expect_rc 1 "invalid UTF-8"
 expect_err "invalid.txt:2"
 no_leftovers bad.idx
+# Text is tokenized in batches of about 1 MB on two threads: the error
+# reported is still the first in the input, here in the first batch although
+# later batches (of either thread) hold errors too, and a later input's error
+# comes after all of an earlier input's lines.
+{
+  echo "line one"
+  printf 'bad \xff here\n'
+  for _ in $(seq 60000); do echo "some ordinary words to fill the batches"; done
+  echo "a <s> later"
+  for _ in $(seq 60000); do echo "more ordinary words to fill the batches"; done
+  printf 'late \xfe bytes\n'
+} > errors.txt
+run grams-index --unit char -o bad.idx errors.txt
+expect_rc 1 "invalid UTF-8 in the first batch"
+expect_err "errors.txt:2: byte offset 13: invalid UTF-8"
+run grams-index -o bad.idx errors.txt
+expect_rc 1 "a reserved token in a later batch"
+expect_err "errors.txt:60003: byte offset $((9 + 11 + 60000 * 40 + 2)): the reserved token <s>"
+no_leftovers bad.idx
 
 # Corrupt, truncated, foreign and missing indexes: one error line naming them.
 echo the > the.txt
