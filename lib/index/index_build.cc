@@ -88,8 +88,8 @@ struct ReadQueue {
   std::vector<std::unique_ptr<ReadBatch>> batches;  // all of them, in input order
   size_t taken[kReadWorkers] = {};                  // per worker: batches it has started
   size_t unfinished = 0;
-  bool closed = false;   // no more batches
-  bool aborted = false;  // a worker threw: read no more
+  bool closed = false;  // no more batches
+  bool stop = false;    // a worker failed or threw: read no more
 };
 
 // A worker's tokenizing of one batch into its vocabulary.
@@ -158,6 +158,7 @@ void ReadWorkerLoop(int w, const IndexBuildOptions& options, ReadQueue* q) {
     std::vector<LineRef>().swap(b->lines);
     std::lock_guard<std::mutex> lock(q->mu);
     b->done = true;
+    q->stop |= failed;
     --q->unfinished;
     q->changed.notify_all();
   }
@@ -170,7 +171,7 @@ void ReadWorker(int w, const IndexBuildOptions& options, ReadQueue* q) {
     ReadWorkerLoop(w, options, q);
   } catch (...) {
     std::lock_guard<std::mutex> lock(q->mu);
-    q->aborted = true;
+    q->stop = true;
     q->changed.notify_all();
     throw;
   }
@@ -180,17 +181,18 @@ void ReadWorker(int w, const IndexBuildOptions& options, ReadQueue* q) {
 Status ReadBatches(const std::vector<std::string>& inputs, const IndexBuildOptions& options,
                    ReadQueue* q) {
   std::unique_ptr<ReadBatch> b;
-  // False when a worker has thrown (its exception is what the caller sees).
+  // False when a worker has failed (its batch's error is what the caller
+  // sees, being the first in the input) or thrown (its exception is).
   auto hand_over = [&] {
     std::unique_lock<std::mutex> lock(q->mu);
-    q->changed.wait(lock, [&] { return q->unfinished < kBatchesAhead || q->aborted; });
-    if (q->aborted) return false;
+    q->changed.wait(lock, [&] { return q->unfinished < kBatchesAhead || q->stop; });
+    if (q->stop) return false;
     q->batches.push_back(std::move(b));
     ++q->unfinished;
     q->changed.notify_all();
     return true;
   };
-  const Status aborted = InternalError("a tokenizing thread failed");
+  const Status stopped = InternalError("a tokenizing thread failed");
   for (const std::string& path : inputs) {
     GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(path));
     io::LineReader reader(in.get());
@@ -206,13 +208,13 @@ Status ReadBatches(const std::vector<std::string>& inputs, const IndexBuildOptio
       b->lines.push_back({b->text.size(), line.size(), reader.line_number(), reader.line_offset(),
                           reader.newline()});
       b->text.append(line);
-      if (b->text.size() >= kBatchBytes && !hand_over()) return aborted;
+      if (b->text.size() >= kBatchBytes && !hand_over()) return stopped;
       if (options.progress && (reader.line_number() & 0x3fff) == 0) {
         progress.done = reader.line_offset();
         options.progress(progress);
       }
     }
-    if (b && !hand_over()) return aborted;  // a batch holds the lines of one input
+    if (b && !hand_over()) return stopped;  // a batch holds the lines of one input
     if (!reader.status().ok()) return reader.status();
   }
   return Status::OK();
