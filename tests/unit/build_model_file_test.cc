@@ -503,7 +503,10 @@ void ExpectSamePrunedModels(const std::vector<std::string>& lines, const std::st
     for (const std::vector<uint64_t>& prune : thresholds) {
       if (static_cast<int>(prune.size()) > order) continue;
       std::string what = corpus + " order " + std::to_string(order) + " --prune";
-      for (uint64_t t : prune) what += " " + std::to_string(t);
+      for (uint64_t t : prune) {
+        what += ' ';
+        what += std::to_string(t);
+      }
       for (const Method& method : StreamingMethods()) {
         BuildOptions o = Options(method);
         o.prune = prune;
