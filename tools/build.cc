@@ -98,8 +98,9 @@ int Main(int argc, char** argv) {
                  "computes it; --smoothing chooses another method. Writes the binary model file\n"
                  "(-o) and/or an ARPA file (--arpa). With --from-arpa, reads an ARPA model\n"
                  "instead and converts it (optionally entropy-pruned). The counts are streamed\n"
-                 "within the memory budget -S, unless --arpa, --tune, pruning, a vocabulary\n"
-                 "limit or katz needs them in memory.");
+                 "within the memory budget -S (count pruning too), unless --arpa, --tune,\n"
+                 "entropy pruning, a vocabulary limit (or --prune at order 1) or katz needs\n"
+                 "them in memory.");
   AddBuildOptions(&cl);
   if (int rc = cl.Parse(argc, argv); rc != kContinue) return rc;
   Job job;

@@ -237,6 +237,18 @@ Status Join(const std::vector<std::string>& paths, const std::string& out) {
 
 }  // namespace
 
+Status RefuseCountSlice(const FileHeader& header, const std::string& name) {
+  const std::string* slice = InfoOf(header, "slice");
+  if (slice == nullptr) return Status::OK();
+  uint64_t index = 0, count = 0;
+  const std::string which = ParsePair(*slice, '/', &index, &count)
+                                ? "slice " + std::to_string(index) + " of " + std::to_string(count)
+                                : "a slice ('" + *slice + "')";
+  return InvalidArgument(name + ": is " + which +
+                         " of a partitioned merge (grams-count --merge --partition), only part of "
+                         "the counts: join the slices with grams-count --join first");
+}
+
 Status JoinCountSlices(const std::vector<std::string>& slices, const std::string& path) {
   return GuardAlloc("joining counts slices", [&] { return Join(slices, path); });
 }

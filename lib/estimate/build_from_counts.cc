@@ -4,9 +4,12 @@
 #include <memory>
 #include <utility>
 
+#include "format/binary_file.h"
+#include "format/count_file.h"
 #include "format/model_file.h"
 #include "grams/build.h"
 #include "grams/files.h"
+#include "util/alloc_guard.h"
 
 namespace grams {
 namespace {
@@ -19,7 +22,16 @@ void Stage(const BuildOptions& options, const std::string& name) {
 StatusOr<ModelSummary> BuildInMemory(const std::string& counts_path, BuildOptions options,
                                      const ModelOutputs& outputs) {
   Stage(options, "reading " + InputName(counts_path));
-  GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(counts_path));
+  // The header first: a slice of a partitioned merge is refused as such.
+  GRAMS_ASSIGN_OR_RETURN(
+      auto reader, GuardAlloc("reading " + InputName(counts_path), MemoryHint::kNone,
+                              [&]() -> StatusOr<std::unique_ptr<BinaryFileReader>> {
+                                GRAMS_ASSIGN_OR_RETURN(
+                                    auto r, BinaryFileReader::Open(counts_path, FileKind::kCounts));
+                                GRAMS_RETURN_IF_ERROR(RefuseCountSlice(r->header(), r->name()));
+                                return r;
+                              }));
+  GRAMS_ASSIGN_OR_RETURN(NgramCounts counts, ReadCountsFile(std::move(reader)));
   const bool tune = !options.tune_text.empty();
   if (tune) {
     GRAMS_ASSIGN_OR_RETURN(TuneResult tuned, TuneDiscounts(counts, options.tune_text, options));
@@ -42,7 +54,7 @@ WholeCountsReason WhyCountsLoadedWhole(const BuildOptions& options, const ModelO
   if (!outputs.arpa_path.empty()) return WholeCountsReason::kArpaOutput;
   if (!options.tune_text.empty()) return WholeCountsReason::kTune;
   if (options.smoothing == Smoothing::kKatz) return WholeCountsReason::kKatz;
-  if (!options.prune.empty()) return WholeCountsReason::kCountPruning;
+  if (!options.prune.empty() && options.prune[0] > 0) return WholeCountsReason::kCountPruning;
   if (options.prune_entropy > 0) return WholeCountsReason::kEntropyPruning;
   if (options.limit_vocab) return WholeCountsReason::kVocabularyList;
   if (options.max_vocab > 0) return WholeCountsReason::kVocabularySize;

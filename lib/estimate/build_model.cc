@@ -28,14 +28,36 @@
 
 namespace grams {
 namespace estimate {
-namespace {
 
 uint64_t PruneThreshold(const std::vector<uint64_t>& prune, int n) {
   if (prune.empty()) return 0;
   return prune[std::min<size_t>(n, prune.size()) - 1];
 }
 
-}  // namespace
+std::vector<uint64_t> PruneMinCounts(const BuildOptions& o, const Smoother& s, int N) {
+  std::vector<uint64_t> min_count(N + 1, 0);
+  for (int n = 2; n <= N; ++n) {
+    min_count[n] = std::max<uint64_t>(PruneThreshold(o.prune, n) + 1, s.MinCount(n));
+  }
+  return min_count;
+}
+
+void AddPruneInfo(const BuildOptions& o, Info* info) {
+  if (o.prune.empty()) return;
+  std::string p;
+  for (uint64_t t : o.prune) {
+    if (!p.empty()) p += ' ';
+    p += std::to_string(t);
+  }
+  info->emplace_back("prune", p);
+}
+
+Status CheckPruneOrders(const BuildOptions& o, int N) {
+  if (static_cast<int>(o.prune.size()) <= N) return Status::OK();
+  return InvalidArgument("pruning thresholds are given for orders 1 to " +
+                         std::to_string(o.prune.size()) + " but the counts are of order " +
+                         std::to_string(N));
+}
 
 std::unique_ptr<Smoother> MakeSmoother(const BuildOptions& o, size_t vocab_size) {
   switch (o.smoothing) {
@@ -201,12 +223,9 @@ StatusOr<bool> PlanCountPruning(const NgramCounts& counts, const BuildOptions& o
                                 std::vector<std::vector<uint8_t>>* keep) {
   const int N = counts.order();
   const NgramTrie& trie = counts.trie;
-  std::vector<uint64_t> min_count(N + 1, 0);
+  const std::vector<uint64_t> min_count = PruneMinCounts(o, s, N);
   bool cutting = false;
-  for (int n = 2; n <= N; ++n) {
-    min_count[n] = std::max<uint64_t>(PruneThreshold(o.prune, n) + 1, s.MinCount(n));
-    cutting = cutting || min_count[n] > 1;
-  }
+  for (int n = 2; n <= N; ++n) cutting = cutting || min_count[n] > 1;
   if (!cutting) return false;
   GRAMS_RETURN_IF_ERROR(AllSuffixLinks(trie, links));
   for (int n = 2; n <= N; ++n) {
@@ -419,11 +438,7 @@ StatusOr<Model> BuildModelImpl(NgramCounts&& counts, const BuildOptions& options
   if (counts.order() < 1) return InvalidArgument("the counts hold no n-grams");
   GRAMS_RETURN_IF_ERROR(CheckBuildOptions(options));
   const int N = counts.order();
-  if (static_cast<int>(options.prune.size()) > N) {
-    return InvalidArgument("pruning thresholds are given for orders 1 to " +
-                           std::to_string(options.prune.size()) + " but the counts are of order " +
-                           std::to_string(N));
-  }
+  GRAMS_RETURN_IF_ERROR(CheckPruneOrders(options, N));
   Info limits;
   GRAMS_RETURN_IF_ERROR(ApplyVocabularyLimits(&counts, options, &limits));
   std::unique_ptr<Smoother> smoother = MakeSmoother(options, counts.vocab.size());
@@ -438,14 +453,7 @@ StatusOr<Model> BuildModelImpl(NgramCounts&& counts, const BuildOptions& options
   Info& info = model.info;
   AddMethodInfo(options, interpolated, *smoother, N, &info);
   info.insert(info.end(), limits.begin(), limits.end());
-  if (!options.prune.empty()) {
-    std::string p;
-    for (uint64_t t : options.prune) {
-      if (!p.empty()) p += ' ';
-      p += std::to_string(t);
-    }
-    info.emplace_back("prune", p);
-  }
+  AddPruneInfo(options, &info);
   if (options.prune_entropy > 0) {
     GRAMS_RETURN_IF_ERROR(PruneByRelativeEntropy(&model, options.prune_entropy));
   }

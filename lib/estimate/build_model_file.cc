@@ -9,8 +9,10 @@
 namespace grams {
 
 bool CanBuildModelFile(const BuildOptions& o) {
-  return o.prune.empty() && o.prune_entropy == 0 && !o.limit_vocab && o.max_vocab == 0 &&
-         o.smoothing != Smoothing::kKatz;
+  // Count pruning streams, but not its unigram threshold, which limits the
+  // vocabulary (words become <unk>, n-grams merge).
+  return (o.prune.empty() || o.prune[0] == 0) && o.prune_entropy == 0 && !o.limit_vocab &&
+         o.max_vocab == 0 && o.smoothing != Smoothing::kKatz;
 }
 
 StatusOr<ModelSummary> BuildModelFile(const std::string& counts_path, const BuildOptions& options,
@@ -18,8 +20,8 @@ StatusOr<ModelSummary> BuildModelFile(const std::string& counts_path, const Buil
   GRAMS_RETURN_IF_ERROR(CheckBuildOptions(options));
   if (!CanBuildModelFile(options)) {
     return InvalidArgument(
-        "count pruning, katz, relative-entropy pruning and vocabulary limits need the counts "
-        "in memory (BuildModel), not BuildModelFile");
+        "katz, relative-entropy pruning and vocabulary limits (--vocab, --max-vocab, and "
+        "--prune at order 1) need the counts in memory (BuildModel), not BuildModelFile");
   }
   const std::string name = counts_path == "-" ? "<stdin>" : counts_path;
   return GuardAlloc("estimating the model of " + name, [&]() -> StatusOr<ModelSummary> {

@@ -186,6 +186,18 @@ inline bool FallbackExpected(int n, size_t entries) {
   return n == 1 && entries <= kSmallVocabulary;
 }
 
+// Count pruning (--prune, and katz's gt_min): the least count an n-gram of
+// order n needs to stay, element n for n = 2..N (elements 0 and 1 are 0;
+// a value <= 1 cuts nothing): options.prune's threshold of order n plus one,
+// or the method's MinCount(n) if higher.
+std::vector<uint64_t> PruneMinCounts(const BuildOptions& options, const Smoother& s, int N);
+// options.prune's threshold of order n (0 when not given).
+uint64_t PruneThreshold(const std::vector<uint64_t>& prune, int n);
+// InvalidArgument when options.prune has thresholds for orders above N.
+Status CheckPruneOrders(const BuildOptions& options, int N);
+// The model info's "prune" entry (the thresholds), when options.prune is given.
+void AddPruneInfo(const BuildOptions& options, Info* info);
+
 // Keeps the entries of orders n >= 2 flagged in keep[n] (keep[n] empty: keep
 // all), renumbering parents and the blanks kept. REQUIRES: the kept set is
 // prefix-closed.

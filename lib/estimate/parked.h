@@ -94,6 +94,8 @@ class Parked {
     return file_ ? ParkedCursor<T>(file_, frame_) : ParkedCursor<T>(mem_.data());
   }
   void Drop() { C().swap(mem_); }
+  // The elements parked.
+  size_t size() const { return size_; }
 
  private:
   C mem_;

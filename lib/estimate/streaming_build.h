@@ -28,6 +28,19 @@
 //     LOG_PROB. The probabilities of order n wait for order n+1, in memory
 //     or, under a tight budget, in a temporary file.
 //
+// Count pruning (options.prune with no unigram threshold) fits in between:
+// the scan marks the n-grams of each order that reach its threshold (a byte
+// per n-gram of the orders that are cut, kept in memory), then closes the
+// marks from the top order down, as BuildModel's PlanCountPruning does
+// (the context and the suffix of a kept n-gram are kept), through the
+// parked links and CHILD_COUNTS. The header then has the kept sizes. The
+// estimate still uses every n-gram (adjusted counts, discounts, the
+// probabilities the next order backs off to); the write pass gives the mass
+// of the pruned ones to their context (ContextEstimator's `kept`) and writes
+// only the kept entries, re-encoding the structure of the orders cut (or
+// whose parents were renumbered), as CompactModel does to the in-memory
+// model.
+//
 // Per order the working set is a few arrays of 4 or 8 bytes per n-gram of
 // orders n-1 and n; PlanMemory says how much, from the header's sizes.
 //
@@ -63,11 +76,12 @@ inline constexpr uint64_t kGroupsAhead = 8;
 // (m[n] for n = 1..N, m[0] = 0): `spilled` with what waits between the passes
 // in temporary files, `resident` with it in memory. Estimates: the
 // sections' sizes are guessed at 1 byte per child count and 2 per word.
+// `flags`: the bytes of count pruning's keep marks, held throughout.
 struct MemoryPlan {
   uint64_t spilled = 0, resident = 0;
 };
 
-MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted);
+MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted, uint64_t flags = 0);
 
 class StreamingBuild {
  public:
@@ -87,6 +101,7 @@ class StreamingBuild {
   Status LinkOrder(int n, std::string* cc, std::string* words, std::vector<EntryIndex>* links);
   Status ScanCounts(int n, const std::string& cc);
   Status KeepStructure(int n, const std::string& cc, const std::string& words);
+  Status ClosePruning();
   StatusOr<ModelSummary> Write(const std::string& model_path);
   Status WriteOrder(int n, const std::vector<double>& lower, std::vector<double>* prob,
                     DoubleSpill* spill, ModelFileWriter* writer);
@@ -126,6 +141,12 @@ class StreamingBuild {
   std::optional<double> fixed_;
   bool spill_ = false;
   std::vector<std::unique_ptr<io::TempFile>> files_;  // per order, when spilling
+
+  // Count pruning: min_count_[n] > 1 cuts order n; keep_[n] marks its
+  // n-grams that stay (empty: all of them); kept_[n], how many stay.
+  std::vector<uint64_t> min_count_;
+  std::vector<std::vector<uint8_t>> keep_;
+  std::vector<uint64_t> kept_;
 
   // What waits for the write pass.
   Parked<std::string> vocab_;

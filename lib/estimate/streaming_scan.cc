@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "estimate/streaming_build.h"
+#include "format/count_file.h"
 #include "format/order_sections.h"
 #include "format/trie_codec.h"
 #include "util/coding.h"
@@ -39,11 +41,11 @@ std::string Megabytes(uint64_t bytes) {
 
 }  // namespace
 
-MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted) {
+MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted, uint64_t flags) {
   const int N = static_cast<int>(m.size()) - 1;
   auto M = [&](int n) -> uint64_t { return n >= 1 && n <= N ? m[n] : 0; };
   const uint64_t largest = *std::max_element(m.begin(), m.end());
-  const uint64_t base = 10u << 20;  // code, stacks, zstd contexts, buffers
+  const uint64_t base = (10u << 20) + flags;  // code, stacks, zstd contexts, buffers; marks
   // Order 1: the vocabulary while it is checked (about 40 bytes a word with
   // its index), the unigram counts and probabilities.
   const uint64_t unigrams = 48 * M(1);
@@ -76,6 +78,7 @@ MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted) {
 }
 
 Status StreamingBuild::Setup() {
+  GRAMS_RETURN_IF_ERROR(RefuseCountSlice(h_, name_));
   auto settings = TokenizerSettings::FromKeyValues(h_.settings);
   if (!settings.ok()) return settings.status().WithContext(name_);
   settings_ = *settings;
@@ -89,6 +92,7 @@ Status StreamingBuild::Setup() {
                              " is too large (the file is corrupted)");
     }
   }
+  GRAMS_RETURN_IF_ERROR(CheckPruneOrders(o_, N_).WithContext(name_));
   smoother_ = MakeSmoother(o_, V_);
   interpolated_ = Interpolated(o_);
   adjusted_ = smoother_->WantsAdjustedCounts();
@@ -100,12 +104,17 @@ Status StreamingBuild::Setup() {
   counts_.resize(N_ + 1);
   wide_counts_.resize(N_ + 1);
   wide_.assign(N_ + 1, 0);
+  min_count_ = PruneMinCounts(o_, *smoother_, N_);
+  keep_.resize(N_ + 1);
+  kept_ = m_;
+  uint64_t flags = 0;
+  for (int n = 2; n <= N_; ++n) flags += min_count_[n] > 1 ? m_[n] : 0;
 
   if (!o_.temp_dir.empty()) {
     // A directory given must work, whether or not this build spills.
     GRAMS_RETURN_IF_ERROR(io::TempFile::Create(o_.temp_dir).status());
   }
-  const MemoryPlan plan = PlanMemory(m_, adjusted_);
+  const MemoryPlan plan = PlanMemory(m_, adjusted_, flags);
   spill_ = o_.memory > 0 && plan.resident > o_.memory;
   if (spill_ && plan.spilled > o_.memory && o_.warn) {
     o_.warn("estimating from these counts needs about " + Megabytes(plan.spilled) +
@@ -164,6 +173,42 @@ Status StreamingBuild::Scan() {
   if (N_ >= 2) GRAMS_RETURN_IF_ERROR(Park(&links_[N_], std::move(prev_links_), N_));
   GRAMS_RETURN_IF_ERROR(reader_->Finish());
   reader_.reset();  // and its buffers
+  return ClosePruning();
+}
+
+// Count pruning's marks closed from the top order down, as PlanCountPruning
+// closes them: the context (parent) and the suffix (link) of every kept
+// n-gram stay. Then the kept sizes.
+Status StreamingBuild::ClosePruning() {
+  for (int n = N_; n >= 3; --n) {
+    if (keep_[n - 1].empty()) continue;
+    std::vector<uint8_t>& lower = keep_[n - 1];
+    const uint8_t* keep = keep_[n].empty() ? nullptr : keep_[n].data();
+    ParkedCursor<char> cc_cursor = child_counts_[n].Read();
+    const size_t cc_size = child_counts_[n].size();
+    const char* cc_bytes = cc_cursor.Next(cc_size);
+    GRAMS_RETURN_IF_ERROR(cc_cursor.status());
+    VarintCursor child_counts(std::string_view(cc_bytes, cc_size));  // checked by LinkOrder
+    ParkedCursor<EntryIndex> links = links_[n].Read();
+    const uint64_t mp = m_[n - 1];
+    uint64_t k = 0;
+    for (uint64_t parent = 0; parent < mp; ++parent) {
+      uint64_t c = 0;
+      child_counts.Next(&c);
+      if (c == 0) continue;
+      const EntryIndex* suffix = links.Next(c);
+      if (suffix == nullptr) return links.status();
+      for (uint64_t i = 0; i < c; ++i) {
+        if (keep && !keep[k + i]) continue;
+        lower[parent] = 1;
+        lower[suffix[i]] = 1;
+      }
+      k += c;
+    }
+  }
+  for (int n = 2; n <= N_; ++n) {
+    if (!keep_[n].empty()) kept_[n] = std::count(keep_[n].begin(), keep_[n].end(), uint8_t{1});
+  }
   return Status::OK();
 }
 
@@ -259,15 +304,22 @@ Status StreamingBuild::LinkOrder(int n, std::string* cc, std::string* words,
 // COUNTS(n), checked as ReadCountsFile checks it. With adjusted counts below
 // the top order only those of the <s>-initial n-grams are kept (in
 // bos_counts_): the children of order n-1's <s> range, which becomes order
-// n's. Otherwise the counts are the method's, prepared and parked.
+// n's. Otherwise the counts are the method's, prepared and parked. Count
+// pruning marks the n-grams that reach the order's least count (keep_[n]).
 Status StreamingBuild::ScanCounts(int n, const std::string& cc) {
   const uint64_t m = m_[n], mp = m_[n - 1];
   std::string raw;
   GRAMS_RETURN_IF_ERROR(reader_->Next(SectionId(SectionType::kCounts, n), &raw));
+  const uint64_t min_count = min_count_[n];
+  if (min_count > 1) keep_[n].resize(m);
+  uint8_t* keep = keep_[n].data();
   if (!adjusted_ || n == N_) {
     std::vector<uint64_t> c;
     GRAMS_RETURN_IF_ERROR(DecodeCounts(name_, n, raw, m, &c));
     std::string().swap(raw);
+    if (min_count > 1) {
+      for (size_t i = 0; i < m; ++i) keep[i] = c[i] >= min_count;
+    }
     return PrepareAndPark(n, std::move(c));
   }
   uint64_t begin = 0, end = 0, sum = 0;
@@ -281,6 +333,7 @@ Status StreamingBuild::ScanCounts(int n, const std::string& cc) {
   }
   GRAMS_RETURN_IF_ERROR(VisitCounts(name_, n, raw, m, [&](uint64_t i, uint64_t c) {
     if (i >= begin && i < end) bos_counts_.push_back(c);
+    if (min_count > 1) keep[i] = c >= min_count;
   }));
   bos_begin_ = begin;
   bos_end_ = end;

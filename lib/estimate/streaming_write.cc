@@ -37,21 +37,37 @@ uint64_t NextBlock(VarintCursor* child_counts, uint64_t mp, uint64_t* parent, Co
 
 // Order n >= 2: its probabilities into *prob (if sized) or `spill` (if
 // any), its backoffs of order n-1, structure and probabilities to the file.
+// With count pruning, *prob and `spill` still get every n-gram's
+// probability (the next order's links reach them), the file only the kept
+// entries', with the structure re-encoded when this order is cut or its
+// parents are renumbered (CompactModel's bytes).
 Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
                                   std::vector<double>* prob, DoubleSpill* spill,
                                   ModelFileWriter* writer) {
-  const uint64_t m = m_[n], mp = m_[n - 1];
-  std::string cc;
+  const uint64_t mp = m_[n - 1];
+  std::string cc, words;
   GRAMS_RETURN_IF_ERROR(child_counts_[n].Take(&cc));
+  const uint8_t* keep = keep_[n].empty() ? nullptr : keep_[n].data();
+  const uint8_t* keep_lower = keep_[n - 1].empty() ? nullptr : keep_[n - 1].data();
+  const bool compact = keep != nullptr || keep_lower != nullptr;
+  if (compact) GRAMS_RETURN_IF_ERROR(words_[n].Take(&words));
   ParkedCursor<EntryIndex> links = links_[n].Read();
   ParkedCursor<uint32_t> narrow = counts_[n].Read();
   ParkedCursor<uint64_t> wide = wide_counts_[n].Read();
-  FloatPlanes lp(m), lbo(mp, fixed_ ? static_cast<float>(std::log10(*fixed_)) : 0.0f);
+  FloatPlanes lp(kept_[n]),
+      lbo(kept_[n - 1], fixed_ ? static_cast<float>(std::log10(*fixed_)) : 0.0f);
   ContextEstimator context(*smoother_, n, interpolated_);
   std::vector<uint64_t> counts;
   std::vector<double> scratch;
   Contexts contexts;
   VarintCursor child_counts(cc);
+  // The kept structure (compact only): the words decoded from WORDS(n),
+  // the parents renumbered (parents [0, ranked) hold `rank` kept entries).
+  std::string kept_cc, kept_words;
+  VarintAppender kept_cc_out{&kept_cc}, kept_words_out{&kept_words};
+  TrieLevelEncoder<VarintAppender> structure(&kept_cc_out, &kept_words_out);
+  VarintCursor word_deltas(words);  // checked by the scan
+  uint64_t ranked = 0, rank = 0, written = 0;
   uint64_t parent = 0, k = 0;
   while (parent < mp) {
     const uint64_t total = NextBlock(&child_counts, mp, &parent, &contexts);
@@ -70,9 +86,26 @@ Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
       for (const uint64_t want = std::min(total, at + c + kPrefetchAhead); ahead < want; ++ahead)
         Prefetch(lower.data() + suffix[ahead]);
       double* out = prob->empty() ? (scratch.resize(c), scratch.data()) : prob->data() + k;
-      const double weight = context.Estimate(a + at, c, suffix + at, lower.data(), nullptr, out);
-      for (uint32_t i = 0; i < c; ++i) lp.Set(k + i, static_cast<float>(std::log10(out[i])));
-      if (!fixed_) lbo.Set(context_parent, static_cast<float>(std::log10(weight)));
+      const double weight =
+          context.Estimate(a + at, c, suffix + at, lower.data(), keep ? keep + k : nullptr, out);
+      if (!compact) {
+        for (uint32_t i = 0; i < c; ++i) lp.Set(k + i, static_cast<float>(std::log10(out[i])));
+        if (!fixed_) lbo.Set(context_parent, static_cast<float>(std::log10(weight)));
+      } else {
+        for (; ranked < context_parent; ++ranked) rank += keep_lower ? keep_lower[ranked] : 1;
+        WordId w = 0;
+        for (uint32_t i = 0; i < c; ++i) {
+          uint64_t v = 0;
+          word_deltas.Next(&v);
+          w = i == 0 ? static_cast<WordId>(v) : static_cast<WordId>(w + v + 1);
+          if (keep && !keep[k + i]) continue;
+          lp.Set(written++, static_cast<float>(std::log10(out[i])));
+          structure.Add(rank, w);  // a kept n-gram's context is kept
+        }
+        if (!fixed_ && (!keep_lower || keep_lower[context_parent])) {
+          lbo.Set(rank, static_cast<float>(std::log10(weight)));
+        }
+      }
       if (spill) spill->Append(out, c);
       k += c;
       at += c;
@@ -82,9 +115,15 @@ Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
   GRAMS_RETURN_IF_ERROR(narrow.status());
   GRAMS_RETURN_IF_ERROR(wide.status());
   writer->AddLogBackoffs(n - 1, lbo.Release());
-  std::string words;
-  GRAMS_RETURN_IF_ERROR(words_[n].Take(&words));
-  writer->AddStructure(n, std::move(cc), std::move(words));
+  if (compact) {
+    structure.Finish(kept_[n - 1]);
+    std::string().swap(cc);
+    std::string().swap(words);
+    writer->AddStructure(n, std::move(kept_cc), std::move(kept_words));
+  } else {
+    GRAMS_RETURN_IF_ERROR(words_[n].Take(&words));
+    writer->AddStructure(n, std::move(cc), std::move(words));
+  }
   writer->AddLogProbs(n, lp.Release());
   links_[n].Drop();
   counts_[n].Drop();
@@ -95,8 +134,14 @@ Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
 
 StatusOr<ModelSummary> StreamingBuild::Write(const std::string& model_path) {
   ModelSummary summary;
-  summary.ngram_counts = h_.ngram_counts;
+  summary.ngram_counts.assign(kept_.begin() + 1, kept_.end());
   AddMethodInfo(o_, interpolated_, *smoother_, N_, &summary.info);
+  // As BuildModel records count pruning (the thresholds, the sizes before).
+  AddPruneInfo(o_, &summary.info);
+  for (int n = 2; n <= N_; ++n) {
+    if (kept_[n] != m_[n])
+      summary.info.emplace_back("counted." + std::to_string(n), std::to_string(m_[n]));
+  }
   GRAMS_ASSIGN_OR_RETURN(
       auto writer, ModelFileWriter::Open(model_path, ModelFileHeader(V_, summary.ngram_counts,
                                                                      settings_, summary.info)));

@@ -205,6 +205,13 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
                     });
 }
 
+StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<BinaryFileReader> reader) {
+  const std::string name = reader->name();
+  return GuardAlloc("reading " + name, MemoryHint::kNone, [&]() -> StatusOr<NgramCounts> {
+    return ReadCountsFileImpl(std::move(reader));
+  });
+}
+
 StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<io::InputStream> in) {
   const std::string name = in->name();
   return GuardAlloc("reading " + name, MemoryHint::kNone, [&]() -> StatusOr<NgramCounts> {

@@ -20,6 +20,13 @@ namespace grams {
 // ReadCountsFile on a stream already open (whose first bytes a caller may
 // have peeked at, io::PeekHead).
 StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<io::InputStream> in);
+// The same from a reader whose header a caller has already checked.
+StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<BinaryFileReader> reader);
+
+// InvalidArgument, naming the file, when the header is a slice of a
+// partitioned merge (its `slice` info entry): a part of the counts that
+// only grams-count --join reads (defined in count/join_slices.cc).
+Status RefuseCountSlice(const FileHeader& header, const std::string& name);
 
 class CountsFileWriter {
  public:

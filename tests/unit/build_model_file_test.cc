@@ -416,7 +416,7 @@ TEST(BuildModelFileTest, OptionsAndDirectories) {
   const std::string out = dir.File("m.lm");
   // What the streaming path leaves to BuildModel.
   std::vector<BuildOptions> unsupported(5);
-  unsupported[0].prune = {0, 1};
+  unsupported[0].prune = {1, 1};  // a unigram threshold limits the vocabulary
   unsupported[1].smoothing = Smoothing::kKatz;
   unsupported[2].prune_entropy = 1e-8;
   unsupported[3].limit_vocab = true;
@@ -428,6 +428,16 @@ TEST(BuildModelFileTest, OptionsAndDirectories) {
     EXPECT_FALSE(FileExists(out));
   }
   EXPECT_TRUE(CanBuildModelFile(BuildOptions()));
+  BuildOptions pruned;
+  pruned.prune = {0, 1, 2};
+  EXPECT_TRUE(CanBuildModelFile(pruned));
+  // More thresholds than orders: the in-memory path's error, nothing written.
+  pruned.prune = {0, 1, 1, 1};
+  auto too_many = BuildModelFile(path, pruned, out);
+  EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(too_many.status().message().find("orders 1 to 4"), std::string::npos)
+      << too_many.status().ToString();
+  EXPECT_FALSE(FileExists(out));
   // A temporary directory that does not exist, or is a file: an error naming
   // it, even when nothing would be spilled; nothing written.
   for (const std::string& bad : {dir.File("no-such-dir"), path}) {
@@ -475,6 +485,107 @@ TEST(BuildModelFileTest, TemporaryFileErrorsFailCleanly) {
       << r.status().ToString();
   EXPECT_FALSE(FileExists(out));
   EXPECT_FALSE(HasTempFiles(dir.path()));
+}
+
+// Count pruning with no unigram threshold streams: the model of the
+// in-memory path (the pruned n-grams' mass to their context, the contexts
+// and suffixes of kept n-grams kept, the kept sizes in the header, the
+// "prune" and "counted.n" info), for every method and form, thresholds that
+// cut some orders or none, in memory and spilled.
+void ExpectSamePrunedModels(const std::vector<std::string>& lines, const std::string& corpus,
+                            const std::vector<std::vector<uint64_t>>& thresholds) {
+  TempDir dir;
+  for (int order = 2; order <= 5; ++order) {
+    auto counts = CountLines(lines, order);
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    const std::string path = WriteCounts(dir, *counts, "c" + std::to_string(order) + ".counts");
+    for (const std::vector<uint64_t>& prune : thresholds) {
+      if (static_cast<int>(prune.size()) > order) continue;
+      std::string what = corpus + " order " + std::to_string(order) + " --prune";
+      for (uint64_t t : prune) {
+        what += ' ';
+        what += std::to_string(t);
+      }
+      for (const Method& method : StreamingMethods()) {
+        BuildOptions o = Options(method);
+        o.prune = prune;
+        ExpectSameModel(path, o, what + " " + method.Name());
+      }
+    }
+  }
+}
+
+TEST(BuildModelFileTest, CountPruningOnKjv) {
+  const std::vector<std::string> lines = Lines(SourcePath("data/kjv-test.txt"), 1000);
+  ASSERT_GT(lines.size(), 500u);
+  ExpectSamePrunedModels(
+      lines, "kjv-test",
+      {{0}, {0, 0}, {0, 1}, {0, 0, 1}, {0, 1, 2}, {0, 2, 2, 3}, {0, 1, 1, 1, 4}, {0, 0, 0, 0, 1}});
+}
+
+TEST(BuildModelFileTest, CountPruningOnBrown) {
+  const std::vector<std::string> lines = Lines(SharedPath("corpora/brown/train.txt"), 2000);
+  if (lines.size() < 2000) GTEST_SKIP() << "brown/train.txt not found";
+  ExpectSamePrunedModels(lines, "brown", {{0, 1}, {0, 0, 1}, {0, 1, 2, 2, 3}});
+}
+
+// Pruning that cuts everything above order 1 but what closure keeps, and
+// tiny counts where orders are empty.
+TEST(BuildModelFileTest, CountPruningOfTinyCounts) {
+  const std::vector<std::vector<std::string>> corpora = {
+      {"a"}, {"a b"}, {"", "a"}, {"a a a a a a a"}, {"the cat sat on the mat", "the cat ate"}};
+  TempDir dir;
+  for (const auto& lines : corpora) {
+    for (int order : {2, 4}) {
+      auto counts = CountLines(lines, order);
+      ASSERT_TRUE(counts.ok());
+      const std::string path = WriteCounts(dir, *counts, "tiny.counts");
+      for (const std::vector<uint64_t>& prune :
+           std::vector<std::vector<uint64_t>>{{0, 1}, {0, 1000}, {0, 0, 2}}) {
+        if (static_cast<int>(prune.size()) > order) continue;
+        for (const Method& method : StreamingMethods()) {
+          BuildOptions o = Options(method);
+          o.prune = prune;
+          ExpectSameModel(path, o,
+                          "'" + lines[0] + "' order " + std::to_string(order) + " pruned " +
+                              std::to_string(prune.back()) + " " + method.Name());
+        }
+      }
+    }
+  }
+}
+
+// A slice of a partitioned merge is refused by both estimators as a slice
+// to join, naming it; nothing is written.
+TEST(BuildModelFileTest, RefusesASliceOfAPartitionedMerge) {
+  TempDir dir;
+  const std::vector<std::string> lines = Lines(SourcePath("data/kjv-test.txt"), 400);
+  std::vector<std::string> shards;
+  for (size_t half = 0; half < 2; ++half) {
+    std::vector<std::string> part(lines.begin() + half * 200, lines.begin() + (half + 1) * 200);
+    auto counts = CountLines(part, 3);
+    ASSERT_TRUE(counts.ok());
+    shards.push_back(WriteCounts(dir, *counts, "shard" + std::to_string(half) + ".counts"));
+  }
+  const std::string slice = dir.File("slice.counts");
+  MergeSlice which;
+  which.index = 2;
+  which.count = 3;
+  ASSERT_TRUE(MergeCountFilesToFile(shards, slice, CountOptions(), which).ok());
+  const std::string out = dir.File("m.lm");
+  auto streamed = BuildModelFile(slice, BuildOptions(), out);
+  ASSERT_FALSE(streamed.ok());
+  auto whole = BuildModelFromCounts(slice, BuildOptions(), ModelOutputs{out, dir.File("m.arpa")});
+  ASSERT_FALSE(whole.ok());
+  for (const Status& s : {streamed.status(), whole.status()}) {
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(slice + ": is slice 2 of 3 of a partitioned merge"),
+              std::string::npos)
+        << s.ToString();
+    EXPECT_NE(s.message().find("grams-count --join"), std::string::npos) << s.ToString();
+  }
+  EXPECT_FALSE(FileExists(out));
+  EXPECT_FALSE(FileExists(dir.File("m.arpa")));
 }
 
 TEST(BuildModelFileTest, ReportsReadingThenEstimatingByOrder) {

@@ -88,7 +88,9 @@ TEST(BuildModelFromCountsTest, WhyCountsLoadedWhole) {
   EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kVocabularyList);
   o.prune_entropy = 1e-8;
   EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kEntropyPruning);
-  o.prune = {0, 1};
+  o.prune = {0, 1};  // count pruning above order 1 streams
+  EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kEntropyPruning);
+  o.prune = {1, 1};  // a unigram threshold limits the vocabulary
   EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kCountPruning);
   o.smoothing = Smoothing::kKatz;
   EXPECT_EQ(WhyCountsLoadedWhole(o, model_only), WholeCountsReason::kKatz);

@@ -197,7 +197,7 @@ const char* WholeCountsOption(WholeCountsReason reason) {
     case WholeCountsReason::kKatz:
       return "katz";
     case WholeCountsReason::kCountPruning:
-      return "--prune";
+      return "--prune at order 1";
     case WholeCountsReason::kEntropyPruning:
       return "--prune-entropy";
     case WholeCountsReason::kVocabularyList:

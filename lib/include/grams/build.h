@@ -170,9 +170,11 @@ GRAMS_EXPORT StatusOr<TuneResult> TuneDiscounts(const NgramCounts& counts,
                                                 const std::string& dev_path,
                                                 const BuildOptions& options);
 
-// Whether BuildModelFile can build with these options: not with count
-// pruning, katz (its gt_min leaves n-grams out), relative-entropy pruning or
-// vocabulary limits, which need BuildModel's counts in memory.
+// Whether BuildModelFile can build with these options: not with katz (its
+// gt_min leaves n-grams out), relative-entropy pruning or vocabulary limits
+// (options.vocab, max_vocab, and a count-pruning threshold above 0 at order
+// 1), which need BuildModel's counts in memory. Count pruning of orders >= 2
+// streams.
 GRAMS_EXPORT bool CanBuildModelFile(const BuildOptions& options);
 
 // Estimates the model of the counts file `counts_path` ("-" = stdin) and
@@ -199,7 +201,7 @@ enum class WholeCountsReason {
   kArpaOutput,      // an ARPA file is written (from the model in memory)
   kTune,            // options.tune_text: tuning reads the counts
   kKatz,            // katz (its gt_min leaves n-grams out)
-  kCountPruning,    // options.prune
+  kCountPruning,    // options.prune with a threshold above 0 at order 1
   kEntropyPruning,  // options.prune_entropy
   kVocabularyList,  // options.limit_vocab
   kVocabularySize,  // options.max_vocab
