@@ -150,12 +150,15 @@ Status CounterImpl::AddLine(std::string_view line, bool newline, const std::stri
 // with --unit char takes about 9 GB).
 Status CounterImpl::CheckLineFits(std::string_view line, const std::string& where_file,
                                   uint64_t line_no, uint64_t line_offset) const {
-  if (options_.memory == 0 || (line.size() + 1) * count::kLineBytesPerUnit <= options_.memory) {
+  // (Tiny budgets, which only the library takes, spill at every batch:
+  // they refuse no line that fits the least the tools take, 16M.)
+  const uint64_t most = std::max<uint64_t>(options_.memory, count::kLeastLineBudget);
+  if (options_.memory == 0 || (line.size() + 1) * count::kLineBytesPerUnit <= most) {
     return Status::OK();  // too short to matter, whatever its units
   }
   const uint64_t units = count::UnitsAtMost(line, options_.tokenizer.unit);
   const uint64_t need = units * count::kLineBytesPerUnit;
-  if (need <= options_.memory) return Status::OK();
+  if (need <= most) return Status::OK();
   auto mb = [](uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + "M"; };
   return ResourceExhausted(Where(where_file, line_no, line_offset) + "a line of " +
                            std::to_string(line.size()) + " bytes (" + std::to_string(units) +

@@ -47,6 +47,9 @@ inline constexpr size_t kLeastBudgetBatchTokens = 1 << 12;
 // its token (16 bytes, in a vector that may double), its id, limit and
 // flag in the batch (measured: 43 bytes a byte of a line with --unit char).
 inline constexpr uint64_t kLineBytesPerUnit = 48;
+// A line is refused only when it needs more than this as well: the least
+// budget the tools take (-S 16M).
+inline constexpr uint64_t kLeastLineBudget = uint64_t{16} << 20;
 // The most units `line` can have with `unit` (before normalization), plus
 // one for a newline unit.
 uint64_t UnitsAtMost(std::string_view line, Unit unit);
