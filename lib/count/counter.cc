@@ -73,6 +73,35 @@ CountOptions Usable(CountOptions options) {
   return options;
 }
 
+uint64_t UnitsAtMost(std::string_view line, Unit unit) {
+  if (unit == Unit::kByte) return line.size() + 1;  // and a newline unit
+  uint64_t units = 1;
+  if (unit == Unit::kWord) {  // runs of anything but ASCII whitespace
+    bool in_word = false;
+    for (char c : line) {
+      const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+      units += !space && !in_word;
+      in_word = !space;
+    }
+    return units;
+  }
+  // Code points (or fewer units: graphemes, segments, pieces): the bytes
+  // that do not continue a UTF-8 sequence.
+  for (char c : line) units += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return units;
+}
+
+size_t BatchTokens(int64_t size_hint, int order, uint64_t memory) {
+  size_t tokens = size_hint > 0 ? std::clamp<size_t>(static_cast<size_t>(size_hint) / 48,
+                                                     kMinBatchTokens, kMaxBatchTokens)
+                                : kMaxBatchTokens;
+  if (memory > 0 && order >= 2) {
+    const uint64_t most = memory / kBatchShareOfBudget / ((order - 1) * kTableBytesPerEntry);
+    tokens = std::min<uint64_t>(tokens, std::max<uint64_t>(most, kLeastBudgetBatchTokens));
+  }
+  return tokens;
+}
+
 // Counting threads: 0 means one per core; at most 64.
 int CountingThreads(const CountOptions& options) {
   const int threads = options.threads > 0
@@ -103,6 +132,7 @@ Status CounterImpl::AddLine(std::string_view line, bool newline, const std::stri
   if (!tokenizer_) {
     GRAMS_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::Create(options_.tokenizer));
   }
+  GRAMS_RETURN_IF_ERROR(CheckLineFits(line, where_file, line_no, line_offset));
   Status s = tokenizer_->Tokenize(line, newline, &tokens_);
   if (!s.ok()) {
     if (s.code() != StatusCode::kInvalidArgument) return s;
@@ -112,6 +142,29 @@ Status CounterImpl::AddLine(std::string_view line, bool newline, const std::stri
   GRAMS_RETURN_IF_ERROR(AppendUnits(line, where_file, line_no, line_offset));
   if (batch_.size() >= batch_tokens_) return ProcessBatch(/*final=*/false);
   return Status::OK();
+}
+
+// A line's units are held at once while it is tokenized and batched (about
+// count::kLineBytesPerUnit each): a line that would take more than the
+// budget is refused before it is tokenized, with the figure (a 200 MB line
+// with --unit char takes about 9 GB).
+Status CounterImpl::CheckLineFits(std::string_view line, const std::string& where_file,
+                                  uint64_t line_no, uint64_t line_offset) const {
+  // (Tiny budgets, which only the library takes, spill at every batch:
+  // they refuse no line that fits the least the tools take, 16M.)
+  const uint64_t most = std::max<uint64_t>(options_.memory, count::kLeastLineBudget);
+  if (options_.memory == 0 || (line.size() + 1) * count::kLineBytesPerUnit <= most) {
+    return Status::OK();  // too short to matter, whatever its units
+  }
+  const uint64_t units = count::UnitsAtMost(line, options_.tokenizer.unit);
+  const uint64_t need = units * count::kLineBytesPerUnit;
+  if (need <= most) return Status::OK();
+  auto mb = [](uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + "M"; };
+  return ResourceExhausted(Where(where_file, line_no, line_offset) + "a line of " +
+                           std::to_string(line.size()) + " bytes (" + std::to_string(units) +
+                           " units or fewer) needs about " + mb(need) +
+                           " of memory to count, more than the budget of " + mb(options_.memory) +
+                           " (-S); split the line, or give -S " + mb(need) + " or more");
 }
 
 // Appends the line's units (tokens_) to the batch: a sentence, or more of
@@ -168,10 +221,7 @@ Status CounterImpl::AddFile(const std::string& path) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   GRAMS_ASSIGN_OR_RETURN(auto in, OpenTextInput(path, options_.tokenizer, "count"));
   ReserveFor(*in);
-  batch_tokens_ = in->size_hint() > 0
-                      ? std::clamp<size_t>(static_cast<size_t>(in->size_hint()) / 48,
-                                           kMinBatchTokens, kMaxBatchTokens)
-                      : kMaxBatchTokens;
+  batch_tokens_ = count::BatchTokens(in->size_hint(), options_.order, options_.memory);
   io::LineReader reader(in.get());
   std::string_view line;
   // Progress in bytes of the text, or for compressed input (whose text has
@@ -264,7 +314,10 @@ uint64_t CounterImpl::InMemoryFinishBytes() const {
 
 Status CounterImpl::MaybeSpill() {
   if (options_.memory == 0 || options_.order < 2) return Status::OK();
-  if (TableBytes() + VocabBytes() <= options_.memory) return Status::OK();
+  // Room for the next batch's n-grams too (count::kBatchShareOfBudget).
+  const uint64_t next_batch =
+      static_cast<uint64_t>(batch_tokens_) * (options_.order - 1) * count::kTableBytesPerEntry;
+  if (TableBytes() + VocabBytes() + next_batch <= options_.memory) return Status::OK();
   return Spill();
 }
 

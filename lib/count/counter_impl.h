@@ -5,6 +5,7 @@
 #ifndef GRAMS_COUNT_COUNTER_IMPL_H_
 #define GRAMS_COUNT_COUNTER_IMPL_H_
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
@@ -35,6 +36,26 @@ inline constexpr size_t kMaxBatchTokens = 1 << 19;
 // (below 70% full, doubling) and the streaming merge's 6 bytes per n-gram
 // of the file being added.
 inline constexpr uint64_t kTableBytesPerEntry = 12 + 12 + 6;
+// Under a budget, one batch may add at most an eighth of it to the tables
+// (each of its tokens adds up to N-1 n-grams, kTableBytesPerEntry each),
+// and the tables are spilled before a batch that could take them over the
+// budget: the tables stay within it between checks as well. The smallest
+// batch then (-S 16M, order 6) is 14K tokens.
+inline constexpr uint64_t kBatchShareOfBudget = 8;
+inline constexpr size_t kLeastBudgetBatchTokens = 1 << 12;
+// What a unit of one line costs while the line is tokenized and batched:
+// its token (16 bytes, in a vector that may double), its id, limit and
+// flag in the batch (measured: 43 bytes a byte of a line with --unit char).
+inline constexpr uint64_t kLineBytesPerUnit = 48;
+// A line is refused only when it needs more than this as well: the least
+// budget the tools take (-S 16M).
+inline constexpr uint64_t kLeastLineBudget = uint64_t{16} << 20;
+// The most units `line` can have with `unit` (before normalization), plus
+// one for a newline unit.
+uint64_t UnitsAtMost(std::string_view line, Unit unit);
+// Tokens per batch for an input of `size_hint` bytes (0: unknown) at
+// `order` under `memory` (0: no budget).
+size_t BatchTokens(int64_t size_hint, int order, uint64_t memory);
 
 // The memory of a vocabulary, with its hash table and the ids and counts
 // kept per word (an estimate for the budget).
@@ -93,6 +114,8 @@ class CounterImpl {
   int threads() const { return threads_; }
 
  private:
+  Status CheckLineFits(std::string_view line, const std::string& where_file, uint64_t line_no,
+                       uint64_t line_offset) const;
   Status AppendUnits(std::string_view line, const std::string& where_file, uint64_t line_no,
                      uint64_t line_offset);
   void ReserveFor(const io::InputStream& in);
@@ -105,7 +128,11 @@ class CounterImpl {
   uint64_t VocabBytes() const { return count::VocabularyBytes(vocab_); }
   uint64_t InMemoryFinishBytes() const;
   Status MaybeSpill();
-  Status Spill() { return spills_.Spill(&buckets_, threads_, reserve_); }
+  // The emptied tables are not reserved again: a reservation from the heap
+  // (malloc maps large blocks fresh only until it has freed some) lands on
+  // pages other tables touched before the spill, and the resident memory
+  // grew by megabytes a spill (-S 64M, order 5: 106 MB, not 73).
+  Status Spill() { return spills_.Spill(&buckets_, threads_, /*reserve=*/0); }
   std::vector<uint64_t> OrderSizes() const;
 
   // Finishing.
@@ -121,9 +148,11 @@ class CounterImpl {
   std::vector<Count> unigram_counts_;
   // buckets_[b][n-2]: bucket b's table of order n.
   std::vector<count::BucketTables> buckets_;
-  count::BatchCounter batches_;                   // after buckets_: destroyed (waited for) first
-  count::Batch batch_;                            // the batch being filled
-  size_t batch_tokens_ = count::kMinBatchTokens;  // a batch is counted once this long
+  count::BatchCounter batches_;  // after buckets_: destroyed (waited for) first
+  count::Batch batch_;           // the batch being filled
+  // A batch is counted once this long (AddFile sets it for the file).
+  size_t batch_tokens_ =
+      std::min(count::kMinBatchTokens, count::BatchTokens(0, options_.order, options_.memory));
   uint64_t sentences_ = 0, tokens_counted_ = 0;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::vector<std::string_view> tokens_;

@@ -27,6 +27,10 @@ void FileSink::BeginOrder(int n) {
 Status FileSink::EndOrder() {
   writer_->AddOrderEncoded(encoder_->Finish());
   encoder_.reset();
+  // The external merge's orders come under a budget: the next one is not
+  // encoded while this one is compressed (one order's sections in memory
+  // at a time, docs/RELIABILITY.md).
+  writer_->Flush();
   return Status::OK();
 }
 

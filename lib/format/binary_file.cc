@@ -71,25 +71,28 @@ bool DecodeHeader(std::string_view data, FileHeader* h) {
   return p == end;
 }
 
-// One section as stored: its 20-byte header, then one zstd frame.
-StatusOr<std::string> CompressSection(uint32_t id, const std::string& raw, int level) {
+// One section as stored: its 20-byte header, then one zstd frame. `raw` is
+// freed once compressed, and the frame's pages are touched only as zstd
+// writes them (not the whole of ZSTD_compressBound), so that a section in
+// flight costs little more than its compressed size once compressed.
+StatusOr<std::string> CompressSection(uint32_t id, std::string raw, int level) {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  std::string out;
-  PutFixed32(&out, id);
-  PutFixed64(&out, raw.size());
-  PutFixed64(&out, 0);  // compressed size, patched below
-  out.resize(kSectionHeaderSize + ZSTD_compressBound(raw.size()));
-  size_t r = ZSTD_compress2(cctx, out.data() + kSectionHeaderSize, out.size() - kSectionHeaderSize,
-                            raw.data(), raw.size());
+  const size_t bound = ZSTD_compressBound(raw.size());
+  std::unique_ptr<char[]> frame(new char[bound]);  // not zeroed: untouched pages cost nothing
+  size_t r = ZSTD_compress2(cctx, frame.get(), bound, raw.data(), raw.size());
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(r)) return InternalError(std::string("zstd: ") + ZSTD_getErrorName(r));
-  out.resize(kSectionHeaderSize + r);
-  std::string size;
-  PutFixed64(&size, r);
-  memcpy(out.data() + 12, size.data(), 8);
+  const uint64_t raw_size = raw.size();
+  std::string().swap(raw);
+  std::string out;
+  out.reserve(kSectionHeaderSize + r);
+  PutFixed32(&out, id);
+  PutFixed64(&out, raw_size);
+  PutFixed64(&out, r);
+  out.append(frame.get(), r);
   return out;
 }
 
@@ -165,8 +168,9 @@ void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
 void BinaryFileWriter::AddSection(uint32_t id, std::string raw, int level) {
   while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
-  pending_.push_back(
-      StartAsync([id, level, raw = std::move(raw)]() { return CompressSection(id, raw, level); }));
+  pending_.push_back(StartAsync([id, level, raw = std::move(raw)]() mutable {
+    return CompressSection(id, std::move(raw), level);
+  }));
 }
 
 Status BinaryFileWriter::Finish() {

@@ -75,6 +75,12 @@ class BinaryFileWriter {
   // The same at another zstd level than the file's (a reader never knows
   // the level: any frame reads).
   void AddSection(uint32_t id, std::string raw, int zstd_level);
+  // Waits for the sections in flight and writes them, so that the caller's
+  // next sections are not built while these are still in memory (a writer
+  // under a memory budget, count/counts_sink.h).
+  void Flush() {
+    while (!pending_.empty()) DrainOne();
+  }
   Status Finish();
 
  private:

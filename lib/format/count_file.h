@@ -50,6 +50,8 @@ class CountsFileWriter {
                 int threads = 1);
   // The same with the three sections already encoded (OrderSectionsEncoder).
   void AddOrderEncoded(OrderSections sections);
+  // Waits for the sections in flight and writes them (BinaryFileWriter::Flush).
+  void Flush() { writer_->Flush(); }
   Status Finish() { return writer_->Finish(); }
 
  private:

@@ -44,6 +44,10 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, std::strin
       header.ngram_counts[0] != header.vocab_size) {
     return corrupt("inconsistent vocabulary size");
   }
+  if (header.vocab_size > raw.size()) {  // a length prefix of one byte at least per word
+    return corrupt("the vocabulary claims " + std::to_string(header.vocab_size) +
+                   " words, but takes only " + std::to_string(raw.size()) + " bytes");
+  }
   std::vector<std::string_view> words;
   words.reserve(header.vocab_size);
   const char* p = raw.data();

@@ -121,8 +121,12 @@ class Loader {
     const int lp = AddSection(first + kLogProb, t->scattered[b][0], t->scattered[b][1]);
     const int lbo =
         n < order_ ? AddSection(first + kLogBackoff, t->scattered[b][0], t->scattered[b][1]) : -1;
-    const int start = graph_.Add(kBuildPriority + n, {t->placed[0], t->placed[1]}, [this, n] {
-      builder_.Start(header_.ngram_counts[n - 1]);
+    // After D(n), which checks the order's claim against its bytes.
+    const int start = graph_.Add(kBuildPriority + n, {t->placed[0], t->placed[1], d}, [this, n] {
+      // Scratch for the larger orders to come too, as Grow sizes the keys.
+      const uint64_t m = header_.ngram_counts[n - 1];
+      builder_.Reserve(std::max<uint64_t>(m, std::min<uint64_t>(largest_, 4 * m)));
+      builder_.Start(m);
       return Status::OK();
     });
     for (int h = 0; h < 2; ++h) {
@@ -197,8 +201,9 @@ class Loader {
                                                          : kLogBackoff;
       raw = &raw_[n & 1][part];
       // Room for the larger orders to come, so that the buffer is mapped
-      // once: untouched pages cost nothing.
-      hint = part >= kLogProb ? 4 * largest_
+      // once: untouched pages cost nothing. (The header's claim is believed
+      // up to 4 times the bytes of this order: a false one costs no more.)
+      hint = part >= kLogProb ? std::min<uint64_t>(4 * largest_, 4 * s.raw_size)
                               : std::max<size_t>(s.raw_size + s.raw_size / 4, kHugePage);
     }
     char* out = raw->Prepare(s.raw_size, hint);
@@ -240,7 +245,9 @@ class Loader {
     return Status::OK();
   }
 
-  // Sizes the keys and the builder's scratch for the largest order.
+  // Checks the header's sizes. Nothing is sized from them before an
+  // order's bytes prove its claim (Decode): a small file claiming 10^9
+  // n-grams is corrupt, not a large allocation.
   Status Plan() {
     for (size_t n = 0; n < header_.ngram_counts.size(); ++n) {
       if (header_.ngram_counts[n] > UINT32_MAX) {
@@ -248,16 +255,26 @@ class Loader {
                                " is too large (the file is corrupted)");
       }
     }
-    parents_.Reset(largest_ + 1);
-    keys_[0].Reset(largest_);
-    keys_[1].Reset(largest_);
-    builder_.Reserve(largest_);
     return Status::OK();
+  }
+
+  // Room for order n's m entries in `a`, once the order's bytes hold them:
+  // mapped for the larger orders to come as well (the header's largest, up
+  // to 4 times m), so that it is mapped once or twice, not order by order.
+  template <typename T>
+  void Grow(HugeArray<T>* a, size_t m) {
+    if (a->size() >= m) return;
+    a->Reset(std::max<size_t>(m, std::min<uint64_t>(largest_ + 1, 4 * static_cast<uint64_t>(m))));
   }
 
   // Order n's keys from its structure and order n-1's keys.
   Status Decode(int n) {
     const int b = n & 1;
+    GRAMS_RETURN_IF_ERROR(
+        CheckTrieClaims(name_, header_, n, raw_[b][kChildCounts].view(), raw_[b][kWords].view()));
+    const size_t m = header_.ngram_counts[n - 1];
+    Grow(&keys_[b], m);
+    Grow(&parents_, m + 1);
     uint64_t* out = keys_[b].data();
     const uint64_t* up = n == 2 ? word_keys_.data() : keys_[b ^ 1].data();
     const uint64_t* word = word_keys_.data();
