@@ -1,7 +1,6 @@
 // BuildIndex: text -> units (the Tokenizer, as the counter uses it, on two
 // threads: ReadCorpus) -> canonical ids -> the stream B line1 B ... lineL B
-// -> its suffix array (libdivsufsort; the other sections are made meanwhile)
-// -> the index file (index_format.h).
+// -> its suffix array (libdivsufsort) -> the index file (index_format.h).
 //
 // Suffix sorting ids with a byte suffix sorter: each id is written in a
 // prefix-free, order-preserving byte code (SortSuffixes says why the byte
@@ -426,8 +425,7 @@ std::string EncodeHeader(const IndexSizes& z, const Section (&sections)[index::k
   return header;
 }
 
-// The sections that do not depend on the suffix array, made while it is
-// sorted.
+// The sections that do not depend on the suffix array.
 struct OtherSections {
   std::string vocab, tokens, samples;
   uint64_t samples_n = 0;
@@ -483,14 +481,13 @@ Status BuildIndexImpl(const std::vector<std::string>& inputs, const IndexBuildOp
   const int pos_bits = index::BitsForCount(N);
   if (pos_bits > 40) return ResourceExhausted("more than 2^40 tokens: index the corpus in parts");
   std::vector<uint64_t>().swap(corpus.counts);
-  // The vocabulary, token and line-sample sections on a second thread while
-  // the suffixes are sorted (about a tenth of the time; the packed tokens,
-  // id_bits per token, are then held during the sort).
-  auto other = StartAsync([&] { return MakeOtherSections(corpus, words, id_bits); });
   std::string suffixes;
-  const Status sorted = SortSuffixes(corpus.stream, pos_bits, &suffixes);
-  const OtherSections sections = other.get();
-  GRAMS_RETURN_IF_ERROR(sorted);
+  GRAMS_RETURN_IF_ERROR(SortSuffixes(corpus.stream, pos_bits, &suffixes));
+  // The other sections after the sort, not beside it: made on a second
+  // thread while it ran they saved about 5% of the time, but their packed
+  // tokens then added a sixth to the peak (202 MB against 173 MB for
+  // scale.txt).
+  const OtherSections sections = MakeOtherSections(corpus, words, id_bits);
   if (options.progress) options.progress(Progress{"writing " + output, 0, 0, "bytes"});
   return WriteIndex(output, options, corpus, words, id_bits, pos_bits, sections, suffixes);
 }
