@@ -77,7 +77,6 @@ struct ReadBatch {
   std::vector<uint32_t> ids;  // the worker's own; kEosId ends a line
   std::vector<std::string> new_words;
   Status status;
-  bool done = false;
 };
 
 // What the reader and the workers share.
@@ -146,7 +145,7 @@ void ReadWorkerLoop(int w, const IndexBuildOptions& options, ReadQueue* q) {
       b = q->batches[k].get();
       ++q->taken[w];
     }
-    // After a failure, batches are only marked done: the error stands.
+    // After a failure, batches are only released: the error stands.
     if (!failed) {
       b->status = tokenizer.ok() ? TokenizeBatch(tokenizer->get(), &vocab, byte_ids, stream_mode, b)
                                  : tokenizer.status();
@@ -156,7 +155,6 @@ void ReadWorkerLoop(int w, const IndexBuildOptions& options, ReadQueue* q) {
     std::string().swap(b->text);
     std::vector<LineRef>().swap(b->lines);
     std::lock_guard<std::mutex> lock(q->mu);
-    b->done = true;
     q->stop |= failed;
     --q->unfinished;
     q->changed.notify_all();
