@@ -7,20 +7,14 @@
 
 #include "format/order_sections.h"
 #include "format/trie_codec.h"
+#include "fuzz_files.h"
 #include "grams/counts.h"
 #include "replay.h"
 
 namespace {
 
-void U16(std::string* s, uint64_t v) {
-  s->push_back(static_cast<char>(v & 0xff));
-  s->push_back(static_cast<char>((v >> 8) & 0xff));
-}
-
-void Section(std::string* s, const std::string& bytes) {
-  U16(s, bytes.size());
-  *s += bytes;
-}
+using grams::fuzz::PutBytes;
+using grams::fuzz::PutU16;
 
 // The target's input for the counts of `text` at `order`.
 std::string SeedOf(const std::vector<std::string>& lines, int order, uint8_t mode) {
@@ -36,19 +30,19 @@ std::string SeedOf(const std::vector<std::string>& lines, int order, uint8_t mod
   std::string s(1, static_cast<char>((order - 1) | mode));
   for (int n = 1; n <= order; ++n) {
     const uint64_t m = counts->trie.levels[n - 1].size();
-    U16(&s, n == 1 ? m - 3 : m);
+    PutU16(&s, n == 1 ? m - 3 : m);
   }
-  U16(&s, counts->sentences);
-  U16(&s, counts->tokens);
-  if (!(mode & 4)) Section(&s, grams::EncodeVocab(counts->vocab));
-  Section(&s, grams::EncodeCounts(counts->counts[0].data(), counts->counts[0].size()));
+  PutU16(&s, counts->sentences);
+  PutU16(&s, counts->tokens);
+  if (!(mode & 4)) PutBytes(&s, grams::EncodeVocab(counts->vocab));
+  PutBytes(&s, grams::EncodeCounts(counts->counts[0].data(), counts->counts[0].size()));
   for (int n = 2; n <= order; ++n) {
     std::string child_counts, words;
     grams::EncodeTrieLevel(counts->trie.levels[n - 2].size(), counts->trie.levels[n - 1],
                            &child_counts, &words);
-    Section(&s, child_counts);
-    Section(&s, words);
-    Section(&s, grams::EncodeCounts(counts->counts[n - 1].data(), counts->counts[n - 1].size()));
+    PutBytes(&s, child_counts);
+    PutBytes(&s, words);
+    PutBytes(&s, grams::EncodeCounts(counts->counts[n - 1].data(), counts->counts[n - 1].size()));
   }
   return s;
 }

@@ -37,6 +37,17 @@ struct Input {
   }
 };
 
+// The writing side of Input, for the replay drivers' seeds: a number as
+// U16 reads it (its low 16 bits), a byte string as Bytes(U16()) reads it.
+inline void PutU16(std::string* s, uint64_t v) {
+  s->push_back(static_cast<char>(v & 0xff));
+  s->push_back(static_cast<char>((v >> 8) & 0xff));
+}
+inline void PutBytes(std::string* s, std::string_view bytes) {
+  PutU16(s, bytes.size());
+  s->append(bytes);
+}
+
 // A memory-backed regular file holding `bytes`; its /proc path.
 class MemoryFile {
  public:

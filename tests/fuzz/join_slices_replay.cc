@@ -13,15 +13,8 @@
 
 namespace {
 
-void U16(std::string* s, uint64_t v) {
-  s->push_back(static_cast<char>(v & 0xff));
-  s->push_back(static_cast<char>((v >> 8) & 0xff));
-}
-
-void Section(std::string* s, const std::string& bytes) {
-  U16(s, bytes.size());
-  *s += bytes;
-}
+using grams::fuzz::PutBytes;
+using grams::fuzz::PutU16;
 
 // The value of the header's info entry `key` ("" if none).
 std::string InfoValue(const grams::FileHeader& h, const std::string& key) {
@@ -60,23 +53,23 @@ std::string SeedOf(const std::vector<std::string>& lines, int order, int K, uint
     if (!reader.ok()) return "";
     const grams::FileHeader& h = (*reader)->header();
     if (i == 1) {
-      U16(&s, h.vocab_size - 3);
-      U16(&s, h.sentences);
-      U16(&s, h.tokens);
+      PutU16(&s, h.vocab_size - 3);
+      PutU16(&s, h.sentences);
+      PutU16(&s, h.tokens);
     }
     if (mode & 32) {
-      Section(&s, InfoValue(h, "slice"));
-      Section(&s, InfoValue(h, "slice_words"));
+      PutBytes(&s, InfoValue(h, "slice"));
+      PutBytes(&s, InfoValue(h, "slice_words"));
     } else {
-      U16(&s, static_cast<uint64_t>(i));
-      U16(&s, static_cast<uint64_t>(K));
+      PutU16(&s, static_cast<uint64_t>(i));
+      PutU16(&s, static_cast<uint64_t>(K));
       const std::string words = InfoValue(h, "slice_words");
       const size_t space = words.find(' ');
       if (space == std::string::npos) return "";
-      U16(&s, std::stoull(words.substr(0, space)));
-      U16(&s, std::stoull(words.substr(space + 1)));
+      PutU16(&s, std::stoull(words.substr(0, space)));
+      PutU16(&s, std::stoull(words.substr(space + 1)));
     }
-    for (int n = 2; n <= order; ++n) U16(&s, h.ngram_counts[n - 1]);
+    for (int n = 2; n <= order; ++n) PutU16(&s, h.ngram_counts[n - 1]);
     using grams::SectionId;
     using grams::SectionType;
     std::vector<uint32_t> ids = {SectionId(SectionType::kVocab, 0),
@@ -90,7 +83,7 @@ std::string SeedOf(const std::vector<std::string>& lines, int order, int K, uint
     for (uint32_t id : ids) {
       std::string raw;
       if (!(*reader)->Next(id, &raw).ok()) return "";
-      Section(&s, raw);
+      PutBytes(&s, raw);
     }
   }
   return s;

@@ -12,6 +12,7 @@
 
 #include "format/binary_file.h"
 #include "format/model_file.h"
+#include "fuzz_files.h"
 #include "grams/grams.h"
 #include "replay.h"
 
@@ -19,10 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void PutU16(std::string* s, uint64_t v) {
-  s->push_back(static_cast<char>(v & 0xff));
-  s->push_back(static_cast<char>((v >> 8) & 0xff));
-}
+using grams::fuzz::PutU16;
 
 // A model of order `order` as the target's input.
 std::string Seed(int order, bool exact_values) {
