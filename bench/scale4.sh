@@ -15,26 +15,26 @@ set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${GRAMS_SHARED_DIR:-$here/../shared}
-BIN=$here/build/tools KENLM=$SHARED/tools/kenlm BUDGET=500M RUNS=3 WORK=""
+BIN=$here/build/tools KENLM=$SHARED/tools/kenlm BUDGET=500M RUNS=3 WORK="" KEEP=0
 while (($#)); do
   case $1 in
     --bin) BIN=$2; shift 2 ;;
     --kenlm) KENLM=$2; shift 2 ;;
     --budget) BUDGET=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
+    --work) WORK=$2; KEEP=1; shift 2 ;;
     -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale4.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 SCALE=${SCALE:-$SHARED/corpora/scale/scale.txt.zst}
-[[ -r $SCALE ]] || { echo "scale4.sh: no corpus at $SCALE (set SCALE)" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "scale4.sh: GNU time (/usr/bin/time) is needed" >&2; exit 1; }
-if [[ -z $WORK ]]; then
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/grams-scale4.XXXXXX")
-  trap 'rm -rf "$WORK"' EXIT
-fi
-cd "$WORK"
+BENCH_NAME=scale4
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+[[ -r $SCALE ]] || die "no corpus at $SCALE (set SCALE)"
+require_measuring_tools
+make_workdir "$WORK"
+cd "$WORK" || die "cannot enter $WORK"
 mkdir -p tmp
 
 zstd -dcq "$SCALE" > x1.txt
@@ -68,18 +68,13 @@ else
   echo "scale4.sh: no working lmplz in $KENLM (it needs Debian's libboost-thread1.74.0" \
     "and libboost-program-options1.74.0): grams alone" >&2
 fi
-declare -A WALL CPU RSS
-run() {  # run JOB CMD...
-  local job=$1 start end
+run() {  # run JOB CMD...: one measurement of JOB
+  local job=$1
   shift
-  start=$EPOCHREALTIME
-  /usr/bin/time -f "%U %S %M" -o time.log "$@" > /dev/null 2> err.log ||
-    { cat err.log >&2; echo "scale4.sh: $job failed" >&2; exit 1; }
-  end=$EPOCHREALTIME
-  read -r user sys rss < time.log
-  WALL[$job]+="$(echo "$end - $start" | bc -l) "
-  CPU[$job]+="$(echo "$user + $sys" | bc -l) "
-  RSS[$job]+="$rss "
+  timed "$@" > /dev/null || die "$job failed"
+  add_sample "$job wall" "$LAST_WALL"
+  add_sample "$job cpu" "$LAST_CPU"
+  add_sample "$job rss" "$LAST_RSS"
 }
 for ((r = 1; r <= RUNS; r++)); do
   run count "$BIN/grams-count" -q -S "$BUDGET" -T tmp --order 5 x4.txt -o x4.counts
@@ -90,14 +85,13 @@ for ((r = 1; r <= RUNS; r++)); do
   echo "  round $r of $RUNS done" >&2
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 declare -A MW MC MR
 echo "x4.txt: $tokens tokens ($(stat -c %s x4.txt) bytes); order 5; -S $BUDGET; medians of $RUNS runs"
 printf '%-8s %10s %10s %10s\n' job "wall s" "cpu s" "peak MB"
 for job in "${jobs[@]}"; do
-  MW[$job]=$(median <<< "${WALL[$job]}")
-  MC[$job]=$(median <<< "${CPU[$job]}")
-  MR[$job]=$(median <<< "${RSS[$job]}")
+  MW[$job]=$(med "$job wall")
+  MC[$job]=$(med "$job cpu")
+  MR[$job]=$(med "$job rss")
   printf '%-8s %10.2f %10.2f %10.1f\n' "$job" "${MW[$job]}" "${MC[$job]}" "$(echo "${MR[$job]} / 1024" | bc -l)"
 done
 echo "counts file $(stat -c %s x4.counts) bytes, model file $(stat -c %s x4.lm) bytes"
