@@ -18,33 +18,33 @@
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$here/build/tools ORDER=5 TOKENS=1e12 SHARDS=1000 WORK=""
+BIN=$here/build/tools ORDER=5 TOKENS=1e12 SHARDS=1000 WORK="" KEEP=0
 while (($#)); do
   case $1 in
     --bin) BIN=$2; shift 2 ;;
     --order) ORDER=$2; shift 2 ;;
     --tokens) TOKENS=$2; shift 2 ;;
     --shards) SHARDS=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
+    --work) WORK=$2; KEEP=1; shift 2 ;;
     -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "extrapolate.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 SCALE=${SCALE:-${GRAMS_SHARED_DIR:-$here/../shared}/corpora/scale/scale.txt.zst}
-[[ -r $SCALE ]] || { echo "extrapolate.sh: no corpus at $SCALE (set SCALE)" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "extrapolate.sh: GNU time (/usr/bin/time) is needed" >&2; exit 1; }
-if [[ -z $WORK ]]; then
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/grams-extrapolate.XXXXXX")
-  trap 'rm -rf "$WORK"' EXIT
-fi
-cd "$WORK"
+BENCH_NAME=extrapolate
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+[[ -r $SCALE ]] || die "no corpus at $SCALE (set SCALE)"
+require_measuring_tools
+make_workdir "$WORK"
+cd "$WORK" || die "cannot enter $WORK"
 
 # cpu NAME CMD...: runs CMD, appends "NAME user+sys peak_kB" to cpu.log.
 cpu() {
   local name=$1
   shift
-  /usr/bin/time -f "%U %S %M" -o time.log "$@" > /dev/null
-  awk -v n="$name" '{ printf "%s %.2f %d\n", n, $1 + $2, $3 }' time.log >> cpu.log
+  timed "$@" > /dev/null || die "$name failed"
+  echo "$name $LAST_CPU $LAST_RSS" >> cpu.log
 }
 # ngrams FILE: the distinct n-grams of a counts file, all orders.
 ngrams() { "$BIN/grams-info" "$1" | awk '/n-grams/ { s += $4 } END { print s }'; }
@@ -62,7 +62,7 @@ for d in 16 8 4 2 1; do
 done
 peak=$(awk '$1 == "count-1/1" { print $3 }' cpu.log)
 cpu "count-spilling" "$BIN/grams-count" -j1 --order "$ORDER" -S "$((peak / 4))K" p1.txt -o spilled.counts
-cmp -s spilled.counts p1.counts || { echo "extrapolate.sh: the spilled counts differ" >&2; exit 1; }
+cmp -s spilled.counts p1.counts || die "the spilled counts differ"
 
 mkdir shards
 split -n l/16 -d all.txt shards/s
@@ -77,7 +77,7 @@ for i in 1 2 3 4; do
 done
 cpu join "$BIN/grams-count" --join slice?.counts -o joined.counts
 cmp -s merged.counts p1.counts && cmp -s joined.counts p1.counts ||
-  { echo "extrapolate.sh: the merged counts differ from counting the whole" >&2; exit 1; }
+  die "the merged counts differ from counting the whole"
 cpu build "$BIN/grams-build" -S 200M p1.counts -o p1.lm
 
 /usr/bin/python3 - "$TOKENS" "$SHARDS" "$inputs" "$(stat -c %s p1.lm)" <<'EOF'
