@@ -116,9 +116,22 @@ Status StreamingBuild::Setup() {
   }
   const MemoryPlan plan = PlanMemory(m_, adjusted_, flags);
   spill_ = o_.memory > 0 && plan.resident > o_.memory;
-  if (spill_ && plan.spilled > o_.memory && o_.warn) {
-    o_.warn("estimating from these counts needs about " + Megabytes(plan.spilled) +
-            " of memory, more than the budget of " + Megabytes(o_.memory) + " (-S); going on");
+  if (spill_ && plan.spilled > o_.memory && !o_.refuse_over_budget) {
+    if (o_.warn) {
+      o_.warn("estimating from these counts needs about " + Megabytes(plan.spilled) +
+              " of memory, more than the budget of " + Megabytes(o_.memory) + " (-S); going on");
+    }
+  } else if (spill_ && plan.spilled > o_.memory) {
+    // Refused up front, before anything is read or allocated: the figure
+    // comes from the header's counts alone, which a corrupted header may
+    // inflate, hence "its header claims".
+    uint64_t total = 0;
+    for (int n = 1; n <= N_; ++n) total += m_[n];
+    return ResourceExhausted(name_ + ": its header claims " + std::to_string(total) +
+                             " n-grams, and estimating from them needs about " +
+                             Megabytes(plan.spilled) + " of memory, more than the budget of " +
+                             Megabytes(o_.memory) + " (-S); give -S " + Megabytes(plan.spilled) +
+                             " or more");
   }
   return Status::OK();
 }

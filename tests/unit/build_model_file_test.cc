@@ -105,6 +105,7 @@ void ExpectSameModel(const std::string& counts_path, const BuildOptions& options
     const std::string how = what + (memory ? " (spilled)" : " (in memory)");
     BuildOptions o = options;
     o.memory = memory;
+    o.refuse_over_budget = false;
     o.temp_dir = memory ? dir.path() : "";
     std::vector<std::string> warnings;
     o.warn = [&warnings](const std::string& w) { warnings.push_back(w); };
@@ -304,6 +305,7 @@ void ExpectSameError(const std::string& counts_path, const BuildOptions& options
   for (uint64_t memory : {uint64_t{0}, uint64_t{1}}) {
     BuildOptions o = options;
     o.memory = memory;
+    o.refuse_over_budget = false;
     o.temp_dir = dir.path();
     const std::string path = dir.File("streamed.lm");
     auto got = BuildModelFile(counts_path, o, path);
@@ -469,6 +471,7 @@ TEST(BuildModelFileTest, TemporaryFileErrorsFailCleanly) {
   const std::string out = dir.File("m.lm");
   BuildOptions o;
   o.memory = 1;
+  o.refuse_over_budget = false;
   o.temp_dir = dir.path();
   struct rlimit old;
   ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -485,6 +488,30 @@ TEST(BuildModelFileTest, TemporaryFileErrorsFailCleanly) {
       << r.status().ToString();
   EXPECT_FALSE(FileExists(out));
   EXPECT_FALSE(HasTempFiles(dir.path()));
+}
+
+// A budget below what the estimator needs even when spilling: refused
+// before anything is read, with the figure; that figure is enough.
+TEST(BuildModelFileTest, BudgetBelowTheNeedIsRefusedWithTheFigure) {
+  TempDir dir;
+  auto counts = CountLines(Lines(SourcePath("data/kjv-test.txt"), 100000), 3);
+  ASSERT_TRUE(counts.ok());
+  const std::string path = WriteCounts(dir, *counts, "c.counts");
+  const std::string out = dir.File("m.lm");
+  BuildOptions o;
+  o.memory = 1 << 20;
+  o.temp_dir = dir.path();
+  auto r = BuildModelFile(path, o, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  const std::string& m = r.status().message();
+  EXPECT_NE(m.find(path + ": its header claims "), std::string::npos) << m;
+  EXPECT_NE(m.find("more than the budget of 1M (-S); give -S "), std::string::npos) << m;
+  EXPECT_FALSE(FileExists(out));
+  EXPECT_FALSE(HasTempFiles(dir.path()));
+  const size_t at = m.find("give -S ") + 8;
+  o.memory = std::stoull(m.substr(at)) << 20;
+  EXPECT_TRUE(BuildModelFile(path, o, out).ok());
 }
 
 // Count pruning with no unigram threshold streams: the model of the

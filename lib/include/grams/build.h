@@ -96,11 +96,16 @@ struct GRAMS_EXPORT BuildOptions {
 
   // BuildModelFile only. The memory budget in bytes (0 = no limit): when
   // its arrays would not fit, the streaming estimator keeps what waits
-  // between its two passes in temporary files instead of memory, and warns
-  // if even that needs more. `temp_dir` is where those files go ("" =
-  // $TMPDIR or /tmp); when given, it must be a writable directory. The
-  // files are unlinked when created, so nothing is left behind.
+  // between its two passes in temporary files instead of memory. When even
+  // that needs more (a figure from the counts file's header, before
+  // anything is read), the build is refused with ResourceExhausted giving
+  // the figure, or with `refuse_over_budget` false, warns and goes on
+  // (everything that can go to a file does: a budget of 1 byte forces that).
+  // `temp_dir` is where those files go ("" = $TMPDIR or /tmp); when given,
+  // it must be a writable directory. The files are unlinked when created,
+  // so nothing is left behind.
   uint64_t memory = 0;
+  bool refuse_over_budget = true;
   std::string temp_dir;
 
   // BuildModelFromCounts only. `tune_text`: a development text ("" = none);
