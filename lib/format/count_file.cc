@@ -166,6 +166,7 @@ Status WriteCountsTextImpl(const NgramCounts& counts, const std::string& path,
   std::vector<EntryIndex> order;
   std::vector<bool> boundary;
   const int highest = options.orders.empty() ? counts.order() : options.orders.back();
+  bool first = true;
   for (int n = 1; n <= highest && !out->broken_pipe(); ++n) {
     if (options.skip_boundaries) boundary = HoldsBoundary(counts.trie.levels[n - 1], boundary);
     if (!options.orders.empty() &&
@@ -181,6 +182,13 @@ Status WriteCountsTextImpl(const NgramCounts& counts, const std::string& path,
       auto r = std::to_chars(num, num + sizeof(num), c[i]);
       line.append(num, r.ptr);
       line.push_back('\n');
+      if (first && io::StartsWithCompressorMagic(line)) {
+        // A unit that begins with a compressor's magic (a word may hold any
+        // byte but whitespace) would make the file read back as compressed;
+        // a blank line first, which readers skip, keeps it text.
+        out->Write("\n");
+      }
+      first = false;
       out->Write(line);
     }
   }

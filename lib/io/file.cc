@@ -296,16 +296,17 @@ Status OpenFd(const std::string& path, OpenedFd* out) {
   return Status::OK();
 }
 
-// True while `head` could still begin a compressor's magic (gzip, bzip2,
-// xz, zstd).
+// The magics InputStream::Open decompresses: gzip, bzip2, xz, zstd.
+constexpr std::string_view kCompressorMagics[] = {
+    std::string_view("\x1f\x8b", 2), std::string_view("BZh", 3),
+    std::string_view("\xfd"
+                     "7zXZ\0",
+                     6),
+    std::string_view("\x28\xb5\x2f\xfd", 4)};
+
+// True while `head` could still begin a compressor's magic.
 bool CouldBeCompressed(std::string_view head) {
-  static constexpr std::string_view kMagics[] = {std::string_view("\x1f\x8b", 2),
-                                                 std::string_view("BZh", 3),
-                                                 std::string_view("\xfd"
-                                                                  "7zXZ\0",
-                                                                  6),
-                                                 std::string_view("\x28\xb5\x2f\xfd", 4)};
-  for (std::string_view magic : kMagics) {
+  for (std::string_view magic : kCompressorMagics) {
     if (CouldBegin(head, magic)) return true;
   }
   return false;
@@ -407,6 +408,13 @@ StatusOr<std::string> ReadAll(InputStream* in) {
 bool CouldBegin(std::string_view head, std::string_view magic) {
   const size_t n = std::min(head.size(), magic.size());
   return head.substr(0, n) == magic.substr(0, n);
+}
+
+bool StartsWithCompressorMagic(std::string_view text) {
+  for (std::string_view magic : kCompressorMagics) {
+    if (text.substr(0, magic.size()) == magic) return true;
+  }
+  return false;
 }
 
 Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head) {

@@ -116,6 +116,10 @@ Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head);
 // True while `head` (the first bytes of an input) could still begin
 // `magic`: one is a prefix of the other. For PeekHead's `more`.
 bool CouldBegin(std::string_view head, std::string_view magic);
+// True if `text` begins with a compressor's magic (gzip, bzip2, xz, zstd),
+// so that InputStream::Open would decompress a file that starts with it. A
+// text writer whose output is read back checks its first line with this.
+bool StartsWithCompressorMagic(std::string_view text);
 // The same, but stops early, after any read, once more(the bytes so far)
 // is false: so that a pipe that has sent one short line (a coprocess
 // waiting for its answer) is not waited on for more.
