@@ -297,12 +297,12 @@ Status OpenFd(const std::string& path, OpenedFd* out) {
 }
 
 // The magics InputStream::Open decompresses: gzip, bzip2, xz, zstd.
-constexpr std::string_view kCompressorMagics[] = {
-    std::string_view("\x1f\x8b", 2), std::string_view("BZh", 3),
-    std::string_view("\xfd"
-                     "7zXZ\0",
-                     6),
-    std::string_view("\x28\xb5\x2f\xfd", 4)};
+constexpr std::string_view kCompressorMagics[] = {std::string_view("\x1f\x8b", 2),
+                                                  std::string_view("BZh", 3),
+                                                  std::string_view("\xfd"
+                                                                   "7zXZ\0",
+                                                                   6),
+                                                  std::string_view("\x28\xb5\x2f\xfd", 4)};
 
 // True while `head` could still begin a compressor's magic.
 bool CouldBeCompressed(std::string_view head) {
