@@ -296,29 +296,56 @@ Status OpenFd(const std::string& path, OpenedFd* out) {
   return Status::OK();
 }
 
-// The magics InputStream::Open decompresses: gzip, bzip2, xz, zstd.
+// The fixed magics InputStream::Open decompresses: gzip, xz, zstd. (bzip2's
+// is matched by Bzip2Magic.)
 constexpr std::string_view kCompressorMagics[] = {std::string_view("\x1f\x8b", 2),
-                                                  std::string_view("BZh", 3),
                                                   std::string_view("\xfd"
                                                                    "7zXZ\0",
                                                                    6),
                                                   std::string_view("\x28\xb5\x2f\xfd", 4)};
+
+// bzip2's magic, "BZh", is plain text: a corpus may begin with it ("BZhang
+// said"). So a bzip2 stream is recognized by 10 bytes: "BZh", the block
+// size '1'-'9', then the first block's magic (0x314159265359) or, for an
+// empty stream, the end-of-stream magic (0x177245385090). With `whole`,
+// true if `head` begins with all 10; without, true while `head` could still
+// begin them.
+constexpr size_t kBzip2MagicBytes = 10;
+bool Bzip2Magic(std::string_view head, bool whole) {
+  static constexpr unsigned char kBlock[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+  static constexpr unsigned char kEnd[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};
+  if (whole && head.size() < kBzip2MagicBytes) return false;
+  const size_t n = std::min(head.size(), kBzip2MagicBytes);
+  const auto* m = reinterpret_cast<const unsigned char*>(head.data());
+  bool block = true, end = true;
+  for (size_t i = 0; i < n; ++i) {
+    if (i < 3) {
+      if (m[i] != static_cast<unsigned char>("BZh"[i])) return false;
+    } else if (i == 3) {
+      if (m[i] < '1' || m[i] > '9') return false;
+    } else {
+      block = block && m[i] == kBlock[i - 4];
+      end = end && m[i] == kEnd[i - 4];
+    }
+  }
+  return block || end;
+}
 
 // True while `head` could still begin a compressor's magic.
 bool CouldBeCompressed(std::string_view head) {
   for (std::string_view magic : kCompressorMagics) {
     if (CouldBegin(head, magic)) return true;
   }
-  return false;
+  return Bzip2Magic(head, /*whole=*/false);
 }
 
-// Reads up to 6 bytes (fewer at the end of input) into *prefix: enough for
+// Reads up to 10 bytes (fewer at the end of input) into *prefix: enough for
 // every compressor's magic, but no further than the bytes show that no
-// magic begins (a coprocess's first line may be shorter than 6 bytes, and
+// magic begins (a coprocess's first line may be shorter than that, and
 // must be answered without waiting for the next). Closes an owned
 // descriptor on failure.
 Status PeekMagic(const OpenedFd& in, std::string* prefix) {
-  char magic[6];
+  char magic[kBzip2MagicBytes];
   size_t got = 0;
   while (got < sizeof(magic)) {
     ssize_t r = ::read(in.fd, magic + got, sizeof(magic) - got);
@@ -348,7 +375,10 @@ const char* PushDecompressor(const std::string& prefix,
     stream->push(bio::gzip_decompressor());
     return "gzip";
   }
-  if (k >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') {
+  // A prefix shorter than the magic is the whole input (PeekMagic stops
+  // early only once no magic can begin): from "BZh" and a block size on,
+  // it is a bzip2 stream cut short, reported as such, not read as text.
+  if (Bzip2Magic(prefix, /*whole=*/true) || (k >= 4 && Bzip2Magic(prefix, /*whole=*/false))) {
     stream->push(bio::bzip2_decompressor());
     return "bzip2";
   }
@@ -414,7 +444,7 @@ bool StartsWithCompressorMagic(std::string_view text) {
   for (std::string_view magic : kCompressorMagics) {
     if (text.substr(0, magic.size()) == magic) return true;
   }
-  return false;
+  return Bzip2Magic(text, /*whole=*/true);
 }
 
 Status PeekHead(std::unique_ptr<InputStream>* in, size_t n, std::string* head) {

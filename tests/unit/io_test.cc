@@ -170,6 +170,28 @@ TEST(InputStreamTest, ShortPlainFilesShorterThanAnyMagic) {
   }
 }
 
+// bzip2's "BZh" is plain text: a file that begins with it is text unless
+// the block size and a block (or end-of-stream) magic follow. It was taken
+// for a damaged bzip2 stream.
+TEST(InputStreamTest, TextBeginningWithBZhIsText) {
+  TempDir dir;
+  for (std::string text : {"BZhang said hello\n", "BZh", "BZh9\n", "BZh91AY&S\n",
+                           "BZh0\x31\x41\x59\x26\x53\x59 x\n"}) {
+    WriteFile(dir.File("s.txt"), text);
+    auto all = Slurp(dir.File("s.txt"));
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    EXPECT_EQ(*all, text);
+  }
+  // The first 10 bytes of a bzip2 stream are still bzip2 (damaged here), and
+  // so is a file that ends within them after the block size (cut short).
+  for (std::string text : {"BZh91AY&SY and no more\n", "BZh9", "BZh91AY&"}) {
+    WriteFile(dir.File("b.txt"), text);
+    auto all = Slurp(dir.File("b.txt"));
+    ASSERT_FALSE(all.ok()) << text;
+    EXPECT_NE(all.status().message().find("bzip2"), std::string::npos) << all.status().ToString();
+  }
+}
+
 TEST(InputStreamTest, ReadExactlyReportsTruncation) {
   TempDir dir;
   WriteFile(dir.File("a.bin"), "12345");
