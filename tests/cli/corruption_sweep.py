@@ -80,7 +80,9 @@ def main():
                 problems.append(f"{what}: {cmd}: exit status {rc}: {stderr[-2000:]}")
             if os.path.exists(out):
                 os.unlink(out)
-        leftovers = [f for f in os.listdir(work) if ".tmp-" in f]
+        # This variant's own (another thread's run may be writing its own
+        # temporary file right now); the whole directory is checked at the end.
+        leftovers = [f for f in os.listdir(work) if f.startswith(f"out-{i}.tmp-")]
         if leftovers:
             problems.append(f"{what}: temporary files left: {leftovers}")
         os.unlink(name)
@@ -92,6 +94,9 @@ def main():
             problems += p
             flips += is_flip
             accepted_flips += accepted and is_flip
+    leftovers = [f for f in os.listdir(work) if ".tmp-" in f]
+    if leftovers:
+        problems.append(f"temporary files left: {leftovers}")
     print(f"{path}: {len(original)} bytes, {len(variants)} variants ({flips} bit flips), "
           f"{len(commands)} commands each; {accepted_flips} flips read with the same output")
     for p in problems[:40]:
