@@ -185,7 +185,7 @@ void AddMixToolOptions(CommandLine* cl) {
 // The static mixture of `models` written to the job's outputs, with its dev
 // perplexity when there is a dev text.
 int WriteStaticMixture(const std::vector<const NgramPredictor*>& models, const MixJob& job) {
-  auto mixed = MixModels(models, job.weights);
+  auto mixed = MixModels(models, job.weights, job.paths);
   if (!mixed.ok()) return ReportError(mixed.status());
   if (!job.dev.empty()) {
     auto p = NgramPredictor::Create(*mixed, PredictorOptions());

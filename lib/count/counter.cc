@@ -188,16 +188,23 @@ Status CounterImpl::AppendUnits(std::string_view line, const std::string& where_
     } else {
       id = vocab_.FindOrInsert(tok);
     }
+    // Where `tok` is: in the line, or (a token the tokenizer made) at its start.
+    auto where = [&] {
+      const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
+      const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
+      return Where(where_file, line_no, line_offset + offset);
+    };
+    if (id == Vocabulary::kNotFound) [[unlikely]] {  // the vocabulary is full
+      words.resize(start);
+      return ResourceExhausted(where() + Vocabulary::TooManyWords());
+    }
     if (id == kBosId || id == kEosId) {
       if (options_.skip_markers) {
         ++skipped;
         continue;
       }
       words.resize(start);
-      const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
-      const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
-      return InvalidArgument(Where(where_file, line_no, line_offset + offset) +
-                             "the reserved token " + std::string(tok) +
+      return InvalidArgument(where() + "the reserved token " + std::string(tok) +
                              " appears in the text (--skip-markers skips <s> and </s> in the "
                              "text, as lmplz's --skip_symbols)");
     }

@@ -77,8 +77,13 @@ Status CounterImpl::AddCounts(const NgramCounts& c, const std::string& name) {
   GRAMS_RETURN_IF_ERROR(CheckMergeable(c.order(), c.settings, name));
   GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
   std::vector<WordId> word_map(c.vocab.size());
-  for (WordId id = 0; id < c.vocab.size(); ++id)
+  for (WordId id = 0; id < c.vocab.size(); ++id) {
     word_map[id] = vocab_.FindOrInsert(c.vocab.Word(id));
+    if (word_map[id] == Vocabulary::kNotFound) {
+      return ResourceExhausted(name + ": merging its vocabulary makes " +
+                               Vocabulary::TooManyWords());
+    }
+  }
   if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
   for (WordId id = 0; id < c.vocab.size(); ++id) unigram_counts_[word_map[id]] += c.counts[0][id];
   bool overflow = false;
@@ -185,6 +190,10 @@ Status CounterImpl::MapFileWords(BinaryFileReader* reader, Pass pass,
     WordId& w = (*word_map)[id];
     w = pass == Pass::kNgrams ? vocab_.Find(words.Word(id)) : vocab_.FindOrInsert(words.Word(id));
     if (w == Vocabulary::kNotFound) {
+      if (pass != Pass::kNgrams) {
+        return ResourceExhausted(name + ": merging its vocabulary makes " +
+                                 Vocabulary::TooManyWords());
+      }
       return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
     }
   }

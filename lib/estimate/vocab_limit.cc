@@ -102,6 +102,10 @@ Status LimitVocabulary(NgramCounts* counts, const std::vector<uint8_t>& keep_wor
   const int N = counts->order();
   NewWords words = ChooseWords(counts->vocab, counts->counts[0], keep_word, extra);
   Vocabulary vocab;
+  if (words.texts.size() > Vocabulary::max_words()) {  // the words of the list added
+    return ResourceExhausted("the vocabulary with the listed words (--limit-vocab) has " +
+                             Vocabulary::TooManyWords());
+  }
   if (!Vocabulary::FromWords(words.texts, &vocab))
     return InternalError("vocabulary limit: duplicate words");
 

@@ -157,8 +157,12 @@ Status ArpaParser::ParseUnigram(std::string_view line) {
   }
   const std::string_view word = fields_[1];
   const size_t before = vocab_.size();
-  if (before >= kMaxEntries) return ErrHere("too many words");
   const WordId id = vocab_.FindOrInsert(word, Vocabulary::Hash(word));
+  static_assert(Vocabulary::kMaxWords == kMaxEntries);
+  if (id == Vocabulary::kNotFound) {  // full
+    return ResourceExhausted(name_ + ":" + std::to_string(reader_.line_number()) + ": " +
+                             Vocabulary::TooManyWords());
+  }
   if (id < before) {
     if (id < static_cast<WordId>(kNumReservedWords) && !reserved_seen_[id]) {
       reserved_seen_[id] = true;

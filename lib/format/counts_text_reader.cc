@@ -142,6 +142,10 @@ Status TextCountsReader::UnitId(std::string_view field, int k, int n, uint64_t l
                               " unit (are these counts of another --unit?)");
     }
     id = vocab_.FindOrInsert(unit);
+    if (id == Vocabulary::kNotFound) {
+      return ResourceExhausted(Where(static_cast<uint32_t>(names_.size() - 1), line_no) +
+                               Vocabulary::TooManyWords());
+    }
   }
   if (id >= unigram_.size()) {
     unigram_.resize(id + 1, 0);

@@ -44,6 +44,10 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, std::strin
       header.ngram_counts[0] != header.vocab_size) {
     return corrupt("inconsistent vocabulary size");
   }
+  static_assert(Vocabulary::kMaxWords == (1ull << 32) - 2);
+  if (header.vocab_size > Vocabulary::max_words()) {  // only below kMaxWords, in tests
+    return ResourceExhausted(name + ": " + Vocabulary::TooManyWords());
+  }
   if (header.vocab_size > raw.size()) {  // a length prefix of one byte at least per word
     return corrupt("the vocabulary claims " + std::to_string(header.vocab_size) +
                    " words, but takes only " + std::to_string(raw.size()) + " bytes");

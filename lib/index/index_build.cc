@@ -76,6 +76,7 @@ struct ReadBatch {
   uint64_t line_count = 0;
   std::vector<uint32_t> ids;  // the worker's own; kEosId ends a line
   std::vector<std::string> new_words;
+  std::vector<uint64_t> new_word_lines;  // the line number of each new word
   Status status;
 };
 
@@ -113,12 +114,22 @@ Status TokenizeBatch(Tokenizer* tokenizer, Vocabulary* vocab, WordId (&byte_ids)
       } else {
         id = vocab->FindOrInsert(tok);
       }
-      if (vocab->size() != before) b->new_words.emplace_back(tok);
-      if (id == kBosId || id == kEosId) {
+      // Where `tok` is: in the line, or (a token the tokenizer made) at its start.
+      auto where = [&] {
         const bool in_line = tok.data() >= line.data() && tok.data() < line.data() + line.size();
         const uint64_t offset = in_line ? static_cast<uint64_t>(tok.data() - line.data()) : 0;
-        return InvalidArgument(Where(b->file, l.line_no, l.line_offset + offset) +
-                               "the reserved token " + std::string(tok) + " appears in the text");
+        return Where(b->file, l.line_no, l.line_offset + offset);
+      };
+      if (id == Vocabulary::kNotFound) [[unlikely]] {  // the vocabulary is full
+        return ResourceExhausted(where() + Vocabulary::TooManyWords());
+      }
+      if (vocab->size() != before) {
+        b->new_words.emplace_back(tok);
+        b->new_word_lines.push_back(l.line_no);
+      }
+      if (id == kBosId || id == kEosId) {
+        return InvalidArgument(where() + "the reserved token " + std::string(tok) +
+                               " appears in the text");
       }
       b->ids.push_back(id);
     }
@@ -249,7 +260,13 @@ Status ReadCorpus(const std::vector<std::string>& inputs, const IndexBuildOption
   for (size_t k = 0; k < q.batches.size(); ++k) {
     ReadBatch& b = *q.batches[k];
     std::vector<uint32_t>& map = to_corpus[k % kReadWorkers];
-    for (const std::string& w : b.new_words) map.push_back(corpus->vocab.FindOrInsert(w));
+    for (size_t i = 0; i < b.new_words.size(); ++i) {
+      map.push_back(corpus->vocab.FindOrInsert(b.new_words[i]));
+      if (map.back() == Vocabulary::kNotFound) {
+        return ResourceExhausted(b.file + ":" + std::to_string(b.new_word_lines[i]) + ": " +
+                                 Vocabulary::TooManyWords());
+      }
+    }
     for (uint32_t id : b.ids) corpus->stream.push_back(map[id]);
     if (!stream_mode) corpus->lines += b.line_count;
     q.batches[k].reset();
@@ -474,7 +491,8 @@ Status BuildIndexImpl(const std::vector<std::string>& inputs, const IndexBuildOp
   if (options.progress) options.progress(Progress{"sorting suffixes", 0, 0, "bytes"});
   const std::vector<std::string_view> words = Renumber(&corpus);
   const uint64_t N = corpus.stream.size();
-  if (words.size() > UINT32_MAX - 1) return ResourceExhausted("more than 2^32 - 2 distinct units");
+  // (ReadCorpus holds the vocabulary to Vocabulary::kMaxWords words.)
+  if (words.size() > Vocabulary::kMaxWords) return ResourceExhausted(Vocabulary::TooManyWords());
   const int id_bits = index::BitsForCount(words.size());
   const int pos_bits = index::BitsForCount(N);
   if (pos_bits > 40) return ResourceExhausted("more than 2^40 tokens: index the corpus in parts");

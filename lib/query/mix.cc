@@ -145,7 +145,7 @@ StatusOr<std::unique_ptr<LanguageModel>> CreateMixture(
   }
   if (models.empty()) return InvalidArgument("a mixture needs at least one model");
   GRAMS_RETURN_IF_ERROR(CheckMixableSettings(settings, probabilistic, names, 1));
-  return query::MixtureBackend::Create(std::move(models), weights);
+  return query::MixtureBackend::Create(std::move(models), weights, names);
 }
 
 std::vector<double> MixtureWeights(const LanguageModel& model) {
@@ -291,15 +291,16 @@ namespace {
 // probabilities, the backoffs, the provenance.
 class StaticMixer {
  public:
-  StaticMixer(const std::vector<const NgramPredictor*>& models, const std::vector<double>& weights)
-      : models_(models), weights_(weights), m_(models.size()) {
+  StaticMixer(const std::vector<const NgramPredictor*>& models, const std::vector<double>& weights,
+              const std::vector<std::string>& names)
+      : models_(models), weights_(weights), names_(names), m_(models.size()) {
     scores_ = !models[0]->IsProbabilistic();
     for (const NgramPredictor* p : models) order_ = std::max(order_, p->order());
   }
 
-  Model Mix() {
+  StatusOr<Model> Mix() {
     out_.settings = models_[0]->settings();
-    UnionVocabulary();
+    GRAMS_RETURN_IF_ERROR(UnionVocabulary());
     UnionNgrams();
     MixProbabilities();
     Backoffs();
@@ -308,8 +309,9 @@ class StaticMixer {
   }
 
  private:
-  // The union vocabulary, and each model's ids in it and back.
-  void UnionVocabulary() {
+  // The union vocabulary, and each model's ids in it and back; an error if
+  // the union has more words than a Vocabulary holds.
+  Status UnionVocabulary() {
     to_union_.resize(m_);
     to_local_.resize(m_);
     for (size_t i = 0; i < m_; ++i) {
@@ -317,6 +319,11 @@ class StaticMixer {
       to_union_[i].resize(v.size());
       for (WordId w = 0; w < v.size(); ++w) {
         to_union_[i][w] = w < 3 ? w : out_.vocab.FindOrInsert(v.Word(w));
+        if (to_union_[i][w] == Vocabulary::kNotFound) {
+          return ResourceExhausted(Named(names_, i) +
+                                   ": the union of the models' vocabularies has " +
+                                   Vocabulary::TooManyWords());
+        }
       }
     }
     const size_t vocab_size = out_.vocab.size();
@@ -324,6 +331,7 @@ class StaticMixer {
       to_local_[i].assign(vocab_size, Vocabulary::kNotFound);
       for (WordId w = 0; w < to_union_[i].size(); ++w) to_local_[i][to_union_[i][w]] = w;
     }
+    return Status::OK();
   }
 
   // The union of the n-grams, order by order; emap[i]: model i's entries of
@@ -477,6 +485,7 @@ class StaticMixer {
 
   const std::vector<const NgramPredictor*>& models_;
   const std::vector<double>& weights_;
+  const std::vector<std::string>& names_;  // may be empty (Named)
   const size_t m_;
   bool scores_ = false;
   int order_ = 0;
@@ -487,12 +496,13 @@ class StaticMixer {
 }  // namespace
 
 StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
-                          const std::vector<double>& weights) {
+                          const std::vector<double>& weights,
+                          const std::vector<std::string>& names) {
   return GuardAlloc("mixing the models", MemoryHint::kNone, [&]() -> StatusOr<Model> {
     if (models.empty() || weights.size() != models.size()) {
       return InvalidArgument("one weight per model is needed");
     }
-    return StaticMixer(models, weights).Mix();
+    return StaticMixer(models, weights, names).Mix();
   });
 }
 

@@ -14,7 +14,8 @@
 namespace grams::query {
 
 StatusOr<std::unique_ptr<LanguageModel>> MixtureBackend::Create(
-    std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights) {
+    std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
+    const std::vector<std::string>& names) {
   const size_t m = models.size();
   if (m < 1 || weights.size() != m) {
     return InvalidArgument("a mixture needs one weight per model (" + std::to_string(m) +
@@ -44,6 +45,11 @@ StatusOr<std::unique_ptr<LanguageModel>> MixtureBackend::Create(
       to_union[i].resize(v.size());
       for (WordId w = 0; w < v.size(); ++w) {
         to_union[i][w] = w <= kEosId ? w : impl.vocab.FindOrInsert(v.Word(w));
+        if (to_union[i][w] == Vocabulary::kNotFound) {
+          const std::string name = i < names.size() ? names[i] : "model " + std::to_string(i + 1);
+          return ResourceExhausted(name + ": the union of the models' vocabularies has " +
+                                   Vocabulary::TooManyWords());
+        }
       }
     }
     const size_t vocab_size = impl.vocab.size();

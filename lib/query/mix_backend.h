@@ -30,9 +30,11 @@ class MixtureBackend {
  public:
   // The mixture of `models` with `weights` (>= 0, finite, not all 0;
   // normalized here to sum to 1, in order: w_i / (w_0 + w_1 + ...)).
-  // REQUIRES: CheckMixable(models) is OK.
+  // REQUIRES: CheckMixable(models) is OK. `names` (may be empty) name the
+  // models in messages.
   static StatusOr<std::unique_ptr<LanguageModel>> Create(
-      std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights);
+      std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
+      const std::vector<std::string>& names);
 
   // The mixture behind `lm`, or nullptr if it is not one.
   static const MixtureBackend* Of(const LanguageModel& lm);

@@ -1,9 +1,30 @@
 #include "grams/vocabulary.h"
 
+#include <atomic>
 #include <cstring>
 #include <functional>
 
 namespace grams {
+
+namespace {
+
+// The capacity in force (tests lower it): read once per new word only.
+std::atomic<size_t> max_words_in_force{Vocabulary::kMaxWords};
+
+}  // namespace
+
+size_t Vocabulary::max_words() { return max_words_in_force.load(std::memory_order_relaxed); }
+
+void Vocabulary::SetMaxWordsForTesting(size_t max_words) {
+  if (max_words == 0 || max_words > kMaxWords) max_words = kMaxWords;
+  if (max_words < kNumReservedWords) max_words = kNumReservedWords;
+  max_words_in_force.store(max_words, std::memory_order_relaxed);
+}
+
+std::string Vocabulary::TooManyWords() {
+  return "more than " + std::to_string(max_words()) +
+         " distinct words: the vocabulary of a grams model is limited to 32-bit ids";
+}
 
 uint64_t Vocabulary::Hash(std::string_view word) {
   uint64_t h = std::hash<std::string_view>()(word);
@@ -54,6 +75,7 @@ WordId Vocabulary::FindOrInsert(std::string_view word, uint64_t hash) {
       if (Word(id) == word) return id;
     }
   }
+  if (size() >= max_words()) return kNotFound;  // full: a new word only
   const WordId id = static_cast<WordId>(size());
   arena_.insert(arena_.end(), word.begin(), word.end());
   offsets_.push_back(arena_.size());
@@ -79,7 +101,7 @@ void Vocabulary::Grow() {
 bool Vocabulary::FromWords(const std::vector<std::string_view>& words, Vocabulary* out) {
   Vocabulary v;
   if (words.size() < kNumReservedWords || words[kUnkId] != kUnkWord || words[kBosId] != kBosWord ||
-      words[kEosId] != kEosWord) {
+      words[kEosId] != kEosWord || words.size() > max_words()) {
     return false;
   }
   size_t bytes = 0;

@@ -57,6 +57,8 @@ GRAMS_EXPORT Status CheckMixable(const std::vector<const NgramPredictor*>& model
 // WriteMappedModel refuses a mixture. Fails (InvalidArgument) unless the
 // models are mixable as CheckMixable says (a single model is allowed) and
 // the weights are valid; `names` (may be empty) name the models in messages.
+// Fails (ResourceExhausted) if the union vocabulary would have more than
+// Vocabulary::kMaxWords words.
 GRAMS_EXPORT StatusOr<std::unique_ptr<LanguageModel>> CreateMixture(
     std::vector<std::shared_ptr<const LanguageModel>> models, const std::vector<double>& weights,
     const std::vector<std::string>& names = {});
@@ -127,8 +129,12 @@ GRAMS_EXPORT MixIteration EstimateMixWeights(
 // backoff times the shorter context's probability. Of Stupid Backoff
 // models, the scores are mixed and each backoff is the weighted mean of the
 // models' backoffs (linear); the result is marked as Stupid Backoff.
+// `names` (may be empty) name the models in messages. Fails
+// (ResourceExhausted) if the union vocabulary would have more than
+// Vocabulary::kMaxWords words.
 GRAMS_EXPORT StatusOr<Model> MixModels(const std::vector<const NgramPredictor*>& models,
-                                       const std::vector<double>& weights);
+                                       const std::vector<double>& weights,
+                                       const std::vector<std::string>& names = {});
 
 }  // namespace grams
 

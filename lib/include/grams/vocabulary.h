@@ -19,6 +19,26 @@ class GRAMS_EXPORT Vocabulary {
  public:
   static constexpr WordId kNotFound = UINT32_MAX;
 
+  // The most words a Vocabulary holds, the reserved ones included: ids run
+  // from 0 to kMaxWords - 1 = 4294967293, below every sentinel WordId
+  // (kNotFound, Index::kUnknownUnit, the mixer's absent word: all
+  // UINT32_MAX), and a model's vocabulary size stays within what its
+  // readers accept (2^32 - 2). FindOrInsert of a new word into a full
+  // vocabulary returns kNotFound; callers turn that into a Status error
+  // (see TooManyWords).
+  static constexpr size_t kMaxWords = size_t{UINT32_MAX} - 1;
+
+  // The capacity in force: kMaxWords, unless a test lowered it.
+  static size_t max_words();
+  // For tests only: the capacity of every Vocabulary becomes `max_words`
+  // (at least kNumReservedWords; 0 or anything above kMaxWords restores
+  // kMaxWords). Not for use while another thread inserts words.
+  static void SetMaxWordsForTesting(size_t max_words);
+  // The end of the error a caller reports when FindOrInsert refuses a word:
+  // "more than 4294967294 distinct words: the vocabulary of a grams model
+  // is limited to 32-bit ids" (with the capacity in force).
+  static std::string TooManyWords();
+
   // A vocabulary holding only <unk>, <s>, </s>.
   Vocabulary();
 
@@ -29,7 +49,9 @@ class GRAMS_EXPORT Vocabulary {
   WordId Find(std::string_view word) const { return Find(word, Hash(word)); }
   WordId Find(std::string_view word, uint64_t hash) const;
 
-  // The id of `word`, adding it with the next free id if new.
+  // The id of `word`, adding it with the next free id if new; kNotFound
+  // (nothing added) if it is new and the vocabulary already holds
+  // max_words() words.
   WordId FindOrInsert(std::string_view word) { return FindOrInsert(word, Hash(word)); }
   WordId FindOrInsert(std::string_view word, uint64_t hash);
 
@@ -46,7 +68,8 @@ class GRAMS_EXPORT Vocabulary {
   static uint64_t Hash(std::string_view word);
 
   // A vocabulary whose id i is words[i]. REQUIRES: words[0..2] are the
-  // reserved words and all words are distinct (returns false otherwise).
+  // reserved words, all words are distinct and there are at most
+  // max_words() of them (returns false otherwise).
   static bool FromWords(const std::vector<std::string_view>& words, Vocabulary* out);
 
   void Reserve(size_t words, size_t bytes);
