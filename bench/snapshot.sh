@@ -66,6 +66,7 @@ for spec in "${corpora[@]}"; do
       need=$(grep -o 'give -S [0-9]*M' "$work/err" | grep -o '[0-9]*M') || { cat "$work/err" >&2; exit 1; }
       "$bin/grams-build" -q -S "$need" -o "$p.mkn-s16m.lm" "$p.counts"
     fi
+    rm -f "$work/err"
     "$bin/grams-build" -q --prune 0 1 1 -o "$p.pruned.lm" "$p.counts"
     "$bin/grams-build" -q --prune-entropy 1e-7 -o "$p.entropy.lm" "$p.counts"
     "$bin/grams-build" -q --max-vocab 2000 -o "$p.maxvocab.lm" "$p.counts"
