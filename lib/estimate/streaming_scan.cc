@@ -116,12 +116,14 @@ Status StreamingBuild::Setup() {
   }
   const MemoryPlan plan = PlanMemory(m_, adjusted_, flags);
   spill_ = o_.memory > 0 && plan.resident > o_.memory;
-  if (spill_ && plan.spilled > o_.memory && !o_.refuse_over_budget) {
-    if (o_.warn) {
-      o_.warn("estimating from these counts needs about " + Megabytes(plan.spilled) +
-              " of memory, more than the budget of " + Megabytes(o_.memory) + " (-S); going on");
+  if (spill_ && plan.spilled > o_.memory) {
+    if (!o_.refuse_over_budget) {
+      if (o_.warn) {
+        o_.warn("estimating from these counts needs about " + Megabytes(plan.spilled) +
+                " of memory, more than the budget of " + Megabytes(o_.memory) + " (-S); going on");
+      }
+      return Status::OK();
     }
-  } else if (spill_ && plan.spilled > o_.memory) {
     // Refused up front, before anything is read or allocated: the figure
     // comes from the header's counts alone, which a corrupted header may
     // inflate, hence "its header claims".
