@@ -130,18 +130,20 @@ for j in 1 4; do
 done
 mkfifo slow
 for j in 1 3; do
-  # 5.6 MB of input, then the pipe stays open for 120 s: the output of the
-  # lines read must not wait for its end. The output is awaited for at most
-  # 60 s (a loaded machine is slow), well before the input closes.
-  { cat big2.txt big2.txt; exec sleep 120; } > slow &
+  # 5.6 MB of input, then the pipe stays open for 240 s: the output of the
+  # lines read must not wait for its end. Several output buffers (256 KB)
+  # are awaited for at most 180 s, well before the input closes: a machine
+  # loaded with other builds and fuzzers once took more than 60 s for 1 MB.
+  # (Only a failure waits that long.)
+  { cat big2.txt big2.txt; exec sleep 240; } > slow &
   writer=$!
   grams-score -j$j --per-token m.lm < slow > streamed.txt &
   scorer=$!
-  deadline=$((SECONDS + 60))
-  until [[ $(wc -c < streamed.txt) -gt 1000000 ]] || ((SECONDS >= deadline)); do
+  deadline=$((SECONDS + 180))
+  until [[ $(wc -c < streamed.txt) -gt 262144 ]] || ((SECONDS >= deadline)); do
     sleep 0.1
   done
-  [[ $(wc -c < streamed.txt) -gt 1000000 ]] || fail "-j$j: no output while the input was open"
+  [[ $(wc -c < streamed.txt) -gt 262144 ]] || fail "-j$j: no output while the input was open"
   kill_tree "$writer"
   wait "$scorer" || true
 done
