@@ -132,11 +132,15 @@ mkfifo slow
 for j in 1 3; do
   # 5.6 MB of input, then the pipe stays open for 240 s: the output of the
   # lines read must not wait for its end. Several output buffers (256 KB)
-  # are awaited for at most 180 s, well before the input closes: a machine
-  # loaded with other builds and fuzzers once took more than 60 s for 1 MB.
-  # (Only a failure waits that long.)
+  # are awaited for at most 180 s, well before the input closes (only a
+  # failure waits that long).
   { cat big2.txt big2.txt; exec sleep 240; } > slow &
   writer=$!
+  # Emptied here, not only by the redirection below: that happens in the
+  # background job, and a check run before it would see the last
+  # iteration's output (so passing at once, then failing on the emptied
+  # file: the flake of stop 23).
+  : > streamed.txt
   grams-score -j$j --per-token m.lm < slow > streamed.txt &
   scorer=$!
   deadline=$((SECONDS + 180))
