@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "util/huge_array.h"
 #include "util/radix_sort.h"
 #include "util/threads.h"
 
@@ -22,6 +23,17 @@ class TableSorter {
         lower_offset_(P_, 0),
         lower_size_(word_map.size()) {}
 
+  // Runs a and b, on two threads if the sort has them.
+  template <typename A, typename B>
+  void OnTwoThreads(A&& a, B&& b) {
+    if (threads_ < 2) {
+      a();
+      b();
+      return;
+    }
+    RunOnThreads(2, [&](int t) { t == 0 ? a() : b(); });
+  }
+
   // Sorts order n into *level and *counts. REQUIRES: orders 2 .. n-1 were
   // sorted before, in turn.
   Status SortOrder(int n, TrieLevel* level, std::vector<Count>* counts) {
@@ -37,20 +49,25 @@ class TableSorter {
     ibits_ = BitsFor(m);
     packed_ = BitsFor(lower_size_) + wbits_ + ibits_ <= 64;
     Gather(n, offset);
-    level->words.resize(m);
-    level->parents.resize(m);
-    counts->resize(m);
-    std::vector<uint32_t> next_perm(m);
+    HugeArray<uint32_t> next_perm(m);
+    // Fresh pages are zeroed by the kernel on first touch, and resize()
+    // writes them all: the vectors are split between two threads.
+    OnTwoThreads(
+        [&] {
+          level->words.resize(m);
+          level->parents.resize(m);
+        },
+        [&] { counts->resize(m); });
     if (packed_) {
-      SortInPlace64(&keys_, threads_);
+      SortInPlace64(keys_.data(), m, threads_);
     } else {
-      RadixSortByKey(&wide_keys_, threads_);
+      RadixSortByKey(wide_keys_.data(), m, threads_);
     }
     Unpack(m, level, counts, next_perm.data());
-    std::vector<uint64_t>().swap(keys_);
-    std::vector<KeyValue>().swap(wide_keys_);
-    std::vector<uint32_t>().swap(counts32_);
-    perm_.swap(next_perm);
+    keys_.Release();
+    wide_keys_.Release();
+    counts32_.Release();
+    perm_ = std::move(next_perm);
     std::copy(offset.begin(), offset.begin() + P_, lower_offset_.begin());
     lower_size_ = m;
     return Status::OK();
@@ -63,8 +80,8 @@ class TableSorter {
   // the permutation of the order below.
   void Gather(int n, const std::vector<size_t>& offset) {
     const size_t m = offset[P_];
-    (packed_ ? keys_.resize(m) : wide_keys_.resize(m));
-    counts32_.resize(m);
+    (packed_ ? keys_.Reset(m) : wide_keys_.Reset(m));
+    counts32_.Reset(m);
     uint64_t* keys = keys_.data();
     KeyValue* wide_keys = wide_keys_.data();
     uint32_t* counts32 = counts32_.data();
@@ -82,14 +99,14 @@ class TableSorter {
           if (packed) {
             keys[g] = ((parent << wbits | word_map[e.word]) << ibits) | g;
           } else {
-            wide_keys[g] = {parent << 32 | word_map[e.word], static_cast<uint32_t>(g)};
+            wide_keys[g] = {parent << wbits | word_map[e.word], static_cast<uint32_t>(g)};
           }
           counts32[g] = e.count;
         }
         (*parts_[p])[n - 2].Release();
       }
     });
-    std::vector<uint32_t>().swap(perm_);
+    perm_.Release();
   }
 
   // Splits the sorted keys into the level and the counts, and records where
@@ -119,8 +136,8 @@ class TableSorter {
       } else {
         for (size_t k = from; k < to; ++k) {
           const uint32_t g = wide_keys[k].value;
-          words[k] = static_cast<WordId>(wide_keys[k].key & 0xffffffffu);
-          parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> 32);
+          words[k] = static_cast<WordId>(wide_keys[k].key & wmask);
+          parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> wbits);
           out_counts[k] = counts32[g];
           next_perm[g] = static_cast<uint32_t>(k);
         }
@@ -135,15 +152,15 @@ class TableSorter {
   // perm_[global index] = sorted index, for the order below the one being
   // sorted, and the bucket offsets and size of that order. For order 2 the
   // parents are words.
-  std::vector<uint32_t> perm_;
+  HugeArray<uint32_t> perm_;
   std::vector<size_t> lower_offset_;
   size_t lower_size_;
   // The order being sorted.
   int wbits_ = 0, ibits_ = 0;
   bool packed_ = true;
-  std::vector<uint64_t> keys_;
-  std::vector<KeyValue> wide_keys_;
-  std::vector<uint32_t> counts32_;
+  HugeArray<uint64_t> keys_;
+  HugeArray<KeyValue> wide_keys_;
+  HugeArray<uint32_t> counts32_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "util/alloc_guard.h"
+#include "util/huge_array.h"
 #include "util/threads.h"
 
 namespace grams {
@@ -21,69 +22,90 @@ struct KeyValue {
 // Sorts `items` by key ascending (stable). Uses a scratch buffer of equal
 // size. With threads > 1 each pass is split among them: every thread counts
 // the digits of its own slice, then moves its slice to the places those
-// counts give it, so the result is the same as with one thread.
-inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
-  const size_t n = items->size();
+// counts give it, so the result is the same as with one thread. Everything
+// that touches all the items runs on the threads: the scan for the key
+// bits, and the first writes to the scratch, which is not zeroed first
+// (fresh pages cost the kernel's zeroing on first touch; a zeroing resize
+// did that on one thread, a tenth of a 2-thread sort's time). A pass whose
+// digit is the same for every item moves nothing and is skipped.
+inline void RadixSortByKey(KeyValue* items, size_t n, int threads = 1) {
   if (n < 2) return;
-  uint64_t max_key = 0;
-  for (const auto& kv : *items) max_key |= kv.key;
-  int bits = 0;
-  while (bits < 64 && (max_key >> bits) != 0) ++bits;
   constexpr int kDigit = 11;
   constexpr size_t kBuckets = size_t{1} << kDigit;
   if (n < (size_t{1} << 16)) threads = 1;
   const size_t T = static_cast<size_t>(std::max(1, threads));
-  std::vector<KeyValue> scratch;
-  SizedAllocation(n * sizeof(KeyValue), [&] { scratch.resize(n); });
-  std::vector<size_t> count(T * kBuckets);  // count[t * kBuckets + digit]
-  std::vector<KeyValue>* src = items;
-  std::vector<KeyValue>* dst = &scratch;
   auto on_threads = [T](auto&& fn) {
     RunOnThreads(static_cast<int>(T), [&fn](int t) { fn(static_cast<size_t>(t)); });
   };
+  std::vector<uint64_t> ors(T, 0);
+  on_threads([&](size_t t) {
+    uint64_t o = 0;
+    for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) o |= items[i].key;
+    ors[t] = o;
+  });
+  uint64_t max_key = 0;
+  for (uint64_t o : ors) max_key |= o;
+  const int bits = static_cast<int>(std::bit_width(max_key));
+  if (bits == 0) return;
+  HugeArray<KeyValue> scratch(n);  // mapped, untouched
+
+  std::vector<size_t> count(T * kBuckets);  // count[t * kBuckets + digit]
+  KeyValue* src = items;
+  KeyValue* dst = scratch.data();
   for (int shift = 0; shift < bits; shift += kDigit) {
     std::fill(count.begin(), count.end(), 0);
     on_threads([&](size_t t) {
       size_t* c = count.data() + t * kBuckets;
       for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i)
-        ++c[((*src)[i].key >> shift) & (kBuckets - 1)];
+        ++c[(src[i].key >> shift) & (kBuckets - 1)];
     });
     // Digit-major, then slice: slice t's items of digit d follow those of
     // the slices before it.
     size_t sum = 0;
+    bool one_digit = false;
     for (size_t d = 0; d < kBuckets; ++d) {
+      const size_t before = sum;
       for (size_t t = 0; t < T; ++t) {
         const size_t c = count[t * kBuckets + d];
         count[t * kBuckets + d] = sum;
         sum += c;
       }
+      one_digit |= sum - before == n;
     }
+    if (one_digit) continue;
     on_threads([&](size_t t) {
       size_t* c = count.data() + t * kBuckets;
       for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) {
-        const KeyValue& kv = (*src)[i];
-        (*dst)[c[(kv.key >> shift) & (kBuckets - 1)]++] = kv;
+        const KeyValue& kv = src[i];
+        dst[c[(kv.key >> shift) & (kBuckets - 1)]++] = kv;
       }
     });
     std::swap(src, dst);
   }
-  if (src != items) items->swap(*src);
+  if (src != items) {
+    on_threads([&](size_t t) {
+      const size_t from = n * t / T, to = n * (t + 1) / T;
+      std::copy(src + from, src + to, items + from);
+    });
+  }
+}
+
+inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
+  RadixSortByKey(items->data(), items->size(), threads);
 }
 
 // Sorts plain 64-bit values ascending in place: one most-significant-digit
 // pass that permutes values into 2048 buckets by cycle swaps (American flag
 // sort), then std::sort inside each bucket, which is small and in cache. No
 // scratch array, so sorting a big array costs no extra memory.
-inline void SortInPlace64(std::vector<uint64_t>* items, int threads = 1) {
-  const size_t n = items->size();
+inline void SortInPlace64(uint64_t* a, size_t n, int threads = 1) {
   if (n < 2) return;
   uint64_t max_key = 0;
-  for (uint64_t v : *items) max_key |= v;
+  for (size_t i = 0; i < n; ++i) max_key |= a[i];
   const int bits = static_cast<int>(std::bit_width(max_key));
   constexpr int kDigit = 11;
   constexpr size_t kBuckets = size_t{1} << kDigit;
   const int shift = bits > kDigit ? bits - kDigit : 0;
-  uint64_t* a = items->data();
   std::vector<size_t> begin(kBuckets + 1, 0), next(kBuckets);
   for (size_t i = 0; i < n; ++i) ++begin[(a[i] >> shift) + 1];
   for (size_t b = 0; b < kBuckets; ++b) begin[b + 1] += begin[b];
@@ -120,6 +142,10 @@ inline void SortInPlace64(std::vector<uint64_t>* items, int threads = 1) {
     cut[t] = to;
   }
   RunOnThreads(threads, [&](int t) { sort_buckets(cut[t], cut[t + 1]); });
+}
+
+inline void SortInPlace64(std::vector<uint64_t>* items, int threads = 1) {
+  SortInPlace64(items->data(), items->size(), threads);
 }
 
 // Number of bits needed to hold every value in [0, n).

@@ -39,6 +39,41 @@ TEST(RadixSortTest, ByKeyIsStableAndTheSameOnAnyNumberOfThreads) {
   }
 }
 
+// Keys whose digits are the same in every item for some passes (skipped:
+// they would move nothing), leaving an even or an odd number of passes that
+// move items (the last one ends in the scratch, copied back), or none at all.
+TEST(RadixSortTest, ByKeySkipsTheDigitsEveryItemShares) {
+  std::mt19937_64 rng(11);
+  const size_t n = 100000;
+  // key(i): varying bits (lo) below, a constant run in the middle, varying
+  // bits (hi) above it.
+  struct Shape {
+    int lo_bits, gap_bits, hi_bits;
+  };
+  for (Shape shape : {Shape{11, 22, 20}, Shape{11, 11, 11}, Shape{0, 40, 3}, Shape{0, 50, 0}}) {
+    std::vector<KeyValue> input(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t lo = shape.lo_bits ? rng() % (uint64_t{1} << shape.lo_bits) : 0;
+      const uint64_t hi = shape.hi_bits ? rng() % (uint64_t{1} << shape.hi_bits) : 0;
+      // A constant 1 at the top of the gap, so that the keys have bits above it.
+      const uint64_t gap = uint64_t{1} << (shape.lo_bits + shape.gap_bits - 1);
+      input[i] = {hi << (shape.lo_bits + shape.gap_bits) | gap | lo, static_cast<uint32_t>(i)};
+    }
+    std::vector<KeyValue> want = input;
+    std::stable_sort(want.begin(), want.end(),
+                     [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
+    for (int threads : {1, 2, 3}) {
+      std::vector<KeyValue> got = input;
+      RadixSortByKey(got.data(), got.size(), threads);
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(got[i].key, want[i].key) << "lo " << shape.lo_bits << ", gap " << shape.gap_bits
+                                           << ", hi " << shape.hi_bits << ", threads " << threads;
+        ASSERT_EQ(got[i].value, want[i].value) << "not stable at " << i;
+      }
+    }
+  }
+}
+
 TEST(RadixSortTest, InPlace64MatchesStdSort) {
   std::mt19937_64 rng(7);
   for (size_t n : {size_t{2}, size_t{5000}, size_t{300000}}) {
