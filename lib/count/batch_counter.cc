@@ -17,12 +17,28 @@ BatchCounter::~BatchCounter() {
   if (background_.valid()) background_.wait();
 }
 
+void BatchCounter::Prepare(const Batch& batch) {
+  const size_t n_tokens = batch.size();
+  next_bucket_.resize(n_tokens);
+  for (size_t i = 0; i < n_tokens; ++i) {
+    const int b = BucketOf(batch.words[i]);
+    next_bucket_[i] = static_cast<uint8_t>(b);
+    // (An open limit is the batch's end: see Start.)
+    load_[b] += i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens);
+  }
+  prepared_ = &batch;
+  prepared_size_ = n_tokens;
+}
+
 void BatchCounter::Start(Batch* batch, size_t keep, bool background) {
+  if (prepared_ != batch || prepared_size_ != batch->size()) Prepare(*batch);
+  prepared_ = nullptr;
   const size_t n_tokens = batch->size();
   batch->done.resize(n_tokens, 0);
   for (auto& l : batch->limits)
     if (l == Batch::kOpen) l = static_cast<uint32_t>(n_tokens);  // windows must fit in the batch
   std::swap(counting_, *batch);
+  std::swap(counting_bucket_, next_bucket_);
   // Carry the tail into the next batch.
   batch->words.resize(keep);
   batch->done.resize(keep);
@@ -32,12 +48,6 @@ void BatchCounter::Start(Batch* batch, size_t keep, bool background) {
     batch->done[k] = static_cast<uint32_t>(n_tokens - i);
   }
   batch->limits.assign(keep, Batch::kOpen);
-  counting_bucket_.resize(n_tokens);
-  for (size_t i = 0; i < n_tokens; ++i) {
-    const int b = BucketOf(counting_.words[i]);
-    counting_bucket_[i] = static_cast<uint8_t>(b);
-    load_[b] += i + 2 <= counting_.limits[i];
-  }
   if (threads_ > 1) BalanceBuckets();
   overflow_.assign(threads_, 0);
   auto count = [this] {

@@ -60,6 +60,11 @@ class BatchCounter {
   // than one thread the counting goes on until Wait(); otherwise it is done
   // on return. REQUIRES: the previous batch waited for.
   void Start(Batch* batch, size_t keep, bool background);
+  // Does the part of Start that only reads the batch (each position's
+  // bucket, the buckets' loads), so that the caller can do it while the
+  // previous batch is still counted: Start then swaps the batch in and
+  // balances. Optional; the batch must not change between the two calls.
+  void Prepare(const Batch& batch);
   // Waits for the batch being counted, if any. ResourceExhausted if an
   // n-gram count or the number of distinct n-grams of one order of a bucket
   // exceeded 2^32-1.
@@ -80,9 +85,12 @@ class BatchCounter {
     std::vector<uint32_t> hashes;
   };
   std::vector<Scratch> scratch_;
-  Batch counting_;                                                   // the batch being counted
-  std::vector<uint8_t> counting_bucket_;                             // per position: its bucket
-  std::vector<char> overflow_;                                       // per thread
+  Batch counting_;                        // the batch being counted
+  std::vector<uint8_t> counting_bucket_;  // per position: its bucket
+  std::vector<uint8_t> next_bucket_;      // the same for the batch Prepare saw
+  const Batch* prepared_ = nullptr;       // that batch, until Start takes it
+  size_t prepared_size_ = 0;              // and its size then
+  std::vector<char> overflow_;            // per thread
   std::vector<uint8_t> owner_ = std::vector<uint8_t>(kBuckets, 0);   // bucket -> thread
   std::vector<uint64_t> load_ = std::vector<uint64_t>(kBuckets, 0);  // windows seen per bucket
   std::future<void> background_;  // last: destroyed (waited for) first

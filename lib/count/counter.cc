@@ -285,9 +285,13 @@ void CounterImpl::ReserveFor(const io::InputStream& in) {
 // by the background work or, between batches, by the caller (spilling,
 // merging), never by both at once.
 Status CounterImpl::ProcessBatch(bool final) {
+  // The batch's buckets are found while the previous batch is still
+  // counted: after Wait() the counting threads would idle through it.
+  // (Prepare changes nothing that matters if Wait() fails.)
+  const size_t n_tokens = batch_.size();
+  if (n_tokens > 0) batches_.Prepare(batch_);
   GRAMS_RETURN_IF_ERROR(batches_.Wait());
   GRAMS_RETURN_IF_ERROR(MaybeSpill());
-  const size_t n_tokens = batch_.size();
   if (n_tokens == 0) return Status::OK();
   batch_.done.resize(n_tokens, 0);
   if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
