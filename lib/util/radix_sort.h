@@ -47,7 +47,8 @@ inline void RadixSortByKey(KeyValue* items, size_t n, int threads = 1) {
   for (uint64_t o : ors) max_key |= o;
   const int bits = static_cast<int>(std::bit_width(max_key));
   if (bits == 0) return;
-  HugeArray<KeyValue> scratch(n);  // mapped, untouched
+  HugeArray<KeyValue> scratch;  // mapped, untouched (small pages: see sort_tables.cc)
+  scratch.Reset(n, /*huge_pages=*/false);
 
   std::vector<size_t> count(T * kBuckets);  // count[t * kBuckets + digit]
   KeyValue* src = items;
