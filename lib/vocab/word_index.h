@@ -71,9 +71,10 @@ struct WordIndexView {
                  std::vector<WordId>* ids) const;
 
  private:
-  // FindMany of m <= 32 words whose hashes are known.
-  void FindHashed(const std::string_view* words, const uint64_t* hashes, size_t m,
-                  WordId* ids) const;
+  // FindMany of m <= 32 words whose hashes are known, and the places of
+  // those of up to 7 bytes (InlinePlace; any value for the others).
+  void FindHashed(const std::string_view* words, const uint64_t* hashes,
+                  const uint64_t* inline_places, size_t m, WordId* ids) const;
 };
 
 }  // namespace grams
