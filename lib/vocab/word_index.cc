@@ -150,7 +150,12 @@ WordId WordIndexView::Find(std::string_view w) const {
 }
 
 void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash,
-                               const uint64_t* inline_place, size_t m, WordId* out) const {
+                               const uint64_t* inline_place, size_t m, WordId* out,
+                               WordId missing) const {
+  auto find = [&](std::string_view unit) {  // Find, `missing` for kNotFound
+    const WordId id = Find(unit);
+    return id == Vocabulary::kNotFound ? missing : id;
+  };
   // What the word's slot holds in its place, under a mask: a short word's
   // whole place; a long word's length (its offset is not known). Without
   // a branch: short and long words alternate unpredictably.
@@ -181,13 +186,17 @@ void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash,
         break;
       }
     }
+    if (found == Vocabulary::kNotFound) {
+      out[k] = missing;
+      continue;
+    }
     out[k] = found;
-    if (found == Vocabulary::kNotFound || (place & kInline)) continue;
+    if (place & kInline) continue;
     // A long word: compare its bytes once every string is on its way.
     const uint64_t offset = place & kOffsetMask;
     const uint64_t length = w[k].size();
     if (length >= kLongWord || offset > string_bytes || length > string_bytes - offset) {
-      out[k] = Find(w[k]);  // 2^23 - 1 bytes or more, or a damaged slot: the slow way
+      out[k] = find(w[k]);  // 2^23 - 1 bytes or more, or a damaged slot: the slow way
       continue;
     }
     Prefetch(strings + offset);
@@ -197,7 +206,7 @@ void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash,
   for (size_t d = 0; d < nd; ++d) {
     const size_t k = deferred[d];
     if (!SameLongBytes(strings + where[d], w[k].data(), w[k].size())) {
-      out[k] = Find(w[k]);  // a tag collision: probe on
+      out[k] = find(w[k]);  // a tag collision: probe on
     }
   }
 }
@@ -211,12 +220,12 @@ void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* id
       hash[k] = HashOf(w);
       place[k] = w.size() <= kInlineBytes ? InlinePlace(w) : 0;
     }
-    FindHashed(words + base, hash, place, m, ids + base);
+    FindHashed(words + base, hash, place, m, ids + base, Vocabulary::kNotFound);
   }
 }
 
 void WordIndexView::FindWords(std::string_view text, std::vector<std::string_view>* words,
-                              std::vector<WordId>* ids) const {
+                              std::vector<WordId>* ids, WordId missing) const {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighs = 0x8080808080808080ULL;
   uint64_t hash[kGroup], place[kGroup];
@@ -269,7 +278,7 @@ void WordIndexView::FindWords(std::string_view text, std::vector<std::string_vie
     }
     if (m == 0) return;
     ids->resize(first_id + m);
-    FindHashed(words->data() + first_word, hash, place, m, ids->data() + first_id);
+    FindHashed(words->data() + first_word, hash, place, m, ids->data() + first_id, missing);
     if (m < kGroup) return;
   }
 }
