@@ -139,6 +139,13 @@ Status MapAligned(const Fd& fd, const std::string& name, uint64_t size, void** b
     munmap(reserve, size + kHugeAlign);
     return IOError(name + ": cannot map: " + ErrnoText(err));
   }
+#ifdef MADV_HUGEPAGE
+  // Pages read in through this mapping (the file not in the page cache, or
+  // evicted since it was written) then come in 2 MiB folios too, not 4 KiB
+  // ones that every later mapping would map with small pages. Advice only:
+  // a failure changes nothing.
+  madvise(*base, size, MADV_HUGEPAGE);
+#endif
   const uintptr_t end = aligned + AlignUp(size, 4096);
   if (aligned > r) munmap(reserve, aligned - r);
   if (r + size + kHugeAlign > end) {

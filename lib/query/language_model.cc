@@ -320,13 +320,13 @@ void LanguageModel::IndexWords(std::string_view text, std::vector<std::string_vi
     return;
   }
   if (m.Words()) {
-    m.words.FindWords(text, words, ids);
-  } else {
-    SplitWords(text, [&](std::string_view w) {
-      words->push_back(w);
-      ids->push_back(m.vocab.Find(w));
-    });
+    m.words.FindWords(text, words, ids, kUnkId);
+    return;
   }
+  SplitWords(text, [&](std::string_view w) {
+    words->push_back(w);
+    ids->push_back(m.vocab.Find(w));
+  });
   for (size_t i = first; i < ids->size(); ++i) {
     if ((*ids)[i] == Vocabulary::kNotFound) (*ids)[i] = kUnkId;
   }

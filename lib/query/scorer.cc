@@ -224,24 +224,36 @@ void TextScorer::Impl::Get(size_t i, LineScore* out) const {
 }
 
 void TextScorer::Impl::AddTo(PerplexityStats* stats) const {
+  // One pass over the tokens, the sums in locals (a sum kept in *stats, or
+  // picked by a pointer, went through memory at every token), each added
+  // to in the same order as ever: the same doubles.
+  double log10_prob = stats->log10_prob, iv = stats->iv_log10_prob, oov = stats->oov_log10_prob;
+  uint64_t sentences = stats->sentences, words = stats->words, oovs = stats->oovs;
   for (size_t i = 0; i < line_token_end_.size(); ++i) {
     const size_t begin = i ? line_token_end_[i - 1] : 0, end = line_token_end_[i];
     const size_t n = end - begin;
     const bool has_end = n > 0 && ids_[end - 1] == kEosId && words_[end - 1].second == 0;
     double total = 0;
-    uint64_t oovs = 0;
     for (size_t k = begin; k < end; ++k) {
-      total += log10_[k];
-      oovs += ids_[k] == kUnkId;
+      const float p = log10_[k];
+      total += p;
+      if (ids_[k] == kUnkId) {
+        oov += p;
+        ++oovs;
+      } else {
+        iv += p;
+      }
     }
-    if (has_end) ++stats->sentences;
-    stats->words += n - (has_end ? 1 : 0);
-    stats->oovs += oovs;
-    stats->log10_prob += total;
-    for (size_t k = begin; k < end; ++k) {
-      (ids_[k] == kUnkId ? stats->oov_log10_prob : stats->iv_log10_prob) += log10_[k];
-    }
+    sentences += has_end;
+    words += n - (has_end ? 1 : 0);
+    log10_prob += total;
   }
+  stats->sentences = sentences;
+  stats->words = words;
+  stats->oovs = oovs;
+  stats->log10_prob = log10_prob;
+  stats->iv_log10_prob = iv;
+  stats->oov_log10_prob = oov;
 }
 
 void TextScorer::Impl::Clear() {

@@ -149,23 +149,25 @@ WordId WordIndexView::Find(std::string_view w) const {
   return Vocabulary::kNotFound;
 }
 
-void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash, size_t m,
-                               WordId* out) const {
+void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash,
+                               const uint64_t* inline_place, size_t m, WordId* out,
+                               WordId missing) const {
+  auto find = [&](std::string_view unit) {  // Find, `missing` for kNotFound
+    const WordId id = Find(unit);
+    return id == Vocabulary::kNotFound ? missing : id;
+  };
   // What the word's slot holds in its place, under a mask: a short word's
-  // whole place; a long word's length (its offset is not known).
+  // whole place; a long word's length (its offset is not known). Without
+  // a branch: short and long words alternate unpredictably.
   uint64_t want[kGroup], want_mask[kGroup];
   uint32_t deferred[kGroup];  // words whose slot's string is to be compared
   uint64_t where[kGroup];     // and that slot's offset in the strings
   for (size_t k = 0; k < m; ++k) {
     Prefetch(slots + 2 * (hash[k] & mask));
     const size_t size = w[k].size();
-    if (size <= kInlineBytes) {
-      want[k] = InlinePlace(w[k]);
-      want_mask[k] = ~uint64_t{0};
-    } else {
-      want[k] = std::min<uint64_t>(size, kLongWord) << 40;
-      want_mask[k] = ~kOffsetMask;
-    }
+    const bool short_word = size <= kInlineBytes;
+    want[k] = short_word ? inline_place[k] : std::min<uint64_t>(size, kLongWord) << 40;
+    want_mask[k] = short_word ? ~uint64_t{0} : ~kOffsetMask;
   }
   size_t nd = 0;
   for (size_t k = 0; k < m; ++k) {
@@ -184,13 +186,17 @@ void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash, 
         break;
       }
     }
+    if (found == Vocabulary::kNotFound) {
+      out[k] = missing;
+      continue;
+    }
     out[k] = found;
-    if (found == Vocabulary::kNotFound || (place & kInline)) continue;
+    if (place & kInline) continue;
     // A long word: compare its bytes once every string is on its way.
     const uint64_t offset = place & kOffsetMask;
     const uint64_t length = w[k].size();
     if (length >= kLongWord || offset > string_bytes || length > string_bytes - offset) {
-      out[k] = Find(w[k]);  // 2^23 - 1 bytes or more, or a damaged slot: the slow way
+      out[k] = find(w[k]);  // 2^23 - 1 bytes or more, or a damaged slot: the slow way
       continue;
     }
     Prefetch(strings + offset);
@@ -200,25 +206,29 @@ void WordIndexView::FindHashed(const std::string_view* w, const uint64_t* hash, 
   for (size_t d = 0; d < nd; ++d) {
     const size_t k = deferred[d];
     if (!SameLongBytes(strings + where[d], w[k].data(), w[k].size())) {
-      out[k] = Find(w[k]);  // a tag collision: probe on
+      out[k] = find(w[k]);  // a tag collision: probe on
     }
   }
 }
 
 void WordIndexView::FindMany(const std::string_view* words, size_t n, WordId* ids) const {
-  uint64_t hash[kGroup];
+  uint64_t hash[kGroup], place[kGroup];
   for (size_t base = 0; base < n; base += kGroup) {
     const size_t m = std::min(kGroup, n - base);
-    for (size_t k = 0; k < m; ++k) hash[k] = HashOf(words[base + k]);
-    FindHashed(words + base, hash, m, ids + base);
+    for (size_t k = 0; k < m; ++k) {
+      const std::string_view w = words[base + k];
+      hash[k] = HashOf(w);
+      place[k] = w.size() <= kInlineBytes ? InlinePlace(w) : 0;
+    }
+    FindHashed(words + base, hash, place, m, ids + base, Vocabulary::kNotFound);
   }
 }
 
 void WordIndexView::FindWords(std::string_view text, std::vector<std::string_view>* words,
-                              std::vector<WordId>* ids) const {
+                              std::vector<WordId>* ids, WordId missing) const {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  uint64_t hash[kGroup];
+  uint64_t hash[kGroup], place[kGroup];
   const char* p = text.data();
   const char* const end = p + text.size();
   for (;;) {
@@ -237,9 +247,12 @@ void WordIndexView::FindWords(std::string_view text, std::vector<std::string_vie
         if (low != 0) {
           const size_t b = std::countr_zero(low) / 8;  // the first byte below 0x21
           if (b > 0 && IsAsciiSpace(static_cast<unsigned char>(p[b]))) {
-            // A word of 1 to 7 bytes, in x: its hash, from them.
+            // A word of 1 to 7 bytes, in x: its hash and its slot's
+            // place (InlinePlace) from them.
             words->emplace_back(start, b);
-            hash[m] = HashOfShort(b, x & ((uint64_t{1} << (8 * b)) - 1));
+            const uint64_t bytes = x & ((uint64_t{1} << (8 * b)) - 1);
+            hash[m] = HashOfShort(b, bytes);
+            place[m] = kInline | (static_cast<uint64_t>(b) << 56) | bytes;
             p += b;
             continue;
           }
@@ -258,12 +271,14 @@ void WordIndexView::FindWords(std::string_view text, std::vector<std::string_vie
         p += 8;
       }
       while (p < end && !IsAsciiSpace(static_cast<unsigned char>(*p))) ++p;
-      words->emplace_back(start, static_cast<size_t>(p - start));
-      hash[m] = HashOf(words->back());
+      const std::string_view found(start, static_cast<size_t>(p - start));
+      words->push_back(found);
+      hash[m] = HashOf(found);
+      place[m] = found.size() <= kInlineBytes ? InlinePlace(found) : 0;
     }
     if (m == 0) return;
     ids->resize(first_id + m);
-    FindHashed(words->data() + first_word, hash, m, ids->data() + first_id);
+    FindHashed(words->data() + first_word, hash, place, m, ids->data() + first_id, missing);
     if (m < kGroup) return;
   }
 }

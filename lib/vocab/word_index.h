@@ -65,15 +65,17 @@ struct WordIndexView {
   // compared).
   void FindMany(const std::string_view* words, size_t n, WordId* ids) const;
   // Splits `text` into words at KenLM's separators (SplitWords), appending
-  // each to *words and its id (or kNotFound) to *ids: FindMany with the
+  // each to *words and its id (or `missing`) to *ids: FindMany with the
   // split and the hashes in one pass over the bytes.
   void FindWords(std::string_view text, std::vector<std::string_view>* words,
-                 std::vector<WordId>* ids) const;
+                 std::vector<WordId>* ids, WordId missing = Vocabulary::kNotFound) const;
 
  private:
-  // FindMany of m <= 32 words whose hashes are known.
-  void FindHashed(const std::string_view* words, const uint64_t* hashes, size_t m,
-                  WordId* ids) const;
+  // FindMany of m <= 32 words whose hashes are known, and the places of
+  // those of up to 7 bytes (InlinePlace; any value for the others); a word
+  // not found gets `missing`.
+  void FindHashed(const std::string_view* words, const uint64_t* hashes,
+                  const uint64_t* inline_places, size_t m, WordId* ids, WordId missing) const;
 };
 
 }  // namespace grams
