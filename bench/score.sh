@@ -10,7 +10,7 @@
 #
 # Jobs:
 #   perplexity -j1 / -j2    grams-perplexity -jN MODEL train5.txt
-#   perplexity -j1 mapped   the same on the model's mapped form (grams-convert
+#   perplexity -j1/-j2 mapped  the same on the model's mapped form (grams-convert
 #                           --to mapped), the form that compares with KenLM's
 #                           probing binary: both are mapped, not decoded
 #   score -j1 / -j2         grams-score -jN MODEL train5.txt > /dev/null
@@ -70,10 +70,11 @@ tokens=$("$BIN/grams-perplexity" --json -j1 brown.o5.lm train5.txt |
 cores=$(nproc)
 
 declare -A CMD
-names=("perplexity -j1" "perplexity -j1 mapped" "perplexity -j2" "score -j1" "score -j2" "score --per-token -j2" "load")
+names=("perplexity -j1" "perplexity -j1 mapped" "perplexity -j2" "perplexity -j2 mapped" "score -j1" "score -j2" "score --per-token -j2" "load")
 CMD["perplexity -j1"]="$BIN/grams-perplexity -j1 brown.o5.lm train5.txt"
 CMD["perplexity -j1 mapped"]="$BIN/grams-perplexity -j1 brown.o5.map train5.txt"
 CMD["perplexity -j2"]="$BIN/grams-perplexity -j2 brown.o5.lm train5.txt"
+CMD["perplexity -j2 mapped"]="$BIN/grams-perplexity -j2 brown.o5.map train5.txt"
 CMD["score -j1"]="$BIN/grams-score -j1 brown.o5.lm train5.txt"
 CMD["score -j2"]="$BIN/grams-score -j2 brown.o5.lm train5.txt"
 CMD["score --per-token -j2"]="$BIN/grams-score --per-token -j2 brown.o5.lm train5.txt"
@@ -118,6 +119,7 @@ done
 ratio() { printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; }
 echo
 echo "grams-perplexity -j2 against -j1:      $(ratio "${MW[perplexity -j1]}" "${MW[perplexity -j2]}") (target 1.8x)"
+echo "  the mapped form, -j2 against -j1:    $(ratio "${MW[perplexity -j1 mapped]}" "${MW[perplexity -j2 mapped]}")"
 echo "grams-score -j2 against -j1:           $(ratio "${MW[score -j1]}" "${MW[score -j2]}")"
 echo "  the same without the load:           $(ratio "$(echo "${MW[perplexity -j1]} - ${MW[load]}" | bc -l)" "$(echo "${MW[perplexity -j2]} - ${MW[load]}" | bc -l)")"
 if ((have_kenlm)); then
