@@ -1,16 +1,8 @@
 // BuildIndex: text -> units (the Tokenizer, as the counter uses it, on two
 // threads: ReadCorpus) -> canonical ids -> the stream B line1 B ... lineL B
-// -> its suffix array (libdivsufsort) -> the index file (index_format.h).
-//
-// Suffix sorting ids with a byte suffix sorter: each id is written in a
-// prefix-free, order-preserving byte code (SortSuffixes says why the byte
-// order of the suffixes starting on code boundaries is the token order), the
-// bytes are suffix-sorted by libdivsufsort (its 32-bit variant up to
-// 2^31 - 1 bytes, its 64-bit one beyond), and the suffixes that start on a
-// code boundary are kept, renumbered as token positions.
-#include <divsufsort.h>
-#include <divsufsort64.h>
-
+// -> its suffix array (index/suffix_sort.h: libdivsufsort over the ids'
+// byte codes, the stream's two halves at once) -> the index file
+// (index_format.h).
 #include <algorithm>
 #include <bit>
 #include <condition_variable>
@@ -24,6 +16,7 @@
 #include "grams/index.h"
 #include "grams/vocabulary.h"
 #include "index/index_format.h"
+#include "index/suffix_sort.h"
 #include "io/file.h"
 #include "io/line_reader.h"
 #include "tokenize/tokenizer.h"
@@ -35,8 +28,6 @@
 namespace grams {
 namespace {
 
-using index::EncodeId;
-using index::GetPacked;
 using index::PutPacked;
 
 std::string Where(const std::string& file, uint64_t line_no, uint64_t offset) {
@@ -303,58 +294,6 @@ std::vector<std::string_view> Renumber(Corpus* corpus) {
   return words;
 }
 
-// The suffix array of `stream`, packed in pos_bits. The ids are encoded
-// with EncodeId and the bytes suffix-sorted; the suffixes starting at the
-// start of a code are the token suffixes, in token order: two of them
-// agree up to some token, whose two codes differ, and as neither code is a
-// prefix of the other, their first differing byte lies within both and
-// orders them as their ids (a suffix that ends first is a prefix of the
-// other, and sorts first in both orders). With canonical ids the codes
-// average 1.5-2 bytes per token in natural text, against 3 for fixed-width
-// bytes with a large vocabulary, and the sort's work is proportional to the
-// bytes.
-Status SortSuffixes(const std::vector<uint32_t>& stream, int pos_bits, std::string* packed) {
-  const uint64_t N = stream.size();
-  uint64_t bytes = 0;
-  unsigned char code[8];
-  for (uint32_t id : stream) bytes += static_cast<uint64_t>(EncodeId(id, code));
-  std::vector<unsigned char> text(bytes);
-  // starts: a bit per byte, set where a code starts; rank: the set bits
-  // before each 64-bit word.
-  std::vector<uint64_t> starts(bytes / 64 + 1, 0), rank(bytes / 64 + 1, 0);
-  uint64_t at = 0;
-  for (uint32_t id : stream) {
-    starts[at >> 6] |= uint64_t{1} << (at & 63);
-    at += static_cast<uint64_t>(EncodeId(id, text.data() + at));
-  }
-  for (size_t w = 1; w < rank.size(); ++w) rank[w] = rank[w - 1] + std::popcount(starts[w - 1]);
-  packed->assign(index::PackedBytes(N, pos_bits), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(packed->data());
-  uint64_t next = 0;
-  auto keep = [&](uint64_t p) {
-    const uint64_t word = starts[p >> 6], bit = uint64_t{1} << (p & 63);
-    if ((word & bit) == 0 || next >= N) return;
-    PutPacked(out, pos_bits, next++, rank[p >> 6] + std::popcount(word & (bit - 1)));
-  };
-  if (bytes <= static_cast<uint64_t>(INT32_MAX)) {
-    std::vector<saidx_t> sa(bytes);
-    if (divsufsort(text.data(), sa.data(), static_cast<saidx_t>(bytes)) != 0) {
-      return InternalError("divsufsort failed");
-    }
-    std::vector<unsigned char>().swap(text);
-    for (saidx_t p : sa) keep(static_cast<uint64_t>(p));
-  } else {
-    std::vector<saidx64_t> sa(bytes);
-    if (divsufsort64(text.data(), sa.data(), static_cast<saidx64_t>(bytes)) != 0) {
-      return InternalError("divsufsort64 failed");
-    }
-    std::vector<unsigned char>().swap(text);
-    for (saidx64_t p : sa) keep(static_cast<uint64_t>(p));
-  }
-  if (next != N) return InternalError("suffix array has the wrong size");
-  return Status::OK();
-}
-
 void PutKeyValues(std::string* dst, const std::vector<std::pair<std::string, std::string>>& kv) {
   PutVarint64(dst, kv.size());
   for (const auto& [k, v] : kv) {
@@ -498,7 +437,7 @@ Status BuildIndexImpl(const std::vector<std::string>& inputs, const IndexBuildOp
   if (pos_bits > 40) return ResourceExhausted("more than 2^40 tokens: index the corpus in parts");
   std::vector<uint64_t>().swap(corpus.counts);
   std::string suffixes;
-  GRAMS_RETURN_IF_ERROR(SortSuffixes(corpus.stream, pos_bits, &suffixes));
+  GRAMS_RETURN_IF_ERROR(index::SortSuffixes(corpus.stream, pos_bits, /*threads=*/2, &suffixes));
   // The other sections after the sort, not beside it: made on a second
   // thread while it ran they saved about 5% of the time, but their packed
   // tokens then added a sixth to the peak (202 MB against 173 MB for
