@@ -76,18 +76,14 @@ void KeepTokenStarts(const std::vector<Sa>& sa, const std::vector<uint64_t>& sta
   }
 }
 
-Status SortOnOneThread(const std::vector<uint32_t>& stream, int pos_bits, std::string* packed) {
-  const uint64_t N = stream.size();
+// Suffix-sorts the byte codes of ids[0, n) and calls emit(token position)
+// for each token suffix, in order.
+template <typename Emit>
+Status SortCodes(const uint32_t* ids, uint64_t n, Emit&& emit) {
   std::vector<unsigned char> text;
   std::vector<uint64_t> starts, rank;
-  ByteCodes(stream.data(), N, &text, &starts, &rank);
+  ByteCodes(ids, n, &text, &starts, &rank);
   const uint64_t bytes = text.size();
-  packed->assign(PackedBytes(N, pos_bits), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(packed->data());
-  uint64_t next = 0;
-  auto emit = [&](uint64_t token) {
-    if (next < N) PutPacked(out, pos_bits, next++, token);
-  };
   if (bytes <= static_cast<uint64_t>(INT32_MAX)) {
     std::vector<saidx_t> sa(bytes);
     if (divsufsort(text.data(), sa.data(), static_cast<saidx_t>(bytes)) != 0) {
@@ -103,26 +99,29 @@ Status SortOnOneThread(const std::vector<uint32_t>& stream, int pos_bits, std::s
     std::vector<unsigned char>().swap(text);
     KeepTokenStarts(sa, starts, rank, emit);
   }
+  return Status::OK();
+}
+
+Status SortOnOneThread(const std::vector<uint32_t>& stream, int pos_bits, std::string* packed) {
+  const uint64_t N = stream.size();
+  packed->assign(PackedBytes(N, pos_bits), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(packed->data());
+  uint64_t next = 0;
+  GRAMS_RETURN_IF_ERROR(SortCodes(stream.data(), N, [&](uint64_t token) {
+    if (next < N) PutPacked(out, pos_bits, next++, token);
+  }));
   if (next != N) return InternalError("suffix array has the wrong size");
   return Status::OK();
 }
 
 // The token suffix array of ids[0, n) as a text of its own, into *sa;
-// false if its codes take more than 2^31 - 1 bytes or divsufsort fails.
+// false if divsufsort fails.
 bool TokenSuffixArray(const uint32_t* ids, uint64_t n, std::vector<uint32_t>* sa) {
-  std::vector<unsigned char> text;
-  std::vector<uint64_t> starts, rank;
-  ByteCodes(ids, n, &text, &starts, &rank);
-  const uint64_t bytes = text.size();
-  if (bytes > static_cast<uint64_t>(INT32_MAX)) return false;
-  std::vector<saidx_t> byte_sa(bytes);
-  if (divsufsort(text.data(), byte_sa.data(), static_cast<saidx_t>(bytes)) != 0) return false;
-  std::vector<unsigned char>().swap(text);
   sa->clear();
   sa->reserve(n);
-  KeepTokenStarts(byte_sa, starts, rank,
-                  [&](uint64_t token) { sa->push_back(static_cast<uint32_t>(token)); });
-  return sa->size() == n;
+  const Status status =
+      SortCodes(ids, n, [&](uint64_t token) { sa->push_back(static_cast<uint32_t>(token)); });
+  return status.ok() && sa->size() == n;
 }
 
 // The two-thread sort (see the top of the file); false when it cannot
