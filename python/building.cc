@@ -33,12 +33,13 @@ struct PyBuildOptions {
   py::object tune = py::none();  // a path
   py::object memory = py::none();
   py::object temp_dir = py::none();
+  int threads = 0;
 };
 
 const char* const kFields[] = {"smoothing", "form",          "discounts", "discount",
                                "gt_min",    "gt_max",        "add_k",     "stupid_alpha",
                                "prune",     "prune_entropy", "vocab",     "max_vocab",
-                               "tune",      "memory",        "temp_dir"};
+                               "tune",      "memory",        "temp_dir",  "threads"};
 
 // What build() does besides the BuildOptions.
 struct Plan {
@@ -141,6 +142,8 @@ Plan MakePlan(const PyBuildOptions& p) {
   if (!p.tune.is_none()) plan.tune = PathOf(p.tune, "tune");
   o.memory = ParseMemory(p.memory);
   if (!p.temp_dir.is_none()) o.temp_dir = PathOf(p.temp_dir, "temp_dir");
+  if (p.threads < 0 || p.threads > 64) ThrowValueError("threads must be between 0 and 64");
+  o.threads = p.threads;
   Check(CheckBuildOptions(o), ErrorKind::kValue);
   return plan;
 }
@@ -259,7 +262,8 @@ void RegisterBuilding(py::module_& m) {
       "abs: a file, or a list per order of [D1, D2, D3+] or [D], None to estimate an order);\n"
       "gt_min, gt_max (katz: lists); add_k; stupid_alpha; prune (a list of counts per order,\n"
       "as --prune); prune_entropy; vocab (a file or a list of words); max_vocab; tune (a\n"
-      "development text: mkn, kn); memory and temp_dir (the streaming estimator's -S, -T).");
+      "development text: mkn, kn); memory, temp_dir and threads (the streaming estimator's\n"
+      "-S, -T and -j; the model is the same for any threads).");
   options
       .def(py::init([](const py::kwargs& kwargs) {
         py::object o = py::cast(PyBuildOptions());
@@ -310,6 +314,7 @@ void RegisterBuilding(py::module_& m) {
   ReadWrite(options, "tune", &PyBuildOptions::tune);
   ReadWrite(options, "memory", &PyBuildOptions::memory);
   ReadWrite(options, "temp_dir", &PyBuildOptions::temp_dir);
+  ReadWrite(options, "threads", &PyBuildOptions::threads);
 
   m.def("build", &Build, py::arg("counts"), py::arg("options") = py::none(), py::kw_only(),
         py::arg("output") = py::none(), py::arg("arpa") = py::none(), py::arg("load") = true,

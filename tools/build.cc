@@ -69,6 +69,8 @@ int ParseJob(const CommandLine& cl, Job* job) {
   }
   BuildOptions& o = job->options;
   if (int rc = ParseMemoryOptions(cl, &o.memory, &o.temp_dir); rc != kContinue) return rc;
+  o.threads = cl.Get<int>("threads");
+  if (o.threads < 0 || o.threads > 64) return UsageError("--threads must be between 0 and 64");
   o.limit_vocab = cl.Has("vocab");  // the list itself is read below
   if (cl.Has("tune")) o.tune_text = cl.Get<std::string>("tune");
   const char* whole =

@@ -186,6 +186,9 @@ Status ValidateOptionsImpl(const BuildOptions& o) {
       return InvalidArgument("the pruning thresholds must not decrease from one order to the next");
     }
   }
+  if (o.threads < 0 || o.threads > 64) {
+    return InvalidArgument("the estimation threads must be between 0 and 64");
+  }
   if (!(o.prune_entropy >= 0) || !std::isfinite(o.prune_entropy)) {
     return InvalidArgument("the relative-entropy pruning threshold must be a number >= 0");
   }

@@ -61,6 +61,7 @@
 #include "estimate/parked.h"
 #include "format/binary_file.h"
 #include "format/model_file.h"
+#include "format/trie_codec.h"
 #include "grams/build.h"
 #include "io/temp_file.h"
 
@@ -71,6 +72,11 @@ namespace grams::estimate {
 inline constexpr uint64_t kBlock = 4096;
 inline constexpr uint64_t kPrefetchAhead = 16;
 inline constexpr uint64_t kGroupsAhead = 8;
+// N-grams handed to the threads at a time, in whole contexts (the suffix
+// links and the write pass): large enough that starting the threads costs
+// little beside them, small enough that what a batch holds (about 20 bytes
+// an n-gram) stays within the base of the memory plan.
+inline constexpr uint64_t kBatch = uint64_t{1} << 15;
 
 // What the estimator needs at its peak (bytes), from the sizes of the orders
 // (m[n] for n = 1..N, m[0] = 0): `spilled` with what waits between the passes
@@ -87,6 +93,9 @@ class StreamingBuild {
  public:
   StreamingBuild(const BuildOptions& options, std::unique_ptr<BinaryFileReader> reader)
       : o_(options), reader_(std::move(reader)), h_(reader_->header()), name_(reader_->name()) {}
+
+  // options.threads, or one per core (0), at most 64.
+  static int Threads(const BuildOptions& options);
 
   StatusOr<ModelSummary> Run(const std::string& model_path) {
     GRAMS_RETURN_IF_ERROR(Setup());
@@ -105,6 +114,11 @@ class StreamingBuild {
   StatusOr<ModelSummary> Write(const std::string& model_path);
   Status WriteOrder(int n, const std::vector<double>& lower, std::vector<double>* prob,
                     DoubleSpill* spill, ModelFileWriter* writer);
+  // WriteOrder's estimates when no entry is cut or renumbered, batch by
+  // batch on the threads.
+  Status EstimateOrder(int n, const std::string& cc, const std::vector<double>& lower,
+                       std::vector<double>* prob, DoubleSpill* spill, FloatPlanes* lp,
+                       FloatPlanes* lbo);
 
   void Report(const std::string& stage, int n) const {
     if (o_.progress) {
@@ -125,10 +139,18 @@ class StreamingBuild {
     GRAMS_ASSIGN_OR_RETURN(io::TempFile * file, FileFor(n));
     return slot->Park(std::move(data), file);
   }
+  // Frees what the scan parked for order n, once written.
+  void DropOrder(int n) {
+    links_[n].Drop();
+    counts_[n].Drop();
+    wide_counts_[n].Drop();
+    files_[n].reset();
+  }
   Status PrepareUnigrams(const std::vector<uint64_t>& a);
   Status PrepareAndPark(int n, std::vector<uint64_t>&& a);
 
   const BuildOptions& o_;
+  const int threads_ = Threads(o_);
   std::unique_ptr<BinaryFileReader> reader_;
   const FileHeader h_;  // a copy: the reader goes after the scan
   const std::string name_;

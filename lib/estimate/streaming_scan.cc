@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "format/trie_codec.h"
 #include "util/coding.h"
 #include "util/prefetch.h"
+#include "util/threads.h"
 
 namespace grams::estimate {
 namespace {
@@ -75,6 +77,13 @@ MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted, uint64_t fl
     plan.resident = std::max(plan.resident, write + (n < N ? 8 * M(n) : 0) + waiting);
   }
   return plan;
+}
+
+int StreamingBuild::Threads(const BuildOptions& options) {
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(threads, 64);
 }
 
 Status StreamingBuild::Setup() {
@@ -267,43 +276,68 @@ Status StreamingBuild::ScanOrder(int n) {
 Status StreamingBuild::LinkOrder(int n, std::string* cc, std::string* words,
                                  std::vector<EntryIndex>* links) {
   const uint64_t mp = m_[n - 1];
-  bool closed = true;
   VarintSize cc_size, words_size;
   TrieLevelEncoder<VarintSize> sizer(&cc_size, &words_size);
-  EntryIndex current = UINT32_MAX;
-  size_t lo = 0, hi = 0;
   EntryIndex* out = links->data();
   const WordId* lower_words = prev_words_.data();
   const EntryIndex* lower_offsets = prev_offsets_.data();
   const EntryIndex* lower_links = prev_links_.data();
+  // The entries are decoded here, in order, and their links found a batch
+  // at a time on the threads: the suffix of (parent p, word w) is the child
+  // w of links[p], looked up among those children (a parent's children
+  // come in ascending order of words, so each lookup gallops on from the
+  // last; a thread starting in the middle of a parent's children starts
+  // from the first).
+  std::vector<EntryIndex> batch_parents;
+  std::vector<WordId> batch_words;
+  uint64_t batch_first = 0;
+  std::vector<uint8_t> open(threads_, 0);  // a suffix missing, per thread
+  auto link_batch = [&] {
+    const size_t size = batch_parents.size();
+    RunOnThreads(size < kBatch / 8 ? 1 : threads_, [&](int t) {
+      const int T = size < kBatch / 8 ? 1 : threads_;
+      EntryIndex current = UINT32_MAX;
+      size_t lo = 0, hi = 0;
+      for (size_t i = size * t / T, end = size * (t + 1) / T; i < end; ++i) {
+        const EntryIndex parent = batch_parents[i];
+        const WordId w = batch_words[i];
+        if (parent != current) {
+          current = parent;
+          // The children of the suffix of later parents: their offsets
+          // now, their words once the offsets have arrived.
+          if (parent + 2 * kGroupsAhead < mp) {
+            Prefetch(lower_offsets + lower_links[parent + 2 * kGroupsAhead]);
+            Prefetch(lower_words + lower_offsets[lower_links[parent + kGroupsAhead]]);
+          }
+          const EntryIndex s = lower_links[parent];
+          lo = lower_offsets[s];
+          hi = lower_offsets[s + 1];
+        }
+        lo = Gallop(lower_words, lo, hi, w);
+        if (lo < hi && lower_words[lo] == w) {
+          out[batch_first + i] = static_cast<EntryIndex>(lo++);
+        } else {
+          open[t] = 1;
+        }
+      }
+    });
+    batch_first += size;
+    batch_parents.clear();
+    batch_words.clear();
+  };
   GRAMS_RETURN_IF_ERROR(
       VisitTrieLevel(name_, h_, n, *cc, *words, [&](EntryIndex k, EntryIndex parent, WordId w) {
         sizer.Add(parent, w);
-        if (parent != current) {
-          current = parent;
-          if (n >= 3) {
-            // The children of the suffix of later parents: their offsets
-            // now, their words once the offsets have arrived.
-            if (parent + 2 * kGroupsAhead < mp) {
-              Prefetch(lower_offsets + lower_links[parent + 2 * kGroupsAhead]);
-              Prefetch(lower_words + lower_offsets[lower_links[parent + kGroupsAhead]]);
-            }
-            const EntryIndex s = lower_links[parent];
-            lo = lower_offsets[s];
-            hi = lower_offsets[s + 1];
-          }
-        }
         if (n == 2) {
           out[k] = w;
           return;
         }
-        lo = Gallop(lower_words, lo, hi, w);
-        if (lo < hi && lower_words[lo] == w) {
-          out[k] = static_cast<EntryIndex>(lo++);
-        } else {
-          closed = false;
-        }
+        batch_parents.push_back(parent);
+        batch_words.push_back(w);
+        if (batch_parents.size() == kBatch) link_batch();
       }));
+  if (!batch_parents.empty()) link_batch();
+  const bool closed = std::count(open.begin(), open.end(), 1) == 0;
   sizer.Finish(mp);
   if (!closed) return NotSuffixClosed(n).WithContext(name_);
   std::vector<EntryIndex>().swap(prev_offsets_);

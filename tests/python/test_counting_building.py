@@ -174,6 +174,13 @@ def test_build_with_options_object_files_and_lists(small_model, work, lines):
     tool("grams-build", "--smoothing", "wb", "--backoff", "-o", lm, small_model.counts)
     assert same_file(out, lm)
     assert "smoothing='wb'" in repr(grams.BuildOptions(smoothing="wb"))
+    # The streaming estimator's threads: the same model at any number.
+    for threads in (1, 3):
+        grams.build(small_model.counts, output=out, threads=threads, memory="64M")
+        tool("grams-build", "-j", threads, "-S", "64M", "-o", lm, small_model.counts)
+        assert same_file(out, lm)
+    with pytest.raises(ValueError, match="threads"):
+        grams.build(counts, threads=-1)
 
 
 def test_tune_equals_cli(small_model, corpus, work):

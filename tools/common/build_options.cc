@@ -138,6 +138,9 @@ void AddBuildOptions(CommandLine* cl) {
       ("temp-dir,T", po::value<std::string>()->value_name("DIR"),
        "directory for the temporary files of -S (default: $TMPDIR, else /tmp); they are "
        "removed however grams-build ends")
+      ("threads,j", po::value<int>()->default_value(0)->value_name("N"),
+       "estimating threads of the streaming estimator (0 = one per core); the model is "
+       "the same bytes for any N")
       ("quiet,q", "show no progress nor summary (by default both are shown when stderr is a terminal)")
       ("verbose,v",
        "print the method, per order the number of n-grams and the discounts, and each "

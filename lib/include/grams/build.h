@@ -107,6 +107,11 @@ struct GRAMS_EXPORT BuildOptions {
   uint64_t memory = 0;
   bool refuse_over_budget = true;
   std::string temp_dir;
+  // BuildModelFile only. Threads for the suffix links and the per-context
+  // arithmetic (0 = one per core, at most 64). The model file is the same
+  // bytes whatever the number: each context is estimated whole on one
+  // thread, with the same operations in the same order.
+  int threads = 0;
 
   // BuildModelFromCounts only. `tune_text`: a development text ("" = none);
   // the mkn or kn discounts are first tuned to minimize its perplexity
