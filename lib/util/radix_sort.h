@@ -95,23 +95,13 @@ inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
   RadixSortByKey(items->data(), items->size(), threads);
 }
 
-// Sorts plain 64-bit values ascending in place: one most-significant-digit
-// pass that permutes values into 2048 buckets by cycle swaps (American flag
-// sort), then std::sort inside each bucket, which is small and in cache. No
-// scratch array, so sorting a big array costs no extra memory.
-inline void SortInPlace64(uint64_t* a, size_t n, int threads = 1) {
-  if (n < 2) return;
-  uint64_t max_key = 0;
-  for (size_t i = 0; i < n; ++i) max_key |= a[i];
-  const int bits = static_cast<int>(std::bit_width(max_key));
-  constexpr int kDigit = 11;
-  constexpr size_t kBuckets = size_t{1} << kDigit;
-  const int shift = bits > kDigit ? bits - kDigit : 0;
-  std::vector<size_t> begin(kBuckets + 1, 0), next(kBuckets);
-  for (size_t i = 0; i < n; ++i) ++begin[(a[i] >> shift) + 1];
-  for (size_t b = 0; b < kBuckets; ++b) begin[b + 1] += begin[b];
-  for (size_t b = 0; b < kBuckets; ++b) next[b] = begin[b];
-  for (size_t b = 0; b < kBuckets; ++b) {
+// The American flag pass of SortInPlace64 over buckets [b_lo, b_hi) of a,
+// whose values all lie in [begin[b_lo], begin[b_hi]): each value is carried
+// to its bucket by cycle swaps. `next` is scratch (kBuckets entries).
+inline void FlagPass(uint64_t* a, const size_t* begin, size_t* next, size_t b_lo, size_t b_hi,
+                     int shift) {
+  for (size_t b = b_lo; b < b_hi; ++b) next[b] = begin[b];
+  for (size_t b = b_lo; b < b_hi; ++b) {
     while (next[b] < begin[b + 1]) {
       uint64_t v = a[next[b]];
       size_t d = v >> shift;
@@ -122,6 +112,71 @@ inline void SortInPlace64(uint64_t* a, size_t n, int threads = 1) {
       a[next[b]++] = v;
     }
   }
+}
+
+// Sorts plain 64-bit values ascending in place: one most-significant-digit
+// pass that permutes values into 2048 buckets by cycle swaps (American flag
+// sort), then std::sort inside each bucket, which is small and in cache. No
+// scratch array, so sorting a big array costs no extra memory. With two
+// threads or more (and 65,536 values or more), the scan and the count run
+// on the threads, and the values are first split in place between the
+// lower buckets and the upper ones (one pass from both ends, as quicksort
+// partitions), so that the two halves' flag passes run at once.
+inline void SortInPlace64(uint64_t* a, size_t n, int threads = 1) {
+  if (n < 2) return;
+  if (n < (size_t{1} << 16)) threads = 1;
+  const size_t T = static_cast<size_t>(std::max(1, threads));
+  auto on_threads = [T](auto&& fn) {
+    RunOnThreads(static_cast<int>(T), [&fn](int t) { fn(static_cast<size_t>(t)); });
+  };
+  std::vector<uint64_t> ors(T, 0);
+  on_threads([&](size_t t) {
+    uint64_t o = 0;
+    for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) o |= a[i];
+    ors[t] = o;
+  });
+  uint64_t max_key = 0;
+  for (uint64_t o : ors) max_key |= o;
+  const int bits = static_cast<int>(std::bit_width(max_key));
+  constexpr int kDigit = 11;
+  constexpr size_t kBuckets = size_t{1} << kDigit;
+  const int shift = bits > kDigit ? bits - kDigit : 0;
+  std::vector<size_t> count(T * kBuckets, 0);  // count[t * kBuckets + digit]
+  on_threads([&](size_t t) {
+    size_t* c = count.data() + t * kBuckets;
+    for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) ++c[a[i] >> shift];
+  });
+  std::vector<size_t> begin(kBuckets + 1, 0), next(kBuckets);
+  for (size_t b = 0; b < kBuckets; ++b) {
+    size_t c = 0;
+    for (size_t t = 0; t < T; ++t) c += count[t * kBuckets + b];
+    begin[b + 1] = begin[b] + c;
+  }
+  if (T == 1) {
+    FlagPass(a, begin.data(), next.data(), 0, kBuckets, shift);
+  } else {
+    // mid: the first bucket of the upper half, which starts at or after n / 2.
+    const size_t mid = std::lower_bound(begin.begin(), begin.end(), n / 2) - begin.begin();
+    if (mid > 0 && mid < kBuckets) {
+      const uint64_t upper = static_cast<uint64_t>(mid) << shift;  // the least upper value
+      size_t i = 0, j = n;
+      for (;;) {
+        while (i < j && a[i] < upper) ++i;
+        while (i < j && a[j - 1] >= upper) --j;
+        if (i >= j) break;
+        std::swap(a[i++], a[--j]);
+      }
+      RunOnThreads(2, [&](int t) {
+        if (t == 0) {
+          FlagPass(a, begin.data(), next.data(), 0, mid, shift);
+        } else {
+          FlagPass(a, begin.data(), next.data(), mid, kBuckets, shift);
+        }
+      });
+    } else {
+      FlagPass(a, begin.data(), next.data(), 0, kBuckets, shift);
+    }
+  }
   // The buckets are independent: sort them on `threads` threads, each taking
   // a contiguous run of buckets holding about its share of the items.
   auto sort_buckets = [&](size_t from, size_t to) {
@@ -129,20 +184,20 @@ inline void SortInPlace64(uint64_t* a, size_t n, int threads = 1) {
       if (begin[b + 1] - begin[b] > 1) std::sort(a + begin[b], a + begin[b + 1]);
     }
   };
-  if (threads <= 1 || n < (size_t{1} << 16)) {
+  if (T == 1) {
     sort_buckets(0, kBuckets);
     return;
   }
   // cut[t] .. cut[t + 1]: the buckets of thread t.
-  std::vector<size_t> cut(static_cast<size_t>(threads) + 1, kBuckets);
+  std::vector<size_t> cut(T + 1, kBuckets);
   cut[0] = 0;
-  for (int t = 1; t < threads; ++t) {
+  for (size_t t = 1; t < T; ++t) {
     size_t to = cut[t - 1];
-    const size_t target = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+    const size_t target = n * t / T;
     while (to < kBuckets && begin[to] < target) ++to;
     cut[t] = to;
   }
-  RunOnThreads(threads, [&](int t) { sort_buckets(cut[t], cut[t + 1]); });
+  on_threads([&](size_t t) { sort_buckets(cut[t], cut[t + 1]); });
 }
 
 inline void SortInPlace64(std::vector<uint64_t>* items, int threads = 1) {

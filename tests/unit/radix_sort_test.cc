@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 
 #include "util/radix_sort.h"
@@ -76,15 +77,27 @@ TEST(RadixSortTest, ByKeySkipsTheDigitsEveryItemShares) {
 
 TEST(RadixSortTest, InPlace64MatchesStdSort) {
   std::mt19937_64 rng(7);
+  // Values of every size; uniform ones; values below 2^11 (no shift); and
+  // most values in the top bucket, so that no bucket cuts the values in two
+  // halves (one flag pass on one thread).
+  auto spread = [&] { return rng() >> (rng() % 40); };
+  auto uniform = [&] { return rng(); };
+  auto narrow = [&] { return rng() % 2000; };
+  auto top = [&] {
+    return rng() % 10 == 0 ? rng() % 1000 : (uint64_t{1} << 40) - 1 - rng() % 1000;
+  };
+  const std::function<uint64_t()> kinds[] = {spread, uniform, narrow, top};
   for (size_t n : {size_t{2}, size_t{5000}, size_t{300000}}) {
-    std::vector<uint64_t> input(n);
-    for (auto& v : input) v = rng() >> (rng() % 40);
-    std::vector<uint64_t> want = input;
-    std::sort(want.begin(), want.end());
-    for (int threads : {1, 2, 5}) {
-      std::vector<uint64_t> got = input;
-      SortInPlace64(&got, threads);
-      EXPECT_EQ(got, want) << "n " << n << ", threads " << threads;
+    for (const auto& kind : kinds) {
+      std::vector<uint64_t> input(n);
+      for (auto& v : input) v = kind();
+      std::vector<uint64_t> want = input;
+      std::sort(want.begin(), want.end());
+      for (int threads : {1, 2, 5}) {
+        std::vector<uint64_t> got = input;
+        SortInPlace64(&got, threads);
+        EXPECT_EQ(got, want) << "n " << n << ", threads " << threads;
+      }
     }
   }
 }
