@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The reduce step (issue 15, items 1 and 2): scale.txt cut into 64 and into 4
+# shards (split -n l/K), each counted at --order 5; then, interleaved round
+# by round, medians of --runs runs of
+#   - reading every shard once: grams-info --check on each (every byte read
+#     and decompressed, every checksum verified), and the same number of
+#     process starts alone (grams-info --check on a tiny counts file);
+#   - grams-count --merge-list of the 64 shards under -S 200M, and of the 4
+#     under -S 100M (wall, CPU, peak RSS);
+#   - the partitioned reduce of the 64 shards: K = 4 reducers
+#     (--partition I/4, -S 200M), two at a time (--parallel), each with its
+#     share of the cores (-j), then --join.
+# Every merged or joined counts file is compared byte for byte with counting
+# the whole of scale.txt. The targets: peak RSS at most 260 MB (64 shards)
+# and 130 MB (4 shards); merge wall at most 1.5x reading the shards once;
+# the partitioned reduce no slower than the single merge.
+#
+#   bench/merge.sh [--bin build/tools] [--runs 3] [--parallel 2] [--corpus FILE] [--work DIR] [--keep]
+set -u -o pipefail
+export LC_ALL=C
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_NAME=merge.sh
+source "$here/bench/lib.sh"
+BIN=$here/build/tools RUNS=3 PARALLEL=2 CORPUS="" WORKDIR=""
+while (($#)); do
+  case $1 in
+    --bin) BIN=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --parallel) PARALLEL=$2; shift 2 ;;
+    --corpus) CORPUS=$2; shift 2 ;;
+    --work) WORKDIR=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (try --help)" ;;
+  esac
+done
+for t in grams-count grams-info; do
+  [[ -x $BIN/$t ]] || die "$BIN/$t not found (build first, or --bin DIR)"
+done
+require_measuring_tools
+make_workdir "$WORKDIR"
+if [[ -z $CORPUS ]]; then
+  SCALE=${GRAMS_SHARED_DIR:-$here/../shared}/corpora/scale/scale.txt.zst
+  [[ -r $SCALE ]] || die "no corpus at $SCALE (give --corpus FILE)"
+  zstd -dcq "$SCALE" >"$WORK/corpus.txt" || die "cannot decompress $SCALE"
+  CORPUS=$WORK/corpus.txt
+fi
+
+echo "counting $(basename "$CORPUS") whole and in 64 and 4 shards (order 5)" >&2
+"$BIN/grams-count" -q --order 5 "$CORPUS" -o "$WORK/whole.counts" || die "counting the whole failed"
+for k in 64 4; do
+  mkdir -p "$WORK/s$k"
+  split -n l/$k -d -a 2 "$CORPUS" "$WORK/s$k/s" || die "split failed"
+  for f in "$WORK/s$k"/s??; do
+    "$BIN/grams-count" -q --order 5 "$f" -o "$f.counts" || die "counting $f failed"
+    rm -f "$f"
+  done
+  ls "$WORK/s$k"/s??.counts >"$WORK/s$k.list"
+done
+printf 'a b c\n' | "$BIN/grams-count" -q --order 5 -o "$WORK/tiny.counts" - || die "tiny counts failed"
+bytes64=$(cat "$WORK/s64"/*.counts | wc -c)
+bytes4=$(cat "$WORK/s4"/*.counts | wc -c)
+
+# Each shard read whole once, one grams-info --check a file; the same number
+# of starts on the tiny file is what the process starts alone cost.
+read_all() { # LIST
+  local f
+  while read -r f; do "$BIN/grams-info" --check "$f" >/dev/null || return 1; done <"$1"
+}
+starts() { # N
+  local i
+  for ((i = 0; i < $1; i++)); do "$BIN/grams-info" --check "$WORK/tiny.counts" >/dev/null || return 1; done
+}
+export -f read_all starts
+export BIN WORK
+# The partitioned reduce, PARALLEL reducers at a time (each with its share of
+# the cores, as on machines of their own), then the join.
+RJOBS=$(($(nproc) / PARALLEL))
+((RJOBS >= 1)) || RJOBS=1
+reduce() {
+  printf '%s\n' 1 2 3 4 | xargs -P "$PARALLEL" -I{} "$BIN/grams-count" -q -j "$RJOBS" \
+    --merge-list "$WORK/s64.list" --partition {}/4 -S 200M -o "$WORK/slice{}.counts" &&
+    "$BIN/grams-count" -q --join "$WORK"/slice?.counts -o "$WORK/joined.counts"
+}
+export -f reduce
+export PARALLEL RJOBS
+
+measure() { # KEY CMD...
+  local key=$1
+  shift
+  timed "$@" </dev/null >/dev/null || die "$key failed"
+  add_sample "$key.wall" "$LAST_WALL"
+  add_sample "$key.cpu" "$LAST_CPU"
+  add_sample "$key.rss" "$LAST_RSS"
+}
+
+echo "$RUNS rounds" >&2
+for ((r = 1; r <= RUNS; r++)); do
+  measure read64 bash -c 'read_all "$WORK/s64.list"'
+  measure starts64 bash -c 'starts 64'
+  measure merge64 "$BIN/grams-count" -q --merge-list "$WORK/s64.list" -S 200M -o "$WORK/m64.counts"
+  measure reduce64 bash -c reduce
+  measure read4 bash -c 'read_all "$WORK/s4.list"'
+  measure starts4 bash -c 'starts 4'
+  measure merge4 "$BIN/grams-count" -q --merge-list "$WORK/s4.list" -S 100M -o "$WORK/m4.counts"
+  for f in m64 joined m4; do
+    cmp -s "$WORK/$f.counts" "$WORK/whole.counts" || die "$f.counts differs from counting the whole"
+  done
+  echo "  round $r of $RUNS done" >&2
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+section "64 shards of scale.txt ($(fmt_mb "$bytes64") MB of counts files)"
+row read64 "read once (grams-info --check each)" "$(fmt_s "$(med read64.wall)")" s
+row starts64 "  of which 64 process starts" "$(fmt_s "$(med starts64.wall)")" s
+row merge64 "merge -S 200M: wall" "$(fmt_s "$(med merge64.wall)")" s
+row merge64.cpu "merge -S 200M: CPU (user + sys)" "$(fmt_s "$(med merge64.cpu)")" s
+row merge64.rss "merge -S 200M: peak RSS" "$(fmt_mb_kib "$(med merge64.rss)")" MB 260 target
+row merge64.ratio "merge wall / read once" "$(ratio "$(med merge64.wall)" "$(med read64.wall)")" x 1.5 target
+row reduce64 "reduce K=4 ($PARALLEL at once, -j$RJOBS) + join: wall" \
+  "$(fmt_s "$(med reduce64.wall)")" s "$(fmt_s "$(med merge64.wall)")" "the single merge"
+row reduce64.cpu "reduce K=4 + join: CPU" "$(fmt_s "$(med reduce64.cpu)")" s
+section "4 shards of scale.txt ($(fmt_mb "$bytes4") MB of counts files)"
+row read4 "read once (grams-info --check each)" "$(fmt_s "$(med read4.wall)")" s
+row starts4 "  of which 4 process starts" "$(fmt_s "$(med starts4.wall)")" s
+row merge4 "merge -S 100M: wall" "$(fmt_s "$(med merge4.wall)")" s
+row merge4.cpu "merge -S 100M: CPU (user + sys)" "$(fmt_s "$(med merge4.cpu)")" s
+row merge4.rss "merge -S 100M: peak RSS" "$(fmt_mb_kib "$(med merge4.rss)")" MB 130 target
+row merge4.ratio "merge wall / read once" "$(ratio "$(med merge4.wall)" "$(med read4.wall)")" x 1.5 target
+print_rows "grams-count --merge, medians of $RUNS runs"
+echo
+echo "every merged and joined counts file is identical to counting the whole"
