@@ -282,61 +282,74 @@ Status StreamingBuild::LinkOrder(int n, std::string* cc, std::string* words,
   const WordId* lower_words = prev_words_.data();
   const EntryIndex* lower_offsets = prev_offsets_.data();
   const EntryIndex* lower_links = prev_links_.data();
-  // The entries are decoded here, in order, and their links found a batch
-  // at a time on the threads: the suffix of (parent p, word w) is the child
-  // w of links[p], looked up among those children (a parent's children
-  // come in ascending order of words, so each lookup gallops on from the
-  // last; a thread starting in the middle of a parent's children starts
-  // from the first).
+  // The entries are decoded here, in order (the cursor checks them as
+  // VisitTrieLevel does), and their links found a batch at a time on the
+  // threads (RunBatches): the suffix of (parent p, word w) is the child w of
+  // links[p], looked up among those children (a parent's children come in
+  // ascending order of words, so each lookup gallops on from the last; a
+  // share starting in the middle of a parent's children starts from the
+  // first).
+  TrieLevelCursor cursor(name_, h_, n, *cc, *words);
   std::vector<EntryIndex> batch_parents;
   std::vector<WordId> batch_words;
-  uint64_t batch_first = 0;
-  std::vector<uint8_t> open(threads_, 0);  // a suffix missing, per thread
-  auto link_batch = [&] {
-    const size_t size = batch_parents.size();
-    RunOnThreads(size < kBatch / 8 ? 1 : threads_, [&](int t) {
-      const int T = size < kBatch / 8 ? 1 : threads_;
-      EntryIndex current = UINT32_MAX;
-      size_t lo = 0, hi = 0;
-      for (size_t i = size * t / T, end = size * (t + 1) / T; i < end; ++i) {
-        const EntryIndex parent = batch_parents[i];
-        const WordId w = batch_words[i];
-        if (parent != current) {
-          current = parent;
-          // The children of the suffix of later parents: their offsets
-          // now, their words once the offsets have arrived.
-          if (parent + 2 * kGroupsAhead < mp) {
-            Prefetch(lower_offsets + lower_links[parent + 2 * kGroupsAhead]);
-            Prefetch(lower_words + lower_offsets[lower_links[parent + kGroupsAhead]]);
-          }
-          const EntryIndex s = lower_links[parent];
-          lo = lower_offsets[s];
-          hi = lower_offsets[s + 1];
-        }
-        lo = Gallop(lower_words, lo, hi, w);
-        if (lo < hi && lower_words[lo] == w) {
-          out[batch_first + i] = static_cast<EntryIndex>(lo++);
-        } else {
-          open[t] = 1;
-        }
-      }
-    });
-    batch_first += size;
+  uint64_t batch_first = 0, k = 0, children = 0;
+  EntryIndex parent = 0;
+  bool ended = false;
+  std::vector<uint8_t> open(threads_, 0);  // a suffix missing, per share
+  auto next_batch = [&]() -> bool {
+    batch_first += batch_parents.size();
     batch_parents.clear();
     batch_words.clear();
+    while (!ended && batch_parents.size() < kBatch) {
+      if (children == 0 && !cursor.NextParent(&parent, &children)) {
+        ended = true;
+        break;
+      }
+      WordId w = 0;
+      if (!cursor.NextWord(&w)) {
+        ended = true;
+        break;
+      }
+      --children;
+      sizer.Add(parent, w);
+      if (n == 2) {
+        out[k++] = w;
+        continue;
+      }
+      ++k;
+      batch_parents.push_back(parent);
+      batch_words.push_back(w);
+    }
+    return !batch_parents.empty();
   };
-  GRAMS_RETURN_IF_ERROR(
-      VisitTrieLevel(name_, h_, n, *cc, *words, [&](EntryIndex k, EntryIndex parent, WordId w) {
-        sizer.Add(parent, w);
-        if (n == 2) {
-          out[k] = w;
-          return;
+  RunBatches(threads_, next_batch, [&](int t, int T) {
+    const size_t size = batch_parents.size();
+    EntryIndex current = UINT32_MAX;
+    size_t lo = 0, hi = 0;
+    for (size_t i = size * t / T, end = size * (t + 1) / T; i < end; ++i) {
+      const EntryIndex p = batch_parents[i];
+      const WordId w = batch_words[i];
+      if (p != current) {
+        current = p;
+        // The children of the suffix of later parents: their offsets
+        // now, their words once the offsets have arrived.
+        if (p + 2 * kGroupsAhead < mp) {
+          Prefetch(lower_offsets + lower_links[p + 2 * kGroupsAhead]);
+          Prefetch(lower_words + lower_offsets[lower_links[p + kGroupsAhead]]);
         }
-        batch_parents.push_back(parent);
-        batch_words.push_back(w);
-        if (batch_parents.size() == kBatch) link_batch();
-      }));
-  if (!batch_parents.empty()) link_batch();
+        const EntryIndex s = lower_links[p];
+        lo = lower_offsets[s];
+        hi = lower_offsets[s + 1];
+      }
+      lo = Gallop(lower_words, lo, hi, w);
+      if (lo < hi && lower_words[lo] == w) {
+        out[batch_first + i] = static_cast<EntryIndex>(lo++);
+      } else {
+        open[t] = 1;
+      }
+    }
+  });
+  GRAMS_RETURN_IF_ERROR(cursor.status());
   const bool closed = std::count(open.begin(), open.end(), 1) == 0;
   sizer.Finish(mp);
   if (!closed) return NotSuffixClosed(n).WithContext(name_);

@@ -139,10 +139,11 @@ Status StreamingBuild::WriteOrder(int n, const std::vector<double>& lower,
 
 // Every n-gram of order n kept, in batches of whole contexts: the links and
 // counts of a batch read in order on this thread, then its contexts
-// estimated on the threads (each context whole on one thread, with its own
-// ContextEstimator: the arithmetic of the sequential loop, context by
-// context), their log probabilities and backoffs set at their own indices,
-// and the batch's probabilities spilled in order.
+// estimated on the threads (RunBatches: each context whole in one share,
+// with the share's own ContextEstimator, so with the arithmetic of the
+// sequential loop, context by context), their log probabilities and
+// backoffs set at their own indices, and the batch's probabilities spilled
+// in order.
 Status StreamingBuild::EstimateOrder(int n, const std::string& cc, const std::vector<double>& lower,
                                      std::vector<double>* prob, DoubleSpill* spill, FloatPlanes* lp,
                                      FloatPlanes* lbo) {
@@ -157,41 +158,51 @@ Status StreamingBuild::EstimateOrder(int n, const std::string& cc, const std::ve
   std::vector<size_t> cut(T + 1);
   Contexts contexts;
   VarintCursor child_counts(cc);
-  uint64_t parent = 0, k = 0;
-  while (parent < mp) {
+  uint64_t parent = 0, k = 0, total = 0;
+  const EntryIndex* suffix = nullptr;
+  const uint64_t* a = nullptr;
+  double* out = nullptr;
+  bool pending = false;  // a batch estimated, not yet spilled and counted
+  auto next_batch = [&]() -> bool {
+    if (pending) {
+      if (spill) spill->Append(out, total);
+      k += total;
+      pending = false;
+    }
     contexts.clear();
-    const uint64_t total = NextBlock(&child_counts, mp, &parent, &contexts, kBatch);
-    if (total == 0) break;
-    const EntryIndex* suffix = links.Next(total);
-    const uint64_t* a = CountsOf(wide_[n] != 0, total, &narrow, &wide, &counts);
-    if (suffix == nullptr || a == nullptr) break;
-    double* out = prob->empty() ? (batch_prob.resize(total), batch_prob.data()) : prob->data() + k;
+    total = parent < mp ? NextBlock(&child_counts, mp, &parent, &contexts, kBatch) : 0;
+    if (total == 0) return false;
+    suffix = links.Next(total);
+    a = CountsOf(wide_[n] != 0, total, &narrow, &wide, &counts);
+    if (suffix == nullptr || a == nullptr) return false;
+    out = prob->empty() ? (batch_prob.resize(total), batch_prob.data()) : prob->data() + k;
     // Context i's children are [offset[i], offset[i + 1]) of the batch;
-    // thread t takes contexts [cut[t], cut[t + 1]), about total / T children.
+    // share t takes contexts [cut[t], cut[t + 1]), about total / T children.
     offset.assign(1, 0);
     for (const auto& context : contexts) offset.push_back(offset.back() + context.second);
-    for (int t = 0; t <= T; ++t) {
+    for (int t = 0; t < T; ++t) {
       cut[t] = std::lower_bound(offset.begin(), offset.end() - 1, total * t / T) - offset.begin();
     }
     cut[T] = contexts.size();
-    RunOnThreads(T, [&](int t) {
-      ContextEstimator& context = estimators[t];
-      uint64_t ahead = offset[cut[t]];
-      for (size_t i = cut[t]; i < cut[t + 1]; ++i) {
-        const uint64_t at = offset[i], c = contexts[i].second, end = offset[cut[t + 1]];
-        for (const uint64_t want = std::min(end, at + c + kPrefetchAhead); ahead < want; ++ahead)
-          Prefetch(lower.data() + suffix[ahead]);
-        const double weight =
-            context.Estimate(a + at, c, suffix + at, lower.data(), nullptr, out + at);
-        for (uint64_t j = at; j < at + c; ++j) {
-          lp->Set(k + j, static_cast<float>(std::log10(out[j])));
-        }
-        if (!fixed_) lbo->Set(contexts[i].first, static_cast<float>(std::log10(weight)));
+    pending = true;
+    return true;
+  };
+  RunBatches(T, next_batch, [&](int t, int) {
+    ContextEstimator& context = estimators[t];
+    const uint64_t end = offset[cut[t + 1]];
+    uint64_t ahead = offset[cut[t]];
+    for (size_t i = cut[t]; i < cut[t + 1]; ++i) {
+      const uint64_t at = offset[i], c = contexts[i].second;
+      for (const uint64_t want = std::min(end, at + c + kPrefetchAhead); ahead < want; ++ahead)
+        Prefetch(lower.data() + suffix[ahead]);
+      const double weight =
+          context.Estimate(a + at, c, suffix + at, lower.data(), nullptr, out + at);
+      for (uint64_t j = at; j < at + c; ++j) {
+        lp->Set(k + j, static_cast<float>(std::log10(out[j])));
       }
-    });
-    if (spill) spill->Append(out, total);
-    k += total;
-  }
+      if (!fixed_) lbo->Set(contexts[i].first, static_cast<float>(std::log10(weight)));
+    }
+  });
   GRAMS_RETURN_IF_ERROR(links.status());
   GRAMS_RETURN_IF_ERROR(narrow.status());
   return wide.status();

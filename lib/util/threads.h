@@ -3,6 +3,8 @@
 // thrown (by any fn(t)) is carried to the caller and rethrown there once
 // every thread has joined, so a std::bad_alloc on a worker reaches the
 // caller's GuardAlloc (util/alloc_guard.h) instead of std::terminate.
+// RunBatches: batches made in turn on one thread and each worked on by all
+// (the streaming estimator), on threads started once.
 // StartAsync: the one way to start background work whose result is awaited
 // later (the binary files' compression and read-ahead pipelines).
 // BackgroundThread: work that may have to be left running (the scoring
@@ -11,7 +13,9 @@
 #ifndef GRAMS_UTIL_THREADS_H_
 #define GRAMS_UTIL_THREADS_H_
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <future>
 #include <memory>
@@ -56,6 +60,92 @@ void RunOnThreads(int n, F&& fn) {
   guarded(0);
   for (int t : inline_shares) guarded(t);
   for (auto& w : workers) w.join();
+  if (first) std::rethrow_exception(first);
+}
+
+// Batches made in turn and worked on by `threads` threads started once (not
+// once a batch, which costs more than a small batch's work): produce() on
+// the calling thread makes the next batch (false: there is none left), then
+// work(s, threads) runs once for each share s = 0 .. threads-1 of it, on
+// whichever thread claims the share (the calling thread among them), and
+// the next batch is made only once every share is done. So what work(s, n)
+// computes may depend on s and n but not on the thread that runs it. A
+// thread that cannot be started leaves its shares to the others. The first
+// exception thrown by produce or work ends the batches and is rethrown
+// here once every thread has stopped.
+template <typename Produce, typename Work>
+void RunBatches(int threads, Produce&& produce, Work&& work) {
+  if (threads <= 1) {
+    while (produce()) work(0, 1);
+    return;
+  }
+  const size_t n = static_cast<size_t>(threads);
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t generation = 0;  // batches made, under mu
+  bool finished = false;    // under mu
+  std::atomic<size_t> next_share{n}, done{0};
+  std::exception_ptr first;
+  std::atomic<bool> failed{false};
+  // Claims and works shares of the current batch until none is left.
+  auto claim = [&] {
+    for (size_t s; (s = next_share.fetch_add(1, std::memory_order_acq_rel)) < n;) {
+      if (!failed.load(std::memory_order_relaxed)) {
+        try {
+          work(static_cast<int>(s), threads);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!first) first = std::current_exception();
+          failed = true;
+        }
+      }
+      if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n) {
+        std::lock_guard<std::mutex> lock(mu);
+        cv.notify_all();
+      }
+    }
+  };
+  RunOnThreads(threads, [&](int t) {
+    if (t > 0) {
+      uint64_t seen = 0;
+      for (;;) {
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait(lock, [&] { return finished || generation > seen; });
+          if (finished) return;
+          seen = generation;
+        }
+        claim();
+      }
+    }
+    for (;;) {
+      bool more = false;
+      if (!failed.load()) {
+        try {
+          more = produce();
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!first) first = std::current_exception();
+          failed = true;
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!more) {
+          finished = true;
+          cv.notify_all();
+          return;
+        }
+        done.store(0, std::memory_order_relaxed);
+        next_share.store(0, std::memory_order_release);  // the batch is there
+        ++generation;
+        cv.notify_all();
+      }
+      claim();
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return done.load(std::memory_order_acquire) == n; });
+    }
+  });
   if (first) std::rethrow_exception(first);
 }
 

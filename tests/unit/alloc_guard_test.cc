@@ -99,6 +99,49 @@ TEST(RunOnThreadsTest, AWorkersExceptionReachesTheCallerAfterEveryShare) {
   EXPECT_TRUE(Contains(s.message(), "(asking for 5.0 MB) while counting")) << s.message();
 }
 
+// Every share of every batch is worked once, after its batch is made and
+// before the next one is, whatever the threads; an exception from work or
+// from produce ends the batches and reaches the caller.
+TEST(RunBatchesTest, EachShareOfEachBatchOnceAndInTurn) {
+  for (int threads : {1, 2, 3, 8}) {
+    const int kBatches = 200;
+    int made = 0;
+    std::vector<std::atomic<int>> worked(kBatches);
+    RunBatches(
+        threads,
+        [&] {
+          // The batch before is done with, every share of it.
+          if (made > 0) {
+            EXPECT_EQ(worked[made - 1].load(), threads);
+          }
+          return made < kBatches ? (++made, true) : false;
+        },
+        [&](int, int n) {
+          EXPECT_EQ(n, threads);
+          worked[made - 1].fetch_add(1);
+        });
+    EXPECT_EQ(made, kBatches);
+    for (int b = 0; b < kBatches; ++b) EXPECT_EQ(worked[b].load(), threads) << "batch " << b;
+  }
+  int made = 0;
+  EXPECT_THROW(RunBatches(
+                   2, [&] { return ++made < 100; },
+                   [&](int s, int) {
+                     if (made == 5 && s == 1) throw std::runtime_error("work");
+                   }),
+               std::runtime_error);
+  EXPECT_EQ(made, 5);  // no batch after the failed one
+  made = 0;
+  EXPECT_THROW(RunBatches(
+                   3,
+                   [&] {
+                     if (++made == 3) throw std::length_error("produce");
+                     return true;
+                   },
+                   [](int, int) {}),
+               std::length_error);
+}
+
 TEST(StartAsyncTest, ResultsAndExceptionsComeBackThroughGet) {
   auto value = StartAsync([] { return std::string(100, 'x'); });
   EXPECT_EQ(value.get(), std::string(100, 'x'));
