@@ -45,10 +45,11 @@ void CountsInserter::Flush() {
 // each bucket has had so far: the bucket of <s> alone can have a tenth of
 // them. By the entries so far rather than the chunk's own, a bucket mostly
 // stays with one thread once the loads settle. (The tables then grow in
-// the malloc arenas of two or more threads, which costs some memory: 4
-// shards of order 5 merged without a budget peak at 525 MB on one thread,
-// about 560 MB on two, whether the buckets are balanced so or fixed to
-// thread b % T.)
+// two or more threads: with a malloc arena per thread, the blocks one
+// arena frees are not reused by tables growing in another; grams-count
+// keeps one arena. 4 shards of order 5 merged without a budget: 524 MB
+// peak on one thread, 556 MB on two with an arena each, 524 MB on two with
+// one.)
 void CountsInserter::Balance(int threads) {
   start_.assign(threads + 1, 0);
   if (threads == 1) {
