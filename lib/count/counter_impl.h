@@ -170,7 +170,8 @@ class CounterImpl {
   std::vector<uint8_t> keep_;
   std::vector<std::pair<std::string, std::string>> info_;
   std::vector<std::array<uint64_t, 3>> first_pass_;
-  std::vector<uint64_t> bigram_types_;  // summed over the files, by counting id
+  std::vector<uint64_t> bigram_types_;     // summed over the files, by counting id
+  std::vector<EntryIndex> merge_parents_;  // AddOrdersToTables: an order's parents
   size_t second_pass_files_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "grams/counts.h"
 #include "io/file.h"
 #include "util/alloc_guard.h"
+#include "util/prefetch.h"
 #include "vocab/canonical_order.h"
 
 namespace grams {
@@ -225,10 +226,15 @@ Status CounterImpl::AddBigramTypes(BinaryFileReader* reader, const std::vector<W
 Status CounterImpl::AddFileNgrams(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                                   const std::vector<uint8_t>* keep) {
   const FileHeader& header = reader->header();
-  uint64_t entries = 0;
-  for (size_t n = 1; n < header.ngram_counts.size(); ++n) entries += header.ngram_counts[n];
-  // (With the inserter's buffers: a fixed megabyte or two.)
-  const uint64_t table_bytes = entries * kTableBytesPerEntry + inserter_.bytes();
+  uint64_t entries = 0, largest = 0;
+  for (size_t n = 1; n < header.ngram_counts.size(); ++n) {
+    entries += header.ngram_counts[n];
+    largest = std::max(largest, header.ngram_counts[n]);
+  }
+  // With the inserter's buffers (a fixed megabyte or two) and the parents
+  // of the order being decoded (AddOrdersToTables).
+  const uint64_t table_bytes =
+      entries * kTableBytesPerEntry + inserter_.bytes() + largest * sizeof(EntryIndex);
   if (options_.memory == 0 || table_bytes <= options_.memory / 4) {
     if (options_.memory > 0 && TableBytes() + VocabBytes() + table_bytes > options_.memory) {
       GRAMS_RETURN_IF_ERROR(Spill());
@@ -261,37 +267,54 @@ Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vecto
     GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kWords, un), &words));
     GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, un), &counts));
     GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name, header, n, child_counts, words));
-    cur.resize(header.ngram_counts[n - 1]);
-    cur_part.resize(header.ngram_counts[n - 1]);
+    const uint64_t m = header.ngram_counts[n - 1];
+    cur.resize(m);
+    cur_part.resize(m);
+    // The structure first, with the two-pass decoder (format/order_sections.h):
+    // each entry's parent in merge_parents_ (its scratch) and its word's
+    // counting id in cur (until its table index replaces it). Were the
+    // decoder to start again on its slow path, it only writes these again.
+    merge_parents_.resize(m + 1);
+    GRAMS_RETURN_IF_ERROR(DecodeTrieLevelFast<false>(
+        name, header, n, child_counts, words, merge_parents_.data(),
+        [&](WordId fw) { Prefetch(&word_map[fw]); },
+        [&](EntryIndex k, EntryIndex fp, WordId fw) {
+          merge_parents_[k] = fp;
+          cur[k] = word_map[fw];
+        }));
+    // Then the counts, and the entries to the tables.
     inserter_.StartOrder(n, &cur);
     VarintCursor in_counts(counts);
     bool malformed = false, zero = false;
     // (On corruption the inserts made so far are left: the merge fails.)
-    GRAMS_RETURN_IF_ERROR(VisitTrieLevel(name, header, n, child_counts, words,
-                                         [&](EntryIndex k, EntryIndex fp, WordId fw) {
-                                           uint64_t c = 1;
-                                           if (!in_counts.Next(&c)) malformed = true;
-                                           zero = zero || c == 0;
-                                           int part;
-                                           uint32_t parent;
-                                           if (n == 2) {
-                                             parent = word_map[fp];
-                                             if (keep != nullptr && !(*keep)[parent]) {
-                                               cur_part[k] = kSkipped;
-                                               return;
-                                             }
-                                             part = count::BucketOf(parent);
-                                           } else {
-                                             if (prev_part[fp] == kSkipped) {
-                                               cur_part[k] = kSkipped;
-                                               return;
-                                             }
-                                             part = prev_part[fp];
-                                             parent = prev[fp];
-                                           }
-                                           inserter_.Add(k, part, parent, word_map[fw], c);
-                                           cur_part[k] = static_cast<uint16_t>(part);
-                                         }));
+    for (uint64_t k = 0; k < m; ++k) {
+      uint64_t c;
+      if (!in_counts.Next(&c)) {
+        malformed = true;
+        break;
+      }
+      zero = zero || c == 0;
+      const EntryIndex fp = merge_parents_[k];
+      int part;
+      uint32_t parent;
+      if (n == 2) {
+        parent = word_map[fp];
+        if (keep != nullptr && !(*keep)[parent]) {
+          cur_part[k] = kSkipped;
+          continue;
+        }
+        part = count::BucketOf(parent);
+      } else {
+        if (prev_part[fp] == kSkipped) {
+          cur_part[k] = kSkipped;
+          continue;
+        }
+        part = prev_part[fp];
+        parent = prev[fp];
+      }
+      inserter_.Add(static_cast<uint32_t>(k), part, parent, cur[k], c);
+      cur_part[k] = static_cast<uint16_t>(part);
+    }
     inserter_.Flush();
     if (malformed || !in_counts.at_end()) return MalformedCounts(name, n);
     if (zero) return ZeroCount(name, n);
