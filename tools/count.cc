@@ -1,5 +1,7 @@
 // grams-count: counts the n-grams of orders 1..N in text and writes a counts
 // file (binary, docs/FORMAT.md) or its text form.
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -44,6 +46,13 @@ Status CountAndWrite(const CountJob& job, ProgressDisplay* progress) {
 
 int Main(int argc, char** argv) {
   cli::ReturnFreedMemoryEagerly();
+  // One malloc arena for all threads: a merge adds to the tables on the
+  // counting threads, started a chunk at a time, and with an arena each the
+  // blocks the tables freed in one arena were not reused by the tables
+  // growing in another (64 shards of order 5 under -S 200M, 2 threads: 210
+  // to 260 MB peak and 230K page faults; with one arena 207 to 212 MB and
+  // 200K, in the same time). Counting text measured the same either way.
+  mallopt(M_ARENA_MAX, 1);
   CommandLine cl("[options] [FILE...]",
                  "Counts every n-gram of orders 1..N in the text of FILE... (one sentence per\n"
                  "line; gzip/bzip2/xz/zstd input is read directly). Units are words split at\n"

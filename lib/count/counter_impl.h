@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "count/batch_counter.h"
+#include "count/counts_inserter.h"
 #include "count/counts_sink.h"
 #include "count/order_table.h"
 #include "count/spill.h"
@@ -84,6 +85,7 @@ class CounterImpl {
         threads_(count::CountingThreads(options)),
         buckets_(count::kBuckets, count::BucketTables(options_.order - 1)),
         batches_(options_.order, threads_, &buckets_),
+        inserter_(threads_, &buckets_),
         spills_(options_.temp_dir) {
     unigram_counts_.assign(kNumReservedWords, 0);
     std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
@@ -148,8 +150,9 @@ class CounterImpl {
   std::vector<Count> unigram_counts_;
   // buckets_[b][n-2]: bucket b's table of order n.
   std::vector<count::BucketTables> buckets_;
-  count::BatchCounter batches_;  // after buckets_: destroyed (waited for) first
-  count::Batch batch_;           // the batch being filled
+  count::BatchCounter batches_;     // after buckets_: destroyed (waited for) first
+  count::Batch batch_;              // the batch being filled
+  count::CountsInserter inserter_;  // adds counts (AddCounts, the streaming merge)
   // A batch is counted once this long (AddFile sets it for the file).
   size_t batch_tokens_ =
       std::min(count::kMinBatchTokens, count::BatchTokens(0, options_.order, options_.memory));
@@ -167,7 +170,8 @@ class CounterImpl {
   std::vector<uint8_t> keep_;
   std::vector<std::pair<std::string, std::string>> info_;
   std::vector<std::array<uint64_t, 3>> first_pass_;
-  std::vector<uint64_t> bigram_types_;  // summed over the files, by counting id
+  std::vector<uint64_t> bigram_types_;     // summed over the files, by counting id
+  std::vector<EntryIndex> merge_parents_;  // AddOrdersToTables: an order's parents
   size_t second_pass_files_ = 0;
 };
 

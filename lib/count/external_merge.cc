@@ -1,6 +1,7 @@
 #include "count/external_merge.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -119,8 +120,19 @@ Status ExternalMerge::WriteGroupRuns(int g) {
   std::vector<BucketTables> tables(count, BucketTables(N_ - 1));
   const int threads = std::min(threads_, count);
   std::vector<Status> status(threads);
+  // The buckets largest first, each to the next thread free: their sizes
+  // vary (the bucket of <s> is several times the others), and by turns
+  // one thread loaded 40% more than the other (64 shards, -S 200M: 1744
+  // against 1259 CPU samples).
+  std::vector<int> by_size(count);
+  std::iota(by_size.begin(), by_size.end(), 0);
+  std::stable_sort(by_size.begin(), by_size.end(), [&](int a, int b) {
+    return spills_->Entries(first + a) > spills_->Entries(first + b);
+  });
+  std::atomic<int> next{0};
   RunOnThreads(threads, [&](int t) {
-    for (int i = t; i < count && status[t].ok(); i += threads) {
+    for (int k = next++; k < count && status[t].ok(); k = next++) {
+      const int i = by_size[k];
       status[t] = spills_->Load(first + i, &tables[i]);
     }
   });

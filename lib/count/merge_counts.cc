@@ -16,6 +16,7 @@
 #include "grams/counts.h"
 #include "io/file.h"
 #include "util/alloc_guard.h"
+#include "util/prefetch.h"
 #include "vocab/canonical_order.h"
 
 namespace grams {
@@ -71,7 +72,8 @@ Status CounterImpl::CheckMergeable(int order, const TokenizerSettings& settings,
 // Adds the counts of another run over text tokenized the same way (the
 // shards of a corpus): afterwards the result is that of counting all the
 // text at once. Each entry's (parent, word) key is incremented by its count
-// in the table of its bucket, order by order.
+// in the table of its bucket, order by order, on the counting threads
+// (count/counts_inserter.h).
 Status CounterImpl::AddCounts(const NgramCounts& c, const std::string& name) {
   GRAMS_RETURN_IF_ERROR(invalid_);
   GRAMS_RETURN_IF_ERROR(CheckMergeable(c.order(), c.settings, name));
@@ -86,7 +88,6 @@ Status CounterImpl::AddCounts(const NgramCounts& c, const std::string& name) {
   }
   if (unigram_counts_.size() < vocab_.size()) unigram_counts_.resize(vocab_.size(), 0);
   for (WordId id = 0; id < c.vocab.size(); ++id) unigram_counts_[word_map[id]] += c.counts[0][id];
-  bool overflow = false;
   // The file's order n-1 / n entries -> (bucket, index in its table).
   std::vector<uint32_t> prev, cur;
   std::vector<uint8_t> prev_part, cur_part;
@@ -94,21 +95,22 @@ Status CounterImpl::AddCounts(const NgramCounts& c, const std::string& name) {
     const TrieLevel& level = c.trie.levels[n - 1];
     cur.resize(level.size());
     cur_part.resize(level.size());
+    inserter_.StartOrder(n, &cur);
     for (size_t i = 0; i < level.size(); ++i) {
       const EntryIndex fp = level.parents[i];
       const int part = n == 2 ? count::BucketOf(word_map[fp]) : prev_part[fp];
       const uint32_t parent = n == 2 ? word_map[fp] : prev[fp];
-      const uint32_t word = word_map[level.words[i]];
-      cur[i] = buckets_[part][n - 2].Increment(parent, word, count::KeyHash(parent, word),
-                                               &overflow, c.counts[n - 1][i]);
+      inserter_.Add(static_cast<uint32_t>(i), part, parent, word_map[level.words[i]],
+                    c.counts[n - 1][i]);
       cur_part[i] = static_cast<uint8_t>(part);
     }
+    inserter_.Flush();
     prev.swap(cur);
     prev_part.swap(cur_part);
   }
   sentences_ += c.sentences;
   tokens_counted_ += c.tokens;
-  if (overflow) {
+  if (inserter_.overflow()) {
     return ResourceExhausted(
         "too many counts to merge in memory: an n-gram count or the number "
         "of distinct n-grams of one order exceeds 2^32-1");
@@ -224,9 +226,15 @@ Status CounterImpl::AddBigramTypes(BinaryFileReader* reader, const std::vector<W
 Status CounterImpl::AddFileNgrams(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                                   const std::vector<uint8_t>* keep) {
   const FileHeader& header = reader->header();
-  uint64_t entries = 0;
-  for (size_t n = 1; n < header.ngram_counts.size(); ++n) entries += header.ngram_counts[n];
-  const uint64_t table_bytes = entries * kTableBytesPerEntry;
+  uint64_t entries = 0, largest = 0;
+  for (size_t n = 1; n < header.ngram_counts.size(); ++n) {
+    entries += header.ngram_counts[n];
+    largest = std::max(largest, header.ngram_counts[n]);
+  }
+  // With the inserter's buffers (a fixed megabyte or two) and the parents
+  // of the order being decoded (AddOrdersToTables).
+  const uint64_t table_bytes =
+      entries * kTableBytesPerEntry + inserter_.bytes() + largest * sizeof(EntryIndex);
   if (options_.memory == 0 || table_bytes <= options_.memory / 4) {
     if (options_.memory > 0 && TableBytes() + VocabBytes() + table_bytes > options_.memory) {
       GRAMS_RETURN_IF_ERROR(Spill());
@@ -241,13 +249,14 @@ Status CounterImpl::AddFileNgrams(BinaryFileReader* reader, const std::vector<Wo
 
 // Adds orders 2..N of a counts file read as a stream to the tables (as
 // AddCounts does from one in memory), the n-grams of the first words in
-// `keep` only when it is given.
+// `keep` only when it is given. The file is decoded here, an order at a
+// time, and its entries added to the tables on the counting threads
+// (count/counts_inserter.h).
 Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                                       const std::vector<uint8_t>* keep) {
   constexpr uint16_t kSkipped = 0xFFFF;
   const FileHeader& header = reader->header();
   const std::string& name = reader->name();
-  bool overflow = false;
   // The file's order n-1 / n entries -> (bucket or kSkipped, index in its table).
   std::vector<uint32_t> prev, cur;
   std::vector<uint16_t> prev_part, cur_part;
@@ -258,43 +267,61 @@ Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vecto
     GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kWords, un), &words));
     GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, un), &counts));
     GRAMS_RETURN_IF_ERROR(CheckTrieClaims(name, header, n, child_counts, words));
-    cur.resize(header.ngram_counts[n - 1]);
-    cur_part.resize(header.ngram_counts[n - 1]);
+    const uint64_t m = header.ngram_counts[n - 1];
+    cur.resize(m);
+    cur_part.resize(m);
+    // The structure first, with the two-pass decoder (format/order_sections.h):
+    // each entry's parent in merge_parents_ (its scratch) and its word's
+    // counting id in cur (until its table index replaces it). Were the
+    // decoder to start again on its slow path, it only writes these again.
+    merge_parents_.resize(m + 1);
+    GRAMS_RETURN_IF_ERROR(DecodeTrieLevelFast<false>(
+        name, header, n, child_counts, words, merge_parents_.data(),
+        [&](WordId fw) { Prefetch(&word_map[fw]); },
+        [&](EntryIndex k, EntryIndex fp, WordId fw) {
+          merge_parents_[k] = fp;
+          cur[k] = word_map[fw];
+        }));
+    // Then the counts, and the entries to the tables.
+    inserter_.StartOrder(n, &cur);
     VarintCursor in_counts(counts);
     bool malformed = false, zero = false;
-    GRAMS_RETURN_IF_ERROR(VisitTrieLevel(
-        name, header, n, child_counts, words, [&](EntryIndex k, EntryIndex fp, WordId fw) {
-          uint64_t c = 1;
-          if (!in_counts.Next(&c)) malformed = true;
-          zero = zero || c == 0;
-          int part;
-          uint32_t parent;
-          if (n == 2) {
-            parent = word_map[fp];
-            if (keep != nullptr && !(*keep)[parent]) {
-              cur_part[k] = kSkipped;
-              return;
-            }
-            part = count::BucketOf(parent);
-          } else {
-            if (prev_part[fp] == kSkipped) {
-              cur_part[k] = kSkipped;
-              return;
-            }
-            part = prev_part[fp];
-            parent = prev[fp];
-          }
-          const uint32_t word = word_map[fw];
-          cur[k] = buckets_[part][n - 2].Increment(parent, word, count::KeyHash(parent, word),
-                                                   &overflow, c);
-          cur_part[k] = static_cast<uint16_t>(part);
-        }));
+    // (On corruption the inserts made so far are left: the merge fails.)
+    for (uint64_t k = 0; k < m; ++k) {
+      uint64_t c;
+      if (!in_counts.Next(&c)) {
+        malformed = true;
+        break;
+      }
+      zero = zero || c == 0;
+      const EntryIndex fp = merge_parents_[k];
+      int part;
+      uint32_t parent;
+      if (n == 2) {
+        parent = word_map[fp];
+        if (keep != nullptr && !(*keep)[parent]) {
+          cur_part[k] = kSkipped;
+          continue;
+        }
+        part = count::BucketOf(parent);
+      } else {
+        if (prev_part[fp] == kSkipped) {
+          cur_part[k] = kSkipped;
+          continue;
+        }
+        part = prev_part[fp];
+        parent = prev[fp];
+      }
+      inserter_.Add(static_cast<uint32_t>(k), part, parent, cur[k], c);
+      cur_part[k] = static_cast<uint16_t>(part);
+    }
+    inserter_.Flush();
     if (malformed || !in_counts.at_end()) return MalformedCounts(name, n);
     if (zero) return ZeroCount(name, n);
     prev.swap(cur);
     prev_part.swap(cur_part);
   }
-  if (overflow) {
+  if (inserter_.overflow()) {
     return ResourceExhausted(
         "too many counts to merge in memory: an n-gram count or the number "
         "of distinct n-grams of one order exceeds 2^32-1");
