@@ -20,7 +20,10 @@
 namespace grams::estimate {
 
 inline constexpr size_t kChunkBytes = 1 << 20;  // doubles written to a temporary file at a time
-inline constexpr int kParkZstdLevel = 1;        // arrays parked in temporary files
+// Arrays parked in temporary files: read back once, so compressed at zstd's
+// fastest level below 0. Against level 1, on four times scale.txt under
+// -S 500M: the build 11.25 -> 10.18 s, the temporary files 388 -> 449 MB.
+inline constexpr int kParkZstdLevel = -1;
 
 // Reads an array in order, `count` elements at a time: straight from memory,
 // or from a zstd frame of a temporary file, a few hundred kilobytes at a time.
