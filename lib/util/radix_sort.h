@@ -19,6 +19,22 @@ struct KeyValue {
   uint32_t value;
 };
 
+// The significant bits of the largest of key(0) .. key(n-1) (the bit width
+// of their OR), scanned in T slices on T threads.
+template <typename Key>
+int BitsOfKeys(size_t n, size_t T, Key key) {
+  std::vector<uint64_t> ors(T, 0);
+  RunOnThreads(static_cast<int>(T), [&](int t) {
+    const size_t s = static_cast<size_t>(t);
+    uint64_t o = 0;
+    for (size_t i = n * s / T, end = n * (s + 1) / T; i < end; ++i) o |= key(i);
+    ors[s] = o;
+  });
+  uint64_t all = 0;
+  for (uint64_t o : ors) all |= o;
+  return static_cast<int>(std::bit_width(all));
+}
+
 // Sorts `items` by key ascending (stable). Uses a scratch buffer of equal
 // size. With threads > 1 each pass is split among them: every thread counts
 // the digits of its own slice, then moves its slice to the places those
@@ -37,15 +53,7 @@ inline void RadixSortByKey(KeyValue* items, size_t n, int threads = 1) {
   auto on_threads = [T](auto&& fn) {
     RunOnThreads(static_cast<int>(T), [&fn](int t) { fn(static_cast<size_t>(t)); });
   };
-  std::vector<uint64_t> ors(T, 0);
-  on_threads([&](size_t t) {
-    uint64_t o = 0;
-    for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) o |= items[i].key;
-    ors[t] = o;
-  });
-  uint64_t max_key = 0;
-  for (uint64_t o : ors) max_key |= o;
-  const int bits = static_cast<int>(std::bit_width(max_key));
+  const int bits = BitsOfKeys(n, T, [items](size_t i) { return items[i].key; });
   if (bits == 0) return;
   HugeArray<KeyValue> scratch;  // mapped, untouched (small pages: see sort_tables.cc)
   scratch.Reset(n, /*huge_pages=*/false);
@@ -129,15 +137,7 @@ inline void SortInPlace64(uint64_t* a, size_t n, int threads = 1) {
   auto on_threads = [T](auto&& fn) {
     RunOnThreads(static_cast<int>(T), [&fn](int t) { fn(static_cast<size_t>(t)); });
   };
-  std::vector<uint64_t> ors(T, 0);
-  on_threads([&](size_t t) {
-    uint64_t o = 0;
-    for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) o |= a[i];
-    ors[t] = o;
-  });
-  uint64_t max_key = 0;
-  for (uint64_t o : ors) max_key |= o;
-  const int bits = static_cast<int>(std::bit_width(max_key));
+  const int bits = BitsOfKeys(n, T, [a](size_t i) { return a[i]; });
   constexpr int kDigit = 11;
   constexpr size_t kBuckets = size_t{1} << kDigit;
   const int shift = bits > kDigit ? bits - kDigit : 0;
