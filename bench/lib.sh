@@ -153,3 +153,13 @@ write_tsv() {
   } >"$1" || die "cannot write $1"
   echo "TSV written to $1" >&2
 }
+
+# scale_corpus REPO: CORPUS, unless set, becomes scale.txt decompressed into
+# $WORK (from $GRAMS_SHARED_DIR, default REPO/../shared).
+scale_corpus() {
+  [[ -n ${CORPUS:-} ]] && return
+  local scale=${GRAMS_SHARED_DIR:-$1/../shared}/corpora/scale/scale.txt.zst
+  [[ -r $scale ]] || die "no corpus at $scale (give --corpus FILE)"
+  zstd -dcq "$scale" >"$WORK/corpus.txt" || die "cannot decompress $scale"
+  CORPUS=$WORK/corpus.txt
+}

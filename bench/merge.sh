@@ -39,12 +39,7 @@ for t in grams-count grams-info; do
 done
 require_measuring_tools
 make_workdir "$WORKDIR"
-if [[ -z $CORPUS ]]; then
-  SCALE=${GRAMS_SHARED_DIR:-$here/../shared}/corpora/scale/scale.txt.zst
-  [[ -r $SCALE ]] || die "no corpus at $SCALE (give --corpus FILE)"
-  zstd -dcq "$SCALE" >"$WORK/corpus.txt" || die "cannot decompress $SCALE"
-  CORPUS=$WORK/corpus.txt
-fi
+scale_corpus "$here"
 
 echo "counting $(basename "$CORPUS") whole and in 64 and 4 shards (order 5)" >&2
 "$BIN/grams-count" -q --order 5 "$CORPUS" -o "$WORK/whole.counts" || die "counting the whole failed"

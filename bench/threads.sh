@@ -27,12 +27,7 @@ done
 [[ -x $BIN/grams-count ]] || die "$BIN/grams-count not found (build first, or --bin DIR)"
 require_measuring_tools
 make_workdir
-if [[ -z $CORPUS ]]; then
-  SCALE=${GRAMS_SHARED_DIR:-$here/../shared}/corpora/scale/scale.txt.zst
-  [[ -r $SCALE ]] || die "no corpus at $SCALE (give --corpus FILE)"
-  zstd -dcq "$SCALE" > "$WORK/corpus.txt" || die "cannot decompress $SCALE"
-  CORPUS=$WORK/corpus.txt
-fi
+scale_corpus "$here"
 
 echo "grams-count --order $ORDER $(basename "$CORPUS"), threads: $THREADS; $RUNS rounds" >&2
 for ((r = 1; r <= RUNS; r++)); do

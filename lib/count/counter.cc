@@ -24,7 +24,6 @@
 #include <cstring>
 #include <functional>
 #include <numeric>
-#include <thread>
 
 #include "count/batch_counter.h"
 #include "count/counter_impl.h"
@@ -47,6 +46,7 @@
 #include "io/utf16_input.h"
 #include "tokenize/tokenizer.h"
 #include "util/alloc_guard.h"
+#include "util/threads.h"
 #include "vocab/canonical_order.h"
 
 namespace grams {
@@ -103,12 +103,7 @@ size_t BatchTokens(int64_t size_hint, int order, uint64_t memory) {
 }
 
 // Counting threads: 0 means one per core; at most 64.
-int CountingThreads(const CountOptions& options) {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::min(threads, 64);
-}
+int CountingThreads(const CountOptions& options) { return ThreadsOrCores(options.threads, 64); }
 
 }  // namespace count
 

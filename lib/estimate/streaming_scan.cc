@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -80,10 +79,7 @@ MemoryPlan PlanMemory(const std::vector<uint64_t>& m, bool adjusted, uint64_t fl
 }
 
 int StreamingBuild::Threads(const BuildOptions& options) {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::min(threads, 64);
+  return ThreadsOrCores(options.threads, 64);
 }
 
 Status StreamingBuild::Setup() {

@@ -13,6 +13,7 @@
 #ifndef GRAMS_UTIL_THREADS_H_
 #define GRAMS_UTIL_THREADS_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -26,6 +27,14 @@
 #include <vector>
 
 namespace grams {
+
+// `requested` threads, or one per core when it is 0 or less; at most `most`.
+inline int ThreadsOrCores(int requested, int most) {
+  const int threads = requested > 0
+                          ? requested
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(threads, most);
+}
 
 // Runs fn(0) .. fn(n-1) and returns when all are done: fn(0) on the calling
 // thread, the others on threads of their own. If any fn(t) throws, the
