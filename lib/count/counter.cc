@@ -346,6 +346,7 @@ Status CounterImpl::Finish(CountsSink* sink) {
   }
   GRAMS_RETURN_IF_ERROR(ProcessBatch(/*final=*/true));
   std::vector<EntryIndex>().swap(merge_parents_);
+  std::vector<uint32_t>().swap(word_stamp_);
   unigram_counts_.resize(vocab_.size(), 0);
   // Spill what is left when there are spills already, or when sorting it
   // in memory would not fit.

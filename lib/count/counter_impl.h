@@ -100,6 +100,17 @@ class CounterImpl {
   // the vocabulary and order 1, then (after PlanSlice) kNgrams for the
   // n-grams of the slice's first words.
   enum class Pass { kWhole, kUnigrams, kNgrams };
+  // What a slice's first reading of a file found: its header's vocabulary
+  // size, sentences and tokens and a hash of its vocabulary section,
+  // checked in the second, and its words' counting ids, kept for the
+  // second while all files' take at most a sixteenth of the budget (else
+  // the second looks the words up again).
+  struct FirstReading {
+    std::array<uint64_t, 3> totals;
+    size_t vocab_hash = 0;
+    bool kept = false;
+    std::vector<WordId> word_map;
+  };
   Status MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pass pass);
   // After every file's kUnigrams pass: which first words slice `slice`
   // keeps, and the header info that says so.
@@ -107,7 +118,11 @@ class CounterImpl {
   Status AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                            const std::vector<uint8_t>* keep);
   // MergeCountsFile's steps.
-  Status MapFileWords(BinaryFileReader* reader, Pass pass, std::vector<WordId>* word_map);
+  // The file's words to counting ids: added to the vocabulary (kWhole,
+  // kUnigrams, which record the file in `reading`), or as the first
+  // reading found them (kNgrams, which checks them against `reading`).
+  Status MapFileWords(BinaryFileReader* reader, Pass pass, FirstReading* reading,
+                      std::vector<WordId>* word_map);
   Status AddBigramTypes(BinaryFileReader* reader, const std::vector<WordId>& word_map);
   Status AddFileNgrams(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                        const std::vector<uint8_t>* keep);
@@ -127,7 +142,11 @@ class CounterImpl {
 
   // Memory accounting and spilling.
   uint64_t TableBytes() const;
-  uint64_t VocabBytes() const { return count::VocabularyBytes(vocab_); }
+  // The vocabulary's bytes, with the streaming merge's word maps kept
+  // between the readings of a slice and its duplicate check's stamps.
+  uint64_t VocabBytes() const {
+    return count::VocabularyBytes(vocab_) + kept_map_bytes_ + word_stamp_.capacity() * 4;
+  }
   uint64_t InMemoryFinishBytes() const;
   Status MaybeSpill();
   // The emptied tables are not reserved again: a reservation from the heap
@@ -165,11 +184,15 @@ class CounterImpl {
   count::SpillStore spills_;  // phase 1's spills
   uint64_t reserve_ = 0;      // entries reserved per table (address space only)
   // The streaming merge of a slice: the first words kept (by counting id),
-  // the header info, and what each file's header said in the first pass
-  // (vocabulary size, sentences, tokens), checked in the second.
+  // the header info, and each file's first reading (FirstReading).
   std::vector<uint8_t> keep_;
   std::vector<std::pair<std::string, std::string>> info_;
-  std::vector<std::array<uint64_t, 3>> first_pass_;
+  std::vector<FirstReading> first_pass_;
+  uint64_t kept_map_bytes_ = 0;
+  // The streaming merge's check that a file's words are distinct: the
+  // last file (numbered from 1) that had each counting id.
+  std::vector<uint32_t> word_stamp_;
+  uint32_t files_mapped_ = 0;
   std::vector<uint64_t> bigram_types_;     // summed over the files, by counting id
   std::vector<EntryIndex> merge_parents_;  // AddOrdersToTables: an order's parents
   size_t second_pass_files_ = 0;

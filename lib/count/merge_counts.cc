@@ -145,16 +145,21 @@ Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pa
   if (!settings.ok()) return settings.status().WithContext(name);
   GRAMS_RETURN_IF_ERROR(CheckMergeable(static_cast<int>(header.order), *settings, name));
   const std::array<uint64_t, 3> totals = {header.vocab_size, header.sentences, header.tokens};
+  FirstReading scratch, *reading = &scratch;
   if (pass == Pass::kNgrams) {
     const size_t i = second_pass_files_++;
-    if (i >= first_pass_.size() || first_pass_[i] != totals) {
+    if (i >= first_pass_.size() || first_pass_[i].totals != totals) {
       return InvalidArgument(name +
                              ": changed between the two readings of a partitioned merge (its "
                              "vocabulary size or totals differ)");
     }
+    reading = &first_pass_[i];
+  } else if (pass == Pass::kUnigrams) {
+    reading = &first_pass_.emplace_back();
+    reading->totals = totals;
   }
   std::vector<WordId> word_map;
-  GRAMS_RETURN_IF_ERROR(MapFileWords(reader.get(), pass, &word_map));
+  GRAMS_RETURN_IF_ERROR(MapFileWords(reader.get(), pass, reading, &word_map));
   std::string raw;
   GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kCounts, 1), &raw));
   if (pass != Pass::kNgrams) {
@@ -166,7 +171,6 @@ Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pa
     tokens_counted_ += header.tokens;
   }
   if (pass == Pass::kUnigrams) {
-    first_pass_.push_back(totals);
     // The bigram types of each first word, to cut the slices by (PlanSlice).
     if (header.order >= 2) return AddBigramTypes(reader.get(), word_map);
     return Status::OK();
@@ -177,26 +181,64 @@ Status CounterImpl::MergeCountsFile(std::unique_ptr<BinaryFileReader> reader, Pa
   return reader->Finish();
 }
 
-// The file's vocabulary read, each word's counting id in *word_map (added
-// to the vocabulary, but in a slice's second reading, where each must be
-// there already).
-Status CounterImpl::MapFileWords(BinaryFileReader* reader, Pass pass,
+// The file's vocabulary read, each word's counting id in *word_map: added
+// to the vocabulary, each id once (a word twice in one file is a corrupt
+// file); or in a slice's second reading, as the first found them.
+Status CounterImpl::MapFileWords(BinaryFileReader* reader, Pass pass, FirstReading* reading,
                                  std::vector<WordId>* word_map) {
   const std::string& name = reader->name();
   std::string raw;
   GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
-  Vocabulary words;
-  GRAMS_RETURN_IF_ERROR(DecodeVocab(name, reader->header(), raw, &words));
+  const size_t hash = std::hash<std::string_view>()(raw);
+  if (pass == Pass::kNgrams) {
+    if (hash != reading->vocab_hash) {
+      return InvalidArgument(name +
+                             ": changed between the two readings of a partitioned merge (its "
+                             "vocabulary differs)");
+    }
+    if (reading->kept) {
+      kept_map_bytes_ -= reading->word_map.capacity() * sizeof(WordId);
+      word_map->swap(reading->word_map);
+      std::vector<WordId>().swap(reading->word_map);
+      reading->kept = false;
+      return Status::OK();
+    }
+  }
+  std::vector<std::string_view> words;
+  GRAMS_RETURN_IF_ERROR(DecodeVocabWords(name, reader->header(), raw, &words));
   word_map->resize(words.size());
-  for (WordId id = 0; id < words.size(); ++id) {
-    WordId& w = (*word_map)[id];
-    w = pass == Pass::kNgrams ? vocab_.Find(words.Word(id)) : vocab_.FindOrInsert(words.Word(id));
-    if (w == Vocabulary::kNotFound) {
-      if (pass != Pass::kNgrams) {
-        return ResourceExhausted(name + ": merging its vocabulary makes " +
-                                 Vocabulary::TooManyWords());
+  if (pass == Pass::kNgrams) {
+    // Every word was added in the first reading, the vocabulary the same.
+    for (WordId id = 0; id < words.size(); ++id) {
+      (*word_map)[id] = vocab_.Find(words[id]);
+      if ((*word_map)[id] == Vocabulary::kNotFound) {
+        return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
       }
-      return InvalidArgument(name + ": changed between the two readings of a partitioned merge");
+    }
+    return Status::OK();
+  }
+  const uint32_t file = ++files_mapped_;
+  for (WordId id = 0; id < words.size(); ++id) {
+    const WordId w = vocab_.FindOrInsert(words[id]);
+    if (w == Vocabulary::kNotFound) {
+      return ResourceExhausted(name + ": merging its vocabulary makes " +
+                               Vocabulary::TooManyWords());
+    }
+    if (w >= word_stamp_.size()) word_stamp_.resize(std::max<size_t>(2 * w, 1024), 0);
+    if (word_stamp_[w] == file) {
+      return CorruptionError(name + ": the word '" + std::string(words[id]) +
+                             "' is twice in its vocabulary (the file is corrupted)");
+    }
+    word_stamp_[w] = file;
+    (*word_map)[id] = w;
+  }
+  if (pass == Pass::kUnigrams) {
+    reading->vocab_hash = hash;
+    const uint64_t bytes = word_map->size() * sizeof(WordId);
+    if (options_.memory == 0 || kept_map_bytes_ + bytes <= options_.memory / 16) {
+      reading->word_map = *word_map;
+      reading->kept = true;
+      kept_map_bytes_ += reading->word_map.capacity() * sizeof(WordId);
     }
   }
   return Status::OK();
@@ -350,6 +392,7 @@ Status CounterImpl::PlanSlice(const MergeSlice& slice) {
     total += weight[r];
   }
   std::vector<uint64_t>().swap(bigram_types_);
+  std::vector<uint32_t>().swap(word_stamp_);  // the second reading adds no words
   const uint64_t K = static_cast<uint64_t>(slice.count);
   keep_.assign(by_rank.size(), 0);
   Wide before = 0;

@@ -35,8 +35,8 @@ std::string EncodeVocab(const std::vector<std::string_view>& words) {
   return out;
 }
 
-Status DecodeVocab(const std::string& name, const FileHeader& header, std::string_view raw,
-                   Vocabulary* vocab) {
+Status DecodeVocabWords(const std::string& name, const FileHeader& header, std::string_view raw,
+                        std::vector<std::string_view>* out) {
   auto corrupt = [&](const std::string& what) {
     return CorruptionError(name + ": " + what + " (the file is corrupted)");
   };
@@ -52,7 +52,8 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, std::strin
     return corrupt("the vocabulary claims " + std::to_string(header.vocab_size) +
                    " words, but takes only " + std::to_string(raw.size()) + " bytes");
   }
-  std::vector<std::string_view> words;
+  std::vector<std::string_view>& words = *out;
+  words.clear();
   words.reserve(header.vocab_size);
   const char* p = raw.data();
   const char* end = p + raw.size();
@@ -62,8 +63,21 @@ Status DecodeVocab(const std::string& name, const FileHeader& header, std::strin
     words.push_back(w);
   }
   if (p != end) return corrupt("malformed vocabulary");
+  if (words.size() < kNumReservedWords || words[kUnkId] != kUnkWord || words[kBosId] != kBosWord ||
+      words[kEosId] != kEosWord) {
+    return corrupt("invalid vocabulary (missing reserved words)");
+  }
+  return Status::OK();
+}
+
+Status DecodeVocab(const std::string& name, const FileHeader& header, std::string_view raw,
+                   Vocabulary* vocab) {
+  std::vector<std::string_view> words;
+  GRAMS_RETURN_IF_ERROR(DecodeVocabWords(name, header, raw, &words));
   if (!Vocabulary::FromWords(words, vocab)) {
-    return corrupt("invalid vocabulary (duplicate or missing reserved words)");
+    return CorruptionError(name +
+                           ": invalid vocabulary (duplicate or missing reserved words) (the file "
+                           "is corrupted)");
   }
   return Status::OK();
 }

@@ -25,6 +25,11 @@ std::string EncodeVocab(const std::vector<std::string_view>& words);
 // `name` prefixes error messages.
 Status DecodeVocab(const std::string& name, const FileHeader& header, std::string_view raw,
                    Vocabulary* vocab);
+// The words alone, in id order (views into `raw`), the reserved words
+// checked but not the others' uniqueness: for a reader that adds them to
+// a vocabulary of its own (the merge), which finds duplicates as it does.
+Status DecodeVocabWords(const std::string& name, const FileHeader& header, std::string_view raw,
+                        std::vector<std::string_view>* words);
 
 // Reads the vocabulary and the trie structure of every order from `reader`,
 // calling per_order(n) after order n's structure is decoded so the caller can

@@ -4,6 +4,10 @@
 // inputs are clear errors naming the file, with no output left.
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "format/binary_file.h"
+#include "format/trie_codec.h"
 #include "grams/counts.h"
 #include "io/temp_file.h"
 #include "test_util.h"
@@ -49,6 +53,32 @@ CountOptions Budget(uint64_t memory, const std::string& temp_dir, int threads = 
   return options;
 }
 
+// A copy of the counts file (or slice) `in` at `out`, each section's raw
+// bytes first given to edit(type, n, &raw); a valid container (a good zstd
+// frame and checksum per section), so that the edit reaches the readers.
+void Rewrite(const std::string& in, const std::string& out,
+             const std::function<void(SectionType, int, std::string*)>& edit) {
+  auto reader = BinaryFileReader::Open(in, FileKind::kCounts);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto writer = BinaryFileWriter::Open(out, (*reader)->header(), 3);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  std::string raw;
+  auto copy = [&](SectionType type, int n) {
+    ASSERT_TRUE((*reader)->Next(SectionId(type, n), &raw).ok());
+    edit(type, n, &raw);
+    (*writer)->AddSection(SectionId(type, n), raw);
+  };
+  copy(SectionType::kVocab, 0);
+  copy(SectionType::kCounts, 1);
+  for (int n = 2; n <= static_cast<int>((*reader)->header().order); ++n) {
+    copy(SectionType::kChildCounts, n);
+    copy(SectionType::kWords, n);
+    copy(SectionType::kCounts, n);
+  }
+  ASSERT_TRUE((*reader)->Finish().ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+}
+
 TEST(StreamMergeTest, EqualsCountingTheWholeWhateverTheBudget) {
   Shards shards(5, 4);
   // 1 byte: the smallest pieces and groups; 64M: one group.
@@ -88,18 +118,22 @@ TEST(StreamMergeTest, OneShardAndMergedMergesAreTheSame) {
 
 TEST(StreamMergeTest, SlicesJoinToTheWhole) {
   Shards shards(4, 4);
-  for (int K : {1, 2, 3, 7}) {
-    std::vector<std::string> slices;
-    for (int i = K; i >= 1; --i) {  // any order
-      slices.push_back(shards.path("slice" + std::to_string(i)));
-      Status s = MergeCountFilesToFile(shards.counts, slices.back(), Budget(1 << 20, ""),
-                                       MergeSlice{i, K});
-      ASSERT_TRUE(s.ok()) << s.ToString();
+  // 1 MB: each file's word ids kept from the first reading to the second;
+  // 1 byte: looked up again.
+  for (uint64_t memory : {uint64_t{1} << 20, uint64_t{1}}) {
+    for (int K : {1, 2, 3, 7}) {
+      std::vector<std::string> slices;
+      for (int i = K; i >= 1; --i) {  // any order
+        slices.push_back(shards.path("slice" + std::to_string(i)));
+        Status s = MergeCountFilesToFile(shards.counts, slices.back(), Budget(memory, ""),
+                                         MergeSlice{i, K});
+        ASSERT_TRUE(s.ok()) << s.ToString();
+      }
+      const std::string out = shards.path("joined.counts");
+      Status s = JoinCountSlices(slices, out);
+      ASSERT_TRUE(s.ok()) << "K " << K << ": " << s.ToString();
+      EXPECT_TRUE(ReadFile(out) == shards.whole) << "K " << K << ", budget " << memory;
     }
-    const std::string out = shards.path("joined.counts");
-    Status s = JoinCountSlices(slices, out);
-    ASSERT_TRUE(s.ok()) << "K " << K << ": " << s.ToString();
-    EXPECT_TRUE(ReadFile(out) == shards.whole) << "K " << K;
   }
   // Without a budget too.
   std::vector<std::string> slices;
@@ -151,6 +185,89 @@ TEST(StreamMergeTest, JoinRefusesIncompleteOrMixedSlices) {
     EXPECT_FALSE(s.ok());
     EXPECT_NE(s.message().find(c.error), std::string::npos) << s.message();
     EXPECT_FALSE(test::FileExists(out));
+  }
+}
+
+// A word twice in one file's vocabulary (past the checksums) is a corrupt
+// file, in the merge of the whole and in each reading of a slice.
+TEST(StreamMergeTest, AWordTwiceInAFileIsRefused) {
+  Shards shards(2, 3);
+  const std::string twice = shards.path("twice.counts");
+  std::string word;
+  Rewrite(shards.counts[1], twice, [&](SectionType type, int, std::string* raw) {
+    if (type != SectionType::kVocab) return;
+    std::vector<std::string_view> words;
+    const char* p = raw->data();
+    std::string_view w;
+    while (GetLengthPrefixed(&p, raw->data() + raw->size(), &w)) words.push_back(w);
+    ASSERT_GT(words.size(), 10u);
+    word = std::string(words[9]);
+    words[8] = words[9];
+    *raw = EncodeVocab(words);
+  });
+  const std::string out = shards.path("out.counts");
+  for (uint64_t memory : {uint64_t{0}, uint64_t{1}}) {
+    for (int K : {0, 2}) {
+      const MergeSlice slice = K == 0 ? MergeSlice{} : MergeSlice{2, K};
+      Status s = MergeCountFilesToFile({shards.counts[0], twice}, out, Budget(memory, ""), slice);
+      EXPECT_EQ(s.message(), twice + ": the word '" + word +
+                                 "' is twice in its vocabulary (the file is corrupted)");
+      EXPECT_FALSE(test::FileExists(out));
+    }
+  }
+}
+
+// The join counts the varints of each slice's WORDS and COUNTS without
+// decoding them: a varint padded to ten bytes (valid, if not what grams
+// writes) passes, one of eleven bytes or one cut off is a corrupt slice.
+TEST(StreamMergeTest, JoinChecksTheVarintsItCopies) {
+  Shards shards(2, 3);
+  std::vector<std::string> slices;
+  for (int i = 1; i <= 2; ++i) {
+    slices.push_back(shards.path("slice" + std::to_string(i)));
+    ASSERT_TRUE(
+        MergeCountFilesToFile(shards.counts, slices.back(), Budget(0, ""), MergeSlice{i, 2}).ok());
+  }
+  const std::string out = shards.path("out.counts");
+  const std::string bad = shards.path("bad");
+  for (SectionType target : {SectionType::kWords, SectionType::kCounts}) {
+    for (int bytes : {10, 11, 0}) {  // 0: the last varint cut off
+      Rewrite(slices[1], bad, [&](SectionType type, int n, std::string* raw) {
+        if (type != target || n != 3 || raw->empty()) return;
+        if (bytes == 0) {
+          raw->back() = static_cast<char>(raw->back() | 0x80);
+          raw->push_back('\x80');  // as many ends as before, less one
+          return;
+        }
+        // The first varint as `bytes` bytes: its own, then groups of zeros.
+        const char* p = raw->data();
+        uint64_t v;
+        ASSERT_TRUE(GetVarint64(&p, raw->data() + raw->size(), &v));
+        const size_t len = static_cast<size_t>(p - raw->data());
+        ASSERT_LT(len, 10u);
+        std::string padded = raw->substr(0, len);
+        padded.back() = static_cast<char>(padded.back() | 0x80);
+        padded.append(bytes - len - 1, '\x80');
+        padded.push_back('\0');
+        raw->replace(0, len, padded);
+      });
+      Status s = JoinCountSlices({slices[0], bad}, out);
+      const std::string what = std::string(target == SectionType::kWords ? "WORDS" : "COUNTS") +
+                               ", " + std::to_string(bytes) + " bytes";
+      if (bytes == 10) {
+        ASSERT_TRUE(s.ok()) << what << ": " << s.ToString();
+        auto joined = ReadCountsFile(out);
+        auto whole = ReadCountsFile(shards.path("whole.counts"));
+        ASSERT_TRUE(joined.ok()) << what << ": " << joined.status().ToString();
+        EXPECT_EQ(joined->counts, whole->counts) << what;
+        EXPECT_EQ(joined->trie.levels[2].words, whole->trie.levels[2].words) << what;
+        ASSERT_EQ(std::remove(out.c_str()), 0);
+      } else {
+        EXPECT_EQ(s.message(), bad + ": order 3 of the slice is malformed (the file is corrupted)")
+            << what;
+        EXPECT_FALSE(test::FileExists(out));
+      }
+    }
   }
 }
 
