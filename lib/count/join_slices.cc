@@ -65,6 +65,26 @@ bool CountVarints(std::string_view raw, uint64_t* n, uint64_t* sum) {
   return true;
 }
 
+// The number of varints in `raw` alone, without decoding them: a byte
+// below 0x80 ends one. False where GetVarint64 would fail: a varint cut
+// off at the end, or whose tenth byte is above 1 (util/coding.h). One
+// branch-free pass, several times faster than decoding (order 5's words
+// and counts are most of what the join reads).
+bool CountVarintsOnly(std::string_view raw, uint64_t* n) {
+  uint64_t count = 0;
+  uint64_t run = 0;  // continuation bytes since the last end
+  bool bad = false;
+  for (const char ch : raw) {
+    const auto b = static_cast<unsigned char>(ch);
+    const bool more = b >= 0x80;
+    bad |= run == 9 && b > 1;
+    count += !more;
+    run = more ? run + 1 : 0;
+  }
+  *n = count;
+  return !bad && run == 0;
+}
+
 // Opens the slices of `paths` and reads their slice entries.
 Status OpenSlices(const std::vector<std::string>& paths, std::vector<Slice>* out) {
   std::vector<Slice>& slices = *out;
@@ -193,10 +213,10 @@ Status JoinOrder(int n, std::vector<Slice>* all, uint64_t vocab_size, OrderSecti
       joined.child_counts += raw;
     }
     GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kWords, un), &raw));
-    if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 1]) return corrupt();
+    if (!CountVarintsOnly(raw, &m) || m != h.ngram_counts[n - 1]) return corrupt();
     joined.words += raw;
     GRAMS_RETURN_IF_ERROR(r.Next(SectionId(SectionType::kCounts, un), &raw));
-    if (!CountVarints(raw, &m, &sum) || m != h.ngram_counts[n - 1]) return corrupt();
+    if (!CountVarintsOnly(raw, &m) || m != h.ngram_counts[n - 1]) return corrupt();
     joined.counts += raw;
   }
   if (n == 2) {
