@@ -6,10 +6,6 @@
 #include "util/threads.h"
 
 namespace grams::count {
-namespace {
-constexpr size_t kPrefetchDistance = 16;
-}  // namespace
-
 BatchCounter::BatchCounter(int order, int threads, std::vector<BucketTables>* buckets)
     : order_(order), threads_(threads), buckets_(buckets), scratch_(threads) {}
 

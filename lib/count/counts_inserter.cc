@@ -7,7 +7,6 @@
 
 namespace grams::count {
 namespace {
-constexpr size_t kPrefetchDistance = 16;
 // A chunk smaller than this is added on the caller's thread: starting the
 // threads would cost more than they save (the last chunk of an order, the
 // orders of a small file).

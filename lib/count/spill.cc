@@ -20,12 +20,21 @@ void EncodeTable(const OrderTable& table, std::string* raw) {
   }
 }
 
+// One order's part of a piece, decoded before it is added.
+struct Decoded {
+  uint32_t parent, word, hash;
+  uint64_t count;
+};
+
 // Adds one spill's pieces of a bucket into `tables`; prev and cur are
 // scratch (the spill's entries of the order before and of this one ->
-// entries of the tables).
+// entries of the tables), and so is `part`. Each order's part of a piece
+// is decoded first, then added with the slots kPrefetchDistance keys
+// ahead prefetched (the keys of one part are independent): the reload was
+// a third of the external merge's time, waiting on each probe in turn.
 Status DecodeBucket(const io::TempFile& file, const std::vector<SpillStore::Piece>& pieces,
                     BucketTables* tables, std::string* raw, std::vector<uint32_t>* prev,
-                    std::vector<uint32_t>* cur) {
+                    std::vector<uint32_t>* cur, std::vector<Decoded>* part) {
   const std::string& dir = file.dir();
   auto corrupt = [&dir] { return CorruptionError("a temporary file in " + dir + " is corrupted"); };
   bool overflow = false;
@@ -46,7 +55,9 @@ Status DecodeBucket(const io::TempFile& file, const std::vector<SpillStore::Piec
       if (n - 2 >= static_cast<int>(tables->size())) return corrupt();
       OrderTable& table = (*tables)[n - 2];
       uint64_t m;
-      if (!GetVarint64(&p, end, &m)) return corrupt();
+      // At least 3 bytes an entry.
+      if (!GetVarint64(&p, end, &m) || m > static_cast<uint64_t>(end - p) / 3) return corrupt();
+      part->resize(m);
       for (uint64_t i = 0; i < m; ++i) {
         uint64_t parent, word, count;
         if (!GetVarint64(&p, end, &parent) || !GetVarint64(&p, end, &word) ||
@@ -55,9 +66,19 @@ Status DecodeBucket(const io::TempFile& file, const std::vector<SpillStore::Piec
           return corrupt();
         }
         // An entry index of this spill becomes one of the tables.
-        const uint32_t par = n == 2 ? static_cast<uint32_t>(parent) : (*prev)[parent];
-        const uint32_t w = static_cast<uint32_t>(word);
-        cur->push_back(table.Increment(par, w, KeyHash(par, w), &overflow, count));
+        Decoded& d = (*part)[i];
+        d.parent = n == 2 ? static_cast<uint32_t>(parent) : (*prev)[parent];
+        d.word = static_cast<uint32_t>(word);
+        d.hash = KeyHash(d.parent, d.word);
+        d.count = count;
+      }
+      const Decoded* keys = part->data();
+      for (uint64_t i = 0; i < m; ++i) {
+        if (i + kPrefetchDistance < m) table.Prefetch(keys[i + kPrefetchDistance].hash);
+        if (i + kPrefetchDistance / 2 < m)
+          table.PrefetchEntry(keys[i + kPrefetchDistance / 2].hash);
+        const Decoded& d = keys[i];
+        cur->push_back(table.Increment(d.parent, d.word, d.hash, &overflow, d.count));
       }
     }
   }
@@ -130,10 +151,11 @@ Status SpillStore::AddPiece(int b, int first_order, const std::string& raw, uint
 Status SpillStore::Load(int b, BucketTables* tables) const {
   std::string raw;
   std::vector<uint32_t> prev, cur;
+  std::vector<Decoded> part;
   for (const auto& spill : spills_) {
     const Spilled& s = spill[b];
     if (s.pieces.empty()) continue;
-    GRAMS_RETURN_IF_ERROR(DecodeBucket(*file_, s.pieces, tables, &raw, &prev, &cur));
+    GRAMS_RETURN_IF_ERROR(DecodeBucket(*file_, s.pieces, tables, &raw, &prev, &cur, &part));
   }
   return Status::OK();
 }
