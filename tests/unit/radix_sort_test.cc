@@ -77,16 +77,19 @@ TEST(RadixSortTest, ByKeySkipsTheDigitsEveryItemShares) {
 
 TEST(RadixSortTest, InPlace64MatchesStdSort) {
   std::mt19937_64 rng(7);
-  // Values of every size; uniform ones; values below 2^11 (no shift); and
-  // most values in the top bucket, so that no bucket cuts the values in two
-  // halves (one flag pass on one thread).
+  // Values of every size; uniform ones; values below 2^11 (no shift); most
+  // values in the top bucket, so that no bucket cuts the values in two
+  // halves (one flag pass on one thread), and which SortBucket64 splits
+  // again and again; and 50 values many times over, buckets that stay
+  // whole down to the last bit.
   auto spread = [&] { return rng() >> (rng() % 40); };
   auto uniform = [&] { return rng(); };
   auto narrow = [&] { return rng() % 2000; };
   auto top = [&] {
     return rng() % 10 == 0 ? rng() % 1000 : (uint64_t{1} << 40) - 1 - rng() % 1000;
   };
-  const std::function<uint64_t()> kinds[] = {spread, uniform, narrow, top};
+  auto repeated = [&] { return (rng() % 50) << 30 | 12345; };
+  const std::function<uint64_t()> kinds[] = {spread, uniform, narrow, top, repeated};
   for (size_t n : {size_t{2}, size_t{5000}, size_t{300000}}) {
     for (const auto& kind : kinds) {
       std::vector<uint64_t> input(n);
