@@ -361,7 +361,8 @@ Status CounterImpl::Finish(CountsSink* sink) {
   for (auto& tables : buckets_)
     for (auto& table : tables) table.ReleaseSlots();
 
-  const std::vector<WordId> by_rank = CanonicalOrder();
+  const std::vector<WordId> by_rank =
+      slice_by_rank_.empty() ? CanonicalOrder() : std::move(slice_by_rank_);
   std::vector<WordId> word_map(by_rank.size());
   for (WordId r = 0; r < by_rank.size(); ++r) word_map[by_rank[r]] = r;
   NgramCounts out = CanonicalUnigrams(by_rank);

@@ -145,7 +145,8 @@ class CounterImpl {
   // The vocabulary's bytes, with the streaming merge's word maps kept
   // between the readings of a slice and its duplicate check's stamps.
   uint64_t VocabBytes() const {
-    return count::VocabularyBytes(vocab_) + kept_map_bytes_ + word_stamp_.capacity() * 4;
+    return count::VocabularyBytes(vocab_) + kept_map_bytes_ + word_stamp_.capacity() * 4 +
+           slice_by_rank_.capacity() * sizeof(WordId);
   }
   uint64_t InMemoryFinishBytes() const;
   Status MaybeSpill();
@@ -188,6 +189,7 @@ class CounterImpl {
   std::vector<uint8_t> keep_;
   std::vector<std::pair<std::string, std::string>> info_;
   std::vector<FirstReading> first_pass_;
+  std::vector<WordId> slice_by_rank_;  // PlanSlice's canonical order, for Finish
   uint64_t kept_map_bytes_ = 0;
   // The streaming merge's check that a file's words are distinct: the
   // last file (numbered from 1) that had each counting id.

@@ -4,6 +4,7 @@
 // merge entry points of grams/counts.h (MergeCountFiles,
 // MergeCountFilesToFile).
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,18 +29,15 @@ using count::kTableBytesPerEntry;
 __extension__ typedef unsigned __int128 Wide;
 
 // floor(sqrt(x)), exactly (the slices' cut must not depend on the
-// machine's floating point).
+// machine's floating point): the long double estimate, corrected to the
+// root by exact integer steps (none or one, as a rule). (A bisection over
+// 64 bits took a twentieth of a reducer's time, for its 700K words.)
 uint64_t SqrtFloor(Wide x) {
-  uint64_t lo = 0, hi = UINT64_MAX;
-  while (lo < hi) {                                             // the largest r with r * r <= x
-    const uint64_t mid = lo + (hi - lo) / 2 + ((hi - lo) & 1);  // rounded up, no overflow
-    if (static_cast<Wide>(mid) * mid <= x) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return lo;
+  const long double e = sqrtl(static_cast<long double>(x));
+  uint64_t r = e >= 18446744073709551615.0L ? UINT64_MAX : static_cast<uint64_t>(e);
+  while (static_cast<Wide>(r) * r > x) --r;
+  while (r < UINT64_MAX && static_cast<Wide>(r + 1) * (r + 1) <= x) ++r;
+  return r;
 }
 
 }  // namespace
@@ -382,7 +380,10 @@ Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vecto
 // reducer cuts at the same words; the slices are ranges of the canonical
 // order, as the join needs.
 Status CounterImpl::PlanSlice(const MergeSlice& slice) {
-  const std::vector<WordId> by_rank = CanonicalOrder();
+  // The second reading adds no words and no unigram counts: Finish takes
+  // this order as it is.
+  slice_by_rank_ = CanonicalOrder();
+  const std::vector<WordId>& by_rank = slice_by_rank_;
   bigram_types_.resize(vocab_.size(), 0);
   std::vector<uint64_t> weight(by_rank.size());
   Wide total = 0;
