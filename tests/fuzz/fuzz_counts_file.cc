@@ -9,7 +9,9 @@
 //   - InspectFile with check (grams-info --check);
 //   - BuildModelFile (the streaming build's ScanOrder and second pass);
 //   - MergeCountFilesToFile (grams-count --merge: the file streamed into the
-//     counter's tables, or under a small budget into a spill of its own).
+//     counter's tables, or under a small budget into a spill of its own),
+//     whole and as slice 1 or 2 of 2 (--partition: the file read twice, its
+//     word ids kept from the first reading).
 // Nothing may crash, hang or read out of bounds. Every error names the file.
 // They agree: a file ReadCountsFile refuses is refused by the others too (no
 // model is ever built, nor merge made, from a corrupt counts file), and one
@@ -22,7 +24,8 @@
 //                from the input; bit 3: value sections (COUNTS) cut or
 //                padded to one byte an n-gram; bit 4: Witten-Bell, not
 //                modified Kneser-Ney, for the build; bit 5: the merge under
-//                a 1 MB budget
+//                a 1 MB budget; bit 6: the partitioned merge takes slice
+//                2 of 2, not 1
 //   per order    a 16-bit little-endian size (order 1: the vocabulary,
 //                3 + size % 512 words w0, w1, ... after <unk> <s> </s>;
 //                the others: size % 2048 n-grams)
@@ -155,6 +158,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const grams::Status m = grams::MergeCountFilesToFile({path}, merged, merge);
   if (!m.ok() && !counts.ok()) NamesFile(m, path, "MergeCountFilesToFile");
   if (!counts.ok() && m.ok()) Die("the merge accepted a corrupt counts file");
+  const grams::MergeSlice slice{1 + ((data[0] >> 6) & 1), 2};
+  const grams::Status ms = grams::MergeCountFilesToFile({path}, merged, merge, slice);
+  if (!ms.ok() && !counts.ok()) NamesFile(ms, path, "MergeCountFilesToFile (a slice)");
+  if (!counts.ok() && ms.ok()) Die("the partitioned merge accepted a corrupt counts file");
   if (!counts.ok()) return 0;
 
   // What reads writes back to a file that reads back to the same bytes.
