@@ -58,7 +58,7 @@ bool GroupRunReader::Corrupt() {
 }
 
 bool GroupRunReader::NextBlock() {
-  uint64_t delta;
+  uint64_t delta = 0;
   if (!reader_.Varint(&delta)) {
     status_ = reader_.status();  // OK at the end of the run
     return false;
@@ -72,8 +72,8 @@ bool GroupRunReader::NextBlock() {
 }
 
 bool GroupRunReader::NextEntry(uint64_t* offset, WordId* word, Count* count) {
-  uint64_t offset_delta, word_code;
-  if (!reader_.Varint(&offset_delta) || !reader_.Varint(&word_code) || !reader_.Varint(count)) {
+  uint64_t offset_delta = 0, word_code = 0;
+  if (!reader_.Varints(&offset_delta, &word_code, count)) {
     return Corrupt();
   }
   if (word_code >= vocab_size_) return Corrupt();

@@ -71,8 +71,7 @@ FrameReader::FrameReader(const TempFile* file, const FrameRef& ref)
 
 FrameReader::~FrameReader() { ZSTD_freeDCtx(dctx_); }
 
-bool FrameReader::GetVarint(const char** p, const char* end, uint64_t* v) {
-  if (grams::GetVarint64(p, end, v)) return true;
+bool FrameReader::Malformed() {
   if (status_.ok())
     status_ = CorruptionError("a temporary file in " + file_->dir() + " is corrupted");
   return false;

@@ -9,6 +9,7 @@
 
 #include "grams/status.h"
 #include "io/temp_file.h"
+#include "util/coding.h"
 
 typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 
@@ -49,7 +50,20 @@ class FrameReader {
   bool Varint(uint64_t* v) {
     if (end_ - pos_ < 10 && !Refill()) return false;
     const char* p = out_.data() + pos_;
-    if (!GetVarint(&p, out_.data() + end_, v)) return false;
+    if (!GetVarint64(&p, out_.data() + end_, v)) return Malformed();
+    pos_ = static_cast<size_t>(p - out_.data());
+    return true;
+  }
+  // Three varints, as three calls of Varint would read them, but with one
+  // check of the bytes at hand where 30 or more are (the external merge's
+  // runs are read three varints an entry, on one thread).
+  bool Varints(uint64_t* a, uint64_t* b, uint64_t* c) {
+    if (end_ - pos_ < 30) return Varint(a) && Varint(b) && Varint(c);
+    const char* p = out_.data() + pos_;
+    const char* end = out_.data() + end_;
+    if (!GetVarint64(&p, end, a) || !GetVarint64(&p, end, b) || !GetVarint64(&p, end, c)) {
+      return Malformed();
+    }
     pos_ = static_cast<size_t>(p - out_.data());
     return true;
   }
@@ -61,8 +75,8 @@ class FrameReader {
   const Status& status() const { return status_; }
 
  private:
-  bool Refill();  // keeps the unread bytes and appends more; false if none
-  bool GetVarint(const char** p, const char* end, uint64_t* v);
+  bool Refill();     // keeps the unread bytes and appends more; false if none
+  bool Malformed();  // sets status_; false
 
   const TempFile* file_;
   FrameRef ref_;

@@ -4,6 +4,7 @@
 // under a budget must equal counting the whole.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 
 #include "count/group_run.h"
@@ -11,6 +12,7 @@
 #include "io/temp_file.h"
 #include "io/zstd_frame.h"
 #include "test_util.h"
+#include "util/coding.h"
 
 namespace grams {
 namespace {
@@ -198,6 +200,64 @@ TEST(GroupRunTest, RoundTripAndTruncation) {
   ASSERT_TRUE(bad.ok());
   got.clear();
   EXPECT_EQ(ReadRun(**file, *bad, &got).code(), StatusCode::kCorruption);
+}
+
+// FrameReader's varints, three at a time (Varints) and one at a time, the
+// same across the refills of a frame of 1.7 MB; and a malformed one (an
+// eleventh byte) where 30 bytes or more are at hand and where fewer are.
+TEST(FrameReaderTest, VarintsAcrossRefillsAndMalformed) {
+  TempDir dir;
+  auto file = io::TempFile::Create(dir.path());
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  std::mt19937_64 rng(5);
+  std::vector<uint64_t> values(300000);
+  std::string raw;
+  for (auto& v : values) {
+    v = rng() >> (rng() % 64);  // every length, 1 to 10 bytes
+    PutVarint64(&raw, v);
+  }
+  auto frame = io::AppendFrame(file->get(), raw, 1);
+  ASSERT_TRUE(frame.ok());
+  io::FrameReader reader(file->get(), *frame);
+  size_t i = 0;
+  while (i + 3 <= values.size()) {
+    uint64_t a, b, c;
+    if (i % 7 == 0) {
+      ASSERT_TRUE(reader.Varint(&a)) << i;
+      EXPECT_EQ(a, values[i]) << i;
+      ++i;
+      continue;
+    }
+    ASSERT_TRUE(reader.Varints(&a, &b, &c)) << i;
+    EXPECT_EQ(a, values[i]) << i;
+    EXPECT_EQ(b, values[i + 1]) << i;
+    EXPECT_EQ(c, values[i + 2]) << i;
+    i += 3;
+  }
+  for (; i < values.size(); ++i) {
+    uint64_t a;
+    ASSERT_TRUE(reader.Varint(&a));
+    EXPECT_EQ(a, values[i]);
+  }
+  uint64_t a, b, c;
+  EXPECT_FALSE(reader.Varint(&a));
+  EXPECT_TRUE(reader.status().ok()) << "the end of the frame is not an error";
+  EXPECT_TRUE(reader.done());
+
+  const std::string eleven = std::string(10, '\x80') + '\x01';
+  // 40 bytes after it: Varints reads the three at once; none: one by one.
+  // (The first read fills the reader's buffer, by the slow way.)
+  for (size_t before : {size_t{1}, size_t{100}}) {
+    std::string bad(before, '\x05');  // one-byte varints
+    bad += "\x07\x07" + eleven + std::string(before == 1 ? 40 : 0, '\x05');
+    auto f = io::AppendFrame(file->get(), bad, 1);
+    ASSERT_TRUE(f.ok());
+    io::FrameReader r(file->get(), *f);
+    for (size_t k = 0; k < before; ++k) ASSERT_TRUE(r.Varint(&a));
+    EXPECT_FALSE(r.Varints(&a, &b, &c)) << before;
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << before;
+    EXPECT_NE(r.status().message().find(dir.path()), std::string::npos) << r.status().ToString();
+  }
 }
 
 }  // namespace
