@@ -216,8 +216,14 @@ Status CounterImpl::MapFileWords(BinaryFileReader* reader, Pass pass, FirstReadi
     return Status::OK();
   }
   const uint32_t file = ++files_mapped_;
+  // The words' hashes first, each one's slot prefetched 16 words ahead of
+  // its lookup: the merged vocabulary's slots are mostly not in cache.
+  constexpr size_t kAhead = 16;
+  std::vector<uint64_t> hashes(words.size());
+  for (size_t id = 0; id < words.size(); ++id) hashes[id] = Vocabulary::Hash(words[id]);
   for (WordId id = 0; id < words.size(); ++id) {
-    const WordId w = vocab_.FindOrInsert(words[id]);
+    if (id + kAhead < words.size()) vocab_.Prefetch(hashes[id + kAhead]);
+    const WordId w = vocab_.FindOrInsert(words[id], hashes[id]);
     if (w == Vocabulary::kNotFound) {
       return ResourceExhausted(name + ": merging its vocabulary makes " +
                                Vocabulary::TooManyWords());

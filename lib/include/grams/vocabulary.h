@@ -54,6 +54,9 @@ class GRAMS_EXPORT Vocabulary {
   // max_words() words.
   WordId FindOrInsert(std::string_view word) { return FindOrInsert(word, Hash(word)); }
   WordId FindOrInsert(std::string_view word, uint64_t hash);
+  // Starts loading the slot where a lookup of a word of this Hash() begins,
+  // for a caller that hashes many words before looking them up.
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
   // The word with id `id`. REQUIRES: id < size(). The words lie back to
   // back in id order: Word(id) starts Word(id).data() - Word(0).data()
