@@ -20,7 +20,9 @@ void EncodeTable(const OrderTable& table, std::string* raw) {
   }
 }
 
-// One order's part of a piece, decoded before it is added.
+// Entries of one order's part of a piece, decoded before they are added,
+// kChunk at a time.
+constexpr uint64_t kChunk = uint64_t{1} << 16;
 struct Decoded {
   uint32_t parent, word, hash;
   uint64_t count;
@@ -29,8 +31,8 @@ struct Decoded {
 // Adds one spill's pieces of a bucket into `tables`; prev and cur are
 // scratch (the spill's entries of the order before and of this one ->
 // entries of the tables), and so is `part`. Each order's part of a piece
-// is decoded first, then added with the slots kPrefetchDistance keys
-// ahead prefetched (the keys of one part are independent): the reload was
+// is decoded a chunk at a time, then added with the slots kPrefetchDistance
+// keys ahead prefetched (the keys of one part are independent): the reload was
 // a third of the external merge's time, waiting on each probe in turn.
 Status DecodeBucket(const io::TempFile& file, const std::vector<SpillStore::Piece>& pieces,
                     BucketTables* tables, std::string* raw, std::vector<uint32_t>* prev,
@@ -57,28 +59,33 @@ Status DecodeBucket(const io::TempFile& file, const std::vector<SpillStore::Piec
       uint64_t m;
       // At least 3 bytes an entry.
       if (!GetVarint64(&p, end, &m) || m > static_cast<uint64_t>(end - p) / 3) return corrupt();
-      part->resize(m);
-      for (uint64_t i = 0; i < m; ++i) {
-        uint64_t parent, word, count;
-        if (!GetVarint64(&p, end, &parent) || !GetVarint64(&p, end, &word) ||
-            !GetVarint64(&p, end, &count) || (n > 2 && parent >= prev->size()) ||
-            parent > UINT32_MAX || word > UINT32_MAX) {
-          return corrupt();
+      // In chunks of 64K entries, so that `part` stays small (1.5 MB)
+      // whatever the piece.
+      for (uint64_t from = 0; from < m; from += kChunk) {
+        const uint64_t size = std::min<uint64_t>(kChunk, m - from);
+        part->resize(size);
+        for (uint64_t i = 0; i < size; ++i) {
+          uint64_t parent, word, count;
+          if (!GetVarint64(&p, end, &parent) || !GetVarint64(&p, end, &word) ||
+              !GetVarint64(&p, end, &count) || (n > 2 && parent >= prev->size()) ||
+              parent > UINT32_MAX || word > UINT32_MAX) {
+            return corrupt();
+          }
+          // An entry index of this spill becomes one of the tables.
+          Decoded& d = (*part)[i];
+          d.parent = n == 2 ? static_cast<uint32_t>(parent) : (*prev)[parent];
+          d.word = static_cast<uint32_t>(word);
+          d.hash = KeyHash(d.parent, d.word);
+          d.count = count;
         }
-        // An entry index of this spill becomes one of the tables.
-        Decoded& d = (*part)[i];
-        d.parent = n == 2 ? static_cast<uint32_t>(parent) : (*prev)[parent];
-        d.word = static_cast<uint32_t>(word);
-        d.hash = KeyHash(d.parent, d.word);
-        d.count = count;
-      }
-      const Decoded* keys = part->data();
-      for (uint64_t i = 0; i < m; ++i) {
-        if (i + kPrefetchDistance < m) table.Prefetch(keys[i + kPrefetchDistance].hash);
-        if (i + kPrefetchDistance / 2 < m)
-          table.PrefetchEntry(keys[i + kPrefetchDistance / 2].hash);
-        const Decoded& d = keys[i];
-        cur->push_back(table.Increment(d.parent, d.word, d.hash, &overflow, d.count));
+        const Decoded* keys = part->data();
+        for (uint64_t i = 0; i < size; ++i) {
+          if (i + kPrefetchDistance < size) table.Prefetch(keys[i + kPrefetchDistance].hash);
+          if (i + kPrefetchDistance / 2 < size)
+            table.PrefetchEntry(keys[i + kPrefetchDistance / 2].hash);
+          const Decoded& d = keys[i];
+          cur->push_back(table.Increment(d.parent, d.word, d.hash, &overflow, d.count));
+        }
       }
     }
   }
