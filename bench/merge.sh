@@ -105,23 +105,25 @@ for ((r = 1; r <= RUNS; r++)); do
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# The rows of one merge: K shards (keys readK, startsK, mergeK) under BUDGET,
+# against the peak RSS target RSS (MB).
+merge_rows() { # K BUDGET RSS
+  local k=$1 budget=$2 rss=$3
+  row read$k "read once (grams-info --check each)" "$(fmt_s "$(med read$k.wall)")" s
+  row starts$k "  of which $k process starts" "$(fmt_s "$(med starts$k.wall)")" s
+  row merge$k "merge -S $budget: wall" "$(fmt_s "$(med merge$k.wall)")" s
+  row merge$k.cpu "merge -S $budget: CPU (user + sys)" "$(fmt_s "$(med merge$k.cpu)")" s
+  row merge$k.rss "merge -S $budget: peak RSS" "$(fmt_mb_kib "$(med merge$k.rss)")" MB "$rss" target
+  row merge$k.ratio "merge wall / read once" \
+    "$(ratio "$(med merge$k.wall)" "$(med read$k.wall)")" x 1.5 target
+}
 section "64 shards of scale.txt ($(fmt_mb "$bytes64") MB of counts files)"
-row read64 "read once (grams-info --check each)" "$(fmt_s "$(med read64.wall)")" s
-row starts64 "  of which 64 process starts" "$(fmt_s "$(med starts64.wall)")" s
-row merge64 "merge -S 200M: wall" "$(fmt_s "$(med merge64.wall)")" s
-row merge64.cpu "merge -S 200M: CPU (user + sys)" "$(fmt_s "$(med merge64.cpu)")" s
-row merge64.rss "merge -S 200M: peak RSS" "$(fmt_mb_kib "$(med merge64.rss)")" MB 260 target
-row merge64.ratio "merge wall / read once" "$(ratio "$(med merge64.wall)" "$(med read64.wall)")" x 1.5 target
+merge_rows 64 200M 260
 row reduce64 "reduce K=4 ($PARALLEL at once, -j$RJOBS) + join: wall" \
   "$(fmt_s "$(med reduce64.wall)")" s "$(fmt_s "$(med merge64.wall)")" "the single merge"
 row reduce64.cpu "reduce K=4 + join: CPU" "$(fmt_s "$(med reduce64.cpu)")" s
 section "4 shards of scale.txt ($(fmt_mb "$bytes4") MB of counts files)"
-row read4 "read once (grams-info --check each)" "$(fmt_s "$(med read4.wall)")" s
-row starts4 "  of which 4 process starts" "$(fmt_s "$(med starts4.wall)")" s
-row merge4 "merge -S 100M: wall" "$(fmt_s "$(med merge4.wall)")" s
-row merge4.cpu "merge -S 100M: CPU (user + sys)" "$(fmt_s "$(med merge4.cpu)")" s
-row merge4.rss "merge -S 100M: peak RSS" "$(fmt_mb_kib "$(med merge4.rss)")" MB 130 target
-row merge4.ratio "merge wall / read once" "$(ratio "$(med merge4.wall)" "$(med read4.wall)")" x 1.5 target
+merge_rows 4 100M 130
 print_rows "grams-count --merge, medians of $RUNS runs"
 echo
 echo "every merged and joined counts file is identical to counting the whole"

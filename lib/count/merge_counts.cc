@@ -187,7 +187,8 @@ Status CounterImpl::MapFileWords(BinaryFileReader* reader, Pass pass, FirstReadi
   const std::string& name = reader->name();
   std::string raw;
   GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
-  const size_t hash = std::hash<std::string_view>()(raw);
+  // A slice's readings compare the section by hash (a whole merge reads it once).
+  const size_t hash = pass == Pass::kWhole ? 0 : std::hash<std::string_view>()(raw);
   if (pass == Pass::kNgrams) {
     if (hash != reading->vocab_hash) {
       return InvalidArgument(name +
@@ -300,10 +301,9 @@ Status CounterImpl::AddFileNgrams(BinaryFileReader* reader, const std::vector<Wo
 // (count/counts_inserter.h).
 Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vector<WordId>& word_map,
                                       const std::vector<uint8_t>* keep) {
-  constexpr uint16_t kSkipped = 0xFFFF;
   const FileHeader& header = reader->header();
   const std::string& name = reader->name();
-  // The file's order n-1 / n entries -> (bucket or kSkipped, index in its table).
+  // The file's order n-1 / n entries -> (bucket or kSkippedBucket, index in its table).
   std::vector<uint32_t> prev, cur;
   std::vector<uint16_t> prev_part, cur_part;
   std::string child_counts, words, counts;
@@ -340,26 +340,12 @@ Status CounterImpl::AddOrdersToTables(BinaryFileReader* reader, const std::vecto
         break;
       }
       zero = zero || c == 0;
-      const EntryIndex fp = merge_parents_[k];
-      int part;
-      uint32_t parent;
-      if (n == 2) {
-        parent = word_map[fp];
-        if (keep != nullptr && !(*keep)[parent]) {
-          cur_part[k] = kSkipped;
-          continue;
-        }
-        part = count::BucketOf(parent);
-      } else {
-        if (prev_part[fp] == kSkipped) {
-          cur_part[k] = kSkipped;
-          continue;
-        }
-        part = prev_part[fp];
-        parent = prev[fp];
-      }
+      uint32_t parent = 0;
+      const uint16_t part =
+          count::RouteEntry(n, merge_parents_[k], word_map, keep, prev_part, prev, &parent);
+      cur_part[k] = part;
+      if (part == count::kSkippedBucket) continue;
       inserter_.Add(static_cast<uint32_t>(k), part, parent, cur[k], c);
-      cur_part[k] = static_cast<uint16_t>(part);
     }
     inserter_.Flush();
     if (malformed || !in_counts.at_end()) return MalformedCounts(name, n);

@@ -9,9 +9,6 @@
 namespace grams::count {
 namespace {
 
-// An entry whose first word is outside the slice kept.
-constexpr uint16_t kSkipped = 0xFFFF;
-
 // The entries of one order of one file, per bucket, as spill parts.
 class PieceBuffers {
  public:
@@ -71,7 +68,7 @@ Status SpillCountsFile(BinaryFileReader* reader, const std::vector<WordId>& word
   GRAMS_RETURN_IF_ERROR(spills->BeginSpill());
   PieceBuffers pieces(spills, piece_bytes);
   // Per entry of the file's order n-1 (prev) and n (cur): its bucket (or
-  // kSkipped) and its index there.
+  // kSkippedBucket) and its index there.
   std::vector<uint16_t> prev_bucket, cur_bucket;
   std::vector<uint32_t> prev_index, cur_index;
   std::string child_counts, words, counts;
@@ -90,34 +87,18 @@ Status SpillCountsFile(BinaryFileReader* reader, const std::vector<WordId>& word
     VarintCursor in_counts(counts);
     bool malformed = false, zero = false;
     Status flushed;
-    GRAMS_RETURN_IF_ERROR(VisitTrieLevel(name, header, n, child_counts, words,
-                                         [&](EntryIndex k, EntryIndex parent, WordId word) {
-                                           uint64_t c = 1;
-                                           if (!in_counts.Next(&c)) malformed = true;
-                                           zero = zero || c == 0;
-                                           int b;
-                                           uint64_t key;  // the parent as the spill holds it
-                                           if (n == 2) {
-                                             const WordId first = word_map[parent];
-                                             if (keep != nullptr && !(*keep)[first]) {
-                                               cur_bucket[k] = kSkipped;
-                                               return;
-                                             }
-                                             b = BucketOf(first);
-                                             key = first;
-                                           } else {
-                                             if (prev_bucket[parent] == kSkipped) {
-                                               cur_bucket[k] = kSkipped;
-                                               return;
-                                             }
-                                             b = prev_bucket[parent];
-                                             key = prev_index[parent];
-                                           }
-                                           cur_bucket[k] = static_cast<uint16_t>(b);
-                                           cur_index[k] = pieces.Add(b, key, word_map[word], c);
-                                           if (pieces.full() && flushed.ok())
-                                             flushed = pieces.Flush();
-                                         }));
+    GRAMS_RETURN_IF_ERROR(VisitTrieLevel(
+        name, header, n, child_counts, words, [&](EntryIndex k, EntryIndex parent, WordId word) {
+          uint64_t c = 1;
+          if (!in_counts.Next(&c)) malformed = true;
+          zero = zero || c == 0;
+          uint32_t key = 0;  // the parent as spilled
+          const uint16_t b = RouteEntry(n, parent, word_map, keep, prev_bucket, prev_index, &key);
+          cur_bucket[k] = b;
+          if (b == kSkippedBucket) return;
+          cur_index[k] = pieces.Add(b, key, word_map[word], c);
+          if (pieces.full() && flushed.ok()) flushed = pieces.Flush();
+        }));
     if (malformed || !in_counts.at_end()) return MalformedCounts(name, n);
     if (zero) return ZeroCount(name, n);
     GRAMS_RETURN_IF_ERROR(flushed);

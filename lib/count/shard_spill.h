@@ -14,12 +14,37 @@
 #include <cstdint>
 #include <vector>
 
+#include "count/order_table.h"
 #include "count/spill.h"
 #include "format/binary_file.h"
 #include "grams/status.h"
 #include "grams/types.h"
 
 namespace grams::count {
+
+// The bucket of an entry whose first word is outside the slice kept.
+inline constexpr uint16_t kSkippedBucket = 0xFFFF;
+
+// Where an entry of order n of a counts file being merged goes, from its
+// parent `fp` in the file: the bucket of its first word, returned, and
+// *parent, its parent as the tables and spills hold it (the first word's
+// counting id at order 2, else the parent's index in its bucket); or
+// kSkippedBucket when its first word is not in `keep` (a slice) or its
+// parent was skipped. prev_bucket and prev_index: order n-1's entries'.
+inline uint16_t RouteEntry(int n, uint32_t fp, const std::vector<WordId>& word_map,
+                           const std::vector<uint8_t>* keep,
+                           const std::vector<uint16_t>& prev_bucket,
+                           const std::vector<uint32_t>& prev_index, uint32_t* parent) {
+  if (n == 2) {
+    const WordId first = word_map[fp];
+    if (keep != nullptr && !(*keep)[first]) return kSkippedBucket;
+    *parent = first;
+    return static_cast<uint16_t>(BucketOf(first));
+  }
+  const uint16_t bucket = prev_bucket[fp];
+  if (bucket != kSkippedBucket) *parent = prev_index[fp];
+  return bucket;
+}
 
 // Reads orders 2..N of the counts file `reader` (its vocabulary and order
 // 1 already read) into a new spill of `spills`. `word_map[i]` is the
