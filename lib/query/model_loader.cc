@@ -312,6 +312,16 @@ class Loader {
     builder_.ScatterBlocks(
         h, [keys](size_t i) { return MixKey(keys[i]); },
         [&](size_t first, size_t count, Entry* out) {
+          // The keys and planes of the block 4 blocks on: 9 streams and the
+          // scatter's 64 are too many for the hardware to follow.
+          constexpr size_t kAhead = 4 * OrderBuilder::kBlock;
+          for (size_t j = 0; j < count; j += 8) PrefetchAhead(keys + first + j, 8 * kAhead);
+          for (size_t j = 0; j < count; j += 64) {
+            for (size_t q = 0; q < 4; ++q) {
+              PrefetchAhead(lp + q * m + first + j, kAhead);
+              if (lbo) PrefetchAhead(lbo + q * m + first + j, kAhead);
+            }
+          }
           uint32_t prob[OrderBuilder::kBlock], backoff[OrderBuilder::kBlock];
           PlaneBits(lp, m, first, count, prob);
           if (lbo) {

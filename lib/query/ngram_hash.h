@@ -206,6 +206,9 @@ class OrderBuilder {
           Pack(lo, hi, base, h, key_at, fill);
           return;
         }
+        // Two lines on in the group's stream: 64 streams (and the ones
+        // read) are more than the hardware prefetches.
+        PrefetchAhead(scratch + end[g], 128);
         scratch[end[g]++] = block[j];
       }
     }
@@ -326,7 +329,10 @@ class OrderBuilder {
     const size_t parts = size_t{1} << bits;
     size_t count[(size_t{1} << kSplitBits) + 1] = {0};
     for (int p = 0; p < 2; ++p) {
-      for (size_t i = 0; i < size[p]; ++i) ++count[((piece[p][i].mixed >> shift) & mask) + 1];
+      for (size_t i = 0; i < size[p]; ++i) {
+        if (i % 4 == 0) PrefetchAhead(piece[p] + i, 1024);  // the first read of a piece
+        ++count[((piece[p][i].mixed >> shift) & mask) + 1];
+      }
     }
     for (size_t d = 0; d < parts; ++d) count[d + 1] += count[d];
     size_t pos[size_t{1} << kSplitBits];
@@ -387,6 +393,7 @@ class OrderBuilder {
     unsigned char* const table = sh->table;
     uint64_t at = sh->next, prev = sh->previous;
     for (size_t i = 0; i < n; ++i) {
+      if (i % 4 == 0) PrefetchAhead(table + at * kStride, 48 * kStride);  // fresh lines
       if (a[i].mixed == prev) return false;
       prev = a[i].mixed;
       const uint64_t home = Reduce(a[i].mixed, homes);
