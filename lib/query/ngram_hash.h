@@ -208,7 +208,7 @@ class OrderBuilder {
         }
         // Two lines on in the group's stream: 64 streams (and the ones
         // read) are more than the hardware prefetches.
-        PrefetchAhead(scratch + end[g], 128);
+        PrefetchAhead(scratch + end[g], 256);
         scratch[end[g]++] = block[j];
       }
     }

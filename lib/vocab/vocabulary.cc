@@ -47,7 +47,9 @@ Vocabulary::Vocabulary() {
 void Vocabulary::Reserve(size_t words, size_t bytes) {
   arena_.reserve(bytes);
   offsets_.reserve(words + 1);
-  while ((mask_ + 1) < words * 2) Grow();
+  uint64_t size = mask_ + 1;
+  while (size < words * 2) size *= 2;
+  if (size > mask_ + 1) Rehash(size);  // once, not doubling by steps
 }
 
 // A slot is (high 32 bits of the hash) << 32 | (id + 1); 0 = empty. Keeping
@@ -80,12 +82,11 @@ WordId Vocabulary::FindOrInsert(std::string_view word, uint64_t hash) {
   arena_.insert(arena_.end(), word.begin(), word.end());
   offsets_.push_back(arena_.size());
   slots_[i] = (tag << 32) | (static_cast<uint64_t>(id) + 1);
-  if (size() * 2 > mask_ + 1) Grow();
+  if (size() * 2 > mask_ + 1) Rehash((mask_ + 1) * 2);
   return id;
 }
 
-void Vocabulary::Grow() {
-  uint64_t new_size = (mask_ + 1) * 2;
+void Vocabulary::Rehash(uint64_t new_size) {
   std::vector<uint64_t> slots(new_size, 0);
   uint64_t mask = new_size - 1;
   for (WordId id = 0; id < size(); ++id) {

@@ -78,7 +78,9 @@ class GRAMS_EXPORT Vocabulary {
   void Reserve(size_t words, size_t bytes);
 
  private:
-  void Grow();
+  // Rehashes into a table of `size` slots (a power of two, more than twice
+  // the words).
+  void Rehash(uint64_t size);
 
   std::vector<char> arena_;
   std::vector<uint64_t> offsets_;  // size()+1 entries
