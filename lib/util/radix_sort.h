@@ -10,6 +10,7 @@
 
 #include "util/alloc_guard.h"
 #include "util/huge_array.h"
+#include "util/prefetch.h"
 #include "util/threads.h"
 
 namespace grams {
@@ -86,7 +87,9 @@ inline void RadixSortByKey(KeyValue* items, size_t n, int threads = 1) {
       size_t* c = count.data() + t * kBuckets;
       for (size_t i = n * t / T, end = n * (t + 1) / T; i < end; ++i) {
         const KeyValue& kv = src[i];
-        dst[c[(kv.key >> shift) & (kBuckets - 1)]++] = kv;
+        size_t& at = c[(kv.key >> shift) & (kBuckets - 1)];
+        PrefetchAhead(dst + at, 128);
+        dst[at++] = kv;
       }
     });
     std::swap(src, dst);
