@@ -253,6 +253,42 @@ Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
 Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words);
 
+// A varint of at most 5 bytes (35 bits) at *p, with 8 bytes readable
+// there, from one 8-byte load and no branch on its length; false if it is
+// longer.
+inline bool FastVarint35(const char** p, uint64_t* value) {
+  uint64_t x;
+  std::memcpy(&x, *p, 8);
+  const uint64_t stops = ~x & 0x8080808080ULL;  // bytes that end a varint
+  if (stops == 0) return false;
+  const int len = (__builtin_ctzll(stops) >> 3) + 1;
+  const uint64_t v = (x & 0x7f) | ((x >> 1) & 0x3f80) | ((x >> 2) & 0x1fc000) |
+                     ((x >> 3) & 0xfe00000) | ((x >> 4) & 0x7f0000000ULL);
+  *value = v & ((uint64_t{1} << (7 * len)) - 1);
+  *p += len;
+  return true;
+}
+
+// DecodeTrieLevelFast's pass 1: each parent's number at the index of its
+// first child, kNoParent elsewhere; false on anything amiss.
+inline constexpr EntryIndex kNoParent = UINT32_MAX;  // (lower <= UINT32_MAX)
+inline bool TrieParentStarts(std::string_view child_counts, uint64_t lower, uint64_t size,
+                             EntryIndex* parents) {
+  // A parent without children writes where the next parent will write over
+  // it (or at index m, past the entries).
+  std::fill_n(parents, size + 1, kNoParent);
+  const char* p = child_counts.data();
+  const char* const p_end = p + child_counts.size();
+  uint64_t k = 0;
+  for (uint64_t parent = 0; parent < lower; ++parent) {
+    uint64_t c;
+    if (!GetVarint64(&p, p_end, &c) || c > size - k) return false;
+    parents[k] = static_cast<EntryIndex>(parent);
+    k += c;
+  }
+  return p == p_end && k == size;
+}
+
 template <bool kKeepParents, typename Prefetch, typename Visit>
 Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, int n,
                            std::string_view child_counts, std::string_view words,
@@ -264,47 +300,25 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   // A claim the bytes cannot hold: the cursor finds the error without
   // filling `size` entries of scratch first.
   if (!CheckTrieClaims(name, header, n, child_counts, words).ok()) return slow();
-  // Pass 1: each parent's number at the index of its first child. A parent
-  // without children writes where the next parent will write over it (or
-  // at index m, past the entries).
-  constexpr EntryIndex kNone = UINT32_MAX;  // no parent starts here (lower <= UINT32_MAX)
-  std::fill_n(parents, size + 1, kNone);
-  const char* p = child_counts.data();
-  const char* const p_end = p + child_counts.size();
-  uint64_t k = 0;
-  for (uint64_t parent = 0; parent < lower; ++parent) {
-    uint64_t c;
-    if (!GetVarint64(&p, p_end, &c) || c > size - k) return slow();
-    parents[k] = static_cast<EntryIndex>(parent);
-    k += c;
-  }
-  if (p != p_end || k != size) return slow();
+  if (!TrieParentStarts(child_counts, lower, size, parents)) return slow();
   // Pass 2: the words; a parent's first child gets the word itself, the
   // others the previous word + delta + 1 (conditional moves, no branch).
-  p = words.data();
+  const char* p = words.data();
   const char* const w_end = p + words.size();
   EntryIndex parent = 0;
   uint64_t word = 0;
   constexpr uint64_t kLag = 16;  // entries between prefetch and visit
   EntryIndex lag_parent[kLag];
   WordId lag_word[kLag];
+  uint64_t k;
   for (k = 0; k < size; ++k) {
     const EntryIndex first = parents[k];
-    const bool starts = first != kNone;
+    const bool starts = first != kNoParent;
     parent = starts ? first : parent;
     if constexpr (kKeepParents) parents[k] = parent;
     uint64_t delta;
     if (w_end - p >= 8) {
-      // Up to 5 bytes (word ids are below 2^32), from 8 loaded at once.
-      uint64_t x;
-      std::memcpy(&x, p, 8);
-      const uint64_t stops = ~x & 0x8080808080ULL;  // bytes that end a varint
-      if (stops == 0) return slow();
-      const int len = (__builtin_ctzll(stops) >> 3) + 1;
-      delta = (x & 0x7f) | ((x >> 1) & 0x3f80) | ((x >> 2) & 0x1fc000) | ((x >> 3) & 0xfe00000) |
-              ((x >> 4) & 0x7f0000000ULL);
-      delta &= (uint64_t{1} << (7 * len)) - 1;
-      p += len;
+      if (!FastVarint35(&p, &delta)) return slow();  // word ids are below 2^32
     } else if (!GetVarint64(&p, w_end, &delta)) {
       return slow();
     }
@@ -320,6 +334,90 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   for (k = size > kLag ? size - kLag : 0; k < size; ++k) {
     visit(static_cast<EntryIndex>(k), lag_parent[k & (kLag - 1)], lag_word[k & (kLag - 1)]);
   }
+  return Status::OK();
+}
+
+// The same with the entries visited in two interleaved runs, not in order
+// (each run in order): the words are split at a parent's first child near
+// the middle of their bytes, found by counting the bytes that end a varint,
+// and the two halves are decoded at once: two independent chains of loads,
+// where one chain (a varint's length gives where the next starts) bounds
+// the speed (the model loader's decoding: 17 -> 15 ms of CPU on brown order
+// 5; a loop over more runs kept in an array ran slower than one). Same
+// checks, same errors (through VisitTrieLevel); for a visit that does not
+// care in which order the entries come (the loader's keys).
+// Words of fewer than `least_bytes` are decoded in one run.
+template <typename Visit>
+Status DecodeTrieLevelTwoRuns(const std::string& name, const FileHeader& header, int n,
+                              std::string_view child_counts, std::string_view words,
+                              EntryIndex* parents, Visit visit, size_t least_bytes = 256) {
+  auto slow = [&] { return VisitTrieLevel(name, header, n, child_counts, words, visit); };
+  auto one_run = [&] {
+    return DecodeTrieLevelFast<false>(
+        name, header, n, child_counts, words, parents, [](WordId) {}, visit);
+  };
+  const uint64_t vocab_size = header.vocab_size, lower = header.ngram_counts[n - 2],
+                 size = header.ngram_counts[n - 1];
+  if (size > UINT32_MAX || lower > UINT32_MAX || words.size() < std::max<size_t>(least_bytes, 16)) {
+    return one_run();
+  }
+  if (!CheckTrieClaims(name, header, n, child_counts, words).ok()) return slow();
+  if (!TrieParentStarts(child_counts, lower, size, parents)) return slow();
+  // The split: the first varint to start at or after the middle byte, then
+  // on to the first entry that starts a parent's children.
+  const char* const begin = words.data();
+  const char* const end = begin + words.size();
+  const char* mid = begin + words.size() / 2;
+  while (mid < end && static_cast<unsigned char>(mid[-1]) >= 0x80) ++mid;
+  uint64_t k_mid = 0;  // varints ending before mid
+  const char* q = begin;
+  for (; q + 8 <= mid; q += 8) {
+    uint64_t x;
+    std::memcpy(&x, q, 8);
+    k_mid += static_cast<uint64_t>(__builtin_popcountll(~x & 0x8080808080808080ULL));
+  }
+  for (; q < mid; ++q) k_mid += static_cast<unsigned char>(*q) < 0x80;
+  while (mid < end && k_mid < size && parents[k_mid] == kNoParent) {
+    uint64_t skipped;
+    if (!GetVarint64(&mid, end, &skipped)) return slow();
+    ++k_mid;
+  }
+  if (mid >= end || k_mid >= size) return one_run();
+  struct Run {
+    const char* p;
+    uint64_t k, word;
+    EntryIndex parent;
+  };
+  // One entry of a run; false on anything amiss.
+  auto step = [&](Run& r) {
+    const EntryIndex first = parents[r.k];
+    const bool starts = first != kNoParent;
+    r.parent = starts ? first : r.parent;
+    uint64_t delta;
+    if (end - r.p >= 8) {
+      if (!FastVarint35(&r.p, &delta)) return false;  // word ids are below 2^32
+    } else if (!GetVarint64(&r.p, end, &delta)) {
+      return false;
+    }
+    r.word = starts ? delta : r.word + delta + 1;
+    if (r.word >= vocab_size) return false;
+    visit(static_cast<EntryIndex>(r.k), r.parent, static_cast<WordId>(r.word));
+    ++r.k;
+    return true;
+  };
+  Run a{begin, 0, 0, 0}, b{mid, k_mid, 0, 0};
+  const uint64_t both = std::min(k_mid, size - k_mid);
+  for (uint64_t i = 0; i < both; ++i) {
+    if (!step(a) || !step(b)) return slow();
+  }
+  while (a.k < k_mid) {
+    if (!step(a)) return slow();
+  }
+  while (b.k < size) {
+    if (!step(b)) return slow();
+  }
+  // Each run ends where the other begins, or at the end.
+  if (a.p != mid || b.p != end) return slow();
   return Status::OK();
 }
 

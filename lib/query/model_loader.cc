@@ -48,6 +48,10 @@ constexpr int64_t kLastPriority = 3000;
 // Buffers of this size or more are on huge pages: one fault, not 512.
 constexpr size_t kHugePage = size_t{2} << 20;
 
+// Bytes of word keys (R(w), 8 a word) that stay in cache while an order
+// is decoded: below, its words are decoded in two runs at once.
+constexpr uint64_t kCachedWordKeys = uint64_t{1} << 20;
+
 // Sections read ahead of their decompression, at most.
 constexpr size_t kReadAhead = 6;
 
@@ -278,12 +282,18 @@ class Loader {
     uint64_t* out = keys_[b].data();
     const uint64_t* up = n == 2 ? word_keys_.data() : keys_[b ^ 1].data();
     const uint64_t* word = word_keys_.data();
-    Status status = DecodeTrieLevelFast<false>(
-        name_, header_, n, raw_[b][kChildCounts].view(), raw_[b][kWords].view(), parents_.data(),
-        [word](WordId w) { ::grams::Prefetch(word + w); },
-        [&](EntryIndex k, EntryIndex parent, WordId w) {
-          out[k] = NonZero(up[parent] * kPolyBase + word[w]);
-        });
+    auto visit = [&](EntryIndex k, EntryIndex parent, WordId w) {
+      out[k] = NonZero(up[parent] * kPolyBase + word[w]);
+    };
+    const std::string_view cc = raw_[b][kChildCounts].view(), words = raw_[b][kWords].view();
+    // Words' keys in cache: two runs at once. Else one run that prefetches
+    // them (two runs without, on scale.txt's 700K words: 117 -> 142 ms).
+    Status status =
+        header_.vocab_size * sizeof(uint64_t) <= kCachedWordKeys
+            ? DecodeTrieLevelTwoRuns(name_, header_, n, cc, words, parents_.data(), visit)
+            : DecodeTrieLevelFast<false>(
+                  name_, header_, n, cc, words, parents_.data(),
+                  [word](WordId w) { ::grams::Prefetch(word + w); }, visit);
     if (n + 2 > order_) {  // no later order reuses these buffers
       raw_[b][kChildCounts] = RawBuffer();
       raw_[b][kWords] = RawBuffer();
