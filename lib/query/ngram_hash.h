@@ -206,7 +206,7 @@ class OrderBuilder {
           Pack(lo, hi, base, h, key_at, fill);
           return;
         }
-        // Two lines on in the group's stream: 64 streams (and the ones
+        // Four lines on in the group's stream: 64 streams (and the ones
         // read) are more than the hardware prefetches.
         PrefetchAhead(scratch + end[g], 256);
         scratch[end[g]++] = block[j];
