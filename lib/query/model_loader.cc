@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "format/order_sections.h"
@@ -85,18 +86,26 @@ class Loader {
 
     // Numbered in the order of a sequential reader, so that errors are its.
     const int vocab = AddSection(0, -1);
-    graph_.Add(kLastPriority, {vocab},
-               [this] { return DecodeVocab(name_, header_, vocab_raw_.view(), &out_->vocab); });
+    graph_.Label(
+        graph_.Add(kLastPriority, {vocab},
+                   [this] { return DecodeVocab(name_, header_, vocab_raw_.view(), &out_->vocab); }),
+        "vocabulary");
     // After the vocabulary's bytes, which bound the size the header claims.
     const int rand = graph_.Add(kChainPriority, {vocab}, [this] { return MakeWordKeys(); });
+    graph_.Label(rand, "word_keys");
     int uni_prob = AddSection(1, -1), uni_backoff = -1;
     if (order_ > 1) uni_backoff = AddSection(2, -1);
-    graph_.Add(kLastPriority, {uni_prob, uni_backoff}, [this] { return SetUnigrams(); });
+    graph_.Label(
+        graph_.Add(kLastPriority, {uni_prob, uni_backoff}, [this] { return SetUnigrams(); }),
+        "unigrams");
     const int plan = graph_.Add(kChainPriority, {}, [this] { return Plan(); });
+    graph_.Label(plan, "plan");
 
     OrderTasks tasks;
     for (int n = 2; n <= order_; ++n) AddOrderTasks(n, rand, plan, &tasks);
-    graph_.Add(kReadPriority, {read_task_.back()}, [this] { return reader_->Finish(); });
+    graph_.Label(
+        graph_.Add(kReadPriority, {read_task_.back()}, [this] { return reader_->Finish(); }),
+        "finish");
     const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u));
     GRAMS_RETURN_IF_ERROR(graph_.Run(threads));
     out_->collision = collision_.load();
@@ -124,6 +133,7 @@ class Loader {
         kChainPriority + n,
         {cc, words, rand, plan, t->decoded[b ^ 1], t->scattered[b][0], t->scattered[b][1]},
         [this, n] { return Decode(n); });
+    graph_.Label(d, "decode " + std::to_string(n));
     const int lp = AddSection(first + kLogProb, t->scattered[b][0], t->scattered[b][1]);
     const int lbo =
         n < order_ ? AddSection(first + kLogBackoff, t->scattered[b][0], t->scattered[b][1]) : -1;
@@ -135,24 +145,30 @@ class Loader {
       builder_.Start(m);
       return Status::OK();
     });
+    graph_.Label(start, "start " + std::to_string(n));
     for (int h = 0; h < 2; ++h) {
       t->scattered[b][h] = graph_.Add(kBuildPriority + n, {d, lp, lbo, start},
                                       [this, n, h] { return Scatter(n, h); });
+      graph_.Label(t->scattered[b][h], "scatter " + std::to_string(n) + "." + std::to_string(h));
     }
     for (int s = 0; s < 2; ++s) {
       t->placed[s] = graph_.Add(kBuildPriority + n, {t->scattered[b][0], t->scattered[b][1]},
                                 [this, n, s] { return Place(n, s); });
+      graph_.Label(t->placed[s], "place " + std::to_string(n) + "." + std::to_string(s));
     }
     t->decoded[b] = d;
     // What the last two orders leave is released as soon as it is used,
     // not when the load ends: the peak is while the last order is built.
     if (n == order_ && n > 2) {
-      graph_.Add(kBuildPriority + n, {t->scattered[b ^ 1][0], t->scattered[b ^ 1][1], d},
-                 [this, n] { return Release(n - 1); });
+      graph_.Label(
+          graph_.Add(kBuildPriority + n, {t->scattered[b ^ 1][0], t->scattered[b ^ 1][1], d},
+                     [this, n] { return Release(n - 1); }),
+          "release " + std::to_string(n - 1));
     }
     if (n == order_) {
-      graph_.Add(kBuildPriority + n, {t->scattered[b][0], t->scattered[b][1]},
-                 [this, n] { return Release(n); });
+      graph_.Label(graph_.Add(kBuildPriority + n, {t->scattered[b][0], t->scattered[b][1]},
+                              [this, n] { return Release(n); }),
+                   "release " + std::to_string(n));
     }
   }
 
@@ -168,12 +184,16 @@ class Loader {
         [this, i] { return Read(i); });
     read_task_[i] = read;
     const uint32_t id = ModelFileReader::SectionIdAt(order_, i);
+    // The section as "TYPE.ORDER" (docs/FORMAT.md's section types), for the trace.
+    const std::string section = std::to_string(id >> 16) + "." + std::to_string(id & 0xffff);
+    graph_.Label(read, "read " + section);
     const int n = static_cast<int>(id & 0xffff);
     const bool chain = (id >> 16) == static_cast<uint32_t>(SectionType::kChildCounts) ||
                        (id >> 16) == static_cast<uint32_t>(SectionType::kWords);
     const int64_t priority = n >= 2 ? (chain ? kChainPriority : kBuildPriority) + n : kLastPriority;
     section_task_[i] =
         graph_.Add(priority, {read, after, after2}, [this, i] { return Decompress(i); });
+    graph_.Label(section_task_[i], "decompress " + section);
     return section_task_[i];
   }
 

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -79,6 +82,71 @@ TEST(TaskGraphTest, OneThreadRunsTheReadyTaskOfLowestPriorityFirst) {
   graph.Add(0, {0}, task(3));  // ready only after 0, then first
   ASSERT_TRUE(graph.Run(1).ok());
   EXPECT_EQ(done, (std::vector<int>{1, 2, 0, 3}));
+}
+
+// GRAMS_TASK_TRACE: a line a task, in id order, with its priority, when it
+// ran, its CPU time and its label; nothing without it. And the model
+// loader labels its tasks (tests/formats/v1/tiny.lm: order 3).
+TEST(TaskGraphTest, TracesEachTaskWhenAsked) {
+  auto run = [](bool traced) {
+    if (traced) {
+      setenv("GRAMS_TASK_TRACE", "1", 1);
+    } else {
+      unsetenv("GRAMS_TASK_TRACE");
+    }
+    TaskGraph graph;
+    const int busy = graph.Add(5, {}, [] {
+      // 2 ms of this thread's CPU, the work the trace times.
+      auto cpu_ms = [] {
+        timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+      };
+      const double until = cpu_ms() + 2.0;
+      volatile uint64_t x = 0;
+      while (cpu_ms() < until) x = x + 1;
+      return Status::OK();
+    });
+    graph.Label(busy, "busy 1");
+    graph.Add(7, {busy}, [] { return Status::OK(); });
+    testing::internal::CaptureStderr();
+    const Status s = graph.Run(2);
+    const std::string err = testing::internal::GetCapturedStderr();
+    unsetenv("GRAMS_TASK_TRACE");
+    EXPECT_TRUE(s.ok());
+    return err;
+  };
+  EXPECT_EQ(run(false), "");
+  const std::string trace = run(true);
+  unsigned id0 = 9, id1 = 9;
+  long long p0 = 0, p1 = 0;
+  double start0 = -1, end0 = -1, cpu0 = -1, start1 = -1, end1 = -1, cpu1 = -1;
+  char label[32] = {0}, number[32] = {0};
+  ASSERT_EQ(std::sscanf(trace.c_str(),
+                        "task %u %lld %lf %lf %lf %31s %31s\ntask %u %lld %lf %lf %lf", &id0, &p0,
+                        &start0, &end0, &cpu0, label, number, &id1, &p1, &start1, &end1, &cpu1),
+            12)
+      << trace;
+  EXPECT_EQ(id0, 0u);
+  EXPECT_EQ(p0, 5);
+  EXPECT_EQ(std::string(label) + " " + number, "busy 1");
+  EXPECT_GE(start0, 0.0);
+  EXPECT_GE(cpu0, 1.99);
+  EXPECT_GE(end0 - start0, cpu0 - 0.01);  // wall time holds the CPU time
+  EXPECT_EQ(id1, 1u);
+  EXPECT_EQ(p1, 7);
+  EXPECT_GE(start1, end0);  // it waited on task 0
+
+  setenv("GRAMS_TASK_TRACE", "1", 1);
+  testing::internal::CaptureStderr();
+  auto lm = LanguageModel::Load(test::SourcePath("tests/formats/v1/tiny.lm"));
+  const std::string loaded = testing::internal::GetCapturedStderr();
+  unsetenv("GRAMS_TASK_TRACE");
+  ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+  for (const char* name : {" read 1.0\n", " decompress 3.3\n", " vocabulary\n", " decode 3\n",
+                           " scatter 2.1\n", " place 3.0\n", " release 3\n", " finish\n"}) {
+    EXPECT_NE(loaded.find(name), std::string::npos) << name << " not in\n" << loaded;
+  }
 }
 
 // The error is the lowest-numbered task's, even when a later one fails
