@@ -106,19 +106,19 @@ inline void RadixSortByKey(std::vector<KeyValue>* items, int threads = 1) {
   RadixSortByKey(items->data(), items->size(), threads);
 }
 
-// The American flag pass of SortInPlace64 over buckets [b_lo, b_hi) of a,
-// whose values all lie in [begin[b_lo], begin[b_hi]): each value is carried
-// to its bucket by cycle swaps. `next` is scratch (kBuckets entries).
+// An American flag pass over buckets [b_lo, b_hi) of a, whose values all
+// lie in [begin[b_lo], begin[b_hi]): each value is carried to its bucket,
+// (v >> shift) & mask, by cycle swaps. `next` is scratch (b_hi entries).
 inline void FlagPass(uint64_t* a, const size_t* begin, size_t* next, size_t b_lo, size_t b_hi,
-                     int shift) {
+                     int shift, uint64_t mask = ~uint64_t{0}) {
   for (size_t b = b_lo; b < b_hi; ++b) next[b] = begin[b];
   for (size_t b = b_lo; b < b_hi; ++b) {
     while (next[b] < begin[b + 1]) {
       uint64_t v = a[next[b]];
-      size_t d = v >> shift;
+      size_t d = (v >> shift) & mask;
       while (d != b) {  // carry v to its bucket, picking up what was there
         std::swap(v, a[next[d]++]);
-        d = v >> shift;
+        d = (v >> shift) & mask;
       }
       a[next[b]++] = v;
     }
@@ -143,18 +143,7 @@ inline void SortBucket64(uint64_t* a, size_t n, int shift) {
   size_t begin[257] = {0}, next[256];
   for (size_t i = 0; i < n; ++i) ++begin[((a[i] >> low) & mask) + 1];
   for (size_t b = 0; b < 256; ++b) begin[b + 1] += begin[b];
-  for (size_t b = 0; b <= mask; ++b) next[b] = begin[b];
-  for (size_t b = 0; b <= mask; ++b) {
-    while (next[b] < begin[b + 1]) {
-      uint64_t v = a[next[b]];
-      size_t d = (v >> low) & mask;
-      while (d != b) {  // carry v to its bucket, picking up what was there
-        std::swap(v, a[next[d]++]);
-        d = (v >> low) & mask;
-      }
-      a[next[b]++] = v;
-    }
-  }
+  FlagPass(a, begin, next, 0, mask + 1, low, mask);
   for (size_t b = 0; b <= mask; ++b) SortBucket64(a + begin[b], begin[b + 1] - begin[b], low);
 }
 
