@@ -2,7 +2,7 @@
 // container's checksums. The input gives a model file's sizes and the raw
 // bytes of its sections; the target writes them as a valid container (each
 // section a good zstd frame) and loads it twice: with LanguageModel::Load
-// (the task graph: structure decoded by DecodeTrieLevelTwoRuns, tables built by
+// (the task graph: structure decoded by DecodeTrieLevelFast, tables built by
 // OrderBuilder) and with the sequential ReadModelFile. Nothing may crash or
 // hang; both must agree (the same error, or both load); and a model that
 // loads must score as LanguageModel::Create on what ReadModelFile read.
