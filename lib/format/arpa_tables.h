@@ -20,6 +20,7 @@
 #include "grams/types.h"
 #include "grams/vocabulary.h"
 #include "util/alloc_guard.h"
+#include "util/huge_array.h"
 #include "util/prefetch.h"
 
 namespace grams::arpa {
@@ -97,13 +98,15 @@ class ContextMap {
     Clear();
     constexpr size_t kHuge = size_t{2} << 20;
     size_t bytes = cap * sizeof(Slot);
-    const size_t align = bytes >= 2 * kHuge ? kHuge : 64;
+    const bool huge = bytes >= 2 * kHuge && huge_page_probe::Wanted();
+    const size_t align = huge ? kHuge : 64;
     bytes = (bytes + align - 1) / align * align;
     void* p = std::aligned_alloc(align, bytes);
     if (!p) throw AllocationFailure(bytes);
-#ifdef MADV_HUGEPAGE
-    if (align == kHuge) madvise(p, bytes, MADV_HUGEPAGE);
-#endif
+    if (huge) {  // (util/huge_array.h: unless they are slow here)
+      madvise(p, bytes, MADV_HUGEPAGE);
+      huge_page_probe::Probe(static_cast<char*>(p), bytes);
+    }
     slots_ = static_cast<Slot*>(p);
     std::fill(slots_, slots_ + cap, Slot{kEmpty, 0, 0});
     mask_ = cap - 1;

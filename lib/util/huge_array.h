@@ -1,6 +1,20 @@
 // HugeArray<T>: a zero-filled array from anonymous mmap, advised to use
 // transparent huge pages. Large random-access tables (the query hash
 // tables) fault in 512x fewer pages and miss the TLB far less.
+//
+// Unless huge pages are slow here. On a virtual machine whose balloon
+// driver reports free memory to the host (virtio-balloon free page
+// reporting, as Firecracker's guests have), every free 2 MiB block is
+// handed back within seconds, and a huge page taken from one is faulted in
+// again by the host: 5-20 ms of CPU for 2 MiB where 0.1-0.2 ms is usual.
+// Small pages come from the fragments that are never reported. Measured on
+// such a machine, a process started 3 s after the last that touches 140 MB
+// of huge pages took 0.6-1.9 s, of small pages 0.06 s; loading brown order
+// 5's model file took 0.57-1.02 s against 0.07 s. So huge pages are not
+// asked for where a virtio balloon offers free page reporting, nor once
+// the first touch of a huge array (timed in thread CPU, which the host's
+// faults count in) took longer than kSlowHugePageNanos, elsewhere.
+// GRAMS_HUGE_PAGES=1 or 0 decides instead of both.
 #ifndef GRAMS_UTIL_HUGE_ARRAY_H_
 #define GRAMS_UTIL_HUGE_ARRAY_H_
 
@@ -10,12 +24,40 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 #include "util/alloc_guard.h"
 
 namespace grams {
+
+namespace huge_page_probe {
+
+// Above this much CPU, a first touch of a fresh 2 MiB page means huge
+// pages are slow here (usual: 0.1-0.2 ms; from the host: 5-20 ms).
+inline constexpr int64_t kSlowHugePageNanos = 2'000'000;
+
+// Whether a virtio balloon driver under `drivers` (sysfs's virtio_balloon
+// directory) has a device offering free page reporting: feature bit 5
+// (VIRTIO_BALLOON_F_REPORTING) of its features string, character i being
+// bit i.
+bool FreePagesReported(const std::string& drivers);
+
+// Whether a fresh array of 2 MiB or more asks for huge pages: as
+// GRAMS_HUGE_PAGES says (1 or 0, read once), else not where free pages are
+// reported, else until a probe was slow.
+bool Wanted();
+
+// Touches the first page of [start, start + bytes), just advised to be
+// huge, and gives up huge pages (for the rest of this array and every
+// later one) if that took more than `slow_nanos` of thread CPU.
+void Probe(char* start, size_t bytes, int64_t slow_nanos = kSlowHugePageNanos);
+
+// Tests: forget (false) or pretend (true) a slow probe.
+void SetSlowForTesting(bool slow);
+
+}  // namespace huge_page_probe
 
 template <typename T>
 class HugeArray {
@@ -41,13 +83,14 @@ class HugeArray {
   // Replaces the contents with n zero-filled elements. Throws AllocationFailure (a std::bad_alloc).
   // Arrays of 2 MiB or more are on huge pages unless `huge_pages` is false
   // (for buffers touched only in part, whose resident size would then round
-  // up to 2 MiB steps).
+  // up to 2 MiB steps) or huge pages are slow here (above).
   void Reset(size_t n, bool huge_pages = true) {
     Release();
     if (n == 0) return;
     constexpr size_t kHuge = size_t{2} << 20;
     size_t bytes = n * sizeof(T);
-    const bool huge = huge_pages && bytes >= kHuge;
+    const bool large = huge_pages && bytes >= kHuge;
+    const bool huge = large && huge_page_probe::Wanted();
     if (huge) bytes = (bytes + kHuge - 1) / kHuge * kHuge;
     // Map one huge page more than needed and trim, so the array starts on a
     // 2 MiB boundary and every page of it can be huge.
@@ -63,6 +106,9 @@ class HugeArray {
       size_t tail = (addr + mapped) - (aligned + bytes);
       if (tail) munmap(start + bytes, tail);
       madvise(start, bytes, MADV_HUGEPAGE);
+      huge_page_probe::Probe(start, bytes);
+    } else if (large) {  // where the system makes every large mapping huge
+      madvise(start, bytes, MADV_NOHUGEPAGE);
     }
     data_ = reinterpret_cast<T*>(start);
     size_ = n;

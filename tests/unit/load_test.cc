@@ -3,6 +3,8 @@
 // (DecodeTrieLevelFast), the table builder
 // (OrderBuilder) and the loader's errors, which must be those of a
 // sequential reader whatever the threads did first.
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -214,6 +218,76 @@ TEST(HugeArrayTest, ShrinkKeepsThePrefix) {
     EXPECT_EQ(a.size(), 0u);
     EXPECT_EQ(a.data(), nullptr);
   }
+}
+
+// ------------------------------------------------- huge pages, or not
+
+// The VmFlags of the mapping that holds `p` (/proc/self/smaps): "hg" for
+// MADV_HUGEPAGE, "nh" for MADV_NOHUGEPAGE.
+std::string VmFlagsAt(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      inside = lo <= addr && addr < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+bool HasFlag(const std::string& flags, const std::string& flag) {
+  return (flags + " ").find(" " + flag + " ") != std::string::npos;
+}
+
+TEST(HugePagesTest, FreePageReportingIsReadFromTheBalloonsFeatures) {
+  TempDir dir;
+  const std::string drivers = dir.path() + "/virtio_balloon";
+  EXPECT_FALSE(huge_page_probe::FreePagesReported(drivers));  // no such directory
+  ASSERT_TRUE(std::filesystem::create_directories(drivers + "/virtio4"));
+  ASSERT_TRUE(std::filesystem::create_directories(drivers + "/module"));
+  WriteFile(drivers + "/module/features", "11111111\n");  // not a device
+  WriteFile(drivers + "/virtio4/features", "0110000100000000000000000000000010000000\n");
+  EXPECT_FALSE(huge_page_probe::FreePagesReported(drivers));  // bit 5 clear
+  WriteFile(drivers + "/virtio4/features", "0110010100000000000000000000000010000000\n");
+  EXPECT_TRUE(huge_page_probe::FreePagesReported(drivers));
+  WriteFile(drivers + "/virtio4/features", "01100\n");  // too short to say
+  EXPECT_FALSE(huge_page_probe::FreePagesReported(drivers));
+}
+
+TEST(HugePagesTest, ASlowProbeTurnsHugePagesOff) {
+  if (std::getenv("GRAMS_HUGE_PAGES") != nullptr) GTEST_SKIP() << "GRAMS_HUGE_PAGES decides";
+  constexpr size_t kHuge = size_t{2} << 20;
+  // A probe slower than its limit (here any): the rest of that mapping, and
+  // every later large array, asks for small pages.
+  const size_t bytes = 3 * kHuge;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  char* start = static_cast<char*>(p);
+  madvise(start, bytes, MADV_HUGEPAGE);
+  huge_page_probe::Probe(start, bytes, /*slow_nanos=*/-1);
+  EXPECT_FALSE(huge_page_probe::Wanted());
+  EXPECT_TRUE(HasFlag(VmFlagsAt(start), "hg")) << VmFlagsAt(start);
+  EXPECT_TRUE(HasFlag(VmFlagsAt(start + kHuge), "nh")) << VmFlagsAt(start + kHuge);
+  munmap(p, bytes);
+  {
+    HugeArray<char> a(2 * kHuge);
+    EXPECT_TRUE(HasFlag(VmFlagsAt(a.data()), "nh")) << VmFlagsAt(a.data());
+    HugeArray<char> small;
+    small.Reset(2 * kHuge, /*huge_pages=*/false);  // not asked either way
+    const std::string flags = VmFlagsAt(small.data());
+    EXPECT_FALSE(HasFlag(flags, "nh") || HasFlag(flags, "hg")) << flags;
+  }
+  // A fast one changes nothing; where huge pages are wanted, arrays ask.
+  huge_page_probe::SetSlowForTesting(false);
+  HugeArray<char> b(2 * kHuge);
+  EXPECT_TRUE(HasFlag(VmFlagsAt(b.data()), huge_page_probe::Wanted() ? "hg" : "nh"))
+      << VmFlagsAt(b.data());
+  EXPECT_EQ(b[0], 0);  // the probe's touch left the zero
 }
 
 // ---------------------------------------------------- DecodeTrieLevelFast
