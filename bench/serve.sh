@@ -4,8 +4,8 @@
 # binary of the same model (build_binary probing, query), in the same run.
 # See bench/README.md, "Serving".
 #
-# Usage: bench/serve.sh [--bin DIR] [--kenlm DIR] [--runs N] [--out FILE]
-#                       [--work DIR] [--keep] [--help]
+# Usage: bench/serve.sh [--bin DIR] [--kenlm DIR] [--runs N] [--pause S]
+#                       [--out FILE] [--work DIR] [--keep] [--help]
 
 set -u -o pipefail
 export LC_ALL=C
@@ -29,6 +29,10 @@ Options:
   --runs N     runs per timed figure, interleaved between the forms and KenLM
                so that they see the same load; the median is reported
                (default: 7; the one-sentence figure always takes 20)
+  --pause S    the model file's load is also timed S seconds after the
+               last process (a user's one-shot run; 5 runs, or --runs if
+               fewer), on the default pages and on huge pages forced
+               (GRAMS_HUGE_PAGES=1); 0 skips it (default: 3)
   --out FILE   also write the results as TSV to FILE
   --work DIR   scratch directory (default: a new one under \${TMPDIR:-/tmp},
                removed at the end unless --keep)
@@ -45,6 +49,7 @@ EOF
 BIN="$REPO/build/tools"
 KENLM=""
 RUNS=7
+PAUSE=3
 OUT=""
 WORK=""
 KEEP=0
@@ -56,6 +61,8 @@ while [ $# -gt 0 ]; do
     --kenlm=*) KENLM=${1#*=}; shift ;;
     --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
     --runs=*) RUNS=${1#*=}; shift ;;
+    --pause) PAUSE=${2:?--pause needs seconds}; shift 2 ;;
+    --pause=*) PAUSE=${1#*=}; shift ;;
     --out) OUT=${2:?--out needs a file}; shift 2 ;;
     --out=*) OUT=${1#*=}; shift ;;
     --work) WORK=${2:?--work needs a directory}; shift 2 ;;
@@ -108,6 +115,22 @@ interleaved() {
   done
 }
 
+# paused RUNS IN KEY...: the same, each run PAUSE seconds after the last
+# process: long enough for the kernel to have handed the memory they freed
+# back to the host where a virtio balloon reports free pages.
+paused() {
+  local runs=$1 in=$2 i key
+  shift 2
+  for ((i = 0; i < runs; i++)); do
+    for key in "$@"; do
+      local -n cmd="CMD_${key//./_}"
+      sleep "$PAUSE"
+      timed "${cmd[@]}" <"$in" >/dev/null || return 1
+      add_sample "$key.wall" "$LAST_WALL"
+    done
+  done
+}
+
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a - b) * 1000 }'; }
 
 # ---------------------------------------------------------------- models
@@ -147,6 +170,9 @@ EMPTY=/dev/null
 CMD_load_tiny=("$BIN/grams-score" "$WORK/tiny.lmm")
 CMD_load_mapped=("$BIN/grams-score" "$LMM")
 CMD_load_model=("$BIN/grams-score" "$LM")
+CMD_load_model_huge=(env GRAMS_HUGE_PAGES=1 "$BIN/grams-score" "$LM")
+CMD_cold_model=("${CMD_load_model[@]}")
+CMD_cold_model_huge=("${CMD_load_model_huge[@]}")
 CMD_load_ktiny=("$KENLM/query" "$WORK/tiny.probing")
 CMD_load_kenlm=("$KENLM/query" "$PROBING")
 CMD_one_mapped=("$BIN/grams-score" "$LMM")
@@ -162,7 +188,12 @@ KEN_LOAD=() KEN_ONE=() KEN_TEST=()
 # fills 150 MB a run) is measured apart, so as not to disturb them.
 echo "load: empty input, $RUNS rounds" >&2
 interleaved "$RUNS" "$EMPTY" load.tiny load.mapped "${KEN_LOAD[@]}"
-interleaved "$RUNS" "$EMPTY" load.model
+interleaved "$RUNS" "$EMPTY" load.model load.model.huge
+PRUNS=$((RUNS < 5 ? RUNS : 5))
+if [ "$PAUSE" != 0 ]; then
+  echo "load after a $PAUSE s pause: $PRUNS rounds" >&2
+  paused "$PRUNS" "$EMPTY" cold.model cold.model.huge
+fi
 echo "one sentence: 20 rounds" >&2
 interleaved 20 "$SENTENCE" one.mapped "${KEN_ONE[@]}"
 interleaved 20 "$SENTENCE" one.model
@@ -220,6 +251,14 @@ row load.mapped.net "mapped: load (minus a tiny mapped model)" \
 row load.model "model file: whole process" "$(fmt_ms "$(med load.model.wall)")" ms
 row load.model.net "model file: load (minus a tiny mapped model)" \
   "$(diff_ms "$(med load.model.wall)" "$(med load.tiny.wall)")" ms 50 "target"
+row load.model.huge.net "  the same, huge pages forced (GRAMS_HUGE_PAGES=1)" \
+  "$(diff_ms "$(med load.model.huge.wall)" "$(med load.tiny.wall)")" ms
+if [ "$PAUSE" != 0 ]; then
+  row cold.model.net "model file: load $PAUSE s after the last process" \
+    "$(diff_ms "$(med cold.model.wall)" "$(med load.tiny.wall)")" ms
+  row cold.model.huge.net "  the same, huge pages forced (GRAMS_HUGE_PAGES=1)" \
+    "$(diff_ms "$(med cold.model.huge.wall)" "$(med load.tiny.wall)")" ms
+fi
 if [ $HAVE_KENLM = 1 ]; then
   row load.kenlm "KenLM probing: whole process" "$(fmt_ms "$(med load.kenlm.wall)")" ms
   row load.kenlm.net "KenLM probing: load (minus a tiny probing model)" \
