@@ -243,22 +243,6 @@ Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
 Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words);
 
-// A varint of at most 5 bytes (35 bits) at *p, with 8 bytes readable
-// there, from one 8-byte load and no branch on its length; false if it is
-// longer.
-inline bool FastVarint35(const char** p, uint64_t* value) {
-  uint64_t x;
-  std::memcpy(&x, *p, 8);
-  const uint64_t stops = ~x & 0x8080808080ULL;  // bytes that end a varint
-  if (stops == 0) return false;
-  const int len = (__builtin_ctzll(stops) >> 3) + 1;
-  const uint64_t v = (x & 0x7f) | ((x >> 1) & 0x3f80) | ((x >> 2) & 0x1fc000) |
-                     ((x >> 3) & 0xfe00000) | ((x >> 4) & 0x7f0000000ULL);
-  *value = v & ((uint64_t{1} << (7 * len)) - 1);
-  *p += len;
-  return true;
-}
-
 // DecodeTrieLevelFast's pass 1: each parent's number at the index of its
 // first child, kNoParent elsewhere; false on anything amiss.
 inline constexpr EntryIndex kNoParent = UINT32_MAX;  // (lower <= UINT32_MAX)
@@ -354,6 +338,7 @@ bool DecodeTrieWords(std::string_view words, uint64_t vocab_size, uint64_t size,
     ends &= ends - 1;
     const size_t len = last + 1 - at;
     if (len > 5) return false;  // word ids are below 2^32
+    // The 7-bit groups of up to 5 bytes (35 bits) from one 8-byte load.
     uint64_t x;
     std::memcpy(&x, data + at, 8);
     const uint64_t v = (x & 0x7f) | ((x >> 1) & 0x3f80) | ((x >> 2) & 0x1fc000) |
