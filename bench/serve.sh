@@ -99,37 +99,28 @@ make_workdir "$WORK"
 
 # ---------------------------------------------------------------- measuring
 
-# interleaved RUNS IN KEY...: RUNS rounds, each running every KEY's command
+# rounds PAUSE RUNS IN KEY...: RUNS rounds, each running every KEY's command
 # (the array CMD_<KEY>, dots as underscores) once in turn, so that all of
-# them see the same machine load; samples KEY.wall and KEY.rss.
-interleaved() {
-  local runs=$1 in=$2 i key
-  shift 2
+# them see the same machine load, each run PAUSE seconds after the last
+# (0: at once); samples KEY.wall and KEY.rss.
+rounds() {
+  local pause=$1 runs=$2 in=$3 i key
+  shift 3
   for ((i = 0; i < runs; i++)); do
     for key in "$@"; do
       local -n cmd="CMD_${key//./_}"
+      [ "$pause" = 0 ] || sleep "$pause"
       timed "${cmd[@]}" <"$in" >/dev/null || return 1
       add_sample "$key.wall" "$LAST_WALL"
       add_sample "$key.rss" "$LAST_RSS"
     done
   done
 }
-
-# paused RUNS IN KEY...: the same, each run PAUSE seconds after the last
-# process: long enough for the kernel to have handed the memory they freed
-# back to the host where a virtio balloon reports free pages.
-paused() {
-  local runs=$1 in=$2 i key
-  shift 2
-  for ((i = 0; i < runs; i++)); do
-    for key in "$@"; do
-      local -n cmd="CMD_${key//./_}"
-      sleep "$PAUSE"
-      timed "${cmd[@]}" <"$in" >/dev/null || return 1
-      add_sample "$key.wall" "$LAST_WALL"
-    done
-  done
-}
+interleaved() { rounds 0 "$@"; }
+# After a pause: long enough for the kernel to have handed the memory the
+# last process freed back to the host, where a virtio balloon reports free
+# pages.
+paused() { rounds "$PAUSE" "$@"; }
 
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a - b) * 1000 }'; }
 
