@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -474,13 +475,25 @@ TEST(CanonicalOrderTest, CountThenBytes) {
   many_counts.resize(many.size());
   auto count_of = [&](size_t i) { return many_counts[i]; };
   auto word_of = [&](size_t i) { return std::string_view(many[i]); };
-  const std::vector<uint32_t> threaded = SortCanonically(many.size(), count_of, word_of, 3);
   std::vector<uint32_t> plain(many.size());
   std::iota(plain.begin(), plain.end(), 0);
   std::sort(plain.begin(), plain.end(), [&](uint32_t a, uint32_t b) {
     return many_counts[a] != many_counts[b] ? many_counts[a] > many_counts[b] : many[a] < many[b];
   });
-  EXPECT_TRUE(threaded == plain);
+  // Slices merged in one round and in several, by powers of two and not;
+  // shuffled input too, so that the merge path's cuts fall everywhere.
+  std::vector<size_t> shuffle(many.size());
+  std::iota(shuffle.begin(), shuffle.end(), 0);
+  std::mt19937 rng(7);
+  std::shuffle(shuffle.begin(), shuffle.end(), rng);
+  for (int threads : {1, 2, 3, 4, 5, 8}) {
+    EXPECT_TRUE(SortCanonically(many.size(), count_of, word_of, threads) == plain) << threads;
+    std::vector<uint32_t> got = SortCanonically(
+        many.size(), [&](size_t i) { return many_counts[shuffle[i]]; },
+        [&](size_t i) { return std::string_view(many[shuffle[i]]); }, threads);
+    for (uint32_t& i : got) i = static_cast<uint32_t>(shuffle[i]);
+    EXPECT_TRUE(got == plain) << threads << " threads, shuffled";
+  }
 }
 
 // Counted ids follow it: the reserved words, then the canonical order.
