@@ -7,7 +7,7 @@
 
 namespace grams::count {
 BatchCounter::BatchCounter(int order, int threads, std::vector<BucketTables>* buckets)
-    : order_(order), threads_(threads), buckets_(buckets), scratch_(threads) {}
+    : order_(order), threads_(threads), buckets_(buckets), scratch_(threads + 1) {}
 
 BatchCounter::~BatchCounter() {
   if (background_.valid()) background_.wait();
@@ -22,8 +22,54 @@ void BatchCounter::Prepare(const Batch& batch) {
     // (An open limit is the batch's end: see Start.)
     load_[b] += i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens);
   }
+  MakeGroups(batch, &next_groups_);
   prepared_ = &batch;
   prepared_size_ = n_tokens;
+}
+
+// Deals the buckets into groups about equal by the windows seen so far
+// (longest first, each to the lightest group: word frequencies are skewed,
+// and the bucket of <s> alone has one window per sentence and order), then
+// lists each group's windows of the batch, in text order.
+void BatchCounter::MakeGroups(const Batch& batch, Groups* out) {
+  const size_t G =
+      threads_ == 1 ? 1 : std::min<size_t>(4 * static_cast<size_t>(threads_), kBuckets);
+  std::vector<uint32_t> group_of(kBuckets, 0);
+  std::vector<uint64_t> total(G, 0);
+  if (G > 1) {
+    std::vector<int> by_load(kBuckets);
+    std::iota(by_load.begin(), by_load.end(), 0);
+    std::stable_sort(by_load.begin(), by_load.end(),
+                     [this](int a, int b) { return load_[a] > load_[b]; });
+    for (int b : by_load) {
+      const size_t g =
+          static_cast<size_t>(std::min_element(total.begin(), total.end()) - total.begin());
+      group_of[b] = static_cast<uint32_t>(g);
+      total[g] += load_[b];
+    }
+  }
+  out->order.resize(G);
+  std::iota(out->order.begin(), out->order.end(), 0u);
+  if (G == 1) {  // one thread: it lists the windows itself, in one pass (CountGroup)
+    out->begin.clear();
+    return;
+  }
+  std::stable_sort(out->order.begin(), out->order.end(),
+                   [&total](uint32_t a, uint32_t b) { return total[a] > total[b]; });
+  const size_t n_tokens = batch.size();
+  out->begin.assign(G + 1, 0);
+  for (size_t i = 0; i < n_tokens; ++i) {
+    if (i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens))
+      ++out->begin[group_of[next_bucket_[i]] + 1];
+  }
+  for (size_t g = 0; g < G; ++g) out->begin[g + 1] += out->begin[g];
+  out->windows.resize(out->begin[G]);
+  std::vector<uint32_t> at(out->begin.begin(), out->begin.end() - 1);
+  for (size_t i = 0; i < n_tokens; ++i) {
+    if (i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens)) {
+      out->windows[at[group_of[next_bucket_[i]]]++] = static_cast<uint32_t>(i);
+    }
+  }
 }
 
 void BatchCounter::Start(Batch* batch, size_t keep, bool background) {
@@ -35,6 +81,7 @@ void BatchCounter::Start(Batch* batch, size_t keep, bool background) {
     if (l == Batch::kOpen) l = static_cast<uint32_t>(n_tokens);  // windows must fit in the batch
   std::swap(counting_, *batch);
   std::swap(counting_bucket_, next_bucket_);
+  std::swap(counting_groups_, next_groups_);
   // Carry the tail into the next batch.
   batch->words.resize(keep);
   batch->done.resize(keep);
@@ -44,11 +91,9 @@ void BatchCounter::Start(Batch* batch, size_t keep, bool background) {
     batch->done[k] = static_cast<uint32_t>(n_tokens - i);
   }
   batch->limits.assign(keep, Batch::kOpen);
-  if (threads_ > 1) BalanceBuckets();
-  overflow_.assign(threads_, 0);
-  auto count = [this] {
-    RunOnThreads(threads_, [this](int t) { CountPartition(t, &overflow_[t]); });
-  };
+  next_group_.store(0, std::memory_order_relaxed);
+  overflow_.assign(scratch_.size(), 0);
+  auto count = [this] { RunOnThreads(threads_, [this](int t) { CountGroups(t); }); };
   if (threads_ == 1 || !background) {
     count();
   } else {
@@ -57,7 +102,17 @@ void BatchCounter::Start(Batch* batch, size_t keep, bool background) {
 }
 
 Status BatchCounter::Wait() {
-  if (background_.valid()) background_.get();
+  if (background_.valid()) {
+    // The caller's share, while the threads finish theirs; a failed
+    // allocation of its own waits for them too before it is thrown on.
+    try {
+      CountGroups(threads_);
+    } catch (...) {
+      background_.wait();
+      throw;
+    }
+    background_.get();
+  }
   for (char o : overflow_) {
     if (o) {
       return ResourceExhausted(
@@ -68,41 +123,41 @@ Status BatchCounter::Wait() {
   return Status::OK();
 }
 
-// Gives the buckets to the threads so that each has about as many windows
-// to count, by the windows seen so far (longest first, each to the least
-// loaded thread). Word frequencies are skewed: a fixed split leaves one
-// thread with far more (the bucket of <s> alone has one window per
-// sentence and order). Ownership only changes between batches, and which
-// thread counts a bucket does not change its tables.
-void BatchCounter::BalanceBuckets() {
-  std::vector<int> order(kBuckets);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [this](int a, int b) { return load_[a] > load_[b]; });
-  std::vector<uint64_t> total(threads_, 0);
-  for (int b : order) {
-    const int t = static_cast<int>(std::min_element(total.begin(), total.end()) - total.begin());
-    owner_[b] = static_cast<uint8_t>(t);
-    total[t] += load_[b];
+void BatchCounter::CountGroups(int s) {
+  const std::vector<uint32_t>& order = counting_groups_.order;
+  bool overflow = false;
+  for (;;) {
+    const uint32_t k = next_group_.fetch_add(1, std::memory_order_relaxed);
+    if (k >= order.size()) break;
+    CountGroup(order[k], s, &overflow);
   }
+  if (overflow) overflow_[s] = 1;
 }
 
-// Counts the batch's windows of orders >= 2 whose buckets thread t owns.
-void BatchCounter::CountPartition(int t, char* overflow_out) {
-  Scratch& sc = scratch_[t];
+// Counts the batch's windows of orders >= 2 in group g, with scratch s.
+void BatchCounter::CountGroup(uint32_t g, int s, bool* overflow_out) {
+  Scratch& sc = scratch_[s];
   const std::vector<WordId>& words = counting_.words;
   const std::vector<uint32_t>& limits = counting_.limits;
-  const size_t n_tokens = words.size();
-  sc.active.clear();
-  sc.prev.clear();
-  sc.bucket.clear();
-  for (uint32_t i = 0; i < n_tokens; ++i) {
-    if (i + 2 > limits[i]) continue;
-    const int b = counting_bucket_[i];
-    if (owner_[b] == t) {
+  if (counting_groups_.begin.empty()) {  // one group: every window of the batch
+    sc.active.clear();
+    sc.prev.clear();
+    sc.bucket.clear();
+    for (uint32_t i = 0; i < words.size(); ++i) {
+      if (i + 2 > limits[i]) continue;
       sc.active.push_back(i);
       sc.prev.push_back(words[i]);
-      sc.bucket.push_back(static_cast<uint8_t>(b));
+      sc.bucket.push_back(counting_bucket_[i]);
+    }
+  } else {
+    const uint32_t* first = counting_groups_.windows.data() + counting_groups_.begin[g];
+    const size_t count = counting_groups_.begin[g + 1] - counting_groups_.begin[g];
+    sc.active.assign(first, first + count);
+    sc.prev.resize(count);
+    sc.bucket.resize(count);
+    for (size_t j = 0; j < count; ++j) {
+      sc.prev[j] = words[first[j]];
+      sc.bucket[j] = counting_bucket_[first[j]];
     }
   }
   bool overflow = false;
@@ -137,7 +192,7 @@ void BatchCounter::CountPartition(int t, char* overflow_out) {
     sc.prev.resize(k);
     sc.bucket.resize(k);
   }
-  *overflow_out = overflow;
+  if (overflow) *overflow_out = true;
 }
 
 }  // namespace grams::count
