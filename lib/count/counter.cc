@@ -23,6 +23,7 @@
 #include <array>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <numeric>
 
 #include "count/batch_counter.h"
@@ -377,13 +378,25 @@ Status CounterImpl::Finish(CountsSink* sink) {
         },
         sink);
   }
-  GRAMS_RETURN_IF_ERROR(StartSink(sink, &out, by_rank, sizes));
+  // The vocabulary and order 1 go to the sink on a thread of their own
+  // while order 2 is sorted, which needs neither (the sort's in-place
+  // passes leave a core free at times); the sink has them before order 2.
+  std::future<Status> started =
+      std::async(std::launch::async, [&] { return StartSink(sink, &out, by_rank, sizes); });
   std::vector<BucketTables*> parts;
   for (auto& tables : buckets_) parts.push_back(&tables);
-  return count::SortTables(parts, options_.order, word_map, threads_, options_.progress,
-                           [&](int n, TrieLevel* level, std::vector<Count>* counts) {
-                             return sink->Order(n, level, counts);
-                           });
+  const Status sorted =
+      count::SortTables(parts, options_.order, word_map, threads_, options_.progress,
+                        [&](int n, TrieLevel* level, std::vector<Count>* counts) {
+                          if (started.valid()) {
+                            if (Status s = started.get(); !s.ok()) return s;
+                          }
+                          return sink->Order(n, level, counts);
+                        });
+  if (started.valid()) {
+    if (Status s = started.get(); !s.ok()) return s;
+  }
+  return sorted;
 }
 
 // The canonical order of the vocabulary (vocab/canonical_order.h): by_rank[r]
