@@ -88,10 +88,18 @@ class OutputFile {
   Status PrepareReplacement(const std::string& path, mode_t* mode);
   Status CreateTemporary(const std::string& path, mode_t mode);
 
+  // Counts bytes written; every kWriteback of a temporary file, starts
+  // their writeback to the disk (sync_file_range), so that Commit's fsync
+  // has little left to wait for.
+  void Wrote(size_t n);
+  static constexpr uint64_t kWriteback = uint64_t{8} << 20;
+
   int fd_ = -1;
-  std::string name_;       // target path or "<stdout>"
-  std::string temp_path_;  // empty for stdout and devices
-  std::string rename_to_;  // the real path of the target
+  uint64_t written_ = 0;    // bytes written to fd_
+  uint64_t writeback_ = 0;  // of them, those whose writeback was started
+  std::string name_;        // target path or "<stdout>"
+  std::string temp_path_;   // empty for stdout and devices
+  std::string rename_to_;   // the real path of the target
   std::string buffer_;
   Status status_;
   bool committed_ = false;

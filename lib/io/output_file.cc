@@ -200,11 +200,24 @@ void OutputFile::Write(const void* data, size_t n) {
         }
         p += w;
         n -= static_cast<size_t>(w);
+        Wrote(static_cast<size_t>(w));
       }
       return;
     }
   }
   buffer_.append(static_cast<const char*>(data), n);
+}
+
+void OutputFile::Wrote(size_t n) {
+  written_ += n;
+  if (temp_path_.empty() && !unnamed_) return;  // stdout, a device, a FIFO
+  if (written_ - writeback_ < kWriteback) return;
+#ifdef __linux__
+  // Only a hint: an error here shows again in Commit's fsync.
+  ::sync_file_range(fd_, static_cast<off64_t>(writeback_),
+                    static_cast<off64_t>(written_ - writeback_), SYNC_FILE_RANGE_WRITE);
+#endif
+  writeback_ = written_;
 }
 
 void OutputFile::Flush() {
@@ -220,6 +233,7 @@ void OutputFile::Flush() {
     }
     p += w;
     n -= static_cast<size_t>(w);
+    Wrote(static_cast<size_t>(w));
   }
   buffer_.clear();
 }

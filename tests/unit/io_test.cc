@@ -409,6 +409,25 @@ TEST(OutputFileTest, TargetAppearsOnlyAfterCommit) {
   EXPECT_EQ(dir.List(), std::vector<std::string>{"out.txt"});
 }
 
+// Past every 8 MiB written, the writeback of a temporary file is started
+// early (sync_file_range): the bytes are those written, through small
+// buffered writes and large direct ones alike, over several such points.
+TEST(OutputFileTest, LargeOutputThroughEarlyWriteback) {
+  TempDir dir;
+  const std::string target = dir.File("big");
+  auto out = OutputFile::Open(target);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  std::string expected;
+  for (int round = 0; expected.size() < (size_t{26} << 20); ++round) {
+    const size_t n = round % 3 == 2 ? (size_t{3} << 20) + round : 1000 + 37 * round;
+    std::string piece(n, static_cast<char>('a' + round % 26));
+    (*out)->Write(piece);
+    expected += piece;
+  }
+  ASSERT_TRUE((*out)->Commit().ok());
+  EXPECT_TRUE(ReadFile(target) == expected);
+}
+
 TEST(OutputFileTest, DestroyedWithoutCommitLeavesNothing) {
   TempDir dir;
   const std::string target = dir.File("out.txt");
