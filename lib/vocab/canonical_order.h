@@ -25,9 +25,9 @@ namespace grams {
 // bytes: each word carries its first 8 bytes as a number (big-endian and
 // zero-padded, so it orders as the bytes do), and the strings themselves
 // are compared only when those are equal. With more than 64K words, slices
-// are made and sorted on `threads` threads, then merged on them too.
-// count_of and word_of are called from those threads at once. Words must
-// be distinct (the order of equal words is unspecified).
+// are made and sorted on `threads` threads, then merged. count_of and
+// word_of are called from those threads at once. Words must be distinct
+// (the order of equal words is unspecified).
 template <typename CountOf, typename WordOf>
 std::vector<uint32_t> SortCanonically(size_t n, CountOf count_of, WordOf word_of, int threads = 1) {
   struct Rank {
@@ -42,7 +42,8 @@ std::vector<uint32_t> SortCanonically(size_t n, CountOf count_of, WordOf word_of
   const int T = n < (1u << 16) ? 1 : std::max(1, threads);
   std::vector<size_t> cut(T + 1);
   for (int t = 0; t <= T; ++t) cut[t] = n * t / T;
-  // Each thread makes its slice's ranks and sorts them.
+  // Each thread makes its slice's ranks and sorts them; the slices are
+  // then merged in place.
   std::vector<Rank> ranks(n);
   RunOnThreads(T, [&](int t) {
     for (size_t i = cut[t]; i < cut[t + 1]; ++i) {
@@ -55,44 +56,11 @@ std::vector<uint32_t> SortCanonically(size_t n, CountOf count_of, WordOf word_of
     }
     std::sort(ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less);
   });
-  // The sorted slices merged pairwise, round by round, each round's output
-  // cut into T pieces along the merge path so that every thread writes
-  // one: the item at output position p is found by a binary search for how
-  // many of the first p come from the left run (ties go left, as
-  // std::merge takes them).
-  std::vector<Rank> other(T > 1 ? n : 0);
-  Rank* src = ranks.data();
-  Rank* dst = other.data();
-  for (size_t width = 1; width < static_cast<size_t>(T); width *= 2) {
-    for (size_t a = 0; a < static_cast<size_t>(T); a += 2 * width) {
-      const size_t lo = cut[a], mid = cut[std::min<size_t>(a + width, T)],
-                   hi = cut[std::min<size_t>(a + 2 * width, T)];
-      // How many of the first p outputs come from [lo, mid).
-      auto split = [&](size_t p) {
-        size_t from = p > hi - mid ? p - (hi - mid) : 0, to = std::min(p, mid - lo);
-        while (from < to) {  // the least i with !(right[p - i - 1] < left[i])
-          const size_t i = from + (to - from) / 2;
-          if (less(src[mid + p - i - 1], src[lo + i])) {
-            to = i;
-          } else {
-            from = i + 1;
-          }
-        }
-        return from;
-      };
-      RunOnThreads(T, [&](int t) {
-        const size_t p0 = (hi - lo) * t / T, p1 = (hi - lo) * (t + 1) / T;
-        const size_t i0 = split(p0), i1 = split(p1);
-        std::merge(src + lo + i0, src + lo + i1, src + mid + (p0 - i0), src + mid + (p1 - i1),
-                   dst + lo + p0, less);
-      });
-    }
-    std::swap(src, dst);
+  for (int t = 1; t < T; ++t) {
+    std::inplace_merge(ranks.begin(), ranks.begin() + cut[t], ranks.begin() + cut[t + 1], less);
   }
   std::vector<uint32_t> order(n);
-  RunOnThreads(T, [&](int t) {
-    for (size_t i = cut[t]; i < cut[t + 1]; ++i) order[i] = src[i].index;
-  });
+  for (size_t i = 0; i < n; ++i) order[i] = ranks[i].index;
   return order;
 }
 
