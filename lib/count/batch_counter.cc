@@ -6,6 +6,17 @@
 #include "util/threads.h"
 
 namespace grams::count {
+namespace {
+
+// Whether position i of `batch` starts a window of order 2 or more: one
+// that fits in its sentence and in the batch (an open limit is the batch's
+// end: see Start).
+inline bool HasWindow(const Batch& batch, size_t i) {
+  return i + 2 <= std::min<uint64_t>(batch.limits[i], batch.size());
+}
+
+}  // namespace
+
 BatchCounter::BatchCounter(int order, int threads, std::vector<BucketTables>* buckets)
     : order_(order), threads_(threads), buckets_(buckets), scratch_(threads + 1) {}
 
@@ -19,8 +30,7 @@ void BatchCounter::Prepare(const Batch& batch) {
   for (size_t i = 0; i < n_tokens; ++i) {
     const int b = BucketOf(batch.words[i]);
     next_bucket_[i] = static_cast<uint8_t>(b);
-    // (An open limit is the batch's end: see Start.)
-    load_[b] += i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens);
+    load_[b] += HasWindow(batch, i);
   }
   MakeGroups(batch, &next_groups_);
   prepared_ = &batch;
@@ -59,16 +69,14 @@ void BatchCounter::MakeGroups(const Batch& batch, Groups* out) {
   const size_t n_tokens = batch.size();
   out->begin.assign(G + 1, 0);
   for (size_t i = 0; i < n_tokens; ++i) {
-    if (i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens))
-      ++out->begin[group_of[next_bucket_[i]] + 1];
+    if (HasWindow(batch, i)) ++out->begin[group_of[next_bucket_[i]] + 1];
   }
   for (size_t g = 0; g < G; ++g) out->begin[g + 1] += out->begin[g];
   out->windows.resize(out->begin[G]);
   std::vector<uint32_t> at(out->begin.begin(), out->begin.end() - 1);
   for (size_t i = 0; i < n_tokens; ++i) {
-    if (i + 2 <= std::min<uint64_t>(batch.limits[i], n_tokens)) {
+    if (HasWindow(batch, i))
       out->windows[at[group_of[next_bucket_[i]]]++] = static_cast<uint32_t>(i);
-    }
   }
 }
 
@@ -144,7 +152,7 @@ void BatchCounter::CountGroup(uint32_t g, int s, bool* overflow_out) {
     sc.prev.clear();
     sc.bucket.clear();
     for (uint32_t i = 0; i < words.size(); ++i) {
-      if (i + 2 > limits[i]) continue;
+      if (!HasWindow(counting_, i)) continue;
       sc.active.push_back(i);
       sc.prev.push_back(words[i]);
       sc.bucket.push_back(counting_bucket_[i]);
