@@ -244,10 +244,12 @@ Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words);
 
 // DecodeTrieLevelFast's pass 1: each parent's number at the index of its
-// first child, kNoParent elsewhere; false on anything amiss.
+// first child, kNoParent elsewhere; false on anything amiss. Unless `first`
+// is null, also where each parent's children begin, into first[0, lower]
+// (first[lower] = size).
 inline constexpr EntryIndex kNoParent = UINT32_MAX;  // (lower <= UINT32_MAX)
 inline bool TrieParentStarts(std::string_view child_counts, uint64_t lower, uint64_t size,
-                             EntryIndex* parents) {
+                             EntryIndex* parents, EntryIndex* first = nullptr) {
   // A parent without children writes where the next parent will write over
   // it (or at index m, past the entries).
   std::fill_n(parents, size + 1, kNoParent);
@@ -258,8 +260,10 @@ inline bool TrieParentStarts(std::string_view child_counts, uint64_t lower, uint
     uint64_t c;
     if (!GetVarint64(&p, p_end, &c) || c > size - k) return false;
     parents[k] = static_cast<EntryIndex>(parent);
+    if (first) first[parent] = static_cast<EntryIndex>(k);
     k += c;
   }
+  if (first) first[lower] = static_cast<EntryIndex>(size);
   return p == p_end && k == size;
 }
 
@@ -388,6 +392,41 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   // others the previous word + delta + 1 (conditional moves, no branch).
   if (!DecodeTrieWords<kKeepParents, kLag>(words, header.vocab_size, size, parents, prefetch,
                                            visit)) {
+    return slow();
+  }
+  return Status::OK();
+}
+
+// Order n >= 2 decoded for search (query/model_trie.h): words[k], entry
+// k's word, into words[0, m] (m + 1 entries: the last is scratch), and
+// first[p], where entry p of order n-1's children begin, into first[0,
+// lower] (first[lower] = m). The same checks and errors as
+// DecodeTrieLevelFast, in the same two passes, with no scratch of their
+// own: pass 1 puts the parents' numbers in words[], which pass 2 reads
+// each just before it writes the word there, and writes first[] as it goes.
+inline Status DecodeTrieLevelForSearch(const std::string& name, const FileHeader& header, int n,
+                                       std::string_view child_counts, std::string_view words,
+                                       EntryIndex* first, WordId* out) {
+  static_assert(sizeof(WordId) == sizeof(EntryIndex));
+  const uint64_t lower = header.ngram_counts[n - 2], size = header.ngram_counts[n - 1];
+  // The checking cursor, as a decoder, for what the fast passes refuse.
+  auto slow = [&] {
+    EntryIndex next = 0;
+    Status status = VisitTrieLevel(name, header, n, child_counts, words,
+                                   [&](EntryIndex k, EntryIndex parent, WordId w) {
+                                     out[k] = w;
+                                     while (next <= parent) first[next++] = k;
+                                   });
+    while (next <= lower) first[next++] = static_cast<EntryIndex>(size);
+    return status;
+  };
+  if (size > UINT32_MAX || lower > UINT32_MAX) return slow();
+  if (!CheckTrieClaims(name, header, n, child_counts, words).ok()) return slow();
+  EntryIndex* const parents = reinterpret_cast<EntryIndex*>(out);
+  if (!TrieParentStarts(child_counts, lower, size, parents, first)) return slow();
+  auto none = [](WordId) {};
+  auto visit = [out](EntryIndex k, EntryIndex, WordId w) { out[k] = w; };
+  if (!DecodeTrieWords<false, 0>(words, header.vocab_size, size, parents, none, visit)) {
     return slow();
   }
   return Status::OK();

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "format/binary_file.h"
 #include "format/mapped_model.h"
 #include "format/model_file.h"
@@ -149,26 +151,13 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
   });
 }
 
-// Loads a model file: query/model_loader.h decodes it and builds the tables
-// on threads; they are adopted here.
+// Loads a model file: query/model_loader.h decodes its trie, which answers
+// the queries at once; the tables are built from it as options.tables says.
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
-    std::unique_ptr<io::InputStream> in) {
-  const bool reopenable = IsRegularFile(*in);
-  const std::string path = in->name();
+    std::unique_ptr<io::InputStream> in, LoadOptions::Tables tables) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(std::move(in)));
   query::LoadedModel loaded;
   GRAMS_RETURN_IF_ERROR(query::LoadModelFile(reader.get(), &loaded));
-  if (loaded.collision) {
-    // A 64-bit collision under the default seed (never observed): read the
-    // whole model again and let Create() pick another seed.
-    if (!reopenable) {
-      return InternalError(path +
-                           ": 64-bit n-gram key collision; load the model from a "
-                           "regular file (it can then be read twice)");
-    }
-    GRAMS_ASSIGN_OR_RETURN(Model whole, ReadModelFile(path));
-    return Create(whole);
-  }
   std::unique_ptr<LanguageModel> lm(new LanguageModel());
   Impl& m = *lm->impl_;
   m.vocab = std::move(loaded.vocab);
@@ -176,14 +165,82 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
   m.info = std::move(loaded.info);
   m.Init(loaded.order, m.vocab.size(), /*seed=*/0);
   m.SetUnigrams(loaded.log_prob, loaded.log_backoff);
-  for (int n = 2; n <= m.order; ++n) {
-    for (int s = 0; s < 2; ++s) {
-      query::LoadedShard& shard = loaded.shards[2 * (n - 2) + s];
-      m.SetShard(n, s, std::move(shard.slots), shard.homes, shard.slot_count, shard.entries);
+  m.InitStupid();
+  if (m.order < 2) return lm;  // no tables
+  m.trie = std::move(loaded.trie);
+  m.tables_ready.store(false, std::memory_order_release);
+  switch (tables) {
+    case LoadOptions::Tables::kInBackground:
+      m.StartBuild();
+      break;
+    case LoadOptions::Tables::kBeforeReturning:
+      GRAMS_RETURN_IF_ERROR(m.WaitTables());
+      break;
+    case LoadOptions::Tables::kNever:
+      break;
+  }
+  return lm;
+}
+
+LanguageModel::Impl::~Impl() {
+  cancel_build.store(true, std::memory_order_relaxed);
+  if (build_pid == static_cast<int64_t>(getpid())) {
+    try {
+      build_thread.Join();
+    } catch (...) {  // a build that failed: nothing is left to free
     }
   }
-  m.InitStupid();
-  return lm;
+}
+
+Status LanguageModel::Impl::BuildFromTrie() {
+  std::shared_ptr<const query::ModelTrie> t;
+  {
+    std::lock_guard<std::mutex> lock(trie_mu);
+    t = trie;
+  }
+  if (!t) return Status::OK();  // built already
+  for (uint64_t s = 0; s < 8; ++s) {
+    std::vector<query::LoadedShard> built;
+    const query::BuildResult result = query::BuildTables(*t, s, cancel_build, &built);
+    if (result == query::BuildResult::kCancelled)
+      return InternalError("the table build was stopped");
+    if (result == query::BuildResult::kCollision) continue;  // never observed
+    // The trie's queries read no key: the keys of another seed can be
+    // written under them.
+    if (s != seed) {
+      for (size_t w = 0; w < uni_store.size(); ++w) uni_store[w].rand = query::WordRandom(w, s);
+      seed = s;
+    }
+    for (int n = 2; n <= order; ++n) {
+      for (int h = 0; h < 2; ++h) {
+        query::LoadedShard& shard = built[2 * (n - 2) + h];
+        SetShard(n, h, std::move(shard.slots), shard.homes, shard.slot_count, shard.entries);
+      }
+    }
+    tables_ready.store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> lock(trie_mu);
+    trie.reset();
+    return Status::OK();
+  }
+  return InternalError("64-bit n-gram key collisions persist after 8 seeds");
+}
+
+void LanguageModel::Impl::StartBuild() {
+  build_pid = static_cast<int64_t>(getpid());
+  build_thread.Start([this] { (void)BuildFromTrie(); });
+}
+
+Status LanguageModel::Impl::WaitTables() {
+  if (tables_ready.load(std::memory_order_acquire)) return Status::OK();
+  std::lock_guard<std::mutex> lock(build_mu);
+  if (build_pid == static_cast<int64_t>(getpid())) {
+    try {
+      build_thread.Join();
+    } catch (...) {  // built again below, where the error is reported
+    }
+  }
+  if (tables_ready.load(std::memory_order_acquire)) return Status::OK();
+  return GuardAlloc("building the query tables", [this] { return BuildFromTrie(); });
 }
 
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& path) {
@@ -198,7 +255,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
     GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
     switch (format) {
       case ModelFormat::kModelFile:
-        return Impl::LoadModelStream(std::move(in));
+        return Impl::LoadModelStream(std::move(in), options.tables);
       case ModelFormat::kMapped: {
         if (!IsRegularFile(*in)) {
           return InvalidArgument(
@@ -247,6 +304,7 @@ Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
       return WriteMappedModel(whole, path);
     });
   }
+  GRAMS_RETURN_IF_ERROR(model.impl_->WaitTables());
   MappedModelParts parts;
   parts.order = static_cast<uint32_t>(m.order);
   parts.seed = m.seed;
@@ -359,6 +417,26 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
   float bo[kMaxStateWords + 1];
   bo[0] = m.uni[word].backoff;
   int matched = 1;
+  if (__builtin_expect(!m.tables_ready.load(std::memory_order_acquire), 0)) {
+    if (const auto trie = m.TrieUntilReady()) {
+      // The n-gram of order j is the last j words of ngram[]: the context,
+      // oldest first, then the word.
+      WordId ngram[kMaxStateWords + 1];
+      for (int j = 0; j < L; ++j) {
+        const WordId v = in.words[j];
+        ngram[L - 1 - j] = v < m.vocab_size ? v : kUnkId;
+      }
+      ngram[L] = word;
+      for (int j = 2; j <= L + 1; ++j) {
+        EntryIndex e;
+        if (!trie->Find(ngram + L + 1 - j, j, &e)) break;
+        prob = trie->Prob(j, e);
+        bo[j - 1] = j < N ? trie->Backoff(j, e) : 0.0f;
+        matched = j;
+      }
+      return Impl::FinishScore(m, in, word, prob, bo, matched, out);
+    }
+  }
   uint64_t key = m.uni[word].rand;
   for (int j = 2; j <= L + 1; ++j) {
     const WordId v = in.words[j - 2] < m.vocab_size ? in.words[j - 2] : kUnkId;
@@ -369,6 +447,15 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
     bo[j - 1] = j < N ? query::LoadFloat(s + 12) : 0.0f;
     matched = j;
   }
+  return Impl::FinishScore(m, in, word, prob, bo, matched, out);
+}
+
+// FullScore's end, once the longest n-gram that matched is known: the
+// backoffs of the context's longer orders added, and the next state.
+FullScoreResult LanguageModel::Impl::FinishScore(const Impl& m, const State& in, WordId word,
+                                                 float prob, float* bo, int matched, State* out) {
+  const int N = m.order;
+  const int L = std::min<int>(in.length, N - 1);
   for (int j = matched; j <= L; ++j) prob += in.backoff[j - 1];
   int keep = std::min(matched, std::min(N - 1, kMaxStateWords));
   if (m.stupid) {  // keep the unmatched context too, each of its orders costing alpha

@@ -11,6 +11,11 @@
 // in a mapped model file (Load of one), where they are probed in place: the
 // query code sees the same views either way.
 //
+// A model file is loaded as its trie (query/model_trie.h), which answers
+// the queries while BuildFromTrie builds the tables on a thread of its own
+// (LoadOptions::tables); once they are ready (tables_ready), the queries
+// use them and the trie is freed when its last query is done with it.
+//
 // A KenLM binary model is scored by query/kenlm_backend.h instead, by
 // KenLM's rules: when Impl::kenlm is set, each public query hands over to
 // it on its first line, and nothing below that line runs. A dynamic
@@ -19,6 +24,7 @@
 #define GRAMS_QUERY_LANGUAGE_MODEL_IMPL_H_
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +37,7 @@
 #include "io/file.h"
 #include "query/kenlm_backend.h"
 #include "query/mix_backend.h"
+#include "query/model_trie.h"
 #include "query/ngram_hash.h"
 #include "util/huge_array.h"
 #include "util/threads.h"
@@ -84,6 +91,47 @@ class LanguageModel::Impl {
   // words) so that each order dropped is charged.
   bool stupid = false;
   float stupid_log_alpha = 0.0f;
+  // A model file's trie, while the tables are not ready (or for good:
+  // LoadOptions::Tables::kNever, or a build that could not be done), and
+  // the build that makes them (BuildFromTrie) on `build_thread`, started by
+  // process `build_pid` (a forked child has no such thread).
+  std::shared_ptr<const query::ModelTrie> trie;  // under trie_mu
+  mutable std::mutex trie_mu;
+  std::atomic<bool> tables_ready{true};
+  std::atomic<bool> cancel_build{false};
+  std::mutex build_mu;  // WaitTables
+  BackgroundThread build_thread;
+  int64_t build_pid = -1;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl();  // stops the build, if any
+
+  // The trie while the tables are not ready, else null. The tables, once
+  // ready, stay so; a trie returned stays valid as long as it is held.
+  std::shared_ptr<const query::ModelTrie> TrieUntilReady() const {
+    if (tables_ready.load(std::memory_order_acquire)) return nullptr;
+    std::lock_guard<std::mutex> lock(trie_mu);
+    return trie;
+  }
+  // Builds the tables from the trie (under the first seed of 8 without a
+  // key collision) and makes them the ones queried: sets them up, then
+  // tables_ready, then drops the trie. Throws AllocationFailure.
+  Status BuildFromTrie();
+  // Starts BuildFromTrie on `build_thread` (when no thread can be started, the
+  // trie goes on answering, and WaitTables builds).
+  void StartBuild();
+  // Returns once the tables are ready: waits for the build, or builds them
+  // on this thread if none is running (for what needs the tables
+  // themselves: writing the mapped form).
+  Status WaitTables();
+  // FullScore's end (language_model.cc).
+  static FullScoreResult FinishScore(const Impl& m, const State& in, WordId word, float prob,
+                                     float* bo, int matched, State* out);
+  // ScoreImpl's work on the trie (score_kernel.cc).
+  void ScoreTrie(const query::ModelTrie& t, const WordId* ids, const size_t* ends, size_t count,
+                 bool bos, float* out, uint8_t* ngram_length) const;
 
   // Sets `stupid` and its alpha from the info (the <s> backoff, log10 alpha
   // like every backoff of such a model, when the info has no alpha).
@@ -148,7 +196,7 @@ class LanguageModel::Impl {
   Status Attach(std::unique_ptr<MappedModelFile> file);
 
   static StatusOr<std::unique_ptr<LanguageModel>> LoadModelStream(
-      std::unique_ptr<io::InputStream> in);
+      std::unique_ptr<io::InputStream> in, LoadOptions::Tables tables);
 
   // The slot of `key` (unmixed) in the table of order n, or nullptr.
   const unsigned char* Find(int n, uint64_t key) const {

@@ -1,19 +1,24 @@
-// Loading a model file (docs/FORMAT.md) into the query tables of
-// LanguageModel (query/ngram_hash.h), for LanguageModel::Load.
+// Loading a model file (docs/FORMAT.md) for LanguageModel::Load, in two
+// steps:
 //
-// The load is a graph of tasks run on two threads or more (util/task_graph.h):
-// reading each section, decompressing it, decoding order n's structure into
-// the keys of its n-grams (which needs order n-1's keys: the one chain that
-// cannot be split), and building each order's table in two halves and two
-// shards (OrderBuilder). Decoding order n overlaps with building order n-1
-// and with decompressing what comes next, so the load takes about its CPU
-// time divided by the cores, down to the decoding chain. Memory stays
-// bounded: the raw sections, keys and compressed frames of two orders at a
-// time, and one scratch of the largest order for the builder.
+// LoadModelFile reads, decompresses and decodes the file into a ModelTrie
+// (query/model_trie.h), the vocabulary and the unigrams: a graph of tasks
+// on two threads or more (util/task_graph.h), each order's structure decoded
+// on its own (a trie needs no keys, so no order waits for the one below),
+// its values left in the byte planes they were decompressed to. Queries can
+// be answered from that at once.
+//
+// BuildTables then builds the hash tables of query/ngram_hash.h from the
+// trie: each order's keys from the order below's (the one chain), its
+// entries scattered and placed in two shards on two threads (OrderBuilder).
+// LanguageModel runs it on a thread of its own after the load; the tables
+// take over from the trie when they are ready.
 #ifndef GRAMS_QUERY_MODEL_LOADER_H_
 #define GRAMS_QUERY_MODEL_LOADER_H_
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,9 +27,24 @@
 #include "grams/settings.h"
 #include "grams/status.h"
 #include "grams/vocabulary.h"
+#include "query/model_trie.h"
 #include "util/huge_array.h"
 
 namespace grams::query {
+
+struct LoadedModel {
+  Vocabulary vocab;
+  TokenizerSettings settings;
+  std::vector<std::pair<std::string, std::string>> info;
+  int order = 0;
+  std::vector<float> log_prob, log_backoff;  // of the unigrams (backoff empty at order 1)
+  std::shared_ptr<ModelTrie> trie;           // orders n >= 2
+};
+
+// Reads the rest of the model file `reader` opened (everything after its
+// header, to the end marker) into *out. Errors are those a sequential
+// reader would report first (they name the file).
+Status LoadModelFile(ModelFileReader* reader, LoadedModel* out);
 
 // One shard of an order's table, as OrderBuilder::Place makes it.
 struct LoadedShard {
@@ -34,23 +54,18 @@ struct LoadedShard {
   uint64_t entries = 0;
 };
 
-struct LoadedModel {
-  Vocabulary vocab;
-  TokenizerSettings settings;
-  std::vector<std::pair<std::string, std::string>> info;
-  int order = 0;
-  std::vector<float> log_prob, log_backoff;  // of the unigrams (backoff empty at order 1)
-  std::vector<LoadedShard> shards;           // 2 per order n >= 2, from n = 2, under seed 0
-  // Two n-grams' keys are the same 64 bits under seed 0 (never observed):
-  // the shards are then incomplete, and the caller builds the tables from
-  // the whole model under another seed.
-  bool collision = false;
+enum class BuildResult {
+  kDone,       // every shard built
+  kCollision,  // two n-grams' keys are the same 64 bits under this seed
+  kCancelled,  // *cancel was set
 };
 
-// Reads the rest of the model file `reader` opened (everything after its
-// header, to the end marker) into *out. Errors are those a sequential
-// reader would report first (they name the file).
-Status LoadModelFile(ModelFileReader* reader, LoadedModel* out);
+// The hash tables of orders 2 .. trie.order() under `seed`, into
+// shards[2 (n - 2) + s] for shard s of order n. Looks at *cancel between
+// steps of a few milliseconds at most, and stops when it is set. Throws
+// AllocationFailure when out of memory.
+BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<bool>& cancel,
+                        std::vector<LoadedShard>* shards);
 
 }  // namespace grams::query
 

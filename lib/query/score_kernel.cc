@@ -12,6 +12,7 @@
 #include "grams/language_model.h"
 #include "query/language_model_impl.h"
 #include "query/ngram_hash.h"
+#include "query/score_chunks.h"
 #include "util/prefetch.h"
 
 namespace grams {
@@ -106,31 +107,32 @@ __attribute__((noinline)) ScoreScratch& ThreadScratch() {
 
 // Long but left whole: the scoring loop, profiled as one piece. Its phases
 // (the sentences' unigram records gathered, each chunk's lookups order by
-// order with their prefetches, the backoffs added in input order) share
-// the chunk's scratch arrays and loop state, and split into functions they
-// would pass a dozen pointers each; each phase is introduced by a comment.
+// order with their prefetches) share the chunk's scratch arrays and loop
+// state, and split into functions they would pass a dozen pointers each;
+// each phase is introduced by a comment. What ScoreTrie does the same way
+// is in query/score_chunks.h.
 void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t count, bool bos,
                               float* out, uint8_t* ngram_length) const {
   const Impl& m = *impl_;
   if (m.kenlm) return m.kenlm->ScoreSentences(ids, ends, count, bos, out, ngram_length);
   if (m.mixture) return m.mixture->ScoreSentences(ids, ends, count, bos, out, ngram_length);
+  if (__builtin_expect(!m.tables_ready.load(std::memory_order_acquire), 0)) {
+    if (const auto trie = m.TrieUntilReady()) {
+      return m.ScoreTrie(*trie, ids, ends, count, bos, out, ngram_length);
+    }
+  }
   const int N = m.order;
   const Unigram* const uni = m.uni;
   const size_t total = count ? ends[count - 1] : 0;
   if (total == 0) return;
   ScoreScratch& z = ThreadScratch();
-  // ext holds each sentence after its own <s> (with bos), and rnd, uprob
-  // and ubo the unigram record of each of its words, read once; token g sits
-  // at ext[pos[g]] with ctx[g] words of history (capped at N-1) before it
-  // (0 or 1 for a sentence's first token). Ids outside the vocabulary are
-  // scored as <unk>.
-  const size_t E = total + (bos ? count : 0);
-  z.ext.resize(E);
+  // The tokens laid out (query/score_chunks.h), and rnd, uprob and ubo the
+  // unigram record of each word of ext, read once.
+  query::LayOutTokens(ids, ends, count, bos, N, m.vocab_size, &z.ext, &z.pos, &z.ctx);
+  const size_t E = z.ext.size();
   z.rnd.resize(E);
   z.uprob.resize(E);
   z.ubo.resize(E);
-  z.pos.resize(total);
-  z.ctx.resize(total);
   WordId* const ext = z.ext.data();
   uint64_t* const rnd = z.rnd.data();
   float* const uprob = z.uprob.data();
@@ -138,15 +140,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   uint32_t* const pos = z.pos.data();
   uint8_t* const ctx = z.ctx.data();
   {
-    size_t e = 0, g = 0;
-    for (size_t s = 0; s < count; ++s) {
-      if (bos) ext[e++] = kBosId;
-      for (size_t k = 0; g < ends[s]; ++g, ++k) {
-        pos[g] = static_cast<uint32_t>(e);
-        ctx[g] = static_cast<uint8_t>(std::min<size_t>(N - 1, bos ? k + 1 : k));
-        ext[e++] = ids[g] < m.vocab_size ? ids[g] : kUnkId;
-      }
-    }
+    size_t e;
     constexpr size_t kAhead = 16;
     for (e = 0; e < E && e < kAhead; ++e) ::grams::Prefetch(&uni[ext[e]]);
     for (e = 0; e < E; ++e) {
@@ -192,9 +186,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   uint32_t* const deferred = z.deferred;
 
   matched[0] = 0;
-  const float* prev = bos_row;  // the row of the token before, and its orders in use
-  int prev_matched = 0;
-  size_t s = 0;
+  query::BackoffAdder adder(N, row, bos, bos_row, carry, m.stupid, m.stupid_log_alpha);
   for (size_t c0 = 0; c0 < total; c0 += kChunk) {
     const size_t B = std::min(total - c0, kChunk);
     // Order 1, and the tokens that may match order 2.
@@ -261,48 +253,12 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
                                      : FindFurther<kSlotBytes>(slot[d], mixed[d]);
         if (p) found(deferred[d], p);
       }
-      // A token goes on to order j+1 if it matched order j, its context is
-      // that long and the token before it matched order j too (a
-      // sentence's first token has a context of at most 1, so what is
-      // before it does not matter).
-      size_t nn = 0;
-      for (size_t a = 0; a < na; ++a) {
-        const uint32_t i = active[a];
-        next[nn] = i;
-        nn += matched[i + 1] == j && std::min<int>(ctx[c0 + i], matched[i]) >= j;
-      }
+      const size_t nn = query::GoOn(j, active, na, matched, ctx + c0, next);
       std::swap(active, next);
       na = nn;
     }
-    // The backoffs, in input order: the row of the token before holds the
-    // backoffs of the n-grams ending there, for the orders it matched (the
-    // longer ones are absent, models being suffix-closed).
-    for (size_t i = 0; i < B; ++i) {
-      const size_t t = c0 + i;
-      while (t == (s ? ends[s - 1] : 0) && s < count) {  // a new sentence: context <s>
-        prev = bos_row;
-        prev_matched = bos ? 1 : 0;
-        ++s;
-      }
-      float p = prob[i];
-      const int mt = matched[i + 1];
-      const int top = std::min<int>(ctx[t], prev_matched);
-      for (int j = mt; j <= top; ++j) p += prev[j - 1];
-      // Stupid Backoff: the orders of the context beyond what the token
-      // before matched are not in the model; each costs alpha all the same.
-      if (m.stupid) {
-        for (int j = std::max(mt, top + 1); j <= ctx[t]; ++j) p += m.stupid_log_alpha;
-      }
-      out[t] = p;
-      if (ngram_length) ngram_length[t] = static_cast<uint8_t>(mt);
-      prev = bo + i * row;
-      prev_matched = std::min(mt, N - 1);
-    }
+    adder.Chunk(c0, B, ends, count, ctx, matched, prob, bo, out, ngram_length);
     matched[0] = matched[B];
-    if (prev != bos_row) {
-      std::memmove(carry, prev, sizeof(float) * static_cast<size_t>(prev_matched));
-      prev = carry;
-    }
   }
 }
 

@@ -1,11 +1,13 @@
 // Fuzz target: the model file loader (query/model_loader.cc) past the
 // container's checksums. The input gives a model file's sizes and the raw
 // bytes of its sections; the target writes them as a valid container (each
-// section a good zstd frame) and loads it twice: with LanguageModel::Load
-// (the task graph: structure decoded by DecodeTrieLevelFast, tables built by
-// OrderBuilder) and with the sequential ReadModelFile. Nothing may crash or
-// hang; both must agree (the same error, or both load); and a model that
-// loads must score as LanguageModel::Create on what ReadModelFile read.
+// section a good zstd frame) and loads it three times: with LanguageModel::Load
+// as a trie alone (the task graph: structure decoded by
+// DecodeTrieLevelForSearch) and with its tables built before it returns
+// (OrderBuilder, from the trie), and with the sequential ReadModelFile.
+// Nothing may crash or hang; all must agree (the same error, or all load);
+// and a model that loads must score as LanguageModel::Create on what
+// ReadModelFile read, from its trie and from its tables.
 //
 // Input:
 //   byte 0       bits 0-1: the order - 1; bit 2: value sections cut or
@@ -108,17 +110,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (!(*writer)->Finish().ok()) return 0;
   }
-  auto loaded = grams::LanguageModel::Load(ScratchPath());
+  grams::LoadOptions trie_only, tables_first;
+  trie_only.tables = grams::LoadOptions::Tables::kNever;
+  tables_first.tables = grams::LoadOptions::Tables::kBeforeReturning;
+  auto trie = grams::LanguageModel::Load(ScratchPath(), trie_only);
+  auto tables = grams::LanguageModel::Load(ScratchPath(), tables_first);
   auto read = grams::ReadModelFile(ScratchPath());
   std::error_code ignored;
   std::filesystem::remove(ScratchPath(), ignored);
-  Same(loaded.ok() == read.ok());
-  if (!read.ok()) {
-    Same(loaded.status().code() == read.status().code());
-    Same(loaded.status().message() == read.status().message());
-    return 0;
+  for (const auto* loaded : {&trie, &tables}) {
+    Same(loaded->ok() == read.ok());
+    if (!read.ok()) {
+      Same(loaded->status().code() == read.status().code());
+      Same(loaded->status().message() == read.status().message());
+    }
   }
+  if (!read.ok()) return 0;
   auto created = grams::LanguageModel::Create(*read);
-  if (created.ok()) CompareScores(**loaded, **created);
+  if (created.ok()) {
+    CompareScores(**trie, **created);
+    CompareScores(**tables, **created);
+  }
   return 0;
 }

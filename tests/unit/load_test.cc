@@ -148,7 +148,7 @@ TEST(TaskGraphTest, TracesEachTaskWhenAsked) {
   unsetenv("GRAMS_TASK_TRACE");
   ASSERT_TRUE(lm.ok()) << lm.status().ToString();
   for (const char* name : {" read 1.0\n", " decompress 3.3\n", " vocabulary\n", " decode 3\n",
-                           " scatter 2.1\n", " place 3.0\n", " release 3\n", " finish\n"}) {
+                           " values 2\n", " unigrams\n", " finish\n"}) {
     EXPECT_NE(loaded.find(name), std::string::npos) << name << " not in\n" << loaded;
   }
 }
@@ -333,6 +333,26 @@ void ExpectSameDecoding(const FileHeader& h, int n, const std::string& cc,
   ASSERT_EQ(s1.message(), s3.message());
   if (s1.ok()) {
     ASSERT_TRUE(slow == now);
+  }
+  // Decoded for search (the model trie): the same status, the same words,
+  // and each parent's children where the cursor put them.
+  const uint64_t lower = h.ngram_counts[n - 2];
+  if (m > (1u << 24) || lower > (1u << 24)) return;
+  std::vector<WordId> searchable(m + 1);
+  std::vector<EntryIndex> first(lower + 1);
+  const Status s4 =
+      DecodeTrieLevelForSearch("x.lm", h, n, cc, words, first.data(), searchable.data());
+  ASSERT_EQ(s1.code(), s4.code()) << s1.ToString() << " / " << s4.ToString();
+  ASSERT_EQ(s1.message(), s4.message());
+  if (s1.ok()) {
+    searchable.resize(m);
+    ASSERT_TRUE(searchable == slow.words);
+    ASSERT_EQ(first[lower], m);
+    for (size_t k = 0; k < m; ++k) {
+      const EntryIndex p = slow.parents[k];
+      ASSERT_LE(first[p], k);
+      ASSERT_GT(first[p + 1], k);
+    }
   }
 }
 

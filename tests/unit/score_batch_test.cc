@@ -20,27 +20,6 @@
 namespace grams {
 namespace {
 
-// Sentences over a small vocabulary from a skewed Markov chain, so that the
-// models hold long n-grams and text drawn from the same chain matches them
-// often (and often not).
-std::vector<std::string> ChainText(size_t sentences, size_t vocab, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> lines;
-  for (size_t s = 0; s < sentences; ++s) {
-    const size_t len = 1 + rng() % 30;
-    std::string line;
-    size_t w = rng() % vocab;
-    for (size_t k = 0; k < len; ++k) {
-      w = rng() % 4 == 0 ? rng() % vocab : (w * 7 + 3 + rng() % 2) % vocab;
-      if (k) line += ' ';
-      line += 'w';
-      line += std::to_string(w);
-    }
-    lines.push_back(line);
-  }
-  return lines;
-}
-
 std::unique_ptr<LanguageModel> ModelOf(const std::vector<std::string>& lines, int order) {
   auto counts = test::CountLines(lines, order);
   EXPECT_TRUE(counts.ok()) << counts.status().ToString();
@@ -71,8 +50,8 @@ void ScoreOneByOne(const LanguageModel& lm, const std::vector<WordId>& ids,
 }
 
 TEST(ScoreBatchTest, SentencesEqualTheStateApiTokenByToken) {
-  const std::vector<std::string> train = ChainText(3000, 40, 1);
-  const std::vector<std::string> text = ChainText(400, 44, 2);  // some words unseen
+  const std::vector<std::string> train = test::ChainText(3000, 40, 1);
+  const std::vector<std::string> text = test::ChainText(400, 44, 2);  // some words unseen
   for (int order : {1, 2, 3, 5, 8}) {
     SCOPED_TRACE("order " + std::to_string(order));
     auto lm = ModelOf(train, order);
@@ -120,7 +99,7 @@ TEST(ScoreBatchTest, SentencesEqualTheStateApiTokenByToken) {
 
 TEST(ScoreBatchTest, IndexOfManyWordsEqualsOneByOne) {
   test::TempDir dir;
-  std::vector<std::string> train = ChainText(500, 60, 4);
+  std::vector<std::string> train = test::ChainText(500, 60, 4);
   // Words of every length class: up to 7 bytes (in the index slot), longer,
   // much longer, and one of 2^23 bytes (its length is not in the slot).
   std::string line = "a ab abcdefg abcdefgh abcdefghijklmnopq ";
@@ -161,7 +140,7 @@ TEST(ScoreBatchTest, IndexOfManyWordsEqualsOneByOne) {
 
 TEST(ScoreBatchTest, IndexWordsEqualsSplittingThenIndex) {
   test::TempDir dir;
-  std::vector<std::string> train = ChainText(300, 50, 5);
+  std::vector<std::string> train = test::ChainText(300, 50, 5);
   train.push_back("a ab abc abcdefg abcdefgh abcdefghi abcdefghijklmnopqrstuvwxyz x\x01y");
   auto lm = ModelOf(train, 2);
   ASSERT_TRUE(WriteMappedModel(*lm, dir.path() + "/m.lmm").ok());

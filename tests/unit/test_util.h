@@ -18,6 +18,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -149,6 +150,27 @@ struct SmoothingMethod {
                                                                                       : "");
   }
 };
+
+// Sentences over a small vocabulary from a skewed Markov chain, so that the
+// models hold long n-grams and text drawn from the same chain matches them
+// often (and often not).
+inline std::vector<std::string> ChainText(size_t sentences, size_t vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> lines;
+  for (size_t s = 0; s < sentences; ++s) {
+    const size_t len = 1 + rng() % 30;
+    std::string line;
+    size_t w = rng() % vocab;
+    for (size_t k = 0; k < len; ++k) {
+      w = rng() % 4 == 0 ? rng() % vocab : (w * 7 + 3 + rng() % 2) % vocab;
+      if (k) line += ' ';
+      line += 'w';
+      line += std::to_string(w);
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
 
 // Counts `lines` (one sentence each) up to `order` with the default (word)
 // tokenization, as grams-count would count a file of these lines.

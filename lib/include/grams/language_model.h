@@ -46,8 +46,20 @@ struct GRAMS_EXPORT FullScoreResult {
 
 // How LanguageModel::Load treats a mapped model file (docs/FORMAT.md,
 // "Mapped model file") or a KenLM binary ("KenLM binary models"); the other
-// forms are always checked in full.
+// forms are always checked in full. And when it builds a model file's hash
+// tables.
 struct GRAMS_EXPORT LoadOptions {
+  // A model file (the compressed form) is decoded into its n-gram trie,
+  // which answers queries as soon as Load returns. The hash tables that
+  // answer them faster (about twice, scoring a long text) are built from it:
+  enum class Tables {
+    kInBackground,     // on a thread of their own, taking over when ready (the default)
+    kBeforeReturning,  // before Load returns, which then takes longer
+    kNever,            // not at all: less memory, slower queries
+  };
+  // Whichever answers, the scores are the same floats. (The mapped form and
+  // ARPA files have their tables ready when Load returns.)
+  Tables tables = Tables::kInBackground;
   // Check every section's CRC-32 before use (reads the whole file once); of
   // a KenLM binary, which has no checksums, check every structure instead
   // (sorted vocabulary, pointers, children, hash tables).

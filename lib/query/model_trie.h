@@ -1,0 +1,95 @@
+// A model file's n-gram trie (docs/FORMAT.md, "The n-gram trie"), decoded
+// for search: what a LanguageModel loaded from a model file answers queries
+// from at once, while the hash tables that answer them faster are built on a
+// thread of their own (language_model.cc), or instead of them
+// (LoadOptions::tables). Both give the same floats: they hold the same
+// values, and a token's lookups stop at the same order.
+//
+// Order 1's entries are the word ids. Each order n >= 2 keeps, per entry p
+// of order n-1, where its children begin (first[p], first[p + 1] where the
+// next parent's do), each entry's word (ascending under a parent), and its
+// log10 probability and backoff side by side (one cache line holds both;
+// the file's byte planes, format/trie_codec.h, would take eight).
+//
+// A search walks from a parent to its child by a binary search of the
+// parent's words: scoring a sentence, the parent of the n-gram of order j
+// ending at a token is the one of order j-1 that ended at the token before,
+// already found, so a token costs one search per order it matches.
+#ifndef GRAMS_QUERY_MODEL_TRIE_H_
+#define GRAMS_QUERY_MODEL_TRIE_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "grams/types.h"
+#include "util/huge_array.h"
+
+namespace grams::query {
+
+class ModelTrie {
+ public:
+  struct Level {
+    uint64_t size = 0;            // entries of this order
+    HugeArray<EntryIndex> first;  // per entry of order n-1, and one past the last
+    HugeArray<WordId> words;      // per entry
+    // Per entry: its log10 probability, then (below the top order) its
+    // log10 backoff: `stride` floats.
+    HugeArray<float> values;
+    size_t stride = 2;
+  };
+
+  explicit ModelTrie(int order) : order_(order), levels_(std::max(order, 1) + 1) {}
+
+  int order() const { return order_; }
+  Level& level(int n) { return levels_[n]; }
+  const Level& level(int n) const { return levels_[n]; }
+
+  // The entry of order n >= 2 under entry `parent` of order n-1 whose word
+  // is w, into *child; false if there is none.
+  bool Child(int n, EntryIndex parent, WordId w, EntryIndex* child) const {
+    const Level& l = levels_[n];
+    const WordId* const words = l.words.data();
+    // A lower bound without branches on the words (which the processor
+    // could not predict): the range halves whatever they hold.
+    const WordId* at = words + l.first[parent];
+    size_t size = l.first[parent + 1] - l.first[parent];
+    if (size == 0) return false;
+    while (size > 1) {
+      const size_t half = size / 2;
+      at = at[half - 1] < w ? at + half : at;
+      size -= half;
+    }
+    if (*at != w) return false;
+    *child = static_cast<EntryIndex>(at - words);
+    return true;
+  }
+
+  // The entry of order n holding the n-gram ids[0..n) (oldest word first,
+  // each an id of the vocabulary), into *entry; false if it is not in the
+  // model.
+  bool Find(const WordId* ids, int n, EntryIndex* entry) const {
+    EntryIndex e = ids[0];
+    for (int j = 2; j <= n; ++j) {
+      if (!Child(j, e, ids[j - 1], &e)) return false;
+    }
+    *entry = e;
+    return true;
+  }
+
+  const float* Values(int n, EntryIndex k) const {
+    return levels_[n].values.data() + k * levels_[n].stride;
+  }
+  float Prob(int n, EntryIndex k) const { return Values(n, k)[0]; }
+  // REQUIRES: n < order().
+  float Backoff(int n, EntryIndex k) const { return Values(n, k)[1]; }
+
+ private:
+  int order_;
+  std::vector<Level> levels_;  // [n] for n >= 2
+};
+
+}  // namespace grams::query
+
+#endif  // GRAMS_QUERY_MODEL_TRIE_H_

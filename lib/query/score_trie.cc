@@ -1,0 +1,186 @@
+// LanguageModel::Impl::ScoreTrie: ScoreImpl's work (score_kernel.cc) done
+// on a model file's trie (query/model_trie.h), while its tables are built.
+//
+// The structure is the kernel's: the tokens in chunks, looked up order by
+// order, a token going on to order j+1 under the same conditions (it
+// matched order j, and so did the token before), the backoffs added in
+// input order. So a token matches the same orders and gets the same float.
+// Only the lookup differs: the n-gram of order j ending at a token is a
+// child of the one of order j-1 ending at the token before, found in the
+// pass before, and is looked for among that parent's children (their words
+// ascend) by binary search. One search at a time would wait on each step's
+// cache miss; the chunk's searches go step by step together instead, each
+// step's line prefetched a step ahead, so that their misses overlap.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "grams/language_model.h"
+#include "query/language_model_impl.h"
+#include "query/model_trie.h"
+#include "query/score_chunks.h"
+#include "util/prefetch.h"
+
+namespace grams {
+
+namespace {
+
+// Tokens looked up at once: each has a search under way at every step.
+constexpr size_t kChunk = 256;
+
+struct TrieScratch {
+  std::vector<WordId> ext;
+  std::vector<uint32_t> pos;
+  std::vector<uint8_t> ctx;
+  std::vector<EntryIndex> entries;
+  std::vector<float> bo;
+  WordId word[kChunk];
+  uint32_t active[kChunk], next[kChunk];
+  uint32_t who[kChunk], lo[kChunk], size[kChunk];  // the searches under way
+  uint32_t done[kChunk], at[kChunk];               // the searches ended, and where
+  uint8_t matched[kChunk + 1];
+  float prob[kChunk];
+};
+
+// Not inlined, for the reason ThreadScratch in score_kernel.cc gives.
+__attribute__((noinline)) TrieScratch& ThreadTrieScratch() {
+  thread_local TrieScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
+// Long but left whole, as ScoreImpl is: the phases share the chunk's
+// scratch and loop state.
+void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids,
+                                    const size_t* ends, size_t count, bool bos, float* out,
+                                    uint8_t* ngram_length) const {
+  const int N = order;
+  const size_t total = count ? ends[count - 1] : 0;
+  if (total == 0) return;
+  TrieScratch& z = ThreadTrieScratch();
+  query::LayOutTokens(ids, ends, count, bos, N, vocab_size, &z.ext, &z.pos, &z.ctx);
+  const WordId* const ext = z.ext.data();
+  const uint32_t* const pos = z.pos.data();
+  const uint8_t* const ctx = z.ctx.data();
+  const size_t row = static_cast<size_t>(std::max(1, N - 1));  // backoffs of orders 1..N-1
+  z.bo.resize((kChunk + 2) * row);
+  float* const bo = z.bo.data();
+  float* const carry = bo + kChunk * row;  // the row of the token before the chunk
+  float* const bos_row = carry + row;      // the row of <s>
+  bos_row[0] = uni[kBosId].backoff;
+  // entries[j * stride + i + 1]: the entry of order j that token i of the
+  // chunk matched; entries[j * stride]: the token before the chunk's.
+  const size_t stride = kChunk + 1;
+  z.entries.resize(static_cast<size_t>(N + 1) * stride);
+  EntryIndex* const entries = z.entries.data();
+  WordId* const word = z.word;
+  uint8_t* const matched = z.matched;
+  float* const prob = z.prob;
+  uint32_t* active = z.active;
+  uint32_t* next = z.next;
+  uint32_t* const who = z.who;
+  uint32_t* const lo = z.lo;
+  uint32_t* const size = z.size;
+  uint32_t* const done = z.done;
+  uint32_t* const at = z.at;
+
+  matched[0] = 0;
+  query::BackoffAdder adder(N, row, bos, bos_row, carry, stupid, stupid_log_alpha);
+  for (size_t c0 = 0; c0 < total; c0 += kChunk) {
+    const size_t B = std::min(total - c0, kChunk);
+    // Order 1, and the tokens that may match order 2.
+    for (size_t i = 0; i < B; ++i) {
+      word[i] = ext[pos[c0 + i]];
+      ::grams::Prefetch(&uni[word[i]]);
+    }
+    size_t na = 0;
+    for (size_t i = 0; i < B; ++i) {
+      const Unigram& u = uni[word[i]];
+      prob[i] = u.prob;
+      bo[i * row] = u.backoff;
+      matched[i + 1] = 1;
+      entries[stride + i + 1] = word[i];
+      active[na] = static_cast<uint32_t>(i);
+      na += ctx[c0 + i] >= 1;
+    }
+    for (int j = 2; j <= N && na > 0; ++j) {
+      const query::ModelTrie::Level& level = t.level(j);
+      const EntryIndex* const first = level.first.data();
+      const WordId* const child = level.words.data();
+      // The parents: order 1's is the word before (<s> for a sentence's
+      // first token), the others what the token before matched.
+      const EntryIndex* const up = entries + static_cast<size_t>(j - 1) * stride;
+      for (size_t a = 0; a < na; ++a) {
+        const uint32_t i = active[a];
+        const EntryIndex p = j == 2 ? ext[pos[c0 + i] - 1] : up[i];
+        lo[a] = p;
+        ::grams::Prefetch(first + p);
+      }
+      // Each parent's children, and the first step of each search.
+      size_t ns = 0, nd = 0;
+      for (size_t a = 0; a < na; ++a) {
+        const EntryIndex p = lo[a];
+        const uint32_t b = first[p], n = first[p + 1] - b;
+        who[ns] = active[a];
+        lo[ns] = b;
+        size[ns] = n;
+        ::grams::Prefetch(child + b + (n > 1 ? n / 2 - 1 : 0));
+        ns += n > 0;
+      }
+      // The searches, a step each in turn; a search of one word left is done.
+      while (ns > 0) {
+        size_t kept = 0;
+        for (size_t q = 0; q < ns; ++q) {
+          uint32_t b = lo[q], n = size[q];
+          const uint32_t i = who[q];
+          if (n > 1) {
+            const uint32_t half = n / 2;
+            b = child[b + half - 1] < word[i] ? b + half : b;
+            n -= half;
+          }
+          if (n > 1) {
+            ::grams::Prefetch(child + b + n / 2 - 1);
+            who[kept] = i;
+            lo[kept] = b;
+            size[kept++] = n;
+          } else {
+            ::grams::Prefetch(child + b);
+            done[nd] = i;
+            at[nd++] = b;
+          }
+        }
+        ns = kept;
+      }
+      // The searches that found their word, their values prefetched, then read.
+      const bool top = j == N;
+      size_t nf = 0;
+      for (size_t d = 0; d < nd; ++d) {
+        const uint32_t e = at[d];
+        if (child[e] != word[done[d]]) continue;
+        ::grams::Prefetch(t.Values(j, e));
+        done[nf] = done[d];
+        at[nf++] = e;
+      }
+      float* const bo_j = bo + (j - 1);
+      EntryIndex* const entries_j = entries + static_cast<size_t>(j) * stride + 1;
+      for (size_t f = 0; f < nf; ++f) {
+        const uint32_t i = done[f], e = at[f];
+        const float* const v = t.Values(j, e);
+        prob[i] = v[0];
+        if (!top) bo_j[i * row] = v[1];
+        matched[i + 1] = static_cast<uint8_t>(j);
+        entries_j[i] = e;
+      }
+      const size_t nn = query::GoOn(j, active, na, matched, ctx + c0, next);
+      std::swap(active, next);
+      na = nn;
+    }
+    adder.Chunk(c0, B, ends, count, ctx, matched, prob, bo, out, ngram_length);
+    matched[0] = matched[B];
+    for (int j = 1; j <= N; ++j) entries[j * stride] = entries[j * stride + B];
+  }
+}
+
+}  // namespace grams
