@@ -88,6 +88,7 @@ void AddPerplexityOptions(CommandLine* cl) {
   // clang-format on
   AddThreadsOption(cl);
   AddLenientArpaOption(cl);
+  AddTablesOption(cl);
   AddMixOptions(cl);
   cl->AddPositional("model", 1);
   cl->AddPositional("input", -1);

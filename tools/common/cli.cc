@@ -188,9 +188,29 @@ void AddLenientArpaOption(CommandLine* cl) {
       "being an error");
 }
 
+void AddTablesOption(CommandLine* cl) {
+  cl->options().add_options()(
+      "tables", po::value<std::string>()->value_name("WHEN")->notifier([](const std::string& when) {
+        if (when != "background" && when != "first" && when != "never") {
+          throw po::validation_error(po::validation_error::invalid_option_value, "tables", when);
+        }
+      }),
+      "when a model file's hash tables are built (the compressed form: a mapped model or an "
+      "ARPA file has them ready): 'background' (default: queries are answered from the "
+      "model's trie as soon as it is read, and the tables, built meanwhile on a thread of "
+      "their own, take over when ready), 'first' (before the first query: the load takes "
+      "longer), or 'never' (less memory, slower on long texts). The scores are the same");
+}
+
 LoadOptions ModelLoadOptions(const CommandLine& cl) {
   LoadOptions options;
   options.lenient_arpa = cl.Has("lenient-arpa");
+  if (cl.Has("tables")) {
+    const std::string when = cl.Get<std::string>("tables");
+    options.tables = when == "first"   ? LoadOptions::Tables::kBeforeReturning
+                     : when == "never" ? LoadOptions::Tables::kNever
+                                       : LoadOptions::Tables::kInBackground;
+  }
   options.warn = [](const std::string& w) { Warn(w); };
   return options;
 }

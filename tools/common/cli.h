@@ -150,6 +150,8 @@ int ParseMemoryOptions(const CommandLine& cl, uint64_t* memory, std::string* tem
 // --lenient-arpa, for the tools that read ARPA files: positive log
 // probabilities (IRSTLM's rounding) are clamped to 0 with one warning.
 void AddLenientArpaOption(CommandLine* cl);
+// --tables WHEN (LoadOptions::tables), for the tools that score.
+void AddTablesOption(CommandLine* cl);
 // LoadOptions for MODEL: --lenient-arpa, and warnings printed by Warn.
 LoadOptions ModelLoadOptions(const CommandLine& cl);
 

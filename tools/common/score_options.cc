@@ -83,6 +83,7 @@ int ParseThreadsOption(const CommandLine& cl, int* threads) {
 
 void AddScoreOptions(CommandLine* cl) {
   AddLenientArpaOption(cl);
+  AddTablesOption(cl);
   AddMixOptions(cl);
   // clang-format off
   cl->options().add_options()
