@@ -162,6 +162,11 @@ CMD_load_tiny=("$BIN/grams-score" "$WORK/tiny.lmm")
 CMD_load_mapped=("$BIN/grams-score" "$LMM")
 CMD_load_model=("$BIN/grams-score" "$LM")
 CMD_load_model_huge=(env GRAMS_HUGE_PAGES=1 "$BIN/grams-score" "$LM")
+# The model file's hash tables built before the first query, not in the
+# background (tools that have --tables).
+CMD_load_model_first=("$BIN/grams-score" --tables first "$LM")
+FIRST=()
+"$BIN/grams-score" --help 2>/dev/null | grep -q -- '--tables' && FIRST=(load.model.first)
 CMD_cold_model=("${CMD_load_model[@]}")
 CMD_cold_model_huge=("${CMD_load_model_huge[@]}")
 CMD_load_ktiny=("$KENLM/query" "$WORK/tiny.probing")
@@ -179,7 +184,7 @@ KEN_LOAD=() KEN_ONE=() KEN_TEST=()
 # fills 150 MB a run) is measured apart, so as not to disturb them.
 echo "load: empty input, $RUNS rounds" >&2
 interleaved "$RUNS" "$EMPTY" load.tiny load.mapped "${KEN_LOAD[@]}"
-interleaved "$RUNS" "$EMPTY" load.model load.model.huge
+interleaved "$RUNS" "$EMPTY" load.model load.model.huge "${FIRST[@]}"
 PRUNS=$((RUNS < 5 ? RUNS : 5))
 if [ "$PAUSE" != 0 ]; then
   echo "load after a $PAUSE s pause: $PRUNS rounds" >&2
@@ -244,6 +249,10 @@ row load.model.net "model file: load (minus a tiny mapped model)" \
   "$(diff_ms "$(med load.model.wall)" "$(med load.tiny.wall)")" ms 50 "target"
 row load.model.huge.net "  the same, huge pages forced (GRAMS_HUGE_PAGES=1)" \
   "$(diff_ms "$(med load.model.huge.wall)" "$(med load.tiny.wall)")" ms
+if [ ${#FIRST[@]} -gt 0 ]; then
+  row load.model.first.net "  the same, the hash tables built first (--tables first)" \
+    "$(diff_ms "$(med load.model.first.wall)" "$(med load.tiny.wall)")" ms
+fi
 if [ "$PAUSE" != 0 ]; then
   row cold.model.net "model file: load $PAUSE s after the last process" \
     "$(diff_ms "$(med cold.model.wall)" "$(med load.tiny.wall)")" ms
