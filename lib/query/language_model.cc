@@ -2,13 +2,13 @@
 // (language_model_impl.h has their layout), and the public queries; whole
 // sentences are scored by ScoreImpl in score_kernel.cc. Words are looked up
 // in the index of vocab/word_index.h.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-
-#include <unistd.h>
 
 #include "format/binary_file.h"
 #include "format/mapped_model.h"

@@ -129,7 +129,7 @@ class LanguageModel::Impl {
   // FullScore's end (language_model.cc).
   static FullScoreResult FinishScore(const Impl& m, const State& in, WordId word, float prob,
                                      float* bo, int matched, State* out);
-  // ScoreImpl's work on the trie (score_kernel.cc).
+  // ScoreImpl's work on the trie (score_trie.cc).
   void ScoreTrie(const query::ModelTrie& t, const WordId* ids, const size_t* ends, size_t count,
                  bool bos, float* out, uint8_t* ngram_length) const;
 
