@@ -38,7 +38,7 @@ class RawBuffer {
 };
 
 // The sections of an order n >= 2, in file order.
-enum Part { kChildCounts = 0, kWords = 1, kLogProb = 2, kLogBackoff = 3, kParts = 4 };
+enum Part { kChildCounts = 0, kWords = 1, kLogProb = 2, kLogBackoff = 3 };
 
 // Task priorities: lower runs first among the ready tasks. Reading first
 // (it is cheap and everything waits on it), then the orders' work, lower
