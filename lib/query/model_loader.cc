@@ -353,6 +353,12 @@ BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<
     });
     if (cancelled[0] || cancelled[1]) return BuildResult::kCancelled;
     if (cancel.load(std::memory_order_relaxed)) return BuildResult::kCancelled;
+    // The peak of memory is while the last order is placed: its keys are
+    // not needed there.
+    if (n == N) {
+      keys[0].Release();
+      keys[1].Release();
+    }
     bool ok[2] = {true, true};
     RunOnThreads(2, [&](int s) {
       LoadedShard& shard = (*shards)[2 * static_cast<size_t>(n - 2) + s];
