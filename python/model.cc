@@ -85,13 +85,21 @@ double ScoreIds(const LanguageModel& lm, const std::vector<WordId>& ids, bool bo
 
 // ----------------------------------------------------------------- PyModel
 
-std::shared_ptr<PyModel> PyModel::Load(py::handle path_arg) {
+std::shared_ptr<PyModel> PyModel::Load(py::handle path_arg, const std::string& tables) {
   const std::string path = PathOf(path_arg, "path");
+  LoadOptions options;
+  if (tables == "first") {
+    options.tables = LoadOptions::Tables::kBeforeReturning;
+  } else if (tables == "never") {
+    options.tables = LoadOptions::Tables::kNever;
+  } else if (tables != "background") {
+    ThrowValueError("tables must be 'background', 'first' or 'never', not '" + tables + "'");
+  }
   // KenLM keeps os.path.abspath(path), as bytes: pickling reloads it.
   py::bytes absolute = py::module_::import("os.path").attr("abspath")(py::bytes(path));
   auto loaded = [&] {
     py::gil_scoped_release release;
-    return LanguageModel::Load(path);
+    return LanguageModel::Load(path, options);
   }();
   std::shared_ptr<PyModel> model(new PyModel());
   model->lm_ = Unwrap(std::move(loaded), ErrorKind::kFile);
@@ -493,17 +501,21 @@ void RegisterModel(py::module_& m) {
   py::class_<PyModel, std::shared_ptr<PyModel>> model(
       m, "Model",
       "A language model: Model(path) loads a grams model file or an ARPA file (plain or\n"
-      "compressed); grams.build() makes one in memory. The API of KenLM's Model, plus\n"
-      "score_batch(), evaluate(), vocab(), lookup() and save(). Text is split into units\n"
+      "compressed); grams.build() makes one in memory. A model file answers from its\n"
+      "n-gram trie at once while its hash tables are built: tables='background' (the\n"
+      "default), 'first' (built before Model() returns) or 'never' (less memory,\n"
+      "slower); the scores are the same. The API of KenLM's Model, plus score_batch(),\n"
+      "evaluate(), vocab(), lookup() and save(). Text is split into units\n"
       "as the model's training text was (its settings), like grams-score does.");
   model
-      .def(py::init([](py::handle path, py::handle config) {
+      .def(py::init([](py::handle path, py::handle config, const std::string& tables) {
              if (!config.is_none() && !py::isinstance<PyConfig>(config)) {
                ThrowTypeError("config must be a grams.Config or None");
              }
-             return PyModel::Load(path);
+             return PyModel::Load(path, tables);
            }),
-           py::arg("path"), py::arg("config") = py::none())
+           py::arg("path"), py::arg("config") = py::none(), py::kw_only(),
+           py::arg("tables") = "background")
       .def_property_readonly("order", [](Self<PyModel> self) { return self->lm().order(); })
       .def_property_readonly(
           "path",

@@ -53,8 +53,9 @@ double ScoreIds(const LanguageModel& lm, const std::vector<WordId>& ids, bool bo
 
 class PyModel {
  public:
-  // Loads a model file or an ARPA file (OSError on failure).
-  static std::shared_ptr<PyModel> Load(py::handle path);
+  // Loads a model file or an ARPA file (OSError on failure); `tables` is
+  // LoadOptions::tables by name ("background", "first", "never").
+  static std::shared_ptr<PyModel> Load(py::handle path, const std::string& tables = "background");
   // A model estimated in memory: `data` is kept for save(), save_arpa() and
   // exact lookups.
   static std::shared_ptr<PyModel> FromModel(std::shared_ptr<const Model> data);

@@ -223,3 +223,22 @@ def test_byte_units_round_trip_through_vocab(unit_models):
     for unit in vocab[3:]:
         assert unit in model
         assert len(unit.encode("utf-8", "surrogateescape")) == 1
+
+
+@pytest.mark.parametrize("tables", ["background", "first", "never"])
+def test_tables_give_the_same_scores(word_model, eval_text, tables):
+    """A model file answers from its trie, from its tables, or from whichever
+    is there (the tables taking over mid-way): the same floats."""
+    _, lines = eval_text
+    reference = grams.Model(str(word_model.lm), tables="first")
+    model = grams.Model(str(word_model.lm), tables=tables)
+    for line in lines:
+        assert model.score(line) == reference.score(line)
+        assert list(model.full_scores(line)) == list(reference.full_scores(line))
+
+
+def test_tables_must_be_a_known_choice(word_model):
+    with pytest.raises(ValueError, match="tables must be"):
+        grams.Model(str(word_model.lm), tables="sometimes")
+    with pytest.raises(TypeError):
+        grams.Model(str(word_model.lm), None, "first")  # keyword only
