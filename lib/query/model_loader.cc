@@ -304,6 +304,7 @@ BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<
   for (int n = 2; n <= N; ++n) largest = std::max(largest, trie.level(n).size);
   HugeArray<uint64_t> keys[2];  // by parity of the order
   OrderBuilder builder;
+  builder.SetCancel(&cancel);
   builder.Reserve(largest);
   for (int n = 2; n <= N; ++n) {
     const ModelTrie::Level& level = trie.level(n);
@@ -365,6 +366,7 @@ BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<
       ok[s] = builder.Place(s, n == N ? kTopSlotBytes : kSlotBytes, &shard.slots, &shard.homes,
                             &shard.slot_count, &shard.entries);
     });
+    if (cancel.load(std::memory_order_relaxed)) return BuildResult::kCancelled;
     if (!ok[0] || !ok[1]) return BuildResult::kCollision;
   }
   return BuildResult::kDone;

@@ -61,8 +61,8 @@ enum class BuildResult {
 };
 
 // The hash tables of orders 2 .. trie.order() under `seed`, into
-// shards[2 (n - 2) + s] for shard s of order n. Looks at *cancel between
-// steps of a few milliseconds at most, and stops when it is set. Throws
+// shards[2 (n - 2) + s] for shard s of order n. Looks at *cancel every
+// fraction of a millisecond, and stops when it is set. Throws
 // AllocationFailure when out of memory.
 BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<bool>& cancel,
                         std::vector<LoadedShard>* shards);

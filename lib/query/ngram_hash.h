@@ -27,6 +27,7 @@
 #define GRAMS_QUERY_NGRAM_HASH_H_
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -156,6 +157,12 @@ class OrderBuilder {
     if (scratch_.size() < need) scratch_.Reset(need);
   }
 
+  // Makes ScatterBlocks and Place stop soon (within a fraction of a
+  // millisecond) once *cancel is set, their work left incomplete for the
+  // caller to drop; null: never.
+  void SetCancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  bool Cancelled() const { return cancel_ && cancel_->load(std::memory_order_relaxed); }
+
   // Starts an order of m entries. REQUIRES: the previous order's Place
   // calls have returned.
   void Start(size_t m) {
@@ -198,6 +205,7 @@ class OrderBuilder {
     Entry* scratch = scratch_.data();
     Entry block[kBlock];
     for (size_t i = lo; i < hi; i += kBlock) {
+      if ((i - lo) % (64 * kBlock) == 0 && Cancelled()) return;
       const size_t count = hi - i < kBlock ? hi - i : kBlock;
       fill(i, count, block);
       for (size_t j = 0; j < count; ++j) {
@@ -243,7 +251,7 @@ class OrderBuilder {
     for (size_t g = g0; g < g0 + groups && ok; ++g) {
       const Entry* piece[2] = {scratch_.data() + begin_[0][g], scratch_.data() + begin_[1][g]};
       const size_t size[2] = {end_[0][g] - begin_[0][g], end_[1][g] - begin_[1][g]};
-      ok = Sort(&sh, piece, size, scatter_bits_, 0);
+      ok = !Cancelled() && Sort(&sh, piece, size, scatter_bits_, 0);
     }
     if (!ok) return false;
     *slot_count = (sh.next > sh.homes ? sh.next : sh.homes) + 1;  // the last slot stays empty
@@ -420,6 +428,7 @@ class OrderBuilder {
   size_t begin_[2][kMaxGroups] = {}, end_[2][kMaxGroups] = {};  // per half: each group's entries
   Shard shards_[2];
   HugeArray<Entry> scratch_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace grams::query

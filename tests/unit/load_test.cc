@@ -525,6 +525,50 @@ TEST(OrderBuilderTest, KeysCrowdedIntoOneGroup) {
   EXPECT_EQ(count, 0u);
 }
 
+// A build told to stop (the model destroyed while its tables are built)
+// stops within a block of the scatter or a group of the placing: a
+// cancelled Place reports failure, and the scatter leaves the rest undone.
+TEST(OrderBuilderTest, StopsWhenCancelled) {
+  std::mt19937_64 rng(6);
+  const size_t m = 200000;
+  std::vector<uint64_t> keys(m);
+  for (uint64_t& k : keys) k = rng() | 2;
+  std::atomic<bool> cancel{false};
+  query::OrderBuilder builder;
+  builder.SetCancel(&cancel);
+  builder.Start(m);
+  size_t filled = 0;
+  builder.ScatterBlocks(
+      0, [&](size_t i) { return keys[i]; },
+      [&](size_t first, size_t count, query::Entry* out) {
+        for (size_t j = 0; j < count; ++j) out[j] = query::Entry{keys[first + j], -1.0f, 0.0f};
+        filled += count;
+        if (filled >= 1000) cancel = true;
+      });
+  EXPECT_LT(filled, m / 2);  // stopped early
+  EXPECT_GE(filled, 1000u);
+  EXPECT_TRUE(builder.Cancelled());
+  HugeArray<unsigned char> table;
+  uint64_t homes, slots, entries;
+  EXPECT_FALSE(builder.Place(0, query::kSlotBytes, &table, &homes, &slots, &entries));
+  // Not cancelled, the same builder builds the whole table.
+  cancel = false;
+  builder.Start(m);
+  for (int h = 0; h < 2; ++h) {
+    builder.Scatter(
+        h, [&](size_t i) { return keys[i]; },
+        [&](size_t i) {
+          return query::Entry{keys[i], -1.0f, 0.0f};
+        });
+  }
+  uint64_t total = 0;
+  for (int s = 0; s < 2; ++s) {
+    ASSERT_TRUE(builder.Place(s, query::kSlotBytes, &table, &homes, &slots, &entries));
+    total += entries;
+  }
+  EXPECT_EQ(total, m);
+}
+
 TEST(OrderBuilderTest, SameKeyTwiceIsACollision) {
   std::mt19937_64 rng(5);
   for (size_t m : {size_t{2}, size_t{40}, size_t{100000}}) {
