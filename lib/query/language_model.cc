@@ -152,9 +152,10 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Create(const Model& mode
 }
 
 // Loads a model file: query/model_loader.h decodes its trie, which answers
-// the queries at once; the tables are built from it as options.tables says.
+// the queries at once; the tables are built from it as options.tables and
+// options.build_after_tokens say.
 StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
-    std::unique_ptr<io::InputStream> in, LoadOptions::Tables tables) {
+    std::unique_ptr<io::InputStream> in, const LoadOptions& options) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, ModelFileReader::Open(std::move(in)));
   query::LoadedModel loaded;
   GRAMS_RETURN_IF_ERROR(query::LoadModelFile(reader.get(), &loaded));
@@ -169,9 +170,10 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
   if (m.order < 2) return lm;  // no tables
   m.trie = std::move(loaded.trie);
   m.tables_ready.store(false, std::memory_order_release);
-  switch (tables) {
+  switch (options.tables) {
     case LoadOptions::Tables::kInBackground:
-      m.StartBuild();
+      m.build_after = options.build_after_tokens;
+      if (m.build_after == 0) m.StartBuild();
       break;
     case LoadOptions::Tables::kBeforeReturning:
       GRAMS_RETURN_IF_ERROR(m.WaitTables());
@@ -226,6 +228,8 @@ Status LanguageModel::Impl::BuildFromTrie() {
 }
 
 void LanguageModel::Impl::StartBuild() {
+  std::lock_guard<std::mutex> lock(build_mu);
+  if (build_pid != -1 || tables_ready.load(std::memory_order_acquire)) return;
   build_pid = static_cast<int64_t>(getpid());
   build_thread.Start([this] { (void)BuildFromTrie(); });
 }
@@ -233,6 +237,7 @@ void LanguageModel::Impl::StartBuild() {
 Status LanguageModel::Impl::WaitTables() {
   if (tables_ready.load(std::memory_order_acquire)) return Status::OK();
   std::lock_guard<std::mutex> lock(build_mu);
+  build_requested.store(true, std::memory_order_relaxed);  // no build starts after this one
   if (build_pid == static_cast<int64_t>(getpid())) {
     try {
       build_thread.Join();
@@ -255,7 +260,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
     GRAMS_ASSIGN_OR_RETURN(ModelFormat format, OpenModel(path, &in));
     switch (format) {
       case ModelFormat::kModelFile:
-        return Impl::LoadModelStream(std::move(in), options.tables);
+        return Impl::LoadModelStream(std::move(in), options);
       case ModelFormat::kMapped: {
         if (!IsRegularFile(*in)) {
           return InvalidArgument(
@@ -343,6 +348,9 @@ const ModelInfo& LanguageModel::info() const { return impl_->info; }
 std::string LanguageModel::Info(const std::string& key) const {
   return InfoValue(impl_->info, key);
 }
+bool LanguageModel::TablesReady() const {
+  return impl_->tables_ready.load(std::memory_order_acquire);
+}
 bool LanguageModel::IsProbabilistic() const { return IsProperDistribution(impl_->info); }
 
 WordId LanguageModel::Index(std::string_view word) const {
@@ -419,6 +427,7 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
   int matched = 1;
   if (__builtin_expect(!m.tables_ready.load(std::memory_order_acquire), 0)) {
     if (const auto trie = m.TrieUntilReady()) {
+      m.NoteTrieTokens(1);
       // The n-gram of order j is the last j words of ngram[]: the context,
       // oldest first, then the word.
       WordId ngram[kMaxStateWords + 1];

@@ -99,9 +99,14 @@ class LanguageModel::Impl {
   mutable std::mutex trie_mu;
   std::atomic<bool> tables_ready{true};
   std::atomic<bool> cancel_build{false};
-  std::mutex build_mu;  // WaitTables
+  std::mutex build_mu;  // starting, joining or running the build
   BackgroundThread build_thread;
   int64_t build_pid = -1;
+  // Tokens the trie has answered, and how many start the build
+  // (LoadOptions::build_after_tokens; never: UINT64_MAX).
+  mutable std::atomic<uint64_t> trie_tokens{0};
+  uint64_t build_after = UINT64_MAX;
+  mutable std::atomic<bool> build_requested{false};
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -119,9 +124,18 @@ class LanguageModel::Impl {
   // key collision) and makes them the ones queried: sets them up, then
   // tables_ready, then drops the trie. Throws AllocationFailure.
   Status BuildFromTrie();
-  // Starts BuildFromTrie on `build_thread` (when no thread can be started, the
-  // trie goes on answering, and WaitTables builds).
+  // Starts BuildFromTrie on `build_thread`, unless it is running or done,
+  // or this is a child forked from the process that started it (when no
+  // thread can be started, the trie goes on answering, and WaitTables
+  // builds). Thread-safe.
   void StartBuild();
+  // Counts n tokens answered by the trie, and starts the build once there
+  // are build_after of them.
+  void NoteTrieTokens(uint64_t n) const {
+    if (trie_tokens.fetch_add(n, std::memory_order_relaxed) + n < build_after) return;
+    if (build_requested.exchange(true, std::memory_order_relaxed)) return;
+    const_cast<Impl*>(this)->StartBuild();
+  }
   // Returns once the tables are ready: waits for the build, or builds them
   // on this thread if none is running (for what needs the tables
   // themselves: writing the mapped form).
@@ -196,7 +210,7 @@ class LanguageModel::Impl {
   Status Attach(std::unique_ptr<MappedModelFile> file);
 
   static StatusOr<std::unique_ptr<LanguageModel>> LoadModelStream(
-      std::unique_ptr<io::InputStream> in, LoadOptions::Tables tables);
+      std::unique_ptr<io::InputStream> in, const LoadOptions& options);
 
   // The slot of `key` (unmixed) in the table of order n, or nullptr.
   const unsigned char* Find(int n, uint64_t key) const {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
@@ -128,13 +129,16 @@ class ModelTrieTest : public ::testing::TestWithParam<const char*> {
     expected_ = ScoreAll(*reference_, sentences_);
   }
 
-  std::unique_ptr<LanguageModel> Load(Tables tables) {
+  std::unique_ptr<LanguageModel> Load(Tables tables, uint64_t build_after_tokens = 0) {
     LoadOptions options;
     options.tables = tables;
+    options.build_after_tokens = build_after_tokens;
     auto lm = LanguageModel::Load(path_, options);
     EXPECT_TRUE(lm.ok()) << lm.status().ToString();
     return lm.ok() ? std::move(lm).value() : nullptr;
   }
+
+  void ThreadsScoreTheSame(uint64_t build_after_tokens);
 
   test::TempDir dir_;
   std::string path_;
@@ -148,18 +152,29 @@ class ModelTrieTest : public ::testing::TestWithParam<const char*> {
 // default, against the tables LanguageModel::Create builds from the Model.
 TEST_P(ModelTrieTest, TrieAndTablesGiveTheSameScores) {
   for (Tables tables : {Tables::kNever, Tables::kBeforeReturning, Tables::kInBackground}) {
-    SCOPED_TRACE(static_cast<int>(tables));
-    auto lm = Load(tables);
-    ASSERT_NE(lm, nullptr);
-    ExpectSame(ScoreAll(*lm, sentences_), expected_);
+    for (uint64_t after : {uint64_t{0}, uint64_t{100000}}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(tables)) + " " + std::to_string(after));
+      auto lm = Load(tables, after);
+      ASSERT_NE(lm, nullptr);
+      ExpectSame(ScoreAll(*lm, sentences_), expected_);
+    }
   }
 }
 
 // Threads scoring from the moment the load returns, while the tables are
-// built and after they take over: every answer the same. The tables are
-// then those of the Model (their mapped forms are the same bytes).
+// built (from the start, or once the trie has answered 20,000 tokens, in
+// the middle of the threads' work) and after they take over: every answer
+// the same. The tables are then those of the Model (their mapped forms are
+// the same bytes).
 TEST_P(ModelTrieTest, ThreadsScoreTheSameWhileTheTablesAreBuilt) {
-  auto lm = Load(Tables::kInBackground);
+  for (uint64_t after : {uint64_t{0}, uint64_t{20000}}) {
+    SCOPED_TRACE(after);
+    ThreadsScoreTheSame(after);
+  }
+}
+
+void ModelTrieTest::ThreadsScoreTheSame(uint64_t build_after_tokens) {
+  auto lm = Load(Tables::kInBackground, build_after_tokens);
   ASSERT_NE(lm, nullptr);
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
@@ -183,6 +198,36 @@ TEST_P(ModelTrieTest, ThreadsScoreTheSameWhileTheTablesAreBuilt) {
   ASSERT_TRUE(WriteMappedModel(*lm, a).ok());
   ASSERT_TRUE(WriteMappedModel(*reference_, b).ok());
   EXPECT_TRUE(test::ReadFile(a) == test::ReadFile(b));
+}
+
+// The build starts once the trie has answered build_after_tokens tokens: a
+// short job never builds the tables, a long one does, and then they answer.
+TEST_P(ModelTrieTest, TheTablesAreBuiltOnceTheTrieHasAnsweredEnough) {
+  auto wait_ready = [](const LanguageModel& lm) {
+    for (int i = 0; i < 1000 && !lm.TablesReady(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return lm.TablesReady();
+  };
+  const std::vector<std::vector<WordId>> few(sentences_.begin(), sentences_.begin() + 20);
+  auto lm = Load(Tables::kInBackground, 100000);
+  ASSERT_NE(lm, nullptr);
+  EXPECT_FALSE(lm->TablesReady());
+  ExpectSame(ScoreAll(*lm, few), ScoreAll(*reference_, few));  // a few hundred tokens
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(lm->TablesReady());  // no build was started
+  // Then enough tokens (each round: about 27,000): the build starts, and ends.
+  for (int round = 0; round < 5; ++round) ExpectSame(ScoreAll(*lm, sentences_), expected_);
+  EXPECT_TRUE(wait_ready(*lm));
+  ExpectSame(ScoreAll(*lm, sentences_), expected_);
+  // Never, whatever is asked; at once with 0.
+  auto never = Load(Tables::kNever);
+  for (int i = 0; i < 5; ++i) ScoreAll(*never, sentences_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(never->TablesReady());
+  EXPECT_TRUE(wait_ready(*Load(Tables::kInBackground, 0)));
+  EXPECT_TRUE(Load(Tables::kBeforeReturning)->TablesReady());
+  EXPECT_TRUE(reference_->TablesReady());
 }
 
 // A model that never built its tables builds them to write its mapped form,

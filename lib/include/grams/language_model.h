@@ -60,6 +60,11 @@ struct GRAMS_EXPORT LoadOptions {
   // Whichever answers, the scores are the same floats. (The mapped form and
   // ARPA files have their tables ready when Load returns.)
   Tables tables = Tables::kInBackground;
+  // With kInBackground, the build starts once the trie has answered this
+  // many tokens (0: as soon as Load returns). A short job (a sentence, a
+  // small file) is over before the tables would pay for their build, and
+  // never builds them.
+  uint64_t build_after_tokens = 100000;
   // Check every section's CRC-32 before use (reads the whole file once); of
   // a KenLM binary, which has no checksums, check every structure instead
   // (sorted vocabulary, pointers, children, hash tables).
@@ -112,6 +117,10 @@ class GRAMS_EXPORT LanguageModel {
   // (InfoValue: "" when absent).
   const ModelInfo& info() const;
   std::string Info(const std::string& key) const;
+  // Whether the hash tables answer the queries: always, except for a model
+  // file whose tables are not built yet (LoadOptions::tables), which its
+  // trie answers meanwhile with the same scores.
+  bool TablesReady() const;
   // False for models whose scores are not probabilities (Stupid Backoff):
   // perplexity is undefined for them. IsProperDistribution(info()).
   bool IsProbabilistic() const;
