@@ -66,26 +66,35 @@ inline size_t GoOn(int j, const uint32_t* active, size_t na, const uint8_t* matc
 // beyond it.
 class BackoffAdder {
  public:
-  // bos_row: the row of <s>; carry: room for a row, where the last token's
-  // is kept from one chunk to the next. A Stupid Backoff model charges
-  // log10 alpha for each order of the context not in the model, too.
-  BackoffAdder(int N, size_t row, bool bos, const float* bos_row, float* carry, bool stupid,
-               float stupid_log_alpha)
+  // The rows live in *rows, laid out here: `chunk` tokens' rows (rows()),
+  // then the row where the last token's is kept from one chunk to the next,
+  // then the row of <s> (its backoff bos_backoff). A Stupid Backoff model
+  // charges log10 alpha for each order of the context not in the model, too.
+  BackoffAdder(int N, size_t chunk, std::vector<float>* rows, float bos_backoff, bool bos,
+               bool stupid, float stupid_log_alpha)
       : N_(N),
-        row_(row),
+        row_(static_cast<size_t>(std::max(1, N - 1))),  // backoffs of orders 1..N-1
         bos_(bos),
-        bos_row_(bos_row),
-        carry_(carry),
         stupid_(stupid),
-        alpha_(stupid_log_alpha),
-        prev_(bos_row) {}
+        alpha_(stupid_log_alpha) {
+    rows->resize((chunk + 2) * row_);
+    rows_ = rows->data();
+    carry_ = rows_ + chunk * row_;
+    bos_row_ = carry_ + row_;
+    bos_row_[0] = bos_backoff;
+    prev_ = bos_row_;
+  }
+
+  // Token i of a chunk's row: rows() + i * row().
+  float* rows() const { return rows_; }
+  size_t row() const { return row_; }
 
   // Tokens c0 .. c0 + B - 1 of the `count` sentences ending at ends[]:
-  // prob[i] and row bo + i * row are token c0 + i's, matched as GoOn says;
+  // prob[i] and row i are token c0 + i's, matched as GoOn says;
   // ctx is every token's. Writes out[] and, unless null, ngram_length[].
   void Chunk(size_t c0, size_t B, const size_t* ends, size_t count, const uint8_t* ctx,
-             const uint8_t* matched, const float* prob, const float* bo, float* out,
-             uint8_t* ngram_length) {
+             const uint8_t* matched, const float* prob, float* out, uint8_t* ngram_length) {
+    const float* const bo = rows_;
     for (size_t i = 0; i < B; ++i) {
       const size_t t = c0 + i;
       while (t == (s_ ? ends[s_ - 1] : 0) && s_ < count) {  // a new sentence: context <s>
@@ -117,10 +126,11 @@ class BackoffAdder {
   const int N_;
   const size_t row_;
   const bool bos_;
-  const float* const bos_row_;
-  float* const carry_;
   const bool stupid_;
   const float alpha_;
+  float* rows_;
+  float* carry_;
+  float* bos_row_;
   const float* prev_;  // the row of the token before, and its orders in use
   int prev_matched_ = 0;
   size_t s_ = 0;  // sentences begun

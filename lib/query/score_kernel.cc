@@ -169,12 +169,10 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   // would miss: if the (i+1)-gram ending at t is in the model for every i <
   // j+1, so is its prefix, the i-gram ending at t-1 (a model is a trie:
   // every prefix of an n-gram is in it), so t-1 matched order j.
-  const size_t row = static_cast<size_t>(std::max(1, N - 1));  // backoffs of orders 1..N-1
-  z.bo.resize((kChunk + 2) * row);
-  float* const bo = z.bo.data();
-  float* const carry = bo + kChunk * row;  // the row of the token before the chunk
-  float* const bos_row = carry + row;      // the row of <s>
-  bos_row[0] = uni[kBosId].backoff;
+  query::BackoffAdder adder(N, kChunk, &z.bo, uni[kBosId].backoff, bos, m.stupid,
+                            m.stupid_log_alpha);
+  float* const bo = adder.rows();  // token i's backoffs at bo + i * row
+  const size_t row = adder.row();
   uint64_t* const key = z.key;
   uint64_t* const mixed = z.mixed;
   const unsigned char** const slot = z.slot;
@@ -187,7 +185,6 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   uint32_t* const deferred = z.deferred;
 
   matched[0] = 0;
-  query::BackoffAdder adder(N, row, bos, bos_row, carry, m.stupid, m.stupid_log_alpha);
   for (size_t c0 = 0; c0 < total; c0 += kChunk) {
     const size_t B = std::min(total - c0, kChunk);
     // Order 1, and the tokens that may match order 2.
@@ -258,7 +255,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       std::swap(active, next);
       na = nn;
     }
-    adder.Chunk(c0, B, ends, count, ctx, matched, prob, bo, out, ngram_length);
+    adder.Chunk(c0, B, ends, count, ctx, matched, prob, out, ngram_length);
     matched[0] = matched[B];
   }
 }

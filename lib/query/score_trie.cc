@@ -64,12 +64,9 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
   const WordId* const ext = z.ext.data();
   const uint32_t* const pos = z.pos.data();
   const uint8_t* const ctx = z.ctx.data();
-  const size_t row = static_cast<size_t>(std::max(1, N - 1));  // backoffs of orders 1..N-1
-  z.bo.resize((kChunk + 2) * row);
-  float* const bo = z.bo.data();
-  float* const carry = bo + kChunk * row;  // the row of the token before the chunk
-  float* const bos_row = carry + row;      // the row of <s>
-  bos_row[0] = uni[kBosId].backoff;
+  query::BackoffAdder adder(N, kChunk, &z.bo, uni[kBosId].backoff, bos, stupid, stupid_log_alpha);
+  float* const bo = adder.rows();  // token i's backoffs at bo + i * row
+  const size_t row = adder.row();
   // entries[j * stride + i + 1]: the entry of order j that token i of the
   // chunk matched; entries[j * stride]: the token before the chunk's.
   const size_t stride = kChunk + 1;
@@ -87,7 +84,6 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
   uint32_t* const at = z.at;
 
   matched[0] = 0;
-  query::BackoffAdder adder(N, row, bos, bos_row, carry, stupid, stupid_log_alpha);
   for (size_t c0 = 0; c0 < total; c0 += kChunk) {
     const size_t B = std::min(total - c0, kChunk);
     // Order 1, and the tokens that may match order 2.
@@ -177,7 +173,7 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
       std::swap(active, next);
       na = nn;
     }
-    adder.Chunk(c0, B, ends, count, ctx, matched, prob, bo, out, ngram_length);
+    adder.Chunk(c0, B, ends, count, ctx, matched, prob, out, ngram_length);
     matched[0] = matched[B];
     for (int j = 1; j <= N; ++j) entries[j * stride] = entries[j * stride + B];
   }

@@ -525,6 +525,17 @@ TEST(OrderBuilderTest, KeysCrowdedIntoOneGroup) {
   EXPECT_EQ(count, 0u);
 }
 
+// Both halves of `keys` scattered, each entry's key its own, log10 prob -1.
+void ScatterBoth(query::OrderBuilder* builder, const std::vector<uint64_t>& keys) {
+  for (int h = 0; h < 2; ++h) {
+    builder->Scatter(
+        h, [&](size_t i) { return keys[i]; },
+        [&](size_t i) {
+          return query::Entry{keys[i], -1.0f, 0.0f};
+        });
+  }
+}
+
 // A build told to stop (the model destroyed while its tables are built)
 // stops within a block of the scatter or a group of the placing: a
 // cancelled Place reports failure, and the scatter leaves the rest undone.
@@ -554,13 +565,7 @@ TEST(OrderBuilderTest, StopsWhenCancelled) {
   // Not cancelled, the same builder builds the whole table.
   cancel = false;
   builder.Start(m);
-  for (int h = 0; h < 2; ++h) {
-    builder.Scatter(
-        h, [&](size_t i) { return keys[i]; },
-        [&](size_t i) {
-          return query::Entry{keys[i], -1.0f, 0.0f};
-        });
-  }
+  ScatterBoth(&builder, keys);
   uint64_t total = 0;
   for (int s = 0; s < 2; ++s) {
     ASSERT_TRUE(builder.Place(s, query::kSlotBytes, &table, &homes, &slots, &entries));
@@ -577,13 +582,7 @@ TEST(OrderBuilderTest, SameKeyTwiceIsACollision) {
     keys[m / 3] = keys[m - 1];  // one duplicate
     query::OrderBuilder builder;
     builder.Start(m);
-    for (int h = 0; h < 2; ++h) {
-      builder.Scatter(
-          h, [&](size_t i) { return keys[i]; },
-          [&](size_t i) {
-            return query::Entry{keys[i], -1.0f, 0.0f};
-          });
-    }
+    ScatterBoth(&builder, keys);
     const int shard = static_cast<int>(keys[m - 1] & 1);
     HugeArray<unsigned char> table;
     uint64_t homes, slots, entries;
