@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serving benchmark: brown order 5 as a mapped model (grams-convert --to
-# mapped) and as the compressed model file, side by side with KenLM's probing
-# binary of the same model (build_binary probing, query), in the same run.
+# mapped, in both layouts) and as the compressed model file, side by side
+# with KenLM's probing binary of the same model (build_binary probing,
+# query), in the same run.
 # See bench/README.md, "Serving".
 #
 # Usage: bench/serve.sh [--bin DIR] [--kenlm DIR] [--runs N] [--pause S]
@@ -20,8 +21,9 @@ usage() {
 Usage: bench/serve.sh [options]
 
 Measures what a user who scores pays: model load, one sentence, a whole test
-file, memory, and memory shared between processes, for the mapped and the
-compressed form of brown order 5, next to KenLM's probing binary.
+file, memory, and memory shared between processes, for the mapped form (both
+layouts) and the compressed form of brown order 5, next to KenLM's probing
+binary.
 
 Options:
   --bin DIR    directory with the built tools (default: $REPO/build/tools)
@@ -133,6 +135,13 @@ LMM="$WORK/brown.o5.lmm"
 echo "building brown order 5 (grams-count | grams-build), converting to mapped" >&2
 "$BIN/grams-count" -q --order 5 "$TRAIN" | "$BIN/grams-build" -q -o "$LM" || die "building the model failed"
 "$BIN/grams-convert" "$LM" --to mapped -o "$LMM" || die "grams-convert failed"
+# The mapped form's trie layout (tools that have --layout).
+TRIE="$WORK/brown.o5.trie.lmm"
+TRIE_LOAD=() TRIE_ONE=() TRIE_TEST=()
+if "$BIN/grams-convert" --help 2>/dev/null | grep -q -- '--layout'; then
+  "$BIN/grams-convert" "$LM" --to mapped --layout trie -o "$TRIE" || die "grams-convert --layout trie failed"
+  TRIE_LOAD=(load.trie) TRIE_ONE=(one.trie) TRIE_TEST=(test.trie)
+fi
 # A tiny mapped model: its load is the process start alone.
 printf 'a b c\n' >"$WORK/tiny.txt"
 "$BIN/grams-count" -q --order 2 "$WORK/tiny.txt" | "$BIN/grams-build" -q -o "$WORK/tiny.lm"
@@ -150,6 +159,7 @@ if [ $HAVE_KENLM = 1 ]; then
 fi
 # Warm the page cache.
 cat "$LM" "$LMM" "$TEST" >/dev/null
+[ ${#TRIE_LOAD[@]} -gt 0 ] && cat "$TRIE" >/dev/null
 [ $HAVE_KENLM = 1 ] && cat "$PROBING" >/dev/null
 SENTENCE="$WORK/sentence.txt"
 echo "the jury further said in term end presentments that the city executive committee" >"$SENTENCE"
@@ -160,6 +170,9 @@ EMPTY=/dev/null
 # The commands, by figure.
 CMD_load_tiny=("$BIN/grams-score" "$WORK/tiny.lmm")
 CMD_load_mapped=("$BIN/grams-score" "$LMM")
+CMD_load_trie=("$BIN/grams-score" "$TRIE")
+CMD_one_trie=("$BIN/grams-score" "$TRIE")
+CMD_test_trie=("$BIN/grams-perplexity" "$TRIE")
 CMD_load_model=("$BIN/grams-score" "$LM")
 CMD_load_model_huge=(env GRAMS_HUGE_PAGES=1 "$BIN/grams-score" "$LM")
 # The model file's hash tables built before the first query, not in the
@@ -183,7 +196,7 @@ KEN_LOAD=() KEN_ONE=() KEN_TEST=()
 # The mapped form and KenLM alternate; the model file (which allocates and
 # fills 150 MB a run) is measured apart, so as not to disturb them.
 echo "load: empty input, $RUNS rounds" >&2
-interleaved "$RUNS" "$EMPTY" load.tiny load.mapped "${KEN_LOAD[@]}"
+interleaved "$RUNS" "$EMPTY" load.tiny load.mapped "${TRIE_LOAD[@]}" "${KEN_LOAD[@]}"
 interleaved "$RUNS" "$EMPTY" load.model load.model.huge "${FIRST[@]}"
 PRUNS=$((RUNS < 5 ? RUNS : 5))
 if [ "$PAUSE" != 0 ]; then
@@ -191,10 +204,10 @@ if [ "$PAUSE" != 0 ]; then
   paused "$PRUNS" "$EMPTY" cold.model cold.model.huge
 fi
 echo "one sentence: 20 rounds" >&2
-interleaved 20 "$SENTENCE" one.mapped "${KEN_ONE[@]}"
+interleaved 20 "$SENTENCE" one.mapped "${TRIE_ONE[@]}" "${KEN_ONE[@]}"
 interleaved 20 "$SENTENCE" one.model
 echo "brown/test.txt, whole process: $RUNS rounds" >&2
-interleaved "$RUNS" "$TEST" test.mapped "${KEN_TEST[@]}"
+interleaved "$RUNS" "$TEST" test.mapped "${TRIE_TEST[@]}" "${KEN_TEST[@]}"
 interleaved "$RUNS" "$TEST" test.model
 
 # Two processes scoring at once: each reads the test text from a FIFO kept
@@ -228,6 +241,7 @@ pss_pair() {
 }
 echo "two processes at once: PSS" >&2
 pss_pair pss.mapped "$BIN/grams-score" "$LMM"
+[ ${#TRIE_LOAD[@]} -gt 0 ] && pss_pair pss.trie "$BIN/grams-score" "$TRIE"
 pss_pair pss.model "$BIN/grams-score" "$LM"
 [ $HAVE_KENLM = 1 ] && pss_pair pss.kenlm "$KENLM/query" "$PROBING"
 
@@ -236,6 +250,9 @@ pss_pair pss.model "$BIN/grams-score" "$LM"
 section "model files, brown order 5"
 row size.model "model file (compressed)" "$(fmt_mb "$(stat -c %s "$LM")")" MB
 row size.mapped "mapped model file" "$(fmt_mb "$(stat -c %s "$LMM")")" MB 70.1 "KenLM probing (33.8 trie)"
+if [ ${#TRIE_LOAD[@]} -gt 0 ]; then
+  row size.trie "mapped, trie layout" "$(fmt_mb "$(stat -c %s "$TRIE")")" MB 33.8 "KenLM trie (stretch target)"
+fi
 if [ $HAVE_KENLM = 1 ]; then
   row size.kenlm "KenLM probing binary, measured" "$(fmt_mb "$(stat -c %s "$PROBING")")" MB
 fi
@@ -244,6 +261,10 @@ section "load: grams-score / query on empty input (process start included)"
 row load.mapped "mapped: whole process" "$(fmt_ms "$(med load.mapped.wall)")" ms
 row load.mapped.net "mapped: load (minus a tiny mapped model)" \
   "$(diff_ms "$(med load.mapped.wall)" "$(med load.tiny.wall)")" ms 5 "target (KenLM 2.6 ms)"
+if [ ${#TRIE_LOAD[@]} -gt 0 ]; then
+  row load.trie.net "mapped, trie layout: load (minus a tiny mapped model)" \
+    "$(diff_ms "$(med load.trie.wall)" "$(med load.tiny.wall)")" ms
+fi
 row load.model "model file: whole process" "$(fmt_ms "$(med load.model.wall)")" ms
 row load.model.net "model file: load (minus a tiny mapped model)" \
   "$(diff_ms "$(med load.model.wall)" "$(med load.tiny.wall)")" ms 50 "target"
@@ -267,18 +288,21 @@ fi
 
 section "one sentence: echo ... | grams-score MODEL (median of 20)"
 row one.mapped "mapped" "$(fmt_ms "$(med one.mapped.wall)")" ms "$(fmt_ms "$(med one.kenlm.wall)")" "KenLM query, probing"
+[ ${#TRIE_ONE[@]} -gt 0 ] && row one.trie "mapped, trie layout" "$(fmt_ms "$(med one.trie.wall)")" ms
 row one.model "model file" "$(fmt_ms "$(med one.model.wall)")" ms
 row one.mapped.rss "mapped: peak RSS" "$(fmt_mb_kib "$(med one.mapped.rss)")" MB
 
 section "brown/test.txt: grams-perplexity (KenLM: query -v summary), whole process"
 row test.mapped "mapped" "$(fmt_ms "$(med test.mapped.wall)")" ms "$(fmt_ms "$(med test.kenlm.wall)")" "KenLM query, probing"
+[ ${#TRIE_TEST[@]} -gt 0 ] && row test.trie "mapped, trie layout" "$(fmt_ms "$(med test.trie.wall)")" ms
 row test.model "model file" "$(fmt_ms "$(med test.model.wall)")" ms
 row test.mapped.rss "mapped: peak RSS" "$(fmt_mb_kib "$(med test.mapped.rss)")" MB \
   "$(fmt_mb_kib "$(med test.kenlm.rss)")" "KenLM query, probing (target 72.5)"
+[ ${#TRIE_TEST[@]} -gt 0 ] && row test.trie.rss "mapped, trie layout: peak RSS" "$(fmt_mb_kib "$(med test.trie.rss)")" MB
 row test.model.rss "model file: peak RSS" "$(fmt_mb_kib "$(med test.model.rss)")" MB
 
 section "two processes scoring brown/test.txt at once (smaps_rollup, MB)"
-for k in mapped model kenlm; do
+for k in mapped trie model kenlm; do
   [ -n "$(med "pss.$k.pss0")" ] || continue
   r=$(awk -v a="$(med "pss.$k.rss0")" -v b="$(med "pss.$k.rss1")" 'BEGIN { printf "%.1f", (a + b) * 1024 / 1e6 }')
   p=$(awk -v a="$(med "pss.$k.pss0")" -v b="$(med "pss.$k.pss1")" 'BEGIN { printf "%.1f", (a + b) * 1024 / 1e6 }')

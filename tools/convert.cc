@@ -45,15 +45,19 @@ constexpr const char* kDescription =
     "binary; ARPA may be compressed; '-' = standard input) to another form,\n"
     "written to OUTPUT\n"
     "('-' = standard output) through a temporary file renamed into place:\n"
-    "  mapped  the mapped model file: uncompressed, its tables ready to probe;\n"
+    "  mapped  the mapped model file: uncompressed, queried where it lies;\n"
     "          grams-score and grams-perplexity map it in milliseconds, and every\n"
-    "          process scoring with it shares one copy in memory (about 21 bytes\n"
-    "          per n-gram). It must stay a regular file, and must not be modified\n"
-    "          in place while in use: replace it with mv or grams-convert.\n"
+    "          process scoring with it shares one copy in memory. It must stay a\n"
+    "          regular file, and must not be modified in place while in use:\n"
+    "          replace it with mv or grams-convert. Two layouts (--layout):\n"
+    "          probing, hash tables ready to probe (about 21 bytes per n-gram,\n"
+    "          the fastest queries), or trie, the n-grams' trie packed (about\n"
+    "          10.5 bytes per n-gram, queries about a third slower)\n"
     "  model   the compressed model file, as grams-build -o writes it\n"
     "  arpa    ARPA text, as grams-build --arpa writes it\n"
-    "Every tool takes any of these forms. A mapped model holds hashes of the\n"
-    "n-grams, not the n-grams: it converts only to mapped again. So does a KenLM\n"
+    "Every tool takes any of these forms. A mapped model of the probing layout\n"
+    "holds hashes of the n-grams, not the n-grams: it converts only to mapped\n"
+    "probing again; one of the trie layout converts to nothing. So does a KenLM\n"
     "binary in the probing layout, which converts to nothing (score it as it is);\n"
     "a KenLM trie binary converts to every form.";
 
@@ -61,6 +65,7 @@ void AddConvertOptions(CommandLine* cl) {
   // clang-format off
   cl->options().add_options()
       ("to", po::value<std::string>()->value_name("FORMAT"), "the form to write: mapped, model or arpa")
+      ("layout", po::value<std::string>()->value_name("LAYOUT"), "with --to mapped: probing (the default) or trie")
       ("output,o", po::value<std::string>()->value_name("FILE"), "where to write it ('-' = standard output)")
       ("check", "read MODEL completely instead, verifying every checksum (a mapped model's "
                 "tables included), print a one-line summary and write nothing");
@@ -71,6 +76,7 @@ void AddConvertOptions(CommandLine* cl) {
       "Examples:\n"
       "  grams-convert corpus.lm --to mapped -o corpus.lmm\n"
       "  grams-convert kenlm.arpa.gz --to mapped -o kenlm.lmm\n"
+      "  grams-convert corpus.lm --to mapped --layout trie -o corpus.trie.lmm\n"
       "  grams-convert kenlm.trie.bin --to arpa -o kenlm.arpa\n"
       "  grams-convert corpus.lm --to arpa -o corpus.arpa\n"
       "  grams-convert --check corpus.lmm\n");
@@ -85,10 +91,24 @@ int Convert(const CommandLine& cl, const std::string& input) {
   if (to != "mapped" && to != "model" && to != "arpa") {
     return UsageError("--to must be mapped, model or arpa, not '" + to + "'");
   }
+  const std::string layout = cl.Has("layout") ? cl.Get<std::string>("layout") : "probing";
+  if (layout != "probing" && layout != "trie") {
+    return UsageError("--layout must be probing or trie, not '" + layout + "'");
+  }
+  if (cl.Has("layout") && to != "mapped") return UsageError("--layout goes with --to mapped");
   if (to != "arpa" && output == "-" && StdoutIsTerminal()) {
     return UsageError("refusing to write a binary model to a terminal; use -o FILE or a pipe");
   }
 
+  if (to == "mapped" && layout == "trie") {
+    // Through the model's n-grams, which a model file, ARPA or KenLM trie
+    // binary holds (a mapped model does not).
+    auto model = LoadModel(
+        input, [](const std::string& w) { Warn(w); }, cl.Has("lenient-arpa"));
+    if (!model.ok()) return ReportError(model.status());
+    Status s = WriteMappedModel(*model, output, MappedLayout::kTrie);
+    return s.ok() ? kExitOk : ReportError(s);
+  }
   if (to == "mapped") {
     // Through the query tables: a model file or ARPA is loaded as for
     // scoring, a mapped model is mapped, and the tables are written out.

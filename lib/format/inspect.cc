@@ -19,6 +19,7 @@
 #include "grams/model_io.h"
 #include "grams/version.h"
 #include "io/file.h"
+#include "query/packed_trie.h"
 #include "util/alloc_guard.h"
 #include "util/coding.h"
 
@@ -114,13 +115,21 @@ StatusOr<FileSummary> InspectMapped(const std::string& path, bool check) {
   const MappedModelParts& p = file->parts();
   FileSummary s;
   s.kind = "mapped";
-  s.description = "grams mapped model";
+  const bool trie = p.kind == kMappedKindTrie;
+  s.description = trie ? "grams mapped model (trie layout)" : "grams mapped model (probing layout)";
   s.format_version = kMappedFormatVersion;
   s.order = static_cast<int>(p.order);
   s.vocab_size = p.vocab_size;
   s.ngram_counts.push_back(p.vocab_size);
   s.parts.emplace_back("unigrams", p.vocab_size * kUnigramBytes);
-  for (uint32_t n = 2; n <= p.order; ++n) {
+  for (uint32_t n = 2; trie && n <= p.order; ++n) {
+    const MappedModelParts::TrieLevel& l = p.levels[n - 2];
+    s.ngram_counts.push_back(l.entries);
+    s.parts.emplace_back("order " + std::to_string(n) + " trie",
+                         l.first_bytes + query::PackedBytes(l.entries, l.word_bits) +
+                             l.entries * (n == p.order ? 4 : 8));
+  }
+  for (uint32_t n = 2; !trie && n <= p.order; ++n) {
     uint64_t entries = 0, bytes = 0;
     for (int shard = 0; shard < 2; ++shard) {
       const MappedModelParts::Shard& sh = p.shards[2 * (n - 2) + shard];

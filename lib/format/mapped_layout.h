@@ -33,19 +33,30 @@ enum SectionType : uint32_t {
   kVocabStrings = 3,  // the words' bytes, back to back
   kUnigrams = 4,      // V records of kUnigramBytes
   kTable = 5,         // one shard of one order's table
+  // The trie layout (query/packed_trie.h), per order n >= 2:
+  kTrieFirst = 6,   // where each entry of order n-1's children begin
+  kTrieWords = 7,   // each entry's word, packed
+  kTrieValues = 8,  // each entry's log10 prob (and backoff), float32
 };
 
 inline uint32_t SectionIdOf(uint32_t type, uint32_t order, uint32_t shard) {
   return (type << 16) | (order << 8) | shard;
 }
 
-// The section ids of a model of order N, in file order.
-inline std::vector<uint32_t> ExpectedIds(uint32_t order) {
+// The section ids of a model of order N and layout `trie` (kind 2) or not
+// (kind 1), in file order.
+inline std::vector<uint32_t> ExpectedIds(uint32_t order, bool trie) {
   std::vector<uint32_t> ids = {SectionIdOf(kVocabIndex, 0, 0), SectionIdOf(kVocabOffsets, 0, 0),
                                SectionIdOf(kVocabStrings, 0, 0), SectionIdOf(kUnigrams, 1, 0)};
   for (uint32_t n = 2; n <= order; ++n) {
-    ids.push_back(SectionIdOf(kTable, n, 0));
-    ids.push_back(SectionIdOf(kTable, n, 1));
+    if (trie) {
+      ids.push_back(SectionIdOf(kTrieFirst, n, 0));
+      ids.push_back(SectionIdOf(kTrieWords, n, 0));
+      ids.push_back(SectionIdOf(kTrieValues, n, 0));
+    } else {
+      ids.push_back(SectionIdOf(kTable, n, 0));
+      ids.push_back(SectionIdOf(kTable, n, 1));
+    }
   }
   return ids;
 }
@@ -60,6 +71,12 @@ inline std::string SectionName(uint32_t id) {
       return "the vocabulary strings";
     case kUnigrams:
       return "the unigrams";
+    case kTrieFirst:
+      return "the order " + std::to_string((id >> 8) & 0xff) + " children";
+    case kTrieWords:
+      return "the order " + std::to_string((id >> 8) & 0xff) + " words";
+    case kTrieValues:
+      return "the order " + std::to_string((id >> 8) & 0xff) + " values";
     default:
       return "the order " + std::to_string((id >> 8) & 0xff) + " table (shard " +
              std::to_string(id & 0xff) + ")";

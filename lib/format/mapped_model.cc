@@ -18,6 +18,7 @@
 #include "io/fd.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
+#include "query/packed_trie.h"
 #include "util/coding.h"
 #include "util/threads.h"
 #include "vocab/word_index.h"
@@ -90,7 +91,7 @@ Status ReadHeader(const Fd& fd, const std::string& name, uint64_t size, std::str
                               "; convert the model again with this grams (grams-convert)");
   }
   const uint32_t kind = DecodeFixed32(fixed + 12);
-  if (kind != kMappedKindProbing) {
+  if (kind != kMappedKindProbing && kind != kMappedKindTrie) {
     return UnsupportedVersion(name + ": mapped model of unknown kind " + std::to_string(kind) +
                               " (written by a newer grams?)");
   }
@@ -169,6 +170,19 @@ bool SectionSizesOk(uint32_t type, uint32_t id, uint64_t s_size, uint64_t count,
       return count == s_size;
     case kUnigrams:
       return count == V && sized(V, kUnigramBytes);
+    // The trie layout's: how they fit each other is checked after
+    // (ParseSections).
+    case mapped::kTrieFirst:
+      return homes == 0 && count >= 2 && count - 1 <= UINT32_MAX && items <= UINT32_MAX &&
+             s_size >= query::MinFirstBytes(count);
+    case mapped::kTrieWords:
+      return homes == query::WordBits(V) && count == items && items <= UINT32_MAX &&
+             s_size == query::PackedBytes(count, static_cast<uint32_t>(homes));
+    case mapped::kTrieValues: {
+      const uint32_t n = (id >> 8) & 0xff;
+      return homes == 0 && count == items && items <= UINT32_MAX &&
+             sized(count, n == order ? 4 : 8);
+    }
     default: {  // kTable
       const uint32_t n = (id >> 8) & 0xff;
       const size_t stride = n == order ? query::kTopSlotBytes : query::kSlotBytes;
@@ -243,6 +257,7 @@ Status MappedModelFile::Parse(const char* h, size_t header_size, uint64_t size) 
   const uint64_t V = DecodeFixed64(h + 32);
   const uint64_t seed = DecodeFixed64(h + 40);
   const uint32_t count = DecodeFixed32(h + 48);
+  const bool trie = DecodeFixed32(h + 12) == kMappedKindTrie;
   if (order < 1 || order > static_cast<uint32_t>(kMaxOrder)) return corrupt("bad order");
   if (V < static_cast<uint64_t>(kNumReservedWords) || V > uint64_t{UINT32_MAX} - 1) {
     return corrupt("bad vocabulary size");
@@ -251,10 +266,13 @@ Status MappedModelFile::Parse(const char* h, size_t header_size, uint64_t size) 
     return UnsupportedVersion(name +
                               ": mapped model with unknown flags (written by a newer grams?)");
   }
-  if (count != ExpectedIds(order).size()) return corrupt("section count does not match the order");
+  if (count != ExpectedIds(order, trie).size()) {
+    return corrupt("section count does not match the order");
+  }
   if (kFixedHeaderBytes + kSectionEntryBytes * uint64_t{count} + 4 > header_size) {
     return corrupt("header too short for its sections");
   }
+  parts_.kind = trie ? kMappedKindTrie : kMappedKindProbing;
   GRAMS_RETURN_IF_ERROR(ParseSections(h, header_size, size, order, V, count));
   const char* p = h + kFixedHeaderBytes + kSectionEntryBytes * count;
   const char* kv_end = h + header_size - 4;
@@ -277,7 +295,8 @@ Status MappedModelFile::ParseSections(const char* h, size_t header_size, uint64_
   auto corrupt = [&](const std::string& what) {
     return CorruptionError(name_ + ": " + what + " (the file is corrupted)");
   };
-  const std::vector<uint32_t> ids = ExpectedIds(order);
+  const bool trie = parts_.kind == kMappedKindTrie;
+  const std::vector<uint32_t> ids = ExpectedIds(order, trie);
   sections_.resize(count);
   uint64_t end = header_size;  // sections follow the header, in order, without overlap
   for (uint32_t i = 0; i < count; ++i) {
@@ -304,6 +323,15 @@ Status MappedModelFile::ParseSections(const char* h, size_t header_size, uint64_
     }
   }
   if (end != size) return corrupt("bytes after the last section");
+  // The trie's orders: each order's three sections hold its entries, and
+  // its FIRST one a place per entry of the order below, and one more.
+  for (uint32_t n = 2; trie && n <= order; ++n) {
+    const Section* const l = &sections_[4 + 3 * (n - 2)];
+    const uint64_t lower = n == 2 ? V : l[-3].items;
+    if (l[0].count != lower + 1 || l[0].items != l[1].items || l[1].items != l[2].items) {
+      return corrupt("the order " + std::to_string(n) + " trie has inconsistent sizes");
+    }
+  }
   return Status::OK();
 }
 
@@ -352,7 +380,18 @@ Status MappedModelFile::Attach(const unsigned char* base, bool verify_checksums)
   index_.owner = this;
   parts_.unigrams = base + sections_[3].offset;
   parts_.shards.clear();
-  for (size_t i = 4; i < sections_.size(); ++i) {
+  parts_.levels.clear();
+  for (size_t i = 4; parts_.kind == kMappedKindTrie && i < sections_.size(); i += 3) {
+    MappedModelParts::TrieLevel level;
+    level.first = base + sections_[i].offset;
+    level.first_bytes = sections_[i].size;
+    level.words = base + sections_[i + 1].offset;
+    level.word_bits = static_cast<uint32_t>(sections_[i + 1].homes);
+    level.values = reinterpret_cast<const float*>(base + sections_[i + 2].offset);
+    level.entries = sections_[i + 2].items;
+    parts_.levels.push_back(level);
+  }
+  for (size_t i = 4; parts_.kind == kMappedKindProbing && i < sections_.size(); ++i) {
     const Section& s = sections_[i];
     const uint32_t n = (s.id >> 8) & 0xff;
     const size_t stride = n == parts_.order ? query::kTopSlotBytes : query::kSlotBytes;

@@ -31,6 +31,8 @@ inline constexpr char kMappedMagic[8] = {'\x89', 'G', 'R', 'M', 'M', 'A', 'P', '
 inline constexpr uint32_t kMappedFormatVersion = 1;
 // What the tables are: per order, ordered linear-probing hash tables.
 inline constexpr uint32_t kMappedKindProbing = 1;
+// The n-gram trie, packed (query/packed_trie.h).
+inline constexpr uint32_t kMappedKindTrie = 2;
 // Bytes of a unigram record: {uint64 R(w), float32 log10 prob, float32 backoff}.
 inline constexpr size_t kUnigramBytes = 16;
 
@@ -46,13 +48,24 @@ struct MappedModelParts {
     uint64_t homes = 1;
     uint64_t entries = 0;  // n-grams in the shard
   };
+  // An order n >= 2 of the trie layout: its three sections.
+  struct TrieLevel {
+    const unsigned char* first = nullptr;  // query/packed_trie.h's FIRST section
+    uint64_t first_bytes = 0;
+    const unsigned char* words = nullptr;  // PackedBytes(entries, word_bits)
+    uint32_t word_bits = 1;
+    const float* values = nullptr;  // entries x (2 below the top order, else 1)
+    uint64_t entries = 0;
+  };
+  uint32_t kind = kMappedKindProbing;
   uint32_t order = 0;
   uint64_t seed = 0;  // of the key hash (query/ngram_hash.h)
   uint64_t vocab_size = 0;
   std::vector<std::pair<std::string, std::string>> settings;  // tokenizer
   std::vector<std::pair<std::string, std::string>> info;      // provenance
   const unsigned char* unigrams = nullptr;                    // vocab_size records of kUnigramBytes
-  std::vector<Shard> shards;  // 2 per order n >= 2: shards[2 * (n - 2) + s]
+  std::vector<Shard> shards;      // kind 1: 2 per order n >= 2: shards[2 * (n - 2) + s]
+  std::vector<TrieLevel> levels;  // kind 2: levels[n - 2]
 };
 
 // Writes `parts` (tables and unigrams as they are; the vocabulary index,

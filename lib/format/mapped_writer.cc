@@ -10,6 +10,7 @@
 #include "format/mapped_model.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
+#include "query/packed_trie.h"
 #include "util/coding.h"
 #include "util/threads.h"
 #include "vocab/word_index.h"
@@ -63,7 +64,19 @@ std::vector<Out> ListSections(const MappedModelParts& parts, const VocabSections
                  vocab.strings.size(), 0, V, kSectionAlign});
   out.push_back(
       {SectionIdOf(kUnigrams, 1, 0), parts.unigrams, V * kUnigramBytes, V, 0, V, kSectionAlign});
-  for (uint32_t n = 2; n <= parts.order; ++n) {
+  for (uint32_t n = 2; n <= parts.order && parts.kind == kMappedKindTrie; ++n) {
+    const MappedModelParts::TrieLevel& l = parts.levels[n - 2];
+    const uint64_t m = l.entries;
+    const uint64_t lower = n == 2 ? V : parts.levels[n - 3].entries;
+    const uint64_t stride = n == parts.order ? 1 : 2;
+    out.push_back(
+        {SectionIdOf(kTrieFirst, n, 0), l.first, l.first_bytes, lower + 1, 0, m, kSectionAlign});
+    out.push_back({SectionIdOf(kTrieWords, n, 0), l.words, query::PackedBytes(m, l.word_bits), m,
+                   l.word_bits, m, kSectionAlign});
+    out.push_back(
+        {SectionIdOf(kTrieValues, n, 0), l.values, m * stride * 4, m, 0, m, kSectionAlign});
+  }
+  for (uint32_t n = 2; n <= parts.order && parts.kind == kMappedKindProbing; ++n) {
     const size_t stride = n == parts.order ? query::kTopSlotBytes : query::kSlotBytes;
     for (uint32_t s = 0; s < 2; ++s) {
       const MappedModelParts::Shard& sh = parts.shards[2 * (n - 2) + s];
@@ -79,7 +92,9 @@ std::vector<Out> ListSections(const MappedModelParts& parts, const VocabSections
 // large.
 uint64_t PlaceSections(uint64_t header_size, std::vector<Out>* out) {
   uint64_t table_bytes = 0;
-  for (size_t i = 4; i < out->size(); ++i) table_bytes += AlignUp((*out)[i].size, kTableAlign);
+  for (size_t i = 4; i < out->size(); ++i) {
+    if ((*out)[i].id >> 16 == kTable) table_bytes += AlignUp((*out)[i].size, kTableAlign);
+  }
   uint64_t pos = header_size;
   for (size_t i = 0; i < out->size(); ++i) {
     uint64_t align = (*out)[i].align;
@@ -98,7 +113,7 @@ std::string EncodeHeader(const MappedModelParts& parts, uint64_t file_size, uint
   std::string head;
   head.append(kMappedMagic, sizeof(kMappedMagic));
   PutFixed32(&head, kMappedFormatVersion);
-  PutFixed32(&head, kMappedKindProbing);
+  PutFixed32(&head, parts.kind);
   PutFixed64(&head, file_size);
   PutFixed32(&head, static_cast<uint32_t>(header_size));
   PutFixed32(&head, parts.order);

@@ -122,7 +122,17 @@ Status LanguageModel::Impl::Attach(std::unique_ptr<MappedModelFile> file) {
   InitPowers();
   tables.assign(order + 1, TableView());
   shards = parts.shards;
-  for (int n = 2; n <= order; ++n) {
+  if (parts.kind == kMappedKindTrie) {
+    packed = std::make_unique<query::PackedTrie>(order);
+    for (int n = 2; n <= order; ++n) {
+      const MappedModelParts::TrieLevel& l = parts.levels[n - 2];
+      const uint64_t lower = n == 2 ? vocab_size : parts.levels[n - 3].entries;
+      packed->level(n) = query::PackedLevel(l.entries, lower, l.first, l.first_bytes, l.words,
+                                            l.word_bits, l.values, n < order ? 2 : 1);
+    }
+    tables_ready.store(false, std::memory_order_release);
+  }
+  for (int n = 2; n <= order && !packed; ++n) {
     for (int s = 0; s < 2; ++s) {
       const MappedModelParts::Shard& sh = shards[2 * (n - 2) + s];
       tables[n].shards[s] = ShardView{sh.slots, sh.homes};
@@ -309,6 +319,11 @@ Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
       return WriteMappedModel(whole, path);
     });
   }
+  if (m.packed) {
+    return InvalidArgument(m.mapped->name() +
+                           ": a mapped model of the trie layout converts to no other form: "
+                           "convert the model file or ARPA it was made from");
+  }
   GRAMS_RETURN_IF_ERROR(model.impl_->WaitTables());
   MappedModelParts parts;
   parts.order = static_cast<uint32_t>(m.order);
@@ -325,6 +340,70 @@ Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
 Status WriteMappedModel(const Model& model, const std::string& path) {
   GRAMS_ASSIGN_OR_RETURN(auto lm, LanguageModel::Create(model));
   return WriteMappedModel(*lm, path);
+}
+
+namespace {
+
+// The trie layout's sections of a model (query/packed_trie.h).
+Status WriteMappedTrie(const Model& model, const std::string& path) {
+  const int N = model.order();
+  const uint64_t V = model.vocab.size();
+  if (N < 1) return InvalidArgument("the model has no n-grams");
+  std::vector<Unigram> uni(V);
+  const std::vector<float>* backoff = N > 1 ? &model.log_backoff[0] : nullptr;
+  for (uint64_t w = 0; w < V; ++w) {
+    uni[w].rand = query::WordRandom(w, 0);
+    uni[w].prob = model.log_prob[0][w];
+    uni[w].backoff = backoff && w < backoff->size() ? (*backoff)[w] : 0.0f;
+  }
+  MappedModelParts parts;
+  parts.kind = kMappedKindTrie;
+  parts.order = static_cast<uint32_t>(N);
+  parts.vocab_size = V;
+  parts.settings = model.settings.ToKeyValues();
+  parts.info = model.info;
+  parts.unigrams = reinterpret_cast<const unsigned char*>(uni.data());
+  const size_t levels = static_cast<size_t>(N - 1);
+  std::vector<std::vector<unsigned char>> first(levels), words(levels);
+  std::vector<std::vector<float>> values(levels);
+  for (int n = 2; n <= N; ++n) {
+    const TrieLevel& level = model.trie.levels[n - 1];
+    const uint64_t m = level.size(), lower = model.trie.levels[n - 2].size();
+    if (m > UINT32_MAX || lower >= UINT32_MAX) {
+      return InvalidArgument(path + ": order " + std::to_string(n) +
+                             " has too many n-grams for the trie layout");
+    }
+    std::vector<uint32_t> starts(lower + 1, 0);
+    for (EntryIndex p : level.parents) ++starts[p + 1];
+    for (uint64_t p = 0; p < lower; ++p) starts[p + 1] += starts[p];
+    const size_t i = static_cast<size_t>(n - 2);
+    query::PackFirst(starts.data(), lower + 1, &first[i]);
+    query::PackBits(level.words.data(), m, query::WordBits(V), &words[i]);
+    const std::vector<float>& lp = model.log_prob[n - 1];
+    const std::vector<float>& lbo = model.log_backoff[n - 1];
+    const size_t stride = n < N ? 2 : 1;
+    values[i].resize(m * stride);
+    for (uint64_t e = 0; e < m; ++e) {
+      values[i][e * stride] = lp[e];
+      if (stride == 2) values[i][e * stride + 1] = e < lbo.size() ? lbo[e] : 0.0f;
+    }
+    MappedModelParts::TrieLevel l;
+    l.first = first[i].data();
+    l.first_bytes = first[i].size();
+    l.words = words[i].data();
+    l.word_bits = query::WordBits(V);
+    l.values = values[i].data();
+    l.entries = m;
+    parts.levels.push_back(l);
+  }
+  return WriteMappedModelFile(parts, model.vocab, path);
+}
+
+}  // namespace
+
+Status WriteMappedModel(const Model& model, const std::string& path, MappedLayout layout) {
+  if (layout == MappedLayout::kProbing) return WriteMappedModel(model, path);
+  return GuardAlloc("writing " + path, [&] { return WriteMappedTrie(model, path); });
 }
 
 int LanguageModel::order() const { return impl_->order; }
@@ -414,6 +493,38 @@ float LanguageModel::Score(const State& in, WordId word, State* out) const {
   return FullScore(in, word, out).log_prob;
 }
 
+namespace {
+
+// FullScore's lookups in a trie (query/model_trie.h, query/packed_trie.h):
+// the longest n-gram of the context (`in`) and `word` that the trie holds,
+// its probability into *prob and the backoffs of the orders it matched into
+// bo[1..]; returns its order (1 if none longer than the word).
+template <class Trie>
+int TrieMatch(const Trie& trie, int N, size_t vocab_size, const State& in, WordId word, float* prob,
+              float* bo) {
+  const int L = std::min<int>(in.length, N - 1);
+  // The n-gram of order j is the last j words of ngram[]: the context,
+  // oldest first, then the word.
+  WordId ngram[kMaxStateWords + 1];
+  for (int j = 0; j < L; ++j) {
+    const WordId v = in.words[j];
+    ngram[L - 1 - j] = v < vocab_size ? v : kUnkId;
+  }
+  ngram[L] = word;
+  int matched = 1;
+  for (int j = 2; j <= L + 1; ++j) {
+    EntryIndex e;
+    if (!query::FindInTrie(trie, ngram + L + 1 - j, j, &e)) break;
+    const float* const v = trie.level(j).Values(e);
+    *prob = v[0];
+    bo[j - 1] = j < N ? v[1] : 0.0f;
+    matched = j;
+  }
+  return matched;
+}
+
+}  // namespace
+
 FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* out) const {
   const Impl& m = *impl_;
   if (m.kenlm) return m.kenlm->FullScore(in, word, out);
@@ -426,23 +537,13 @@ FullScoreResult LanguageModel::FullScore(const State& in, WordId word, State* ou
   bo[0] = m.uni[word].backoff;
   int matched = 1;
   if (__builtin_expect(!m.tables_ready.load(std::memory_order_acquire), 0)) {
+    if (m.packed) {
+      matched = TrieMatch(*m.packed, N, m.vocab_size, in, word, &prob, bo);
+      return Impl::FinishScore(m, in, word, prob, bo, matched, out);
+    }
     if (const auto trie = m.TrieUntilReady()) {
       m.NoteTrieTokens(1);
-      // The n-gram of order j is the last j words of ngram[]: the context,
-      // oldest first, then the word.
-      WordId ngram[kMaxStateWords + 1];
-      for (int j = 0; j < L; ++j) {
-        const WordId v = in.words[j];
-        ngram[L - 1 - j] = v < m.vocab_size ? v : kUnkId;
-      }
-      ngram[L] = word;
-      for (int j = 2; j <= L + 1; ++j) {
-        EntryIndex e;
-        if (!trie->Find(ngram + L + 1 - j, j, &e)) break;
-        prob = trie->Prob(j, e);
-        bo[j - 1] = j < N ? trie->Backoff(j, e) : 0.0f;
-        matched = j;
-      }
+      matched = TrieMatch(*trie, N, m.vocab_size, in, word, &prob, bo);
       return Impl::FinishScore(m, in, word, prob, bo, matched, out);
     }
   }

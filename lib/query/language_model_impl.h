@@ -39,6 +39,7 @@
 #include "query/mix_backend.h"
 #include "query/model_trie.h"
 #include "query/ngram_hash.h"
+#include "query/packed_trie.h"
 #include "util/huge_array.h"
 #include "util/threads.h"
 #include "vocab/word_index.h"
@@ -96,6 +97,9 @@ class LanguageModel::Impl {
   // the build that makes them (BuildFromTrie) on `build_thread`, started by
   // process `build_pid` (a forked child has no such thread).
   std::shared_ptr<const query::ModelTrie> trie;  // under trie_mu
+  // A mapped model of the trie layout: its trie, which answers every query
+  // (tables_ready stays false).
+  std::unique_ptr<query::PackedTrie> packed;
   mutable std::mutex trie_mu;
   std::atomic<bool> tables_ready{true};
   std::atomic<bool> cancel_build{false};
@@ -144,8 +148,10 @@ class LanguageModel::Impl {
   static FullScoreResult FinishScore(const Impl& m, const State& in, WordId word, float prob,
                                      float* bo, int matched, State* out);
   // ScoreImpl's work on the trie (score_trie.cc).
-  void ScoreTrie(const query::ModelTrie& t, const WordId* ids, const size_t* ends, size_t count,
-                 bool bos, float* out, uint8_t* ngram_length) const;
+  // Trie: query::ModelTrie or query::PackedTrie.
+  template <class Trie>
+  void ScoreTrie(const Trie& t, const WordId* ids, const size_t* ends, size_t count, bool bos,
+                 float* out, uint8_t* ngram_length) const;
 
   // Sets `stupid` and its alpha from the info (the <s> backoff, log10 alpha
   // like every backoff of such a model, when the info has no alpha).

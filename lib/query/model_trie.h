@@ -25,6 +25,7 @@
 
 #include "grams/types.h"
 #include "util/huge_array.h"
+#include "util/prefetch.h"
 
 namespace grams::query {
 
@@ -38,6 +39,17 @@ class ModelTrie {
     // log10 backoff: `stride` floats.
     HugeArray<float> values;
     size_t stride = 2;
+
+    // What the searches read (query/packed_trie.h's PackedLevel has the
+    // same): the children of entry p of order n-1, a word, the values.
+    void Children(EntryIndex p, uint32_t* begin, uint32_t* count) const {
+      *begin = first[p];
+      *count = first[p + 1] - first[p];
+    }
+    void PrefetchChildren(EntryIndex p) const { ::grams::Prefetch(first.data() + p); }
+    WordId Word(uint64_t i) const { return words[i]; }
+    void PrefetchWord(uint64_t i) const { ::grams::Prefetch(words.data() + i); }
+    const float* Values(uint64_t e) const { return values.data() + e * stride; }
   };
 
   explicit ModelTrie(int order) : order_(order), levels_(std::max(order, 1) + 1) {}
@@ -46,49 +58,45 @@ class ModelTrie {
   Level& level(int n) { return levels_[n]; }
   const Level& level(int n) const { return levels_[n]; }
 
-  // The entry of order n >= 2 under entry `parent` of order n-1 whose word
-  // is w, into *child; false if there is none.
-  bool Child(int n, EntryIndex parent, WordId w, EntryIndex* child) const {
-    const Level& l = levels_[n];
-    const WordId* const words = l.words.data();
-    // A lower bound without branches on the words (which the processor
-    // could not predict): the range halves whatever they hold.
-    const WordId* at = words + l.first[parent];
-    size_t size = l.first[parent + 1] - l.first[parent];
-    if (size == 0) return false;
-    while (size > 1) {
-      const size_t half = size / 2;
-      at = at[half - 1] < w ? at + half : at;
-      size -= half;
-    }
-    if (*at != w) return false;
-    *child = static_cast<EntryIndex>(at - words);
-    return true;
-  }
-
-  // The entry of order n holding the n-gram ids[0..n) (oldest word first,
-  // each an id of the vocabulary), into *entry; false if it is not in the
-  // model.
-  bool Find(const WordId* ids, int n, EntryIndex* entry) const {
-    EntryIndex e = ids[0];
-    for (int j = 2; j <= n; ++j) {
-      if (!Child(j, e, ids[j - 1], &e)) return false;
-    }
-    *entry = e;
-    return true;
-  }
-
-  const float* Values(int n, EntryIndex k) const {
-    return levels_[n].values.data() + k * levels_[n].stride;
-  }
-  float Prob(int n, EntryIndex k) const { return Values(n, k)[0]; }
-  // REQUIRES: n < order().
-  float Backoff(int n, EntryIndex k) const { return Values(n, k)[1]; }
+  const float* Values(int n, EntryIndex k) const { return levels_[n].Values(k); }
 
  private:
   int order_;
   std::vector<Level> levels_;  // [n] for n >= 2
 };
+
+// The entry of a trie's order n >= 2 (ModelTrie, PackedTrie) under entry
+// `parent` of order n-1 whose word is w, into *child; false if there is
+// none.
+template <class Level>
+bool ChildOf(const Level& l, EntryIndex parent, WordId w, EntryIndex* child) {
+  uint32_t at, size;
+  l.Children(parent, &at, &size);
+  if (size == 0) return false;
+  // A lower bound without branches on the words (which the processor could
+  // not predict): the range halves whatever they hold.
+  while (size > 1) {
+    const uint32_t half = size / 2;
+    at = l.Word(at + half - 1) < w ? at + half : at;
+    size -= half;
+  }
+  if (l.Word(at) != w) return false;
+  *child = at;
+  return true;
+}
+
+// The entry of order n holding the n-gram ids[0..n) (oldest word first,
+// each an id of the vocabulary), into *entry; false if it is not in the
+// trie.
+template <class Trie>
+bool FindInTrie(const Trie& t, const WordId* ids, int n, EntryIndex* entry) {
+  EntryIndex e = ids[0];
+  for (int j = 2; j <= n; ++j) {
+    if (!ChildOf(t.level(j), e, ids[j - 1], &e)) return false;
+  }
+  *entry = e;
+  return true;
+}
 
 }  // namespace grams::query
 

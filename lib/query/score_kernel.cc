@@ -117,6 +117,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   if (m.kenlm) return m.kenlm->ScoreSentences(ids, ends, count, bos, out, ngram_length);
   if (m.mixture) return m.mixture->ScoreSentences(ids, ends, count, bos, out, ngram_length);
   if (__builtin_expect(!m.tables_ready.load(std::memory_order_acquire), 0)) {
+    if (m.packed) return m.ScoreTrie(*m.packed, ids, ends, count, bos, out, ngram_length);
     if (const auto trie = m.TrieUntilReady()) {
       m.NoteTrieTokens(count ? ends[count - 1] : 0);
       return m.ScoreTrie(*trie, ids, ends, count, bos, out, ngram_length);

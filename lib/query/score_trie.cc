@@ -19,6 +19,7 @@
 #include "grams/language_model.h"
 #include "query/language_model_impl.h"
 #include "query/model_trie.h"
+#include "query/packed_trie.h"
 #include "query/score_chunks.h"
 #include "util/prefetch.h"
 
@@ -53,8 +54,9 @@ __attribute__((noinline)) TrieScratch& ThreadTrieScratch() {
 
 // Long but left whole, as ScoreImpl is: the phases share the chunk's
 // scratch and loop state.
-void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids,
-                                    const size_t* ends, size_t count, bool bos, float* out,
+template <class Trie>
+void LanguageModel::Impl::ScoreTrie(const Trie& t, const WordId* ids, const size_t* ends,
+                                    size_t count, bool bos, float* out,
                                     uint8_t* ngram_length) const {
   const int N = order;
   const size_t total = count ? ends[count - 1] : 0;
@@ -102,9 +104,7 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
       na += ctx[c0 + i] >= 1;
     }
     for (int j = 2; j <= N && na > 0; ++j) {
-      const query::ModelTrie::Level& level = t.level(j);
-      const EntryIndex* const first = level.first.data();
-      const WordId* const child = level.words.data();
+      const typename Trie::Level& level = t.level(j);
       // The parents: order 1's is the word before (<s> for a sentence's
       // first token), the others what the token before matched.
       const EntryIndex* const up = entries + static_cast<size_t>(j - 1) * stride;
@@ -112,17 +112,17 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
         const uint32_t i = active[a];
         const EntryIndex p = j == 2 ? ext[pos[c0 + i] - 1] : up[i];
         lo[a] = p;
-        ::grams::Prefetch(first + p);
+        level.PrefetchChildren(p);
       }
       // Each parent's children, and the first step of each search.
       size_t ns = 0, nd = 0;
       for (size_t a = 0; a < na; ++a) {
-        const EntryIndex p = lo[a];
-        const uint32_t b = first[p], n = first[p + 1] - b;
+        uint32_t b, n;
+        level.Children(lo[a], &b, &n);
         who[ns] = active[a];
         lo[ns] = b;
         size[ns] = n;
-        ::grams::Prefetch(child + b + (n > 1 ? n / 2 - 1 : 0));
+        level.PrefetchWord(b + (n > 1 ? n / 2 - 1 : 0));
         ns += n > 0;
       }
       // The searches, a step each in turn; a search of one word left is done.
@@ -133,16 +133,16 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
           const uint32_t i = who[q];
           if (n > 1) {
             const uint32_t half = n / 2;
-            b = child[b + half - 1] < word[i] ? b + half : b;
+            b = level.Word(b + half - 1) < word[i] ? b + half : b;
             n -= half;
           }
           if (n > 1) {
-            ::grams::Prefetch(child + b + n / 2 - 1);
+            level.PrefetchWord(b + n / 2 - 1);
             who[kept] = i;
             lo[kept] = b;
             size[kept++] = n;
           } else {
-            ::grams::Prefetch(child + b);
+            level.PrefetchWord(b);
             done[nd] = i;
             at[nd++] = b;
           }
@@ -154,8 +154,8 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
       size_t nf = 0;
       for (size_t d = 0; d < nd; ++d) {
         const uint32_t e = at[d];
-        if (child[e] != word[done[d]]) continue;
-        ::grams::Prefetch(t.Values(j, e));
+        if (level.Word(e) != word[done[d]]) continue;
+        ::grams::Prefetch(level.Values(e));
         done[nf] = done[d];
         at[nf++] = e;
       }
@@ -163,7 +163,7 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
       EntryIndex* const entries_j = entries + static_cast<size_t>(j) * stride + 1;
       for (size_t f = 0; f < nf; ++f) {
         const uint32_t i = done[f], e = at[f];
-        const float* const v = t.Values(j, e);
+        const float* const v = level.Values(e);
         prob[i] = v[0];
         if (!top) bo_j[i * row] = v[1];
         matched[i + 1] = static_cast<uint8_t>(j);
@@ -178,5 +178,10 @@ void LanguageModel::Impl::ScoreTrie(const query::ModelTrie& t, const WordId* ids
     for (int j = 1; j <= N; ++j) entries[j * stride] = entries[j * stride + B];
   }
 }
+
+template void LanguageModel::Impl::ScoreTrie(const query::ModelTrie&, const WordId*, const size_t*,
+                                             size_t, bool, float*, uint8_t*) const;
+template void LanguageModel::Impl::ScoreTrie(const query::PackedTrie&, const WordId*, const size_t*,
+                                             size_t, bool, float*, uint8_t*) const;
 
 }  // namespace grams

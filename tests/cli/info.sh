@@ -34,8 +34,12 @@ summary m.lm "grams model file, format version 1" 12
 expect_out "model:             smoothing mkn (interpolated)"
 expect_out "info:              smoothing = mkn"
 expect_out "header OK (--check reads the whole file)"
-summary m.lmm "grams mapped model, format version 1" 12
+summary m.lmm "grams mapped model (probing layout), format version 1" 12
 expect_out "  order 3 table:   "
+grams-convert m.lm --to mapped --layout trie -o t.lmm
+summary t.lmm "grams mapped model (trie layout), format version 1" 12
+expect_out "  order 3 trie:    "
+expect_out "model:             order 3: 16 n-grams"
 summary m.arpa "ARPA model" 12
 expect_out "info:              source = arpa"
 expect_out "check:             OK: read and parsed whole"

@@ -1,6 +1,7 @@
 // fuzz_mapped_model without libFuzzer (replay.h): the model readers over
-// built-in seeds, a small model in each form (mapped, with each mode byte;
-// model file; ARPA) made here with the library, and MutateBinary.
+// built-in seeds, a small model in each form (mapped in both layouts, with
+// each mode byte; model file; ARPA) made here with the library, and
+// MutateBinary.
 #include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
@@ -45,9 +46,10 @@ std::vector<std::string> BuiltInSeeds() {
   const fs::path dir = fs::temp_directory_path() / ("grams-fuzz-seeds-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string mapped = (dir / "m.lmm").string(), file = (dir / "m.lm").string(),
-                    arpa = (dir / "m.arpa").string();
+                    arpa = (dir / "m.arpa").string(), trie = (dir / "t.lmm").string();
   if (!grams::WriteMappedModel(*model, mapped).ok() || !grams::WriteModelFile(*model, file).ok() ||
-      !grams::WriteArpa(*model, arpa).ok()) {
+      !grams::WriteArpa(*model, arpa).ok() ||
+      !grams::WriteMappedModel(*model, trie, grams::MappedLayout::kTrie).ok()) {
     std::abort();
   }
   std::vector<std::string> seeds;
@@ -57,6 +59,7 @@ std::vector<std::string> BuiltInSeeds() {
     seeds.push_back(std::move(s));
   };
   for (char mode : {0, 1, 3, 5}) add(mode, mapped);
+  for (char mode : {0, 1, 3, 5}) add(mode, trie);  // the trie layout
   add(8, file);
   add(8, arpa);
   // An ARPA file with holes (the blanks "a c" and "b c d"), and its model

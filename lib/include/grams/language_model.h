@@ -183,6 +183,15 @@ class GRAMS_EXPORT LanguageModel {
 GRAMS_EXPORT Status WriteMappedModel(const Model& model, const std::string& path);
 GRAMS_EXPORT Status WriteMappedModel(const LanguageModel& model, const std::string& path);
 
+// The layouts of a mapped model (docs/FORMAT.md, "Mapped model file"):
+// kProbing, hash tables probed where they lie (the fastest queries; what
+// the forms above write), or kTrie, the model's n-gram trie packed (about
+// half the file, and queries about a third slower). Both give the same
+// scores. The trie layout converts to no other form.
+enum class MappedLayout { kProbing, kTrie };
+GRAMS_EXPORT Status WriteMappedModel(const Model& model, const std::string& path,
+                                     MappedLayout layout);
+
 }  // namespace grams
 
 #endif  // GRAMS_LANGUAGE_MODEL_H_
