@@ -95,7 +95,10 @@ class PackedLevel {
   void PrefetchChildren(EntryIndex p) const {
     uint64_t d;
     std::memcpy(&d, dir_ + (p / kFirstBlock) * 8, 8);
-    ::grams::Prefetch(blocks_ + std::min<uint64_t>(d >> 6, limit_));
+    const uint64_t off = std::min<uint64_t>(d >> 6, limit_);
+    const uint64_t bit = (p % kFirstBlock) * std::min<uint32_t>(static_cast<uint32_t>(d & 63), 32);
+    ::grams::Prefetch(blocks_ + off);
+    ::grams::Prefetch(blocks_ + std::min<uint64_t>(off + 4 + (bit >> 3), limit_));
   }
 
   WordId Word(uint64_t i) const {
