@@ -242,3 +242,20 @@ def test_tables_must_be_a_known_choice(word_model):
         grams.Model(str(word_model.lm), tables="sometimes")
     with pytest.raises(TypeError):
         grams.Model(str(word_model.lm), None, "first")  # keyword only
+
+
+@pytest.mark.parametrize("layout", ["probing", "trie"])
+def test_mapped_models_of_both_layouts_score_the_same(word_model, eval_text, work, layout):
+    """grams-convert --to mapped writes either layout; grams.Model maps it
+    and gets the floats of the model file, sentence by sentence and token by
+    token, and on threads."""
+    _, lines = eval_text
+    mapped = work / ("word." + layout + ".lmm")
+    tool("grams-convert", word_model.lm, "--to", "mapped", "--layout", layout, "-o", mapped)
+    reference = grams.Model(str(word_model.lm))
+    model = grams.Model(str(mapped))
+    assert model.order == reference.order
+    for line in lines:
+        assert model.score(line) == reference.score(line)
+        assert list(model.full_scores(line)) == list(reference.full_scores(line))
+    assert model.score_batch(lines, threads=2) == reference.score_batch(lines, threads=2)
