@@ -52,14 +52,14 @@ constexpr const char* kDescription =
     "          replace it with mv or grams-convert. Two layouts (--layout):\n"
     "          probing, hash tables ready to probe (about 21 bytes per n-gram,\n"
     "          the fastest queries), or trie, the n-grams' trie packed (about\n"
-    "          10.5 bytes per n-gram, queries about a third slower)\n"
+    "          10.6 bytes per n-gram, queries about half as fast)\n"
     "  model   the compressed model file, as grams-build -o writes it\n"
     "  arpa    ARPA text, as grams-build --arpa writes it\n"
     "Every tool takes any of these forms. A mapped model of the probing layout\n"
     "holds hashes of the n-grams, not the n-grams: it converts only to mapped\n"
-    "probing again; one of the trie layout converts to nothing. So does a KenLM\n"
-    "binary in the probing layout, which converts to nothing (score it as it is);\n"
-    "a KenLM trie binary converts to every form.";
+    "probing again. So does a KenLM binary in the probing layout, which converts\n"
+    "to nothing (score it as it is). A mapped model of the trie layout and a\n"
+    "KenLM trie binary hold the n-grams, and convert to every form.";
 
 void AddConvertOptions(CommandLine* cl) {
   // clang-format off

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "format/mapped_layout.h"
+#include "format/model_file.h"
 #include "io/fd.h"
 #include "io/file.h"
 #include "query/ngram_hash.h"
@@ -421,5 +422,73 @@ std::string_view MappedModelFile::Word(WordId id) const {
 }
 
 WordId MappedModelFile::Find(std::string_view word) const { return index_.Find(word); }
+
+StatusOr<Model> MappedTrieToModel(const MappedModelFile& file) {
+  const MappedModelParts& parts = file.parts();
+  if (parts.kind != kMappedKindTrie) return MappedModelNotReadable(file.name());
+  auto corrupt = [&](const std::string& what) {
+    return CorruptionError(file.name() + ": " + what + " (the file is corrupted)");
+  };
+  const uint64_t V = parts.vocab_size;
+  const int N = static_cast<int>(parts.order);
+  Model model;
+  std::vector<std::string_view> words(V);
+  for (WordId id = 0; id < V; ++id) words[id] = file.Word(id);
+  if (!Vocabulary::FromWords(words, &model.vocab)) return corrupt("its vocabulary repeats a word");
+  auto settings = TokenizerSettings::FromKeyValues(parts.settings);
+  if (!settings.ok()) return settings.status().WithContext(file.name());
+  model.settings = *settings;
+  model.info = parts.info;
+  model.trie.levels.resize(N);
+  model.log_prob.resize(N);
+  model.log_backoff.resize(N);
+  TrieLevel& unigrams = model.trie.levels[0];
+  unigrams.words.resize(V);
+  model.log_prob[0].resize(V);
+  if (N > 1) model.log_backoff[0].resize(V);
+  for (WordId w = 0; w < V; ++w) {
+    const unsigned char* const record = parts.unigrams + w * kUnigramBytes;
+    unigrams.words[w] = w;
+    std::memcpy(&model.log_prob[0][w], record + 8, 4);
+    if (N > 1) std::memcpy(&model.log_backoff[0][w], record + 12, 4);
+  }
+  for (int n = 2; n <= N; ++n) {
+    const MappedModelParts::TrieLevel& l = parts.levels[n - 2];
+    const uint64_t m = l.entries, lower = model.trie.levels[n - 2].size();
+    const query::PackedLevel packed(m, lower, l.first, l.first_bytes, l.words, l.word_bits,
+                                    l.values, n < N ? 2 : 1);
+    TrieLevel& level = model.trie.levels[n - 1];
+    level.words.resize(m);
+    level.parents.resize(m);
+    uint64_t next = 0;  // the entry the next parent's children must start at
+    for (uint64_t p = 0; p < lower; ++p) {
+      uint32_t begin, count;
+      packed.Children(static_cast<EntryIndex>(p), &begin, &count);
+      if (begin != next) {
+        return corrupt("the order " + std::to_string(n) + " children do not follow each other");
+      }
+      for (uint64_t e = begin; e < uint64_t{begin} + count; ++e) {
+        const WordId w = packed.Word(e);
+        if (w >= V || (e > begin && w <= level.words[e - 1])) {
+          return corrupt("the order " + std::to_string(n) + " words are out of order");
+        }
+        level.words[e] = w;
+        level.parents[e] = static_cast<EntryIndex>(p);
+      }
+      next = uint64_t{begin} + count;
+    }
+    if (next != m) {
+      return corrupt("the order " + std::to_string(n) + " children do not follow each other");
+    }
+    model.log_prob[n - 1].resize(m);
+    if (n < N) model.log_backoff[n - 1].resize(m);
+    for (uint64_t e = 0; e < m; ++e) {
+      const float* const v = packed.Values(e);
+      model.log_prob[n - 1][e] = v[0];
+      if (n < N) model.log_backoff[n - 1][e] = v[1];
+    }
+  }
+  return model;
+}
 
 }  // namespace grams

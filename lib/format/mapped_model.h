@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "grams/model.h"
 #include "grams/status.h"
 #include "grams/types.h"
 #include "grams/vocabulary.h"
@@ -74,6 +75,18 @@ struct MappedModelParts {
 // parts.vocab_size; each shard's last slot is empty.
 Status WriteMappedModelFile(const MappedModelParts& parts, const Vocabulary& vocab,
                             const std::string& path);
+
+class MappedModelFile;
+
+// The Model a mapped model of the trie layout holds: its vocabulary,
+// n-grams, values, settings and info (n-grams that the ARPA file it came
+// from lacked, its blanks, are n-grams of their own here, with the values
+// the backoff rule gives them, as a KenLM trie binary's are). Checks what
+// a Model requires and the scoring does not: the children's starts
+// ascending, the words under a parent ascending and below V, the words
+// distinct (kCorruption, naming the file). The probing layout holds hashes
+// of the n-grams, not the n-grams: InvalidArgument.
+StatusOr<Model> MappedTrieToModel(const MappedModelFile& file);
 
 class MappedModelFile {
  public:

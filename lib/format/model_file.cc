@@ -319,11 +319,18 @@ StatusOr<ModelFormat> OpenModel(const std::string& path, std::unique_ptr<io::Inp
 
 bool IsRegularFile(const io::InputStream& in) { return in.size_hint() >= 0; }
 
+Status MappedModelNotAFile(const std::string& name) {
+  return InvalidArgument(name +
+                         ": a mapped model must be a regular, uncompressed file (it is mapped, "
+                         "not read), not a pipe or a compressed file; give its path");
+}
+
 Status MappedModelNotReadable(const std::string& name) {
   return InvalidArgument(name +
-                         ": is a mapped model, which can be scored but not read back as a "
-                         "model (its tables hold hashes of the n-grams, not the n-grams); use "
-                         "the model file or ARPA it was made from");
+                         ": is a mapped model of the probing layout, which can be scored but not "
+                         "read back as a model (its tables hold hashes of the n-grams, not the "
+                         "n-grams); use the model file or ARPA it was made from, or its trie "
+                         "layout (grams-convert --to mapped --layout trie)");
 }
 
 StatusOr<Model> LoadModel(const std::string& path) { return LoadModel(path, nullptr); }
@@ -342,8 +349,15 @@ StatusOr<Model> LoadModel(const std::string& path,
         switch (format) {
           case ModelFormat::kModelFile:
             return ReadModelFile(std::move(in));
-          case ModelFormat::kMapped:
-            return MappedModelNotReadable(in->name());
+          case ModelFormat::kMapped: {
+            // The trie layout holds the n-grams; the probing layout does not.
+            if (!IsRegularFile(*in)) return MappedModelNotAFile(in->name());
+            in.reset();
+            MappedModelFile::Options options;
+            options.verify_checksums = true;  // every byte is read anyway
+            GRAMS_ASSIGN_OR_RETURN(auto file, MappedModelFile::Open(path, options));
+            return MappedTrieToModel(*file);
+          }
           case ModelFormat::kKenlm: {
             GRAMS_ASSIGN_OR_RETURN(
                 auto file, OpenKenlmBinary(path, std::move(in), /*read_into_memory=*/false));

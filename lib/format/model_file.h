@@ -39,9 +39,12 @@ StatusOr<ModelFormat> OpenModel(const std::string& path, std::unique_ptr<io::Inp
 // mapped model must be.
 bool IsRegularFile(const io::InputStream& in);
 
-// The error for a mapped model given where a Model is read (LoadModel,
-// grams-convert): its tables hold hashes of the n-grams, not the n-grams.
+// The error for a mapped model of the probing layout given where a Model is
+// read (LoadModel, grams-convert): its tables hold hashes of the n-grams,
+// not the n-grams.
 Status MappedModelNotReadable(const std::string& name);
+// The error for a mapped model given as a pipe or a compressed file.
+Status MappedModelNotAFile(const std::string& name);
 
 // ReadModelFile and ReadArpa on a stream OpenModel opened (ReadArpa's is
 // defined in arpa_reader.cc).

@@ -272,12 +272,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& 
       case ModelFormat::kModelFile:
         return Impl::LoadModelStream(std::move(in), options);
       case ModelFormat::kMapped: {
-        if (!IsRegularFile(*in)) {
-          return InvalidArgument(
-              name +
-              ": a mapped model must be a regular, uncompressed file (it is mapped, not "
-              "read), not a pipe or a compressed file; give its path");
-        }
+        if (!IsRegularFile(*in)) return MappedModelNotAFile(name);
         in.reset();
         MappedModelFile::Options mo;
         mo.verify_checksums = options.verify_checksums;
@@ -319,10 +314,11 @@ Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
       return WriteMappedModel(whole, path);
     });
   }
-  if (m.packed) {
-    return InvalidArgument(m.mapped->name() +
-                           ": a mapped model of the trie layout converts to no other form: "
-                           "convert the model file or ARPA it was made from");
+  if (m.packed) {  // through the n-grams it holds
+    return GuardAlloc("writing " + path, [&]() -> Status {
+      GRAMS_ASSIGN_OR_RETURN(Model whole, MappedTrieToModel(*m.mapped));
+      return WriteMappedModel(whole, path);
+    });
   }
   GRAMS_RETURN_IF_ERROR(model.impl_->WaitTables());
   MappedModelParts parts;

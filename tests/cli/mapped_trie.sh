@@ -2,9 +2,10 @@
 # scores the same bytes as the model file it was made from (grams-score in
 # its output modes, grams-perplexity, at -j1 and -j2), about half the size
 # of the probing layout; grams-info names the layout; --check reads it
-# whole; it converts to nothing else, and the option's misuses are usage
-# errors. On Brown order 5 (../shared), smaller than KenLM's lossless trie
-# binary (33,794,914 bytes) with the same perplexity.
+# whole; it converts to every form (the probing layout to none but itself),
+# and the option's misuses are usage errors. On Brown order 5 (../shared),
+# smaller than KenLM's lossless trie binary (33,794,914 bytes) with the same
+# perplexity.
 source "$(dirname "$0")/lib.bash"
 
 : "${GRAMS_SOURCE_DIR:?set GRAMS_SOURCE_DIR to the source tree}"
@@ -45,16 +46,25 @@ run grams-convert --check t.lmm
 expect_rc 0 "--check t.lmm"
 expect_out "t.lmm: OK: order 5"
 
-# It converts to nothing else; the trie layout needs the n-grams.
+# It holds the n-grams: it converts to every form, the bytes of the model
+# file's conversions, and grams-predict reads it.
 for to in model arpa mapped; do
-  run grams-convert t.lmm --to $to -o x
-  expect_rc 1 "t.lmm --to $to"
-  expect_err "t.lmm"
-  [[ ! -e x ]] || fail "t.lmm --to $to left x behind"
+  grams-convert m.lm --to $to -o want.$to || fail "m.lm --to $to"
+  run grams-convert t.lmm --to $to -o got.$to
+  expect_rc 0 "t.lmm --to $to"
+  cmp -s got.$to want.$to || fail "t.lmm --to $to: not the bytes of m.lm --to $to"
 done
+cmp -s got.model m.lm || fail "t.lmm --to model: not m.lm"
+run grams-convert t.lmm --to mapped --layout trie -o again.lmm
+cmp -s again.lmm t.lmm || fail "t.lmm --to mapped --layout trie: not t.lmm"
+head -n 3 test.txt | grams-predict m.lm > want || fail "grams-predict m.lm"
+head -n 3 test.txt | grams-predict t.lmm > out || fail "grams-predict t.lmm"
+cmp -s out want || fail "grams-predict: the trie layout's bytes differ"
+# The probing layout holds hashes: it cannot be read back.
 run grams-convert m.lmm --to mapped --layout trie -o x
 expect_rc 1 "a probing mapped model to the trie layout"
-expect_err "mapped model"
+expect_err "probing layout"
+[[ ! -e x ]] || fail "a failed conversion left x behind"
 # Usage errors.
 run grams-convert m.lm --to mapped --layout hash -o x
 expect_rc 2 "--layout hash"

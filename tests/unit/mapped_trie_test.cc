@@ -208,15 +208,70 @@ TEST_F(MappedTrieTest, IsAboutHalfTheProbingLayout) {
   EXPECT_LT(trie * 10, probing * 6) << trie << " against " << probing;
 }
 
-TEST_F(MappedTrieTest, ConvertsToNothingElse) {
+// Model equality, bit for bit: vocabulary, n-grams, values, settings, info.
+void ExpectSameModel(const Model& a, const Model& b) {
+  ASSERT_EQ(a.vocab.size(), b.vocab.size());
+  for (WordId id = 0; id < a.vocab.size(); ++id) ASSERT_EQ(a.vocab.Word(id), b.vocab.Word(id));
+  ASSERT_EQ(a.order(), b.order());
+  for (int n = 1; n <= a.order(); ++n) {
+    SCOPED_TRACE(n);
+    EXPECT_TRUE(a.trie.levels[n - 1].words == b.trie.levels[n - 1].words);
+    EXPECT_TRUE(a.trie.levels[n - 1].parents == b.trie.levels[n - 1].parents);
+    ExpectSameFloats(a.log_prob[n - 1], b.log_prob[n - 1], "log_prob");
+    ExpectSameFloats(a.log_backoff[n - 1], b.log_backoff[n - 1], "log_backoff");
+  }
+  EXPECT_EQ(a.settings.ToKeyValues(), b.settings.ToKeyValues());
+  EXPECT_EQ(a.info, b.info);
+}
+
+TEST_F(MappedTrieTest, ReadsBackAsTheModelAndConvertsToEveryForm) {
+  auto back = LoadModel(File("t.lmm"));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ExpectSameModel(*model_, *back);
+  // The model file and ARPA: the bytes of the model's; the probing layout,
+  // from the model read back or from the trie layout loaded for scoring:
+  // the probing layout's bytes.
+  ASSERT_TRUE(WriteModelFile(*back, File("back.lm")).ok());
+  EXPECT_TRUE(ReadFile(File("back.lm")) == ReadFile(File("m.lm")));
+  ASSERT_TRUE(WriteArpa(*back, File("back.arpa")).ok());
+  EXPECT_TRUE(ReadFile(File("back.arpa")) == ReadFile(File("m.arpa")));
   auto lm = MustLoad(File("t.lmm"));
   ASSERT_TRUE(lm);
-  Status s = WriteMappedModel(*lm, File("x.lmm"));
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("trie layout"), std::string::npos) << s.ToString();
-  auto model = LoadModel(File("t.lmm"));
-  ASSERT_FALSE(model.ok());
-  EXPECT_NE(model.status().message().find("mapped model"), std::string::npos);
+  Status s = WriteMappedModel(*lm, File("back.lmm"));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(ReadFile(File("back.lmm")) == ReadFile(File("m.lmm")));
+  // The probing layout cannot: it holds hashes.
+  auto probing = LoadModel(File("m.lmm"));
+  ASSERT_FALSE(probing.ok());
+  EXPECT_NE(probing.status().message().find("probing layout"), std::string::npos)
+      << probing.status().ToString();
+}
+
+TEST_F(MappedTrieTest, BlanksComeBackAsNgramsOfTheirOwn) {
+  // An ARPA file that lacks "a c" and "b c d", which longer n-grams need:
+  // read with blanks, it scores the same through the trie layout and back.
+  const std::string arpa =
+      dir_->Write("holes.arpa",
+                  "\\data\\\nngram 1=7\nngram 2=4\nngram 3=3\nngram 4=1\n"
+                  "\n\\1-grams:\n-1 <unk>\n-99 <s> -0.5\n-1.5 </s>\n-1.25 a -0.25\n-1.75 b -0.375\n"
+                  "-2 c -0.125\n-2.5 d -0.75\n"
+                  "\n\\2-grams:\n-0.5 <s> a -0.0625\n-0.75 a b -0.5\n-0.875 b c -0.25\n-0.625 c d\n"
+                  "\n\\3-grams:\n-0.25 <s> a b -0.125\n-0.375 a b c -0.1875\n-0.3125 <s> a c\n"
+                  "\n\\4-grams:\n-0.0625 a b c d\n\n\\end\\\n");
+  auto holey = ReadArpa(arpa);
+  ASSERT_TRUE(holey.ok()) << holey.status().ToString();
+  ASSERT_FALSE(holey->blanks.empty());
+  ASSERT_TRUE(WriteMappedModel(*holey, File("holes.lmm"), MappedLayout::kTrie).ok());
+  auto back = LoadModel(File("holes.lmm"));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  for (int n = 1; n <= holey->order(); ++n) {
+    EXPECT_EQ(back->trie.levels[n - 1].size(), holey->trie.levels[n - 1].size());
+  }
+  const std::vector<std::string> text = {"a b c d", "a c d", "b c d a", "d c b a", "a b c"};
+  auto from_arpa = LanguageModel::Create(*holey);
+  auto from_back = LanguageModel::Create(*back);
+  ASSERT_TRUE(from_arpa.ok() && from_back.ok());
+  ExpectSameFloats(ScoreAll(**from_arpa, text), ScoreAll(**from_back, text), "blanks");
 }
 
 // ------------------------------------------------------------ bad files
@@ -286,6 +341,68 @@ TEST_F(MappedTrieTest, InconsistentHeadersAreRefusedEvenWithAValidCrc) {
     c.edit(&b);
     FixHeaderCrc(&b);
     ExpectRefused(dir_->Write(std::string(c.name) + ".lmm", b), StatusCode::kCorruption, c.text);
+  }
+}
+
+// Recomputes section i's CRC and the header's, so that a test reaches the
+// checks behind them.
+void FixCrcs(std::string* b, size_t i) {
+  const uint64_t offset = SectionField(*b, i, 8), size = SectionField(*b, i, 16);
+  SetFixed32(b, kSectionsAt + kSectionBytes * i + 4, Crc32(b->data() + offset, size));
+  FixHeaderCrc(b);
+}
+
+TEST_F(MappedTrieTest, AStructureOutOfOrderIsRefusedWhenReadBackButScores) {
+  const std::string whole = ReadFile(File("t.lmm"));
+  const auto text = HeldOut();
+  // Section 8: order 3's words (4 + 3 x (3 - 2) + 1); section 7: its
+  // children's starts.
+  struct Case {
+    const char* name;
+    size_t section;
+    std::function<void(std::string*, uint64_t offset, uint64_t size)> edit;
+    const char* text;
+  };
+  const std::vector<Case> cases = {
+      {"words", 8,
+       [](std::string* b, uint64_t offset, uint64_t size) {
+         for (uint64_t k = 0; k + 8 < size; ++k) (*b)[offset + k] = static_cast<char>(k * 37);
+       },
+       "words are out of order"},
+      {"first", 7,
+       [](std::string* b, uint64_t offset, uint64_t) {
+         // Block 1's base, one more: its parents' children start one late.
+         uint64_t place;  // directory entry 1: block 1's offset << 6 | width
+         std::memcpy(&place, b->data() + offset + 8, 8);
+         const uint64_t blocks_at =
+             offset + (SectionField(*b, 7, 24) + query::kFirstBlock - 1) / query::kFirstBlock * 8;
+         (*b)[blocks_at + (place >> 6)] ^= 1;
+       },
+       "the order 3"},  // the runs overlap or leave a gap: either is seen first
+      {"start", 7,
+       [](std::string* b, uint64_t offset, uint64_t) {
+         // Block 0's base, 1: the first parent's children start at 1.
+         const uint64_t blocks_at =
+             offset + (SectionField(*b, 7, 24) + query::kFirstBlock - 1) / query::kFirstBlock * 8;
+         (*b)[blocks_at] = 1;
+       },
+       "the order 3 children do not follow each other"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string b = whole;
+    c.edit(&b, SectionField(b, c.section, 8), SectionField(b, c.section, 16));
+    FixCrcs(&b, c.section);
+    const std::string path = dir_->Write(std::string(c.name) + ".lmm", b);
+    auto model = LoadModel(path);
+    ASSERT_FALSE(model.ok()) << c.name << " was read back";
+    EXPECT_EQ(model.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(model.status().message().find(path), std::string::npos);
+    EXPECT_NE(model.status().message().find(c.text), std::string::npos)
+        << model.status().ToString();
+    auto lm = LanguageModel::Load(path);  // scoring does not need the order
+    ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+    EXPECT_EQ(ScoreAll(**lm, text).size(), ScoreAll(*MustLoad(File("t.lmm")), text).size());
   }
 }
 

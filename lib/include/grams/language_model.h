@@ -186,8 +186,9 @@ GRAMS_EXPORT Status WriteMappedModel(const LanguageModel& model, const std::stri
 // The layouts of a mapped model (docs/FORMAT.md, "Mapped model file"):
 // kProbing, hash tables probed where they lie (the fastest queries; what
 // the forms above write), or kTrie, the model's n-gram trie packed (about
-// half the file, and queries about a third slower). Both give the same
-// scores. The trie layout converts to no other form.
+// half the file, and queries about half as fast). Both give the same
+// scores. The trie layout holds the n-grams: LoadModel reads it back, and
+// the second form above writes its probing layout.
 enum class MappedLayout { kProbing, kTrie };
 GRAMS_EXPORT Status WriteMappedModel(const Model& model, const std::string& path,
                                      MappedLayout layout);
