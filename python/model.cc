@@ -434,6 +434,30 @@ void Save(const PyModel& model, py::handle path_arg, bool arpa) {
   Check(status, ErrorKind::kFile);
 }
 
+// save_mapped(): the mapped form in `layout`, probing (from the tables a
+// loaded model has, of any form) or trie (from the n-grams: the model in
+// memory, or its file read again).
+void SaveMapped(const PyModel& model, py::handle path_arg, const std::string& layout) {
+  const std::string path = PathOf(path_arg, "path");
+  if (layout != "probing" && layout != "trie") {
+    ThrowValueError("layout must be 'probing' or 'trie', not '" + layout + "'");
+  }
+  if (!model.members().empty()) {
+    ThrowValueError(
+        "a dynamic mixture cannot be saved: write the static mixture with grams-mix -o, then "
+        "map that");
+  }
+  Status status = [&] {
+    py::gil_scoped_release release;
+    if (layout == "probing") return WriteMappedModel(model.lm(), path);
+    if (model.data()) return WriteMappedModel(*model.data(), path, MappedLayout::kTrie);
+    auto whole = LoadModel(*model.path());
+    if (!whole.ok()) return whole.status();
+    return WriteMappedModel(*whole, path, MappedLayout::kTrie);
+  }();
+  Check(status, ErrorKind::kFile);
+}
+
 std::string Basename(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -597,6 +621,16 @@ void RegisterModel(py::module_& m) {
           "save_arpa",
           [](Self<PyModel> self, py::handle path) { Save(*self, path, /*arpa=*/true); },
           py::arg("path"), "Writes the model as an ARPA file.")
+      .def(
+          "save_mapped",
+          [](Self<PyModel> self, py::handle path, const std::string& layout) {
+            SaveMapped(*self, path, layout);
+          },
+          py::arg("path"), py::kw_only(), py::arg("layout") = "probing",
+          "Writes the model's mapped form, which grams.Model(path) maps in milliseconds and\n"
+          "every process shares: layout 'probing' (hash tables, the fastest queries) or 'trie'\n"
+          "(the n-grams' trie packed: half the memory, queries half as fast; not from a model\n"
+          "loaded from a mapped file of the probing layout, which holds no n-grams).")
       .def("__reduce__",
            [](Self<PyModel> self) -> py::tuple {
              if (!self->members().empty()) {

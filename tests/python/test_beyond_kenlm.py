@@ -259,3 +259,32 @@ def test_mapped_models_of_both_layouts_score_the_same(word_model, eval_text, wor
         assert model.score(line) == reference.score(line)
         assert list(model.full_scores(line)) == list(reference.full_scores(line))
     assert model.score_batch(lines, threads=2) == reference.score_batch(lines, threads=2)
+
+
+@pytest.mark.parametrize("layout", ["probing", "trie"])
+def test_save_mapped_writes_what_grams_convert_writes(word_model, eval_text, work, layout):
+    _, lines = eval_text
+    cli = work / ("cli." + layout + ".lmm")
+    tool("grams-convert", word_model.lm, "--to", "mapped", "--layout", layout, "-o", cli)
+    model = grams.Model(str(word_model.lm))
+    saved = work / ("saved." + layout + ".lmm")
+    model.save_mapped(saved, layout=layout)
+    assert saved.read_bytes() == cli.read_bytes()
+    # Again from the mapped model itself.
+    again = work / ("again." + layout + ".lmm")
+    grams.Model(str(saved)).save_mapped(str(again), layout=layout)
+    assert again.read_bytes() == cli.read_bytes()
+    assert [grams.Model(str(again)).score(line) for line in lines] == [model.score(line) for line in lines]
+
+
+def test_save_mapped_refuses_what_it_cannot_write(word_model, work):
+    model = grams.Model(str(word_model.lm))
+    with pytest.raises(ValueError, match="layout must be"):
+        model.save_mapped(work / "x.lmm", layout="hash")
+    with pytest.raises(TypeError):
+        model.save_mapped(work / "x.lmm", "trie")  # keyword only
+    probing = work / "probing-only.lmm"
+    model.save_mapped(probing)
+    with pytest.raises(OSError, match="probing layout"):
+        grams.Model(str(probing)).save_mapped(work / "x.lmm", layout="trie")
+    assert not (work / "x.lmm").exists()
