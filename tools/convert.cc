@@ -1,5 +1,6 @@
 // grams-convert: converts a model from one form to another: the mapped
-// model file (queried where it lies), the compressed model file, or ARPA;
+// model file (queried where it lies, in its probing or trie layout), the
+// compressed model file, or ARPA;
 // a KenLM trie binary converts too.
 // With --check, reads a model completely, verifying every checksum.
 #include <cerrno>
@@ -101,8 +102,9 @@ int Convert(const CommandLine& cl, const std::string& input) {
   }
 
   if (to == "mapped" && layout == "trie") {
-    // Through the model's n-grams, which a model file, ARPA or KenLM trie
-    // binary holds (a mapped model does not).
+    // Through the model's n-grams, which a model file, ARPA, a KenLM trie
+    // binary or a mapped model of the trie layout holds (the probing layout
+    // does not).
     auto model = LoadModel(
         input, [](const std::string& w) { Warn(w); }, cl.Has("lenient-arpa"));
     if (!model.ok()) return ReportError(model.status());

@@ -58,8 +58,6 @@ class ModelTrie {
   Level& level(int n) { return levels_[n]; }
   const Level& level(int n) const { return levels_[n]; }
 
-  const float* Values(int n, EntryIndex k) const { return levels_[n].Values(k); }
-
  private:
   int order_;
   std::vector<Level> levels_;  // [n] for n >= 2
