@@ -305,6 +305,7 @@ BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<
   HugeArray<uint64_t> keys[2];  // by parity of the order
   OrderBuilder builder;
   builder.SetCancel(&cancel);
+  builder.SetProbedPages(true);
   builder.Reserve(largest);
   for (int n = 2; n <= N; ++n) {
     const ModelTrie::Level& level = trie.level(n);

@@ -161,6 +161,10 @@ class OrderBuilder {
   // millisecond) once *cancel is set, their work left incomplete for the
   // caller to drop; null: never.
   void SetCancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  // Place's tables on huge pages even where free pages are reported, the
+  // probe deciding (HugeArray::ResetProbed): for tables built where no one
+  // waits for them.
+  void SetProbedPages(bool probed) { probed_pages_ = probed; }
   bool Cancelled() const { return cancel_ && cancel_->load(std::memory_order_relaxed); }
 
   // Starts an order of m entries. REQUIRES: the previous order's Place
@@ -245,7 +249,11 @@ class OrderBuilder {
     *entries = n;
     // Room for the worst case (every entry after the last home), trimmed
     // below: the slots past the last one written are never touched.
-    table->Reset((sh.homes + n + 1) * stride);
+    if (probed_pages_) {
+      table->ResetProbed((sh.homes + n + 1) * stride);
+    } else {
+      table->Reset((sh.homes + n + 1) * stride);
+    }
     sh.table = table->data();
     bool ok = true;
     for (size_t g = g0; g < g0 + groups && ok; ++g) {
@@ -429,6 +437,7 @@ class OrderBuilder {
   Shard shards_[2];
   HugeArray<Entry> scratch_;
   const std::atomic<bool>* cancel_ = nullptr;
+  bool probed_pages_ = false;
 };
 
 }  // namespace grams::query

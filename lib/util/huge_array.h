@@ -14,7 +14,11 @@
 // asked for where a virtio balloon offers free page reporting, nor once
 // the first touch of a huge array (timed in thread CPU, which the host's
 // faults count in) took longer than kSlowHugePageNanos, elsewhere.
-// GRAMS_HUGE_PAGES=1 or 0 decides instead of both.
+// GRAMS_HUGE_PAGES=1 or 0 decides instead of both. ResetProbed, for an
+// array no one waits for (the query tables a model file builds in the
+// background), asks on such a machine too, the probe alone deciding: right
+// after another process freed memory the pages come cheap, and lookups in
+// a model's tables then take a quarter less time (bench/README.md).
 #ifndef GRAMS_UTIL_HUGE_ARRAY_H_
 #define GRAMS_UTIL_HUGE_ARRAY_H_
 
@@ -48,6 +52,9 @@ bool FreePagesReported(const std::string& drivers);
 // GRAMS_HUGE_PAGES says (1 or 0, read once), else not where free pages are
 // reported, else until a probe was slow.
 bool Wanted();
+// The same for an array off the critical path (HugeArray::ResetProbed):
+// where free pages are reported too, until a probe was slow.
+bool WantedProbed();
 
 // Touches the first page of [start, start + bytes), just advised to be
 // huge, and gives up huge pages (for the rest of this array and every
@@ -85,35 +92,14 @@ class HugeArray {
   // (for buffers touched only in part, whose resident size would then round
   // up to 2 MiB steps) or huge pages are slow here (above).
   void Reset(size_t n, bool huge_pages = true) {
-    Release();
-    if (n == 0) return;
-    constexpr size_t kHuge = size_t{2} << 20;
-    size_t bytes = n * sizeof(T);
-    const bool large = huge_pages && bytes >= kHuge;
-    const bool huge = large && huge_page_probe::Wanted();
-    if (huge) bytes = (bytes + kHuge - 1) / kHuge * kHuge;
-    // Map one huge page more than needed and trim, so the array starts on a
-    // 2 MiB boundary and every page of it can be huge.
-    size_t mapped = huge ? bytes + kHuge : bytes;
-    void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw AllocationFailure(mapped);
-    char* start = static_cast<char*>(p);
-    if (huge) {
-      uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-      uintptr_t aligned = (addr + kHuge - 1) & ~(uintptr_t{kHuge} - 1);
-      start = reinterpret_cast<char*>(aligned);
-      if (aligned > addr) munmap(p, aligned - addr);
-      size_t tail = (addr + mapped) - (aligned + bytes);
-      if (tail) munmap(start + bytes, tail);
-      madvise(start, bytes, MADV_HUGEPAGE);
-      huge_page_probe::Probe(start, bytes);
-    } else if (large) {  // where the system makes every large mapping huge
-      madvise(start, bytes, MADV_NOHUGEPAGE);
-    }
-    data_ = reinterpret_cast<T*>(start);
-    size_ = n;
-    bytes_ = bytes;
+    Allocate(n, huge_pages, huge_page_probe::Wanted());
   }
+  // Reset, asking for huge pages even where free pages are reported, the
+  // probe deciding: for a large random-access array built where its time is
+  // not waited for (the query tables built in the background), whose
+  // lookups then miss the TLB far less. A slow first huge page costs the
+  // building thread once (5-20 ms) and gives huge pages up for the rest.
+  void ResetProbed(size_t n) { Allocate(n, true, huge_page_probe::WantedProbed()); }
   // Keeps the first n elements (n <= size()) and returns the pages past
   // them to the system: for an array sized for the worst case, then filled
   // to a size known only at the end. Pages never touched cost nothing
@@ -146,6 +132,37 @@ class HugeArray {
   const T& operator[](size_t i) const { return data_[i]; }
 
  private:
+  void Allocate(size_t n, bool huge_pages, bool wanted) {
+    Release();
+    if (n == 0) return;
+    constexpr size_t kHuge = size_t{2} << 20;
+    size_t bytes = n * sizeof(T);
+    const bool large = huge_pages && bytes >= kHuge;
+    const bool huge = large && wanted;
+    if (huge) bytes = (bytes + kHuge - 1) / kHuge * kHuge;
+    // Map one huge page more than needed and trim, so the array starts on a
+    // 2 MiB boundary and every page of it can be huge.
+    size_t mapped = huge ? bytes + kHuge : bytes;
+    void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw AllocationFailure(mapped);
+    char* start = static_cast<char*>(p);
+    if (huge) {
+      uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+      uintptr_t aligned = (addr + kHuge - 1) & ~(uintptr_t{kHuge} - 1);
+      start = reinterpret_cast<char*>(aligned);
+      if (aligned > addr) munmap(p, aligned - addr);
+      size_t tail = (addr + mapped) - (aligned + bytes);
+      if (tail) munmap(start + bytes, tail);
+      madvise(start, bytes, MADV_HUGEPAGE);
+      huge_page_probe::Probe(start, bytes);
+    } else if (large) {  // where the system makes every large mapping huge
+      madvise(start, bytes, MADV_NOHUGEPAGE);
+    }
+    data_ = reinterpret_cast<T*>(start);
+    size_ = n;
+    bytes_ = bytes;
+  }
+
   T* data_ = nullptr;
   size_t size_ = 0;
   size_t bytes_ = 0;

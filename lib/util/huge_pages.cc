@@ -48,6 +48,12 @@ bool Wanted() {
   return forced >= 0 ? forced == 1 : !slow.load(std::memory_order_relaxed);
 }
 
+bool WantedProbed() {
+  const char* v = std::getenv("GRAMS_HUGE_PAGES");
+  if (v != nullptr && *v != '\0') return *v != '0';
+  return !slow.load(std::memory_order_relaxed);
+}
+
 void Probe(char* start, size_t bytes, int64_t slow_nanos) {
   const int64_t t0 = ThreadCpuNanos();
   *static_cast<volatile char*>(start) = 0;  // zero already: a fault, no change

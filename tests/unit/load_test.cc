@@ -281,6 +281,9 @@ TEST(HugePagesTest, ASlowProbeTurnsHugePagesOff) {
     small.Reset(2 * kHuge, /*huge_pages=*/false);  // not asked either way
     const std::string flags = VmFlagsAt(small.data());
     EXPECT_FALSE(HasFlag(flags, "nh") || HasFlag(flags, "hg")) << flags;
+    HugeArray<char> probed;  // off the critical path, after a slow probe: small too
+    probed.ResetProbed(2 * kHuge);
+    EXPECT_TRUE(HasFlag(VmFlagsAt(probed.data()), "nh")) << VmFlagsAt(probed.data());
   }
   // A fast one changes nothing; where huge pages are wanted, arrays ask.
   huge_page_probe::SetSlowForTesting(false);
@@ -288,6 +291,13 @@ TEST(HugePagesTest, ASlowProbeTurnsHugePagesOff) {
   EXPECT_TRUE(HasFlag(VmFlagsAt(b.data()), huge_page_probe::Wanted() ? "hg" : "nh"))
       << VmFlagsAt(b.data());
   EXPECT_EQ(b[0], 0);  // the probe's touch left the zero
+  // Off the critical path, huge pages are asked for until a probe is slow,
+  // even where free pages are reported (where Wanted() says no).
+  HugeArray<char> c;
+  c.ResetProbed(3 * kHuge);
+  EXPECT_TRUE(HasFlag(VmFlagsAt(c.data()), "hg")) << VmFlagsAt(c.data());
+  EXPECT_EQ(c[0], 0);
+  huge_page_probe::SetSlowForTesting(false);
 }
 
 // ---------------------------------------------------- DecodeTrieLevelFast
