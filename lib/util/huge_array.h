@@ -18,7 +18,7 @@
 // array no one waits for (the query tables a model file builds in the
 // background), asks on such a machine too, the probe alone deciding: right
 // after another process freed memory the pages come cheap, and lookups in
-// a model's tables then take a quarter less time (bench/README.md).
+// a model's tables then take up to a third less time (bench/README.md).
 #ifndef GRAMS_UTIL_HUGE_ARRAY_H_
 #define GRAMS_UTIL_HUGE_ARRAY_H_
 
