@@ -29,30 +29,13 @@
 
 namespace grams::query {
 
-class ModelTrie {
+// A trie's orders, each a Level (ModelTrieLevel, or query/packed_trie.h's
+// PackedLevel): level(n) for n >= 2.
+template <class L>
+class TrieLevels {
  public:
-  struct Level {
-    uint64_t size = 0;            // entries of this order
-    HugeArray<EntryIndex> first;  // per entry of order n-1, and one past the last
-    HugeArray<WordId> words;      // per entry
-    // Per entry: its log10 probability, then (below the top order) its
-    // log10 backoff: `stride` floats.
-    HugeArray<float> values;
-    size_t stride = 2;
-
-    // What the searches read (query/packed_trie.h's PackedLevel has the
-    // same): the children of entry p of order n-1, a word, the values.
-    void Children(EntryIndex p, uint32_t* begin, uint32_t* count) const {
-      *begin = first[p];
-      *count = first[p + 1] - first[p];
-    }
-    void PrefetchChildren(EntryIndex p) const { ::grams::Prefetch(first.data() + p); }
-    WordId Word(uint64_t i) const { return words[i]; }
-    void PrefetchWord(uint64_t i) const { ::grams::Prefetch(words.data() + i); }
-    const float* Values(uint64_t e) const { return values.data() + e * stride; }
-  };
-
-  explicit ModelTrie(int order) : order_(order), levels_(std::max(order, 1) + 1) {}
+  using Level = L;
+  explicit TrieLevels(int order) : order_(order), levels_(std::max(order, 1) + 1) {}
 
   int order() const { return order_; }
   Level& level(int n) { return levels_[n]; }
@@ -62,6 +45,29 @@ class ModelTrie {
   int order_;
   std::vector<Level> levels_;  // [n] for n >= 2
 };
+
+struct ModelTrieLevel {
+  uint64_t size = 0;            // entries of this order
+  HugeArray<EntryIndex> first;  // per entry of order n-1, and one past the last
+  HugeArray<WordId> words;      // per entry
+  // Per entry: its log10 probability, then (below the top order) its
+  // log10 backoff: `stride` floats.
+  HugeArray<float> values;
+  size_t stride = 2;
+
+  // What the searches read (query/packed_trie.h's PackedLevel has the
+  // same): the children of entry p of order n-1, a word, the values.
+  void Children(EntryIndex p, uint32_t* begin, uint32_t* count) const {
+    *begin = first[p];
+    *count = first[p + 1] - first[p];
+  }
+  void PrefetchChildren(EntryIndex p) const { ::grams::Prefetch(first.data() + p); }
+  WordId Word(uint64_t i) const { return words[i]; }
+  void PrefetchWord(uint64_t i) const { ::grams::Prefetch(words.data() + i); }
+  const float* Values(uint64_t e) const { return values.data() + e * stride; }
+};
+
+using ModelTrie = TrieLevels<ModelTrieLevel>;
 
 // The entry of a trie's order n >= 2 (ModelTrie, PackedTrie) under entry
 // `parent` of order n-1 whose word is w, into *child; false if there is

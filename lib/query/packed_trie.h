@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "grams/types.h"
+#include "query/model_trie.h"
 #include "util/prefetch.h"
 
 namespace grams::query {
@@ -138,18 +139,7 @@ class PackedLevel {
 };
 
 // A packed trie's orders: level(n) for n >= 2.
-class PackedTrie {
- public:
-  using Level = PackedLevel;
-  explicit PackedTrie(int order) : order_(order), levels_(std::max(order, 1) + 1) {}
-  int order() const { return order_; }
-  Level& level(int n) { return levels_[n]; }
-  const Level& level(int n) const { return levels_[n]; }
-
- private:
-  int order_;
-  std::vector<Level> levels_;
-};
+using PackedTrie = TrieLevels<PackedLevel>;
 
 }  // namespace grams::query
 

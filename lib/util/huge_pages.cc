@@ -12,12 +12,21 @@ namespace {
 
 std::atomic<bool> slow{false};
 
-// GRAMS_HUGE_PAGES=1 or 0 gives 1 or 0; else 0 where free pages are
-// reported, -1 elsewhere (the probe decides). Read once.
-int Forced() {
-  static const int forced = [] {
+// GRAMS_HUGE_PAGES=1 or 0 gives 1 or 0; unset or empty, -1. Read once.
+int EnvChoice() {
+  static const int choice = [] {
     const char* v = std::getenv("GRAMS_HUGE_PAGES");
     if (v != nullptr && *v != '\0') return *v == '0' ? 0 : 1;
+    return -1;
+  }();
+  return choice;
+}
+
+// EnvChoice(); else 0 where free pages are reported, -1 elsewhere (the
+// probe decides). Read once.
+int Forced() {
+  static const int forced = [] {
+    if (EnvChoice() >= 0) return EnvChoice();
     return FreePagesReported("/sys/bus/virtio/drivers/virtio_balloon") ? 0 : -1;
   }();
   return forced;
@@ -49,9 +58,8 @@ bool Wanted() {
 }
 
 bool WantedProbed() {
-  const char* v = std::getenv("GRAMS_HUGE_PAGES");
-  if (v != nullptr && *v != '\0') return *v != '0';
-  return !slow.load(std::memory_order_relaxed);
+  const int choice = EnvChoice();
+  return choice >= 0 ? choice == 1 : !slow.load(std::memory_order_relaxed);
 }
 
 void Probe(char* start, size_t bytes, int64_t slow_nanos) {
