@@ -57,19 +57,9 @@ void CountsFileWriter::AddUnigramsEncoded(std::string vocab, std::string counts)
 
 void CountsFileWriter::AddOrder(size_t lower_size, const TrieLevel& level,
                                 const std::vector<Count>& counts, int threads) {
-  const uint32_t n = static_cast<uint32_t>(next_order_++);
-  // The counts encode on a thread of their own meanwhile.
-  std::string child_counts, words, encoded_counts;
-  RunOnThreads(2, [&](int t) {
-    if (t == 1) {
-      encoded_counts = EncodeCounts(counts.data(), counts.size());
-    } else {
-      EncodeTrieLevel(lower_size, level, &child_counts, &words, threads);
-    }
-  });
-  writer_->AddSection(SectionId(SectionType::kChildCounts, n), std::move(child_counts));
-  writer_->AddSection(SectionId(SectionType::kWords, n), std::move(words));
-  writer_->AddSection(SectionId(SectionType::kCounts, n), std::move(encoded_counts));
+  // On two threads at least: the encoding of one thread's counting (-j1)
+  // has the other core, as its sections' compression does.
+  AddOrderEncoded(EncodeOrder(lower_size, level, counts.data(), std::max(threads, 2)));
 }
 
 void CountsFileWriter::AddOrderEncoded(OrderSections sections) {

@@ -44,8 +44,8 @@ class CountsFileWriter {
   void AddUnigrams(const std::vector<std::string_view>& words, const std::vector<Count>& counts);
   // The same with the two sections already encoded (VOCAB, COUNTS(1)).
   void AddUnigramsEncoded(std::string vocab, std::string counts);
-  // Then each order n = 2, 3, ... in turn.
-  // `threads` encode it.
+  // Then each order n = 2, 3, ... in turn, encoded on `threads` threads
+  // (two at least).
   void AddOrder(size_t lower_size, const TrieLevel& level, const std::vector<Count>& counts,
                 int threads = 1);
   // The same with the three sections already encoded (OrderSectionsEncoder).

@@ -7,20 +7,63 @@
 namespace grams {
 namespace {
 
-// Joins the slices' bytes into *out, freeing them.
-void Join(std::vector<std::string>* parts, std::string* out) {
-  if (parts->size() == 1) {
-    out->swap((*parts)[0]);
-    return;
+// Order n's sections from a whole level (and its counts, when `counts` is
+// not null) in T slices on T threads. A slice is a run of parents and
+// their children, cut at the first parent of entry m t / T so that the
+// slices have about the same number of entries. Each slice's bytes are
+// counted first; then each section is sized once and every slice writes
+// its bytes where they go, with no copy.
+void EncodeSlices(size_t lower_size, const TrieLevel& level, const Count* counts, size_t T,
+                  std::string* child_counts, std::string* words, std::string* counts_out) {
+  const size_t m = level.size();
+  const EntryIndex* parents = level.parents.data();
+  const WordId* level_words = level.words.data();
+  struct Slice {
+    size_t p0 = 0, p1 = 0, k0 = 0, k1 = 0;
+    VarintSize cc, words, counts;
+  };
+  std::vector<Slice> slices(T);
+  for (size_t t = 0; t < T; ++t) {
+    Slice& s = slices[t];
+    s.p0 = t == 0 ? 0 : std::max<size_t>(slices[t - 1].p0, parents[m * t / T]);
+    s.k0 = std::lower_bound(parents, parents + m, s.p0) - parents;
+    if (t > 0) slices[t - 1].p1 = s.p0, slices[t - 1].k1 = s.k0;
   }
-  size_t bytes = 0;
-  for (const auto& s : *parts) bytes += s.size();
-  out->clear();
-  out->reserve(bytes);
-  for (auto& s : *parts) {
-    out->append(s);
-    std::string().swap(s);
+  slices[T - 1].p1 = lower_size;
+  slices[T - 1].k1 = m;
+  auto encode = [&](const Slice& s, auto* cc_out, auto* words_out, auto* c_out) {
+    TrieLevelEncoder encoder(cc_out, words_out, s.p0);
+    for (size_t k = s.k0; k < s.k1; ++k) encoder.Add(parents[k], level_words[k]);
+    encoder.Finish(s.p1);
+    if (counts)
+      for (size_t k = s.k0; k < s.k1; ++k) c_out->Put(counts[k]);
+  };
+  const int threads = static_cast<int>(T);
+  RunOnThreads(threads, [&](int t) {
+    Slice& s = slices[t];
+    encode(s, &s.cc, &s.words, &s.counts);
+  });
+  uint64_t cc_bytes = 0, words_bytes = 0, counts_bytes = 0;
+  std::vector<uint64_t> cc_at(T), words_at(T), counts_at(T);
+  for (size_t t = 0; t < T; ++t) {
+    cc_at[t] = cc_bytes, cc_bytes += slices[t].cc.bytes;
+    words_at[t] = words_bytes, words_bytes += slices[t].words.bytes;
+    counts_at[t] = counts_bytes, counts_bytes += slices[t].counts.bytes;
   }
+  child_counts->resize(cc_bytes);
+  words->resize(words_bytes);
+  if (counts) counts_out->resize(counts_bytes);
+  RunOnThreads(threads, [&](int t) {
+    VarintWriter cc_out{child_counts->data() + cc_at[t]};
+    VarintWriter words_out{words->data() + words_at[t]};
+    VarintWriter c_out{counts ? counts_out->data() + counts_at[t] : nullptr};
+    encode(slices[t], &cc_out, &words_out, &c_out);
+  });
+}
+
+// The slices for m entries on `threads` threads: one for a small level.
+size_t Slices(size_t m, int threads) {
+  return m < (size_t{1} << 16) ? 1 : static_cast<size_t>(std::max(1, threads));
 }
 
 }  // namespace
@@ -31,32 +74,16 @@ void EncodeTrieLevel(const NgramTrie& trie, int n, std::string* child_counts, st
 
 void EncodeTrieLevel(size_t lower_size, const TrieLevel& level, std::string* child_counts,
                      std::string* words, int threads) {
-  const size_t m = level.size();
-  const EntryIndex* parents = level.parents.data();
-  const WordId* level_words = level.words.data();
-  const size_t T = m < (size_t{1} << 16) ? 1 : static_cast<size_t>(std::max(1, threads));
-  // Slice t: parents [p0, p1) and so their children [k0, k1), parents being
-  // sorted. Each slice is sized exactly first, then written (no appends).
-  std::vector<std::string> cc(T), ww(T);
-  auto encode = [&](size_t t) {
-    const size_t p0 = lower_size * t / T, p1 = lower_size * (t + 1) / T;
-    const size_t k0 = std::lower_bound(parents, parents + m, p0) - parents;
-    const size_t k1 = std::lower_bound(parents + k0, parents + m, p1) - parents;
-    auto encode_into = [&](auto* cc_out, auto* words_out) {
-      TrieLevelEncoder encoder(cc_out, words_out, p0);
-      for (size_t k = k0; k < k1; ++k) encoder.Add(parents[k], level_words[k]);
-      encoder.Finish(p1);
-    };
-    VarintSize cc_size, words_size;
-    encode_into(&cc_size, &words_size);
-    cc[t].resize(cc_size.bytes);
-    ww[t].resize(words_size.bytes);
-    VarintWriter cc_out{cc[t].data()}, words_out{ww[t].data()};
-    encode_into(&cc_out, &words_out);
-  };
-  RunOnThreads(static_cast<int>(T), [&encode](int t) { encode(static_cast<size_t>(t)); });
-  Join(&cc, child_counts);
-  Join(&ww, words);
+  EncodeSlices(lower_size, level, nullptr, Slices(level.size(), threads), child_counts, words,
+               nullptr);
+}
+
+OrderSections EncodeOrder(size_t lower_size, const TrieLevel& level, const Count* counts,
+                          int threads) {
+  OrderSections out;
+  EncodeSlices(lower_size, level, counts, Slices(level.size(), threads), &out.child_counts,
+               &out.words, &out.counts);
+  return out;
 }
 
 std::string EncodeCounts(const Count* counts, size_t n) {

@@ -121,6 +121,12 @@ struct OrderSections {
   std::string child_counts, words, counts;
 };
 
+// The three sections of a level on its own (`lower_size` entries at order
+// n-1) and its counts (counts[k] of entry k), encoded together in slices on
+// `threads` threads: EncodeTrieLevel's and EncodeCounts's bytes.
+OrderSections EncodeOrder(size_t lower_size, const TrieLevel& level, const Count* counts,
+                          int threads);
+
 // Builds an order's three sections one entry at a time, for a writer that
 // never holds the order's arrays (the counter's external merge).
 class OrderSectionsEncoder {

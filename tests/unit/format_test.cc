@@ -860,6 +860,12 @@ TEST(OrderSectionsTest, RoundTripOfALargeLevel) {
   EXPECT_TRUE(sections.child_counts == cc1);
   EXPECT_TRUE(sections.words == words1);
   EXPECT_TRUE(sections.counts == EncodeCounts(counts.data(), counts.size()));
+  for (int threads : {1, 2, 3, 4, 7}) {
+    const OrderSections whole = EncodeOrder(lower, level, counts.data(), threads);
+    EXPECT_TRUE(whole.child_counts == cc1) << threads << " threads";
+    EXPECT_TRUE(whole.words == words1) << threads << " threads";
+    EXPECT_TRUE(whole.counts == sections.counts) << threads << " threads";
+  }
 
   FileHeader h;
   h.order = 3;
@@ -883,6 +889,43 @@ TEST(OrderSectionsTest, RoundTripOfALargeLevel) {
   std::vector<Count> decoded;
   ASSERT_TRUE(DecodeCounts("big", 3, sections.counts, counts.size(), &decoded).ok());
   EXPECT_EQ(decoded, counts);
+}
+
+// Slices cut at a parent's first child: one parent holding most of the
+// entries leaves some slices empty, and the bytes are still those of one
+// slice (the counts too).
+TEST(OrderSectionsTest, SlicesOfALevelWithOneHugeParent) {
+  const uint64_t lower = 5000;
+  TrieLevel level;
+  std::vector<Count> counts;
+  for (WordId w = 0; w < 150000; ++w) {
+    level.parents.push_back(7);
+    level.words.push_back(w);
+    counts.push_back(1 + w % 300);
+  }
+  for (EntryIndex p = 4000; p < lower; p += 3) {
+    level.parents.push_back(p);
+    level.words.push_back(p);
+    counts.push_back(p);
+  }
+  const OrderSections one = EncodeOrder(lower, level, counts.data(), 1);
+  OrderSectionsEncoder encoder(lower);
+  for (size_t k = 0; k < level.size(); ++k)
+    encoder.Add(level.parents[k], level.words[k], counts[k]);
+  const OrderSections streamed = encoder.Finish();
+  EXPECT_TRUE(one.child_counts == streamed.child_counts);
+  EXPECT_TRUE(one.words == streamed.words);
+  EXPECT_TRUE(one.counts == streamed.counts);
+  for (int threads : {2, 4, 16}) {
+    const OrderSections sliced = EncodeOrder(lower, level, counts.data(), threads);
+    EXPECT_TRUE(sliced.child_counts == one.child_counts) << threads << " threads";
+    EXPECT_TRUE(sliced.words == one.words) << threads << " threads";
+    EXPECT_TRUE(sliced.counts == one.counts) << threads << " threads";
+    std::string cc, words;
+    EncodeTrieLevel(lower, level, &cc, &words, threads);
+    EXPECT_TRUE(cc == one.child_counts) << threads << " threads";
+    EXPECT_TRUE(words == one.words) << threads << " threads";
+  }
 }
 
 // Cut short, or with a byte too many, the sections are Corruption with the
