@@ -391,6 +391,14 @@ Status MappedModelFile::Attach(const unsigned char* base, bool verify_checksums)
     level.values = reinterpret_cast<const float*>(base + sections_[i + 2].offset);
     level.entries = sections_[i + 2].items;
     parts_.levels.push_back(level);
+    // The queries trust the directory (query/packed_trie.h): checked once.
+    const size_t n = parts_.levels.size() + 1;
+    const uint64_t lower = n == 2 ? parts_.vocab_size : parts_.levels[n - 3].entries;
+    const query::PackedLevel packed(level.entries, lower, level.first, level.first_bytes,
+                                    level.words, level.word_bits, level.values, 1);
+    if (!packed.DirectoryOk()) {
+      return corrupt("the order " + std::to_string(n) + " FIRST directory points past its section");
+    }
   }
   for (size_t i = 4; parts_.kind == kMappedKindProbing && i < sections_.size(); ++i) {
     const Section& s = sections_[i];

@@ -17,6 +17,18 @@ void PackBits(const uint32_t* v, uint64_t n, uint32_t bits, std::vector<unsigned
   }
 }
 
+bool PackedLevel::DirectoryOk() const {
+  const uint64_t count = lower_ + 1, blocks = (count + kFirstBlock - 1) / kFirstBlock;
+  for (uint64_t b = 0; b < blocks; ++b) {
+    const Block k = BlockOf(b * kFirstBlock);
+    const uint64_t values = std::min(kFirstBlock, count - b * kFirstBlock);
+    // The last 8-byte load of the block starts at offset + 4 + this.
+    const uint64_t last = ((values - 1) * k.width) >> 3;
+    if (k.width > 32 || k.offset > limit_ || 4 + last > limit_ - k.offset) return false;
+  }
+  return true;
+}
+
 void PackFirst(const uint32_t* first, uint64_t count, std::vector<unsigned char>* out) {
   const uint64_t blocks = (count + kFirstBlock - 1) / kFirstBlock;
   out->assign(blocks * 8, 0);

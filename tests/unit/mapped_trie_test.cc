@@ -413,15 +413,27 @@ TEST_F(MappedTrieTest, DamagedSectionsNeverCrashAndTheFullCheckRefusesThem) {
   LoadOptions verify;
   verify.verify_checksums = true;
   std::mt19937_64 rng(3);
+  // Loads a damaged file: it scores every token, or, for a FIRST section
+  // (4, 7, ...) whose directory was hit, it is refused on open.
+  auto load_damaged = [&](uint32_t i, const std::string& path) {
+    auto lm = LanguageModel::Load(path);
+    if (!lm.ok() && i >= 4 && (i - 4) % 3 == 0) {
+      EXPECT_EQ(lm.status().code(), StatusCode::kCorruption);
+      EXPECT_NE(lm.status().message().find("FIRST directory points past its section"),
+                std::string::npos)
+          << lm.status().ToString();
+      return;
+    }
+    ASSERT_TRUE(lm.ok()) << "section " << i << ": " << lm.status().ToString();
+    EXPECT_EQ(ScoreAll(**lm, text).size(), tokens);
+  };
   for (uint32_t i = 3; i < SectionCount(whole); ++i) {
     const uint64_t offset = SectionField(whole, i, 8), size = SectionField(whole, i, 16);
     for (int trial = 0; trial < 4; ++trial) {
       std::string b = whole;
       for (int k = 0; k < 64; ++k) b[offset + rng() % size] ^= static_cast<char>(1 + rng() % 255);
       const std::string path = dir_->Write("damaged.lmm", b);
-      auto lm = LanguageModel::Load(path);
-      ASSERT_TRUE(lm.ok()) << "section " << i << ": " << lm.status().ToString();
-      EXPECT_EQ(ScoreAll(**lm, text).size(), tokens);
+      load_damaged(i, path);
       ExpectRefused(path, StatusCode::kCorruption, "checksum mismatch", verify);
     }
     // The whole section one byte value: children past every end, blocks
@@ -429,11 +441,44 @@ TEST_F(MappedTrieTest, DamagedSectionsNeverCrashAndTheFullCheckRefusesThem) {
     for (char fill : {'\xff', '\x00', '\x7f'}) {
       std::string b = whole;
       std::memset(b.data() + offset, fill, size);
-      auto lm = LanguageModel::Load(dir_->Write("filled.lmm", b));
-      ASSERT_TRUE(lm.ok()) << lm.status().ToString();
-      EXPECT_EQ(ScoreAll(**lm, text).size(), tokens);
+      load_damaged(i, dir_->Write("filled.lmm", b));
     }
   }
+}
+
+// The queries read FIRST's blocks where its directory says, unclamped: a
+// directory entry that points past the section, or a width over 32, is
+// refused on open even when every CRC agrees.
+TEST_F(MappedTrieTest, ADirectoryPastItsSectionIsRefusedOnOpen) {
+  const std::string whole = ReadFile(File("t.lmm"));
+  const uint32_t first3 = 7;  // order 3's FIRST
+  const uint64_t offset = SectionField(whole, first3, 8), size = SectionField(whole, first3, 16);
+  const uint64_t blocks =
+      (SectionField(whole, first3, 24) + query::kFirstBlock - 1) / query::kFirstBlock;
+  const uint64_t block_bytes = size - blocks * 8;
+  struct Case {
+    const char* name;
+    uint64_t entry;  // the last block's: its offset << 6 | width
+  };
+  uint64_t last;
+  std::memcpy(&last, whole.data() + offset + (blocks - 1) * 8, 8);
+  const std::vector<Case> cases = {
+      {"width 33", (last >> 6) << 6 | 33},
+      {"offset past the blocks", block_bytes << 6 | (last & 63)},
+      {"bits past the blocks", (block_bytes - 11) << 6 | 32},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string b = whole;
+    std::memcpy(b.data() + offset + (blocks - 1) * 8, &c.entry, 8);
+    FixCrcs(&b, first3);
+    const std::string path = dir_->Write("directory.lmm", b);
+    ExpectRefused(path, StatusCode::kCorruption, "order 3 FIRST directory points past its section");
+  }
+  // The last block's own entry, rewritten as it was, still opens.
+  std::string b = whole;
+  std::memcpy(b.data() + offset + (blocks - 1) * 8, &last, 8);
+  EXPECT_TRUE(LanguageModel::Load(dir_->Write("same.lmm", b)).ok());
 }
 
 }  // namespace
