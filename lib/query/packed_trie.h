@@ -91,8 +91,9 @@ class PackedLevel {
   // Whether every block of the directory fits the section: its width at
   // most 32 and its base and its values' bits (read with 8-byte loads)
   // within the blocks' bytes. The reader checks it on open, before any
-  // query (a few microseconds for Brown's 34,000 blocks), so that the
-  // queries below need not clamp what they read from the directory.
+  // query (a fraction of a millisecond for Brown's 34,000 blocks), so
+  // that the queries below need not clamp what they read from the
+  // directory.
   bool DirectoryOk() const;
 
   // The children of entry p of order n-1: [*begin, *begin + *count).
