@@ -34,8 +34,6 @@ namespace grams {
 namespace estimate {
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
 struct Use {
   int order;
   EntryIndex entry;

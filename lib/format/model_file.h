@@ -86,8 +86,8 @@ class ModelFileWriter {
       : writer_(std::move(w)), order_(order) {}
   void Add(uint32_t id, std::string raw, int zstd_level);
   std::unique_ptr<BinaryFileWriter> writer_;
-  int order_;
-  size_t next_ = 0;  // index of the next section in file order
+  [[maybe_unused]] int order_;  // for the asserts that sections come in order
+  size_t next_ = 0;             // index of the next section in file order
 };
 
 class ModelFileReader {
