@@ -392,11 +392,8 @@ Status MappedModelFile::Attach(const unsigned char* base, bool verify_checksums)
     level.entries = sections_[i + 2].items;
     parts_.levels.push_back(level);
     // The queries trust the directory (query/packed_trie.h): checked once.
-    const size_t n = parts_.levels.size() + 1;
-    const uint64_t lower = n == 2 ? parts_.vocab_size : parts_.levels[n - 3].entries;
-    const query::PackedLevel packed(level.entries, lower, level.first, level.first_bytes,
-                                    level.words, level.word_bits, level.values, 1);
-    if (!packed.DirectoryOk()) {
+    const int n = static_cast<int>(parts_.levels.size()) + 1;
+    if (!parts_.PackedOrder(n).DirectoryOk()) {
       return corrupt("the order " + std::to_string(n) + " FIRST directory points past its section");
     }
   }
@@ -431,6 +428,13 @@ std::string_view MappedModelFile::Word(WordId id) const {
 
 WordId MappedModelFile::Find(std::string_view word) const { return index_.Find(word); }
 
+query::PackedLevel MappedModelParts::PackedOrder(int n) const {
+  const TrieLevel& l = levels[n - 2];
+  const uint64_t lower = n == 2 ? vocab_size : levels[n - 3].entries;
+  return query::PackedLevel(l.entries, lower, l.first, l.first_bytes, l.words, l.word_bits,
+                            l.values, n < static_cast<int>(order) ? 2 : 1);
+}
+
 StatusOr<Model> MappedTrieToModel(const MappedModelFile& file) {
   const MappedModelParts& parts = file.parts();
   if (parts.kind != kMappedKindTrie) return MappedModelNotReadable(file.name());
@@ -461,10 +465,8 @@ StatusOr<Model> MappedTrieToModel(const MappedModelFile& file) {
     if (N > 1) std::memcpy(&model.log_backoff[0][w], record + 12, 4);
   }
   for (int n = 2; n <= N; ++n) {
-    const MappedModelParts::TrieLevel& l = parts.levels[n - 2];
-    const uint64_t m = l.entries, lower = model.trie.levels[n - 2].size();
-    const query::PackedLevel packed(m, lower, l.first, l.first_bytes, l.words, l.word_bits,
-                                    l.values, n < N ? 2 : 1);
+    const query::PackedLevel packed = parts.PackedOrder(n);
+    const uint64_t m = packed.size(), lower = model.trie.levels[n - 2].size();
     TrieLevel& level = model.trie.levels[n - 1];
     level.words.resize(m);
     level.parents.resize(m);

@@ -21,6 +21,7 @@
 #include "grams/status.h"
 #include "grams/types.h"
 #include "grams/vocabulary.h"
+#include "query/packed_trie.h"
 #include "util/huge_array.h"
 #include "vocab/word_index.h"
 
@@ -67,6 +68,10 @@ struct MappedModelParts {
   const unsigned char* unigrams = nullptr;                    // vocab_size records of kUnigramBytes
   std::vector<Shard> shards;      // kind 1: 2 per order n >= 2: shards[2 * (n - 2) + s]
   std::vector<TrieLevel> levels;  // kind 2: levels[n - 2]
+
+  // Order n >= 2 of the trie layout, read in place. REQUIRES: levels[n - 2]
+  // (and those below it) set.
+  query::PackedLevel PackedOrder(int n) const;
 };
 
 // Writes `parts` (tables and unigrams as they are; the vocabulary index,

@@ -124,12 +124,7 @@ Status LanguageModel::Impl::Attach(std::unique_ptr<MappedModelFile> file) {
   shards = parts.shards;
   if (parts.kind == kMappedKindTrie) {
     packed = std::make_unique<query::PackedTrie>(order);
-    for (int n = 2; n <= order; ++n) {
-      const MappedModelParts::TrieLevel& l = parts.levels[n - 2];
-      const uint64_t lower = n == 2 ? vocab_size : parts.levels[n - 3].entries;
-      packed->level(n) = query::PackedLevel(l.entries, lower, l.first, l.first_bytes, l.words,
-                                            l.word_bits, l.values, n < order ? 2 : 1);
-    }
+    for (int n = 2; n <= order; ++n) packed->level(n) = parts.PackedOrder(n);
     tables_ready.store(false, std::memory_order_release);
   }
   for (int n = 2; n <= order && !packed; ++n) {
@@ -308,15 +303,12 @@ Status WriteMappedModel(const LanguageModel& model, const std::string& path) {
         "a dynamic mixture has no tables of its own to write (grams-mix -o writes the static "
         "mixture)");
   }
-  if (m.kenlm) {  // through a Model: the n-grams of a trie (a probing binary has none)
+  // Through a Model: the n-grams of a KenLM trie (a probing binary has
+  // none) or of the trie layout.
+  if (m.kenlm || m.packed) {
     return GuardAlloc("writing " + path, [&]() -> Status {
-      GRAMS_ASSIGN_OR_RETURN(Model whole, KenlmToModel(m.kenlm->file()));
-      return WriteMappedModel(whole, path);
-    });
-  }
-  if (m.packed) {  // through the n-grams it holds
-    return GuardAlloc("writing " + path, [&]() -> Status {
-      GRAMS_ASSIGN_OR_RETURN(Model whole, MappedTrieToModel(*m.mapped));
+      GRAMS_ASSIGN_OR_RETURN(
+          Model whole, m.kenlm ? KenlmToModel(m.kenlm->file()) : MappedTrieToModel(*m.mapped));
       return WriteMappedModel(whole, path);
     });
   }
