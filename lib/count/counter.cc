@@ -312,8 +312,10 @@ uint64_t CounterImpl::InMemoryFinishBytes() const {
   for (uint64_t m : sizes) entries += m;
   entries -= sizes[0];
   for (int n = 2; n <= options_.order; ++n) {
+    // Order n-1 is still being emitted while order n sorts (from n = 3).
+    const uint64_t emitting = n > 2 ? sizes[n - 2] * count::kOverlapBytesPerEntry : 0;
     peak = std::max(peak, entries * sizeof(CountEntry) + sizes[n - 1] * count::kSortBytesPerEntry +
-                              sizes[n - 2] * 4);
+                              sizes[n - 2] * 4 + emitting);
     entries -= sizes[n - 1];
   }
   return peak + VocabBytes() + vocab_.size() * 12;
@@ -385,14 +387,14 @@ Status CounterImpl::Finish(CountsSink* sink) {
       std::async(std::launch::async, [&] { return StartSink(sink, &out, by_rank, sizes); });
   std::vector<BucketTables*> parts;
   for (auto& tables : buckets_) parts.push_back(&tables);
-  const Status sorted =
-      count::SortTables(parts, options_.order, word_map, threads_, options_.progress,
-                        [&](int n, TrieLevel* level, std::vector<Count>* counts) {
-                          if (started.valid()) {
-                            if (Status s = started.get(); !s.ok()) return s;
-                          }
-                          return sink->Order(n, level, counts);
-                        });
+  const Status sorted = count::SortTables(parts, options_.order, word_map, threads_,
+                                          options_.progress, count::EmitMode::kOverlapped,
+                                          [&](int n, TrieLevel* level, std::vector<Count>* counts) {
+                                            if (started.valid()) {
+                                              if (Status s = started.get(); !s.ok()) return s;
+                                            }
+                                            return sink->Order(n, level, counts);
+                                          });
   if (started.valid()) {
     if (Status s = started.get(); !s.ok()) return s;
   }

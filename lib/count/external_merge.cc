@@ -140,7 +140,8 @@ Status ExternalMerge::WriteGroupRuns(int g) {
   std::vector<BucketTables*> parts;
   for (auto& t : tables) parts.push_back(&t);
   GroupRunWriter writer;
-  return SortTables(parts, N_, word_map_, threads_, nullptr,
+  // In line: a group's budget has no room for two orders at once.
+  return SortTables(parts, N_, word_map_, threads_, nullptr, EmitMode::kInLine,
                     [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
                       const std::string run = writer.Encode(n, *level, *counts);
                       sizes_[n - 1] += level->size();

@@ -1,6 +1,7 @@
 #include "count/sort_tables.h"
 
 #include <algorithm>
+#include <future>
 #include <string>
 
 #include "util/huge_array.h"
@@ -178,10 +179,16 @@ class TableSorter {
 
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
                   const std::vector<WordId>& word_map, int threads,
-                  const ProgressCallback& progress, const EmitOrder& emit) {
+                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit) {
   for (auto* tables : parts)
     for (auto& table : *tables) table.ReleaseSlots();
   TableSorter sorter(parts, word_map, threads);
+  // The emit of the order before, when overlapped: encoding and handing on
+  // an order while the next one sorts fills the gaps the sort leaves on
+  // the cores (its gather waits on memory): scale.txt at order 5, 7
+  // interleaved rounds, -j2 2.88 -> 2.67 s, -j1 4.66 -> 4.30 s.
+  std::future<Status> emitting;
+  auto emitted = [&emitting] { return emitting.valid() ? emitting.get() : Status::OK(); };
   for (int n = 2; n <= order; ++n) {
     if (progress) {
       // "order n of N" (order 1 needs no sorting).
@@ -190,10 +197,21 @@ Status SortTables(const std::vector<BucketTables*>& parts, int order,
     }
     TrieLevel level;
     std::vector<Count> counts;
-    GRAMS_RETURN_IF_ERROR(sorter.SortOrder(n, &level, &counts));
-    GRAMS_RETURN_IF_ERROR(emit(n, &level, &counts));
+    if (Status s = sorter.SortOrder(n, &level, &counts); !s.ok()) {
+      (void)emitted();  // an error of its own comes second
+      return s;
+    }
+    GRAMS_RETURN_IF_ERROR(emitted());
+    if (mode == EmitMode::kInLine) {
+      GRAMS_RETURN_IF_ERROR(emit(n, &level, &counts));
+      continue;
+    }
+    emitting = std::async(std::launch::async, [&emit, n, level = std::move(level),
+                                               counts = std::move(counts)]() mutable {
+      return emit(n, &level, &counts);
+    });
   }
-  return Status::OK();
+  return emitted();
 }
 
 }  // namespace grams::count

@@ -32,16 +32,26 @@ constexpr uint64_t kSortBytesPerEntry = 36;
 // take both.
 using EmitOrder = std::function<Status(int n, TrieLevel* level, std::vector<Count>* counts)>;
 
+// Bytes per n-gram of order n-1 that an overlapped emit keeps while order n
+// is sorted: its level and counts (encoded sections come on top, smaller).
+constexpr uint64_t kOverlapBytesPerEntry = sizeof(WordId) + sizeof(EntryIndex) + sizeof(Count);
+
+// Whether emit(n) may run on a thread of its own while order n+1 is sorted.
+enum class EmitMode { kInLine, kOverlapped };
+
 // Sorts the n-grams of `parts` (each a bucket's tables, in bucket order)
-// canonically, one order at a time, calling emit for n = 2 .. order;
-// `word_map` takes counting ids to canonical ids. Frees each order's tables
-// once read (all the hash slots at the start). `threads` threads share the
-// work; `progress` (may be empty) hears of each order.
+// canonically, one order at a time, calling emit for n = 2 .. order, in
+// that order and one at a time; `word_map` takes counting ids to canonical
+// ids. Frees each order's tables once read (all the hash slots at the
+// start). `threads` threads share the work; `progress` (may be empty)
+// hears of each order. With EmitMode::kOverlapped emit(n) runs on a thread
+// of its own while order n+1 is sorted (it must not touch what the sort
+// does), which holds order n for that long (kOverlapBytesPerEntry).
 // Errors: ResourceExhausted if an order has more than
 // OrderTable::kMaxEntries n-grams; whatever emit returns.
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
                   const std::vector<WordId>& word_map, int threads,
-                  const ProgressCallback& progress, const EmitOrder& emit);
+                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit);
 
 }  // namespace grams::count
 

@@ -1,0 +1,143 @@
+// Sorting counted tables into trie order (count/sort_tables.h): the levels
+// emitted hold every n-gram with its count, in (parent, word) order, the
+// same at any thread count whether each emit runs in line or beside the
+// next order's sort; and an emit's error ends the sort.
+#include "count/sort_tables.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace grams::count {
+namespace {
+
+constexpr int kOrder = 4;
+constexpr uint32_t kWords = 40;
+constexpr int kParts = 3;
+
+using Gram = std::vector<WordId>;
+
+// Counts every n-gram of orders 2..kOrder of a random text into kParts
+// buckets (by first word), as the counter does; `expected` gets the counts
+// by canonical words (word_map applied).
+std::vector<BucketTables> CountText(const std::vector<WordId>& word_map,
+                                    std::map<Gram, Count>* expected) {
+  std::vector<BucketTables> parts(kParts, BucketTables(kOrder - 1));
+  std::mt19937 rng(11);
+  std::vector<uint32_t> text(3000);
+  // Skewed: low ids are frequent, so that some parents have many children.
+  for (auto& w : text) w = std::min(rng() % kWords, rng() % kWords);
+  bool overflow = false;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    BucketTables& tables = parts[text[i] % kParts];
+    uint32_t parent = text[i];
+    Gram gram{word_map[text[i]]};
+    for (int n = 2; n <= kOrder && i + n - 1 < text.size(); ++n) {
+      const uint32_t w = text[i + n - 1];
+      parent = tables[n - 2].Increment(parent, w, KeyHash(parent, w), &overflow, 1);
+      gram.push_back(word_map[w]);
+      ++(*expected)[gram];
+    }
+  }
+  EXPECT_FALSE(overflow);
+  return parts;
+}
+
+struct Emitted {
+  std::vector<TrieLevel> levels;
+  std::vector<std::vector<Count>> counts;
+  std::vector<int> orders;  // in the order emit saw them
+};
+
+Status Sort(std::vector<BucketTables>* parts, const std::vector<WordId>& word_map, int threads,
+            EmitMode mode, Emitted* out, int fail_at = 0) {
+  std::vector<BucketTables*> pointers;
+  for (auto& p : *parts) pointers.push_back(&p);
+  return SortTables(pointers, kOrder, word_map, threads, nullptr, mode,
+                    [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
+                      out->orders.push_back(n);
+                      if (n == fail_at) return IOError("emit of order " + std::to_string(n));
+                      out->levels.push_back(std::move(*level));
+                      out->counts.push_back(std::move(*counts));
+                      return Status::OK();
+                    });
+}
+
+std::vector<WordId> Shuffled() {
+  std::vector<WordId> word_map(kWords);
+  for (WordId w = 0; w < kWords; ++w) word_map[w] = w;
+  std::shuffle(word_map.begin(), word_map.end(), std::mt19937(5));
+  return word_map;
+}
+
+TEST(SortTablesTest, EmitsEveryOrderInTrieOrderAtAnyThreadCountAndMode) {
+  const std::vector<WordId> word_map = Shuffled();
+  std::map<Gram, Count> expected;
+  Emitted reference;
+  {
+    auto parts = CountText(word_map, &expected);
+    ASSERT_TRUE(Sort(&parts, word_map, 1, EmitMode::kInLine, &reference).ok());
+  }
+  ASSERT_EQ(reference.orders, (std::vector<int>{2, 3, 4}));
+  // Rebuild each n-gram from its parents and check order and counts.
+  std::vector<std::vector<Gram>> grams(kOrder + 1);
+  for (WordId w = 0; w < kWords; ++w) grams[1].push_back({w});
+  std::map<Gram, Count> seen;
+  for (int n = 2; n <= kOrder; ++n) {
+    const TrieLevel& level = reference.levels[n - 2];
+    for (size_t i = 0; i < level.size(); ++i) {
+      if (i > 0) {
+        const bool ordered =
+            level.parents[i - 1] < level.parents[i] ||
+            (level.parents[i - 1] == level.parents[i] && level.words[i - 1] < level.words[i]);
+        ASSERT_TRUE(ordered) << "order " << n << " entry " << i;
+      }
+      Gram g = grams[n - 1].at(level.parents[i]);
+      g.push_back(level.words[i]);
+      grams[n].push_back(g);
+      seen[g] = reference.counts[n - 2][i];
+    }
+  }
+  EXPECT_EQ(seen, expected);
+
+  for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
+    for (int threads : {1, 2, 3}) {
+      std::map<Gram, Count> unused;
+      auto parts = CountText(word_map, &unused);
+      Emitted out;
+      ASSERT_TRUE(Sort(&parts, word_map, threads, mode, &out).ok());
+      EXPECT_EQ(out.orders, reference.orders);
+      for (int n = 2; n <= kOrder; ++n) {
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", order " + std::to_string(n));
+        EXPECT_EQ(out.levels[n - 2].words, reference.levels[n - 2].words);
+        EXPECT_EQ(out.levels[n - 2].parents, reference.levels[n - 2].parents);
+        EXPECT_EQ(out.counts[n - 2], reference.counts[n - 2]);
+      }
+    }
+  }
+}
+
+TEST(SortTablesTest, AnEmitsErrorEndsTheSort) {
+  const std::vector<WordId> word_map = Shuffled();
+  for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
+    for (int fail_at : {2, 3, 4}) {
+      std::map<Gram, Count> unused;
+      auto parts = CountText(word_map, &unused);
+      Emitted out;
+      const Status s = Sort(&parts, word_map, 2, mode, &out, fail_at);
+      EXPECT_EQ(s.code(), StatusCode::kIOError);
+      EXPECT_EQ(s.message(), "emit of order " + std::to_string(fail_at));
+      // No emit after the one that failed.
+      EXPECT_EQ(out.orders.back(), fail_at);
+      EXPECT_EQ(out.orders.size(), static_cast<size_t>(fail_at - 1));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace grams::count
