@@ -308,14 +308,18 @@ uint64_t CounterImpl::TableBytes() const {
 // Peak of sorting everything in memory now (the slots go first).
 uint64_t CounterImpl::InMemoryFinishBytes() const {
   const std::vector<uint64_t> sizes = OrderSizes();
-  uint64_t entries = 0, peak = 0;
+  uint64_t entries = 0, peak = 0, largest = 0;
   for (uint64_t m : sizes) entries += m;
   entries -= sizes[0];
   for (int n = 2; n <= options_.order; ++n) {
-    // Order n-1 is still being emitted while order n sorts (from n = 3).
+    // The sort's arrays hold the largest order so far; order n-1 is still
+    // being emitted while order n sorts (from n = 3).
+    largest = std::max(largest, sizes[n - 1]);
+    const uint64_t arrays = largest * (count::kSortBytesPerEntry - count::kSortLevelBytesPerEntry);
     const uint64_t emitting = n > 2 ? sizes[n - 2] * count::kOverlapBytesPerEntry : 0;
-    peak = std::max(peak, entries * sizeof(CountEntry) + sizes[n - 1] * count::kSortBytesPerEntry +
-                              sizes[n - 2] * 4 + emitting);
+    peak = std::max(peak, entries * sizeof(CountEntry) + arrays +
+                              sizes[n - 1] * count::kSortLevelBytesPerEntry + sizes[n - 2] * 4 +
+                              emitting);
     entries -= sizes[n - 1];
   }
   return peak + VocabBytes() + vocab_.size() * 12;

@@ -22,7 +22,26 @@ class TableSorter {
         P_(static_cast<int>(parts.size())),
         threads_(std::max(1, std::min(threads, P_))),
         lower_offset_(P_, 0),
-        lower_size_(word_map.size()) {}
+        lower_size_(word_map.size()) {
+    // The arrays of one order serve the next ones too, sized for the
+    // largest: its pages are faulted in once, not once an order (20K faults
+    // an order of 5M n-grams). Pages past an order's size stay untouched.
+    const size_t orders = P_ > 0 ? parts[0]->size() : 0;
+    for (size_t i = 0; i < orders; ++i) {
+      size_t m = 0;
+      for (int p = 0; p < P_; ++p) m += (*parts_[p])[i].size();
+      if (m <= OrderTable::kMaxEntries) capacity_ = std::max(capacity_, m);
+    }
+  }
+
+  // Frees the arrays kept for the next order.
+  void ReleaseArrays() {
+    keys_.Release();
+    wide_keys_.Release();
+    counts32_.Release();
+    perm_.Release();
+    next_perm_.Release();
+  }
 
   // Runs a and b, on two threads if the sort has them.
   template <typename A, typename B>
@@ -50,8 +69,7 @@ class TableSorter {
     ibits_ = BitsFor(m);
     packed_ = BitsFor(lower_size_) + wbits_ + ibits_ <= 64;
     Gather(n, offset);
-    HugeArray<uint32_t> next_perm;
-    next_perm.Reset(m, /*huge_pages=*/false);
+    if (next_perm_.size() < m) next_perm_.Reset(capacity_, /*huge_pages=*/false);
     // Fresh pages are zeroed by the kernel on first touch, and resize()
     // writes them all: the vectors are split between two threads.
     OnTwoThreads(
@@ -65,11 +83,8 @@ class TableSorter {
     } else {
       RadixSortByKey(wide_keys_.data(), m, threads_);
     }
-    Unpack(m, level, counts, next_perm.data());
-    keys_.Release();
-    wide_keys_.Release();
-    counts32_.Release();
-    perm_ = std::move(next_perm);
+    Unpack(m, level, counts, next_perm_.data());
+    std::swap(perm_, next_perm_);
     std::copy(offset.begin(), offset.begin() + P_, lower_offset_.begin());
     lower_size_ = m;
     return Status::OK();
@@ -85,8 +100,12 @@ class TableSorter {
     // (Small pages: huge ones cost direct compaction on a fragmented
     // machine, 0.2 s more system time a count in some runs, and save little
     // here, where every page is written once.)
-    (packed_ ? keys_.Reset(m, false) : wide_keys_.Reset(m, false));
-    counts32_.Reset(m, false);
+    // The other form's keys, if an order before had them.
+    packed_ ? wide_keys_.Release() : keys_.Release();
+    if (packed_ ? keys_.size() < m : wide_keys_.size() < m) {
+      (packed_ ? keys_.Reset(capacity_, false) : wide_keys_.Reset(capacity_, false));
+    }
+    if (counts32_.size() < m) counts32_.Reset(capacity_, false);
     uint64_t* keys = keys_.data();
     KeyValue* wide_keys = wide_keys_.data();
     uint32_t* counts32 = counts32_.data();
@@ -111,7 +130,6 @@ class TableSorter {
         (*parts_[p])[n - 2].Release();
       }
     });
-    perm_.Release();
   }
 
   // Splits the sorted keys into the level and the counts, and records where
@@ -161,10 +179,13 @@ class TableSorter {
   const std::vector<WordId>& word_map_;
   const int P_;
   const int threads_;
+  // Entries of the largest order (up to OrderTable::kMaxEntries): the size
+  // of every array below once allocated.
+  size_t capacity_ = 0;
   // perm_[global index] = sorted index, for the order below the one being
   // sorted, and the bucket offsets and size of that order. For order 2 the
-  // parents are words.
-  HugeArray<uint32_t> perm_;
+  // parents are words. next_perm_ is the one being made.
+  HugeArray<uint32_t> perm_, next_perm_;
   std::vector<size_t> lower_offset_;
   size_t lower_size_;
   // The order being sorted.
@@ -211,6 +232,7 @@ Status SortTables(const std::vector<BucketTables*>& parts, int order,
       return emit(n, &level, &counts);
     });
   }
+  sorter.ReleaseArrays();
   return emitted();
 }
 

@@ -26,6 +26,10 @@ namespace grams::count {
 // Bytes per n-gram of sorting one order in memory (keys, counts, the
 // permutations, the sorted level and its counts), on top of the tables.
 constexpr uint64_t kSortBytesPerEntry = 36;
+// Of which the sorted level and its counts, handed on with each order; the
+// rest are arrays that later orders reuse, so that they hold the pages of
+// the largest order sorted so far.
+constexpr uint64_t kSortLevelBytesPerEntry = 16;
 
 // Receives sorted order n >= 2: its level, whose parents are indices into
 // sorted order n-1 (for n = 2: canonical word ids), and its counts. It may
