@@ -316,7 +316,7 @@ uint64_t CounterImpl::InMemoryFinishBytes() const {
     // being emitted while order n sorts (from n = 3).
     largest = std::max(largest, sizes[n - 1]);
     const uint64_t arrays = largest * (count::kSortBytesPerEntry - count::kSortLevelBytesPerEntry);
-    const uint64_t emitting = n > 2 ? sizes[n - 2] * count::kOverlapBytesPerEntry : 0;
+    const uint64_t emitting = n > 2 ? sizes[n - 2] * count::kSortLevelBytesPerEntry : 0;
     peak = std::max(peak, entries * sizeof(CountEntry) + arrays +
                               sizes[n - 1] * count::kSortLevelBytesPerEntry + sizes[n - 2] * 4 +
                               emitting);

@@ -26,19 +26,16 @@ namespace grams::count {
 // Bytes per n-gram of sorting one order in memory (keys, counts, the
 // permutations, the sorted level and its counts), on top of the tables.
 constexpr uint64_t kSortBytesPerEntry = 36;
-// Of which the sorted level and its counts, handed on with each order; the
-// rest are arrays that later orders reuse, so that they hold the pages of
-// the largest order sorted so far.
-constexpr uint64_t kSortLevelBytesPerEntry = 16;
+// Of which the sorted level and its counts, handed on with each order (and
+// held while an overlapped emit has them); the rest are arrays that later
+// orders reuse, so that they hold the pages of the largest order sorted so
+// far.
+constexpr uint64_t kSortLevelBytesPerEntry = sizeof(WordId) + sizeof(EntryIndex) + sizeof(Count);
 
 // Receives sorted order n >= 2: its level, whose parents are indices into
 // sorted order n-1 (for n = 2: canonical word ids), and its counts. It may
 // take both.
 using EmitOrder = std::function<Status(int n, TrieLevel* level, std::vector<Count>* counts)>;
-
-// Bytes per n-gram of order n-1 that an overlapped emit keeps while order n
-// is sorted: its level and counts (encoded sections come on top, smaller).
-constexpr uint64_t kOverlapBytesPerEntry = sizeof(WordId) + sizeof(EntryIndex) + sizeof(Count);
 
 // Whether emit(n) may run on a thread of its own while order n+1 is sorted.
 enum class EmitMode { kInLine, kOverlapped };
@@ -50,7 +47,8 @@ enum class EmitMode { kInLine, kOverlapped };
 // start). `threads` threads share the work; `progress` (may be empty)
 // hears of each order. With EmitMode::kOverlapped emit(n) runs on a thread
 // of its own while order n+1 is sorted (it must not touch what the sort
-// does), which holds order n for that long (kOverlapBytesPerEntry).
+// does), which holds order n for that long (kSortLevelBytesPerEntry; its
+// encoded sections come on top, smaller).
 // Errors: ResourceExhausted if an order has more than
 // OrderTable::kMaxEntries n-grams; whatever emit returns.
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
