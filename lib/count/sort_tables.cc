@@ -5,6 +5,7 @@
 #include <string>
 
 #include "util/huge_array.h"
+#include "util/prefetch.h"
 #include "util/radix_sort.h"
 #include "util/threads.h"
 
@@ -16,8 +17,9 @@ namespace {
 class TableSorter {
  public:
   TableSorter(const std::vector<BucketTables*>& parts, const std::vector<WordId>& word_map,
-              int threads)
-      : parts_(parts),
+              int threads, bool force_wide)
+      : force_wide_(force_wide),
+        parts_(parts),
         word_map_(word_map),
         P_(static_cast<int>(parts.size())),
         threads_(std::max(1, std::min(threads, P_))),
@@ -38,6 +40,7 @@ class TableSorter {
   void ReleaseArrays() {
     keys_.Release();
     wide_keys_.Release();
+    std::vector<size_t>().swap(begin_);
     counts32_.Release();
     perm_.Release();
     next_perm_.Release();
@@ -67,8 +70,10 @@ class TableSorter {
     }
     wbits_ = BitsFor(word_map_.size());
     ibits_ = BitsFor(m);
-    packed_ = BitsFor(lower_size_) + wbits_ + ibits_ <= 64;
-    Gather(n, offset);
+    const int key_bits = BitsFor(lower_size_) + wbits_;
+    top_shift_ = std::max(0, key_bits - kDigit);
+    bucketed_ = top_shift_ + ibits_ <= 64 && !force_wide_;
+    bucketed_ ? GatherBuckets(n, offset) : GatherWide(n, offset);
     if (next_perm_.size() < m) next_perm_.Reset(capacity_, /*huge_pages=*/false);
     // Fresh pages are zeroed by the kernel on first touch, and resize()
     // writes them all: the vectors are split between two threads.
@@ -78,12 +83,12 @@ class TableSorter {
           level->parents.resize(m);
         },
         [&] { counts->resize(m); });
-    if (packed_) {
-      SortInPlace64(keys_.data(), m, threads_);
+    if (bucketed_) {
+      SortBuckets(level, counts, next_perm_.data());
     } else {
       RadixSortByKey(wide_keys_.data(), m, threads_);
+      UnpackWide(m, level, counts, next_perm_.data());
     }
-    Unpack(m, level, counts, next_perm_.data());
     std::swap(perm_, next_perm_);
     std::copy(offset.begin(), offset.begin() + P_, lower_offset_.begin());
     lower_size_ = m;
@@ -91,40 +96,64 @@ class TableSorter {
   }
 
  private:
-  // The keys of order n, (new parent, new word, global index) packed into
-  // one value when they fit, else (new parent, new word) with the index
-  // beside it; and the counts by global index. Frees the order's tables and
-  // the permutation of the order below.
-  void Gather(int n, const std::vector<size_t>& offset) {
+  // The keys of order n in buckets by their top kDigit bits, each (the
+  // key's bits below those, global index) in 64 bits; and the counts by
+  // global index. A first pass takes each entry's parent and word to their
+  // sorted and canonical ids in place and counts the buckets' sizes, a
+  // second one writes each key into its bucket (the radix sort's one
+  // pass over memory; each bucket is then sorted in cache, SortBuckets).
+  // Frees the order's tables.
+  void GatherBuckets(int n, const std::vector<size_t>& offset) {
     const size_t m = offset[P_];
-    // (Small pages: huge ones cost direct compaction on a fragmented
-    // machine, 0.2 s more system time a count in some runs, and save little
-    // here, where every page is written once.)
-    // The other form's keys, if an order before had them.
-    packed_ ? wide_keys_.Release() : keys_.Release();
-    if (packed_ ? keys_.size() < m : wide_keys_.size() < m) {
-      (packed_ ? keys_.Reset(capacity_, false) : wide_keys_.Reset(capacity_, false));
-    }
+    wide_keys_.Release();
+    if (keys_.size() < m) keys_.Reset(capacity_, false);
     if (counts32_.size() < m) counts32_.Reset(capacity_, false);
     uint64_t* keys = keys_.data();
-    KeyValue* wide_keys = wide_keys_.data();
     uint32_t* counts32 = counts32_.data();
     const WordId* word_map = word_map_.data();
     const uint32_t* perm = perm_.data();
-    const int wbits = wbits_, ibits = ibits_;
-    const bool packed = packed_;
+    const int wbits = wbits_, ibits = ibits_, shift = top_shift_;
+    const uint64_t low_mask = (uint64_t{1} << shift) - 1;
+    const size_t T = static_cast<size_t>(threads_);
+    // (Small pages: huge ones cost direct compaction on a fragmented
+    // machine, 0.2 s more system time a count in some runs, and save little
+    // here, where every page is written once.)
+    // sizes[t * kBuckets + b]: the keys of bucket b that thread t writes.
+    std::vector<size_t> sizes(T * kBuckets, 0);
     RunOnThreads(threads_, [&](int t) {
+      size_t* size = sizes.data() + t * kBuckets;
+      for (int p = t; p < P_; p += threads_) {
+        for (CountEntry& e : (*parts_[p])[n - 2].entries()) {
+          e.parent = n == 2 ? word_map[e.parent] : perm[lower_offset_[p] + e.parent];
+          e.word = word_map[e.word];
+          ++size[(uint64_t{e.parent} << wbits | e.word) >> shift];
+        }
+      }
+    });
+    // Bucket-major, then thread: each thread's part of a bucket follows
+    // those of the threads before it.
+    begin_.assign(kBuckets + 1, 0);
+    size_t sum = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      begin_[b] = sum;
+      for (size_t t = 0; t < T; ++t) {
+        const size_t c = sizes[t * kBuckets + b];
+        sizes[t * kBuckets + b] = sum;
+        sum += c;
+      }
+    }
+    begin_[kBuckets] = sum;
+    RunOnThreads(threads_, [&](int t) {
+      size_t* at = sizes.data() + t * kBuckets;
       for (int p = t; p < P_; p += threads_) {
         const std::vector<CountEntry>& entries = (*parts_[p])[n - 2].entries();
         for (size_t idx = 0; idx < entries.size(); ++idx) {
           const CountEntry& e = entries[idx];
           const uint64_t g = offset[p] + idx;
-          const uint64_t parent = n == 2 ? word_map[e.parent] : perm[lower_offset_[p] + e.parent];
-          if (packed) {
-            keys[g] = ((parent << wbits | word_map[e.word]) << ibits) | g;
-          } else {
-            wide_keys[g] = {parent << wbits | word_map[e.word], static_cast<uint32_t>(g)};
-          }
+          const uint64_t key = uint64_t{e.parent} << wbits | e.word;
+          size_t& a = at[key >> shift];
+          PrefetchAhead(keys + a, 128);
+          keys[a++] = (key & low_mask) << ibits | g;
           counts32[g] = e.count;
         }
         (*parts_[p])[n - 2].Release();
@@ -132,49 +161,94 @@ class TableSorter {
     });
   }
 
-  // Splits the sorted keys into the level and the counts, and records where
-  // each entry went. The threads take slices of the sorted keys; the
-  // global indices they write to are distinct.
-  void Unpack(size_t m, TrieLevel* level, std::vector<Count>* counts, uint32_t* next_perm) {
+  // Sorts each bucket of the keys and splits it into the level and the
+  // counts, recording where each entry went. The threads claim runs of
+  // buckets as they go (the n-grams of rare first words cost more: their
+  // global indices are scattered).
+  void SortBuckets(TrieLevel* level, std::vector<Count>* counts, uint32_t* next_perm) {
     WordId* words = level->words.data();
     EntryIndex* parents = level->parents.data();
     Count* out_counts = counts->data();
     const uint32_t* counts32 = counts32_.data();
-    const uint64_t* keys = keys_.data();
-    const KeyValue* wide_keys = wide_keys_.data();
-    const int wbits = wbits_, ibits = ibits_;
+    uint64_t* keys = keys_.data();
+    const int wbits = wbits_, ibits = ibits_, shift = top_shift_;
     const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
-    const bool packed = packed_;
-    // The threads take the slices in turn, not a half each: the n-grams of
-    // the frequent first words come first, and their global indices are
-    // close together (a few buckets'), those of the rare ones scattered;
-    // a second half took twice as long as the first.
+    std::vector<std::vector<uint64_t>> scratch(threads_);
+    ForEachBucket(begin_, threads_, [&](int t, size_t b) {
+      const size_t from = begin_[b], c = begin_[b + 1] - from;
+      const uint64_t* sorted = SortSmall(keys + from, c, shift + ibits, &scratch[t]);
+      const uint64_t high = static_cast<uint64_t>(b) << shift;
+      for (size_t i = 0; i < c; ++i) {
+        const uint64_t v = sorted[i], key = high | v >> ibits;
+        const uint32_t g = static_cast<uint32_t>(v & imask);
+        const size_t k = from + i;
+        words[k] = static_cast<WordId>(key & wmask);
+        parents[k] = static_cast<EntryIndex>(key >> wbits);
+        out_counts[k] = counts32[g];
+        next_perm[g] = static_cast<uint32_t>(k);
+      }
+    });
+  }
+
+  // The keys of order n as (new parent, new word) with the global index
+  // beside them, for an order too large for the buckets' 64 bits; and the
+  // counts by global index. Frees the order's tables.
+  void GatherWide(int n, const std::vector<size_t>& offset) {
+    const size_t m = offset[P_];
+    keys_.Release();
+    if (wide_keys_.size() < m) wide_keys_.Reset(capacity_, false);
+    if (counts32_.size() < m) counts32_.Reset(capacity_, false);
+    KeyValue* wide_keys = wide_keys_.data();
+    uint32_t* counts32 = counts32_.data();
+    const WordId* word_map = word_map_.data();
+    const uint32_t* perm = perm_.data();
+    const int wbits = wbits_;
+    RunOnThreads(threads_, [&](int t) {
+      for (int p = t; p < P_; p += threads_) {
+        const std::vector<CountEntry>& entries = (*parts_[p])[n - 2].entries();
+        for (size_t idx = 0; idx < entries.size(); ++idx) {
+          const CountEntry& e = entries[idx];
+          const uint64_t g = offset[p] + idx;
+          const uint64_t parent = n == 2 ? word_map[e.parent] : perm[lower_offset_[p] + e.parent];
+          wide_keys[g] = {parent << wbits | word_map[e.word], static_cast<uint32_t>(g)};
+          counts32[g] = e.count;
+        }
+        (*parts_[p])[n - 2].Release();
+      }
+    });
+  }
+
+  // Splits the sorted wide keys into the level and the counts, and records
+  // where each entry went. The threads take the slices in turn, not a half
+  // each: the n-grams of the frequent first words come first, and their
+  // global indices are close together (a few buckets'), those of the rare
+  // ones scattered; a second half took twice as long as the first.
+  void UnpackWide(size_t m, TrieLevel* level, std::vector<Count>* counts, uint32_t* next_perm) {
+    WordId* words = level->words.data();
+    EntryIndex* parents = level->parents.data();
+    Count* out_counts = counts->data();
+    const uint32_t* counts32 = counts32_.data();
+    const KeyValue* wide_keys = wide_keys_.data();
+    const int wbits = wbits_;
+    const uint64_t wmask = (uint64_t{1} << wbits) - 1;
     constexpr size_t kSlice = size_t{1} << 14;
     RunOnThreads(threads_, [&](int t) {
       for (size_t from = kSlice * t; from < m; from += kSlice * threads_) {
-        const size_t to = std::min(m, from + kSlice);
-        if (packed) {
-          for (size_t k = from; k < to; ++k) {
-            const uint64_t v = keys[k];
-            const uint32_t g = static_cast<uint32_t>(v & imask);
-            words[k] = static_cast<WordId>((v >> ibits) & wmask);
-            parents[k] = static_cast<EntryIndex>(v >> (ibits + wbits));
-            out_counts[k] = counts32[g];
-            next_perm[g] = static_cast<uint32_t>(k);
-          }
-        } else {
-          for (size_t k = from; k < to; ++k) {
-            const uint32_t g = wide_keys[k].value;
-            words[k] = static_cast<WordId>(wide_keys[k].key & wmask);
-            parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> wbits);
-            out_counts[k] = counts32[g];
-            next_perm[g] = static_cast<uint32_t>(k);
-          }
+        for (size_t k = from, to = std::min(m, from + kSlice); k < to; ++k) {
+          const uint32_t g = wide_keys[k].value;
+          words[k] = static_cast<WordId>(wide_keys[k].key & wmask);
+          parents[k] = static_cast<EntryIndex>(wide_keys[k].key >> wbits);
+          out_counts[k] = counts32[g];
+          next_perm[g] = static_cast<uint32_t>(k);
         }
       }
     });
   }
 
+  static constexpr int kDigit = 11;
+  static constexpr size_t kBuckets = size_t{1} << kDigit;
+
+  const bool force_wide_;
   const std::vector<BucketTables*>& parts_;
   const std::vector<WordId>& word_map_;
   const int P_;
@@ -188,9 +262,12 @@ class TableSorter {
   HugeArray<uint32_t> perm_, next_perm_;
   std::vector<size_t> lower_offset_;
   size_t lower_size_;
-  // The order being sorted.
-  int wbits_ = 0, ibits_ = 0;
-  bool packed_ = true;
+  // The order being sorted: the bits of a word and of a global index; the
+  // bits of a key below its bucket's, and whether the bucketed sort takes
+  // it (GatherBuckets), with where each bucket begins.
+  int wbits_ = 0, ibits_ = 0, top_shift_ = 0;
+  bool bucketed_ = true;
+  std::vector<size_t> begin_;
   HugeArray<uint64_t> keys_;
   HugeArray<KeyValue> wide_keys_;
   HugeArray<uint32_t> counts32_;
@@ -200,10 +277,11 @@ class TableSorter {
 
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
                   const std::vector<WordId>& word_map, int threads,
-                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit) {
+                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit,
+                  bool force_wide) {
   for (auto* tables : parts)
     for (auto& table : *tables) table.ReleaseSlots();
-  TableSorter sorter(parts, word_map, threads);
+  TableSorter sorter(parts, word_map, threads, force_wide);
   // The emit of the order before, when overlapped: encoding and handing on
   // an order while the next one sorts fills the gaps the sort leaves on
   // the cores (its gather waits on memory): scale.txt at order 5, 7

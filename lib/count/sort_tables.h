@@ -3,10 +3,12 @@
 // external merge (count/external_merge.h).
 //
 // An order's canonical order is by (parent's sorted index, word's canonical
-// id). For each order n >= 2, (parent, word, index) is packed into one
-// 64-bit value and sorted in place (SortInPlace64), or, when the three do
-// not fit in 64 bits, (key, index) pairs are radix sorted (RadixSortByKey).
-// The permutation of each order (old index to new) becomes the parent map of
+// id). For each order n >= 2 the keys (parent, word) are put into 2048
+// buckets by their top bits, each key with its index packed into 64 bits
+// (the key's bits below the bucket's, the index), and each bucket is then
+// sorted in cache and split into the level; when even that does not fit in
+// 64 bits, (key, index) pairs are radix sorted (RadixSortByKey). The
+// permutation of each order (old index to new) becomes the parent map of
 // the next.
 #ifndef GRAMS_COUNT_SORT_TABLES_H_
 #define GRAMS_COUNT_SORT_TABLES_H_
@@ -50,10 +52,12 @@ enum class EmitMode { kInLine, kOverlapped };
 // does), which holds order n for that long (kSortLevelBytesPerEntry; its
 // encoded sections come on top, smaller).
 // Errors: ResourceExhausted if an order has more than
-// OrderTable::kMaxEntries n-grams; whatever emit returns.
+// OrderTable::kMaxEntries n-grams; whatever emit returns. `force_wide`
+// (for tests) sorts every order as (key, index) pairs.
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
                   const std::vector<WordId>& word_map, int threads,
-                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit);
+                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit,
+                  bool force_wide = false);
 
 }  // namespace grams::count
 

@@ -4,6 +4,7 @@
 #define GRAMS_UTIL_RADIX_SORT_H_
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <vector>
@@ -145,6 +146,63 @@ inline void SortBucket64(uint64_t* a, size_t n, int shift) {
   for (size_t b = 0; b < 256; ++b) begin[b + 1] += begin[b];
   FlagPass(a, begin, next, 0, mask + 1, low, mask);
   for (size_t b = 0; b <= mask; ++b) SortBucket64(a + begin[b], begin[b + 1] - begin[b], low);
+}
+
+// Sorts a[0, n), values below 2^bits few enough for the cache (a bucket
+// of a radix pass): one counting pass on the top digit, of about log2(n)
+// bits, into *scratch, then each run of values that share it by insertion
+// (std::sort when long). Returns where the sorted values are: a when n is
+// small, else scratch's data.
+inline const uint64_t* SortSmall(uint64_t* a, size_t n, int bits, std::vector<uint64_t>* scratch) {
+  auto insertion = [](uint64_t* v, size_t len) {
+    for (size_t i = 1; i < len; ++i) {
+      const uint64_t x = v[i];
+      size_t j = i;
+      for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+      v[j] = x;
+    }
+  };
+  constexpr size_t kInsertion = 24;
+  if (n <= kInsertion) {
+    insertion(a, n);
+    return a;
+  }
+  constexpr int kMaxDigit = 12;
+  const int digit = std::min({kMaxDigit, bits, static_cast<int>(std::bit_width(n))});
+  const int shift = bits - digit;
+  const size_t buckets = size_t{1} << digit;
+  uint32_t begin[(size_t{1} << kMaxDigit) + 1];
+  std::fill(begin, begin + buckets + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++begin[(a[i] >> shift) + 1];
+  for (size_t b = 0; b < buckets; ++b) begin[b + 1] += begin[b];
+  if (scratch->size() < n) scratch->resize(n);
+  uint64_t* out = scratch->data();
+  // begin[b] moves to the end of run b as its values are placed; the run
+  // then starts where run b-1 ends.
+  for (size_t i = 0; i < n; ++i) out[begin[a[i] >> shift]++] = a[i];
+  for (size_t b = 0, from = 0; b < buckets; from = begin[b++]) {
+    const size_t len = begin[b] - from;
+    if (len <= 1) continue;
+    len <= kInsertion ? insertion(out + from, len) : std::sort(out + from, out + from + len);
+  }
+  return out;
+}
+
+// The buckets of a radix pass (bucket b is [begin[b], begin[b + 1])) worked
+// on by `threads` threads: fn(t, b) for every bucket b, on one thread t in
+// [0, threads), the threads claiming runs of buckets in turn as they finish
+// the one before (the work of a bucket need not be proportional to its
+// size).
+template <typename Fn>
+void ForEachBucket(const std::vector<size_t>& begin, int threads, Fn&& fn) {
+  const size_t buckets = begin.size() - 1;
+  constexpr size_t kRun = 16;
+  std::atomic<size_t> next_run{0};
+  RunOnThreads(threads, [&](int t) {
+    for (size_t from; (from = next_run.fetch_add(kRun)) < buckets;) {
+      for (size_t b = from, to = std::min(buckets, from + kRun); b < to; ++b) fn(t, b);
+    }
+  });
 }
 
 // Sorts plain 64-bit values ascending in place: one most-significant-digit

@@ -105,5 +105,30 @@ TEST(RadixSortTest, InPlace64MatchesStdSort) {
   }
 }
 
+// SortSmall, a bucket's sort: values below 2^bits, spread, crowded into a
+// few runs of equal top bits (long runs go to std::sort), or with equal
+// values; every size from one value to past the counting pass's threshold.
+TEST(RadixSortTest, SortSmallMatchesStdSort) {
+  std::mt19937_64 rng(23);
+  std::vector<uint64_t> scratch;
+  for (int bits : {1, 9, 30, 55, 64}) {
+    const uint64_t mask = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+    auto spread = [&] { return rng() & mask; };
+    auto crowded = [&] { return ((rng() % 3) << (bits - 1) | (rng() & 1023)) & mask; };
+    auto equal = [&] { return (rng() % 4) & mask; };
+    const std::function<uint64_t()> kinds[] = {spread, crowded, equal};
+    for (size_t n : {size_t{0}, size_t{1}, size_t{24}, size_t{25}, size_t{700}, size_t{9000}}) {
+      for (const auto& kind : kinds) {
+        std::vector<uint64_t> input(n);
+        for (auto& v : input) v = kind();
+        std::vector<uint64_t> want = input;
+        std::sort(want.begin(), want.end());
+        const uint64_t* got = SortSmall(input.data(), n, bits, &scratch);
+        EXPECT_EQ(std::vector<uint64_t>(got, got + n), want) << "n " << n << ", bits " << bits;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace grams

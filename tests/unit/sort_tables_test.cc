@@ -1,7 +1,8 @@
 // Sorting counted tables into trie order (count/sort_tables.h): the levels
 // emitted hold every n-gram with its count, in (parent, word) order, the
 // same at any thread count whether each emit runs in line or beside the
-// next order's sort; and an emit's error ends the sort.
+// next order's sort, and whether the keys are bucketed or sorted wide; and
+// an emit's error ends the sort.
 #include "count/sort_tables.h"
 
 #include <gtest/gtest.h>
@@ -17,21 +18,26 @@ namespace grams::count {
 namespace {
 
 constexpr int kOrder = 4;
-constexpr uint32_t kWords = 40;
 constexpr int kParts = 3;
+
+// A random text: `tokens` tokens of `words` distinct words.
+struct Text {
+  size_t tokens = 3000;
+  uint32_t words = 40;
+};
 
 using Gram = std::vector<WordId>;
 
 // Counts every n-gram of orders 2..kOrder of a random text into kParts
 // buckets (by first word), as the counter does; `expected` gets the counts
 // by canonical words (word_map applied).
-std::vector<BucketTables> CountText(const std::vector<WordId>& word_map,
+std::vector<BucketTables> CountText(const Text& spec, const std::vector<WordId>& word_map,
                                     std::map<Gram, Count>* expected) {
   std::vector<BucketTables> parts(kParts, BucketTables(kOrder - 1));
   std::mt19937 rng(11);
-  std::vector<uint32_t> text(3000);
+  std::vector<uint32_t> text(spec.tokens);
   // Skewed: low ids are frequent, so that some parents have many children.
-  for (auto& w : text) w = std::min(rng() % kWords, rng() % kWords);
+  for (auto& w : text) w = std::min(rng() % spec.words, rng() % spec.words);
   bool overflow = false;
   for (size_t i = 0; i + 1 < text.size(); ++i) {
     BucketTables& tables = parts[text[i] % kParts];
@@ -55,41 +61,37 @@ struct Emitted {
 };
 
 Status Sort(std::vector<BucketTables>* parts, const std::vector<WordId>& word_map, int threads,
-            EmitMode mode, Emitted* out, int fail_at = 0) {
+            EmitMode mode, Emitted* out, int fail_at = 0, bool force_wide = false) {
   std::vector<BucketTables*> pointers;
   for (auto& p : *parts) pointers.push_back(&p);
-  return SortTables(pointers, kOrder, word_map, threads, nullptr, mode,
-                    [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
-                      out->orders.push_back(n);
-                      if (n == fail_at) return IOError("emit of order " + std::to_string(n));
-                      out->levels.push_back(std::move(*level));
-                      out->counts.push_back(std::move(*counts));
-                      return Status::OK();
-                    });
+  return SortTables(
+      pointers, kOrder, word_map, threads, nullptr, mode,
+      [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
+        out->orders.push_back(n);
+        if (n == fail_at) return IOError("emit of order " + std::to_string(n));
+        out->levels.push_back(std::move(*level));
+        out->counts.push_back(std::move(*counts));
+        return Status::OK();
+      },
+      force_wide);
 }
 
-std::vector<WordId> Shuffled() {
-  std::vector<WordId> word_map(kWords);
-  for (WordId w = 0; w < kWords; ++w) word_map[w] = w;
+std::vector<WordId> Shuffled(uint32_t words) {
+  std::vector<WordId> word_map(words);
+  for (WordId w = 0; w < words; ++w) word_map[w] = w;
   std::shuffle(word_map.begin(), word_map.end(), std::mt19937(5));
   return word_map;
 }
 
-TEST(SortTablesTest, EmitsEveryOrderInTrieOrderAtAnyThreadCountAndMode) {
-  const std::vector<WordId> word_map = Shuffled();
-  std::map<Gram, Count> expected;
-  Emitted reference;
-  {
-    auto parts = CountText(word_map, &expected);
-    ASSERT_TRUE(Sort(&parts, word_map, 1, EmitMode::kInLine, &reference).ok());
-  }
-  ASSERT_EQ(reference.orders, (std::vector<int>{2, 3, 4}));
-  // Rebuild each n-gram from its parents and check order and counts.
+// Rebuilds each n-gram of `emitted` from its parents and checks the order
+// and the counts against `expected`.
+void ExpectTrie(const Emitted& emitted, uint32_t words, const std::map<Gram, Count>& expected) {
+  ASSERT_EQ(emitted.orders, (std::vector<int>{2, 3, 4}));
   std::vector<std::vector<Gram>> grams(kOrder + 1);
-  for (WordId w = 0; w < kWords; ++w) grams[1].push_back({w});
+  for (WordId w = 0; w < words; ++w) grams[1].push_back({w});
   std::map<Gram, Count> seen;
   for (int n = 2; n <= kOrder; ++n) {
-    const TrieLevel& level = reference.levels[n - 2];
+    const TrieLevel& level = emitted.levels[n - 2];
     for (size_t i = 0; i < level.size(); ++i) {
       if (i > 0) {
         const bool ordered =
@@ -100,34 +102,78 @@ TEST(SortTablesTest, EmitsEveryOrderInTrieOrderAtAnyThreadCountAndMode) {
       Gram g = grams[n - 1].at(level.parents[i]);
       g.push_back(level.words[i]);
       grams[n].push_back(g);
-      seen[g] = reference.counts[n - 2][i];
+      seen[g] = emitted.counts[n - 2][i];
     }
   }
   EXPECT_EQ(seen, expected);
+}
+
+void ExpectSameLevels(const Emitted& got, const Emitted& want) {
+  EXPECT_EQ(got.orders, want.orders);
+  for (int n = 2; n <= kOrder; ++n) {
+    SCOPED_TRACE("order " + std::to_string(n));
+    EXPECT_EQ(got.levels[n - 2].words, want.levels[n - 2].words);
+    EXPECT_EQ(got.levels[n - 2].parents, want.levels[n - 2].parents);
+    EXPECT_EQ(got.counts[n - 2], want.counts[n - 2]);
+  }
+}
+
+TEST(SortTablesTest, EmitsEveryOrderInTrieOrderAtAnyThreadCountAndMode) {
+  const Text spec;
+  const std::vector<WordId> word_map = Shuffled(spec.words);
+  std::map<Gram, Count> expected;
+  Emitted reference;
+  {
+    auto parts = CountText(spec, word_map, &expected);
+    ASSERT_TRUE(Sort(&parts, word_map, 1, EmitMode::kInLine, &reference).ok());
+  }
+  ExpectTrie(reference, spec.words, expected);
 
   for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
     for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE("threads " + std::to_string(threads));
       std::map<Gram, Count> unused;
-      auto parts = CountText(word_map, &unused);
+      auto parts = CountText(spec, word_map, &unused);
       Emitted out;
       ASSERT_TRUE(Sort(&parts, word_map, threads, mode, &out).ok());
-      EXPECT_EQ(out.orders, reference.orders);
-      for (int n = 2; n <= kOrder; ++n) {
-        SCOPED_TRACE("threads " + std::to_string(threads) + ", order " + std::to_string(n));
-        EXPECT_EQ(out.levels[n - 2].words, reference.levels[n - 2].words);
-        EXPECT_EQ(out.levels[n - 2].parents, reference.levels[n - 2].parents);
-        EXPECT_EQ(out.counts[n - 2], reference.counts[n - 2]);
-      }
+      ExpectSameLevels(out, reference);
+    }
+  }
+}
+
+// Large enough for buckets of many keys (each sorted by a counting pass and
+// runs, some long: a frequent parent's children) and for the parallel
+// passes; the wide sort, which larger orders take, gives the same levels.
+TEST(SortTablesTest, BucketedAndWideSortsAgreeOnALargerText) {
+  const Text spec{100000, 2000};
+  const std::vector<WordId> word_map = Shuffled(spec.words);
+  std::map<Gram, Count> expected;
+  Emitted reference;
+  {
+    auto parts = CountText(spec, word_map, &expected);
+    ASSERT_TRUE(Sort(&parts, word_map, 2, EmitMode::kOverlapped, &reference).ok());
+  }
+  ExpectTrie(reference, spec.words, expected);
+  for (bool wide : {false, true}) {
+    for (int threads : {1, 3}) {
+      SCOPED_TRACE(std::string(wide ? "wide" : "bucketed") + ", threads " +
+                   std::to_string(threads));
+      std::map<Gram, Count> unused;
+      auto parts = CountText(spec, word_map, &unused);
+      Emitted out;
+      ASSERT_TRUE(Sort(&parts, word_map, threads, EmitMode::kInLine, &out, 0, wide).ok());
+      ExpectSameLevels(out, reference);
     }
   }
 }
 
 TEST(SortTablesTest, AnEmitsErrorEndsTheSort) {
-  const std::vector<WordId> word_map = Shuffled();
+  const Text spec;
+  const std::vector<WordId> word_map = Shuffled(spec.words);
   for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
     for (int fail_at : {2, 3, 4}) {
       std::map<Gram, Count> unused;
-      auto parts = CountText(word_map, &unused);
+      auto parts = CountText(spec, word_map, &unused);
       Emitted out;
       const Status s = Sort(&parts, word_map, 2, mode, &out, fail_at);
       EXPECT_EQ(s.code(), StatusCode::kIOError);
