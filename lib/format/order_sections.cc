@@ -54,9 +54,12 @@ void EncodeSlices(size_t lower_size, const TrieLevel& level, const Count* counts
   words->resize(words_bytes);
   if (counts) counts_out->resize(counts_bytes);
   RunOnThreads(threads, [&](int t) {
-    VarintWriter cc_out{child_counts->data() + cc_at[t]};
-    VarintWriter words_out{words->data() + words_at[t]};
-    VarintWriter c_out{counts ? counts_out->data() + counts_at[t] : nullptr};
+    VarintWriter cc_out{child_counts->data() + cc_at[t],
+                        child_counts->data() + cc_at[t] + slices[t].cc.bytes};
+    VarintWriter words_out{words->data() + words_at[t],
+                           words->data() + words_at[t] + slices[t].words.bytes};
+    char* c_at = counts ? counts_out->data() + counts_at[t] : nullptr;
+    VarintWriter c_out{c_at, counts ? c_at + slices[t].counts.bytes : nullptr};
     encode(slices[t], &cc_out, &words_out, &c_out);
   });
 }
@@ -90,7 +93,7 @@ std::string EncodeCounts(const Count* counts, size_t n) {
   VarintSize size;
   for (size_t i = 0; i < n; ++i) size.Put(counts[i]);
   std::string out(size.bytes, '\0');
-  VarintWriter writer{out.data()};
+  VarintWriter writer{out.data(), out.data() + out.size()};
   for (size_t i = 0; i < n; ++i) writer.Put(counts[i]);
   return out;
 }

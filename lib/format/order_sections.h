@@ -45,12 +45,20 @@ struct VarintSize {
   void Put(uint64_t v) { bytes += VarintLength(v); }
   void PutZeros(uint64_t n) { bytes += n; }
 };
-// Writes at p. REQUIRES: room for what a VarintSize counted.
+// Writes at p, up to end. REQUIRES: room for what a VarintSize counted.
 struct VarintWriter {
   char* p;
+  char* end;
   void Put(uint64_t v) { p = EncodeVarint64(p, v); }
+  // A few zeros (the child counts of the parents between two with
+  // children) as one 8-byte store where there is room: memset's call with
+  // a length it must test cost more than the zeros.
   void PutZeros(uint64_t n) {
-    std::memset(p, 0, n);
+    if (n <= 8 && end - p >= 8) {
+      std::memset(p, 0, 8);
+    } else {
+      std::memset(p, 0, n);
+    }
     p += n;
   }
 };
