@@ -411,14 +411,15 @@ Status CounterImpl::Finish(CountsSink* sink) {
       std::async(std::launch::async, [&] { return StartSink(sink, &out, by_rank, sizes); });
   std::vector<BucketTables*> parts;
   for (auto& tables : buckets_) parts.push_back(&tables);
-  const Status sorted = count::SortTables(parts, options_.order, word_map, threads_,
-                                          options_.progress, count::EmitMode::kOverlapped,
-                                          [&](int n, TrieLevel* level, std::vector<Count>* counts) {
-                                            if (started.valid()) {
-                                              if (Status s = started.get(); !s.ok()) return s;
-                                            }
-                                            return sink->Order(n, level, counts);
-                                          });
+  const Status sorted = count::SortTables(
+      parts, options_.order, word_map, threads_, options_.progress, count::EmitMode::kOverlapped,
+      sink->TakesEncoded(), [&](int n, count::SortedOrder* order) {
+        if (started.valid()) {
+          if (Status s = started.get(); !s.ok()) return s;
+        }
+        if (order->sections) return sink->OrderEncoded(n, std::move(*order->sections));
+        return sink->Order(n, &order->level, &order->counts);
+      });
   if (started.valid()) {
     if (Status s = started.get(); !s.ok()) return s;
   }

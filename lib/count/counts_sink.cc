@@ -1,13 +1,14 @@
 #include "count/counts_sink.h"
 
+#include <string>
+
 namespace grams::count {
 
 Status FileSink::Start(NgramCounts* out, const std::vector<std::string_view>& words,
                        const std::vector<uint64_t>& sizes) {
   sizes_ = sizes;
-  GRAMS_ASSIGN_OR_RETURN(
-      writer_, CountsFileWriter::Open(path_, out->settings, sizes, out->sentences, out->tokens,
-                                       info_));
+  GRAMS_ASSIGN_OR_RETURN(writer_, CountsFileWriter::Open(path_, out->settings, sizes,
+                                                         out->sentences, out->tokens, info_));
   writer_->AddUnigrams(words, out->counts[0]);
   std::vector<Count>().swap(out->counts[0]);
   return Status::OK();
@@ -17,6 +18,15 @@ Status FileSink::Order(int n, TrieLevel* level, std::vector<Count>* counts) {
   writer_->AddOrder(sizes_[n - 2], *level, *counts, threads_);
   *level = TrieLevel();
   std::vector<Count>().swap(*counts);
+  return Status::OK();
+}
+
+Status CountsSink::OrderEncoded(int n, OrderSections) {
+  return InternalError("order " + std::to_string(n) + " given encoded to a sink that takes arrays");
+}
+
+Status FileSink::OrderEncoded(int, OrderSections sections) {
+  writer_->AddOrderEncoded(std::move(sections));
   return Status::OK();
 }
 

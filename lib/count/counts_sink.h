@@ -30,6 +30,10 @@ class CountsSink {
   // Then each order n = 2, 3, ... in turn, either whole (the sink may take
   // the arrays) ...
   virtual Status Order(int n, TrieLevel* level, std::vector<Count>* counts) = 0;
+  // ... or, to a sink that TakesEncoded(), as its counts-file sections
+  // (EncodeOrder's) ...
+  virtual bool TakesEncoded() const { return false; }
+  virtual Status OrderEncoded(int n, OrderSections sections);
   // ... or as BeginOrder(n), then Add() for each of its sizes[n-1] entries
   // in trie order, then EndOrder(). REQUIRES: parent < sizes[n-2], and
   // (parent, word) strictly ascending.
@@ -49,6 +53,8 @@ class FileSink : public CountsSink {
   Status Start(NgramCounts* out, const std::vector<std::string_view>& words,
                const std::vector<uint64_t>& sizes) override;
   Status Order(int n, TrieLevel* level, std::vector<Count>* counts) override;
+  bool TakesEncoded() const override { return true; }
+  Status OrderEncoded(int n, OrderSections sections) override;
   void BeginOrder(int n) override;
   void Add(uint64_t parent, WordId word, Count count) override {
     encoder_->Add(parent, word, count);

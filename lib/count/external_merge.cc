@@ -142,11 +142,11 @@ Status ExternalMerge::WriteGroupRuns(int g) {
   GroupRunWriter writer;
   // In line: a group's budget has no room for two orders at once.
   return SortTables(parts, N_, word_map_, threads_, nullptr, EmitMode::kInLine,
-                    [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
-                      const std::string run = writer.Encode(n, *level, *counts);
-                      sizes_[n - 1] += level->size();
-                      *level = TrieLevel();
-                      std::vector<Count>().swap(*counts);
+                    /*encode=*/false, [&](int n, SortedOrder* order) -> Status {
+                      const std::string run = writer.Encode(n, order->level, order->counts);
+                      sizes_[n - 1] += order->level.size();
+                      order->level = TrieLevel();
+                      std::vector<Count>().swap(order->counts);
                       GRAMS_ASSIGN_OR_RETURN(runs_[g][n],
                                              io::AppendFrame(runs_file_.get(), run, kRunZstdLevel));
                       return Status::OK();

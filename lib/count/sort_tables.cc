@@ -1,6 +1,8 @@
 #include "count/sort_tables.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <future>
 #include <string>
 
@@ -57,9 +59,10 @@ class TableSorter {
     RunOnThreads(2, [&](int t) { t == 0 ? a() : b(); });
   }
 
-  // Sorts order n into *level and *counts. REQUIRES: orders 2 .. n-1 were
-  // sorted before, in turn.
-  Status SortOrder(int n, TrieLevel* level, std::vector<Count>* counts) {
+  // Sorts order n into out: its sections when `encode` and the buckets hold
+  // whole parents, else its level and counts. REQUIRES: orders 2 .. n-1
+  // were sorted before, in turn.
+  Status SortOrder(int n, SortedOrder* out, bool encode) {
     // An entry's global index is its bucket's offset plus its index there.
     std::vector<size_t> offset(P_ + 1, 0);
     for (int p = 0; p < P_; ++p) offset[p + 1] = offset[p] + (*parts_[p])[n - 2].size();
@@ -75,19 +78,26 @@ class TableSorter {
     bucketed_ = top_shift_ + ibits_ <= 64 && !force_wide_;
     bucketed_ ? GatherBuckets(n, offset) : GatherWide(n, offset);
     if (next_perm_.size() < m) next_perm_.Reset(capacity_, /*huge_pages=*/false);
-    // Fresh pages are zeroed by the kernel on first touch, and resize()
-    // writes them all: the vectors are split between two threads.
-    OnTwoThreads(
-        [&] {
-          level->words.resize(m);
-          level->parents.resize(m);
-        },
-        [&] { counts->resize(m); });
-    if (bucketed_) {
-      SortBuckets(level, counts, next_perm_.data());
+    // A bucket holds whole parents when its bits are all the parent's.
+    if (encode && bucketed_ && top_shift_ >= wbits_) {
+      out->sections = EncodeBuckets(next_perm_.data());
     } else {
-      RadixSortByKey(wide_keys_.data(), m, threads_);
-      UnpackWide(m, level, counts, next_perm_.data());
+      TrieLevel* level = &out->level;
+      std::vector<Count>* counts = &out->counts;
+      // Fresh pages are zeroed by the kernel on first touch, and resize()
+      // writes them all: the vectors are split between two threads.
+      OnTwoThreads(
+          [&] {
+            level->words.resize(m);
+            level->parents.resize(m);
+          },
+          [&] { counts->resize(m); });
+      if (bucketed_) {
+        SortBuckets(level, counts, next_perm_.data());
+      } else {
+        RadixSortByKey(wide_keys_.data(), m, threads_);
+        UnpackWide(m, level, counts, next_perm_.data());
+      }
     }
     std::swap(perm_, next_perm_);
     std::copy(offset.begin(), offset.begin() + P_, lower_offset_.begin());
@@ -161,33 +171,134 @@ class TableSorter {
     });
   }
 
-  // Sorts each bucket of the keys and splits it into the level and the
-  // counts, recording where each entry went. The threads claim runs of
-  // buckets as they go (the n-grams of rare first words cost more: their
-  // global indices are scattered).
+  // Sorts each bucket of the keys in cache, on the threads, and calls
+  // visit(t, b, sorted, c) with bucket b's c values sorted (thread t's). The
+  // threads claim runs of buckets as they go (the n-grams of rare first
+  // words cost more: their global indices are scattered).
+  template <typename Visit>
+  void SortEachBucket(Visit&& visit) {
+    std::vector<std::vector<uint64_t>> scratch(threads_);
+    uint64_t* keys = keys_.data();
+    const int bits = top_shift_ + ibits_;
+    ForEachBucket(begin_, threads_, [&](int t, size_t b) {
+      const size_t from = begin_[b], c = begin_[b + 1] - from;
+      visit(t, b, SortSmall(keys + from, c, bits, &scratch[t]), c);
+    });
+  }
+
+  // Sorts the buckets and splits them into the level and the counts,
+  // recording where each entry went.
   void SortBuckets(TrieLevel* level, std::vector<Count>* counts, uint32_t* next_perm) {
     WordId* words = level->words.data();
     EntryIndex* parents = level->parents.data();
     Count* out_counts = counts->data();
     const uint32_t* counts32 = counts32_.data();
-    uint64_t* keys = keys_.data();
     const int wbits = wbits_, ibits = ibits_, shift = top_shift_;
     const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
-    std::vector<std::vector<uint64_t>> scratch(threads_);
-    ForEachBucket(begin_, threads_, [&](int t, size_t b) {
-      const size_t from = begin_[b], c = begin_[b + 1] - from;
-      const uint64_t* sorted = SortSmall(keys + from, c, shift + ibits, &scratch[t]);
+    SortEachBucket([&](int, size_t b, const uint64_t* sorted, size_t c) {
       const uint64_t high = static_cast<uint64_t>(b) << shift;
-      for (size_t i = 0; i < c; ++i) {
+      for (size_t i = 0, k = begin_[b]; i < c; ++i, ++k) {
         const uint64_t v = sorted[i], key = high | v >> ibits;
         const uint32_t g = static_cast<uint32_t>(v & imask);
-        const size_t k = from + i;
         words[k] = static_cast<WordId>(key & wmask);
         parents[k] = static_cast<EntryIndex>(key >> wbits);
         out_counts[k] = counts32[g];
         next_perm[g] = static_cast<uint32_t>(k);
       }
     });
+  }
+
+  // Sorts the buckets and encodes them straight into the order's sections
+  // (REQUIRES: top_shift_ >= wbits_, so that bucket b holds the children of
+  // the parents [b << s, (b + 1) << s), s = top_shift_ - wbits_, whole),
+  // recording where each entry went. The level and its counts are never
+  // made: their 16 bytes an n-gram of fresh pages, and the encoder's two
+  // passes over them, out of cache. Each thread encodes its buckets into
+  // arenas of its own; the buckets' bytes are then joined in bucket order,
+  // the bytes of EncodeOrder.
+  OrderSections EncodeBuckets(uint32_t* next_perm) {
+    const uint32_t* counts32 = counts32_.data();
+    const int wbits = wbits_, ibits = ibits_, shift = top_shift_;
+    const int parent_shift = shift - wbits;
+    const uint64_t lower = lower_size_;
+    const uint64_t wmask = (uint64_t{1} << wbits) - 1, imask = (uint64_t{1} << ibits) - 1;
+    enum { kChildCounts, kWords, kCounts, kSections };
+    // A thread's arena of each section, and where each bucket's bytes are.
+    std::vector<std::array<std::string, kSections>> arenas(threads_);
+    struct Piece {
+      int thread = 0;
+      std::array<uint64_t, kSections> at{}, size{};
+    };
+    std::vector<Piece> pieces(kBuckets);
+    SortEachBucket([&](int t, size_t b, const uint64_t* sorted, size_t c) {
+      const uint64_t p0 = std::min<uint64_t>(lower, uint64_t{b} << parent_shift);
+      const uint64_t p1 = std::min<uint64_t>(lower, uint64_t{b + 1} << parent_shift);
+      // Room for the most bytes: a child count, a word and a count each
+      // take at most 5 (32 bits).
+      const std::array<uint64_t, kSections> most = {5 * (p1 - p0), 5 * c, 5 * c};
+      std::array<VarintWriter, kSections> out;
+      Piece& piece = pieces[b];
+      piece.thread = t;
+      for (int s = 0; s < kSections; ++s) {
+        std::string& arena = arenas[t][s];
+        piece.at[s] = arena.size();
+        arena.resize(arena.size() + most[s]);
+        out[s] = VarintWriter{arena.data() + piece.at[s], arena.data() + arena.size()};
+      }
+      TrieLevelEncoder<VarintWriter> encoder(&out[kChildCounts], &out[kWords], p0);
+      const uint64_t high = static_cast<uint64_t>(b) << shift;
+      for (size_t i = 0, k = begin_[b]; i < c; ++i, ++k) {
+        const uint64_t v = sorted[i], key = high | v >> ibits;
+        const uint32_t g = static_cast<uint32_t>(v & imask);
+        encoder.Add(key >> wbits, static_cast<WordId>(key & wmask));
+        out[kCounts].Put(counts32[g]);
+        next_perm[g] = static_cast<uint32_t>(k);
+      }
+      encoder.Finish(p1);
+      for (int s = 0; s < kSections; ++s) {
+        std::string& arena = arenas[t][s];
+        piece.size[s] = static_cast<uint64_t>(out[s].p - (arena.data() + piece.at[s]));
+        arena.resize(piece.at[s] + piece.size[s]);
+      }
+    });
+    // Each bucket's place in the sections, then its bytes copied there, the
+    // threads taking about equal shares of the buckets' bytes.
+    std::array<std::vector<uint64_t>, kSections> place;
+    std::vector<uint64_t> bytes_before(kBuckets + 1, 0);
+    for (int s = 0; s < kSections; ++s) {
+      place[s].resize(kBuckets + 1, 0);
+      for (size_t b = 0; b < kBuckets; ++b) place[s][b + 1] = place[s][b] + pieces[b].size[s];
+    }
+    for (size_t b = 0; b < kBuckets; ++b) {
+      bytes_before[b + 1] =
+          place[kChildCounts][b + 1] + place[kWords][b + 1] + place[kCounts][b + 1];
+    }
+    OrderSections sections;
+    std::array<std::string*, kSections> target = {&sections.child_counts, &sections.words,
+                                                  &sections.counts};
+    OnTwoThreads(
+        [&] {
+          target[kChildCounts]->resize(place[kChildCounts][kBuckets]);
+          target[kWords]->resize(place[kWords][kBuckets]);
+        },
+        [&] { target[kCounts]->resize(place[kCounts][kBuckets]); });
+    const uint64_t total = bytes_before[kBuckets];
+    RunOnThreads(threads_, [&](int t) {
+      const auto first = [&](int u) {
+        return static_cast<size_t>(
+            std::lower_bound(bytes_before.begin(), bytes_before.end(), total * u / threads_) -
+            bytes_before.begin());
+      };
+      for (size_t b = first(t), end = t + 1 == threads_ ? kBuckets : first(t + 1); b < end; ++b) {
+        const Piece& piece = pieces[b];
+        for (int s = 0; s < kSections; ++s) {
+          if (piece.size[s] == 0) continue;
+          std::memcpy(target[s]->data() + place[s][b], arenas[piece.thread][s].data() + piece.at[s],
+                      piece.size[s]);
+        }
+      }
+    });
+    return sections;
   }
 
   // The keys of order n as (new parent, new word) with the global index
@@ -277,8 +388,8 @@ class TableSorter {
 
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
                   const std::vector<WordId>& word_map, int threads,
-                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit,
-                  bool force_wide) {
+                  const ProgressCallback& progress, EmitMode mode, bool encode,
+                  const EmitOrder& emit, bool force_wide) {
   for (auto* tables : parts)
     for (auto& table : *tables) table.ReleaseSlots();
   TableSorter sorter(parts, word_map, threads, force_wide);
@@ -294,20 +405,18 @@ Status SortTables(const std::vector<BucketTables*>& parts, int order,
       progress(Progress{"sorting", static_cast<uint64_t>(n - 1), static_cast<uint64_t>(order),
                         "orders"});
     }
-    TrieLevel level;
-    std::vector<Count> counts;
-    if (Status s = sorter.SortOrder(n, &level, &counts); !s.ok()) {
+    SortedOrder sorted;
+    if (Status s = sorter.SortOrder(n, &sorted, encode); !s.ok()) {
       (void)emitted();  // an error of its own comes second
       return s;
     }
     GRAMS_RETURN_IF_ERROR(emitted());
     if (mode == EmitMode::kInLine) {
-      GRAMS_RETURN_IF_ERROR(emit(n, &level, &counts));
+      GRAMS_RETURN_IF_ERROR(emit(n, &sorted));
       continue;
     }
-    emitting = std::async(std::launch::async, [&emit, n, level = std::move(level),
-                                               counts = std::move(counts)]() mutable {
-      return emit(n, &level, &counts);
+    emitting = std::async(std::launch::async, [&emit, n, sorted = std::move(sorted)]() mutable {
+      return emit(n, &sorted);
     });
   }
   sorter.ReleaseArrays();

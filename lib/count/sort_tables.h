@@ -15,9 +15,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "count/order_table.h"
+#include "format/order_sections.h"
 #include "grams/progress.h"
 #include "grams/status.h"
 #include "grams/trie.h"
@@ -34,10 +36,19 @@ constexpr uint64_t kSortBytesPerEntry = 36;
 // far.
 constexpr uint64_t kSortLevelBytesPerEntry = sizeof(WordId) + sizeof(EntryIndex) + sizeof(Count);
 
-// Receives sorted order n >= 2: its level, whose parents are indices into
-// sorted order n-1 (for n = 2: canonical word ids), and its counts. It may
-// take both.
-using EmitOrder = std::function<Status(int n, TrieLevel* level, std::vector<Count>* counts)>;
+// Sorted order n >= 2 as SortTables hands it on: its level, whose parents
+// are indices into sorted order n-1 (for n = 2: canonical word ids), and
+// its counts; or, where the caller asked for them and the order's buckets
+// allowed it, its counts-file sections instead (EncodeOrder's bytes; the
+// level and counts then empty).
+struct SortedOrder {
+  TrieLevel level;
+  std::vector<Count> counts;
+  std::optional<OrderSections> sections;
+};
+
+// Receives sorted order n >= 2. It may take what `order` holds.
+using EmitOrder = std::function<Status(int n, SortedOrder* order)>;
 
 // Whether emit(n) may run on a thread of its own while order n+1 is sorted.
 enum class EmitMode { kInLine, kOverlapped };
@@ -47,17 +58,21 @@ enum class EmitMode { kInLine, kOverlapped };
 // that order and one at a time; `word_map` takes counting ids to canonical
 // ids. Frees each order's tables once read (all the hash slots at the
 // start). `threads` threads share the work; `progress` (may be empty)
-// hears of each order. With EmitMode::kOverlapped emit(n) runs on a thread
-// of its own while order n+1 is sorted (it must not touch what the sort
-// does), which holds order n for that long (kSortLevelBytesPerEntry; its
-// encoded sections come on top, smaller).
+// hears of each order. With `encode` the orders are handed on as their
+// counts-file sections wherever the sort can encode them itself (bucket by
+// bucket, in cache: an order whose buckets hold whole parents, which is
+// every order whose order below has more than 1024 n-grams). With
+// EmitMode::kOverlapped emit(n) runs on a thread of its own while order
+// n+1 is sorted (it must not touch what the sort does), which holds order n
+// for that long (kSortLevelBytesPerEntry at most; its encoded sections
+// come on top, smaller).
 // Errors: ResourceExhausted if an order has more than
 // OrderTable::kMaxEntries n-grams; whatever emit returns. `force_wide`
 // (for tests) sorts every order as (key, index) pairs.
 Status SortTables(const std::vector<BucketTables*>& parts, int order,
                   const std::vector<WordId>& word_map, int threads,
-                  const ProgressCallback& progress, EmitMode mode, const EmitOrder& emit,
-                  bool force_wide = false);
+                  const ProgressCallback& progress, EmitMode mode, bool encode,
+                  const EmitOrder& emit, bool force_wide = false);
 
 }  // namespace grams::count
 

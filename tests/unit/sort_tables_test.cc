@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -57,20 +58,23 @@ std::vector<BucketTables> CountText(const Text& spec, const std::vector<WordId>&
 struct Emitted {
   std::vector<TrieLevel> levels;
   std::vector<std::vector<Count>> counts;
+  std::vector<std::optional<OrderSections>> sections;
   std::vector<int> orders;  // in the order emit saw them
 };
 
 Status Sort(std::vector<BucketTables>* parts, const std::vector<WordId>& word_map, int threads,
-            EmitMode mode, Emitted* out, int fail_at = 0, bool force_wide = false) {
+            EmitMode mode, Emitted* out, int fail_at = 0, bool force_wide = false,
+            bool encode = false) {
   std::vector<BucketTables*> pointers;
   for (auto& p : *parts) pointers.push_back(&p);
   return SortTables(
-      pointers, kOrder, word_map, threads, nullptr, mode,
-      [&](int n, TrieLevel* level, std::vector<Count>* counts) -> Status {
+      pointers, kOrder, word_map, threads, nullptr, mode, encode,
+      [&](int n, SortedOrder* order) -> Status {
         out->orders.push_back(n);
         if (n == fail_at) return IOError("emit of order " + std::to_string(n));
-        out->levels.push_back(std::move(*level));
-        out->counts.push_back(std::move(*counts));
+        out->levels.push_back(std::move(order->level));
+        out->counts.push_back(std::move(order->counts));
+        out->sections.push_back(std::move(order->sections));
         return Status::OK();
       },
       force_wide);
@@ -163,6 +167,64 @@ TEST(SortTablesTest, BucketedAndWideSortsAgreeOnALargerText) {
       Emitted out;
       ASSERT_TRUE(Sort(&parts, word_map, threads, EmitMode::kInLine, &out, 0, wide).ok());
       ExpectSameLevels(out, reference);
+    }
+  }
+}
+
+// Checks `out`, sorted with encode, against `reference`, sorted without:
+// each order given encoded holds the bytes EncodeOrder makes of the
+// reference's level, each other the same level. Returns how many orders
+// came encoded.
+int ExpectEncodedOrSame(const Emitted& out, const Emitted& reference, size_t words) {
+  EXPECT_EQ(out.orders, reference.orders);
+  int encoded = 0;
+  for (int n = 2; n <= kOrder; ++n) {
+    SCOPED_TRACE("order " + std::to_string(n));
+    const size_t lower = n == 2 ? words : reference.levels[n - 3].size();
+    // A bucket holds whole parents when there are 11 bits of them.
+    EXPECT_EQ(out.sections[n - 2].has_value(), lower > 1024);
+    if (!out.sections[n - 2]) {
+      EXPECT_EQ(out.levels[n - 2].words, reference.levels[n - 2].words);
+      EXPECT_EQ(out.levels[n - 2].parents, reference.levels[n - 2].parents);
+      EXPECT_EQ(out.counts[n - 2], reference.counts[n - 2]);
+      continue;
+    }
+    ++encoded;
+    EXPECT_TRUE(out.levels[n - 2].words.empty());
+    const OrderSections want =
+        EncodeOrder(lower, reference.levels[n - 2], reference.counts[n - 2].data(), 1);
+    EXPECT_EQ(out.sections[n - 2]->child_counts, want.child_counts);
+    EXPECT_EQ(out.sections[n - 2]->words, want.words);
+    EXPECT_EQ(out.sections[n - 2]->counts, want.counts);
+  }
+  return encoded;
+}
+
+// Asked to encode, the sort hands on each order whose buckets hold whole
+// parents (the order below has more than 1024 n-grams) as the bytes
+// EncodeOrder makes of its level, and the others as levels; at any thread
+// count, in line or overlapped.
+TEST(SortTablesTest, EncodedOrdersAreTheBytesOfTheirLevels) {
+  for (const Text& spec : {Text{100000, 2000}, Text{}}) {
+    SCOPED_TRACE(std::to_string(spec.words) + " words");
+    const std::vector<WordId> word_map = Shuffled(spec.words);
+    Emitted reference;
+    {
+      std::map<Gram, Count> unused;
+      auto parts = CountText(spec, word_map, &unused);
+      ASSERT_TRUE(Sort(&parts, word_map, 1, EmitMode::kInLine, &reference).ok());
+    }
+    for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
+      for (int threads : {1, 2, 3}) {
+        SCOPED_TRACE("threads " + std::to_string(threads));
+        std::map<Gram, Count> unused;
+        auto parts = CountText(spec, word_map, &unused);
+        Emitted out;
+        ASSERT_TRUE(Sort(&parts, word_map, threads, mode, &out, 0, false, /*encode=*/true).ok());
+        // 2000 words: every order; 40 words: some (order 2 not).
+        const int encoded = ExpectEncodedOrSame(out, reference, spec.words);
+        EXPECT_EQ(encoded, spec.words == 2000 ? 3 : 2);
+      }
     }
   }
 }
