@@ -80,6 +80,25 @@ Status Sort(std::vector<BucketTables>* parts, const std::vector<WordId>& word_ma
       force_wide);
 }
 
+// How a text is sorted in a test.
+struct How {
+  int threads = 1;
+  EmitMode mode = EmitMode::kInLine;
+  bool force_wide = false;
+  bool encode = false;
+};
+
+// Counts `spec` and sorts it; `expected` (if not null) gets its n-grams.
+Emitted CountAndSort(const Text& spec, const std::vector<WordId>& word_map, const How& how,
+                     std::map<Gram, Count>* expected = nullptr) {
+  std::map<Gram, Count> unused;
+  auto parts = CountText(spec, word_map, expected ? expected : &unused);
+  Emitted out;
+  EXPECT_TRUE(
+      Sort(&parts, word_map, how.threads, how.mode, &out, 0, how.force_wide, how.encode).ok());
+  return out;
+}
+
 std::vector<WordId> Shuffled(uint32_t words) {
   std::vector<WordId> word_map(words);
   for (WordId w = 0; w < words; ++w) word_map[w] = w;
@@ -126,21 +145,12 @@ TEST(SortTablesTest, EmitsEveryOrderInTrieOrderAtAnyThreadCountAndMode) {
   const Text spec;
   const std::vector<WordId> word_map = Shuffled(spec.words);
   std::map<Gram, Count> expected;
-  Emitted reference;
-  {
-    auto parts = CountText(spec, word_map, &expected);
-    ASSERT_TRUE(Sort(&parts, word_map, 1, EmitMode::kInLine, &reference).ok());
-  }
+  const Emitted reference = CountAndSort(spec, word_map, How{}, &expected);
   ExpectTrie(reference, spec.words, expected);
-
   for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
     for (int threads : {1, 2, 3}) {
       SCOPED_TRACE("threads " + std::to_string(threads));
-      std::map<Gram, Count> unused;
-      auto parts = CountText(spec, word_map, &unused);
-      Emitted out;
-      ASSERT_TRUE(Sort(&parts, word_map, threads, mode, &out).ok());
-      ExpectSameLevels(out, reference);
+      ExpectSameLevels(CountAndSort(spec, word_map, How{threads, mode}), reference);
     }
   }
 }
@@ -152,21 +162,14 @@ TEST(SortTablesTest, BucketedAndWideSortsAgreeOnALargerText) {
   const Text spec{100000, 2000};
   const std::vector<WordId> word_map = Shuffled(spec.words);
   std::map<Gram, Count> expected;
-  Emitted reference;
-  {
-    auto parts = CountText(spec, word_map, &expected);
-    ASSERT_TRUE(Sort(&parts, word_map, 2, EmitMode::kOverlapped, &reference).ok());
-  }
+  const Emitted reference = CountAndSort(spec, word_map, How{2, EmitMode::kOverlapped}, &expected);
   ExpectTrie(reference, spec.words, expected);
   for (bool wide : {false, true}) {
     for (int threads : {1, 3}) {
       SCOPED_TRACE(std::string(wide ? "wide" : "bucketed") + ", threads " +
                    std::to_string(threads));
-      std::map<Gram, Count> unused;
-      auto parts = CountText(spec, word_map, &unused);
-      Emitted out;
-      ASSERT_TRUE(Sort(&parts, word_map, threads, EmitMode::kInLine, &out, 0, wide).ok());
-      ExpectSameLevels(out, reference);
+      ExpectSameLevels(CountAndSort(spec, word_map, How{threads, EmitMode::kInLine, wide}),
+                       reference);
     }
   }
 }
@@ -208,19 +211,12 @@ TEST(SortTablesTest, EncodedOrdersAreTheBytesOfTheirLevels) {
   for (const Text& spec : {Text{100000, 2000}, Text{}}) {
     SCOPED_TRACE(std::to_string(spec.words) + " words");
     const std::vector<WordId> word_map = Shuffled(spec.words);
-    Emitted reference;
-    {
-      std::map<Gram, Count> unused;
-      auto parts = CountText(spec, word_map, &unused);
-      ASSERT_TRUE(Sort(&parts, word_map, 1, EmitMode::kInLine, &reference).ok());
-    }
+    const Emitted reference = CountAndSort(spec, word_map, How{});
     for (EmitMode mode : {EmitMode::kInLine, EmitMode::kOverlapped}) {
       for (int threads : {1, 2, 3}) {
         SCOPED_TRACE("threads " + std::to_string(threads));
-        std::map<Gram, Count> unused;
-        auto parts = CountText(spec, word_map, &unused);
-        Emitted out;
-        ASSERT_TRUE(Sort(&parts, word_map, threads, mode, &out, 0, false, /*encode=*/true).ok());
+        const Emitted out =
+            CountAndSort(spec, word_map, How{threads, mode, false, /*encode=*/true});
         // 2000 words: every order; 40 words: some (order 2 not).
         const int encoded = ExpectEncodedOrSame(out, reference, spec.words);
         EXPECT_EQ(encoded, spec.words == 2000 ? 3 : 2);
