@@ -64,6 +64,11 @@ Status CheckCountOptions(const CountOptions& options) {
     // -T is an error at once, not at the first spill (or never).
     GRAMS_RETURN_IF_ERROR(io::TempFile::Create(options.temp_dir).status());
   }
+  if (!options.vocabulary.empty() &&
+      (options.vocabulary.size() < kNumReservedWords || options.vocabulary[0] != "<unk>" ||
+       options.vocabulary[1] != "<s>" || options.vocabulary[2] != "</s>")) {
+    return InvalidArgument("the vocabulary to number words by must start with <unk>, <s> and </s>");
+  }
   return Status::OK();
 }
 
@@ -71,6 +76,8 @@ Status CheckCountOptions(const CountOptions& options) {
 // then return the error of CheckCountOptions).
 CountOptions Usable(CountOptions options) {
   if (!CheckCountOptions(options).ok()) options.order = 1;
+  // The counter's vocabulary holds the words given (CounterImpl).
+  std::vector<std::string>().swap(options.vocabulary);
   return options;
 }
 
@@ -390,8 +397,12 @@ Status CounterImpl::Finish(CountsSink* sink) {
   for (auto& tables : buckets_)
     for (auto& table : tables) table.ReleaseSlots();
 
-  const std::vector<WordId> by_rank =
-      slice_by_rank_.empty() ? CanonicalOrder() : std::move(slice_by_rank_);
+  std::vector<WordId> by_rank;
+  if (has_given_vocab_) {
+    GRAMS_ASSIGN_OR_RETURN(by_rank, GivenOrder());
+  } else {
+    by_rank = slice_by_rank_.empty() ? CanonicalOrder() : std::move(slice_by_rank_);
+  }
   std::vector<WordId> word_map(by_rank.size());
   for (WordId r = 0; r < by_rank.size(); ++r) word_map[by_rank[r]] = r;
   NgramCounts out = CanonicalUnigrams(by_rank);
@@ -426,6 +437,28 @@ Status CounterImpl::Finish(CountsSink* sink) {
     if (Status s = started.get(); !s.ok()) return s;
   }
   return sorted;
+}
+
+// The words counted in the order of the vocabulary given
+// (CountOptions::vocabulary): a shard's vocabulary is then a subsequence of
+// the whole's, which the trie merge relies on (count/trie_merge.h). Each
+// word must be in it.
+StatusOr<std::vector<WordId>> CounterImpl::GivenOrder() const {
+  const size_t V = vocab_.size();
+  std::vector<uint64_t> keyed;  // (given id << 32) | counting id
+  keyed.reserve(V);
+  for (WordId w = 0; w < V; ++w) {
+    const WordId g = given_vocab_.Find(vocab_.Word(w));
+    if (g == Vocabulary::kNotFound) {
+      return InvalidArgument("the word '" + std::string(vocab_.Word(w)) +
+                             "' is not in the vocabulary given to number words by");
+    }
+    keyed.push_back((uint64_t{g} << 32) | w);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<WordId> by_rank(V);
+  for (size_t r = 0; r < V; ++r) by_rank[r] = static_cast<WordId>(keyed[r]);
+  return by_rank;
 }
 
 // The canonical order of the vocabulary (vocab/canonical_order.h): by_rank[r]

@@ -11,6 +11,7 @@
 
 #include "count/counter_impl.h"
 #include "count/shard_spill.h"
+#include "count/trie_merge.h"
 #include "format/binary_file.h"
 #include "format/order_sections.h"
 #include "format/trie_codec.h"
@@ -487,6 +488,12 @@ Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::s
 Status MergeCountFilesToFile(const std::vector<std::string>& paths, const std::string& out,
                              const CountOptions& options, const MergeSlice& slice) {
   return GuardAlloc("merging counts files", [&] {
+    if (slice.count == 0) {
+      // Shards numbered alike merge as sorted streams (count/trie_merge.h).
+      bool merged = false;
+      GRAMS_RETURN_IF_ERROR(count::TrieMergeToFile(paths, out, options, &merged));
+      if (merged) return Status::OK();
+    }
     return StreamMerge(paths, options, slice, [&](CounterImpl* counter) {
       count::FileSink sink(out, counter->threads());
       sink.set_info(counter->info());

@@ -71,11 +71,14 @@ bool DecodeHeader(std::string_view data, FileHeader* h) {
   return p == end;
 }
 
-// One section as stored: its 20-byte header, then one zstd frame. `raw` is
-// freed once compressed, and the frame's pages are touched only as zstd
+// One section as stored: its 20-byte header, then one zstd frame. The
+// string that holds `raw`, if given as free_after, is freed once it is
+// compressed, and the frame's pages are touched only as zstd
 // writes them (not the whole of ZSTD_compressBound), so that a section in
 // flight costs little more than its compressed size once compressed.
-StatusOr<std::string> CompressSection(uint32_t id, std::string raw, int level) {
+StatusOr<std::string> CompressFrame(uint32_t id, std::string_view raw, int level,
+                                    std::string* free_after = nullptr) {
+  const uint64_t raw_size = raw.size();
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
@@ -85,8 +88,7 @@ StatusOr<std::string> CompressSection(uint32_t id, std::string raw, int level) {
   size_t r = ZSTD_compress2(cctx, frame.get(), bound, raw.data(), raw.size());
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(r)) return InternalError(std::string("zstd: ") + ZSTD_getErrorName(r));
-  const uint64_t raw_size = raw.size();
-  std::string().swap(raw);
+  if (free_after) std::string().swap(*free_after);
   std::string out;
   out.reserve(kSectionHeaderSize + r);
   PutFixed32(&out, id);
@@ -97,6 +99,10 @@ StatusOr<std::string> CompressSection(uint32_t id, std::string raw, int level) {
 }
 
 }  // namespace
+
+StatusOr<std::string> CompressSection(uint32_t id, std::string_view raw, int zstd_level) {
+  return CompressFrame(id, raw, zstd_level);
+}
 
 namespace {
 
@@ -168,9 +174,16 @@ void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
 void BinaryFileWriter::AddSection(uint32_t id, std::string raw, int level) {
   while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
-  pending_.push_back(StartAsync([id, level, raw = std::move(raw)]() mutable {
-    return CompressSection(id, std::move(raw), level);
-  }));
+  pending_.push_back(StartAsync(
+      [id, level, raw = std::move(raw)]() mutable { return CompressFrame(id, raw, level, &raw); }));
+}
+
+void BinaryFileWriter::AddCompressed(std::string section) {
+  while (pending_.size() >= kMaxInFlight) DrainOne();
+  ++sections_;
+  std::promise<StatusOr<std::string>> ready;
+  ready.set_value(std::move(section));
+  pending_.push_back(ready.get_future());
 }
 
 Status BinaryFileWriter::Finish() {

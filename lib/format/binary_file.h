@@ -75,6 +75,8 @@ class BinaryFileWriter {
   // The same at another zstd level than the file's (a reader never knows
   // the level: any frame reads).
   void AddSection(uint32_t id, std::string raw, int zstd_level);
+  // A section CompressSection made beforehand, written after those in flight.
+  void AddCompressed(std::string section);
   // Waits for the sections in flight and writes them, so that the caller's
   // next sections are not built while these are still in memory (a writer
   // under a memory budget, count/counts_sink.h).
@@ -94,6 +96,11 @@ class BinaryFileWriter {
   std::deque<std::future<StatusOr<std::string>>> pending_;
   Status status_;
 };
+
+// A section as AddSection compresses it (its 20-byte section header, then
+// its frame), for a writer that compresses sections before it can open
+// the file (the trie merge learns the header's sizes last). Any thread.
+StatusOr<std::string> CompressSection(uint32_t id, std::string_view raw, int zstd_level);
 
 // One section as stored, read but not yet decompressed
 // (BinaryFileReader::NextStored), for a reader that decompresses several

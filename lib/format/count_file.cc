@@ -18,6 +18,10 @@ namespace {
 constexpr int kCountsZstdLevel = 3;
 }
 
+StatusOr<std::string> CompressCountsSection(uint32_t id, std::string_view raw) {
+  return CompressSection(id, raw, kCountsZstdLevel);
+}
+
 StatusOr<std::unique_ptr<CountsFileWriter>> CountsFileWriter::Open(
     const std::string& path, const TokenizerSettings& settings,
     const std::vector<uint64_t>& ngram_counts, uint64_t sentences, uint64_t tokens,
@@ -200,6 +204,25 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
                       GRAMS_ASSIGN_OR_RETURN(auto reader,
                                              BinaryFileReader::Open(path, FileKind::kCounts));
                       return ReadCountsFileImpl(std::move(reader));
+                    });
+}
+
+StatusOr<CountsVocabulary> ReadCountsVocabulary(const std::string& path) {
+  return GuardAlloc("reading " + (path == "-" ? std::string("<stdin>") : path), MemoryHint::kNone,
+                    [&]() -> StatusOr<CountsVocabulary> {
+                      GRAMS_ASSIGN_OR_RETURN(auto reader,
+                                             BinaryFileReader::Open(path, FileKind::kCounts));
+                      const std::string& name = reader->name();
+                      CountsVocabulary out;
+                      auto settings = TokenizerSettings::FromKeyValues(reader->header().settings);
+                      if (!settings.ok()) return settings.status().WithContext(name);
+                      out.settings = std::move(settings).value();
+                      std::string raw;
+                      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
+                      std::vector<std::string_view> words;
+                      GRAMS_RETURN_IF_ERROR(DecodeVocabWords(name, reader->header(), raw, &words));
+                      out.words.assign(words.begin(), words.end());
+                      return out;
                     });
 }
 

@@ -28,6 +28,10 @@ StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<BinaryFileReader> reader);
 // only grams-count --join reads (defined in count/join_slices.cc).
 Status RefuseCountSlice(const FileHeader& header, const std::string& name);
 
+// A section of a counts file compressed as CountsFileWriter would, before
+// the file is open (CountsFileWriter::AddCompressed writes it). Any thread.
+StatusOr<std::string> CompressCountsSection(uint32_t id, std::string_view raw);
+
 class CountsFileWriter {
  public:
   // `ngram_counts[n-1]`: the number of n-grams order n will have. `info`:
@@ -50,6 +54,8 @@ class CountsFileWriter {
                 int threads = 1);
   // The same with the three sections already encoded (OrderSectionsEncoder).
   void AddOrderEncoded(OrderSections sections);
+  // A section CompressCountsSection made, in its place in the order above.
+  void AddCompressed(std::string section) { writer_->AddCompressed(std::move(section)); }
   // Waits for the sections in flight and writes them (BinaryFileWriter::Flush).
   void Flush() { writer_->Flush(); }
   Status Finish() { return writer_->Finish(); }

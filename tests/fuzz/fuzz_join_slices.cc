@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "counts_sections.h"
 #include "format/binary_file.h"
 #include "fuzz_files.h"
 #include "grams/build.h"
@@ -91,20 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int n = 2; n <= order; ++n) header.ngram_counts[n - 1] = in.U16() % 2048;
 
     const std::string path = Dir() + "/slice" + std::to_string(f + 1) + ".counts";
-    auto writer = grams::BinaryFileWriter::Open(path, header, 1);
-    if (!writer.ok()) Die("cannot write a slice file");
-    using grams::SectionId;
-    using grams::SectionType;
-    auto section = [&] { return in.Bytes(in.U16()); };
-    (*writer)->AddSection(SectionId(SectionType::kVocab, 0), section());
-    (*writer)->AddSection(SectionId(SectionType::kCounts, 1), section());
-    for (int n = 2; n <= order; ++n) {
-      const uint32_t u = static_cast<uint32_t>(n);
-      (*writer)->AddSection(SectionId(SectionType::kChildCounts, u), section());
-      (*writer)->AddSection(SectionId(SectionType::kWords, u), section());
-      (*writer)->AddSection(SectionId(SectionType::kCounts, u), section());
-    }
-    if (!(*writer)->Finish().ok()) Die("cannot finish a slice file");
+    if (!grams::fuzz::WriteFuzzedCountsFile(path, header, &in)) Die("cannot write a slice file");
     paths.push_back(path);
   }
   if (reverse) std::reverse(paths.begin(), paths.end());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "counts_sections.h"
 #include "format/binary_file.h"
 #include "fuzz_files.h"
 #include "grams/counts.h"
@@ -70,21 +71,7 @@ std::string SeedOf(const std::vector<std::string>& lines, int order, int K, uint
       PutU16(&s, std::stoull(words.substr(space + 1)));
     }
     for (int n = 2; n <= order; ++n) PutU16(&s, h.ngram_counts[n - 1]);
-    using grams::SectionId;
-    using grams::SectionType;
-    std::vector<uint32_t> ids = {SectionId(SectionType::kVocab, 0),
-                                 SectionId(SectionType::kCounts, 1)};
-    for (int n = 2; n <= order; ++n) {
-      const uint32_t u = static_cast<uint32_t>(n);
-      ids.push_back(SectionId(SectionType::kChildCounts, u));
-      ids.push_back(SectionId(SectionType::kWords, u));
-      ids.push_back(SectionId(SectionType::kCounts, u));
-    }
-    for (uint32_t id : ids) {
-      std::string raw;
-      if (!(*reader)->Next(id, &raw).ok()) return "";
-      PutBytes(&s, raw);
-    }
+    if (!grams::fuzz::PutCountsSections(reader->get(), &s)) return "";
   }
   return s;
 }

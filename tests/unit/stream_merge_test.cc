@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "count/trie_merge.h"
 #include "format/binary_file.h"
 #include "format/trie_codec.h"
 #include "grams/counts.h"
@@ -18,19 +19,32 @@ namespace {
 using test::ReadFile;
 using test::TempDir;
 
-// kjv-test in `k` shards at line boundaries, each counted at order `order`;
-// the whole text counted too (whole.counts).
+// kjv-test (or `text`) in `k` shards at line boundaries, each counted at
+// order `order`; the whole text counted too (whole.counts). With
+// `shared_vocab` the shards are counted with the vocabulary of the whole
+// (CountOptions::vocabulary, from its order-1 counts), so that they merge
+// by the trie merge (count/trie_merge.h).
 struct Shards {
   TempDir dir;
   std::vector<std::string> counts;
   std::string whole;
 
-  Shards(int k, int order) {
-    const std::string text = ReadFile(test::SourcePath("data/kjv-test.txt"));
+  Shards(int k, int order, bool shared_vocab = false, std::string text = "") {
+    if (text.empty()) text = ReadFile(test::SourcePath("data/kjv-test.txt"));
     size_t from = 0;
     std::vector<std::string> texts;
     CountOptions options;
     options.order = order;
+    if (shared_vocab) {
+      const std::string all = dir.path() + "/all.txt", vocab = dir.path() + "/vocab.counts";
+      test::WriteFile(all, text);
+      CountOptions unigrams;
+      unigrams.order = 1;
+      EXPECT_TRUE(CountFilesToFile({all}, unigrams, vocab).ok());
+      auto words = ReadCountsVocabulary(vocab);
+      EXPECT_TRUE(words.ok()) << words.status().ToString();
+      if (words.ok()) options.vocabulary = words->words;
+    }
     for (int i = 1; i <= k; ++i) {
       const size_t to = i == k ? text.size() : text.find('\n', text.size() * i / k) + 1;
       texts.push_back(dir.path() + "/shard" + std::to_string(i) + ".txt");
@@ -39,6 +53,7 @@ struct Shards {
       counts.push_back(texts.back() + ".counts");
       EXPECT_TRUE(CountFilesToFile({texts.back()}, options, counts.back()).ok());
     }
+    options.vocabulary.clear();
     EXPECT_TRUE(CountFilesToFile(texts, options, dir.path() + "/whole.counts").ok());
     whole = ReadFile(dir.path() + "/whole.counts");
   }
@@ -318,6 +333,200 @@ TEST(StreamMergeTest, BadInputsNameTheFileAndLeaveNoOutput) {
   EXPECT_NE(s.message().find("standard input cannot be one"), std::string::npos) << s.message();
   s = MergeCountFilesToFile(shards.counts, out, Budget(1, ""), MergeSlice{3, 2});
   EXPECT_FALSE(s.ok());
+}
+
+// ---------------------------------------------------------------- the trie merge
+
+// Whether a merge of `paths` into `out` took the trie merge (its progress
+// stage), and its status.
+Status MergeWatched(const std::vector<std::string>& paths, const std::string& out,
+                    CountOptions options, bool* trie) {
+  *trie = false;
+  options.progress = [trie](const Progress& p) {
+    *trie = *trie || p.stage == "merging counts files (trie merge)";
+  };
+  return MergeCountFilesToFile(paths, out, options);
+}
+
+// A text of `tokens` words drawn from a skewed vocabulary of 3000, 12 to a
+// line: large enough that its orders merge on two threads.
+std::string SkewedText(size_t tokens) {
+  std::string text;
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < tokens; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const uint64_t r = x % 3000;
+    text.push_back('w');
+    text.append(std::to_string(r * r % 3000 / (1 + r % 7)));
+    text.push_back(i % 12 == 11 ? '\n' : ' ');
+  }
+  return text;
+}
+
+TEST(TrieMergeTest, ShardsOfASharedVocabularyMergeToTheWhole) {
+  for (int order : {1, 2, 4}) {
+    Shards shards(5, order, /*shared_vocab=*/true);
+    const std::string out = shards.path("merged.counts");
+    // No budget, a budget it fits in, one it does not (the general merge).
+    for (uint64_t memory : {uint64_t{0}, uint64_t{64} << 20, uint64_t{1}}) {
+      bool trie = false;
+      Status s = MergeWatched(shards.counts, out, Budget(memory, shards.dir.path()), &trie);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_EQ(trie, memory != 1) << "order " << order << ", budget " << memory;
+      EXPECT_TRUE(ReadFile(out) == shards.whole) << "order " << order << ", budget " << memory;
+    }
+    // Some of the shards: their counts do not rank the words in the shared
+    // order (the whole's), so they take the general merge; which numbers
+    // the words by their counts: merged again with the rest, the general
+    // merge again, to the same bytes.
+    const std::string twelve = shards.path("12.counts");
+    bool trie = true;
+    ASSERT_TRUE(
+        MergeWatched({shards.counts[0], shards.counts[1]}, twelve, CountOptions{}, &trie).ok());
+    EXPECT_FALSE(trie);
+    std::vector<std::string> rest = {twelve};
+    rest.insert(rest.end(), shards.counts.begin() + 2, shards.counts.end());
+    ASSERT_TRUE(MergeWatched(rest, out, CountOptions{}, &trie).ok());
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "order " << order;
+  }
+}
+
+TEST(TrieMergeTest, OnOneOrTwoThreadsTheSameBytes) {
+  Shards shards(7, 4, /*shared_vocab=*/true, SkewedText(60000));
+  const std::string out = shards.path("merged.counts");
+  for (size_t split : {size_t{1}, size_t{1000}, size_t{0}}) {
+    count::SetTrieMergeSplitForTesting(split);
+    for (int threads : {1, 2, 3}) {
+      bool trie = false;
+      Status s = MergeWatched(shards.counts, out, Budget(0, "", threads), &trie);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_TRUE(trie);
+      EXPECT_TRUE(ReadFile(out) == shards.whole) << "split " << split << ", threads " << threads;
+    }
+  }
+  count::SetTrieMergeSplitForTesting(0);
+}
+
+TEST(TrieMergeTest, ShardsNumberedApartTakeTheGeneralMerge) {
+  Shards apart(3, 3);
+  const std::string out = apart.path("merged.counts");
+  bool trie = true;
+  ASSERT_TRUE(MergeWatched(apart.counts, out, CountOptions{}, &trie).ok());
+  EXPECT_FALSE(trie);
+  EXPECT_TRUE(ReadFile(out) == apart.whole);
+  // One shard numbered apart among shared ones: the general merge too.
+  Shards shared(3, 3, /*shared_vocab=*/true);
+  ASSERT_TRUE(
+      MergeWatched({shared.counts[0], shared.counts[1], apart.counts[2]}, out, {}, &trie).ok());
+  EXPECT_FALSE(trie);
+  EXPECT_TRUE(ReadFile(out) == apart.whole);
+}
+
+// Damage past the checksums in a shard that qualifies (its vocabulary
+// intact) is an error naming it, with no output, never a crash.
+TEST(TrieMergeTest, DamagedShardsNameTheFileAndLeaveNoOutput) {
+  Shards shards(3, 3, /*shared_vocab=*/true);
+  const std::string out = shards.path("out.counts");
+  struct Case {
+    const char* what;
+    SectionType type;
+    int n;
+    std::function<void(std::string*)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"a child count more", SectionType::kChildCounts, 2, [](std::string* r) { *r += '\1'; }},
+      {"child counts short", SectionType::kChildCounts, 3, [](std::string* r) { r->pop_back(); }},
+      {"a word too large", SectionType::kWords, 2,
+       [](std::string* r) { *r = std::string("\xff\xff\xff\x0f") + r->substr(1); }},
+      {"a word more", SectionType::kWords, 3, [](std::string* r) { *r += '\0'; }},
+      {"a count of 0", SectionType::kCounts, 3, [](std::string* r) { (*r)[0] = 0; }},
+      {"a count short", SectionType::kCounts, 2, [](std::string* r) { r->pop_back(); }},
+      {"a malformed count", SectionType::kCounts, 2, [](std::string* r) { r->back() = '\x80'; }},
+  };
+  for (const Case& c : cases) {
+    const std::string bad = shards.path("bad.counts");
+    Rewrite(shards.counts[1], bad, [&](SectionType type, int n, std::string* raw) {
+      if (type == c.type && n == c.n) c.edit(raw);
+    });
+    for (int threads : {1, 2}) {
+      count::SetTrieMergeSplitForTesting(1);
+      bool trie = false;
+      Status s = MergeWatched({shards.counts[0], bad, shards.counts[2]}, out,
+                              Budget(0, "", threads), &trie);
+      count::SetTrieMergeSplitForTesting(0);
+      EXPECT_TRUE(trie) << c.what;
+      EXPECT_FALSE(s.ok()) << c.what;
+      EXPECT_NE(s.message().find(bad + ": "), std::string::npos) << c.what << ": " << s.message();
+      EXPECT_FALSE(test::FileExists(out)) << c.what;
+    }
+  }
+  // Cut short: the sections of an order, or the end marker, missing.
+  const std::string bytes = ReadFile(shards.counts[1]);
+  for (size_t keep : {bytes.size() / 2, bytes.size() - 10}) {
+    const std::string cut = shards.path("cut.counts");
+    test::WriteFile(cut, bytes.substr(0, keep));
+    bool trie = false;
+    Status s = MergeWatched({shards.counts[0], cut}, out, CountOptions{}, &trie);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find(cut), std::string::npos) << s.message();
+    EXPECT_FALSE(test::FileExists(out));
+  }
+}
+
+// A count written in more bytes than it needs reads the same; the merge
+// writes it in the fewest, as the general merge does.
+TEST(TrieMergeTest, CountsWrittenLongAreWrittenShort) {
+  Shards shards(3, 3, /*shared_vocab=*/true);
+  const std::string longer = shards.path("long.counts");
+  Rewrite(shards.counts[1], longer, [](SectionType type, int n, std::string* raw) {
+    if (type != SectionType::kCounts || n != 3) return;
+    std::string out;
+    for (char b : *raw) {  // every one-byte count in two
+      if (static_cast<unsigned char>(b) < 0x80) {
+        out.push_back(static_cast<char>(b | 0x80));
+        out.push_back('\0');
+      } else {
+        out.push_back(b);
+      }
+    }
+    *raw = out;
+  });
+  const std::string out = shards.path("merged.counts");
+  bool trie = false;
+  Status s = MergeWatched({shards.counts[0], longer, shards.counts[2]}, out, {}, &trie);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(trie);
+  EXPECT_TRUE(ReadFile(out) == shards.whole);
+}
+
+TEST(CountVocabularyTest, WordsTakeTheGivenOrder) {
+  TempDir dir;
+  const std::string text = dir.path() + "/t.txt", out = dir.path() + "/t.counts";
+  test::WriteFile(text, "c a e\na c\n");
+  CountOptions options;
+  options.order = 2;
+  options.vocabulary = {"<unk>", "<s>", "</s>", "a", "b", "c", "d", "e"};
+  ASSERT_TRUE(CountFilesToFile({text}, options, out).ok());
+  auto counts = ReadCountsFile(out);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  // The words the text has, in the given order (not by count: c, a, e).
+  ASSERT_EQ(counts->vocab.size(), 6u);
+  EXPECT_EQ(counts->vocab.Word(3), "a");
+  EXPECT_EQ(counts->vocab.Word(4), "c");
+  EXPECT_EQ(counts->vocab.Word(5), "e");
+  EXPECT_EQ(counts->counts[0][4], 2u);
+  // A word outside it; vocabularies that are not one.
+  test::WriteFile(text, "a zebra\n");
+  Status s = CountFilesToFile({text}, options, out);
+  EXPECT_NE(s.message().find("'zebra' is not in the vocabulary"), std::string::npos) << s.message();
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"a", "b"}, {"<s>", "<unk>", "</s>", "a"}, {"<unk>", "<s>", "</s>", "a", "a"}}) {
+    options.vocabulary = bad;
+    s = CountFilesToFile({text}, options, out);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  }
 }
 
 }  // namespace

@@ -189,6 +189,27 @@ int ParseSentencePieceOption(const CommandLine& cl, TokenizerSettings* t) {
   return kContinue;
 }
 
+// --shared-vocab FILE: the words of a counts file of the same tokenization,
+// to number this count's words by.
+int ParseSharedVocab(const CommandLine& cl, CountOptions* options) {
+  if (!cl.Has("shared-vocab")) return kContinue;
+  const std::string path = cl.Get<std::string>("shared-vocab");
+  auto vocab = ReadCountsVocabulary(path);
+  if (!vocab.ok()) return ReportError(vocab.status().WithContext("--shared-vocab"));
+  if (!(vocab->settings == options->tokenizer)) {
+    const auto a = options->tokenizer.DisplayKeyValues(), b = vocab->settings.DisplayKeyValues();
+    for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+      if (a[k] != b[k]) {
+        return UsageError("--shared-vocab " + path + ": counted with " + b[k].first + "=" +
+                          b[k].second + ", but this count has " + a[k].first + "=" + a[k].second);
+      }
+    }
+    return UsageError("--shared-vocab " + path + ": counted with other tokenizer settings");
+  }
+  options->vocabulary = std::move(vocab->words);
+  return kContinue;
+}
+
 }  // namespace
 
 int ParseTokenizerSettings(const CommandLine& cl, TokenizerSettings* t) {
@@ -247,6 +268,11 @@ void AddCountOptions(CommandLine* cl) {
       ("merge-list", po::value<std::string>()->value_name("FILE"),
        "read the counts files to merge (or with --join the slices) from FILE, one path a "
        "line ('-' = standard input), after any FILE... given; implies --merge")
+      ("shared-vocab", po::value<std::string>()->value_name("FILE"),
+       "number the words as the counts file FILE does (the same tokenization; every word "
+       "of the text must be in it): shards of a corpus counted with the vocabulary of the "
+       "whole (grams-count --order 1 of it, or the merge of the shards' order-1 counts) "
+       "merge as a streaming trie merge, without renumbering or sorting")
       ("partition", po::value<std::string>()->value_name("I/K"),
        "with --merge: write slice I of K (1..K) of the merge, the n-grams of the I-th of K "
        "ranges of first words (the same cut in every reducer); --join puts the K slices "
@@ -278,6 +304,7 @@ void AddCountOptions(CommandLine* cl) {
       "  grams-count --unit byte --boundaries none --order 4 -o bytes.counts file.bin\n"
       "  grams-count --merge part1.counts part2.counts -o all.counts\n"
       "  grams-count --merge-list shards.txt -S 2G -o all.counts\n"
+      "  grams-count --order 5 --shared-vocab vocab.counts shard07.txt -o shard07.counts\n"
       "  grams-count --merge --partition 2/4 shard-*.counts -o slice2.counts   # one of 4 "
       "reducers\n"
       "  grams-count --join slice1.counts slice2.counts slice3.counts slice4.counts -o "
@@ -302,8 +329,14 @@ int ParseCountOptions(const CommandLine& cl, CountJob* job) {
   }
   if (int rc = ParseTokenizerOptions(cl, &options.tokenizer); rc != kContinue) return rc;
   if (int rc = ParseOutputOptions(cl, job); rc != kContinue) return rc;
+  if (cl.Has("shared-vocab") && (job->merge || job->join || job->from_text)) {
+    return UsageError(
+        "--shared-vocab applies to counting text, not to --merge, --join or "
+        "--from-text");
+  }
   if (job->merge || job->join) return kContinue;  // the counts files carry their own model
-  return ParseSentencePieceOption(cl, &options.tokenizer);
+  if (int rc = ParseSentencePieceOption(cl, &options.tokenizer); rc != kContinue) return rc;
+  return ParseSharedVocab(cl, &options);
 }
 
 }  // namespace grams::cli

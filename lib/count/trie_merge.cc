@@ -1,0 +1,688 @@
+#include "count/trie_merge.h"
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "count/counter_impl.h"
+#include "format/binary_file.h"
+#include "format/count_file.h"
+#include "format/order_sections.h"
+#include "format/trie_codec.h"
+#include "grams/vocabulary.h"
+#include "io/file.h"
+#include "util/alloc_guard.h"
+#include "util/coding.h"
+#include "util/prefetch.h"
+#include "util/threads.h"
+#include "vocab/canonical_order.h"
+
+namespace grams::count {
+namespace {
+
+// The most bytes of a varint (a bound for reads PrepareOrder checked).
+constexpr size_t kMaxVarint = 10;
+// An order is merged on two threads when its parents have this many
+// sources (the files' entries of the order below) or more.
+size_t split_at_least = 1 << 16;
+// The trie merge's peak memory per n-gram of its files (Prepare).
+constexpr uint64_t kBytesPerFileEntry = 6;
+
+// Bytes in a buffer that grows without zero-filling (fresh pages are
+// touched only as they are written: page faults cost).
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ByteBuffer(ByteBuffer&& o) noexcept { *this = std::move(o); }
+  ByteBuffer& operator=(ByteBuffer&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = std::exchange(o.size_, 0);
+    cap_ = std::exchange(o.cap_, 0);
+    return *this;
+  }
+  char* data() { return buf_.get(); }
+  const char* data() const { return buf_.get(); }
+  size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+  // Room for `more` bytes past size().
+  void Reserve(size_t more) {
+    if (__builtin_expect(size_ + more > cap_, 0)) Grow(more);
+  }
+  void set_size(size_t size) { size_ = size; }
+  std::string_view view() const { return std::string_view(buf_.get(), size_); }
+
+ private:
+  __attribute__((noinline)) void Grow(size_t more) {
+    const size_t cap = std::max(size_ + more, 2 * cap_);
+    std::unique_ptr<char[]> bigger;
+    SizedAllocation(cap, [&] { bigger.reset(new char[cap]); });
+    if (size_ > 0) std::memcpy(bigger.get(), buf_.get(), size_);
+    buf_ = std::move(bigger);
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0, cap_ = 0;
+};
+
+// Varints appended to a ByteBuffer.
+class VarintOut {
+ public:
+  static constexpr size_t kMaxVarintBytes = 10;
+  void ReserveBytes(uint64_t bytes) { buf_.Reserve(bytes); }
+  void Put(uint64_t v) {
+    buf_.Reserve(kMaxVarintBytes);
+    buf_.set_size(static_cast<size_t>(EncodeVarint64(buf_.data() + buf_.size(), v) - buf_.data()));
+  }
+  // Bytes of varints made elsewhere.
+  void Append(std::string_view bytes) { Append(bytes.data(), bytes.data() + bytes.size()); }
+  std::string_view view() const { return buf_.view(); }
+  void Clear() { buf_.clear(); }
+  void Append(const char* begin, const char* end) {
+    const size_t len = static_cast<size_t>(end - begin);
+    buf_.Reserve(len);
+    std::memcpy(buf_.data() + buf_.size(), begin, len);
+    buf_.set_size(buf_.size() + len);
+  }
+  ByteBuffer Take() { return std::move(buf_); }
+
+ private:
+  ByteBuffer buf_;
+};
+
+// One file's order n, ready to merge (TrieMerger::PrepareOrder): its
+// sections decompressed and checked, and its words re-encoded with merged
+// ids (WORDS(n) as the merge writes it where one file has the parent).
+struct OrderData {
+  std::string child_counts, counts;
+  ByteBuffer words;
+};
+
+// Past the next c varints at p. REQUIRES: they were checked to be there.
+inline const char* SkipVarints(const char* p, uint64_t c) {
+  while (c > 0) c -= static_cast<signed char>(*p++) >= 0;
+  return p;
+}
+
+// Where a merge reads a file's order: in its child counts, its words and
+// its counts.
+struct Cursor {
+  const char *cc = nullptr, *w = nullptr, *c = nullptr;
+  // The files' streams are read a few bytes at a time, many files in
+  // turn: too many streams for the hardware to see, so each loads its next
+  // lines before it reaches them.
+  void PrefetchAhead() const {
+    grams::PrefetchAhead(cc, 128);
+    grams::PrefetchAhead(w, 128);
+    grams::PrefetchAhead(c, 128);
+  }
+};
+
+// A file being merged: its reader, its words' merged ids and, order by
+// order, its sections.
+struct Input {
+  std::unique_ptr<BinaryFileReader> reader;
+  std::vector<WordId> rank;  // the file's word id -> the merged one
+  OrderData data[2];         // the order merging, and the next one
+
+  const std::string& name() const { return reader->name(); }
+  const FileHeader& header() const { return reader->header(); }
+  static Cursor Begin(const OrderData& d) {
+    return Cursor{d.child_counts.data(), d.words.data(), d.counts.data()};
+  }
+  static Cursor End(const OrderData& d) {
+    return Cursor{d.child_counts.data() + d.child_counts.size(), d.words.data() + d.words.size(),
+                  d.counts.data() + d.counts.size()};
+  }
+};
+
+// One thread's share of an order's merge: a range of the parents, the
+// files' cursors there, and what it makes.
+struct MergePart {
+  std::vector<Cursor> start, at;  // where its share starts in the files, and where it is
+  VarintOut child_counts, words, counts;
+  std::vector<uint16_t> next_n, next_sources;  // the sources of its entries
+  uint64_t entries = 0;
+  // A parent's children gathered from several files: (merged word << 32 |
+  // index) keys, and by index the file and count.
+  std::vector<uint64_t> keys;
+  std::vector<uint16_t> from;
+  std::vector<uint64_t> counts_of;
+};
+
+class TrieMerger {
+ public:
+  TrieMerger(const CountOptions& options) : options_(options) {}
+
+  // Opens the files and merges their vocabularies; *qualifies false when
+  // the general merge must take them.
+  Status Prepare(const std::vector<std::string>& paths, bool* qualifies);
+  // The merge itself, written to `out`.
+  Status Write(const std::string& out);
+
+ private:
+  Status ReadSection(Input* in, uint32_t id, std::string* raw, StoredSection* stored);
+  void StartUnigrams();
+  // Reads order n of every file into data[slot] (on a thread of its own
+  // while order n-1 merges): decompressed, the structure checked, and the
+  // words renumbered, a file at a time (its rank array stays in cache;
+  // looked up in the merge's order, the files' arrays missed it).
+  Status PrepareOrder(int n, int slot);
+  static Status CheckCounts(const Input& in, int n, uint64_t entries, std::string* counts);
+  // Merges order n from data[slot], on two threads where it is large: the
+  // second's share of the parents starts where the first's ends.
+  Status MergeOrder(int n, int slot);
+  // The parents [begin, end) of order n, their sources from sources_[from]
+  // on, into *part from its cursors.
+  Status MergeRange(int n, uint64_t begin, uint64_t end, size_t from, MergePart* part);
+  // part->at for the parents from the one whose sources start at
+  // sources_[from].
+  void SeekCursors(int slot, size_t from, MergePart* part) const;
+  Status Malformed(const Input& in, int n) const {
+    return CorruptionError(in.name() + ": order " + std::to_string(n) +
+                           " has a malformed structure, words or counts (the file is corrupted)");
+  }
+  // Compresses a section on a thread of its own (owning its bytes till then).
+  template <typename Bytes>
+  void Compress(uint32_t id, Bytes raw) {
+    compressed_.push_back(StartAsync([id, raw = std::move(raw)]() mutable {
+      auto section = CompressCountsSection(id, std::string_view(raw.data(), raw.size()));
+      raw = Bytes();
+      return section;
+    }));
+  }
+
+  const CountOptions& options_;
+  std::vector<Input> inputs_;
+  int order_ = 0;
+  TokenizerSettings settings_;
+  uint64_t sentences_ = 0, tokens_ = 0;
+  std::vector<uint64_t> sizes_;  // of the output, per order
+  StoredSection stored_;         // each frame as read, before decompression
+  std::string words_raw_;        // a file's WORDS(n) as stored, while renumbered
+  // The merged vocabulary (by counting id), its order 1 and canonical order.
+  Vocabulary merged_;
+  std::vector<Count> unigrams_;
+  std::vector<uint32_t> canonical_;
+  // The merged entries of the order below, in order: how many files have
+  // each (sources_n_), and those files (sources_, ascending per entry).
+  std::vector<uint16_t> sources_n_, sources_;
+  MergePart parts_[2];  // kept from order to order: their pages are touched
+  std::vector<std::future<StatusOr<std::string>>> compressed_;
+};
+
+Status TrieMerger::ReadSection(Input* in, uint32_t id, std::string* raw, StoredSection* stored) {
+  GRAMS_RETURN_IF_ERROR(in->reader->NextStored(id, stored));
+  SizedAllocation(stored->raw_size, [&] { raw->resize(stored->raw_size); });
+  return stored->Decompress(in->name(), raw->data());
+}
+
+Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifies) {
+  *qualifies = false;
+  if (paths.empty() || paths.size() > kMaxTrieMergeFiles) return Status::OK();
+  for (const auto& path : paths)
+    if (path == "-") return Status::OK();  // read once, by the general merge
+  inputs_.resize(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    GRAMS_ASSIGN_OR_RETURN(auto in, io::InputStream::Open(paths[i]));
+    GRAMS_ASSIGN_OR_RETURN(inputs_[i].reader,
+                           BinaryFileReader::Open(std::move(in), FileKind::kCounts));
+    const FileHeader& h = inputs_[i].header();
+    const FileHeader& first = inputs_[0].header();
+    if (h.order < 1 || h.order != first.order || h.settings != first.settings || !h.info.empty() ||
+        h.ngram_counts.size() != h.order) {
+      return Status::OK();
+    }
+  }
+  // Under a budget: about 6 bytes per n-gram of the files at the peak
+  // (measured 5.8 with 64 shards of scale.txt, 6.9 with 4: the files'
+  // next order decompressed while one merges, its output, their sources,
+  // and the compressed sections kept for the end); over it, the general
+  // merge, which spills.
+  uint64_t file_entries = 0;
+  for (const Input& in : inputs_)
+    for (uint64_t m : in.header().ngram_counts) file_entries += m;
+  if (options_.memory > 0 && file_entries > options_.memory / kBytesPerFileEntry) {
+    return Status::OK();
+  }
+  const FileHeader& first = inputs_[0].header();
+  auto settings = TokenizerSettings::FromKeyValues(first.settings);
+  if (!settings.ok() || settings->boundaries == Boundaries::kNone) return Status::OK();
+  settings_ = std::move(settings).value();
+  order_ = static_cast<int>(first.order);
+  const int threads = CountingThreads(options_);
+
+  // Every file's vocabulary and order 1, read and decompressed on the
+  // threads (into order 2's buffers, free till then).
+  {
+    std::vector<Status> read(threads);
+    RunOnThreads(threads, [&](int t) {
+      StoredSection stored;
+      for (size_t i = t; i < inputs_.size() && read[t].ok(); i += threads) {
+        OrderData& d = inputs_[i].data[0];
+        read[t] =
+            ReadSection(&inputs_[i], SectionId(SectionType::kVocab, 0), &d.child_counts, &stored);
+        if (read[t].ok()) {
+          read[t] =
+              ReadSection(&inputs_[i], SectionId(SectionType::kCounts, 1), &d.counts, &stored);
+        }
+      }
+    });
+    for (const Status& st : read) GRAMS_RETURN_IF_ERROR(st);
+  }
+  // The vocabularies merged (sized for half the files' words: shards share
+  // many), and order 1 added up, by merged counting id.
+  uint64_t file_words = 0;
+  for (const Input& in : inputs_) file_words += in.header().vocab_size;
+  merged_.Reserve(file_words / 2, 0);
+  unigrams_.assign(kNumReservedWords, 0);
+  std::vector<uint64_t> hashes;
+  std::vector<std::string_view> words;
+  for (Input& in : inputs_) {
+    OrderData& d = in.data[0];
+    GRAMS_RETURN_IF_ERROR(DecodeVocabWords(in.name(), in.header(), d.child_counts, &words));
+    // Each word's slot prefetched 16 words ahead of its lookup (as the
+    // general merge does, count/merge_counts.cc).
+    constexpr size_t kAhead = 16;
+    hashes.resize(words.size());
+    for (size_t l = 0; l < words.size(); ++l) hashes[l] = Vocabulary::Hash(words[l]);
+    in.rank.resize(words.size());
+    for (size_t l = 0; l < words.size(); ++l) {
+      if (l + kAhead < words.size()) merged_.Prefetch(hashes[l + kAhead]);
+      const WordId w = merged_.FindOrInsert(words[l], hashes[l]);
+      if (w == Vocabulary::kNotFound) return Status::OK();
+      in.rank[l] = w;
+    }
+    if (unigrams_.size() < merged_.size()) unigrams_.resize(merged_.size(), 0);
+    GRAMS_RETURN_IF_ERROR(VisitCounts(in.name(), 1, d.counts, words.size(),
+                                      [&](uint64_t l, Count c) { unigrams_[in.rank[l]] += c; }));
+    sentences_ += in.header().sentences;
+    tokens_ += in.header().tokens;
+    std::string().swap(d.child_counts);
+    std::string().swap(d.counts);
+  }
+
+  // The canonical order; each file's words must follow it.
+  const size_t V = merged_.size();
+  canonical_ = SortCanonically(
+      V - kNumReservedWords, [&](size_t i) { return unigrams_[i + kNumReservedWords]; },
+      [&](size_t i) { return merged_.Word(static_cast<WordId>(i + kNumReservedWords)); }, threads);
+  std::vector<WordId> rank_of(V);
+  for (WordId r = 0; r < kNumReservedWords; ++r) rank_of[r] = r;
+  for (size_t r = 0; r < canonical_.size(); ++r)
+    rank_of[canonical_[r] + kNumReservedWords] = static_cast<WordId>(r + kNumReservedWords);
+  for (Input& in : inputs_) {
+    for (size_t l = 0; l < in.rank.size(); ++l) {
+      in.rank[l] = rank_of[in.rank[l]];
+      const bool in_order = l < kNumReservedWords ? in.rank[l] == l : in.rank[l] > in.rank[l - 1];
+      if (!in_order) return Status::OK();
+    }
+  }
+  *qualifies = true;
+  return Status::OK();
+}
+
+// The vocabulary and order 1 (to be written first), and order 1's sources:
+// the files that have each word, in file order.
+void TrieMerger::StartUnigrams() {
+  const size_t V = merged_.size();
+  std::vector<std::string_view> words(V);
+  std::vector<Count> counts(V);
+  for (size_t r = 0; r < V; ++r) {
+    const WordId w = r < kNumReservedWords ? static_cast<WordId>(r)
+                                           : canonical_[r - kNumReservedWords] + kNumReservedWords;
+    words[r] = merged_.Word(w);
+    counts[r] = unigrams_[w];
+  }
+  Compress(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
+  Compress(SectionId(SectionType::kCounts, 1), EncodeCounts(counts.data(), counts.size()));
+  std::vector<Count>().swap(unigrams_);
+  std::vector<uint32_t>().swap(canonical_);
+  merged_ = Vocabulary();  // the words are in the VOCAB section now
+  sizes_.assign(order_, 0);
+  sizes_[0] = V;
+  if (order_ >= 2) {
+    sources_n_.assign(V, 0);
+    for (const Input& in : inputs_)
+      for (WordId r : in.rank) ++sources_n_[r];
+    std::vector<uint64_t> at(V + 1, 0);
+    for (size_t r = 0; r < V; ++r) at[r + 1] = at[r] + sources_n_[r];
+    sources_.resize(at[V]);
+    for (size_t i = 0; i < inputs_.size(); ++i)
+      for (WordId r : inputs_[i].rank) sources_[at[r]++] = static_cast<uint16_t>(i);
+  }
+}
+
+// COUNTS(n) of `in`: `entries` varints, none 0, nothing after them (as
+// VisitCounts checks). The merge copies a count's bytes where one file has
+// its n-gram, so a count written in more bytes than it needs (which reads
+// the same) is written again in the fewest, as every other merge writes it.
+Status TrieMerger::CheckCounts(const Input& in, int n, uint64_t entries, std::string* counts) {
+  const char *p = counts->data(), *end = p + counts->size();
+  bool overlong = false;
+  for (uint64_t k = 0; k < entries; ++k) {
+    const char* start = p;
+    uint64_t c;
+    if (!GetVarint64(&p, end, &c)) return MalformedCounts(in.name(), n);
+    if (c == 0) return ZeroCount(in.name(), n);
+    overlong = overlong || (p - start > 1 && p[-1] == 0);
+  }
+  if (p != end) return MalformedCounts(in.name(), n);
+  if (overlong) {
+    std::string canonical;
+    VarintAppender out{&canonical};
+    GRAMS_RETURN_IF_ERROR(
+        VisitCounts(in.name(), n, *counts, entries, [&](uint64_t, Count c) { out.Put(c); }));
+    counts->swap(canonical);
+  }
+  return Status::OK();
+}
+
+Status TrieMerger::PrepareOrder(int n, int slot) {
+  const uint32_t un = static_cast<uint32_t>(n);
+  for (Input& in : inputs_) {
+    OrderData& d = in.data[slot];
+    GRAMS_RETURN_IF_ERROR(
+        ReadSection(&in, SectionId(SectionType::kChildCounts, un), &d.child_counts, &stored_));
+    GRAMS_RETURN_IF_ERROR(
+        ReadSection(&in, SectionId(SectionType::kWords, un), &words_raw_, &stored_));
+    GRAMS_RETURN_IF_ERROR(
+        ReadSection(&in, SectionId(SectionType::kCounts, un), &d.counts, &stored_));
+    const uint64_t lower = in.header().ngram_counts[n - 2];
+    const uint64_t entries = in.header().ngram_counts[n - 1];
+    // A varint takes a byte at least: claims the bytes cannot hold are
+    // refused before anything is sized from them.
+    if (entries > words_raw_.size() || lower > d.child_counts.size()) return Malformed(in, n);
+    d.words.clear();
+    d.words.Reserve(words_raw_.size() + (words_raw_.size() >> 2));
+    const char *pcc = d.child_counts.data(), *ecc = pcc + d.child_counts.size();
+    const char *pw = words_raw_.data(), *ew = pw + words_raw_.size();
+    const WordId* rank = in.rank.data();
+    const uint64_t V = in.rank.size();
+    char* out = d.words.data();
+    uint64_t k = 0;
+    for (uint64_t parent = 0; parent < lower; ++parent) {
+      uint64_t c, delta, local = 0;
+      if (!GetVarint64(&pcc, ecc, &c) || c > entries - k) return Malformed(in, n);
+      // A merged id takes 5 bytes at most.
+      if (c > 0) {
+        d.words.set_size(static_cast<size_t>(out - d.words.data()));
+        d.words.Reserve(5 * c);
+        out = d.words.data() + d.words.size();
+      }
+      WordId prev = 0;
+      for (uint64_t j = 0; j < c; ++j) {
+        if (!GetVarint64(&pw, ew, &delta) || delta >= V) return Malformed(in, n);
+        local = j == 0 ? delta : local + delta + 1;
+        if (local >= V) return Malformed(in, n);
+        const WordId word = rank[local];
+        out = EncodeVarint64(out, j == 0 ? word : word - prev - 1);
+        prev = word;
+      }
+      k += c;
+    }
+    if (pcc != ecc || pw != ew || k != entries) return Malformed(in, n);
+    d.words.set_size(static_cast<size_t>(out - d.words.data()));
+    GRAMS_RETURN_IF_ERROR(CheckCounts(in, n, entries, &d.counts));
+  }
+  return Status::OK();
+}
+
+Status TrieMerger::MergeOrder(int n, int slot) {
+  const uint32_t un = static_cast<uint32_t>(n);
+  const uint64_t lower = sizes_[n - 2];
+  // The second thread's share starts at the parent where half the files'
+  // parents (their sources) are behind, on two threads and a large order.
+  const int threads = CountingThreads(options_) >= 2 && sources_.size() >= split_at_least ? 2 : 1;
+  uint64_t mid = lower;
+  size_t from_mid = sources_.size();
+  if (threads == 2) {
+    size_t seen = 0;
+    for (mid = 0; mid < lower && seen < sources_.size() / 2; ++mid) seen += sources_n_[mid];
+    from_mid = seen;
+  }
+  // Sized for the files' sections of this order (the merge is smaller, as
+  // a rule), and for their entries, which the merged ones do not exceed.
+  uint64_t bytes[3] = {0, 0, 0}, in_entries = 0;
+  parts_[0].at.resize(inputs_.size());
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const OrderData& d = inputs_[i].data[slot];
+    bytes[0] += d.child_counts.size();
+    bytes[1] += d.words.size();
+    bytes[2] += d.counts.size();
+    in_entries += inputs_[i].header().ngram_counts[n - 1];
+    parts_[0].at[i] = Input::Begin(d);
+  }
+  for (int t = 0; t < threads; ++t) {
+    MergePart& part = parts_[t];
+    part.child_counts.ReserveBytes(bytes[0] / threads);
+    part.words.ReserveBytes(bytes[1] / threads);
+    part.counts.ReserveBytes(bytes[2] / threads);
+    part.next_n.clear();
+    part.next_sources.clear();
+    part.entries = 0;
+    if (n < order_) {
+      part.next_n.reserve(in_entries / threads);
+      part.next_sources.reserve(in_entries / threads);
+    }
+  }
+  Status merged[2];
+  RunOnThreads(threads, [&](int t) {
+    if (t == 0) {
+      merged[0] = MergeRange(n, 0, mid, 0, &parts_[0]);
+    } else {
+      SeekCursors(slot, from_mid, &parts_[1]);
+      merged[1] = MergeRange(n, mid, lower, from_mid, &parts_[1]);
+    }
+  });
+  for (int t = 0; t < threads; ++t) GRAMS_RETURN_IF_ERROR(merged[t]);
+  // Each share read its files up to where the next one starts (where
+  // SeekCursors put it), the last to their ends.
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const Cursor end = threads == 2 ? parts_[1].start[i] : Input::End(inputs_[i].data[slot]);
+    const Cursor& got = parts_[0].at[i];
+    if (got.cc != end.cc || got.w != end.w || got.c != end.c) return Malformed(inputs_[i], n);
+    if (threads == 2) {
+      const Cursor real_end = Input::End(inputs_[i].data[slot]);
+      const Cursor& got1 = parts_[1].at[i];
+      if (got1.cc != real_end.cc || got1.w != real_end.w || got1.c != real_end.c) {
+        return Malformed(inputs_[i], n);
+      }
+    }
+  }
+  MergePart& all = parts_[0];
+  if (threads == 2) {
+    MergePart& second = parts_[1];
+    all.child_counts.Append(second.child_counts.view());
+    all.words.Append(second.words.view());
+    all.counts.Append(second.counts.view());
+    second.child_counts.Clear();
+    second.words.Clear();
+    second.counts.Clear();
+    all.next_n.insert(all.next_n.end(), second.next_n.begin(), second.next_n.end());
+    all.next_sources.insert(all.next_sources.end(), second.next_sources.begin(),
+                            second.next_sources.end());
+    all.entries += second.entries;
+  }
+  sizes_[n - 1] = all.entries;
+  sources_n_.swap(all.next_n);
+  sources_.swap(all.next_sources);
+  Compress(SectionId(SectionType::kChildCounts, un), all.child_counts.Take());
+  Compress(SectionId(SectionType::kWords, un), all.words.Take());
+  Compress(SectionId(SectionType::kCounts, un), all.counts.Take());
+  return Status::OK();
+}
+
+void TrieMerger::SeekCursors(int slot, size_t from, MergePart* part) const {
+  // Each file's parents before the share: its sources before `from`.
+  std::vector<uint64_t> before(inputs_.size(), 0);
+  for (size_t j = 0; j < from; ++j) ++before[sources_[j]];
+  part->at.resize(inputs_.size());
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    Cursor at = Input::Begin(inputs_[i].data[slot]);
+    // (PrepareOrder checked the file's child counts: `before` of them are there.)
+    uint64_t children = 0;
+    for (uint64_t q = 0; q < before[i]; ++q) {
+      uint64_t c = 0;
+      GetVarint64(&at.cc, at.cc + kMaxVarint, &c);
+      children += c;
+    }
+    at.w = SkipVarints(at.w, children);
+    at.c = SkipVarints(at.c, children);
+    part->at[i] = at;
+  }
+  part->start = part->at;
+}
+
+Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_index,
+                              MergePart* part) {
+  const bool last = n == order_;
+  VarintOut& child_counts = part->child_counts;
+  VarintOut& words = part->words;
+  VarintOut& counts = part->counts;
+  std::vector<uint16_t>& next_n = part->next_n;
+  std::vector<uint16_t>& next_sources = part->next_sources;
+  std::vector<Cursor>& at = part->at;
+  const uint16_t* from = sources_.data() + from_index;
+  uint64_t entries = 0;
+  // (PrepareOrder checked every section: the reads below stay within them.)
+  for (uint64_t parent = begin; parent < end; ++parent) {
+    const unsigned k = sources_n_[parent];
+    if (k == 1) {
+      // One file has the parent: its children's bytes as they are.
+      const uint16_t f = *from++;
+      Cursor& in = at[f];
+      in.PrefetchAhead();
+      uint64_t c = 0;
+      GetVarint64(&in.cc, in.cc + kMaxVarint, &c);
+      child_counts.Put(c);
+      if (c == 0) continue;
+      const char* w_end = SkipVarints(in.w, c);
+      words.Append(in.w, w_end);
+      in.w = w_end;
+      const char* c_end = SkipVarints(in.c, c);
+      counts.Append(in.c, c_end);
+      in.c = c_end;
+      if (!last) {
+        next_n.insert(next_n.end(), c, 1);
+        next_sources.insert(next_sources.end(), c, f);
+      }
+      entries += c;
+      continue;
+    }
+    // Several: their children gathered, sorted by word and added up.
+    std::vector<uint64_t>& keys = part->keys;
+    keys.clear();
+    part->from.clear();
+    part->counts_of.clear();
+    for (unsigned t = 0; t < k; ++t) {
+      const uint16_t f = from[t];
+      Cursor& in = at[f];
+      in.PrefetchAhead();
+      uint64_t c = 0, count = 0, delta = 0;
+      GetVarint64(&in.cc, in.cc + kMaxVarint, &c);
+      WordId word = 0;
+      for (uint64_t j = 0; j < c; ++j) {
+        GetVarint64(&in.w, in.w + kMaxVarint, &delta);
+        GetVarint64(&in.c, in.c + kMaxVarint, &count);
+        word = j == 0 ? static_cast<WordId>(delta) : static_cast<WordId>(word + delta + 1);
+        keys.push_back((uint64_t{word} << 32) | keys.size());
+        part->from.push_back(f);
+        part->counts_of.push_back(count);
+      }
+    }
+    from += k;
+    if (keys.size() > UINT32_MAX) {
+      return ResourceExhausted("the trie merge: more than 2^32-1 children of one n-gram");
+    }
+    std::sort(keys.begin(), keys.end());
+    uint64_t m = 0;
+    WordId prev = 0;
+    for (size_t a = 0; a < keys.size();) {
+      const WordId w = static_cast<WordId>(keys[a] >> 32);
+      uint64_t sum = 0;
+      size_t b = a;
+      for (; b < keys.size() && (keys[b] >> 32) == w; ++b) {
+        const uint32_t i = static_cast<uint32_t>(keys[b]);
+        if (sum + part->counts_of[i] < sum) {
+          return ResourceExhausted("the trie merge: an n-gram's count exceeds 2^64-1");
+        }
+        sum += part->counts_of[i];
+        if (!last) next_sources.push_back(part->from[i]);
+      }
+      words.Put(m == 0 ? w : w - prev - 1);
+      counts.Put(sum);
+      if (!last) next_n.push_back(static_cast<uint16_t>(b - a));
+      prev = w;
+      ++m;
+      a = b;
+    }
+    child_counts.Put(m);
+    entries += m;
+  }
+  part->entries = entries;
+  return Status::OK();
+}
+
+Status TrieMerger::Write(const std::string& out) {
+  // Order n+1 is read and renumbered on another thread while order n
+  // merges (data[n % 2] and data[(n + 1) % 2]).
+  std::future<Status> next;
+  struct Waiter {  // an early return waits for the thread using the files
+    std::future<Status>* f;
+    ~Waiter() { WaitIfStarted(*f); }
+  } waiter{&next};
+  if (order_ >= 2) next = StartAsync([this] { return PrepareOrder(2, 0); });
+  StartUnigrams();
+  for (int n = 2; n <= std::max(order_, 2); ++n) {
+    if (options_.progress) {
+      options_.progress(Progress{"merging counts files (trie merge)", static_cast<uint64_t>(n - 2),
+                                 static_cast<uint64_t>(std::max(order_ - 1, 1)), "orders"});
+    }
+    if (n > order_) break;  // (order 1: the stage shown all the same)
+    GRAMS_RETURN_IF_ERROR(next.get());
+    if (n < order_) next = StartAsync([this, n] { return PrepareOrder(n + 1, (n + 1) % 2); });
+    GRAMS_RETURN_IF_ERROR(MergeOrder(n, n % 2));
+  }
+  std::vector<uint16_t>().swap(sources_n_);
+  std::vector<uint16_t>().swap(sources_);
+  for (MergePart& part : parts_) part = MergePart();
+  for (Input& in : inputs_) {
+    GRAMS_RETURN_IF_ERROR(in.reader->Finish());
+    in.reader.reset();
+  }
+  if (options_.progress) options_.progress(Progress{"writing", 0, 0, ""});
+  GRAMS_ASSIGN_OR_RETURN(auto writer,
+                         CountsFileWriter::Open(out, settings_, sizes_, sentences_, tokens_));
+  for (auto& section : compressed_) {
+    StatusOr<std::string> s = section.get();
+    if (!s.ok()) return s.status();
+    writer->AddCompressed(std::move(s).value());
+  }
+  compressed_.clear();
+  return writer->Finish();
+}
+
+}  // namespace
+
+void SetTrieMergeSplitForTesting(size_t entries) {
+  split_at_least = entries == 0 ? size_t{1} << 16 : entries;
+}
+
+Status TrieMergeToFile(const std::vector<std::string>& paths, const std::string& out,
+                       const CountOptions& options, bool* applied) {
+  *applied = false;
+  TrieMerger merger(options);
+  bool qualifies = false;
+  // An error before the files are known to qualify (a file that cannot be
+  // opened, a corrupt vocabulary) is the general merge's to report.
+  if (!merger.Prepare(paths, &qualifies).ok() || !qualifies) return Status::OK();
+  *applied = true;
+  return merger.Write(out);
+}
+
+}  // namespace grams::count

@@ -1,0 +1,53 @@
+// The trie merge: counts files merged as sorted streams, with no hashing of
+// n-grams and no sorting, when every file numbers its words in one common
+// order. That is the case of the shards of a corpus counted with the
+// vocabulary of the whole (CountOptions::vocabulary, grams-count
+// --shared-vocab): each shard's vocabulary is then a subsequence of the
+// merged one in its canonical order, so mapping a shard's word ids to the
+// merged ones keeps its trie order, and the merged trie is a k-way merge
+// of the shards', order by order (docs/SCALING.md).
+//
+// Order n of the output is made from order n of every file at once: the
+// merged entries of order n-1 are visited in order, each with the files
+// that have it (its "sources", recorded while order n-1 was merged), and
+// each source gives its children from its own sections, read front to
+// back. One source: its children pass through, their words renumbered.
+// More: their children are gathered, sorted by word and added up. The
+// output's sections are compressed on other threads while the next order
+// merges, kept (compressed) until the last, and written once the header's
+// n-gram counts are known. Memory: the merged vocabulary, one order of
+// every file decompressed, one order of output and the compressed file.
+//
+// The output is the bytes of the general merge (count/merge_counts.cc).
+// Files that do not qualify (their vocabularies not in one order, a slice,
+// standard input, different settings, or more than kMaxTrieMergeFiles of
+// them) are left to it: nothing is written and *applied is false.
+#ifndef GRAMS_COUNT_TRIE_MERGE_H_
+#define GRAMS_COUNT_TRIE_MERGE_H_
+
+#include <string>
+#include <vector>
+
+#include "grams/counts.h"
+
+namespace grams::count {
+
+// Files open at once (each holds a descriptor).
+inline constexpr size_t kMaxTrieMergeFiles = 1000;
+
+// An order is merged on two threads (options.threads permitting) when the
+// files have at least this many entries of the order below (default 65536);
+// tests set it low. Not for use while a merge runs.
+void SetTrieMergeSplitForTesting(size_t entries);
+
+// Merges the counts files `paths` into the counts file `out` when they
+// qualify (*applied set); otherwise writes nothing and clears *applied.
+// Errors name the file. options: threads are not used (the compression of
+// the output runs beside the merge); memory: the merge is declined when
+// its estimate exceeds the budget.
+Status TrieMergeToFile(const std::vector<std::string>& paths, const std::string& out,
+                       const CountOptions& options, bool* applied);
+
+}  // namespace grams::count
+
+#endif  // GRAMS_COUNT_TRIE_MERGE_H_
