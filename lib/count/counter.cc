@@ -64,11 +64,6 @@ Status CheckCountOptions(const CountOptions& options) {
     // -T is an error at once, not at the first spill (or never).
     GRAMS_RETURN_IF_ERROR(io::TempFile::Create(options.temp_dir).status());
   }
-  if (!options.vocabulary.empty() &&
-      (options.vocabulary.size() < kNumReservedWords || options.vocabulary[0] != "<unk>" ||
-       options.vocabulary[1] != "<s>" || options.vocabulary[2] != "</s>")) {
-    return InvalidArgument("the vocabulary to number words by must start with <unk>, <s> and </s>");
-  }
   return Status::OK();
 }
 
@@ -76,8 +71,6 @@ Status CheckCountOptions(const CountOptions& options) {
 // then return the error of CheckCountOptions).
 CountOptions Usable(CountOptions options) {
   if (!CheckCountOptions(options).ok()) options.order = 1;
-  // The counter's vocabulary holds the words given (CounterImpl).
-  std::vector<std::string>().swap(options.vocabulary);
   return options;
 }
 
@@ -398,7 +391,7 @@ Status CounterImpl::Finish(CountsSink* sink) {
     for (auto& table : tables) table.ReleaseSlots();
 
   std::vector<WordId> by_rank;
-  if (has_given_vocab_) {
+  if (!options_.shared_vocab.empty()) {
     GRAMS_ASSIGN_OR_RETURN(by_rank, GivenOrder());
   } else {
     by_rank = slice_by_rank_.empty() ? CanonicalOrder() : std::move(slice_by_rank_);
@@ -440,25 +433,55 @@ Status CounterImpl::Finish(CountsSink* sink) {
 }
 
 // The words counted in the order of the vocabulary given
-// (CountOptions::vocabulary): a shard's vocabulary is then a subsequence of
+// (CountOptions::shared_vocab): a shard's vocabulary is then a subsequence of
 // the whole's, which the trie merge relies on (count/trie_merge.h). Each
 // word must be in it.
 StatusOr<std::vector<WordId>> CounterImpl::GivenOrder() const {
+  // The given words looked up in the counting vocabulary (a shard's, small
+  // beside them): no table of the given words is built.
+  const std::string& file = options_.shared_vocab;
   const size_t V = vocab_.size();
-  std::vector<uint64_t> keyed;  // (given id << 32) | counting id
-  keyed.reserve(V);
+  constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> position(V, kNone);
+  for (size_t g = 0; g < given_words_.size(); ++g) {
+    const WordId w = vocab_.Find(given_words_[g]);
+    if (w != Vocabulary::kNotFound) position[w] = static_cast<uint32_t>(g);
+  }
+  std::vector<uint64_t> keyed(V);  // (given position << 32) | counting id
   for (WordId w = 0; w < V; ++w) {
-    const WordId g = given_vocab_.Find(vocab_.Word(w));
-    if (g == Vocabulary::kNotFound) {
+    if (position[w] == kNone) {
       return InvalidArgument("the word '" + std::string(vocab_.Word(w)) +
-                             "' is not in the vocabulary given to number words by");
+                             "' is not in the vocabulary of " + file + " (--shared-vocab)");
     }
-    keyed.push_back((uint64_t{g} << 32) | w);
+    keyed[w] = (uint64_t{position[w]} << 32) | w;
   }
   std::sort(keyed.begin(), keyed.end());
   std::vector<WordId> by_rank(V);
   for (size_t r = 0; r < V; ++r) by_rank[r] = static_cast<WordId>(keyed[r]);
   return by_rank;
+}
+
+// Reads the vocabulary of options.shared_vocab, which must have been
+// counted with the same settings.
+Status CounterImpl::ReadSharedVocab(const CountOptions& options) {
+  const std::string& path = options.shared_vocab;
+  GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kCounts));
+  const FileHeader& header = reader->header();
+  auto settings = TokenizerSettings::FromKeyValues(header.settings);
+  if (!settings.ok()) return settings.status().WithContext(path);
+  if (!(*settings == options.tokenizer)) {
+    const auto a = options.tokenizer.DisplayKeyValues(), b = settings->DisplayKeyValues();
+    for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+      if (a[k] != b[k]) {
+        return InvalidArgument(path + ": counted with " + b[k].first + "=" + b[k].second +
+                               ", but this count has " + a[k].first + "=" + a[k].second +
+                               " (--shared-vocab)");
+      }
+    }
+    return InvalidArgument(path + ": counted with other settings (--shared-vocab)");
+  }
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &given_raw_));
+  return DecodeVocabWords(reader->name(), header, given_raw_, &given_words_);
 }
 
 // The canonical order of the vocabulary (vocab/canonical_order.h): by_rank[r]

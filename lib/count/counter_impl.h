@@ -87,16 +87,7 @@ class CounterImpl {
         batches_(options_.order, threads_, &buckets_),
         inserter_(threads_, &buckets_),
         spills_(options_.temp_dir) {
-    // A vocabulary given: looked up when the counts are finished.
-    if (invalid_.ok() && !options.vocabulary.empty()) {
-      std::vector<std::string_view> words(options.vocabulary.begin(), options.vocabulary.end());
-      has_given_vocab_ = true;
-      if (!Vocabulary::FromWords(words, &given_vocab_)) {
-        invalid_ = InvalidArgument(
-            "the vocabulary to number words by must start with <unk>, <s> and </s> and hold "
-            "each word once");
-      }
-    }
+    if (invalid_.ok() && !options_.shared_vocab.empty()) invalid_ = ReadSharedVocab(options_);
     unigram_counts_.assign(kNumReservedWords, 0);
     std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
   }
@@ -155,8 +146,8 @@ class CounterImpl {
   // The vocabulary's bytes, with the streaming merge's word maps kept
   // between the readings of a slice and its duplicate check's stamps.
   uint64_t VocabBytes() const {
-    return count::VocabularyBytes(vocab_) + count::VocabularyBytes(given_vocab_) + kept_map_bytes_ +
-           word_stamp_.capacity() * 4 + slice_by_rank_.capacity() * sizeof(WordId);
+    return count::VocabularyBytes(vocab_) + kept_map_bytes_ + word_stamp_.capacity() * 4 +
+           slice_by_rank_.capacity() * sizeof(WordId);
   }
   uint64_t InMemoryFinishBytes() const;
   Status MaybeSpill();
@@ -169,12 +160,15 @@ class CounterImpl {
 
   // Finishing.
   std::vector<WordId> CanonicalOrder() const;
+  // CountOptions::shared_vocab: its words read (ReadSharedVocab), and the
+  // order they give the words counted (GivenOrder).
+  Status ReadSharedVocab(const CountOptions& options);
   StatusOr<std::vector<WordId>> GivenOrder() const;
   NgramCounts CanonicalUnigrams(const std::vector<WordId>& by_rank);
   Status StartSink(count::CountsSink* sink, NgramCounts* out, const std::vector<WordId>& by_rank,
                    const std::vector<uint64_t>& sizes);
 
-  Status invalid_;  // from CheckCountOptions (or a bad vocabulary); every call returns it
+  Status invalid_;  // from CheckCountOptions (or ReadSharedVocab); every call returns it
   const CountOptions options_;
   const int threads_;
   Vocabulary vocab_;
@@ -209,10 +203,8 @@ class CounterImpl {
   std::vector<uint64_t> bigram_types_;     // summed over the files, by counting id
   std::vector<EntryIndex> merge_parents_;  // AddOrdersToTables: an order's parents
   size_t second_pass_files_ = 0;
-  // CountOptions::vocabulary (empty: none given), whose order Finish
-  // gives the words counted.
-  Vocabulary given_vocab_;
-  bool has_given_vocab_ = false;
+  std::string given_raw_;                      // the VOCAB section of shared_vocab
+  std::vector<std::string_view> given_words_;  // its words, in it
 };
 
 }  // namespace grams

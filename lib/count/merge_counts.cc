@@ -438,6 +438,7 @@ Status StreamMerge(const std::vector<std::string>& paths, const CountOptions& ba
   auto settings = TokenizerSettings::FromKeyValues(first->header().settings);
   if (!settings.ok()) return settings.status().WithContext(first->name());
   CountOptions options = base;
+  options.shared_vocab.clear();  // (the merged words are numbered canonically)
   options.order = std::clamp<int>(static_cast<int>(first->header().order), 1, kMaxOrder);
   options.tokenizer = *settings;
   CounterImpl counter(options);

@@ -1,7 +1,7 @@
 // The trie merge: counts files merged as sorted streams, with no hashing of
 // n-grams and no sorting, when every file numbers its words in one common
 // order. That is the case of the shards of a corpus counted with the
-// vocabulary of the whole (CountOptions::vocabulary, grams-count
+// vocabulary of the whole (CountOptions::shared_vocab, grams-count
 // --shared-vocab): each shard's vocabulary is then a subsequence of the
 // merged one in its canonical order, so mapping a shard's word ids to the
 // merged ones keeps its trie order, and the merged trie is a k-way merge

@@ -207,25 +207,6 @@ StatusOr<NgramCounts> ReadCountsFile(const std::string& path) {
                     });
 }
 
-StatusOr<CountsVocabulary> ReadCountsVocabulary(const std::string& path) {
-  return GuardAlloc("reading " + (path == "-" ? std::string("<stdin>") : path), MemoryHint::kNone,
-                    [&]() -> StatusOr<CountsVocabulary> {
-                      GRAMS_ASSIGN_OR_RETURN(auto reader,
-                                             BinaryFileReader::Open(path, FileKind::kCounts));
-                      const std::string& name = reader->name();
-                      CountsVocabulary out;
-                      auto settings = TokenizerSettings::FromKeyValues(reader->header().settings);
-                      if (!settings.ok()) return settings.status().WithContext(name);
-                      out.settings = std::move(settings).value();
-                      std::string raw;
-                      GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &raw));
-                      std::vector<std::string_view> words;
-                      GRAMS_RETURN_IF_ERROR(DecodeVocabWords(name, reader->header(), raw, &words));
-                      out.words.assign(words.begin(), words.end());
-                      return out;
-                    });
-}
-
 StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<BinaryFileReader> reader) {
   const std::string name = reader->name();
   return GuardAlloc("reading " + name, MemoryHint::kNone, [&]() -> StatusOr<NgramCounts> {

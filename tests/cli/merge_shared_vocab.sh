@@ -51,8 +51,8 @@ no_leftovers bad.counts
 
 # What --shared-vocab refuses: words it lacks, other settings, merges.
 printf 'a zebra of unknown origin\n' > odd.txt
-for args in "--order 2|'zebra' is not in the vocabulary|1" \
-  "--unit char|counted with unit=word, but this count has unit=char|2" \
+for args in "--order 2|'zebra' is not in the vocabulary of vocab.counts|1" \
+  "--unit char|vocab.counts: counted with unit=word, but this count has unit=char|1" \
   "--merge|--shared-vocab applies to counting text|2"; do
   IFS='|' read -r opts error rc <<< "$args"
   # shellcheck disable=SC2086

@@ -31,10 +31,8 @@ std::string SeedOf(const std::vector<std::string>& lines, int order, int files, 
   }
   const std::string vocab_path = dir + "/vocab.counts";
   if (!whole.FinishToFile(vocab_path).ok()) return "";
-  auto vocab = grams::ReadCountsVocabulary(vocab_path);
-  if (!vocab.ok()) return "";
   options.order = order;
-  options.vocabulary = vocab->words;
+  options.shared_vocab = vocab_path;
   std::string s(1, static_cast<char>((files - 1) | ((order - 1) << 2) | mode));
   for (int f = 0; f < files; ++f) {
     grams::Counter counter(options);

@@ -22,7 +22,7 @@ using test::TempDir;
 // kjv-test (or `text`) in `k` shards at line boundaries, each counted at
 // order `order`; the whole text counted too (whole.counts). With
 // `shared_vocab` the shards are counted with the vocabulary of the whole
-// (CountOptions::vocabulary, from its order-1 counts), so that they merge
+// (CountOptions::shared_vocab, from its order-1 counts), so that they merge
 // by the trie merge (count/trie_merge.h).
 struct Shards {
   TempDir dir;
@@ -41,9 +41,7 @@ struct Shards {
       CountOptions unigrams;
       unigrams.order = 1;
       EXPECT_TRUE(CountFilesToFile({all}, unigrams, vocab).ok());
-      auto words = ReadCountsVocabulary(vocab);
-      EXPECT_TRUE(words.ok()) << words.status().ToString();
-      if (words.ok()) options.vocabulary = words->words;
+      options.shared_vocab = vocab;
     }
     for (int i = 1; i <= k; ++i) {
       const size_t to = i == k ? text.size() : text.find('\n', text.size() * i / k) + 1;
@@ -53,7 +51,7 @@ struct Shards {
       counts.push_back(texts.back() + ".counts");
       EXPECT_TRUE(CountFilesToFile({texts.back()}, options, counts.back()).ok());
     }
-    options.vocabulary.clear();
+    options.shared_vocab.clear();
     EXPECT_TRUE(CountFilesToFile(texts, options, dir.path() + "/whole.counts").ok());
     whole = ReadFile(dir.path() + "/whole.counts");
   }
@@ -501,31 +499,44 @@ TEST(TrieMergeTest, CountsWrittenLongAreWrittenShort) {
   EXPECT_TRUE(ReadFile(out) == shards.whole);
 }
 
-TEST(CountVocabularyTest, WordsTakeTheGivenOrder) {
+TEST(CountVocabularyTest, WordsTakeTheSharedOrder) {
   TempDir dir;
+  const std::string whole = dir.path() + "/whole.txt", vocab = dir.path() + "/vocab.counts";
   const std::string text = dir.path() + "/t.txt", out = dir.path() + "/t.counts";
-  test::WriteFile(text, "c a e\na c\n");
+  test::WriteFile(whole, "a a a a a b b b b c c c d d e\n");  // canonically a b c d e
+  CountOptions unigrams;
+  unigrams.order = 1;
+  ASSERT_TRUE(CountFilesToFile({whole}, unigrams, vocab).ok());
+  test::WriteFile(text, "e e e c a\n");  // by its own counts: e a c
   CountOptions options;
   options.order = 2;
-  options.vocabulary = {"<unk>", "<s>", "</s>", "a", "b", "c", "d", "e"};
+  options.shared_vocab = vocab;
   ASSERT_TRUE(CountFilesToFile({text}, options, out).ok());
   auto counts = ReadCountsFile(out);
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
-  // The words the text has, in the given order (not by count: c, a, e).
-  ASSERT_EQ(counts->vocab.size(), 6u);
+  ASSERT_EQ(counts->vocab.size(), 6u);  // the words of the text only, in a b c d e's order
   EXPECT_EQ(counts->vocab.Word(3), "a");
   EXPECT_EQ(counts->vocab.Word(4), "c");
   EXPECT_EQ(counts->vocab.Word(5), "e");
-  EXPECT_EQ(counts->counts[0][4], 2u);
-  // A word outside it; vocabularies that are not one.
+  EXPECT_EQ(counts->counts[0][5], 3u);
+  // A word it lacks; other settings; no counts file.
   test::WriteFile(text, "a zebra\n");
+  std::remove(out.c_str());
   Status s = CountFilesToFile({text}, options, out);
-  EXPECT_NE(s.message().find("'zebra' is not in the vocabulary"), std::string::npos) << s.message();
-  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
-           {"a", "b"}, {"<s>", "<unk>", "</s>", "a"}, {"<unk>", "<s>", "</s>", "a", "a"}}) {
-    options.vocabulary = bad;
+  EXPECT_NE(s.message().find("'zebra' is not in the vocabulary of " + vocab), std::string::npos)
+      << s.message();
+  EXPECT_FALSE(test::FileExists(out));
+  CountOptions chars = options;
+  chars.tokenizer.unit = Unit::kChar;
+  s = CountFilesToFile({text}, chars, out);
+  EXPECT_NE(s.message().find(vocab + ": counted with unit=word, but this count has unit=char"),
+            std::string::npos)
+      << s.message();
+  for (const std::string& bad : {whole, dir.path() + "/missing.counts"}) {
+    options.shared_vocab = bad;
     s = CountFilesToFile({text}, options, out);
-    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find(bad), std::string::npos) << s.message();
   }
 }
 

@@ -189,24 +189,13 @@ int ParseSentencePieceOption(const CommandLine& cl, TokenizerSettings* t) {
   return kContinue;
 }
 
-// --shared-vocab FILE: the words of a counts file of the same tokenization,
-// to number this count's words by.
+// --shared-vocab FILE: a counts file whose vocabulary numbers the words
+// (CountOptions::shared_vocab reads and checks it).
 int ParseSharedVocab(const CommandLine& cl, CountOptions* options) {
-  if (!cl.Has("shared-vocab")) return kContinue;
-  const std::string path = cl.Get<std::string>("shared-vocab");
-  auto vocab = ReadCountsVocabulary(path);
-  if (!vocab.ok()) return ReportError(vocab.status().WithContext("--shared-vocab"));
-  if (!(vocab->settings == options->tokenizer)) {
-    const auto a = options->tokenizer.DisplayKeyValues(), b = vocab->settings.DisplayKeyValues();
-    for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
-      if (a[k] != b[k]) {
-        return UsageError("--shared-vocab " + path + ": counted with " + b[k].first + "=" +
-                          b[k].second + ", but this count has " + a[k].first + "=" + a[k].second);
-      }
-    }
-    return UsageError("--shared-vocab " + path + ": counted with other tokenizer settings");
+  if (cl.Has("shared-vocab")) options->shared_vocab = cl.Get<std::string>("shared-vocab");
+  if (cl.Has("shared-vocab") && options->shared_vocab.empty()) {
+    return UsageError("--shared-vocab needs a counts file");
   }
-  options->vocabulary = std::move(vocab->words);
   return kContinue;
 }
 

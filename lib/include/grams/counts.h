@@ -63,15 +63,15 @@ struct GRAMS_EXPORT CountOptions {
   // Called once per Counter with a warning (text that looks binary: a NUL
   // byte). May be empty.
   std::function<void(const std::string&)> warn;
-  // A vocabulary to number the words by (empty: the canonical order of
-  // this text's counts, docs/FORMAT.md). Word i gets id i; words 0..2 must
-  // be <unk>, <s> and </s>, all distinct. Every word of the text must be
-  // in it (Finish fails otherwise), and the counts list every word, each
-  // with its count here (0 for a word the text lacks). Shards of a corpus
-  // counted with the vocabulary of the whole (its order-1 counts) merge as
-  // a streaming trie merge, without renumbering or sorting
-  // (MergeCountFiles, docs/SCALING.md).
-  std::vector<std::string> vocabulary;
+  // A counts file whose vocabulary numbers the words ("": the canonical
+  // order of this text's counts, docs/FORMAT.md): the counts list the
+  // words of the text in that file's order. It must have been counted with
+  // the same tokenizer settings, and every word of the text must be in it
+  // (Finish fails otherwise); only its vocabulary is read. Shards of a
+  // corpus counted with a counts file of the whole (its order 1 is enough)
+  // merge by the trie merge, without renumbering or sorting
+  // (MergeCountFilesToFile, docs/SCALING.md).
+  std::string shared_vocab;
 };
 
 // Counts every n-gram of orders 1..order in the text, each line a sentence
@@ -165,14 +165,6 @@ GRAMS_EXPORT Status JoinCountSlices(const std::vector<std::string>& slices,
 GRAMS_EXPORT Status WriteCountsFile(const NgramCounts& counts, const std::string& path);
 // Reads a counts file ("-" = stdin; pipes work).
 GRAMS_EXPORT StatusOr<NgramCounts> ReadCountsFile(const std::string& path);
-// The vocabulary of the counts file at `path` (word i has id i) and the
-// tokenization it was counted with, read without its n-grams: what
-// CountOptions::vocabulary takes to count shards numbered alike.
-struct GRAMS_EXPORT CountsVocabulary {
-  std::vector<std::string> words;
-  TokenizerSettings settings;
-};
-GRAMS_EXPORT StatusOr<CountsVocabulary> ReadCountsVocabulary(const std::string& path);
 
 // Text form: one "w1 w2 ... wn<TAB>count" line per n-gram, orders ascending,
 // units escaped as in ARPA files (grams/escape.h). With neither `min_count`
