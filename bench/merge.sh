@@ -9,7 +9,11 @@
 #     under -S 100M (wall, CPU, peak RSS);
 #   - the partitioned reduce of the 64 shards: K = 4 reducers
 #     (--partition I/4, -S 200M), two at a time (--parallel), each with its
-#     share of the cores (-j), then --join.
+#     share of the cores (-j), then --join;
+#   - the same shards counted with --shared-vocab (the vocabulary of the
+#     whole: each shard's order 1, merged), read once, and merged by the trie
+#     merge: the 64 under -S 200M, the 4 under -S 200M (-S 100M is below the
+#     trie merge's estimate: it takes the general merge, as above).
 # Every merged or joined counts file is compared byte for byte with counting
 # the whole of scale.txt. The targets: peak RSS at most 260 MB (64 shards)
 # and 130 MB (4 shards); merge wall at most 1.5x reading the shards once;
@@ -52,6 +56,29 @@ for k in 64 4; do
   done
   ls "$WORK/s$k"/s??.counts >"$WORK/s$k.list"
 done
+# The same shards numbered alike: the vocabulary of the whole from each
+# shard's order 1 (map 1, reduce 1), then each shard counted with it.
+mkdir -p "$WORK/u64"
+split -n l/64 -d -a 2 "$CORPUS" "$WORK/u64/s" || die "split failed"
+vocab_start=$(date +%s.%N)
+for f in "$WORK/u64"/s??; do
+  "$BIN/grams-count" -q --order 1 "$f" -o "$f.vocab" || die "counting the words of $f failed"
+done
+"$BIN/grams-count" -q --merge "$WORK/u64"/s??.vocab -o "$WORK/vocab.counts" || die "vocab merge failed"
+vocab_wall=$(awk -v a="$vocab_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+rm -rf "$WORK/u64"
+for k in 64 4; do
+  mkdir -p "$WORK/v$k"
+  split -n l/$k -d -a 2 "$CORPUS" "$WORK/v$k/s" || die "split failed"
+  for f in "$WORK/v$k"/s??; do
+    "$BIN/grams-count" -q --order 5 --shared-vocab "$WORK/vocab.counts" "$f" -o "$f.counts" ||
+      die "counting $f with --shared-vocab failed"
+    rm -f "$f"
+  done
+  ls "$WORK/v$k"/s??.counts >"$WORK/v$k.list"
+done
+bytesv64=$(cat "$WORK/v64"/*.counts | wc -c)
+bytesv4=$(cat "$WORK/v4"/*.counts | wc -c)
 printf 'a b c\n' | "$BIN/grams-count" -q --order 5 -o "$WORK/tiny.counts" - || die "tiny counts failed"
 bytes64=$(cat "$WORK/s64"/*.counts | wc -c)
 bytes4=$(cat "$WORK/s4"/*.counts | wc -c)
@@ -98,7 +125,11 @@ for ((r = 1; r <= RUNS; r++)); do
   measure read4 bash -c 'read_all "$WORK/s4.list"'
   measure starts4 bash -c 'starts 4'
   measure merge4 "$BIN/grams-count" -q --merge-list "$WORK/s4.list" -S 100M -o "$WORK/m4.counts"
-  for f in m64 joined m4; do
+  measure readv64 bash -c 'read_all "$WORK/v64.list"'
+  measure mergev64 "$BIN/grams-count" -q --merge-list "$WORK/v64.list" -S 200M -o "$WORK/mv64.counts"
+  measure readv4 bash -c 'read_all "$WORK/v4.list"'
+  measure mergev4 "$BIN/grams-count" -q --merge-list "$WORK/v4.list" -S 200M -o "$WORK/mv4.counts"
+  for f in m64 joined m4 mv64 mv4; do
     cmp -s "$WORK/$f.counts" "$WORK/whole.counts" || die "$f.counts differs from counting the whole"
   done
   echo "  round $r of $RUNS done" >&2
@@ -110,7 +141,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 merge_rows() { # K BUDGET RSS
   local k=$1 budget=$2 rss=$3
   row read$k "read once (grams-info --check each)" "$(fmt_s "$(med read$k.wall)")" s
-  row starts$k "  of which $k process starts" "$(fmt_s "$(med starts$k.wall)")" s
+  [[ $k == v* ]] || row starts$k "  of which ${k#v} process starts" "$(fmt_s "$(med starts$k.wall)")" s
   row merge$k "merge -S $budget: wall" "$(fmt_s "$(med merge$k.wall)")" s
   row merge$k.cpu "merge -S $budget: CPU (user + sys)" "$(fmt_s "$(med merge$k.cpu)")" s
   row merge$k.rss "merge -S $budget: peak RSS" "$(fmt_mb_kib "$(med merge$k.rss)")" MB "$rss" target
@@ -124,6 +155,11 @@ row reduce64 "reduce K=4 ($PARALLEL at once, -j$RJOBS) + join: wall" \
 row reduce64.cpu "reduce K=4 + join: CPU" "$(fmt_s "$(med reduce64.cpu)")" s
 section "4 shards of scale.txt ($(fmt_mb "$bytes4") MB of counts files)"
 merge_rows 4 100M 130
+section "--shared-vocab: the vocabulary pass (64 shards at order 1, merged) took ${vocab_wall} s"
+section "64 shards, numbered alike ($(fmt_mb "$bytesv64") MB of counts files): the trie merge"
+merge_rows v64 200M 260
+section "4 shards, numbered alike ($(fmt_mb "$bytesv4") MB of counts files): the trie merge"
+merge_rows v4 200M 260
 print_rows "grams-count --merge, medians of $RUNS runs"
 echo
 echo "every merged and joined counts file is identical to counting the whole"
