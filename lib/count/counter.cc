@@ -392,7 +392,8 @@ Status CounterImpl::Finish(CountsSink* sink) {
 
   std::vector<WordId> by_rank;
   if (!options_.shared_vocab.empty()) {
-    GRAMS_ASSIGN_OR_RETURN(by_rank, GivenOrder());
+    GRAMS_ASSIGN_OR_RETURN(by_rank,
+                           count::OrderByGiven(vocab_, given_words_, options_.shared_vocab));
   } else {
     by_rank = slice_by_rank_.empty() ? CanonicalOrder() : std::move(slice_by_rank_);
   }
@@ -432,25 +433,24 @@ Status CounterImpl::Finish(CountsSink* sink) {
   return sorted;
 }
 
-// The words counted in the order of the vocabulary given
-// (CountOptions::shared_vocab): a shard's vocabulary is then a subsequence of
-// the whole's, which the trie merge relies on (count/trie_merge.h). Each
-// word must be in it.
-StatusOr<std::vector<WordId>> CounterImpl::GivenOrder() const {
-  // The given words looked up in the counting vocabulary (a shard's, small
-  // beside them): no table of the given words is built.
-  const std::string& file = options_.shared_vocab;
-  const size_t V = vocab_.size();
+namespace count {
+
+StatusOr<std::vector<WordId>> OrderByGiven(const Vocabulary& vocab,
+                                           const std::vector<std::string_view>& given,
+                                           const std::string& file) {
+  // The given words looked up in `vocab` (a shard's, small beside them):
+  // no table of the given words is built.
+  const size_t V = vocab.size();
   constexpr uint32_t kNone = UINT32_MAX;
   std::vector<uint32_t> position(V, kNone);
-  for (size_t g = 0; g < given_words_.size(); ++g) {
-    const WordId w = vocab_.Find(given_words_[g]);
+  for (size_t g = 0; g < given.size(); ++g) {
+    const WordId w = vocab.Find(given[g]);
     if (w != Vocabulary::kNotFound) position[w] = static_cast<uint32_t>(g);
   }
-  std::vector<uint64_t> keyed(V);  // (given position << 32) | counting id
+  std::vector<uint64_t> keyed(V);  // (given position << 32) | id
   for (WordId w = 0; w < V; ++w) {
     if (position[w] == kNone) {
-      return InvalidArgument("the word '" + std::string(vocab_.Word(w)) +
+      return InvalidArgument("the word '" + std::string(vocab.Word(w)) +
                              "' is not in the vocabulary of " + file + " (--shared-vocab)");
     }
     keyed[w] = (uint64_t{position[w]} << 32) | w;
@@ -461,16 +461,14 @@ StatusOr<std::vector<WordId>> CounterImpl::GivenOrder() const {
   return by_rank;
 }
 
-// Reads the vocabulary of options.shared_vocab, which must have been
-// counted with the same settings.
-Status CounterImpl::ReadSharedVocab(const CountOptions& options) {
-  const std::string& path = options.shared_vocab;
+Status ReadSharedVocab(const std::string& path, const TokenizerSettings& expected, std::string* raw,
+                       std::vector<std::string_view>* words) {
   GRAMS_ASSIGN_OR_RETURN(auto reader, BinaryFileReader::Open(path, FileKind::kCounts));
   const FileHeader& header = reader->header();
   auto settings = TokenizerSettings::FromKeyValues(header.settings);
   if (!settings.ok()) return settings.status().WithContext(path);
-  if (!(*settings == options.tokenizer)) {
-    const auto a = options.tokenizer.DisplayKeyValues(), b = settings->DisplayKeyValues();
+  if (!(*settings == expected)) {
+    const auto a = expected.DisplayKeyValues(), b = settings->DisplayKeyValues();
     for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
       if (a[k] != b[k]) {
         return InvalidArgument(path + ": counted with " + b[k].first + "=" + b[k].second +
@@ -480,9 +478,11 @@ Status CounterImpl::ReadSharedVocab(const CountOptions& options) {
     }
     return InvalidArgument(path + ": counted with other settings (--shared-vocab)");
   }
-  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), &given_raw_));
-  return DecodeVocabWords(reader->name(), header, given_raw_, &given_words_);
+  GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), raw));
+  return DecodeVocabWords(reader->name(), header, *raw, words);
 }
+
+}  // namespace count
 
 // The canonical order of the vocabulary (vocab/canonical_order.h): by_rank[r]
 // is the counting id of canonical id r.

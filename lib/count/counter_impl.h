@@ -67,6 +67,20 @@ inline std::string Where(const std::string& file, uint64_t line_no, uint64_t off
   return file + ":" + std::to_string(line_no) + ": byte offset " + std::to_string(offset) + ": ";
 }
 
+// CountOptions::shared_vocab: the counts file `path`, which must have been
+// counted with `expected`: its VOCAB section into *raw, and its words (views
+// into it) into *words.
+Status ReadSharedVocab(const std::string& path, const TokenizerSettings& expected, std::string* raw,
+                       std::vector<std::string_view>* words);
+// The words of `vocab` (ids 0 .. size-1) in the order of `given`, the words
+// of the counts file `file`: by_rank[r] is the id at rank r. A shard's
+// vocabulary is then a subsequence of the whole's, which the trie merge
+// relies on (count/trie_merge.h). InvalidArgument, naming the word and
+// `file`, for a word not in `given`.
+StatusOr<std::vector<WordId>> OrderByGiven(const Vocabulary& vocab,
+                                           const std::vector<std::string_view>& given,
+                                           const std::string& file);
+
 // The one check of CountOptions.
 Status CheckCountOptions(const CountOptions& options);
 // The options a Counter runs with: unusable ones are replaced (its calls
@@ -87,7 +101,10 @@ class CounterImpl {
         batches_(options_.order, threads_, &buckets_),
         inserter_(threads_, &buckets_),
         spills_(options_.temp_dir) {
-    if (invalid_.ok() && !options_.shared_vocab.empty()) invalid_ = ReadSharedVocab(options_);
+    if (invalid_.ok() && !options_.shared_vocab.empty()) {
+      invalid_ = count::ReadSharedVocab(options_.shared_vocab, options_.tokenizer, &given_raw_,
+                                        &given_words_);
+    }
     unigram_counts_.assign(kNumReservedWords, 0);
     std::fill(std::begin(byte_ids_), std::end(byte_ids_), Vocabulary::kNotFound);
   }
@@ -160,10 +177,6 @@ class CounterImpl {
 
   // Finishing.
   std::vector<WordId> CanonicalOrder() const;
-  // CountOptions::shared_vocab: its words read (ReadSharedVocab), and the
-  // order they give the words counted (GivenOrder).
-  Status ReadSharedVocab(const CountOptions& options);
-  StatusOr<std::vector<WordId>> GivenOrder() const;
   NgramCounts CanonicalUnigrams(const std::vector<WordId>& by_rank);
   Status StartSink(count::CountsSink* sink, NgramCounts* out, const std::vector<WordId>& by_rank,
                    const std::vector<uint64_t>& sizes);

@@ -430,6 +430,11 @@ Status StreamMerge(const std::vector<std::string>& paths, const CountOptions& ba
   size_t stdin_uses = 0;
   for (const auto& path : paths) stdin_uses += path == "-";
   if (stdin_uses > 1) return InvalidArgument("standard input ('-') given more than once");
+  if (sliced && !base.shared_vocab.empty()) {
+    return InvalidArgument(
+        "a partitioned merge numbers the words canonically: --shared-vocab cannot be given "
+        "with it");
+  }
   if (sliced && stdin_uses > 0) {
     return InvalidArgument(
         "a partitioned merge reads each counts file twice: standard input cannot be one");
@@ -438,7 +443,6 @@ Status StreamMerge(const std::vector<std::string>& paths, const CountOptions& ba
   auto settings = TokenizerSettings::FromKeyValues(first->header().settings);
   if (!settings.ok()) return settings.status().WithContext(first->name());
   CountOptions options = base;
-  options.shared_vocab.clear();  // (the merged words are numbered canonically)
   options.order = std::clamp<int>(static_cast<int>(first->header().order), 1, kMaxOrder);
   options.tokenizer = *settings;
   CounterImpl counter(options);

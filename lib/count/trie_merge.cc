@@ -204,10 +204,10 @@ class TrieMerger {
   std::vector<uint64_t> sizes_;  // of the output, per order
   StoredSection stored_;         // each frame as read, before decompression
   std::string words_raw_;        // a file's WORDS(n) as stored, while renumbered
-  // The merged vocabulary (by counting id), its order 1 and canonical order.
+  // The merged vocabulary (by counting id), its order 1 and its order.
   Vocabulary merged_;
   std::vector<Count> unigrams_;
-  std::vector<uint32_t> canonical_;
+  std::vector<WordId> by_rank_;  // the merged id of rank r
   // The merged entries of the order below, in order: how many files have
   // each (sources_n_), and those files (sources_, ascending per entry).
   std::vector<uint16_t> sources_n_, sources_;
@@ -306,15 +306,32 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
     std::string().swap(d.counts);
   }
 
-  // The canonical order; each file's words must follow it.
+  // The order of the merged words: canonical, or with a shared vocabulary
+  // its order (the output numbered as a count with it would be); each
+  // file's words must follow it.
   const size_t V = merged_.size();
-  canonical_ = SortCanonically(
-      V - kNumReservedWords, [&](size_t i) { return unigrams_[i + kNumReservedWords]; },
-      [&](size_t i) { return merged_.Word(static_cast<WordId>(i + kNumReservedWords)); }, threads);
+  if (options_.shared_vocab.empty()) {
+    const std::vector<uint32_t> order = SortCanonically(
+        V - kNumReservedWords, [&](size_t i) { return unigrams_[i + kNumReservedWords]; },
+        [&](size_t i) { return merged_.Word(static_cast<WordId>(i + kNumReservedWords)); },
+        threads);
+    by_rank_.resize(V);
+    for (WordId r = 0; r < kNumReservedWords; ++r) by_rank_[r] = r;
+    for (size_t r = 0; r < order.size(); ++r)
+      by_rank_[r + kNumReservedWords] = order[r] + kNumReservedWords;
+  } else {
+    // (Any error here is the general merge's to report, which reads it too.)
+    std::string raw;
+    std::vector<std::string_view> given;
+    if (!ReadSharedVocab(options_.shared_vocab, settings_, &raw, &given).ok()) {
+      return Status::OK();
+    }
+    auto order = OrderByGiven(merged_, given, options_.shared_vocab);
+    if (!order.ok()) return Status::OK();
+    by_rank_ = std::move(order).value();
+  }
   std::vector<WordId> rank_of(V);
-  for (WordId r = 0; r < kNumReservedWords; ++r) rank_of[r] = r;
-  for (size_t r = 0; r < canonical_.size(); ++r)
-    rank_of[canonical_[r] + kNumReservedWords] = static_cast<WordId>(r + kNumReservedWords);
+  for (size_t r = 0; r < V; ++r) rank_of[by_rank_[r]] = static_cast<WordId>(r);
   for (Input& in : inputs_) {
     for (size_t l = 0; l < in.rank.size(); ++l) {
       in.rank[l] = rank_of[in.rank[l]];
@@ -333,15 +350,14 @@ void TrieMerger::StartUnigrams() {
   std::vector<std::string_view> words(V);
   std::vector<Count> counts(V);
   for (size_t r = 0; r < V; ++r) {
-    const WordId w = r < kNumReservedWords ? static_cast<WordId>(r)
-                                           : canonical_[r - kNumReservedWords] + kNumReservedWords;
+    const WordId w = by_rank_[r];
     words[r] = merged_.Word(w);
     counts[r] = unigrams_[w];
   }
   Compress(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
   Compress(SectionId(SectionType::kCounts, 1), EncodeCounts(counts.data(), counts.size()));
   std::vector<Count>().swap(unigrams_);
-  std::vector<uint32_t>().swap(canonical_);
+  std::vector<WordId>().swap(by_rank_);
   merged_ = Vocabulary();  // the words are in the VOCAB section now
   sizes_.assign(order_, 0);
   sizes_[0] = V;

@@ -31,6 +31,14 @@ for opts in "-j1" "-j2" "-j2 -S 64M" "-j2 -S 1G"; do
   grep -q "trie merge" verbose.txt || fail "$opts: the merge was not the trie merge"
   cmp merged.counts whole.counts || fail "$opts: the trie merge differs from the whole"
 done
+# In two levels: halves merged with --shared-vocab keep its order, and
+# merge again by the trie merge.
+grams-count -v --shared-vocab vocab.counts --merge shards/part-0[0-2].counts -o a.counts 2> verbose.txt
+grep -q "trie merge" verbose.txt || fail "the first half's merge was not the trie merge"
+grams-count -q --shared-vocab vocab.counts --merge shards/part-0[3-5].counts -o b.counts
+grams-count -v --merge a.counts b.counts -o merged.counts 2> verbose.txt
+grep -q "trie merge" verbose.txt || fail "the halves' merge was not the trie merge"
+cmp merged.counts whole.counts || fail "the two-level merge differs from the whole"
 ls shards/part-0?.counts > list.txt
 grams-count -q --merge-list list.txt -o merged.counts
 cmp merged.counts whole.counts || fail "--merge-list differs"
@@ -53,7 +61,7 @@ no_leftovers bad.counts
 printf 'a zebra of unknown origin\n' > odd.txt
 for args in "--order 2|'zebra' is not in the vocabulary of vocab.counts|1" \
   "--unit char|vocab.counts: counted with unit=word, but this count has unit=char|1" \
-  "--merge|--shared-vocab applies to counting text|2"; do
+  "--merge --partition 1/2|--shared-vocab applies to counting text and to --merge|2"; do
   IFS='|' read -r opts error rc <<< "$args"
   # shellcheck disable=SC2086
   run grams-count -q $opts --shared-vocab vocab.counts odd.txt -o odd.counts

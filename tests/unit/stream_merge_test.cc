@@ -35,7 +35,7 @@ struct Shards {
     std::vector<std::string> texts;
     CountOptions options;
     options.order = order;
-    if (shared_vocab) {
+    if (shared_vocab) {  // (vocab.counts)
       const std::string all = dir.path() + "/all.txt", vocab = dir.path() + "/vocab.counts";
       test::WriteFile(all, text);
       CountOptions unigrams;
@@ -376,17 +376,32 @@ TEST(TrieMergeTest, ShardsOfASharedVocabularyMergeToTheWhole) {
       EXPECT_TRUE(ReadFile(out) == shards.whole) << "order " << order << ", budget " << memory;
     }
     // Some of the shards: their counts do not rank the words in the shared
-    // order (the whole's), so they take the general merge; which numbers
-    // the words by their counts: merged again with the rest, the general
+    // order (the whole's), so they take the general merge, which numbers
+    // the words by their counts; merged again with the rest, the general
     // merge again, to the same bytes.
     const std::string twelve = shards.path("12.counts");
     bool trie = true;
-    ASSERT_TRUE(
-        MergeWatched({shards.counts[0], shards.counts[1]}, twelve, CountOptions{}, &trie).ok());
+    ASSERT_TRUE(MergeWatched({shards.counts[0], shards.counts[1]}, twelve, CountOptions{}, &trie)
+                    .ok());
     EXPECT_FALSE(trie);
     std::vector<std::string> rest = {twelve};
     rest.insert(rest.end(), shards.counts.begin() + 2, shards.counts.end());
     ASSERT_TRUE(MergeWatched(rest, out, CountOptions{}, &trie).ok());
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "order " << order;
+    // With the shared vocabulary, the merge of some numbers them in its
+    // order, by the trie merge (and the general one, under a small budget,
+    // the same bytes), and merges again with the rest by the trie merge.
+    CountOptions shared = Budget(0, "");
+    shared.shared_vocab = shards.path("vocab.counts");
+    ASSERT_TRUE(MergeWatched({shards.counts[0], shards.counts[1]}, twelve, shared, &trie).ok());
+    EXPECT_TRUE(trie);
+    const std::string general = shards.path("12-general.counts");
+    shared.memory = 1;
+    ASSERT_TRUE(MergeWatched({shards.counts[0], shards.counts[1]}, general, shared, &trie).ok());
+    EXPECT_FALSE(trie);
+    EXPECT_TRUE(ReadFile(general) == ReadFile(twelve)) << "order " << order;
+    ASSERT_TRUE(MergeWatched(rest, out, CountOptions{}, &trie).ok());
+    EXPECT_TRUE(trie);
     EXPECT_TRUE(ReadFile(out) == shards.whole) << "order " << order;
   }
 }

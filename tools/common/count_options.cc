@@ -261,7 +261,9 @@ void AddCountOptions(CommandLine* cl) {
        "number the words as the counts file FILE does (the same tokenization; every word "
        "of the text must be in it): shards of a corpus counted with the vocabulary of the "
        "whole (grams-count --order 1 of it, or the merge of the shards' order-1 counts) "
-       "merge as a streaming trie merge, without renumbering or sorting")
+       "merge by the trie merge, without renumbering or sorting. With --merge: number the "
+       "merged words so too, so that a merge of some of the shards merges again with the "
+       "rest by the trie merge")
       ("partition", po::value<std::string>()->value_name("I/K"),
        "with --merge: write slice I of K (1..K) of the merge, the n-grams of the I-th of K "
        "ranges of first words (the same cut in every reducer); --join puts the K slices "
@@ -318,14 +320,14 @@ int ParseCountOptions(const CommandLine& cl, CountJob* job) {
   }
   if (int rc = ParseTokenizerOptions(cl, &options.tokenizer); rc != kContinue) return rc;
   if (int rc = ParseOutputOptions(cl, job); rc != kContinue) return rc;
-  if (cl.Has("shared-vocab") && (job->merge || job->join || job->from_text)) {
+  if (cl.Has("shared-vocab") && (job->join || job->from_text || cl.Has("partition"))) {
     return UsageError(
-        "--shared-vocab applies to counting text, not to --merge, --join or "
-        "--from-text");
+        "--shared-vocab applies to counting text and to --merge, not to --join, --partition "
+        "or --from-text");
   }
+  if (int rc = ParseSharedVocab(cl, &options); rc != kContinue) return rc;
   if (job->merge || job->join) return kContinue;  // the counts files carry their own model
-  if (int rc = ParseSentencePieceOption(cl, &options.tokenizer); rc != kContinue) return rc;
-  return ParseSharedVocab(cl, &options);
+  return ParseSentencePieceOption(cl, &options.tokenizer);
 }
 
 }  // namespace grams::cli

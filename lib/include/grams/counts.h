@@ -70,7 +70,7 @@ struct GRAMS_EXPORT CountOptions {
   // (Finish fails otherwise); only its vocabulary is read. Shards of a
   // corpus counted with a counts file of the whole (its order 1 is enough)
   // merge by the trie merge, without renumbering or sorting
-  // (MergeCountFilesToFile, docs/SCALING.md).
+  // (MergeCountFilesToFile, docs/SCALING.md). Merges take it too.
   std::string shared_vocab;
 };
 
@@ -117,8 +117,12 @@ GRAMS_EXPORT Status CountFilesToFile(const std::vector<std::string>& inputs,
 // Adds counts files together: they must share order and tokenization (the
 // error says which setting differs). Counting shards of a corpus and merging
 // them gives the same counts, and the same file bytes, as counting the whole.
-// `options` gives the threads, memory budget, temporary directory and
-// progress callback; the order and tokenization come from the files. Each
+// `options` gives the threads, memory budget, temporary directory,
+// progress callback and shared_vocab (the merged words numbered in its
+// order, not canonically); the order and tokenization come from the files.
+// Files whose words all follow one order, that of their summed counts or
+// of shared_vocab (shards counted with it), are merged by the trie merge,
+// as sorted streams, to the same bytes (docs/SCALING.md). Each
 // file is read as a stream, one order's sections at a time, never whole.
 // Under a budget (`options.memory` > 0) its n-grams are added to the
 // counting tables or, for a file large beside the budget, spilled to the
