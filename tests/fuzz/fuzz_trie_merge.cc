@@ -6,7 +6,8 @@
 // good zstd frame with its checksum, the header CRC right), so that
 // mutations reach the merge's checks, then merges them twice: as it comes
 // (the trie merge where the files qualify, on one or two threads) and under
-// a one-byte budget (the general merge, which spills). Nothing may crash,
+// a one-byte budget (the general merge, which spills), with or without a
+// shared vocabulary to number the merged words by. Nothing may crash,
 // hang or read out of bounds. An error names one of the files and leaves no
 // output. When both succeed their bytes are the same; the trie merge never
 // refuses what the general merge takes, and takes nothing it refuses but
@@ -14,7 +15,11 @@
 //
 // Input:
 //   byte 0       bits 0-1: the number of files - 1; bits 2-3: the order -
-//                1; bit 4: two threads, each order split between them
+//                1; bit 4: two threads, each order split between them;
+//                bit 5: a shared vocabulary for the merges (--shared-vocab),
+//                an order-1 counts file that comes first
+//   the vocabulary, with bit 5: its size, then its two sections (as a
+//                file's below)
 //   per file     16-bit little-endian numbers: the vocabulary size, the
 //                sentences, the tokens, and a size per order n >= 2; then
 //                per section in file order (vocabulary, order 1's counts,
@@ -78,8 +83,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int files = 1 + (data[0] & 3);
   const int order = 1 + ((data[0] >> 2) & 3);
   const bool split = (data[0] & 16) != 0;
+  const bool shared = (data[0] & 32) != 0;
 
   std::vector<std::string> paths;
+  std::string vocab;
+  if (shared) {
+    grams::FileHeader header;
+    header.kind = grams::FileKind::kCounts;
+    header.order = 1;
+    header.vocab_size = in.U16();
+    header.settings = grams::TokenizerSettings().ToKeyValues();
+    header.ngram_counts = {header.vocab_size};
+    vocab = Dir() + "/vocab.counts";
+    if (!grams::fuzz::WriteFuzzedCountsFile(vocab, header, &in)) Die("cannot write a counts file");
+  }
   for (int f = 0; f < files; ++f) {
     grams::FileHeader header;
     header.kind = grams::FileKind::kCounts;
@@ -98,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   grams::CountOptions options;
   options.threads = split ? 2 : 1;
+  options.shared_vocab = vocab;
   grams::count::SetTrieMergeSplitForTesting(split ? 1 : 0);
   const std::string trie_out = Dir() + "/trie.counts";
   const grams::Status trie = grams::MergeCountFilesToFile(paths, trie_out, options);
@@ -107,6 +125,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string general_out = Dir() + "/general.counts";
   const grams::Status general = grams::MergeCountFilesToFile(paths, general_out, options);
 
+  // (A bad vocabulary is named too.)
+  if (shared) paths.push_back(vocab);
   if (!trie.ok()) CheckFailure(trie, paths, trie_out);
   if (!general.ok()) CheckFailure(general, paths, general_out);
   if (trie.ok() && general.ok() && ReadAll(trie_out) != ReadAll(general_out)) {

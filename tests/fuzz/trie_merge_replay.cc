@@ -19,7 +19,8 @@ using grams::fuzz::PutU16;
 
 // The target's input for `lines` cut into `files` shards (line i to shard
 // i % files), each counted at `order` with the vocabulary of all the lines,
-// or "" if something fails. `mode`: bit 4 of the input's first byte.
+// or "" if something fails. `mode`: bits 4 and 5 of the input's first
+// byte.
 std::string SeedOf(const std::vector<std::string>& lines, int order, int files, uint8_t mode) {
   const std::string& dir = grams::fuzz::ScratchDir("trie-merge-seeds");
   grams::CountOptions options;
@@ -34,6 +35,12 @@ std::string SeedOf(const std::vector<std::string>& lines, int order, int files, 
   options.order = order;
   options.shared_vocab = vocab_path;
   std::string s(1, static_cast<char>((files - 1) | ((order - 1) << 2) | mode));
+  if (mode & 32) {  // the vocabulary given to the merges too
+    auto reader = grams::BinaryFileReader::Open(vocab_path, grams::FileKind::kCounts);
+    if (!reader.ok()) return "";
+    PutU16(&s, (*reader)->header().vocab_size);
+    if (!grams::fuzz::PutCountsSections(reader->get(), &s)) return "";
+  }
   for (int f = 0; f < files; ++f) {
     grams::Counter counter(options);
     for (size_t i = f; i < lines.size(); i += files) {
@@ -72,6 +79,8 @@ int main(int argc, char** argv) {
       for (int files = 1; files <= 4; ++files) {
         seeds.push_back(SeedOf(text, order, files, files % 2 ? 0 : 16));
       }
+      // The merges given the vocabulary of all the lines too.
+      seeds.push_back(SeedOf(text, order, 2, 32 | (order % 2 ? 16 : 0)));
     }
     return seeds;
   };
