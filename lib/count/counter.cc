@@ -435,6 +435,18 @@ Status CounterImpl::Finish(CountsSink* sink) {
 
 namespace count {
 
+std::string SettingsDiffer(const TokenizerSettings& found, const TokenizerSettings& expected,
+                           const std::string& whose) {
+  const auto a = expected.DisplayKeyValues(), b = found.DisplayKeyValues();
+  for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+    if (a[k] != b[k]) {
+      return "counted with " + b[k].first + "=" + b[k].second + ", but " + whose + " " +
+             a[k].first + "=" + a[k].second;
+    }
+  }
+  return "counted with other settings";
+}
+
 StatusOr<std::vector<WordId>> OrderByGiven(const Vocabulary& vocab,
                                            const std::vector<std::string_view>& given,
                                            const std::string& file) {
@@ -468,15 +480,8 @@ Status ReadSharedVocab(const std::string& path, const TokenizerSettings& expecte
   auto settings = TokenizerSettings::FromKeyValues(header.settings);
   if (!settings.ok()) return settings.status().WithContext(path);
   if (!(*settings == expected)) {
-    const auto a = expected.DisplayKeyValues(), b = settings->DisplayKeyValues();
-    for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
-      if (a[k] != b[k]) {
-        return InvalidArgument(path + ": counted with " + b[k].first + "=" + b[k].second +
-                               ", but this count has " + a[k].first + "=" + a[k].second +
-                               " (--shared-vocab)");
-      }
-    }
-    return InvalidArgument(path + ": counted with other settings (--shared-vocab)");
+    return InvalidArgument(path + ": " + SettingsDiffer(*settings, expected, "this count has") +
+                           " (--shared-vocab)");
   }
   GRAMS_RETURN_IF_ERROR(reader->Next(SectionId(SectionType::kVocab, 0), raw));
   return DecodeVocabWords(reader->name(), header, *raw, words);

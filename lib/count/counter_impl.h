@@ -67,6 +67,12 @@ inline std::string Where(const std::string& file, uint64_t line_no, uint64_t off
   return file + ":" + std::to_string(line_no) + ": byte offset " + std::to_string(offset) + ": ";
 }
 
+// Where `found` differs from `expected`, for messages: "counted with K=V,
+// but " + whose + " K=W" for the first setting that differs (whose: "this
+// count has", "the counts merged so far have").
+std::string SettingsDiffer(const TokenizerSettings& found, const TokenizerSettings& expected,
+                           const std::string& whose);
+
 // CountOptions::shared_vocab: the counts file `path`, which must have been
 // counted with `expected`: its VOCAB section into *raw, and its words (views
 // into it) into *words.

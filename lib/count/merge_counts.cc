@@ -51,14 +51,9 @@ Status CounterImpl::CheckMergeable(int order, const TokenizerSettings& settings,
                            std::to_string(options_.order));
   }
   if (!(settings == options_.tokenizer)) {
-    const auto a = options_.tokenizer.DisplayKeyValues(), b = settings.DisplayKeyValues();
-    for (size_t k = 0; k < a.size(); ++k) {
-      if (a[k] != b[k]) {
-        return InvalidArgument(name + ": counted with " + b[k].first + "=" + b[k].second +
-                               ", but the counts merged so far have " + a[k].first + "=" +
-                               a[k].second);
-      }
-    }
+    return InvalidArgument(
+        name + ": " +
+        count::SettingsDiffer(settings, options_.tokenizer, "the counts merged so far have"));
   }
   if (settings.boundaries == Boundaries::kNone) {
     return InvalidArgument(name +

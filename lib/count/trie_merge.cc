@@ -282,6 +282,7 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
   unigrams_.assign(kNumReservedWords, 0);
   std::vector<uint64_t> hashes;
   std::vector<std::string_view> words;
+  size_t first_words = 0;  // (none while the first file is read)
   for (Input& in : inputs_) {
     OrderData& d = in.data[0];
     GRAMS_RETURN_IF_ERROR(DecodeVocabWords(in.name(), in.header(), d.child_counts, &words));
@@ -291,12 +292,22 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
     hashes.resize(words.size());
     for (size_t l = 0; l < words.size(); ++l) hashes[l] = Vocabulary::Hash(words[l]);
     in.rank.resize(words.size());
+    // The first file's words take merged ids 0 .. first_words-1 in its
+    // order: the words another file shares with it must come in that order
+    // too. Files numbered apart fail this at once, before the rest is read
+    // and ranked for the check below, which the general merge does again.
+    WordId last_shared = kNumReservedWords - 1;
     for (size_t l = 0; l < words.size(); ++l) {
       if (l + kAhead < words.size()) merged_.Prefetch(hashes[l + kAhead]);
       const WordId w = merged_.FindOrInsert(words[l], hashes[l]);
       if (w == Vocabulary::kNotFound) return Status::OK();
+      if (l >= kNumReservedWords && w < first_words) {
+        if (w <= last_shared) return Status::OK();
+        last_shared = w;
+      }
       in.rank[l] = w;
     }
+    if (&in == &inputs_.front()) first_words = merged_.size();
     if (unigrams_.size() < merged_.size()) unigrams_.resize(merged_.size(), 0);
     GRAMS_RETURN_IF_ERROR(VisitCounts(in.name(), 1, d.counts, words.size(),
                                       [&](uint64_t l, Count c) { unigrams_[in.rank[l]] += c; }));
