@@ -11,6 +11,7 @@
 
 #include "format/binary_file.h"
 #include "fuzz_files.h"
+#include "grams/settings.h"
 
 namespace grams::fuzz {
 
@@ -26,6 +27,23 @@ inline std::vector<uint32_t> CountsSectionIds(int order) {
     ids.push_back(SectionId(SectionType::kCounts, u));
   }
   return ids;
+}
+
+// A counts file's header, of the default settings: `order`, the vocabulary
+// (order 1's entries too) and the totals; the sizes of orders 2.. are 0,
+// for the caller to set.
+inline FileHeader CountsHeader(int order, uint64_t vocab_size, uint64_t sentences = 0,
+                               uint64_t tokens = 0) {
+  FileHeader header;
+  header.kind = FileKind::kCounts;
+  header.order = static_cast<uint32_t>(order);
+  header.vocab_size = vocab_size;
+  header.sentences = sentences;
+  header.tokens = tokens;
+  header.settings = TokenizerSettings().ToKeyValues();
+  header.ngram_counts.assign(order, 0);
+  header.ngram_counts[0] = vocab_size;
+  return header;
 }
 
 // Writes the counts file `path` with `header` (level-1 frames), each

@@ -39,8 +39,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,11 +60,6 @@ namespace {
 using grams::fuzz::Input;
 
 const std::string& Dir() { return grams::fuzz::ScratchDir("counts-file"); }
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void NamesFile(const grams::Status& s, const std::string& path, const char* who) {
   if (s.message().find(path) == std::string::npos) {
@@ -170,6 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = grams::ReadCountsFile(first);
   if (!again.ok()) Die("a counts file written from what was read does not read");
   if (!grams::WriteCountsFile(*again, second).ok()) Die("WriteCountsFile failed");
-  if (ReadAll(first) != ReadAll(second)) Die("the round trip changed the counts file");
+  if (grams::fuzz::ReadFileBytes(first) != grams::fuzz::ReadFileBytes(second))
+    Die("the round trip changed the counts file");
   return 0;
 }

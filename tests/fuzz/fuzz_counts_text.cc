@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 #include "fuzz_files.h"
@@ -33,11 +32,6 @@ namespace {
 }
 
 const std::string& Dir() { return grams::fuzz::ScratchDir("counts-text"); }
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 
@@ -74,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto back = grams::ReadCountsText({text}, again);
   if (!back.ok()) Die("the text form of the counts does not read back");
   if (!grams::WriteCountsFile(*back, second).ok()) Die("WriteCountsFile failed");
-  if (ReadAll(first) != ReadAll(second)) Die("the round trip changed the counts file");
+  if (grams::fuzz::ReadFileBytes(first) != grams::fuzz::ReadFileBytes(second))
+    Die("the round trip changed the counts file");
   // And the counts file reads as counts.
   if (!grams::ReadCountsFile(first).ok()) Die("the counts file written does not read");
   return 0;

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -36,6 +38,13 @@ struct Input {
     return s;
   }
 };
+
+// The bytes of a file ("" if it cannot be read): for targets that compare
+// what two writers wrote.
+inline std::string ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 // The writing side of Input, for the replay drivers' seeds: a number as
 // U16 reads it (its low 16 bits), a byte string as Bytes(U16()) reads it.

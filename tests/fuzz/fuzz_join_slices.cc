@@ -71,13 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::vector<std::string> paths;
   for (int f = 0; f < files; ++f) {
-    grams::FileHeader header;
-    header.kind = grams::FileKind::kCounts;
-    header.order = static_cast<uint32_t>(order);
-    header.vocab_size = vocab_size;
-    header.sentences = sentences;
-    header.tokens = tokens;
-    header.settings = grams::TokenizerSettings().ToKeyValues();
+    grams::FileHeader header = grams::fuzz::CountsHeader(order, vocab_size, sentences, tokens);
     if (raw_entries) {
       std::string slice = in.Bytes(in.U16());
       std::string words = in.Bytes(in.U16());
@@ -87,8 +81,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       header.info = {{"slice", std::to_string(index) + "/" + std::to_string(count)},
                      {"slice_words", std::to_string(lo) + " " + std::to_string(hi)}};
     }
-    header.ngram_counts.assign(order, 0);
-    header.ngram_counts[0] = vocab_size;
     for (int n = 2; n <= order; ++n) header.ngram_counts[n - 1] = in.U16() % 2048;
 
     const std::string path = Dir() + "/slice" + std::to_string(f + 1) + ".counts";

@@ -55,17 +55,6 @@ const std::string& Dir() { return grams::fuzz::ScratchDir("trie-merge"); }
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
-std::string ReadAll(const std::string& path) {
-  std::string bytes;
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) bytes.append(buf, n);
-    std::fclose(f);
-  }
-  return bytes;
-}
-
 // An error must name one of the files and leave no output.
 void CheckFailure(const grams::Status& s, const std::vector<std::string>& paths,
                   const std::string& out) {
@@ -88,25 +77,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> paths;
   std::string vocab;
   if (shared) {
-    grams::FileHeader header;
-    header.kind = grams::FileKind::kCounts;
-    header.order = 1;
-    header.vocab_size = in.U16();
-    header.settings = grams::TokenizerSettings().ToKeyValues();
-    header.ngram_counts = {header.vocab_size};
+    const grams::FileHeader header = grams::fuzz::CountsHeader(1, in.U16());
     vocab = Dir() + "/vocab.counts";
     if (!grams::fuzz::WriteFuzzedCountsFile(vocab, header, &in)) Die("cannot write a counts file");
   }
   for (int f = 0; f < files; ++f) {
-    grams::FileHeader header;
-    header.kind = grams::FileKind::kCounts;
-    header.order = static_cast<uint32_t>(order);
-    header.vocab_size = in.U16();
-    header.sentences = in.U16();
-    header.tokens = in.U16();
-    header.settings = grams::TokenizerSettings().ToKeyValues();
-    header.ngram_counts.assign(order, 0);
-    header.ngram_counts[0] = header.vocab_size;
+    const uint64_t vocab_size = in.U16(), sentences = in.U16(), tokens = in.U16();
+    grams::FileHeader header = grams::fuzz::CountsHeader(order, vocab_size, sentences, tokens);
     for (int n = 2; n <= order; ++n) header.ngram_counts[n - 1] = in.U16();
     const std::string path = Dir() + "/shard" + std::to_string(f + 1) + ".counts";
     if (!grams::fuzz::WriteFuzzedCountsFile(path, header, &in)) Die("cannot write a counts file");
@@ -129,7 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (shared) paths.push_back(vocab);
   if (!trie.ok()) CheckFailure(trie, paths, trie_out);
   if (!general.ok()) CheckFailure(general, paths, general_out);
-  if (trie.ok() && general.ok() && ReadAll(trie_out) != ReadAll(general_out)) {
+  if (trie.ok() && general.ok() &&
+      grams::fuzz::ReadFileBytes(trie_out) != grams::fuzz::ReadFileBytes(general_out)) {
     Die("the two merges wrote different bytes");
   }
   if (!trie.ok() && general.ok()) Die("refused what the general merge took: ", trie.ToString());

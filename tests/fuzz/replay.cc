@@ -7,7 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+
+#include "fuzz_files.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
@@ -35,10 +36,7 @@ void Run(const std::string& input) {
 
 }  // namespace
 
-std::string ReadAllOf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string ReadAllOf(const std::string& path) { return ReadFileBytes(path); }
 
 int ReplayMain(int argc, char** argv, const ReplayTarget& target) {
   double seconds = target.default_seconds;
