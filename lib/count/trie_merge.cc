@@ -30,8 +30,13 @@ constexpr size_t kMaxVarint = 10;
 // An order is merged on two threads when its parents have this many
 // sources (the files' entries of the order below) or more.
 size_t split_at_least = 1 << 16;
+// An entry's sources are file numbers, in a byte when there are few files
+// (TrieMerger<uint8_t>), the last one marked with the top bit.
+template <typename Source>
+constexpr Source kLastSource = static_cast<Source>(Source{1} << (8 * sizeof(Source) - 1));
+static_assert(kMaxTrieMergeFiles <= kLastSource<uint16_t>);
 // The trie merge's peak memory per n-gram of its files (Prepare).
-constexpr uint64_t kBytesPerFileEntry = 6;
+constexpr uint64_t kBytesPerFileEntry = 5;
 
 // Bytes in a buffer that grows without zero-filling (fresh pages are
 // touched only as they are written: page faults cost).
@@ -54,6 +59,17 @@ class ByteBuffer {
     if (__builtin_expect(size_ + more > cap_, 0)) Grow(more);
   }
   void set_size(size_t size) { size_ = size; }
+  // size bytes, their values unset: what was there is dropped, not copied.
+  void ResizeDiscarding(size_t size) {
+    if (size > cap_ || !buf_) {
+      buf_.reset();
+      cap_ = 0;
+      const size_t cap = std::max<size_t>(size, 1);
+      SizedAllocation(cap, [&] { buf_.reset(new char[cap]); });
+      cap_ = cap;
+    }
+    size_ = size;
+  }
   std::string_view view() const { return std::string_view(buf_.get(), size_); }
 
  private:
@@ -98,8 +114,7 @@ class VarintOut {
 // sections decompressed and checked, and its words re-encoded with merged
 // ids (WORDS(n) as the merge writes it where one file has the parent).
 struct OrderData {
-  std::string child_counts, counts;
-  ByteBuffer words;
+  ByteBuffer child_counts, counts, words;
 };
 
 // Past the next c varints at p. REQUIRES: they were checked to be there.
@@ -142,10 +157,11 @@ struct Input {
 
 // One thread's share of an order's merge: a range of the parents, the
 // files' cursors there, and what it makes.
+template <typename Source>
 struct MergePart {
   std::vector<Cursor> start, at;  // where its share starts in the files, and where it is
   VarintOut child_counts, words, counts;
-  std::vector<uint16_t> next_n, next_sources;  // the sources of its entries
+  std::vector<Source> next_sources;  // the sources of its entries
   uint64_t entries = 0;
   // A parent's children gathered from several files: (merged word << 32 |
   // index) keys, and by index the file and count.
@@ -154,6 +170,7 @@ struct MergePart {
   std::vector<uint64_t> counts_of;
 };
 
+template <typename Source>
 class TrieMerger {
  public:
   TrieMerger(const CountOptions& options) : options_(options) {}
@@ -165,36 +182,56 @@ class TrieMerger {
   Status Write(const std::string& out);
 
  private:
-  Status ReadSection(Input* in, uint32_t id, std::string* raw, StoredSection* stored);
+  Status ReadSection(Input* in, uint32_t id, ByteBuffer* raw, StoredSection* stored);
   void StartUnigrams();
   // Reads order n of every file into data[slot] (on a thread of its own
   // while order n-1 merges): decompressed, the structure checked, and the
   // words renumbered, a file at a time (its rank array stays in cache;
   // looked up in the merge's order, the files' arrays missed it).
   Status PrepareOrder(int n, int slot);
-  static Status CheckCounts(const Input& in, int n, uint64_t entries, std::string* counts);
+  static Status CheckCounts(const Input& in, int n, uint64_t entries, ByteBuffer* counts);
   // Merges order n from data[slot], on two threads where it is large: the
   // second's share of the parents starts where the first's ends.
   Status MergeOrder(int n, int slot);
   // The parents [begin, end) of order n, their sources from sources_[from]
   // on, into *part from its cursors.
-  Status MergeRange(int n, uint64_t begin, uint64_t end, size_t from, MergePart* part);
+  Status MergeRange(int n, uint64_t begin, uint64_t end, size_t from, MergePart<Source>* part);
   // part->at for the parents from the one whose sources start at
   // sources_[from].
-  void SeekCursors(int slot, size_t from, MergePart* part) const;
+  void SeekCursors(int slot, size_t from, MergePart<Source>* part) const;
   Status Malformed(const Input& in, int n) const {
     return CorruptionError(in.name() + ": order " + std::to_string(n) +
                            " has a malformed structure, words or counts (the file is corrupted)");
   }
-  // Compresses a section on a thread of its own (owning its bytes till then).
+  // Compresses a section of order n's output (order 1: the vocabulary and
+  // its counts) on a thread of its own, which owns its bytes until then,
+  // and appends it to the spill file once the section before it is there.
   template <typename Bytes>
-  void Compress(uint32_t id, Bytes raw) {
-    compressed_.push_back(StartAsync([id, raw = std::move(raw)]() mutable {
-      auto section = CompressCountsSection(id, std::string_view(raw.data(), raw.size()));
-      raw = Bytes();
-      return section;
-    }));
+  void Compress(int n, uint32_t id, Bytes raw) {
+    Spilled& s = spilled_[n % 2];
+    s.end = StartAsync(
+        [this, id, raw = std::move(raw), before = last_.end]() mutable -> StatusOr<uint64_t> {
+          auto section = CompressCountsSection(id, std::string_view(raw.data(), raw.size()));
+          raw = Bytes();
+          uint64_t at = 0;
+          if (before.valid()) {
+            const StatusOr<uint64_t>& done = before.get();
+            if (!done.ok()) return done.status();
+            at = done.value();
+          }
+          if (!section.ok()) return section.status();
+          GRAMS_RETURN_IF_ERROR(spill_->Append(section->data(), section->size()));
+          return at + section->size();
+        });
+    s.sections = ++sections_;
+    last_ = s;
   }
+  // Waits until order n's sections are in the spill file (the output in
+  // memory is then two orders' at most); *end: the bytes of the spill file
+  // up to them, *sections: the sections.
+  Status WaitSpilled(int n, uint64_t* end = nullptr, uint64_t* sections = nullptr);
+  // Frees what the merge of the last order does not use.
+  void ReleaseForLastOrder();
 
   const CountOptions& options_;
   std::vector<Input> inputs_;
@@ -203,25 +240,60 @@ class TrieMerger {
   uint64_t sentences_ = 0, tokens_ = 0;
   std::vector<uint64_t> sizes_;  // of the output, per order
   StoredSection stored_;         // each frame as read, before decompression
-  std::string words_raw_;        // a file's WORDS(n) as stored, while renumbered
+  ByteBuffer words_raw_;         // a file's WORDS(n) as stored, while renumbered
   // The merged vocabulary (by counting id), its order 1 and its order.
   Vocabulary merged_;
   std::vector<Count> unigrams_;
   std::vector<WordId> by_rank_;  // the merged id of rank r
-  // The merged entries of the order below, in order: how many files have
-  // each (sources_n_), and those files (sources_, ascending per entry).
-  std::vector<uint16_t> sources_n_, sources_;
-  MergePart parts_[2];  // kept from order to order: their pages are touched
-  std::vector<std::future<StatusOr<std::string>>> compressed_;
+  // The merged entries of the order below, in order: the files that have
+  // each, ascending, the last marked kLast.
+  static constexpr Source kLast = kLastSource<Source>;
+  static constexpr Source kFile = static_cast<Source>(kLast - 1);  // the file's number
+  std::vector<Source> sources_;
+  MergePart<Source> parts_[2];
+  // The output's sections, compressed while the next order merges and
+  // kept in a file until the header's counts are known. A section is
+  // there once its future has the spill file's size after it.
+  struct Spilled {
+    std::shared_future<StatusOr<uint64_t>> end;
+    uint64_t sections = 0;  // up to it
+  };
+  std::unique_ptr<io::TempFile> spill_;
+  uint64_t sections_ = 0;
+  Spilled spilled_[2], last_;  // the last section of the orders of each parity, and of all
 };
 
-Status TrieMerger::ReadSection(Input* in, uint32_t id, std::string* raw, StoredSection* stored) {
+template <typename Source>
+Status TrieMerger<Source>::WaitSpilled(int n, uint64_t* end, uint64_t* sections) {
+  const Spilled& last = spilled_[n % 2];
+  if (n < 1 || !last.end.valid()) return Status::OK();
+  const StatusOr<uint64_t>& done = last.end.get();
+  if (!done.ok()) return done.status();
+  if (end) *end = done.value();
+  if (sections) *sections = last.sections;
+  return Status::OK();
+}
+
+template <typename Source>
+void TrieMerger<Source>::ReleaseForLastOrder() {
+  for (Input& in : inputs_) in.data[(order_ + 1) % 2] = OrderData();
+  for (MergePart<Source>& part : parts_) {
+    std::vector<Source>().swap(part.next_sources);
+  }
+  words_raw_ = ByteBuffer();
+  stored_ = StoredSection();
+}
+
+template <typename Source>
+Status TrieMerger<Source>::ReadSection(Input* in, uint32_t id, ByteBuffer* raw,
+                                       StoredSection* stored) {
   GRAMS_RETURN_IF_ERROR(in->reader->NextStored(id, stored));
-  SizedAllocation(stored->raw_size, [&] { raw->resize(stored->raw_size); });
+  raw->ResizeDiscarding(stored->raw_size);
   return stored->Decompress(in->name(), raw->data());
 }
 
-Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifies) {
+template <typename Source>
+Status TrieMerger<Source>::Prepare(const std::vector<std::string>& paths, bool* qualifies) {
   *qualifies = false;
   if (paths.empty() || paths.size() > kMaxTrieMergeFiles) return Status::OK();
   for (const auto& path : paths)
@@ -238,10 +310,10 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
       return Status::OK();
     }
   }
-  // Under a budget: about 6 bytes per n-gram of the files at the peak
-  // (measured 5.8 with 64 shards of scale.txt, 6.9 with 4: the files'
-  // next order decompressed while one merges, its output, their sources,
-  // and the compressed sections kept for the end); over it, the general
+  // Under a budget: about 5 bytes per n-gram of the files at the peak
+  // (peak RSS 5.0 with 64 shards of scale.txt, 5.2 with 4: two orders of
+  // the files decompressed, the order being made and the sources of two
+  // orders, a byte per file that has an entry); over it, the general
   // merge, which spills.
   uint64_t file_entries = 0;
   for (const Input& in : inputs_)
@@ -285,7 +357,7 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
   size_t first_words = 0;  // (none while the first file is read)
   for (Input& in : inputs_) {
     OrderData& d = in.data[0];
-    GRAMS_RETURN_IF_ERROR(DecodeVocabWords(in.name(), in.header(), d.child_counts, &words));
+    GRAMS_RETURN_IF_ERROR(DecodeVocabWords(in.name(), in.header(), d.child_counts.view(), &words));
     // Each word's slot prefetched 16 words ahead of its lookup (as the
     // general merge does, count/merge_counts.cc).
     constexpr size_t kAhead = 16;
@@ -309,12 +381,11 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
     }
     if (&in == &inputs_.front()) first_words = merged_.size();
     if (unigrams_.size() < merged_.size()) unigrams_.resize(merged_.size(), 0);
-    GRAMS_RETURN_IF_ERROR(VisitCounts(in.name(), 1, d.counts, words.size(),
+    GRAMS_RETURN_IF_ERROR(VisitCounts(in.name(), 1, d.counts.view(), words.size(),
                                       [&](uint64_t l, Count c) { unigrams_[in.rank[l]] += c; }));
     sentences_ += in.header().sentences;
     tokens_ += in.header().tokens;
-    std::string().swap(d.child_counts);
-    std::string().swap(d.counts);
+    d = OrderData();
   }
 
   // The order of the merged words: canonical, or with a shared vocabulary
@@ -356,7 +427,8 @@ Status TrieMerger::Prepare(const std::vector<std::string>& paths, bool* qualifie
 
 // The vocabulary and order 1 (to be written first), and order 1's sources:
 // the files that have each word, in file order.
-void TrieMerger::StartUnigrams() {
+template <typename Source>
+void TrieMerger<Source>::StartUnigrams() {
   const size_t V = merged_.size();
   std::vector<std::string_view> words(V);
   std::vector<Count> counts(V);
@@ -365,22 +437,23 @@ void TrieMerger::StartUnigrams() {
     words[r] = merged_.Word(w);
     counts[r] = unigrams_[w];
   }
-  Compress(SectionId(SectionType::kVocab, 0), EncodeVocab(words));
-  Compress(SectionId(SectionType::kCounts, 1), EncodeCounts(counts.data(), counts.size()));
+  Compress(1, SectionId(SectionType::kVocab, 0), EncodeVocab(words));
+  Compress(1, SectionId(SectionType::kCounts, 1), EncodeCounts(counts.data(), counts.size()));
   std::vector<Count>().swap(unigrams_);
   std::vector<WordId>().swap(by_rank_);
   merged_ = Vocabulary();  // the words are in the VOCAB section now
   sizes_.assign(order_, 0);
   sizes_[0] = V;
   if (order_ >= 2) {
-    sources_n_.assign(V, 0);
-    for (const Input& in : inputs_)
-      for (WordId r : in.rank) ++sources_n_[r];
     std::vector<uint64_t> at(V + 1, 0);
-    for (size_t r = 0; r < V; ++r) at[r + 1] = at[r] + sources_n_[r];
+    for (const Input& in : inputs_)
+      for (WordId r : in.rank) ++at[r + 1];
+    for (size_t r = 0; r < V; ++r) at[r + 1] += at[r];
     sources_.resize(at[V]);
     for (size_t i = 0; i < inputs_.size(); ++i)
-      for (WordId r : inputs_[i].rank) sources_[at[r]++] = static_cast<uint16_t>(i);
+      for (WordId r : inputs_[i].rank) sources_[at[r]++] = static_cast<Source>(i);
+    // (at[r] is now where word r's sources end: every word has one.)
+    for (size_t r = 0; r < V; ++r) sources_[at[r] - 1] |= kLast;
   }
 }
 
@@ -388,7 +461,9 @@ void TrieMerger::StartUnigrams() {
 // VisitCounts checks). The merge copies a count's bytes where one file has
 // its n-gram, so a count written in more bytes than it needs (which reads
 // the same) is written again in the fewest, as every other merge writes it.
-Status TrieMerger::CheckCounts(const Input& in, int n, uint64_t entries, std::string* counts) {
+template <typename Source>
+Status TrieMerger<Source>::CheckCounts(const Input& in, int n, uint64_t entries,
+                                       ByteBuffer* counts) {
   const char *p = counts->data(), *end = p + counts->size();
   bool overlong = false;
   for (uint64_t k = 0; k < entries; ++k) {
@@ -400,16 +475,16 @@ Status TrieMerger::CheckCounts(const Input& in, int n, uint64_t entries, std::st
   }
   if (p != end) return MalformedCounts(in.name(), n);
   if (overlong) {
-    std::string canonical;
-    VarintAppender out{&canonical};
-    GRAMS_RETURN_IF_ERROR(
-        VisitCounts(in.name(), n, *counts, entries, [&](uint64_t, Count c) { out.Put(c); }));
-    counts->swap(canonical);
+    VarintOut canonical;
+    GRAMS_RETURN_IF_ERROR(VisitCounts(in.name(), n, counts->view(), entries,
+                                      [&](uint64_t, Count c) { canonical.Put(c); }));
+    *counts = canonical.Take();
   }
   return Status::OK();
 }
 
-Status TrieMerger::PrepareOrder(int n, int slot) {
+template <typename Source>
+Status TrieMerger<Source>::PrepareOrder(int n, int slot) {
   const uint32_t un = static_cast<uint32_t>(n);
   for (Input& in : inputs_) {
     OrderData& d = in.data[slot];
@@ -459,9 +534,12 @@ Status TrieMerger::PrepareOrder(int n, int slot) {
   return Status::OK();
 }
 
-Status TrieMerger::MergeOrder(int n, int slot) {
+template <typename Source>
+Status TrieMerger<Source>::MergeOrder(int n, int slot) {
   const uint32_t un = static_cast<uint32_t>(n);
   const uint64_t lower = sizes_[n - 2];
+  // (Order n-2's sections were compressed while n-1 merged.)
+  GRAMS_RETURN_IF_ERROR(WaitSpilled(n - 2));
   // The second thread's share starts at the parent where half the files'
   // parents (their sources) are behind, on two threads and a large order.
   const int threads = CountingThreads(options_) >= 2 && sources_.size() >= split_at_least ? 2 : 1;
@@ -469,7 +547,10 @@ Status TrieMerger::MergeOrder(int n, int slot) {
   size_t from_mid = sources_.size();
   if (threads == 2) {
     size_t seen = 0;
-    for (mid = 0; mid < lower && seen < sources_.size() / 2; ++mid) seen += sources_n_[mid];
+    for (mid = 0; mid < lower && seen < sources_.size() / 2; ++mid) {
+      while ((sources_[seen++] & kLast) == 0) {
+      }
+    }
     from_mid = seen;
   }
   // Sized for the files' sections of this order (the merge is smaller, as
@@ -485,17 +566,13 @@ Status TrieMerger::MergeOrder(int n, int slot) {
     parts_[0].at[i] = Input::Begin(d);
   }
   for (int t = 0; t < threads; ++t) {
-    MergePart& part = parts_[t];
+    MergePart<Source>& part = parts_[t];
     part.child_counts.ReserveBytes(bytes[0] / threads);
     part.words.ReserveBytes(bytes[1] / threads);
     part.counts.ReserveBytes(bytes[2] / threads);
-    part.next_n.clear();
     part.next_sources.clear();
     part.entries = 0;
-    if (n < order_) {
-      part.next_n.reserve(in_entries / threads);
-      part.next_sources.reserve(in_entries / threads);
-    }
+    if (n < order_) part.next_sources.reserve(in_entries / threads);
   }
   Status merged[2];
   RunOnThreads(threads, [&](int t) {
@@ -521,33 +598,34 @@ Status TrieMerger::MergeOrder(int n, int slot) {
       }
     }
   }
-  MergePart& all = parts_[0];
+  MergePart<Source>& all = parts_[0];
   if (threads == 2) {
-    MergePart& second = parts_[1];
+    MergePart<Source>& second = parts_[1];
     all.child_counts.Append(second.child_counts.view());
     all.words.Append(second.words.view());
     all.counts.Append(second.counts.view());
-    second.child_counts.Clear();
-    second.words.Clear();
-    second.counts.Clear();
-    all.next_n.insert(all.next_n.end(), second.next_n.begin(), second.next_n.end());
+    // (Freed, not kept for the next order: memory is at its peak here.)
+    second.child_counts.Take();
+    second.words.Take();
+    second.counts.Take();
     all.next_sources.insert(all.next_sources.end(), second.next_sources.begin(),
                             second.next_sources.end());
     all.entries += second.entries;
   }
   sizes_[n - 1] = all.entries;
-  sources_n_.swap(all.next_n);
   sources_.swap(all.next_sources);
-  Compress(SectionId(SectionType::kChildCounts, un), all.child_counts.Take());
-  Compress(SectionId(SectionType::kWords, un), all.words.Take());
-  Compress(SectionId(SectionType::kCounts, un), all.counts.Take());
+  const uint32_t ids[3] = {SectionId(SectionType::kChildCounts, un),
+                           SectionId(SectionType::kWords, un), SectionId(SectionType::kCounts, un)};
+  VarintOut* made[3] = {&all.child_counts, &all.words, &all.counts};
+  for (int s = 0; s < 3; ++s) Compress(n, ids[s], made[s]->Take());
   return Status::OK();
 }
 
-void TrieMerger::SeekCursors(int slot, size_t from, MergePart* part) const {
+template <typename Source>
+void TrieMerger<Source>::SeekCursors(int slot, size_t from, MergePart<Source>* part) const {
   // Each file's parents before the share: its sources before `from`.
   std::vector<uint64_t> before(inputs_.size(), 0);
-  for (size_t j = 0; j < from; ++j) ++before[sources_[j]];
+  for (size_t j = 0; j < from; ++j) ++before[sources_[j] & kFile];
   part->at.resize(inputs_.size());
   for (size_t i = 0; i < inputs_.size(); ++i) {
     Cursor at = Input::Begin(inputs_[i].data[slot]);
@@ -565,23 +643,22 @@ void TrieMerger::SeekCursors(int slot, size_t from, MergePart* part) const {
   part->start = part->at;
 }
 
-Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_index,
-                              MergePart* part) {
+template <typename Source>
+Status TrieMerger<Source>::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_index,
+                                      MergePart<Source>* part) {
   const bool last = n == order_;
   VarintOut& child_counts = part->child_counts;
   VarintOut& words = part->words;
   VarintOut& counts = part->counts;
-  std::vector<uint16_t>& next_n = part->next_n;
-  std::vector<uint16_t>& next_sources = part->next_sources;
+  std::vector<Source>& next_sources = part->next_sources;
   std::vector<Cursor>& at = part->at;
-  const uint16_t* from = sources_.data() + from_index;
+  const Source* from = sources_.data() + from_index;
   uint64_t entries = 0;
   // (PrepareOrder checked every section: the reads below stay within them.)
   for (uint64_t parent = begin; parent < end; ++parent) {
-    const unsigned k = sources_n_[parent];
-    if (k == 1) {
+    if (*from & kLast) {
       // One file has the parent: its children's bytes as they are.
-      const uint16_t f = *from++;
+      const uint16_t f = *from++ & kFile;
       Cursor& in = at[f];
       in.PrefetchAhead();
       uint64_t c = 0;
@@ -595,8 +672,7 @@ Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_i
       counts.Append(in.c, c_end);
       in.c = c_end;
       if (!last) {
-        next_n.insert(next_n.end(), c, 1);
-        next_sources.insert(next_sources.end(), c, f);
+        next_sources.insert(next_sources.end(), c, static_cast<Source>(f | kLast));
       }
       entries += c;
       continue;
@@ -606,8 +682,9 @@ Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_i
     keys.clear();
     part->from.clear();
     part->counts_of.clear();
-    for (unsigned t = 0; t < k; ++t) {
-      const uint16_t f = from[t];
+    for (bool more = true; more;) {
+      more = (*from & kLast) == 0;
+      const uint16_t f = *from++ & kFile;
       Cursor& in = at[f];
       in.PrefetchAhead();
       uint64_t c = 0, count = 0, delta = 0;
@@ -622,7 +699,6 @@ Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_i
         part->counts_of.push_back(count);
       }
     }
-    from += k;
     if (keys.size() > UINT32_MAX) {
       return ResourceExhausted("the trie merge: more than 2^32-1 children of one n-gram");
     }
@@ -641,9 +717,9 @@ Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_i
         sum += part->counts_of[i];
         if (!last) next_sources.push_back(part->from[i]);
       }
+      if (!last) next_sources.back() |= kLast;
       words.Put(m == 0 ? w : w - prev - 1);
       counts.Put(sum);
-      if (!last) next_n.push_back(static_cast<uint16_t>(b - a));
       prev = w;
       ++m;
       a = b;
@@ -655,7 +731,8 @@ Status TrieMerger::MergeRange(int n, uint64_t begin, uint64_t end, size_t from_i
   return Status::OK();
 }
 
-Status TrieMerger::Write(const std::string& out) {
+template <typename Source>
+Status TrieMerger<Source>::Write(const std::string& out) {
   // Order n+1 is read and renumbered on another thread while order n
   // merges (data[n % 2] and data[(n + 1) % 2]).
   std::future<Status> next;
@@ -663,6 +740,7 @@ Status TrieMerger::Write(const std::string& out) {
     std::future<Status>* f;
     ~Waiter() { WaitIfStarted(*f); }
   } waiter{&next};
+  GRAMS_ASSIGN_OR_RETURN(spill_, io::TempFile::Create(options_.temp_dir));
   if (order_ >= 2) next = StartAsync([this] { return PrepareOrder(2, 0); });
   StartUnigrams();
   for (int n = 2; n <= std::max(order_, 2); ++n) {
@@ -672,26 +750,47 @@ Status TrieMerger::Write(const std::string& out) {
     }
     if (n > order_) break;  // (order 1: the stage shown all the same)
     GRAMS_RETURN_IF_ERROR(next.get());
-    if (n < order_) next = StartAsync([this, n] { return PrepareOrder(n + 1, (n + 1) % 2); });
+    if (n < order_) {
+      next = StartAsync([this, n] { return PrepareOrder(n + 1, (n + 1) % 2); });
+    } else {
+      ReleaseForLastOrder();
+    }
     GRAMS_RETURN_IF_ERROR(MergeOrder(n, n % 2));
   }
-  std::vector<uint16_t>().swap(sources_n_);
-  std::vector<uint16_t>().swap(sources_);
-  for (MergePart& part : parts_) part = MergePart();
+  std::vector<Source>().swap(sources_);
+  for (MergePart<Source>& part : parts_) part = MergePart<Source>();
   for (Input& in : inputs_) {
     GRAMS_RETURN_IF_ERROR(in.reader->Finish());
     in.reader.reset();
   }
+  // The header is known: the file is written while the last order's
+  // sections compress.
   if (options_.progress) options_.progress(Progress{"writing", 0, 0, ""});
   GRAMS_ASSIGN_OR_RETURN(auto writer,
                          CountsFileWriter::Open(out, settings_, sizes_, sentences_, tokens_));
-  for (auto& section : compressed_) {
-    StatusOr<std::string> s = section.get();
-    if (!s.ok()) return s.status();
-    writer->AddCompressed(std::move(s).value());
+  uint64_t copied = 0, copied_sections = 0;
+  for (int n : {order_ - 1, order_}) {
+    if (n < 1) continue;
+    uint64_t end = 0, sections = 0;
+    GRAMS_RETURN_IF_ERROR(WaitSpilled(n, &end, &sections));
+    GRAMS_RETURN_IF_ERROR(
+        writer->AddCompressedFrom(*spill_, copied, end, sections - copied_sections));
+    copied = end;
+    copied_sections = sections;
   }
-  compressed_.clear();
   return writer->Finish();
+}
+
+template <typename Source>
+Status Merge(const std::vector<std::string>& paths, const std::string& out,
+             const CountOptions& options, bool* applied) {
+  TrieMerger<Source> merger(options);
+  bool qualifies = false;
+  // An error before the files are known to qualify (a file that cannot be
+  // opened, a corrupt vocabulary) is the general merge's to report.
+  if (!merger.Prepare(paths, &qualifies).ok() || !qualifies) return Status::OK();
+  *applied = true;
+  return merger.Write(out);
 }
 
 }  // namespace
@@ -703,13 +802,8 @@ void SetTrieMergeSplitForTesting(size_t entries) {
 Status TrieMergeToFile(const std::vector<std::string>& paths, const std::string& out,
                        const CountOptions& options, bool* applied) {
   *applied = false;
-  TrieMerger merger(options);
-  bool qualifies = false;
-  // An error before the files are known to qualify (a file that cannot be
-  // opened, a corrupt vocabulary) is the general merge's to report.
-  if (!merger.Prepare(paths, &qualifies).ok() || !qualifies) return Status::OK();
-  *applied = true;
-  return merger.Write(out);
+  return paths.size() <= kLastSource<uint8_t> ? Merge<uint8_t>(paths, out, options, applied)
+                                              : Merge<uint16_t>(paths, out, options, applied);
 }
 
 }  // namespace grams::count

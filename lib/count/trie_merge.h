@@ -17,11 +17,12 @@
 // word and added up. Each file's next order is read, decompressed and
 // renumbered on another thread while one merges; an order merges in two
 // ranges of its parents on two threads; the output's sections are
-// compressed on other threads, kept (compressed) until the last, and
-// written once the header's n-gram counts are known. Memory: the merged
-// vocabulary, two orders of every file decompressed, one order of output,
-// the sources of two orders and the compressed file (about 6 bytes per
-// n-gram of the files at the peak).
+// compressed on other threads while the next order merges, and kept in a
+// temporary file (options.temp_dir) until the header's n-gram counts are
+// known, then copied after it. Memory: the merged vocabulary, two orders
+// of every file decompressed, one order of output and the sources of two
+// orders (a byte per file that has an entry, two with over 128 files):
+// about 5 bytes per n-gram of the files at the peak.
 //
 // The output is the bytes of the general merge (count/merge_counts.cc).
 // Files that do not qualify (their vocabularies not in one order, a slice,

@@ -186,6 +186,21 @@ void BinaryFileWriter::AddCompressed(std::string section) {
   pending_.push_back(ready.get_future());
 }
 
+Status BinaryFileWriter::AddCompressedFrom(const io::TempFile& file, uint64_t begin, uint64_t end,
+                                           uint64_t sections) {
+  while (!pending_.empty()) DrainOne();
+  GRAMS_RETURN_IF_ERROR(status_);
+  sections_ += sections;
+  constexpr uint64_t kStep = uint64_t{1} << 20;
+  std::unique_ptr<char[]> buf(new char[kStep]);
+  for (uint64_t at = begin; at < end; at += kStep) {
+    const size_t n = static_cast<size_t>(std::min(kStep, end - at));
+    GRAMS_RETURN_IF_ERROR(file.ReadAt(at, buf.get(), n));
+    out_->Write(buf.get(), n);
+  }
+  return Status::OK();
+}
+
 Status BinaryFileWriter::Finish() {
   while (!pending_.empty()) DrainOne();
   GRAMS_RETURN_IF_ERROR(status_);

@@ -25,6 +25,7 @@
 
 #include "grams/status.h"
 #include "io/file.h"
+#include "io/temp_file.h"
 #include "util/huge_array.h"
 
 namespace grams {
@@ -77,6 +78,12 @@ class BinaryFileWriter {
   void AddSection(uint32_t id, std::string raw, int zstd_level);
   // A section CompressSection made beforehand, written after those in flight.
   void AddCompressed(std::string section);
+  // `sections` sections CompressSection made beforehand, kept one after the
+  // other in bytes [begin, end) of `file` (by a writer that learns the
+  // header last), copied after those in flight. The file may grow past
+  // `end` meanwhile.
+  Status AddCompressedFrom(const io::TempFile& file, uint64_t begin, uint64_t end,
+                           uint64_t sections);
   // Waits for the sections in flight and writes them, so that the caller's
   // next sections are not built while these are still in memory (a writer
   // under a memory budget, count/counts_sink.h).

@@ -56,6 +56,11 @@ class CountsFileWriter {
   void AddOrderEncoded(OrderSections sections);
   // A section CompressCountsSection made, in its place in the order above.
   void AddCompressed(std::string section) { writer_->AddCompressed(std::move(section)); }
+  // Sections made so, kept in a file (BinaryFileWriter::AddCompressedFrom).
+  Status AddCompressedFrom(const io::TempFile& file, uint64_t begin, uint64_t end,
+                           uint64_t sections) {
+    return writer_->AddCompressedFrom(file, begin, end, sections);
+  }
   // Waits for the sections in flight and writes them (BinaryFileWriter::Flush).
   void Flush() { writer_->Flush(); }
   Status Finish() { return writer_->Finish(); }

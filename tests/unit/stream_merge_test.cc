@@ -4,6 +4,7 @@
 // inputs are clear errors naming the file, with no output left.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 
 #include "count/trie_merge.h"
@@ -381,8 +382,8 @@ TEST(TrieMergeTest, ShardsOfASharedVocabularyMergeToTheWhole) {
     // merge again, to the same bytes.
     const std::string twelve = shards.path("12.counts");
     bool trie = true;
-    ASSERT_TRUE(MergeWatched({shards.counts[0], shards.counts[1]}, twelve, CountOptions{}, &trie)
-                    .ok());
+    ASSERT_TRUE(
+        MergeWatched({shards.counts[0], shards.counts[1]}, twelve, CountOptions{}, &trie).ok());
     EXPECT_FALSE(trie);
     std::vector<std::string> rest = {twelve};
     rest.insert(rest.end(), shards.counts.begin() + 2, shards.counts.end());
@@ -420,6 +421,46 @@ TEST(TrieMergeTest, OnOneOrTwoThreadsTheSameBytes) {
     }
   }
   count::SetTrieMergeSplitForTesting(0);
+}
+
+// Up to 128 files, an entry's sources take a byte each; more, two bytes.
+TEST(TrieMergeTest, ManyFilesOnEitherSideOfOneByteSources) {
+  Shards shards(129, 3, /*shared_vocab=*/true, SkewedText(20000));
+  const std::string out = shards.path("merged.counts");
+  // 128 of the shards, numbered in the shared order (their own counts rank
+  // the words otherwise): the general merge, then the trie merge.
+  const std::vector<std::string> first(shards.counts.begin(), shards.counts.begin() + 128);
+  const std::string general = shards.path("general.counts");
+  CountOptions shared = Budget(1, "");
+  shared.shared_vocab = shards.path("vocab.counts");
+  bool trie = true;
+  ASSERT_TRUE(MergeWatched(first, general, shared, &trie).ok());
+  EXPECT_FALSE(trie);
+  count::SetTrieMergeSplitForTesting(1);
+  for (int threads : {1, 2}) {
+    shared = Budget(0, "", threads);
+    shared.shared_vocab = shards.path("vocab.counts");
+    ASSERT_TRUE(MergeWatched(first, out, shared, &trie).ok());
+    EXPECT_TRUE(trie);
+    EXPECT_TRUE(ReadFile(out) == ReadFile(general)) << "128 files, threads " << threads;
+    ASSERT_TRUE(MergeWatched(shards.counts, out, Budget(0, "", threads), &trie).ok());
+    EXPECT_TRUE(trie);
+    EXPECT_TRUE(ReadFile(out) == shards.whole) << "129 files, threads " << threads;
+  }
+  count::SetTrieMergeSplitForTesting(0);
+}
+
+// The trie merge keeps the output's sections in a temporary file until
+// the header is known: a temporary directory that cannot be written is an
+// error naming it (as it is for the general merge), and no output is left.
+TEST(TrieMergeTest, TheTemporaryDirectoryMustBeWritable) {
+  Shards shards(3, 3, /*shared_vocab=*/true);
+  const std::string out = shards.path("merged.counts");
+  bool trie = false;
+  Status s = MergeWatched(shards.counts, out, Budget(0, shards.path("none")), &trie);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(shards.path("none")), std::string::npos) << s.message();
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(TrieMergeTest, ShardsNumberedApartTakeTheGeneralMerge) {
