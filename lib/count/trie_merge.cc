@@ -346,11 +346,20 @@ Status TrieMerger<Source>::Prepare(const std::vector<std::string>& paths, bool* 
     });
     for (const Status& st : read) GRAMS_RETURN_IF_ERROR(st);
   }
-  // The vocabularies merged (sized for half the files' words: shards share
-  // many), and order 1 added up, by merged counting id.
-  uint64_t file_words = 0;
-  for (const Input& in : inputs_) file_words += in.header().vocab_size;
-  merged_.Reserve(file_words / 2, 0);
+  // The vocabularies merged, and order 1 added up, by merged counting id.
+  // Sized for the largest file's words and half the others' (shards share
+  // many: 4 of scale.txt have 923K words, 701K of them distinct; 64 have
+  // 1.64M), so that the table is not rebuilt as it fills.
+  uint64_t words_left = 0, largest = 0, bytes_left = 0, largest_bytes = 0;
+  for (const Input& in : inputs_) {
+    const uint64_t w = in.header().vocab_size, b = in.data[0].child_counts.size();
+    words_left += w;
+    bytes_left += b;
+    largest = std::max(largest, w);
+    largest_bytes = std::max(largest_bytes, b);
+  }
+  merged_.Reserve(largest + (words_left - largest) / 2,
+                  largest_bytes + (bytes_left - largest_bytes) / 2);
   unigrams_.assign(kNumReservedWords, 0);
   std::vector<uint64_t> hashes;
   std::vector<std::string_view> words;
