@@ -12,8 +12,7 @@
 #     share of the cores (-j), then --join;
 #   - the same shards counted with --shared-vocab (the vocabulary of the
 #     whole: each shard's order 1, merged), read once, and merged by the trie
-#     merge: the 64 under -S 200M, the 4 under -S 200M (-S 100M is below the
-#     trie merge's estimate: it takes the general merge, as above).
+#     merge: the 64 under -S 200M, the 4 under -S 100M.
 # Every merged or joined counts file is compared byte for byte with counting
 # the whole of scale.txt. The targets: peak RSS at most 260 MB (64 shards)
 # and 130 MB (4 shards); merge wall at most 1.5x reading the shards once;
@@ -128,7 +127,7 @@ for ((r = 1; r <= RUNS; r++)); do
   measure readv64 bash -c 'read_all "$WORK/v64.list"'
   measure mergev64 "$BIN/grams-count" -q --merge-list "$WORK/v64.list" -S 200M -o "$WORK/mv64.counts"
   measure readv4 bash -c 'read_all "$WORK/v4.list"'
-  measure mergev4 "$BIN/grams-count" -q --merge-list "$WORK/v4.list" -S 200M -o "$WORK/mv4.counts"
+  measure mergev4 "$BIN/grams-count" -q --merge-list "$WORK/v4.list" -S 100M -o "$WORK/mv4.counts"
   for f in m64 joined m4 mv64 mv4; do
     cmp -s "$WORK/$f.counts" "$WORK/whole.counts" || die "$f.counts differs from counting the whole"
   done
@@ -159,7 +158,7 @@ section "--shared-vocab: the vocabulary pass (64 shards at order 1, merged) took
 section "64 shards, numbered alike ($(fmt_mb "$bytesv64") MB of counts files): the trie merge"
 merge_rows v64 200M 260
 section "4 shards, numbered alike ($(fmt_mb "$bytesv4") MB of counts files): the trie merge"
-merge_rows v4 200M 260
+merge_rows v4 100M 130
 print_rows "grams-count --merge, medians of $RUNS runs"
 echo
 echo "every merged and joined counts file is identical to counting the whole"
