@@ -71,6 +71,13 @@ class ByteBuffer {
     size_ = size;
   }
   std::string_view view() const { return std::string_view(buf_.get(), size_); }
+  // kPadding zero bytes past size() (not part of it), which SkipVarints
+  // may read.
+  void Pad() {
+    Reserve(kPadding);
+    std::memset(buf_.get() + size_, 0, kPadding);
+  }
+  static constexpr size_t kPadding = 8;
 
  private:
   __attribute__((noinline)) void Grow(size_t more) {
@@ -117,8 +124,19 @@ struct OrderData {
   ByteBuffer child_counts, counts, words;
 };
 
-// Past the next c varints at p. REQUIRES: they were checked to be there.
+// Past the next c varints at p, eight bytes at a time while the c-th
+// varint ends beyond them (a varint ends at a byte below 0x80). REQUIRES:
+// they were checked to be there, and their buffer is padded
+// (ByteBuffer::Pad: the last of them may end in its last 8 bytes).
 inline const char* SkipVarints(const char* p, uint64_t c) {
+  while (c > 8) {
+    uint64_t x;
+    std::memcpy(&x, p, sizeof x);
+    const uint64_t ends = static_cast<uint64_t>(__builtin_popcountll(~x & 0x8080808080808080ull));
+    if (ends >= c) break;
+    c -= ends;
+    p += sizeof x;
+  }
   while (c > 0) c -= static_cast<signed char>(*p++) >= 0;
   return p;
 }
@@ -516,9 +534,12 @@ Status TrieMerger<Source>::PrepareOrder(int n, int slot) {
     const uint64_t V = in.rank.size();
     char* out = d.words.data();
     uint64_t k = 0;
+    bool overlong = false;  // a child count written in more bytes than it needs
     for (uint64_t parent = 0; parent < lower; ++parent) {
       uint64_t c, delta, local = 0;
+      const char* start = pcc;
       if (!GetVarint64(&pcc, ecc, &c) || c > entries - k) return Malformed(in, n);
+      overlong = overlong || (pcc - start > 1 && pcc[-1] == 0);
       // A merged id takes 5 bytes at most.
       if (c > 0) {
         d.words.set_size(static_cast<size_t>(out - d.words.data()));
@@ -539,6 +560,21 @@ Status TrieMerger<Source>::PrepareOrder(int n, int slot) {
     if (pcc != ecc || pw != ew || k != entries) return Malformed(in, n);
     d.words.set_size(static_cast<size_t>(out - d.words.data()));
     GRAMS_RETURN_IF_ERROR(CheckCounts(in, n, entries, &d.counts));
+    // The merge copies child counts as bytes: written again in the fewest
+    // where they were not (as every other merge writes them).
+    if (overlong) {
+      VarintOut canonical;
+      const char* p = d.child_counts.data();
+      for (uint64_t parent = 0; parent < lower; ++parent) {
+        uint64_t c = 0;
+        GetVarint64(&p, ecc, &c);
+        canonical.Put(c);
+      }
+      d.child_counts = canonical.Take();
+    }
+    d.child_counts.Pad();
+    d.words.Pad();
+    d.counts.Pad();
   }
   return Status::OK();
 }
@@ -574,14 +610,17 @@ Status TrieMerger<Source>::MergeOrder(int n, int slot) {
     in_entries += inputs_[i].header().ngram_counts[n - 1];
     parts_[0].at[i] = Input::Begin(d);
   }
+  // (The first share is sized for the whole, as the second is appended to
+  // it: untouched pages cost nothing, copies into grown buffers do.)
   for (int t = 0; t < threads; ++t) {
     MergePart<Source>& part = parts_[t];
-    part.child_counts.ReserveBytes(bytes[0] / threads);
-    part.words.ReserveBytes(bytes[1] / threads);
-    part.counts.ReserveBytes(bytes[2] / threads);
+    const uint64_t share = t == 0 ? 1 : threads;
+    part.child_counts.ReserveBytes(bytes[0] / share);
+    part.words.ReserveBytes(bytes[1] / share);
+    part.counts.ReserveBytes(bytes[2] / share);
     part.next_sources.clear();
     part.entries = 0;
-    if (n < order_) part.next_sources.reserve(in_entries / threads);
+    if (n < order_) part.next_sources.reserve(in_entries / share);
   }
   Status merged[2];
   RunOnThreads(threads, [&](int t) {
@@ -666,13 +705,27 @@ Status TrieMerger<Source>::MergeRange(int n, uint64_t begin, uint64_t end, size_
   // (PrepareOrder checked every section: the reads below stay within them.)
   for (uint64_t parent = begin; parent < end; ++parent) {
     if (*from & kLast) {
-      // One file has the parent: its children's bytes as they are.
-      const uint16_t f = *from++ & kFile;
+      // One file has the parent, and the run of parents after it that it
+      // alone has too (its children's siblings, at the higher orders): they
+      // are consecutive in the file, so their child counts and their
+      // children's words and counts are copied as they are, a run at once.
+      const Source only = *from;
+      uint64_t run = 1;
+      while (parent + run < end && from[run] == only) ++run;
+      from += run;
+      parent += run - 1;
+      const uint16_t f = only & kFile;
       Cursor& in = at[f];
       in.PrefetchAhead();
       uint64_t c = 0;
-      GetVarint64(&in.cc, in.cc + kMaxVarint, &c);
-      child_counts.Put(c);
+      const char* cc_end = in.cc;
+      for (uint64_t q = 0; q < run; ++q) {
+        uint64_t one = 0;
+        GetVarint64(&cc_end, cc_end + kMaxVarint, &one);
+        c += one;
+      }
+      child_counts.Append(in.cc, cc_end);
+      in.cc = cc_end;
       if (c == 0) continue;
       const char* w_end = SkipVarints(in.w, c);
       words.Append(in.w, w_end);
@@ -680,9 +733,7 @@ Status TrieMerger<Source>::MergeRange(int n, uint64_t begin, uint64_t end, size_
       const char* c_end = SkipVarints(in.c, c);
       counts.Append(in.c, c_end);
       in.c = c_end;
-      if (!last) {
-        next_sources.insert(next_sources.end(), c, static_cast<Source>(f | kLast));
-      }
+      if (!last) next_sources.insert(next_sources.end(), c, static_cast<Source>(only));
       entries += c;
       continue;
     }

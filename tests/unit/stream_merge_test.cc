@@ -534,8 +534,9 @@ TEST(TrieMergeTest, DamagedShardsNameTheFileAndLeaveNoOutput) {
 TEST(TrieMergeTest, CountsWrittenLongAreWrittenShort) {
   Shards shards(3, 3, /*shared_vocab=*/true);
   const std::string longer = shards.path("long.counts");
+  // Order 3's counts and child counts (which the merge copies as bytes).
   Rewrite(shards.counts[1], longer, [](SectionType type, int n, std::string* raw) {
-    if (type != SectionType::kCounts || n != 3) return;
+    if ((type != SectionType::kCounts && type != SectionType::kChildCounts) || n != 3) return;
     std::string out;
     for (char b : *raw) {  // every one-byte count in two
       if (static_cast<unsigned char>(b) < 0x80) {
@@ -550,6 +551,13 @@ TEST(TrieMergeTest, CountsWrittenLongAreWrittenShort) {
   const std::string out = shards.path("merged.counts");
   bool trie = false;
   Status s = MergeWatched({shards.counts[0], longer, shards.counts[2]}, out, {}, &trie);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(trie);
+  EXPECT_TRUE(ReadFile(out) == shards.whole);
+  // The same, the order merged on two threads.
+  count::SetTrieMergeSplitForTesting(1);
+  s = MergeWatched({shards.counts[0], longer, shards.counts[2]}, out, Budget(0, "", 2), &trie);
+  count::SetTrieMergeSplitForTesting(0);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(trie);
   EXPECT_TRUE(ReadFile(out) == shards.whole);
