@@ -59,12 +59,13 @@ class ByteBuffer {
     if (__builtin_expect(size_ + more > cap_, 0)) Grow(more);
   }
   void set_size(size_t size) { size_ = size; }
-  // size bytes, their values unset: what was there is dropped, not copied.
+  // size bytes, their values unset: what was there is dropped, not copied
+  // (with room for Pad).
   void ResizeDiscarding(size_t size) {
-    if (size > cap_ || !buf_) {
+    if (size + kPadding > cap_ || !buf_) {
       buf_.reset();
       cap_ = 0;
-      const size_t cap = std::max<size_t>(size, 1);
+      const size_t cap = size + kPadding;
       SizedAllocation(cap, [&] { buf_.reset(new char[cap]); });
       cap_ = cap;
     }
@@ -238,8 +239,8 @@ class TrieMerger {
             at = done.value();
           }
           if (!section.ok()) return section.status();
-          GRAMS_RETURN_IF_ERROR(spill_->Append(section->data(), section->size()));
-          return at + section->size();
+          GRAMS_RETURN_IF_ERROR(spill_->Append(section->bytes.get(), section->size));
+          return at + section->size;
         });
     s.sections = ++sections_;
     last_ = s;
@@ -527,7 +528,7 @@ Status TrieMerger<Source>::PrepareOrder(int n, int slot) {
     // refused before anything is sized from them.
     if (entries > words_raw_.size() || lower > d.child_counts.size()) return Malformed(in, n);
     d.words.clear();
-    d.words.Reserve(words_raw_.size() + (words_raw_.size() >> 2));
+    d.words.Reserve(words_raw_.size() + (words_raw_.size() >> 2) + ByteBuffer::kPadding);
     const char *pcc = d.child_counts.data(), *ecc = pcc + d.child_counts.size();
     const char *pw = words_raw_.data(), *ew = pw + words_raw_.size();
     const WordId* rank = in.rank.data();

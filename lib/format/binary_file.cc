@@ -72,36 +72,38 @@ bool DecodeHeader(std::string_view data, FileHeader* h) {
 }
 
 // One section as stored: its 20-byte header, then one zstd frame. The
-// string that holds `raw`, if given as free_after, is freed once it is
-// compressed, and the frame's pages are touched only as zstd
-// writes them (not the whole of ZSTD_compressBound), so that a section in
-// flight costs little more than its compressed size once compressed.
-StatusOr<std::string> CompressFrame(uint32_t id, std::string_view raw, int level,
-                                    std::string* free_after = nullptr) {
-  const uint64_t raw_size = raw.size();
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  const size_t bound = ZSTD_compressBound(raw.size());
-  std::unique_ptr<char[]> frame(new char[bound]);  // not zeroed: untouched pages cost nothing
-  size_t r = ZSTD_compress2(cctx, frame.get(), bound, raw.data(), raw.size());
-  ZSTD_freeCCtx(cctx);
-  if (ZSTD_isError(r)) return InternalError(std::string("zstd: ") + ZSTD_getErrorName(r));
-  if (free_after) std::string().swap(*free_after);
-  std::string out;
-  out.reserve(kSectionHeaderSize + r);
-  PutFixed32(&out, id);
-  PutFixed64(&out, raw_size);
-  PutFixed64(&out, r);
-  out.append(frame.get(), r);
-  return out;
+// string that holds `raw` is freed once it is compressed, and the frame's
+// pages are touched only as zstd writes them (not the whole of
+// ZSTD_compressBound), so that a section in flight costs little more than
+// its compressed size once compressed.
+StatusOr<CompressedSection> CompressFrame(uint32_t id, std::string* raw, int level) {
+  auto section = CompressSection(id, *raw, level);
+  std::string().swap(*raw);
+  return section;
 }
 
 }  // namespace
 
-StatusOr<std::string> CompressSection(uint32_t id, std::string_view raw, int zstd_level) {
-  return CompressFrame(id, raw, zstd_level);
+StatusOr<CompressedSection> CompressSection(uint32_t id, std::string_view raw, int zstd_level) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  if (!cctx) return ResourceExhausted("out of memory creating a zstd context");
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, zstd_level);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  const size_t bound = ZSTD_compressBound(raw.size());
+  CompressedSection out;
+  // Not zeroed: untouched pages cost nothing.
+  out.bytes.reset(new char[kSectionHeaderSize + bound]);
+  const size_t r =
+      ZSTD_compress2(cctx, out.bytes.get() + kSectionHeaderSize, bound, raw.data(), raw.size());
+  ZSTD_freeCCtx(cctx);
+  if (ZSTD_isError(r)) return InternalError(std::string("zstd: ") + ZSTD_getErrorName(r));
+  std::string head;
+  PutFixed32(&head, id);
+  PutFixed64(&head, raw.size());
+  PutFixed64(&head, r);
+  std::memcpy(out.bytes.get(), head.data(), kSectionHeaderSize);
+  out.size = kSectionHeaderSize + r;
+  return out;
 }
 
 namespace {
@@ -158,13 +160,13 @@ BinaryFileWriter::~BinaryFileWriter() {
 }
 
 void BinaryFileWriter::DrainOne() {
-  StatusOr<std::string> done = pending_.front().get();
+  StatusOr<CompressedSection> done = pending_.front().get();
   pending_.pop_front();
   if (!done.ok()) {
     if (status_.ok()) status_ = done.status();
     return;
   }
-  if (status_.ok()) out_->Write(done.value());
+  if (status_.ok()) out_->Write(done.value().view());
 }
 
 void BinaryFileWriter::AddSection(uint32_t id, std::string raw) {
@@ -175,15 +177,7 @@ void BinaryFileWriter::AddSection(uint32_t id, std::string raw, int level) {
   while (pending_.size() >= kMaxInFlight) DrainOne();
   ++sections_;
   pending_.push_back(StartAsync(
-      [id, level, raw = std::move(raw)]() mutable { return CompressFrame(id, raw, level, &raw); }));
-}
-
-void BinaryFileWriter::AddCompressed(std::string section) {
-  while (pending_.size() >= kMaxInFlight) DrainOne();
-  ++sections_;
-  std::promise<StatusOr<std::string>> ready;
-  ready.set_value(std::move(section));
-  pending_.push_back(ready.get_future());
+      [id, level, raw = std::move(raw)]() mutable { return CompressFrame(id, &raw, level); }));
 }
 
 Status BinaryFileWriter::AddCompressedFrom(const io::TempFile& file, uint64_t begin, uint64_t end,

@@ -60,6 +60,17 @@ inline uint32_t SectionId(SectionType type, uint32_t order) {
   return (static_cast<uint32_t>(type) << 16) | order;
 }
 
+// A section as stored (its 20-byte section header, then its frame) in
+// the buffer zstd wrote it to: sized for the worst case, its pages touched
+// only as written, and not copied (a copy's fresh pages cost more than the
+// copy). AddSection makes them; so does CompressSection, on any thread,
+// for a writer that compresses sections before it can open the file (the
+// trie merge learns the header's sizes last).
+struct CompressedSection {
+  std::unique_ptr<char[]> bytes;
+  size_t size = 0;
+  std::string_view view() const { return std::string_view(bytes.get(), size); }
+};
 // Writes a file: Open() writes the prelude and header, AddSection() queues a
 // section for compression, Finish() writes the end marker and renames the
 // temporary file into place. Without Finish() nothing is left behind.
@@ -76,8 +87,6 @@ class BinaryFileWriter {
   // The same at another zstd level than the file's (a reader never knows
   // the level: any frame reads).
   void AddSection(uint32_t id, std::string raw, int zstd_level);
-  // A section CompressSection made beforehand, written after those in flight.
-  void AddCompressed(std::string section);
   // `sections` sections CompressSection made beforehand, kept one after the
   // other in bytes [begin, end) of `file` (by a writer that learns the
   // header last), copied after those in flight. The file may grow past
@@ -100,14 +109,12 @@ class BinaryFileWriter {
   std::unique_ptr<io::OutputFile> out_;
   int level_ = 3;
   uint64_t sections_ = 0;
-  std::deque<std::future<StatusOr<std::string>>> pending_;
+  std::deque<std::future<StatusOr<CompressedSection>>> pending_;
   Status status_;
 };
 
-// A section as AddSection compresses it (its 20-byte section header, then
-// its frame), for a writer that compresses sections before it can open
-// the file (the trie merge learns the header's sizes last). Any thread.
-StatusOr<std::string> CompressSection(uint32_t id, std::string_view raw, int zstd_level);
+// CompressedSection of `raw` at the zstd level (with a content checksum).
+StatusOr<CompressedSection> CompressSection(uint32_t id, std::string_view raw, int zstd_level);
 
 // One section as stored, read but not yet decompressed
 // (BinaryFileReader::NextStored), for a reader that decompresses several

@@ -18,7 +18,7 @@ namespace {
 constexpr int kCountsZstdLevel = 3;
 }
 
-StatusOr<std::string> CompressCountsSection(uint32_t id, std::string_view raw) {
+StatusOr<CompressedSection> CompressCountsSection(uint32_t id, std::string_view raw) {
   return CompressSection(id, raw, kCountsZstdLevel);
 }
 

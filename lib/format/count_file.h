@@ -29,8 +29,9 @@ StatusOr<NgramCounts> ReadCountsFile(std::unique_ptr<BinaryFileReader> reader);
 Status RefuseCountSlice(const FileHeader& header, const std::string& name);
 
 // A section of a counts file compressed as CountsFileWriter would, before
-// the file is open (CountsFileWriter::AddCompressed writes it). Any thread.
-StatusOr<std::string> CompressCountsSection(uint32_t id, std::string_view raw);
+// the file is open (CountsFileWriter::AddCompressedFrom writes them). Any
+// thread.
+StatusOr<CompressedSection> CompressCountsSection(uint32_t id, std::string_view raw);
 
 class CountsFileWriter {
  public:
@@ -54,9 +55,8 @@ class CountsFileWriter {
                 int threads = 1);
   // The same with the three sections already encoded (OrderSectionsEncoder).
   void AddOrderEncoded(OrderSections sections);
-  // A section CompressCountsSection made, in its place in the order above.
-  void AddCompressed(std::string section) { writer_->AddCompressed(std::move(section)); }
-  // Sections made so, kept in a file (BinaryFileWriter::AddCompressedFrom).
+  // Sections CompressCountsSection made, in their place in the order
+  // above, kept in a file (BinaryFileWriter::AddCompressedFrom).
   Status AddCompressedFrom(const io::TempFile& file, uint64_t begin, uint64_t end,
                            uint64_t sections) {
     return writer_->AddCompressedFrom(file, begin, end, sections);
