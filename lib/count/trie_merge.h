@@ -13,8 +13,8 @@
 // that have it (its "sources", recorded while order n-1 was merged), and
 // each source gives its children from its own sections, read front to
 // back. One source: its children's bytes pass through (their words
-// renumbered beforehand). More: their children are gathered, sorted by
-// word and added up. Each file's next order is read, decompressed and
+// renumbered beforehand), a run of such parents of one file at once. More:
+// their children are gathered, sorted by word and added up. Each file's next order is read, decompressed and
 // renumbered on another thread while one merges; an order merges in two
 // ranges of its parents on two threads; the output's sections are
 // compressed on other threads while the next order merges, and kept in a
