@@ -330,7 +330,7 @@ Status TrieMerger<Source>::Prepare(const std::vector<std::string>& paths, bool* 
     }
   }
   // Under a budget: about 5 bytes per n-gram of the files at the peak
-  // (peak RSS 5.0 with 64 shards of scale.txt, 5.2 with 4: two orders of
+  // (peak RSS 5.0 with 64 shards of scale.txt, 5.3 with 4: two orders of
   // the files decompressed, the order being made and the sources of two
   // orders, a byte per file that has an entry); over it, the general
   // merge, which spills.

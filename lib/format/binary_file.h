@@ -71,6 +71,7 @@ struct CompressedSection {
   size_t size = 0;
   std::string_view view() const { return std::string_view(bytes.get(), size); }
 };
+
 // Writes a file: Open() writes the prelude and header, AddSection() queues a
 // section for compression, Finish() writes the end marker and renames the
 // temporary file into place. Without Finish() nothing is left behind.
