@@ -118,6 +118,24 @@ class VarintOut {
   ByteBuffer buf_;
 };
 
+// Whether the varint that ended at p, started at start, took more bytes
+// than its value needs (a last byte of 0: it reads the same).
+inline bool Overlong(const char* start, const char* p) { return p - start > 1 && p[-1] == 0; }
+
+// The n varints of *buf written again in the fewest bytes each (as every
+// other writer writes them: the trie merge copies varints as bytes).
+// REQUIRES: they were checked to be there.
+void RewriteShort(ByteBuffer* buf, uint64_t n) {
+  VarintOut canonical;
+  const char *p = buf->data(), *end = p + buf->size();
+  for (uint64_t k = 0; k < n; ++k) {
+    uint64_t v = 0;
+    GetVarint64(&p, end, &v);
+    canonical.Put(v);
+  }
+  *buf = canonical.Take();
+}
+
 // One file's order n, ready to merge (TrieMerger::PrepareOrder): its
 // sections decompressed and checked, and its words re-encoded with merged
 // ids (WORDS(n) as the merge writes it where one file has the parent).
@@ -499,15 +517,10 @@ Status TrieMerger<Source>::CheckCounts(const Input& in, int n, uint64_t entries,
     uint64_t c;
     if (!GetVarint64(&p, end, &c)) return MalformedCounts(in.name(), n);
     if (c == 0) return ZeroCount(in.name(), n);
-    overlong = overlong || (p - start > 1 && p[-1] == 0);
+    overlong = overlong || Overlong(start, p);
   }
   if (p != end) return MalformedCounts(in.name(), n);
-  if (overlong) {
-    VarintOut canonical;
-    GRAMS_RETURN_IF_ERROR(VisitCounts(in.name(), n, counts->view(), entries,
-                                      [&](uint64_t, Count c) { canonical.Put(c); }));
-    *counts = canonical.Take();
-  }
+  if (overlong) RewriteShort(counts, entries);
   return Status::OK();
 }
 
@@ -540,7 +553,7 @@ Status TrieMerger<Source>::PrepareOrder(int n, int slot) {
       uint64_t c, delta, local = 0;
       const char* start = pcc;
       if (!GetVarint64(&pcc, ecc, &c) || c > entries - k) return Malformed(in, n);
-      overlong = overlong || (pcc - start > 1 && pcc[-1] == 0);
+      overlong = overlong || Overlong(start, pcc);
       // A merged id takes 5 bytes at most.
       if (c > 0) {
         d.words.set_size(static_cast<size_t>(out - d.words.data()));
@@ -563,16 +576,7 @@ Status TrieMerger<Source>::PrepareOrder(int n, int slot) {
     GRAMS_RETURN_IF_ERROR(CheckCounts(in, n, entries, &d.counts));
     // The merge copies child counts as bytes: written again in the fewest
     // where they were not (as every other merge writes them).
-    if (overlong) {
-      VarintOut canonical;
-      const char* p = d.child_counts.data();
-      for (uint64_t parent = 0; parent < lower; ++parent) {
-        uint64_t c = 0;
-        GetVarint64(&p, ecc, &c);
-        canonical.Put(c);
-      }
-      d.child_counts = canonical.Take();
-    }
+    if (overlong) RewriteShort(&d.child_counts, lower);
     d.child_counts.Pad();
     d.words.Pad();
     d.counts.Pad();
