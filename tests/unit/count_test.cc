@@ -467,12 +467,21 @@ TEST(CanonicalOrderTest, CountThenBytes) {
   std::vector<Count> many_counts;
   for (uint32_t i = 0; i < 150000; ++i) {
     many.push_back(std::to_string(i * 2654435761u % 1000003));
-    many.back().insert(0, 1, 'w');
-    many_counts.push_back(i % 7 == 0 ? 3 : 1);
+    // (Some share their first 8 bytes or more; some are bytes above 0x7f.)
+    many.back().insert(0, i % 5 == 0 ? "wwwwwwww" : i % 23 == 0 ? "\xc3\xa9" : "w");
   }
   std::sort(many.begin(), many.end());
   many.erase(std::unique(many.begin(), many.end()), many.end());
-  many_counts.resize(many.size());
+  // Counts of every kind of bucket: 1 and the other small ones, 0, one per
+  // power of two above 63, and over 2^32.
+  for (uint32_t i = 0; i < many.size(); ++i) {
+    many_counts.push_back(i % 7 == 0    ? 3
+                          : i % 11 == 0 ? 64 + i % 500
+                          : i % 13 == 0 ? (Count{1} << 40) + i % 3
+                          : i % 17 == 0 ? 0
+                          : i % 19 == 0 ? 63
+                                        : 1);
+  }
   auto count_of = [&](size_t i) { return many_counts[i]; };
   auto word_of = [&](size_t i) { return std::string_view(many[i]); };
   std::vector<uint32_t> plain(many.size());
@@ -480,8 +489,8 @@ TEST(CanonicalOrderTest, CountThenBytes) {
   std::sort(plain.begin(), plain.end(), [&](uint32_t a, uint32_t b) {
     return many_counts[a] != many_counts[b] ? many_counts[a] > many_counts[b] : many[a] < many[b];
   });
-  // Slices merged in one round and in several, by powers of two and not;
-  // shuffled input too, so that the merge path's cuts fall everywhere.
+  // On one thread and several, by powers of two and not; shuffled input
+  // too, so that the slices' cuts fall everywhere.
   std::vector<size_t> shuffle(many.size());
   std::iota(shuffle.begin(), shuffle.end(), 0);
   std::mt19937 rng(7);
