@@ -98,7 +98,7 @@ class VarintOut {
  public:
   static constexpr size_t kMaxVarintBytes = 10;
   void ReserveBytes(uint64_t bytes) { buf_.Reserve(bytes); }
-  void Put(uint64_t v) {
+  __attribute__((always_inline)) void Put(uint64_t v) {
     buf_.Reserve(kMaxVarintBytes);
     buf_.set_size(static_cast<size_t>(EncodeVarint64(buf_.data() + buf_.size(), v) - buf_.data()));
   }
@@ -117,6 +117,19 @@ class VarintOut {
  private:
   ByteBuffer buf_;
 };
+
+// The varint at *p, which was checked to be there (GetVarint64, always
+// inline: most are one byte).
+__attribute__((always_inline)) inline uint64_t NextVarint(const char** p) {
+  const unsigned char b = static_cast<unsigned char>(**p);
+  if (__builtin_expect(b < 0x80, 1)) {
+    ++*p;
+    return b;
+  }
+  uint64_t v = 0;
+  GetVarint64Slow(p, *p + kMaxVarint, &v);
+  return v;
+}
 
 // Whether the varint that ended at p, started at start, took more bytes
 // than its value needs (a last byte of 0: it reads the same).
@@ -192,6 +205,22 @@ struct Input {
   }
 };
 
+// A file's children of the parent being merged: the next one's word, the
+// file, and the children left.
+struct Head {
+  WordId word;
+  uint16_t f;
+  uint64_t left;
+};
+
+// A parent's children from at most this many files are merged as they come
+// (each file's in order), from more gathered and sorted.
+constexpr size_t kFewSources = 8;
+
+Status CountOverflow() {
+  return ResourceExhausted("the trie merge: an n-gram's count exceeds 2^64-1");
+}
+
 // One thread's share of an order's merge: a range of the parents, the
 // files' cursors there, and what it makes.
 template <typename Source>
@@ -200,8 +229,11 @@ struct MergePart {
   VarintOut child_counts, words, counts;
   std::vector<Source> next_sources;  // the sources of its entries
   uint64_t entries = 0;
-  // A parent's children gathered from several files: (merged word << 32 |
-  // index) keys, and by index the file and count.
+  // A parent's files that have children: each one's next child, and how
+  // many are left.
+  std::vector<Head> heads;
+  // Its children gathered, from many files: (merged word << 32 | index)
+  // keys, and by index the file and count.
   std::vector<uint64_t> keys;
   std::vector<uint16_t> from;
   std::vector<uint64_t> counts_of;
@@ -684,11 +716,7 @@ void TrieMerger<Source>::SeekCursors(int slot, size_t from, MergePart<Source>* p
     Cursor at = Input::Begin(inputs_[i].data[slot]);
     // (PrepareOrder checked the file's child counts: `before` of them are there.)
     uint64_t children = 0;
-    for (uint64_t q = 0; q < before[i]; ++q) {
-      uint64_t c = 0;
-      GetVarint64(&at.cc, at.cc + kMaxVarint, &c);
-      children += c;
-    }
+    for (uint64_t q = 0; q < before[i]; ++q) children += NextVarint(&at.cc);
     at.w = SkipVarints(at.w, children);
     at.c = SkipVarints(at.c, children);
     part->at[i] = at;
@@ -724,11 +752,7 @@ Status TrieMerger<Source>::MergeRange(int n, uint64_t begin, uint64_t end, size_
       in.PrefetchAhead();
       uint64_t c = 0;
       const char* cc_end = in.cc;
-      for (uint64_t q = 0; q < run; ++q) {
-        uint64_t one = 0;
-        GetVarint64(&cc_end, cc_end + kMaxVarint, &one);
-        c += one;
-      }
+      for (uint64_t q = 0; q < run; ++q) c += NextVarint(&cc_end);
       child_counts.Append(in.cc, cc_end);
       in.cc = cc_end;
       if (c == 0) continue;
@@ -742,52 +766,88 @@ Status TrieMerger<Source>::MergeRange(int n, uint64_t begin, uint64_t end, size_
       entries += c;
       continue;
     }
-    // Several: their children gathered, sorted by word and added up.
-    std::vector<uint64_t>& keys = part->keys;
-    keys.clear();
-    part->from.clear();
-    part->counts_of.clear();
+    // Several: each one's first child read, then their children merged by
+    // word (each file's are in order; with many files, gathered and sorted)
+    // and added up.
+    std::vector<Head>& heads = part->heads;
+    heads.clear();
     for (bool more = true; more;) {
       more = (*from & kLast) == 0;
       const uint16_t f = *from++ & kFile;
       Cursor& in = at[f];
       in.PrefetchAhead();
-      uint64_t c = 0, count = 0, delta = 0;
-      GetVarint64(&in.cc, in.cc + kMaxVarint, &c);
-      WordId word = 0;
-      for (uint64_t j = 0; j < c; ++j) {
-        GetVarint64(&in.w, in.w + kMaxVarint, &delta);
-        GetVarint64(&in.c, in.c + kMaxVarint, &count);
-        word = j == 0 ? static_cast<WordId>(delta) : static_cast<WordId>(word + delta + 1);
-        keys.push_back((uint64_t{word} << 32) | keys.size());
-        part->from.push_back(f);
-        part->counts_of.push_back(count);
-      }
+      const uint64_t c = NextVarint(&in.cc);
+      if (c == 0) continue;
+      heads.push_back(Head{static_cast<WordId>(NextVarint(&in.w)), f, c});
     }
-    if (keys.size() > UINT32_MAX) {
-      return ResourceExhausted("the trie merge: more than 2^32-1 children of one n-gram");
-    }
-    std::sort(keys.begin(), keys.end());
     uint64_t m = 0;
     WordId prev = 0;
-    for (size_t a = 0; a < keys.size();) {
-      const WordId w = static_cast<WordId>(keys[a] >> 32);
-      uint64_t sum = 0;
-      size_t b = a;
-      for (; b < keys.size() && (keys[b] >> 32) == w; ++b) {
-        const uint32_t i = static_cast<uint32_t>(keys[b]);
-        if (sum + part->counts_of[i] < sum) {
-          return ResourceExhausted("the trie merge: an n-gram's count exceeds 2^64-1");
+    if (heads.size() <= kFewSources) {
+      while (!heads.empty()) {
+        WordId w = heads[0].word;
+        for (size_t h = 1; h < heads.size(); ++h) w = std::min(w, heads[h].word);
+        uint64_t sum = 0;
+        for (size_t h = 0; h < heads.size();) {
+          Head& head = heads[h];
+          if (head.word != w) {
+            ++h;
+            continue;
+          }
+          Cursor& in = at[head.f];
+          const uint64_t count = NextVarint(&in.c);
+          if (sum + count < sum) return CountOverflow();
+          sum += count;
+          if (!last) next_sources.push_back(static_cast<Source>(head.f));
+          if (--head.left == 0) {
+            heads.erase(heads.begin() + static_cast<std::ptrdiff_t>(h));
+            continue;
+          }
+          head.word = static_cast<WordId>(head.word + NextVarint(&in.w) + 1);
+          ++h;
         }
-        sum += part->counts_of[i];
-        if (!last) next_sources.push_back(part->from[i]);
+        if (!last) next_sources.back() |= kLast;
+        words.Put(m == 0 ? w : w - prev - 1);
+        counts.Put(sum);
+        prev = w;
+        ++m;
       }
-      if (!last) next_sources.back() |= kLast;
-      words.Put(m == 0 ? w : w - prev - 1);
-      counts.Put(sum);
-      prev = w;
-      ++m;
-      a = b;
+    } else {
+      std::vector<uint64_t>& keys = part->keys;
+      keys.clear();
+      part->from.clear();
+      part->counts_of.clear();
+      for (const Head& head : heads) {
+        Cursor& in = at[head.f];
+        WordId word = head.word;
+        for (uint64_t j = 0; j < head.left; ++j) {
+          if (j > 0) word = static_cast<WordId>(word + NextVarint(&in.w) + 1);
+          const uint64_t count = NextVarint(&in.c);
+          keys.push_back((uint64_t{word} << 32) | keys.size());
+          part->from.push_back(head.f);
+          part->counts_of.push_back(count);
+        }
+      }
+      if (keys.size() > UINT32_MAX) {
+        return ResourceExhausted("the trie merge: more than 2^32-1 children of one n-gram");
+      }
+      std::sort(keys.begin(), keys.end());
+      for (size_t a = 0; a < keys.size();) {
+        const WordId w = static_cast<WordId>(keys[a] >> 32);
+        uint64_t sum = 0;
+        size_t b = a;
+        for (; b < keys.size() && (keys[b] >> 32) == w; ++b) {
+          const uint32_t i = static_cast<uint32_t>(keys[b]);
+          if (sum + part->counts_of[i] < sum) return CountOverflow();
+          sum += part->counts_of[i];
+          if (!last) next_sources.push_back(static_cast<Source>(part->from[i]));
+        }
+        if (!last) next_sources.back() |= kLast;
+        words.Put(m == 0 ? w : w - prev - 1);
+        counts.Put(sum);
+        prev = w;
+        ++m;
+        a = b;
+      }
     }
     child_counts.Put(m);
     entries += m;
