@@ -114,6 +114,26 @@ class VarintOut {
     std::memcpy(buf_.data() + buf_.size(), begin, len);
     buf_.set_size(buf_.size() + len);
   }
+  // The same, from a padded buffer (ByteBuffer::Pad: 8 bytes readable past
+  // `end`): the few bytes of most calls copied as one or two 8-byte words.
+  void AppendPadded(const char* begin, const char* end) {
+    const size_t len = static_cast<size_t>(end - begin);
+    buf_.Reserve(len + sizeof(uint64_t));
+    char* out = buf_.data() + buf_.size();
+    uint64_t x, y;
+    if (len <= sizeof x) {
+      std::memcpy(&x, begin, sizeof x);
+      std::memcpy(out, &x, sizeof x);
+    } else if (len <= 2 * sizeof x) {
+      std::memcpy(&x, begin, sizeof x);
+      std::memcpy(&y, end - sizeof y, sizeof y);
+      std::memcpy(out, &x, sizeof x);
+      std::memcpy(out + len - sizeof y, &y, sizeof y);
+    } else {
+      std::memcpy(out, begin, len);
+    }
+    buf_.set_size(buf_.size() + len);
+  }
   ByteBuffer Take() { return std::move(buf_); }
 
  private:
@@ -772,14 +792,14 @@ Status TrieMerger<Source>::MergeRange(int n, uint64_t begin, uint64_t end, size_
       uint64_t c = 0;
       const char* cc_end = in.cc;
       for (uint64_t q = 0; q < run; ++q) c += NextVarint(&cc_end);
-      child_counts.Append(in.cc, cc_end);
+      child_counts.AppendPadded(in.cc, cc_end);
       in.cc = cc_end;
       if (c == 0) continue;
       const char* w_end = SkipVarints(in.w, c);
-      words.Append(in.w, w_end);
+      words.AppendPadded(in.w, w_end);
       in.w = w_end;
       const char* c_end = SkipVarints(in.c, c);
-      counts.Append(in.c, c_end);
+      counts.AppendPadded(in.c, c_end);
       in.c = c_end;
       if (!last) next_sources.insert(next_sources.end(), c, static_cast<Source>(only));
       entries += c;
