@@ -178,10 +178,11 @@ struct OrderData {
   ByteBuffer child_counts, counts, words;
 };
 
-// Past the next c varints at p, eight bytes at a time while the c-th
-// varint ends beyond them (a varint ends at a byte below 0x80). REQUIRES:
-// they were checked to be there, and their buffer is padded
-// (ByteBuffer::Pad: the last of them may end in its last 8 bytes).
+// Past the next c varints at p, eight bytes at a time: the ends in them
+// (a varint ends at a byte below 0x80) counted while the c-th is beyond
+// them, then found among them. REQUIRES: they were checked to be there,
+// and their buffer is padded (ByteBuffer::Pad: the 8 bytes read at the
+// last of them run up to 7 bytes past it).
 static_assert(std::endian::native == std::endian::little, "SkipVarints reads 8 bytes as a number");
 inline const char* SkipVarints(const char* p, uint64_t c) {
   if (c == 0) return p;
