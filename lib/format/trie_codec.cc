@@ -1,6 +1,7 @@
 #include "format/trie_codec.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "util/coding.h"
 
@@ -27,11 +28,16 @@ std::string EncodeVocab(const Vocabulary& vocab) {
 }
 
 std::string EncodeVocab(const std::vector<std::string_view>& words) {
+  // Sized exactly, then written in place (not appended word by word).
   size_t bytes = 0;
-  for (std::string_view w : words) bytes += w.size() + 2;
-  std::string out;
-  out.reserve(bytes);
-  for (std::string_view w : words) PutLengthPrefixed(&out, w);
+  for (std::string_view w : words) bytes += VarintLength(w.size()) + w.size();
+  std::string out(bytes, '\0');
+  char* p = out.data();
+  for (std::string_view w : words) {
+    p = EncodeVarint64(p, w.size());
+    std::memcpy(p, w.data(), w.size());
+    p += w.size();
+  }
   return out;
 }
 
