@@ -2,13 +2,16 @@
 // (language_model_impl.h has their layout), and the public queries; whole
 // sentences are scored by ScoreImpl in score_kernel.cc. Words are looked up
 // in the index of vocab/word_index.h.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "format/binary_file.h"
 #include "format/mapped_model.h"
@@ -189,7 +192,47 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
   return lm;
 }
 
+namespace {
+std::mutex models_mu;  // the models alive, for the fork handlers
+}  // namespace
+
+std::vector<const LanguageModel::Impl*>& LanguageModel::Impl::Models() {
+  static auto* models = new std::vector<const Impl*>();
+  return *models;
+}
+
+void LanguageModel::Impl::LockAllForFork() {
+  models_mu.lock();
+  for (const Impl* m : Models()) m->trie_mu.lock();
+}
+
+void LanguageModel::Impl::UnlockAllAfterFork() {
+  for (const Impl* m : Models()) m->trie_mu.unlock();
+  models_mu.unlock();
+}
+
+LanguageModel::Impl::Impl() {
+  static const int handlers =
+      pthread_atfork(LockAllForFork, UnlockAllAfterFork, UnlockAllAfterFork);
+  (void)handlers;
+  std::lock_guard<std::mutex> lock(models_mu);
+  Models().push_back(this);
+}
+
+namespace {
+std::atomic<int> build_start_hold_ms{0};
+}  // namespace
+
+void SetBuildStartHoldForTesting(int milliseconds) {
+  build_start_hold_ms.store(milliseconds, std::memory_order_relaxed);
+}
+
 LanguageModel::Impl::~Impl() {
+  {
+    std::lock_guard<std::mutex> lock(models_mu);
+    std::vector<const Impl*>& models = Models();
+    models.erase(std::find(models.begin(), models.end(), this));
+  }
   cancel_build.store(true, std::memory_order_relaxed);
   if (build_pid == static_cast<int64_t>(getpid())) {
     try {
@@ -204,6 +247,9 @@ Status LanguageModel::Impl::BuildFromTrie() {
   {
     std::lock_guard<std::mutex> lock(trie_mu);
     t = trie;
+    if (const int hold = build_start_hold_ms.load(std::memory_order_relaxed); hold > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(hold));
+    }
   }
   if (!t) return Status::OK();  // built already
   for (uint64_t s = 0; s < 8; ++s) {

@@ -54,6 +54,10 @@ struct Unigram {
 };
 static_assert(sizeof(Unigram) == kUnigramBytes && alignof(Unigram) <= 8);
 
+// For tests only: the table build holds trie_mu for this long as it starts
+// (so that a test can fork while it does); 0, the default, not at all.
+void SetBuildStartHoldForTesting(int milliseconds);
+
 class LanguageModel::Impl {
  public:
   int order = 0;
@@ -112,7 +116,15 @@ class LanguageModel::Impl {
   uint64_t build_after = UINT64_MAX;
   mutable std::atomic<bool> build_requested{false};
 
-  Impl() = default;
+  // Every Impl is on a list that a fork goes through: it takes each one's
+  // trie_mu before it forks and lets go of it after, in the parent and in
+  // the child. Else a child forked while a thread held one (the build does
+  // as it starts and ends) would wait for it forever: that thread is not
+  // in the child to let go of it.
+  Impl();
+  static std::vector<const Impl*>& Models();
+  static void LockAllForFork();
+  static void UnlockAllAfterFork();
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl();  // stops the build, if any

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "grams/grams.h"
+#include "query/language_model_impl.h"
 #include "test_util.h"
 
 namespace grams {
@@ -277,6 +278,36 @@ TEST_P(ModelTrieTest, AForkedChildScoresAndExits) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// The same, forked while the build holds the lock on the trie (as it does
+// when it starts and ends, and the test makes it do for a while): the fork
+// waits for it (else the child, where no thread would let go of it, would
+// wait forever), and the child scores and exits.
+TEST_P(ModelTrieTest, AChildForkedWhileTheBuildHoldsTheTrieScores) {
+  struct Hold {  // (until the test ends: the build reads it when it starts)
+    Hold() { SetBuildStartHoldForTesting(300); }
+    ~Hold() { SetBuildStartHoldForTesting(0); }
+  } hold;
+  auto lm = Load(Tables::kInBackground);
+  ASSERT_NE(lm, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the build holds it
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    alarm(20);  // a hang fails, not blocks, the test
+    const Scores got = ScoreAll(*lm, sentences_);
+    const bool same = got.with_bos == expected_.with_bos && got.full == expected_.full &&
+                      got.states == expected_.states;
+    lm.reset();
+    _exit(same ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The parent goes on from the trie, then the tables, as before.
+  ExpectSame(ScoreAll(*lm, sentences_), expected_);
 }
 
 INSTANTIATE_TEST_SUITE_P(Smoothing, ModelTrieTest, ::testing::Values("mkn", "stupid"),
