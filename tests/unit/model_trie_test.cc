@@ -140,6 +140,9 @@ class ModelTrieTest : public ::testing::TestWithParam<const char*> {
   }
 
   void ThreadsScoreTheSame(uint64_t build_after_tokens);
+  // Forks: the child scores every sentence with *lm, frees it and exits;
+  // a hang (20 s) or another score fails the test.
+  void ExpectAForkedChildScores(std::unique_ptr<LanguageModel>* lm);
 
   test::TempDir dir_;
   std::string path_;
@@ -258,26 +261,30 @@ TEST_P(ModelTrieTest, DestroyedWhileItsTablesAreBuilt) {
   }
 }
 
-// A child forked while the build runs (a multiprocessing pool) has no build
-// thread: it scores from the trie, and its model goes away without waiting
-// for a thread that is not there.
-TEST_P(ModelTrieTest, AForkedChildScoresAndExits) {
-  auto lm = Load(Tables::kInBackground);
-  ASSERT_NE(lm, nullptr);
+void ModelTrieTest::ExpectAForkedChildScores(std::unique_ptr<LanguageModel>* lm) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     alarm(20);  // a hang fails, not blocks, the test
-    const Scores got = ScoreAll(*lm, sentences_);
+    const Scores got = ScoreAll(**lm, sentences_);
     const bool same = got.with_bos == expected_.with_bos && got.full == expected_.full &&
                       got.states == expected_.states;
-    lm.reset();
+    lm->reset();
     _exit(same ? 0 : 1);
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// A child forked while the build runs (a multiprocessing pool) has no build
+// thread: it scores from the trie, and its model goes away without waiting
+// for a thread that is not there.
+TEST_P(ModelTrieTest, AForkedChildScoresAndExits) {
+  auto lm = Load(Tables::kInBackground);
+  ASSERT_NE(lm, nullptr);
+  ExpectAForkedChildScores(&lm);
 }
 
 // The same, forked while the build holds the lock on the trie (as it does
@@ -292,20 +299,7 @@ TEST_P(ModelTrieTest, AChildForkedWhileTheBuildHoldsTheTrieScores) {
   auto lm = Load(Tables::kInBackground);
   ASSERT_NE(lm, nullptr);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the build holds it
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    alarm(20);  // a hang fails, not blocks, the test
-    const Scores got = ScoreAll(*lm, sentences_);
-    const bool same = got.with_bos == expected_.with_bos && got.full == expected_.full &&
-                      got.states == expected_.states;
-    lm.reset();
-    _exit(same ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << WTERMSIG(status);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ExpectAForkedChildScores(&lm);
   // The parent goes on from the trie, then the tables, as before.
   ExpectSame(ScoreAll(*lm, sentences_), expected_);
 }
