@@ -23,15 +23,6 @@
 #include "test_util.h"
 #include "util/coding.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GRAMS_TEST_HAS_ASAN 1
-#endif
-#endif
-#ifndef GRAMS_TEST_HAS_ASAN
-#define GRAMS_TEST_HAS_ASAN 0
-#endif
-
 namespace grams {
 namespace {
 
@@ -409,7 +400,7 @@ TEST_F(MappedModelTest, ForeignAndEmptyFilesAndDirectories) {
 // The kernel's behaviour, documented in docs/FORMAT.md: a mapped file cut
 // short while in use kills the process with SIGBUS when a query touches a
 // page past the new end. read_into_memory is the guard.
-#if defined(__SANITIZE_ADDRESS__) || GRAMS_TEST_HAS_ASAN
+#if GRAMS_TEST_HAS_ASAN
 // AddressSanitizer catches the signal and exits reporting it.
 const auto kSigbusDeath = [](int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; };
 constexpr const char* kSigbusMessage = "BUS";

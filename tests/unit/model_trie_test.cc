@@ -261,6 +261,18 @@ TEST_P(ModelTrieTest, DestroyedWhileItsTablesAreBuilt) {
   }
 }
 
+// Clang 14's AddressSanitizer (Debian 12's) takes no lock of its allocator
+// around fork() (LLVM added that in 18: llvm-project pull request 75290), so
+// a child that allocates can wait forever for a lock the build thread held
+// when the parent forked (seen: the child stuck in the allocator's Refill,
+// 11 runs in 30). glibc's malloc is fork-safe: the Release build runs these.
+#if GRAMS_TEST_HAS_ASAN
+#define GRAMS_SKIP_FORK_UNDER_ASAN() \
+  GTEST_SKIP() << "this AddressSanitizer's allocator is not fork-safe with threads"
+#else
+#define GRAMS_SKIP_FORK_UNDER_ASAN() (void)0
+#endif
+
 void ModelTrieTest::ExpectAForkedChildScores(std::unique_ptr<LanguageModel>* lm) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -282,6 +294,7 @@ void ModelTrieTest::ExpectAForkedChildScores(std::unique_ptr<LanguageModel>* lm)
 // thread: it scores from the trie, and its model goes away without waiting
 // for a thread that is not there.
 TEST_P(ModelTrieTest, AForkedChildScoresAndExits) {
+  GRAMS_SKIP_FORK_UNDER_ASAN();
   auto lm = Load(Tables::kInBackground);
   ASSERT_NE(lm, nullptr);
   ExpectAForkedChildScores(&lm);
@@ -292,6 +305,7 @@ TEST_P(ModelTrieTest, AForkedChildScoresAndExits) {
 // waits for it (else the child, where no thread would let go of it, would
 // wait forever), and the child scores and exits.
 TEST_P(ModelTrieTest, AChildForkedWhileTheBuildHoldsTheTrieScores) {
+  GRAMS_SKIP_FORK_UNDER_ASAN();
   struct Hold {  // (until the test ends: the build reads it when it starts)
     Hold() { SetBuildStartHoldForTesting(300); }
     ~Hold() { SetBuildStartHoldForTesting(0); }

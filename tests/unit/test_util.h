@@ -32,6 +32,18 @@
 #include "grams/model_io.h"
 #include "grams/status.h"
 
+// 1 in an AddressSanitizer build (clang's __has_feature, GCC's macro).
+#if defined(__SANITIZE_ADDRESS__)
+#define GRAMS_TEST_HAS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GRAMS_TEST_HAS_ASAN 1
+#endif
+#endif
+#ifndef GRAMS_TEST_HAS_ASAN
+#define GRAMS_TEST_HAS_ASAN 0
+#endif
+
 namespace grams::test {
 
 // Writes `content` to `path` (binary, truncating).
