@@ -193,35 +193,36 @@ StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Impl::LoadModelStream(
 }
 
 namespace {
-std::mutex models_mu;  // the models alive, for the fork handlers
-}  // namespace
 
-std::vector<const LanguageModel::Impl*>& LanguageModel::Impl::Models() {
-  static auto* models = new std::vector<const Impl*>();
-  return *models;
+// The trie locks of the models alive, for the fork handlers
+// (language_model_impl.h, Impl()).
+std::mutex models_mu;
+std::vector<std::mutex*>& TrieLocks() {
+  static auto* locks = new std::vector<std::mutex*>();
+  return *locks;
 }
 
-void LanguageModel::Impl::LockAllForFork() {
+void LockAllForFork() {
   models_mu.lock();
-  for (const Impl* m : Models()) m->trie_mu.lock();
+  for (std::mutex* mu : TrieLocks()) mu->lock();
 }
 
-void LanguageModel::Impl::UnlockAllAfterFork() {
-  for (const Impl* m : Models()) m->trie_mu.unlock();
+void UnlockAllAfterFork() {
+  for (std::mutex* mu : TrieLocks()) mu->unlock();
   models_mu.unlock();
 }
+
+std::atomic<int> build_start_hold_ms{0};
+
+}  // namespace
 
 LanguageModel::Impl::Impl() {
   static const int handlers =
       pthread_atfork(LockAllForFork, UnlockAllAfterFork, UnlockAllAfterFork);
   (void)handlers;
   std::lock_guard<std::mutex> lock(models_mu);
-  Models().push_back(this);
+  TrieLocks().push_back(&trie_mu);
 }
-
-namespace {
-std::atomic<int> build_start_hold_ms{0};
-}  // namespace
 
 void SetBuildStartHoldForTesting(int milliseconds) {
   build_start_hold_ms.store(milliseconds, std::memory_order_relaxed);
@@ -230,8 +231,8 @@ void SetBuildStartHoldForTesting(int milliseconds) {
 LanguageModel::Impl::~Impl() {
   {
     std::lock_guard<std::mutex> lock(models_mu);
-    std::vector<const Impl*>& models = Models();
-    models.erase(std::find(models.begin(), models.end(), this));
+    std::vector<std::mutex*>& locks = TrieLocks();
+    locks.erase(std::find(locks.begin(), locks.end(), &trie_mu));
   }
   cancel_build.store(true, std::memory_order_relaxed);
   if (build_pid == static_cast<int64_t>(getpid())) {

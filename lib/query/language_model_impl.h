@@ -116,15 +116,12 @@ class LanguageModel::Impl {
   uint64_t build_after = UINT64_MAX;
   mutable std::atomic<bool> build_requested{false};
 
-  // Every Impl is on a list that a fork goes through: it takes each one's
-  // trie_mu before it forks and lets go of it after, in the parent and in
+  // Every Impl's trie_mu is on a list that a fork goes through: it takes
+  // each one before it forks and lets go of it after, in the parent and in
   // the child. Else a child forked while a thread held one (the build does
   // as it starts and ends) would wait for it forever: that thread is not
   // in the child to let go of it.
   Impl();
-  static std::vector<const Impl*>& Models();
-  static void LockAllForFork();
-  static void UnlockAllAfterFork();
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl();  // stops the build, if any
