@@ -146,6 +146,19 @@ expect_rc 1 "a reserved token in a later batch"
 expect_err "errors.txt:60003: byte offset $((9 + 11 + 60000 * 40 + 2)): the reserved token <s>"
 no_leftovers bad.idx
 
+# A reader that goes away (head): exit 0 and nothing on stderr, as every
+# tool; the last of the output meets the closed pipe as it is flushed.
+for _ in $(seq 1 2000); do cat corpus.txt; done > many.txt
+for mode in prob count; do
+  set +e
+  grams-index --query "$mode" -i many.txt words.idx 2>err | head -1 > out
+  rc=${PIPESTATUS[0]}
+  set -e
+  [[ $rc == 0 ]] || { show; fail "grams-index --query $mode | head -1: exit $rc"; }
+  [[ $(wc -l < out) == 1 ]] || fail "head -1 got no line ($mode)"
+  expect_no_err "grams-index --query $mode | head -1"
+done
+
 # Corrupt, truncated, foreign and missing indexes: one error line naming them.
 echo the > the.txt
 size=$(stat -c %s words.idx)

@@ -426,7 +426,11 @@ Status RunIndexQueries(const std::vector<std::string>& index_paths, const QueryJ
     if (out.size() > (1 << 16) || interactive) {
       writer->Write(out);
       out.clear();
-      if (interactive) GRAMS_RETURN_IF_ERROR(writer->Flush());
+      if (interactive) {
+        const Status flushed = writer->Flush();
+        if (writer->broken_pipe()) return Status::OK();  // the reader is gone: done, quietly
+        GRAMS_RETURN_IF_ERROR(flushed);
+      }
     }
     if (writer->broken_pipe()) return Status::OK();
   }
@@ -440,7 +444,10 @@ Status RunIndexQueries(const std::vector<std::string>& index_paths, const QueryJ
   if (job.mode == Mode::kPpl) out += answerer.Summary();
   writer->Write(out);
   if (writer->broken_pipe()) return Status::OK();
-  return writer->Commit();
+  // The last of the output may meet the closed pipe only as it is flushed.
+  const Status committed = writer->Commit();
+  if (writer->broken_pipe()) return Status::OK();
+  return committed;
 }
 
 }  // namespace grams::cli
