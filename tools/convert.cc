@@ -53,14 +53,16 @@ constexpr const char* kDescription =
     "          replace it with mv or grams-convert. Two layouts (--layout):\n"
     "          probing, hash tables ready to probe (about 21 bytes per n-gram,\n"
     "          the fastest queries), or trie, the n-grams' trie packed (about\n"
-    "          10.6 bytes per n-gram, queries about half as fast)\n"
+    "          10.6 bytes per n-gram, queries about two thirds as fast)\n"
     "  model   the compressed model file, as grams-build -o writes it\n"
     "  arpa    ARPA text, as grams-build --arpa writes it\n"
-    "Every tool takes any of these forms. A mapped model of the probing layout\n"
-    "holds hashes of the n-grams, not the n-grams: it converts only to mapped\n"
-    "probing again. So does a KenLM binary in the probing layout, which converts\n"
-    "to nothing (score it as it is). A mapped model of the trie layout and a\n"
-    "KenLM trie binary hold the n-grams, and convert to every form.";
+    "grams-score and grams-perplexity take any of these forms. A mapped model of\n"
+    "the probing layout holds hashes of the n-grams, not the n-grams: it converts\n"
+    "only to mapped probing again, and the tools that need the n-grams\n"
+    "(grams-predict, grams-generate, grams-mix) refuse it. A KenLM binary in the\n"
+    "probing layout converts to nothing (score it as it is). A mapped model of\n"
+    "the trie layout and a KenLM trie binary hold the n-grams, and convert to\n"
+    "every form.";
 
 void AddConvertOptions(CommandLine* cl) {
   // clang-format off
