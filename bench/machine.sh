@@ -11,6 +11,10 @@
 #     another freed its memory and in one started --pause seconds after the
 #     last (a virtio balloon with free page reporting hands free 2 MiB blocks
 #     back to the host within seconds: util/huge_array.h);
+#   - the wall time to write 66 MB of fresh memory (and unmap it) on 1 and
+#     nproc threads, median of --runs processes: the floor under loading
+#     brown order 5's model file, which faults in about that much (the
+#     decoded trie and the sections it is decoded from);
 # and whether a virtio balloon here reports free pages.
 #
 #   bench/machine.sh [--runs 5] [--pause 3] [--work DIR] [--keep]
@@ -66,6 +70,11 @@ for ((i = 0; i < RUNS; i++)); do
     sleep "$PAUSE"
     "$M" huge 128 >>"$WORK/huge1.tsv"
   fi
+done
+for t in 1 "$T"; do
+  v=$(for ((i = 0; i < RUNS; i++)); do "$M" write 66 "$t"; done | cut -f3 | median)
+  echo "66 MB of fresh memory written and unmapped on $t thread(s): $v ms (median of $RUNS processes)"
+  ((T == 1)) && break
 done
 v=$(cut -f3 "$WORK/huge0.tsv" | median)
 echo "fresh 2 MiB page, right after another process: $v ms (median of $RUNS processes' means)"
