@@ -312,9 +312,13 @@ inline uint64_t VarintEnds64(const char* data, size_t size, size_t base) {
 // loads of the words are then independent of each other, where a chain of
 // them (load, length, next address) bounds the speed. The 3.07M words of
 // brown's order 5 alone: 12.1 ms in a chain, 6.7 ms from the bitmap.
-template <bool kKeepParents, size_t kLag, typename Prefetch, typename Visit>
+//
+// starts(k) says whether entry k is the first child of its parent: its
+// parent's number if so (or any number, for a visit that ignores parents),
+// kNoParent if not.
+template <bool kKeepParents, size_t kLag, typename Starts, typename Prefetch, typename Visit>
 bool DecodeTrieWords(std::string_view words, uint64_t vocab_size, uint64_t size,
-                     EntryIndex* parents, Prefetch& prefetch, Visit& visit) {
+                     EntryIndex* parents, Starts starts_at, Prefetch& prefetch, Visit& visit) {
   static_assert(kLag == 0 || (kLag & (kLag - 1)) == 0, "kLag: 0 or a power of 2");
   const char* const data = words.data();
   const size_t bytes = words.size();
@@ -325,7 +329,7 @@ bool DecodeTrieWords(std::string_view words, uint64_t vocab_size, uint64_t size,
   uint64_t word = 0, k = 0;
   // One entry, its varint's value `delta` known.
   auto entry = [&](uint64_t delta) {
-    const EntryIndex first = parents[k];
+    const EntryIndex first = starts_at(k);
     const bool starts = first != kNoParent;
     parent = starts ? first : parent;
     if constexpr (kKeepParents) parents[k] = parent;
@@ -404,31 +408,53 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
   if (!TrieParentStarts(child_counts, lower, size, parents)) return slow();
   // Pass 2: the words; a parent's first child gets the word itself, the
   // others the previous word + delta + 1 (conditional moves, no branch).
-  if (!DecodeTrieWords<kKeepParents, kLag>(words, header.vocab_size, size, parents, prefetch,
-                                           visit)) {
+  auto starts = [parents](uint64_t k) { return parents[k]; };
+  if (!DecodeTrieWords<kKeepParents, kLag>(words, header.vocab_size, size, parents, starts,
+                                           prefetch, visit)) {
     return slow();
   }
   return Status::OK();
 }
 
+// Pass 1 of DecodeTrieLevelForSearch: where each parent's children begin,
+// into first[0, lower] (first[lower] = size), and a bit set in starts[]
+// (size + 1 bits, cleared here) where they begin; false on anything amiss.
+inline bool TrieChildStarts(std::string_view child_counts, uint64_t lower, uint64_t size,
+                            EntryIndex* first, uint64_t* starts) {
+  std::fill_n(starts, size / 64 + 1, 0);
+  const char* p = child_counts.data();
+  const char* const p_end = p + child_counts.size();
+  uint64_t k = 0;
+  for (uint64_t parent = 0; parent < lower; ++parent) {
+    uint64_t c;
+    if (!GetVarint64(&p, p_end, &c) || c > size - k) return false;
+    starts[k >> 6] |= uint64_t{1} << (k & 63);
+    first[parent] = static_cast<EntryIndex>(k);
+    k += c;
+  }
+  first[lower] = static_cast<EntryIndex>(size);
+  return p == p_end && k == size;
+}
+
 // Order n >= 2 decoded for search (query/model_trie.h): words[k], entry
-// k's word, into words[0, m] (m + 1 entries: the last is scratch), and
-// first[p], where entry p of order n-1's children begin, into first[0,
-// lower] (first[lower] = m). The same checks and errors as
-// DecodeTrieLevelFast, in the same two passes, with no scratch of their
-// own: pass 1 puts the parents' numbers in words[], which pass 2 reads
-// each just before it writes the word there, and writes first[] as it goes.
-inline Status DecodeTrieLevelForSearch(const std::string& name, const FileHeader& header, int n,
-                                       std::string_view child_counts, std::string_view words,
-                                       EntryIndex* first, WordId* out) {
-  static_assert(sizeof(WordId) == sizeof(EntryIndex));
+// k's word, into out[0, m) (of a type that holds every id of the
+// vocabulary: WordId, or uint16_t for a vocabulary of at most 2^16 words),
+// and first[p], where entry p of order n-1's
+// children begin, into first[0, lower] (first[lower] = m). The same checks
+// and errors as DecodeTrieLevelFast, in the same two passes; pass 1 marks
+// the entries that start a parent's children in a bitmap (m / 8 bytes of
+// scratch, where the parents' numbers would take 4 m).
+template <typename Word>
+Status DecodeTrieLevelForSearch(const std::string& name, const FileHeader& header, int n,
+                                std::string_view child_counts, std::string_view words,
+                                EntryIndex* first, Word* out) {
   const uint64_t lower = header.ngram_counts[n - 2], size = header.ngram_counts[n - 1];
   // The checking cursor, as a decoder, for what the fast passes refuse.
   auto slow = [&] {
     EntryIndex next = 0;
     Status status = VisitTrieLevel(name, header, n, child_counts, words,
                                    [&](EntryIndex k, EntryIndex parent, WordId w) {
-                                     out[k] = w;
+                                     out[k] = static_cast<Word>(w);
                                      while (next <= parent) first[next++] = k;
                                    });
     while (next <= lower) first[next++] = static_cast<EntryIndex>(size);
@@ -436,11 +462,15 @@ inline Status DecodeTrieLevelForSearch(const std::string& name, const FileHeader
   };
   if (size > UINT32_MAX || lower > UINT32_MAX) return slow();
   if (!CheckTrieClaims(name, header, n, child_counts, words).ok()) return slow();
-  EntryIndex* const parents = reinterpret_cast<EntryIndex*>(out);
-  if (!TrieParentStarts(child_counts, lower, size, parents, first)) return slow();
+  std::vector<uint64_t> bits(size / 64 + 1);
+  uint64_t* const starts = bits.data();
+  if (!TrieChildStarts(child_counts, lower, size, first, starts)) return slow();
+  auto starts_at = [starts](uint64_t k) {
+    return (starts[k >> 6] >> (k & 63)) & 1 ? EntryIndex{0} : kNoParent;
+  };
   auto none = [](WordId) {};
-  auto visit = [out](EntryIndex k, EntryIndex, WordId w) { out[k] = w; };
-  if (!DecodeTrieWords<false, 0>(words, header.vocab_size, size, parents, none, visit)) {
+  auto visit = [out](EntryIndex k, EntryIndex, WordId w) { out[k] = static_cast<Word>(w); };
+  if (!DecodeTrieWords<false, 0>(words, header.vocab_size, size, nullptr, starts_at, none, visit)) {
     return slow();
   }
   return Status::OK();

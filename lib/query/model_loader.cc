@@ -220,10 +220,20 @@ class Loader {
     const uint64_t lower = header_.ngram_counts[n - 2], m = header_.ngram_counts[n - 1];
     ModelTrie::Level& level = trie_->level(n);
     level.size = m;
-    level.words.Reset(m + 1);
     level.first.Reset(lower + 1);
-    const Status status = DecodeTrieLevelForSearch(name_, header_, n, cc, words, level.first.data(),
-                                                   level.words.data());
+    // (Every word is below the vocabulary's size, which the header gives:
+    // the decoder refuses any other.)
+    level.short_ids = header_.vocab_size <= 65536;
+    Status status;
+    if (level.short_ids) {
+      level.short_words.Reset(m);
+      status = DecodeTrieLevelForSearch(name_, header_, n, cc, words, level.first.data(),
+                                        level.short_words.data());
+    } else {
+      level.words.Reset(m);
+      status = DecodeTrieLevelForSearch(name_, header_, n, cc, words, level.first.data(),
+                                        level.words.data());
+    }
     if (n + 2 > order_) {  // no later order reuses these buffers
       raw_[b][kChildCounts] = RawBuffer();
       raw_[b][kWords] = RawBuffer();
@@ -315,7 +325,6 @@ BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<
     uint64_t* const key = keys[b].data();
     const uint64_t* const up = n == 2 ? word.data() : keys[b ^ 1].data();
     const EntryIndex* const first = level.first.data();
-    const WordId* const words = level.words.data();
     const float* const values = level.values.data();
     const size_t stride = level.stride;
     builder.Start(m);
@@ -333,7 +342,7 @@ BuildResult BuildTables(const ModelTrie& trie, uint64_t seed, const std::atomic<
         const uint64_t u = up[p] * kPolyBase;
         const size_t end = std::min<size_t>(first[p + 1], hi);
         for (size_t k = std::max<size_t>(first[p], lo); k < end; ++k) {
-          key[k] = NonZero(u + word[words[k]]);
+          key[k] = NonZero(u + word[level.Word(k)]);
         }
       }
       builder.ScatterBlocks(

@@ -49,7 +49,12 @@ class TrieLevels {
 struct ModelTrieLevel {
   uint64_t size = 0;            // entries of this order
   HugeArray<EntryIndex> first;  // per entry of order n-1, and one past the last
-  HugeArray<WordId> words;      // per entry
+  // Per entry, its word: on 16 bits (short_words) when the vocabulary has
+  // at most 65,536 words, half the pages to fault in and to search; else
+  // on 32 (words).
+  HugeArray<uint16_t> short_words;
+  HugeArray<WordId> words;
+  bool short_ids = false;
   // Per entry: its log10 probability, then (below the top order) its
   // log10 backoff: `stride` floats.
   HugeArray<float> values;
@@ -62,8 +67,14 @@ struct ModelTrieLevel {
     *count = first[p + 1] - first[p];
   }
   void PrefetchChildren(EntryIndex p) const { ::grams::Prefetch(first.data() + p); }
-  WordId Word(uint64_t i) const { return words[i]; }
-  void PrefetchWord(uint64_t i) const { ::grams::Prefetch(words.data() + i); }
+  WordId Word(uint64_t i) const { return short_ids ? short_words[i] : words[i]; }
+  void PrefetchWord(uint64_t i) const {
+    if (short_ids) {
+      ::grams::Prefetch(short_words.data() + i);
+    } else {
+      ::grams::Prefetch(words.data() + i);
+    }
+  }
   const float* Values(uint64_t e) const { return values.data() + e * stride; }
 };
 

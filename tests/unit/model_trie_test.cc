@@ -321,5 +321,44 @@ TEST_P(ModelTrieTest, AChildForkedWhileTheBuildHoldsTheTrieScores) {
 INSTANTIATE_TEST_SUITE_P(Smoothing, ModelTrieTest, ::testing::Values("mkn", "stupid"),
                          [](const auto& p) { return std::string(p.param); });
 
+// The trie keeps its words on 16 bits for a vocabulary of at most 65,536
+// words (the fixture's) and on 32 above: a model of about 80,000 words
+// answers as its tables do, from the trie alone and once they are built.
+TEST(ModelTrieWideTest, AVocabularyOfMoreThan65536WordsScoresTheSame) {
+  const auto lines = test::ChainText(40000, 90000, 11);
+  auto counts = test::CountLines(lines, 3);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  auto model = BuildModel(*counts, BuildOptions());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_GT(model->vocab.size(), 65536u);
+  test::TempDir dir;
+  const std::string path = dir.path() + "/wide.lm";
+  ASSERT_TRUE(WriteModelFile(*model, path).ok());
+  auto reference = LanguageModel::Create(*model);
+  ASSERT_TRUE(reference.ok()) << reference.status().ToString();
+  // Words past 65,535 in every sentence: the ids a 16-bit trie would cut.
+  std::vector<std::string> high;
+  for (const auto& line : lines) {
+    if (line.find("w8") != std::string::npos || line.find("w7") != std::string::npos) {
+      high.push_back(line);
+    }
+  }
+  ASSERT_GT(high.size(), 1000u);
+  const auto sentences = Sentences(high, **reference, 800);
+  size_t wide = 0;
+  for (const auto& s : sentences) {
+    for (WordId w : s) wide += w > 65535 && w < model->vocab.size();
+  }
+  ASSERT_GT(wide, 500u);
+  const Scores expected = ScoreAll(**reference, sentences);
+  for (Tables tables : {Tables::kNever, Tables::kBeforeReturning}) {
+    LoadOptions options;
+    options.tables = tables;
+    auto lm = LanguageModel::Load(path, options);
+    ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+    ExpectSame(ScoreAll(**lm, sentences), expected);
+  }
+}
+
 }  // namespace
 }  // namespace grams
