@@ -1,12 +1,16 @@
 #include "format/binary_file.h"
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_stableOutBuffer (zstd >= 1.4.6)
+#include <sys/stat.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "grams/version.h"
+#include "io/fd.h"
 #include "util/alloc_guard.h"
 #include "util/coding.h"
 #include "util/threads.h"
@@ -19,6 +23,10 @@ constexpr size_t kSectionHeaderSize = 20;  // id, raw size, compressed size
 constexpr uint64_t kMaxSectionSize = 1ull << 40;
 constexpr uint64_t kReadStep = 16u << 20;  // bytes read (and allocated) at a time
 constexpr uint64_t kLargeFrame = 1u << 20;
+// Frames of this size or more may stay in their file
+// (StoredSection::may_stay_in_file), read a piece of this size at a time.
+constexpr uint64_t kPositionalFrame = 256u << 10;
+constexpr size_t kPositionalPiece = 256u << 10;
 
 // The most content a zstd frame of `frame` bytes can hold: a block yields
 // at most 128 KiB (the format's maximum block size) and takes 3 bytes of
@@ -266,6 +274,32 @@ StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(
 
 BinaryFileReader::~BinaryFileReader() { WaitIfStarted(next_); }
 
+Status BinaryFileReader::LeaveInFile(StoredSection* s, uint64_t comp_size, bool* stays) {
+  *stays = false;
+  uint64_t offset;
+  const int fd = in_->PositionalFd(&offset);
+  struct stat st;
+  // A file too short for the frame is read as any stream is, and so
+  // reported as truncated.
+  if (fd < 0 || ::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) < offset + comp_size) {
+    return Status::OK();
+  }
+  char head[ZSTD_FRAMEHEADERSIZE_MAX];
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof(head), comp_size));
+  if (io::ReadAt(fd, head, n, offset) != static_cast<int64_t>(n)) return Status::OK();
+  if (ZSTD_getFrameContentSize(head, n) != s->raw_size) {
+    return CorruptionError(name_ + ": section " + std::to_string(s->number) +
+                           " is corrupted (bad frame header)");
+  }
+  GRAMS_RETURN_IF_ERROR(in_->SkipPositional(comp_size));
+  s->frame_fd = fd;
+  s->frame_offset = offset;
+  s->frame_size = static_cast<size_t>(comp_size);
+  ++sections_read_;
+  *stays = true;
+  return Status::OK();
+}
+
 Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
   *end = false;
   char sh[kSectionHeaderSize];
@@ -295,6 +329,12 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
                            std::to_string(s->raw_size) + " bytes of content, more than its " +
                            std::to_string(comp_size) +
                            " compressed bytes can hold (the file is corrupted)");
+  }
+  s->frame_fd = -1;
+  if (s->may_stay_in_file && comp_size >= kPositionalFrame) {
+    bool stays = false;
+    GRAMS_RETURN_IF_ERROR(LeaveInFile(s, comp_size, &stays));
+    if (stays) return Status::OK();
   }
   // Read the frame in bounded steps: a damaged size must end in "truncated",
   // not in allocating up to 2^40 bytes first. The buffer is reused: fresh
@@ -328,7 +368,76 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
   return Status::OK();
 }
 
+namespace {
+
+// A thread's decompression context and buffer for frames read from their
+// file a piece at a time (StoredSection::frame_fd), kept for the thread's
+// next frame.
+struct PositionalState {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  std::vector<char> piece;
+  PositionalState() = default;
+  PositionalState(const PositionalState&) = delete;
+  PositionalState& operator=(const PositionalState&) = delete;
+  ~PositionalState() { ZSTD_freeDCtx(dctx); }
+};
+
+}  // namespace
+
+Status StoredSection::DecompressFromFile(const std::string& name, char* out) const {
+  // A damaged frame: the error of decompressing it whole, as the other
+  // readers do (the streaming decoder names some damage otherwise), read
+  // again for that.
+  auto corrupted = [&](const char* why) {
+    StoredSection whole;
+    whole.raw_size = raw_size;
+    whole.number = number;
+    whole.frame_size = frame_size;
+    SizedAllocation(frame_size, [&] { whole.buffer.Reset(frame_size, /*huge_pages=*/false); });
+    if (io::ReadAt(frame_fd, whole.buffer.data(), frame_size, frame_offset) ==
+        static_cast<int64_t>(frame_size)) {
+      const Status status = whole.Decompress(name, out);
+      if (!status.ok()) return status;
+    }
+    return CorruptionError(name + ": section " + std::to_string(number) + " is corrupted (" + why +
+                           ")");
+  };
+  thread_local PositionalState state;
+  if (state.dctx == nullptr) throw std::bad_alloc();
+  SizedAllocation(kPositionalPiece, [&] { state.piece.resize(kPositionalPiece); });
+  ZSTD_DCtx* const dctx = state.dctx;
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  // Straight into `out`, which holds the whole content: no window buffer
+  // of the decoder's own, no copy.
+  if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1))) {
+    throw std::bad_alloc();
+  }
+  ZSTD_outBuffer ob{out, raw_size, 0};
+  uint64_t done = 0;
+  size_t left = 1;  // what ZSTD_decompressStream says is left of the frame
+  while (done < frame_size && left != 0) {
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(kPositionalPiece, frame_size - done));
+    const int64_t got = io::ReadAt(frame_fd, state.piece.data(), want, frame_offset + done);
+    if (got < 0) return IOError(name + ": read failed: " + io::ErrnoText(static_cast<int>(-got)));
+    if (got == 0) {
+      return IOError(name + ": the file shrank while being read (section " +
+                     std::to_string(number) + " ends past its end)");
+    }
+    ZSTD_inBuffer ib{state.piece.data(), static_cast<size_t>(got), 0};
+    while (ib.pos < ib.size && left != 0) {
+      left = ZSTD_decompressStream(dctx, &ob, &ib);
+      if (ZSTD_isError(left)) return corrupted(ZSTD_getErrorName(left));
+    }
+    done += ib.pos;
+    if (left != 0 && ib.pos < ib.size) return corrupted("size mismatch");
+  }
+  if (left != 0 || done != frame_size || ob.pos != raw_size) return corrupted("size mismatch");
+  return Status::OK();
+}
+
 Status StoredSection::Decompress(const std::string& name, char* out) const {
+  if (frame_fd >= 0) return DecompressFromFile(name, out);
   const size_t r = ZSTD_decompress(out, raw_size, buffer.data(), frame_size);
   if (ZSTD_isError(r) || r != raw_size) {
     return CorruptionError(name + ": section " + std::to_string(number) + " is corrupted (" +

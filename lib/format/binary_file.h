@@ -129,11 +129,21 @@ struct StoredSection {
   // faulted in once) and may be handed from one StoredSection to another.
   HugeArray<char> buffer;
   size_t frame_size = 0;
-  std::string_view frame() const { return std::string_view(buffer.data(), frame_size); }
+  // Set by the caller before NextStored: a large frame of a regular file
+  // may stay in the file, to be read with pread a piece at a time as it
+  // is decompressed (frame_fd, frame_offset; `buffer` then unused): no
+  // buffer of its size to fault in and fill first. Its bytes are read from
+  // the file as it is then; a file cut short meanwhile is an error.
+  bool may_stay_in_file = false;
+  int frame_fd = -1;  // >= 0 when it did
+  uint64_t frame_offset = 0;
 
   // Decompresses the frame into out[0, raw_size) and checks its checksum.
   // Any thread; `name` (the file's) starts the error message.
   Status Decompress(const std::string& name, char* out) const;
+
+ private:
+  Status DecompressFromFile(const std::string& name, char* out) const;
 };
 
 // Reads a file: Open() checks magic, version, kind and header CRC; Next()
@@ -174,6 +184,9 @@ class BinaryFileReader {
   BinaryFileReader() = default;
   // Reads the next section's header and frame; *end at the end marker.
   Status ReadStored(StoredSection* s, bool* end);
+  // For ReadStored: leaves the frame of comp_size bytes that comes next in
+  // the file (*stays) if the stream is a regular file that holds it.
+  Status LeaveInFile(StoredSection* s, uint64_t comp_size, bool* stays);
   Status CheckId(uint32_t id, uint32_t expected_id) const;
   Fetched Fetch();
   void StartFetch();

@@ -75,6 +75,22 @@ class FdInput final : public InputStream {
     }
   }
   void set_size_hint(int64_t s) { size_hint_ = s; }
+  int PositionalFd(uint64_t* offset) const override {
+    if (!status_.ok() || size_hint_ < 0 || prefix_pos_ < prefix_.size()) return -1;
+    const off_t at = ::lseek(fd_, 0, SEEK_CUR);
+    if (at < 0) return -1;
+    *offset = static_cast<uint64_t>(at);
+    return fd_;
+  }
+  Status SkipPositional(uint64_t n) override {
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) < 0) {
+      status_ = IOError(name_ + ": seek failed: " + ErrnoText(errno));
+      return status_;
+    }
+    read_ += n;
+    raw_read_ += n;
+    return Status::OK();
+  }
 
  private:
   int fd_;
@@ -218,6 +234,10 @@ class ReplayInput final : public InputStream {
     if (r == 0) status_ = inner_->status();
     return r;
   }
+  int PositionalFd(uint64_t* offset) const override {
+    return pos_ < head_.size() ? -1 : inner_->PositionalFd(offset);
+  }
+  Status SkipPositional(uint64_t n) override { return inner_->SkipPositional(n); }
 
  private:
   const InputStream* source() const override { return inner_.get(); }

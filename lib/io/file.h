@@ -30,6 +30,21 @@ class InputStream {
   // Reads exactly n bytes or fails (status says truncated / I/O error).
   Status ReadExactly(char* buf, size_t n);
 
+  // For a caller that reads ahead of the stream with pread: a regular file
+  // read through no decoder, with no peeked bytes left to replay, gives
+  // its descriptor and the offset in it of the next byte Read would
+  // return; any other stream (a pipe, a compressed file), -1.
+  virtual int PositionalFd(uint64_t* offset) const {
+    (void)offset;
+    return -1;
+  }
+  // After PositionalFd gave a descriptor: moves the stream n bytes on, past
+  // what the caller read (or will read) at that offset itself.
+  virtual Status SkipPositional(uint64_t n) {
+    (void)n;
+    return Status::OK();
+  }
+
   const Status& status() const { return status_; }
   // The name used in messages: the path, or "<stdin>".
   const std::string& name() const { return name_; }

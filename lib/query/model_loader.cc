@@ -152,6 +152,9 @@ class Loader {
         frames_.pop_back();
       }
     }
+    // A large frame is read from the file as it is decompressed, a piece at
+    // a time, where the model is a regular file: no frame buffer to fault in.
+    stored_[i].may_stay_in_file = true;
     return reader_->ReadStored(i, &stored_[i]);
   }
 

@@ -4,6 +4,7 @@
 // (OrderBuilder) and the loader's errors, which must be those of a
 // sequential reader whatever the threads did first.
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -364,6 +365,18 @@ void ExpectSameDecoding(const FileHeader& h, int n, const std::string& cc,
       ASSERT_GT(first[p + 1], k);
     }
   }
+  // On 16 bits, for a vocabulary of at most 2^16 words (ModelTrie).
+  if (h.vocab_size > 65536) return;
+  std::vector<uint16_t> narrow(m);
+  std::vector<EntryIndex> first16(lower + 1);
+  const Status s5 =
+      DecodeTrieLevelForSearch("x.lm", h, n, cc, words, first16.data(), narrow.data());
+  ASSERT_EQ(s1.code(), s5.code()) << s1.ToString() << " / " << s5.ToString();
+  ASSERT_EQ(s1.message(), s5.message());
+  if (s1.ok()) {
+    ASSERT_TRUE(std::equal(narrow.begin(), narrow.end(), slow.words.begin()));
+    ASSERT_TRUE(first16 == first);
+  }
 }
 
 TEST(DecodeTrieLevelFastTest, AgreesWithTheCursorOnRandomLevels) {
@@ -647,6 +660,130 @@ TEST(ModelLoaderTest, ErrorsAreThoseOfTheSequentialReader) {
       }
     }
   }
+}
+
+// A model whose largest sections' frames are 256 KiB or more: the loader
+// leaves them in the file and decompresses them a piece at a time
+// (StoredSection::may_stay_in_file).
+class LargeFramesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto lines = test::ChainText(40000, 90000, 5);
+    auto counts = test::CountLines(lines, 2);
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    auto model = BuildModel(*counts, BuildOptions());
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    path_ = dir_.path() + "/large.lm";
+    ASSERT_TRUE(WriteModelFile(*model, path_).ok());
+    bytes_ = ReadFile(path_);
+    // Where the frames that stay in the file are, and their contents.
+    auto reader = ModelFileReader::Open(path_);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    for (size_t i = 0; i < (*reader)->SectionCount(); ++i) {
+      StoredSection s;
+      s.may_stay_in_file = true;
+      ASSERT_TRUE((*reader)->ReadStored(i, &s).ok());
+      std::string raw(s.raw_size, '\0');
+      ASSERT_TRUE(s.Decompress(path_, raw.data()).ok());
+      if (s.frame_fd >= 0) {
+        large_.push_back({s.frame_offset, s.frame_size});
+        EXPECT_GE(s.frame_size, size_t{256} << 10);
+      }
+    }
+    ASSERT_GE(large_.size(), 2u) << "no frame large enough: the test tests nothing";
+  }
+
+  test::TempDir dir_;
+  std::string path_, bytes_;
+  std::vector<std::pair<uint64_t, size_t>> large_;  // offset, size
+};
+
+// The same bytes as a frame read whole, and the same scores.
+TEST_F(LargeFramesTest, DecompressAsAFrameReadWhole) {
+  auto a = ModelFileReader::Open(path_);
+  auto b = ModelFileReader::Open(path_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (size_t i = 0; i < (*a)->SectionCount(); ++i) {
+    StoredSection in_file, read;
+    in_file.may_stay_in_file = true;
+    ASSERT_TRUE((*a)->ReadStored(i, &in_file).ok());
+    ASSERT_TRUE((*b)->ReadStored(i, &read).ok());
+    EXPECT_LT(read.frame_fd, 0);
+    std::string x(in_file.raw_size, '\0'), y(read.raw_size, '\0');
+    ASSERT_TRUE(in_file.Decompress(path_, x.data()).ok());
+    ASSERT_TRUE(read.Decompress(path_, y.data()).ok());
+    ASSERT_TRUE(x == y) << "section " << i;
+  }
+  EXPECT_TRUE((*a)->Finish().ok());
+  auto model = ReadModelFile(path_);
+  ASSERT_TRUE(model.ok());
+  auto tables = LanguageModel::Create(*model);
+  auto loaded = LanguageModel::Load(path_);
+  ASSERT_TRUE(tables.ok() && loaded.ok()) << loaded.status().ToString();
+  std::vector<WordId> ids;
+  for (WordId w = 0; w < (*tables)->vocab().size(); w += 7) ids.push_back(w);
+  std::vector<float> p((ids.size())), q(ids.size());
+  (*tables)->ScoreSentence(ids.data(), ids.size(), p.data());
+  (*loaded)->ScoreSentence(ids.data(), ids.size(), q.data());
+  EXPECT_TRUE(p == q);
+}
+
+// A damaged byte of a frame left in the file, or the file cut inside one:
+// the error a sequential reader (ReadModelFile) reports.
+TEST_F(LargeFramesTest, DamageIsReportedAsBySequentialReading) {
+  const std::string bad = dir_.path() + "/bad.lm";
+  std::mt19937_64 rng(3);
+  size_t errors = 0;
+  for (const auto& [offset, size] : large_) {
+    std::vector<uint64_t> at = {offset, offset + 5, offset + size / 2, offset + size - 5,
+                                offset + size - 1};
+    for (int k = 0; k < 6; ++k) at.push_back(offset + rng() % size);
+    for (uint64_t i : at) {
+      for (int variant = 0; variant < 2; ++variant) {
+        std::string damaged = bytes_;
+        if (variant == 0) {
+          damaged[i] = static_cast<char>(damaged[i] ^ (1 << (rng() % 8)));
+        } else {
+          damaged.resize(i);
+        }
+        WriteFile(bad, damaged);
+        const auto sequential = ReadModelFile(bad);
+        const auto loaded = LanguageModel::Load(bad);
+        // (A few bits a decoder ignores, docs/FORMAT.md: both read them.)
+        ASSERT_EQ(loaded.ok(), sequential.ok())
+            << "byte " << i << " variant " << variant << ": "
+            << (loaded.ok() ? sequential.status() : loaded.status()).ToString();
+        if (loaded.ok()) continue;
+        ++errors;
+        EXPECT_EQ(loaded.status().code(), sequential.status().code());
+        EXPECT_EQ(loaded.status().message(), sequential.status().message())
+            << "byte " << i << " variant " << variant;
+      }
+    }
+  }
+  EXPECT_GE(errors, 20 * large_.size());
+}
+
+// The file cut short after its frame was left in it, before the frame is
+// decompressed (another process truncating it while it loads): an error,
+// never a short result.
+TEST_F(LargeFramesTest, AFileCutShortMeanwhileIsAnError) {
+  auto reader = ModelFileReader::Open(path_);
+  ASSERT_TRUE(reader.ok());
+  for (size_t i = 0; i < (*reader)->SectionCount(); ++i) {
+    StoredSection s;
+    s.may_stay_in_file = true;
+    ASSERT_TRUE((*reader)->ReadStored(i, &s).ok());
+    if (s.frame_fd < 0) continue;
+    ASSERT_EQ(::truncate(path_.c_str(), static_cast<off_t>(s.frame_offset + s.frame_size / 2)), 0);
+    std::string raw(s.raw_size, '\0');
+    const Status status = s.Decompress(path_, raw.data());
+    EXPECT_EQ(status.code(), StatusCode::kIOError) << status.ToString();
+    EXPECT_NE(status.message().find("shrank while being read"), std::string::npos)
+        << status.ToString();
+    return;
+  }
+  FAIL() << "no frame was left in the file";
 }
 
 // A model file written by an older writer (tests/formats/v1/tiny.lm: every
