@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -27,6 +28,7 @@ constexpr uint64_t kLargeFrame = 1u << 20;
 // (StoredSection::may_stay_in_file), read a piece of this size at a time.
 constexpr uint64_t kPositionalFrame = 256u << 10;
 constexpr size_t kPositionalPiece = 256u << 10;
+std::atomic<uint64_t> positional_minimum{kPositionalFrame};
 
 // The most content a zstd frame of `frame` bytes can hold: a block yields
 // at most 128 KiB (the format's maximum block size) and takes 3 bytes of
@@ -274,6 +276,10 @@ StatusOr<std::unique_ptr<BinaryFileReader>> BinaryFileReader::Open(
 
 BinaryFileReader::~BinaryFileReader() { WaitIfStarted(next_); }
 
+void SetPositionalFrameMinimumForTesting(uint64_t bytes) {
+  positional_minimum.store(bytes, std::memory_order_relaxed);
+}
+
 Status BinaryFileReader::LeaveInFile(StoredSection* s, uint64_t comp_size, bool* stays) {
   *stays = false;
   uint64_t offset;
@@ -331,7 +337,7 @@ Status BinaryFileReader::ReadStored(StoredSection* s, bool* end) {
                            " compressed bytes can hold (the file is corrupted)");
   }
   s->frame_fd = -1;
-  if (s->may_stay_in_file && comp_size >= kPositionalFrame) {
+  if (s->may_stay_in_file && comp_size >= positional_minimum.load(std::memory_order_relaxed)) {
     bool stays = false;
     GRAMS_RETURN_IF_ERROR(LeaveInFile(s, comp_size, &stays));
     if (stays) return Status::OK();

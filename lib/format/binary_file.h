@@ -146,6 +146,11 @@ struct StoredSection {
   Status DecompressFromFile(const std::string& name, char* out) const;
 };
 
+// Tests: the smallest frame that StoredSection::may_stay_in_file leaves in
+// its file (256 KiB; 0: every frame, to test that way of reading on small
+// files).
+void SetPositionalFrameMinimumForTesting(uint64_t bytes);
+
 // Reads a file: Open() checks magic, version, kind and header CRC; Next()
 // returns the sections in file order, each decompressed and checksummed
 // (on a thread that reads and decompresses the following section in the

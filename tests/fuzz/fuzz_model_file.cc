@@ -3,7 +3,9 @@
 // bytes of its sections; the target writes them as a valid container (each
 // section a good zstd frame) and loads it three times: with LanguageModel::Load
 // as a trie alone (the task graph: structure decoded by
-// DecodeTrieLevelForSearch) and with its tables built before it returns
+// DecodeTrieLevelForSearch; every frame read from the file a piece at a
+// time, StoredSection::may_stay_in_file) and with its tables built before
+// it returns
 // (OrderBuilder, from the trie), and with the sequential ReadModelFile.
 // Nothing may crash or hang; all must agree (the same error, or all load);
 // and a model that loads must score as LanguageModel::Create on what
@@ -113,7 +115,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   grams::LoadOptions trie_only, tables_first;
   trie_only.tables = grams::LoadOptions::Tables::kNever;
   tables_first.tables = grams::LoadOptions::Tables::kBeforeReturning;
+  // The trie's load leaves every frame in the file, to be read a piece at
+  // a time (as a large model's are); the tables' reads them whole.
+  grams::SetPositionalFrameMinimumForTesting(0);
   auto trie = grams::LanguageModel::Load(ScratchPath(), trie_only);
+  grams::SetPositionalFrameMinimumForTesting(uint64_t{256} << 10);
   auto tables = grams::LanguageModel::Load(ScratchPath(), tables_first);
   auto read = grams::ReadModelFile(ScratchPath());
   std::error_code ignored;

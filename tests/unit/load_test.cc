@@ -615,9 +615,20 @@ TEST(OrderBuilderTest, SameKeyTwiceIsACollision) {
 
 // ------------------------------------------------------- the whole load
 
+void ExpectTheSequentialReadersErrors();
+
 // Every damaged byte of a model file: LanguageModel::Load reports what the
-// sequential ReadModelFile reports, or both load. Orders 1 and 3.
+// sequential ReadModelFile reports, or both load. Orders 1 and 3; with the
+// frames read whole, and left in the file (as a large model's are).
 TEST(ModelLoaderTest, ErrorsAreThoseOfTheSequentialReader) {
+  for (uint64_t minimum : {uint64_t{0}, uint64_t{256} << 10}) {
+    SCOPED_TRACE("frames of " + std::to_string(minimum) + " bytes or more left in the file");
+    SetPositionalFrameMinimumForTesting(minimum);
+    ExpectTheSequentialReadersErrors();
+  }
+}
+
+void ExpectTheSequentialReadersErrors() {
   TempDir dir;
   const std::string text = dir.path() + "/t.txt";
   WriteFile(text, "a b c d\nb c d e f\na a b\nc d e a b\nf e d c b a\n");
