@@ -415,7 +415,10 @@ Status StoredSection::DecompressFromFile(const std::string& name, char* out) con
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
   // Straight into `out`, which holds the whole content: no window buffer
   // of the decoder's own, no copy.
-  if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1))) {
+  // And any window the frame declares, as ZSTD_decompress takes it: the
+  // decoder keeps no window of its own here.
+  if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1)) ||
+      ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_MAX))) {
     throw std::bad_alloc();
   }
   ZSTD_outBuffer ob{out, raw_size, 0};

@@ -20,6 +20,9 @@
 #include <stdexcept>
 #include <thread>
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getFrameHeader
+#include <zstd.h>
+
 #include "format/binary_file.h"
 #include "format/model_file.h"
 #include "format/order_sections.h"
@@ -773,6 +776,35 @@ TEST_F(LargeFramesTest, DamageIsReportedAsBySequentialReading) {
     }
   }
   EXPECT_GE(errors, 20 * large_.size());
+}
+
+// A frame whose header declares a window above the streaming decoder's
+// default limit (2^28 bytes here; grams writes 2 MiB at most, another
+// writer may not): ZSTD_decompress takes it, and so must the pieces read
+// from the file.
+TEST_F(LargeFramesTest, AFrameDeclaringALargeWindowLoads) {
+  const auto [offset, size] = large_[0];
+  std::string bytes = bytes_;
+  // Magic, then the frame header descriptor: not single-segment, so a
+  // window descriptor follows (RFC 8878, 3.1.1.1).
+  ASSERT_EQ(bytes[offset + 4] & 0x20, 0);
+  bytes[offset + 5] = static_cast<char>(18 << 3);  // a window of 2^(10 + 18)
+  ZSTD_frameHeader fh;
+  ASSERT_EQ(ZSTD_getFrameHeader(&fh, bytes.data() + offset, size), 0u);
+  ASSERT_EQ(fh.windowSize, uint64_t{1} << 28);
+  WriteFile(path_, bytes);
+  auto sequential = ReadModelFile(path_);
+  ASSERT_TRUE(sequential.ok()) << sequential.status().ToString();
+  auto loaded = LanguageModel::Load(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  auto tables = LanguageModel::Create(sequential.value());
+  ASSERT_TRUE(tables.ok());
+  std::vector<WordId> ids;
+  for (WordId w = 0; w < (*tables)->vocab().size(); w += 5) ids.push_back(w);
+  std::vector<float> p(ids.size()), q(ids.size());
+  (*tables)->ScoreSentence(ids.data(), ids.size(), p.data());
+  (*loaded)->ScoreSentence(ids.data(), ids.size(), q.data());
+  EXPECT_TRUE(p == q);
 }
 
 // The file cut short after its frame was left in it, before the frame is
