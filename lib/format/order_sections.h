@@ -257,28 +257,34 @@ Status VisitTrieLevel(const std::string& name, const FileHeader& header, int n,
 Status CheckTrieClaims(const std::string& name, const FileHeader& header, int n,
                        std::string_view child_counts, std::string_view words);
 
-// DecodeTrieLevelFast's pass 1: each parent's number at the index of its
-// first child, kNoParent elsewhere; false on anything amiss. Unless `first`
-// is null, also where each parent's children begin, into first[0, lower]
-// (first[lower] = size).
-inline constexpr EntryIndex kNoParent = UINT32_MAX;  // (lower <= UINT32_MAX)
-inline bool TrieParentStarts(std::string_view child_counts, uint64_t lower, uint64_t size,
-                             EntryIndex* parents, EntryIndex* first = nullptr) {
-  // A parent without children writes where the next parent will write over
-  // it (or at index m, past the entries).
-  std::fill_n(parents, size + 1, kNoParent);
+// The child counts of an order (CHILD_COUNTS, `lower` varints summing to
+// `size`), each parent's start: start(parent, k) for parent 0, 1, ...,
+// lower - 1, its children beginning at entry k. False on anything amiss.
+template <typename Start>
+bool WalkChildCounts(std::string_view child_counts, uint64_t lower, uint64_t size, Start start) {
   const char* p = child_counts.data();
   const char* const p_end = p + child_counts.size();
   uint64_t k = 0;
   for (uint64_t parent = 0; parent < lower; ++parent) {
     uint64_t c;
     if (!GetVarint64(&p, p_end, &c) || c > size - k) return false;
-    parents[k] = static_cast<EntryIndex>(parent);
-    if (first) first[parent] = static_cast<EntryIndex>(k);
+    start(parent, k);
     k += c;
   }
-  if (first) first[lower] = static_cast<EntryIndex>(size);
   return p == p_end && k == size;
+}
+
+// DecodeTrieLevelFast's pass 1: each parent's number at the index of its
+// first child, kNoParent elsewhere; false on anything amiss.
+inline constexpr EntryIndex kNoParent = UINT32_MAX;  // (lower <= UINT32_MAX)
+inline bool TrieParentStarts(std::string_view child_counts, uint64_t lower, uint64_t size,
+                             EntryIndex* parents) {
+  // A parent without children writes where the next parent will write over
+  // it (or at index m, past the entries).
+  std::fill_n(parents, size + 1, kNoParent);
+  return WalkChildCounts(child_counts, lower, size, [parents](uint64_t parent, uint64_t k) {
+    parents[k] = static_cast<EntryIndex>(parent);
+  });
 }
 
 // Bit i set where byte base + i of data[0, size) ends a varint (its high
@@ -422,18 +428,11 @@ Status DecodeTrieLevelFast(const std::string& name, const FileHeader& header, in
 inline bool TrieChildStarts(std::string_view child_counts, uint64_t lower, uint64_t size,
                             EntryIndex* first, uint64_t* starts) {
   std::fill_n(starts, size / 64 + 1, 0);
-  const char* p = child_counts.data();
-  const char* const p_end = p + child_counts.size();
-  uint64_t k = 0;
-  for (uint64_t parent = 0; parent < lower; ++parent) {
-    uint64_t c;
-    if (!GetVarint64(&p, p_end, &c) || c > size - k) return false;
+  first[lower] = static_cast<EntryIndex>(size);
+  return WalkChildCounts(child_counts, lower, size, [first, starts](uint64_t parent, uint64_t k) {
     starts[k >> 6] |= uint64_t{1} << (k & 63);
     first[parent] = static_cast<EntryIndex>(k);
-    k += c;
-  }
-  first[lower] = static_cast<EntryIndex>(size);
-  return p == p_end && k == size;
+  });
 }
 
 // Order n >= 2 decoded for search (query/model_trie.h): words[k], entry
