@@ -227,16 +227,11 @@ class Loader {
     // (Every word is below the vocabulary's size, which the header gives:
     // the decoder refuses any other.)
     level.short_ids = header_.vocab_size <= 65536;
-    Status status;
-    if (level.short_ids) {
-      level.short_words.Reset(m);
-      status = DecodeTrieLevelForSearch(name_, header_, n, cc, words, level.first.data(),
-                                        level.short_words.data());
-    } else {
-      level.words.Reset(m);
-      status = DecodeTrieLevelForSearch(name_, header_, n, cc, words, level.first.data(),
-                                        level.words.data());
-    }
+    auto decode = [&](auto& out) {
+      out.Reset(m);
+      return DecodeTrieLevelForSearch(name_, header_, n, cc, words, level.first.data(), out.data());
+    };
+    const Status status = level.short_ids ? decode(level.short_words) : decode(level.words);
     if (n + 2 > order_) {  // no later order reuses these buffers
       raw_[b][kChildCounts] = RawBuffer();
       raw_[b][kWords] = RawBuffer();
