@@ -32,15 +32,15 @@ constexpr size_t kChunk = 128;
 
 // The slot holding `mixed`, scanning from its home slot `s`, or nullptr
 // (query::FindSlot, from a home already found). The keys of a scan that
-// are below `mixed` come first, so the first four slots are compared at
-// once, without a branch whose outcome the processor could not predict.
-// The rarer scan that goes further (an entry displaced by four slots or
-// more: one probe in eight on the Brown order-5 model) is left to the
-// caller: nullptr, and *further set to its fifth slot (FindFurther).
-// A pointer with its low bit set is a home within four slots of the
-// table's end: it is scanned one slot at a time.
+// are below `mixed` come first, so the first `avail` slots (2 to 4: those
+// whose lines were prefetched, SlotsPrefetched) are compared at once,
+// without a branch whose outcome the processor could not predict. The
+// rarer scan that goes further (one probe in five on the Brown order-5
+// model) is left to the caller: nullptr, and *further set to the slot
+// after them (FindFurther). A pointer with its low bit set is a home
+// within four slots of the table's end: it is scanned one slot at a time.
 template <size_t kStride>
-inline const unsigned char* FindFrom(const unsigned char* s, uint64_t mixed,
+inline const unsigned char* FindFrom(const unsigned char* s, uint64_t mixed, size_t avail,
                                      const unsigned char** further) {
   const uint64_t m1 = mixed - 1;
   if (__builtin_expect(reinterpret_cast<uintptr_t>(s) & 1, 0)) {
@@ -50,16 +50,39 @@ inline const unsigned char* FindFrom(const unsigned char* s, uint64_t mixed,
     }
   }
   // k - 1 < mixed - 1: a key below mixed (0, the empty slot, wraps around).
-  const uint64_t k0 = query::LoadKey(s), k1 = query::LoadKey(s + kStride);
-  const uint64_t k2 = query::LoadKey(s + 2 * kStride), k3 = query::LoadKey(s + 3 * kStride);
-  const size_t below = static_cast<size_t>(k0 - 1 < m1) + static_cast<size_t>(k1 - 1 < m1) +
-                       static_cast<size_t>(k2 - 1 < m1) + static_cast<size_t>(k3 - 1 < m1);
-  if (__builtin_expect(below == 4, 0)) {
-    *further = s + 4 * kStride;
+  const uint64_t k0 = query::LoadKey(s);
+  const uint64_t k1 = query::LoadKey(s + std::min<size_t>(1, avail - 1) * kStride);
+  const uint64_t k2 = query::LoadKey(s + std::min<size_t>(2, avail - 1) * kStride);
+  const uint64_t k3 = query::LoadKey(s + (avail - 1) * kStride);
+  const size_t below = static_cast<size_t>(k0 - 1 < m1) +
+                       (static_cast<size_t>(k1 - 1 < m1) & (avail > 1)) +
+                       (static_cast<size_t>(k2 - 1 < m1) & (avail > 2)) +
+                       (static_cast<size_t>(k3 - 1 < m1) & (avail >> 2));
+  if (__builtin_expect(below == avail, 0)) {
+    *further = s + avail * kStride;
     return nullptr;
   }
   s += below * kStride;
   return query::LoadKey(s) == mixed ? s : nullptr;
+}
+
+// Prefetches the lines of a scan from slot `p` and returns how many of
+// its slots FindFrom may read. Most scans end within two slots of their
+// home (load factor 0.75), so the second line is fetched only when the
+// first holds fewer than two whole slots, and the scan then reads four;
+// otherwise it reads the two or three slots of the first line, or four
+// if the home is at the line's start. Fetching both lines for every probe
+// (1.75 lines a probe instead of 1.26 and one in five scans finished
+// later, counted on 5x brown train) was 10% slower on the Brown order-5
+// model: the lookups are bound by how many misses are under way at once.
+inline size_t SlotsPrefetched(const unsigned char* p, size_t stride) {
+  ::grams::Prefetch(p);
+  const size_t whole = (64 - (reinterpret_cast<uintptr_t>(p) & 63)) / stride;
+  if (whole < 2) {
+    ::grams::Prefetch(p + 64);
+    return 4;
+  }
+  return std::min<size_t>(whole, 4);
 }
 
 // The rest of a scan FindFrom left at `s`, one slot at a time.
@@ -89,7 +112,7 @@ struct ScoreScratch {
   uint64_t key[kChunk], mixed[kChunk];
   const unsigned char* slot[kChunk];
   uint32_t active[kChunk], next[kChunk], deferred[kChunk];
-  uint8_t matched[kChunk + 1];
+  uint8_t matched[kChunk + 1], avail[kChunk];
   float prob[kChunk];
   std::vector<float> bo;
 };
@@ -180,6 +203,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
   // matched[i + 1]: the order token i of the chunk matched; matched[0]: the
   // token before the chunk's (0 at the start: never looked at).
   uint8_t* const matched = z.matched;
+  uint8_t* const avail = z.avail;
   float* const prob = z.prob;
   uint32_t* active = z.active;
   uint32_t* next = z.next;
@@ -211,8 +235,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
         const ShardScan& sh = shard[x & 1];
         const uint64_t home = query::Reduce(x, sh.homes);
         const unsigned char* p = sh.slots + home * stride;
-        ::grams::Prefetch(p);
-        ::grams::Prefetch(p + 3 * stride + 7);
+        avail[a] = static_cast<uint8_t>(SlotsPrefetched(p, stride));
         // A home near the table's end is marked (its low bit, slots being
         // 4-aligned) for the scan that reads one slot at a time.
         slot[a] = reinterpret_cast<const unsigned char*>(reinterpret_cast<uintptr_t>(p) |
@@ -226,7 +249,7 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
         if (!top) bo_j[i * row] = query::LoadFloat(p + 12);
         matched[i + 1] = static_cast<uint8_t>(j);
       };
-      // A scan that goes past its first four slots would wait there for a
+      // A scan that goes past the slots prefetched would wait there for a
       // line that was not prefetched: that line is prefetched, and the scan
       // finished after the others, its miss overlapping theirs (the
       // scans had waited one after the other: 6% of the time on the Brown
@@ -235,8 +258,9 @@ void LanguageModel::ScoreImpl(const WordId* ids, const size_t* ends, size_t coun
       for (size_t a = 0; a < na; ++a) {
         const uint32_t i = active[a];
         const unsigned char* further = nullptr;
-        const unsigned char* p = top ? FindFrom<kTopSlotBytes>(slot[a], mixed[a], &further)
-                                     : FindFrom<kSlotBytes>(slot[a], mixed[a], &further);
+        const unsigned char* p =
+            top ? FindFrom<kTopSlotBytes>(slot[a], mixed[a], avail[a], &further)
+                : FindFrom<kSlotBytes>(slot[a], mixed[a], avail[a], &further);
         if (__builtin_expect(further != nullptr, 0)) {
           ::grams::Prefetch(further);
           ::grams::Prefetch(further + 2 * stride + 7);
