@@ -42,6 +42,8 @@ struct TrieScratch {
   uint32_t done[kChunk], at[kChunk];               // the searches ended, and where
   uint8_t matched[kChunk + 1];
   float prob[kChunk];
+  std::vector<const float*> need;  // the values to read, and whose (token << 8 | order)
+  std::vector<uint32_t> need_at;
 };
 
 // Not inlined, for the reason ThreadScratch in score_kernel.cc gives.
@@ -84,6 +86,10 @@ void LanguageModel::Impl::ScoreTrie(const Trie& t, const WordId* ids, const size
   uint32_t* const size = z.size;
   uint32_t* const done = z.done;
   uint32_t* const at = z.at;
+  z.need.resize(kChunk * static_cast<size_t>(N));
+  z.need_at.resize(kChunk * static_cast<size_t>(N));
+  const float** const need = z.need.data();
+  uint32_t* const need_at = z.need_at.data();
 
   matched[0] = 0;
   for (size_t c0 = 0; c0 < total; c0 += kChunk) {
@@ -149,29 +155,42 @@ void LanguageModel::Impl::ScoreTrie(const Trie& t, const WordId* ids, const size
         }
         ns = kept;
       }
-      // The searches that found their word, their values prefetched, then read.
-      const bool top = j == N;
-      size_t nf = 0;
-      for (size_t d = 0; d < nd; ++d) {
-        const uint32_t e = at[d];
-        if (level.Word(e) != word[done[d]]) continue;
-        ::grams::Prefetch(level.Values(e));
-        done[nf] = done[d];
-        at[nf++] = e;
-      }
-      float* const bo_j = bo + (j - 1);
+      // The searches that found their word; their values are read below.
       EntryIndex* const entries_j = entries + static_cast<size_t>(j) * stride + 1;
-      for (size_t f = 0; f < nf; ++f) {
-        const uint32_t i = done[f], e = at[f];
-        const float* const v = level.Values(e);
-        prob[i] = v[0];
-        if (!top) bo_j[i * row] = v[1];
+      for (size_t d = 0; d < nd; ++d) {
+        const uint32_t i = done[d], e = at[d];
+        if (level.Word(e) != word[i]) continue;
         matched[i + 1] = static_cast<uint8_t>(j);
         entries_j[i] = e;
       }
       const size_t nn = query::GoOn(j, active, na, matched, ctx + c0, next);
       std::swap(active, next);
       na = nn;
+    }
+    // The values the adder reads, and only those: each token's longest
+    // match's probability, and the backoffs of the orders of its n-grams
+    // that the next token did not extend (all of them for the chunk's last
+    // token, whose next is in the next chunk). The others would cost a
+    // cache line each for nothing (most tokens match three orders or more).
+    size_t nv = 0;
+    for (size_t i = 0; i < B; ++i) {
+      const int m = matched[i + 1];
+      if (m < 2) continue;
+      const int from = std::max(2, i + 1 < B ? static_cast<int>(matched[i + 2]) : 2);
+      for (int j = std::min(from, m); j <= m; ++j) {
+        const EntryIndex e = entries[static_cast<size_t>(j) * stride + i + 1];
+        const float* const v = t.level(j).Values(e);
+        ::grams::Prefetch(v);
+        need[nv] = v;
+        need_at[nv++] = static_cast<uint32_t>(i) << 8 | static_cast<uint32_t>(j);
+      }
+    }
+    for (size_t k = 0; k < nv; ++k) {
+      const uint32_t i = need_at[k] >> 8;
+      const int j = static_cast<int>(need_at[k] & 255);
+      const float* const v = need[k];
+      if (j == matched[i + 1]) prob[i] = v[0];
+      if (j < N) bo[i * row + j - 1] = v[1];
     }
     adder.Chunk(c0, B, ends, count, ctx, matched, prob, out, ngram_length);
     matched[0] = matched[B];
