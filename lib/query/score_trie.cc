@@ -10,7 +10,8 @@
 // pass before, and is looked for among that parent's children (their words
 // ascend) by binary search. One search at a time would wait on each step's
 // cache miss; the chunk's searches go step by step together instead, each
-// step's line prefetched a step ahead, so that their misses overlap.
+// step's line prefetched a step ahead, so that their misses overlap. The
+// values are read last, only those the backoff phase adds.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
