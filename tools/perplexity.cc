@@ -128,10 +128,11 @@ int Main(int argc, char** argv) {
   std::vector<std::string> inputs = cl.Positional("input");
   if (inputs.empty()) inputs.push_back("-");
   ScoreTextOptions options;
-  if (int rc = ParseThreadsOption(cl, &options.threads); rc != kContinue) return rc;
+  LoadOptions load = ModelLoadOptions(cl);
+  if (int rc = ParseThreadsOption(cl, &options.threads, &load); rc != kContinue) return rc;
 
   std::unique_ptr<LanguageModel> model;
-  if (int rc = LoadScoringModel(cl, model_arg[0], ModelLoadOptions(cl),
+  if (int rc = LoadScoringModel(cl, model_arg[0], load,
                                 "grams-perplexity [options] MODEL [FILE...]", &model);
       rc != kContinue) {
     return rc;

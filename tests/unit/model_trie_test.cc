@@ -123,6 +123,7 @@ class ModelTrieTest : public ::testing::TestWithParam<const char*> {
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     path_ = dir_.path() + "/m.lm";
     ASSERT_TRUE(WriteModelFile(*model, path_).ok());
+    for (int n = 2; n <= model->order(); ++n) ngrams_ += model->trie.levels[n - 1].size();
     auto created = LanguageModel::Create(*model);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     reference_ = std::move(created).value();
@@ -130,10 +131,12 @@ class ModelTrieTest : public ::testing::TestWithParam<const char*> {
     expected_ = ScoreAll(*reference_, sentences_);
   }
 
-  std::unique_ptr<LanguageModel> Load(Tables tables, uint64_t build_after_tokens = 0) {
+  std::unique_ptr<LanguageModel> Load(Tables tables, uint64_t build_after_tokens = 0,
+                                      bool cores_busy = false) {
     LoadOptions options;
     options.tables = tables;
     options.build_after_tokens = build_after_tokens;
+    options.cores_busy = cores_busy;
     auto lm = LanguageModel::Load(path_, options);
     EXPECT_TRUE(lm.ok()) << lm.status().ToString();
     return lm.ok() ? std::move(lm).value() : nullptr;
@@ -150,6 +153,7 @@ class ModelTrieTest : public ::testing::TestWithParam<const char*> {
   std::unique_ptr<LanguageModel> reference_;
   std::vector<std::vector<WordId>> sentences_;
   Scores expected_;
+  uint64_t ngrams_ = 0;  // of orders 2 and up
 };
 
 // The trie alone (never), the tables built before the first query, and the
@@ -232,6 +236,41 @@ TEST_P(ModelTrieTest, TheTablesAreBuiltOnceTheTrieHasAnsweredEnough) {
   EXPECT_TRUE(wait_ready(*Load(Tables::kInBackground, 0)));
   EXPECT_TRUE(Load(Tables::kBeforeReturning)->TablesReady());
   EXPECT_TRUE(reference_->TablesReady());
+}
+
+// With every core busy scoring, the build waits until the trie has answered
+// twice as many tokens as the model has n-grams, even when asked to start
+// at once; then it starts, and the tables answer.
+TEST_P(ModelTrieTest, WithEveryCoreBusyTheBuildWaitsForTwoTokensAnNgram) {
+  auto lm = Load(Tables::kInBackground, 0, /*cores_busy=*/true);
+  ASSERT_NE(lm, nullptr);
+  // The tokens the trie answers in a ScoreAll: two ScoreSentences, and a
+  // FullScore a token.
+  uint64_t round = 0;
+  for (const auto& s : sentences_) round += 3 * s.size();
+  ASSERT_GT(round, 0u);
+  ASSERT_LT(round, 2 * ngrams_);
+  // Every round that stays under the threshold: no build.
+  uint64_t scored = 0;
+  for (; scored + round < 2 * ngrams_; scored += round) {
+    ExpectSame(ScoreAll(*lm, sentences_), expected_);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(lm->TablesReady());
+  // The round that crosses it starts the build, and the tables take over.
+  ExpectSame(ScoreAll(*lm, sentences_), expected_);
+  for (int i = 0; i < 1000 && !lm->TablesReady(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(lm->TablesReady());
+  ExpectSame(ScoreAll(*lm, sentences_), expected_);
+  // Without cores_busy, build_after_tokens = 0 starts it at once.
+  auto idle = Load(Tables::kInBackground, 0);
+  ASSERT_NE(idle, nullptr);
+  for (int i = 0; i < 1000 && !idle->TablesReady(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(idle->TablesReady());
 }
 
 // A model that never built its tables builds them to write its mapped form,

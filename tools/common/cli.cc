@@ -198,8 +198,10 @@ void AddTablesOption(CommandLine* cl) {
       "when a model file's hash tables are built (the compressed form: a mapped model or an "
       "ARPA file has them ready): 'background' (default: queries are answered from the "
       "model's trie as soon as it is read, and the tables, built meanwhile on a thread of "
-      "their own, take over when ready), 'first' (before the first query: the load takes "
-      "longer), or 'never' (less memory, slower on long texts). The scores are the same");
+      "their own, take over when ready; with -j taking every core, only once the trie has "
+      "answered twice as many tokens as the model has n-grams), 'first' (before the first "
+      "query: the load takes longer), or 'never' (less memory, slower on long texts). The "
+      "scores are the same");
 }
 
 LoadOptions ModelLoadOptions(const CommandLine& cl) {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 
 namespace grams::cli {
 namespace {
@@ -75,9 +76,11 @@ void AddThreadsOption(CommandLine* cl) {
   // clang-format on
 }
 
-int ParseThreadsOption(const CommandLine& cl, int* threads) {
+int ParseThreadsOption(const CommandLine& cl, int* threads, LoadOptions* load) {
   *threads = cl.Get<int>("threads");
   if (*threads < 0 || *threads > 256) return UsageError("--threads must be between 0 and 256");
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  load->cores_busy = *threads == 0 || *threads >= cores;
   return kContinue;
 }
 
@@ -153,7 +156,9 @@ int ParseScoreOptions(const CommandLine& cl, ScoreJob* job) {
   job->model = model[0];
   job->inputs = cl.Positional("input");
   if (job->inputs.empty()) job->inputs.push_back("-");
-  if (int rc = ParseThreadsOption(cl, &job->options.threads); rc != kContinue) return rc;
+  if (int rc = ParseThreadsOption(cl, &job->options.threads, &job->load); rc != kContinue) {
+    return rc;
+  }
 
   ScoreFormat& f = job->format;
   f.json = cl.Has("json");

@@ -40,9 +40,10 @@ void AddScoreOptions(CommandLine* cl);
 // The command line into *job. Returns kContinue or a usage error's code.
 int ParseScoreOptions(const CommandLine& cl, ScoreJob* job);
 
-// -j/--threads, as both tools declare it, and its value (0 = one per core).
+// -j/--threads, as both tools declare it, and its value (0 = one per core);
+// load->cores_busy set when the threads take every core.
 void AddThreadsOption(CommandLine* cl);
-int ParseThreadsOption(const CommandLine& cl, int* threads);
+int ParseThreadsOption(const CommandLine& cl, int* threads, LoadOptions* load);
 
 // Standard output as the scoring tools write it: buffered, flushed after
 // every write in line-buffered mode, and quiet about a reader that went

@@ -51,7 +51,7 @@ struct GRAMS_EXPORT FullScoreResult {
 struct GRAMS_EXPORT LoadOptions {
   // A model file (the compressed form) is decoded into its n-gram trie,
   // which answers queries as soon as Load returns. The hash tables that
-  // answer them faster (about twice, scoring a long text) are built from it:
+  // answer them faster (10-20% on a long text) are built from it:
   enum class Tables {
     kInBackground,     // on a thread of their own, taking over when ready (the default)
     kBeforeReturning,  // before Load returns, which then takes longer
@@ -65,6 +65,14 @@ struct GRAMS_EXPORT LoadOptions {
   // small file) is over before the tables would pay for their build, and
   // never builds them.
   uint64_t build_after_tokens = 100000;
+  // With kInBackground: the caller's queries keep every core busy (as
+  // grams-score -jN does with N at least the cores). The build would take
+  // its CPU from them, so it waits longer: until the trie has answered
+  // twice as many tokens as the model has n-grams (or build_after_tokens,
+  // if more), about where the tables' faster lookups have paid for their
+  // build. A shorter job scores on the trie alone, in less time and half
+  // the memory.
+  bool cores_busy = false;
   // Check every section's CRC-32 before use (reads the whole file once); of
   // a KenLM binary, which has no checksums, check every structure instead
   // (sorted vocabulary, pointers, children, hash tables).
