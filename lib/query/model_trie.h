@@ -47,6 +47,8 @@ class TrieLevels {
 };
 
 struct ModelTrieLevel {
+  // How ScoreTrie ends the search of a parent of one child (score_trie.cc).
+  static constexpr bool kOneChildDoneAtOnce = false;
   uint64_t size = 0;            // entries of this order
   HugeArray<EntryIndex> first;  // per entry of order n-1, and one past the last
   // Per entry, its word: on 16 bits (short_words) when the vocabulary has

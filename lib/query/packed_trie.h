@@ -70,6 +70,9 @@ inline uint64_t MinFirstBytes(uint64_t count) {
 // One order n >= 2 of a packed trie, read in place.
 class PackedLevel {
  public:
+  // How ScoreTrie ends the search of a parent of one child (score_trie.cc).
+  static constexpr bool kOneChildDoneAtOnce = true;
+
   PackedLevel() = default;
   // `first` holds MinFirstBytes(lower + 1) bytes or more; `words`
   // PackedBytes(size, word_bits); `values` size * stride floats.

@@ -123,14 +123,28 @@ void LanguageModel::Impl::ScoreTrie(const Trie& t, const WordId* ids, const size
       }
       // Each parent's children, and the first step of each search.
       size_t ns = 0, nd = 0;
+      // A parent of one child is done at once in the trie layout (without a
+      // branch: the outcome is stored both ways), and after a step like the
+      // others in a ModelTrie: measured on 5x brown train, the trie layout
+      // 0.79 -> 0.73 s, a ModelTrie 0.83 -> 0.89 s when done at once.
       for (size_t a = 0; a < na; ++a) {
         uint32_t b, n;
         level.Children(lo[a], &b, &n);
-        who[ns] = active[a];
+        const uint32_t i = active[a];
+        who[ns] = i;
         lo[ns] = b;
         size[ns] = n;
-        level.PrefetchWord(b + (n > 1 ? n / 2 - 1 : 0));
-        ns += n > 0;
+        if constexpr (Trie::Level::kOneChildDoneAtOnce) {
+          const bool more = n > 1;
+          level.PrefetchWord(b + (n >> 1) - more);
+          ns += more;
+          done[nd] = i;
+          at[nd] = b;
+          nd += n == 1;
+        } else {
+          level.PrefetchWord(b + (n > 1 ? n / 2 - 1 : 0));
+          ns += n > 0;
+        }
       }
       // The searches, a step each in turn; a search of one word left is done.
       while (ns > 0) {
