@@ -50,12 +50,12 @@ inline const unsigned char* FindFrom(const unsigned char* s, uint64_t mixed, siz
     }
   }
   // k - 1 < mixed - 1: a key below mixed (0, the empty slot, wraps around).
-  const uint64_t k0 = query::LoadKey(s);
-  const uint64_t k1 = query::LoadKey(s + std::min<size_t>(1, avail - 1) * kStride);
+  // (Slots past `avail` are not read: the last two loads fall back on the
+  // last slot fetched, and their compare is masked.)
+  const uint64_t k0 = query::LoadKey(s), k1 = query::LoadKey(s + kStride);
   const uint64_t k2 = query::LoadKey(s + std::min<size_t>(2, avail - 1) * kStride);
   const uint64_t k3 = query::LoadKey(s + (avail - 1) * kStride);
-  const size_t below = static_cast<size_t>(k0 - 1 < m1) +
-                       (static_cast<size_t>(k1 - 1 < m1) & (avail > 1)) +
+  const size_t below = static_cast<size_t>(k0 - 1 < m1) + static_cast<size_t>(k1 - 1 < m1) +
                        (static_cast<size_t>(k2 - 1 < m1) & (avail > 2)) +
                        (static_cast<size_t>(k3 - 1 < m1) & (avail >> 2));
   if (__builtin_expect(below == avail, 0)) {
